@@ -1,0 +1,5 @@
+"""``python -m isoctl``."""
+
+from isoctl.cli import main
+
+main()

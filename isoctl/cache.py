@@ -1,0 +1,76 @@
+"""A small cache of derived data, kept outside the workspace, in JSON only.
+
+JSON cannot execute code, so a cache file planted by someone else can at worst
+be wrong, and wrong entries are caught: readers validate what they load and a
+file that fails to parse is ignored (and later overwritten). Writes are atomic.
+Set ``ISOCTL_CACHE_DIR`` to move the cache, or ``ISOCTL_NO_CACHE=1`` to bypass it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+
+def cache_dir() -> Path | None:
+    """The per-user cache directory for isoctl, or None when caching is off."""
+    if os.environ.get("ISOCTL_NO_CACHE"):
+        return None
+    override = os.environ.get("ISOCTL_CACHE_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":  # pragma: no cover - platform specific
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        return base / "isoctl" / "Cache"
+    if sys.platform == "darwin":  # pragma: no cover - platform specific
+        return Path.home() / "Library" / "Caches" / "isoctl"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "isoctl"
+
+
+def digest(parts: Iterable[bytes | str]) -> str:
+    """A stable key for a set of inputs."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()[:32]
+
+
+def read(section: str, key: str) -> Any | None:
+    """The cached JSON value, or None when absent, unreadable or corrupt."""
+    base = cache_dir()
+    if base is None:
+        return None
+    try:
+        return json.loads((base / section / f"{key}.json").read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def write(section: str, key: str, value: Any) -> None:
+    """Store a JSON value atomically; failures (read-only home, full disk) are ignored."""
+    base = cache_dir()
+    if base is None:
+        return
+    folder = base / section
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(value, handle, separators=(",", ":"), default=str)
+            os.replace(tmp, folder / f"{key}.json")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return

@@ -1,0 +1,285 @@
+"""Loading catalogs and transition tables, and proving they are consistent.
+
+Every catalog - built-in or from a workspace's ``catalogs:`` directory - goes
+through the same checks: the schema of each file, then the cross-references
+(unique clause ids, parents that exist, ``hs`` targets, expectations naming
+real kinds, fields and values, transition rows naming real clauses). All
+problems of all files are collected and reported together, each at its
+file:line:col, as one :class:`CatalogError`.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from isoctl import __version__, cache, yamlio
+from isoctl.catalog import schema
+from isoctl.catalog.schema import Edition, Transition
+from isoctl.errors import CatalogError, Location, Problem
+from isoctl.located import problems_from
+from isoctl.model import KINDS, kind_fields
+from isoctl.resources import data_dir
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class _Source:
+    """A catalog file as read: where it lives, how to show its path, its text and data."""
+
+    path: Path
+    shown: str
+    text: str
+    data: Any
+    problems: list[tuple[Loc, str, bool]] = field(default_factory=list)  # (loc, message, at key?)
+
+    def add(self, loc: Loc, message: str, *, key: bool = False) -> None:
+        self.problems.append((loc, message, key))
+
+
+@dataclass
+class LoadedCatalogs:
+    """Editions and transitions as loaded, with the file each came from."""
+
+    editions: dict[str, Edition]
+    transitions: list[Transition]
+    sources: dict[str, str]  # edition id or "from->to" -> shown path
+
+
+def builtin_dir() -> Path:
+    """The directory holding the shipped catalogs."""
+    return data_dir("standards")
+
+
+def _catalog_files(directory: Path) -> tuple[list[Path], list[Path]]:
+    editions = sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+    transitions_dir = directory / "transitions"
+    transitions = sorted(transitions_dir.glob("*.y*ml")) if transitions_dir.is_dir() else []
+    return editions, transitions
+
+
+def _shown(path: Path, base: Path | None) -> str:
+    if base is not None:
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def _read(path: Path, shown: str, problems: list[Problem]) -> _Source | None:
+    try:
+        text = yamlio.read_text(path)
+        data = yamlio.parse(text)
+    except yamlio.YamlProblem as exc:
+        problems.append(Problem(Location(shown, exc.line, exc.column), exc.message))
+        return None
+    return _Source(path, shown, text, data)
+
+
+def load(extra_dirs: Sequence[Path] = (), *, base: Path | None = None) -> LoadedCatalogs:
+    """Load the built-in catalogs plus those in ``extra_dirs``; raise CatalogError on any problem.
+
+    ``base`` is the directory paths of extra catalogs are shown relative to
+    (the workspace root). Built-in catalogs are shown as ``standards/...``.
+    A set of files that passed every check once is kept, validated, in the
+    user cache keyed by the files' exact bytes, so later runs skip the YAML
+    parse; any change to any file, or to isoctl, misses the cache.
+    """
+    builtin = builtin_dir()
+    dirs: list[tuple[Path, Path | None]] = [(builtin, builtin.parent)]
+    dirs += [(d, base) for d in extra_dirs]
+    problems: list[Problem] = []
+    files: list[tuple[Path, str, bool]] = []  # (path, shown, is transition)
+    for directory, shown_base in dirs:
+        if not directory.is_dir():
+            problems.append(Problem(Location(_shown(directory, shown_base)), "catalog directory not found"))
+            continue
+        edition_files, transition_files = _catalog_files(directory)
+        files += [(p, _shown(p, shown_base), False) for p in edition_files]
+        files += [(p, _shown(p, shown_base), True) for p in transition_files]
+    if problems:
+        raise CatalogError(problems)
+
+    raw: list[bytes | None] = []
+    for path, _, _ in files:
+        try:
+            raw.append(path.read_bytes())
+        except OSError:
+            raw.append(None)
+    key = None
+    if all(r is not None for r in raw):
+        code = [Path(module.__file__ or "").read_bytes() for module in (schema, sys.modules[__name__])]
+        key = cache.digest([__version__, *code, *(f"{shown}|{t}" for _, shown, t in files), *(r for r in raw if r is not None)])
+        hit = _from_cache(key)
+        if hit is not None:
+            return hit
+    loaded = _load_files(files)
+    if key is not None:
+        cache.write("catalogs", key, _to_cache(loaded))
+    return loaded
+
+
+def _from_cache(key: str) -> LoadedCatalogs | None:
+    data = cache.read("catalogs", key)
+    try:
+        return LoadedCatalogs(
+            editions={e["data"]["id"]: Edition.model_validate(e["data"]) for e in data["editions"]},
+            transitions=[Transition.model_validate(t["data"]) for t in data["transitions"]],
+            sources=dict(data["sources"]),
+        )
+    except (TypeError, KeyError, ValueError):  # absent or damaged: rebuild it
+        return None
+
+
+def _to_cache(loaded: LoadedCatalogs) -> dict[str, Any]:
+    return {
+        "editions": [{"data": e.model_dump(mode="json", by_alias=True, exclude_unset=True)} for e in loaded.editions.values()],
+        "transitions": [{"data": t.model_dump(mode="json", by_alias=True, exclude_unset=True)} for t in loaded.transitions],
+        "sources": loaded.sources,
+    }
+
+
+def _load_files(files: Sequence[tuple[Path, str, bool]]) -> LoadedCatalogs:
+    problems: list[Problem] = []
+    edition_sources: list[_Source] = []
+    transition_sources: list[_Source] = []
+    for path, shown, is_transition in files:
+        source = _read(path, shown, problems)
+        if source is not None:
+            (transition_sources if is_transition else edition_sources).append(source)
+
+    editions: dict[str, tuple[Edition, _Source]] = {}
+    for source in edition_sources:
+        edition = _validate(Edition, source, problems)
+        if edition is None:
+            continue
+        if edition.id in editions:
+            source.add(("id",), f"edition '{edition.id}' is already defined in {editions[edition.id][1].shown}")
+            continue
+        editions[edition.id] = (edition, source)
+    for edition, source in editions.values():
+        _check_edition(edition, source, {k: e for k, (e, _) in editions.items()})
+
+    transitions: list[tuple[Transition, _Source]] = []
+    for source in transition_sources:
+        transition = _validate(Transition, source, problems)
+        if transition is not None:
+            _check_transition(transition, source, {k: e for k, (e, _) in editions.items()})
+            transitions.append((transition, source))
+
+    for source in edition_sources + transition_sources:
+        problems.extend(_locate(source))
+    if problems:
+        raise CatalogError(problems)
+    return LoadedCatalogs(
+        editions={k: e for k, (e, _) in editions.items()},
+        transitions=[t for t, _ in transitions],
+        sources={**{k: s.shown for k, (_, s) in editions.items()}, **{f"{t.from_}->{t.to}": s.shown for t, s in transitions}},
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def load_cached(extra_dirs: tuple[Path, ...] = (), base: Path | None = None) -> LoadedCatalogs:
+    """:func:`load`, memoised per process (catalogs do not change while isoctl runs)."""
+    return load(extra_dirs, base=base)
+
+
+def _validate(model: type[Edition] | type[Transition], source: _Source, problems: list[Problem]) -> Any:
+    if not isinstance(source.data, dict):
+        problems.append(Problem(Location(source.shown), f"expected a mapping with the keys of a {model.__name__.lower()}"))
+        return None
+    try:
+        return model.model_validate(source.data)
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, path=source.shown, root=yamlio.compose(source.text)))
+        return None
+
+
+def _locate(source: _Source) -> Iterator[Problem]:
+    if not source.problems:
+        return
+    root = yamlio.compose(source.text)
+    for loc, message, key in source.problems:
+        line, column = yamlio.locate(root, loc, key=key)
+        yield Problem(Location(source.shown, line, column), message)
+
+
+def _check_edition(edition: Edition, source: _Source, editions: dict[str, Edition]) -> None:
+    expected_id = edition.family if edition.family == "hs" else f"{edition.family}-{edition.edition}"
+    if edition.id != expected_id:
+        source.add(("id",), f"edition id '{edition.id}' should be '{expected_id}' (family-edition)")
+    if edition.superseded_by is not None and edition.superseded_by not in editions:
+        source.add(("superseded_by",), f"superseded_by names unknown edition '{edition.superseded_by}'")
+    if edition.status == "superseded" and edition.superseded_by is None:
+        source.add(("status",), "a superseded edition needs superseded_by")
+    hs = editions.get("hs")
+    seen: dict[str, int] = {}
+    for index, clause in enumerate(edition.clauses):
+        at: Loc = ("clauses", index)
+        if clause.id in seen:
+            source.add((*at, "id"), f"duplicate clause id '{clause.id}' (first at entry {seen[clause.id] + 1})")
+        elif clause.parent is not None and clause.parent not in seen:
+            where = "comes later" if clause.parent in edition.by_id else "does not exist"
+            source.add((*at, "parent"), f"parent '{clause.parent}' of clause {clause.id} {where}")
+        seen.setdefault(clause.id, index)
+        if (clause.title is None) != clause.untitled:
+            source.add((*at, "title"), "a clause without a title must say untitled: true, and only then")
+        if clause.hs is not None and edition.id != "hs" and (hs is None or clause.hs not in hs.by_id):
+            source.add((*at, "hs"), f"hs '{clause.hs}' is not a clause of the harmonized structure")
+        if not clause.expects and clause.expects_note is None and not clause.is_annex:
+            source.add((*at, "expects"), f"clause {clause.id} expects nothing; say why in expects_note")
+        for number, expect in enumerate(clause.expects):
+            for loc, message in _check_expect(expect.kind, expect.where, expect.has):
+                source.add((*at, "expects", number, *loc), message)
+
+
+def _check_expect(kind: str, where: dict[str, Any], has: str | None) -> Iterator[tuple[Loc, str]]:
+    if kind not in KINDS:
+        yield ("kind",), f"unknown record kind '{kind}'; kinds are {', '.join(KINDS)}"
+        return
+    fields = kind_fields(kind)
+    if has is not None and has not in fields:
+        yield ("has",), f"kind '{kind}' has no field '{has}'"
+    for name, wanted in where.items():
+        if name not in fields:
+            yield ("where", name), f"kind '{kind}' has no field '{name}'"
+            continue
+        allowed = fields[name]
+        values: Iterable[Any] = wanted if isinstance(wanted, list) else [wanted]
+        if allowed is not None:
+            for value in values:
+                if value not in allowed:
+                    shown = ", ".join(str(a).lower() if isinstance(a, bool) else str(a) for a in allowed)
+                    yield ("where", name), f"{kind}.{name} is never {value!r}; it is one of {shown}"
+
+
+def _check_transition(transition: Transition, source: _Source, editions: dict[str, Edition]) -> None:
+    ends = {"from": editions.get(transition.from_), "to": editions.get(transition.to)}
+    for side, edition in ends.items():
+        if edition is None:
+            source.add((side,), f"unknown edition '{getattr(transition, side + '_' if side == 'from' else side)}'")
+    if None in ends.values():
+        return
+    mentioned: dict[str, set[str]] = {"from": set(), "to": set()}
+    for index, row in enumerate(transition.rows):
+        for side, ids in (("from", row.from_), ("to", row.to)):
+            edition = ends[side]
+            assert edition is not None
+            for number, clause_id in enumerate(ids):
+                mentioned[side].add(clause_id)
+                if clause_id not in edition.by_id:
+                    source.add(("rows", index, side, number), f"clause '{clause_id}' is not in {edition.id}")
+    for side, edition in ends.items():
+        assert edition is not None
+        missing = [c.id for c in edition.clauses if c.id not in mentioned[side]]
+        if missing:
+            shown = ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
+            source.add(("rows",), f"{len(missing)} clause(s) of {edition.id} appear in no row: {shown}")

@@ -1,0 +1,83 @@
+"""``isoctl standards``: browse the clause catalogs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from isoctl.cli.common import ListFormat, console, emit, handles_errors
+
+app = typer.Typer(
+    help="Browse the clause catalogs: editions, clauses, harmonized-structure links and transitions.",
+    no_args_is_help=True,
+)
+
+CatalogDirs = typer.Option(
+    None,
+    "--catalogs",
+    metavar="DIR",
+    help="Extra catalog directory (repeatable). Default: those named in the workspace's isoctl.yaml.",
+)
+
+
+def _catalogs(dirs: list[Path] | None):  # type: ignore[no-untyped-def]
+    from isoctl.catalog.catalogs import Catalogs
+    from isoctl.workspace.discover import manifest_catalog_dirs
+
+    if dirs:
+        return Catalogs.load([d.resolve() for d in dirs], base=Path.cwd())
+    root, extra = manifest_catalog_dirs(Path.cwd())
+    return Catalogs.load(extra, base=root)
+
+
+@app.command("list")
+@handles_errors
+def list_editions(
+    format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="Output format."),
+    catalogs: list[Path] | None = CatalogDirs,
+) -> None:
+    """List every edition with its status, clause and control counts and transition deadline."""
+    from isoctl.render import standards as render
+
+    loaded = _catalogs(catalogs)
+    editions = [e for family in loaded.families().values() for e in family]
+    if format is ListFormat.json:
+        emit(render.list_json(loaded, editions))
+    else:
+        render.list_text(console(), loaded, editions)
+
+
+@app.command("show")
+@handles_errors
+def show(
+    edition: str = typer.Argument(..., help="An edition (iso9001-2015, iso9001:2015, iso9001) or a clause (iso9001:8.5.1)."),
+    clause: str | None = typer.Argument(None, help="A clause of EDITION, e.g. 8.5.1 or A.5.15."),
+    format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="Output format."),
+    depth: int | None = typer.Option(None, "--depth", "-d", min=1, help="Show the tree only this many levels deep."),
+    catalogs: list[Path] | None = CatalogDirs,
+) -> None:
+    """Show an edition as a tree of clauses, or one clause with its summary, links and expectations.
+
+    A family alone (iso9001) means its current edition. `isoctl standards show iso27001:A.5.15`
+    and `isoctl standards show iso27001-2022 A.5.15` are the same.
+    """
+    from isoctl.catalog.refs import parse_ref
+    from isoctl.render import standards as render
+
+    loaded = _catalogs(catalogs)
+    if clause is None and parse_ref(edition) is None:
+        found = loaded.edition(edition)
+        if format is ListFormat.json:
+            emit(render.edition_json(loaded, found))
+        else:
+            render.edition_text(console(), loaded, found, depth)
+        return
+    if clause is None:
+        target_edition, target = loaded.lookup(edition)
+    else:
+        target_edition, target = loaded.lookup(clause, edition)
+    if format is ListFormat.json:
+        emit(render.clause_json_text(loaded, target_edition, target))
+    else:
+        render.clause_text(console(), loaded, target_edition, target)

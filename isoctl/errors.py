@@ -1,0 +1,66 @@
+"""The one exception tree of isoctl.
+
+Every error a user can cause derives from :class:`IsoctlError`. The command
+line catches it in exactly one place, prints the message and exits with the
+error's ``exit_code``; library users catch it like any other exception.
+A problem *inside a record* is not an exception at all but a finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a file: repo-relative ``path`` with 1-based ``line``/``column``."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+class IsoctlError(Exception):
+    """Base of every error isoctl raises on purpose; ``exit_code`` is what the CLI returns."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(IsoctlError):
+    """Bad arguments: an unknown edition, clause or option value."""
+
+
+class WorkspaceError(IsoctlError):
+    """The workspace cannot be used: no manifest found, unreadable manifest."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem inside a file (catalogs report all of them at once)."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class CatalogError(IsoctlError):
+    """A catalog or transition table is invalid; carries every problem found, located."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.location, p.message))
+        lines = [str(p) for p in self.problems]
+        noun = "problem" if len(lines) == 1 else "problems"
+        super().__init__(f"invalid catalog ({len(lines)} {noun}):\n" + "\n".join("  " + ln for ln in lines))

@@ -1,0 +1,111 @@
+"""Turning pydantic validation errors into messages people understand, at file:line:col.
+
+A pydantic error carries a ``loc`` (``('clauses', 12, 'hs')``); the YAML node
+tree of the same text maps that path to a line and column. Messages name the
+field and say what was expected and what was found, in words rather than
+pydantic's type names.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from isoctl import yamlio
+from isoctl.errors import Location, Problem
+
+#: pydantic error types whose location is the key, not the value
+_KEY_ERRORS = {"extra_forbidden"}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value)
+
+
+def _field_name(loc: Sequence[str | int]) -> str:
+    name = ""
+    for step in loc:
+        name += f"[{step}]" if isinstance(step, int) else (f".{step}" if name else str(step))
+    return name
+
+
+def describe(error: dict[str, Any], *, known_fields: Callable[[Sequence[str | int]], Sequence[str]] | None = None) -> str:
+    """One pydantic error as ``field: what was expected; got what``."""
+    loc: tuple[str | int, ...] = tuple(error.get("loc", ()))
+    kind = error.get("type", "")
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    field = _field_name(loc)
+    if kind == "missing":
+        return f"missing required field '{loc[-1]}'" + (f" in {_field_name(loc[:-1])}" if len(loc) > 1 else "")
+    if kind == "extra_forbidden":
+        message = f"unknown field '{loc[-1]}'"
+        if known_fields is not None:
+            close = difflib.get_close_matches(str(loc[-1]), list(known_fields(loc[:-1])), n=1)
+            if close:
+                message += f"; did you mean '{close[0]}'?"
+        return message
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return f"{field}: expected one of {expected}; got {_show(value)}"
+    expectations = {
+        "date_from_datetime_parsing": "a date YYYY-MM-DD",
+        "date_parsing": "a date YYYY-MM-DD",
+        "date_type": "a date YYYY-MM-DD",
+        "int_parsing": "a whole number",
+        "int_type": "a whole number",
+        "int_from_float": "a whole number",
+        "float_parsing": "a number",
+        "float_type": "a number",
+        "bool_parsing": "true or false",
+        "bool_type": "true or false",
+        "string_type": "text",
+        "list_type": "a list",
+        "dict_type": "a mapping of keys to values",
+        "model_type": "a mapping of keys to values",
+        "model_attributes_type": "a mapping of keys to values",
+    }
+    if kind in expectations:
+        return f"{field}: expected {expectations[kind]}; got {_show(value)}"
+    if kind == "string_pattern_mismatch":
+        return f"{field}: {_show(value)} is not in the expected form"
+    message = str(error.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ")
+    return f"{field}: {message[0].lower() + message[1:]}" if field else message
+
+
+def problems_from(
+    exc: ValidationError,
+    *,
+    path: str,
+    root: Any,
+    prefix: Sequence[str | int] = (),
+    strip: int = 0,
+    known_fields: Callable[[Sequence[str | int]], Sequence[str]] | None = None,
+) -> list[Problem]:
+    """Every error of ``exc`` as a located :class:`Problem`.
+
+    ``root`` is the composed YAML node tree of the file; ``prefix`` is the path
+    of the validated value inside it (a record inside a list); ``strip`` drops
+    leading loc entries pydantic adds (the tag of a discriminated union).
+    """
+    found = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(error.get("loc", ()))[strip:]
+        error = {**error, "loc": loc}
+        line, column = yamlio.locate(root, (*prefix, *loc), key=error.get("type") in _KEY_ERRORS)
+        found.append(Problem(Location(path, line, column), describe(error, known_fields=known_fields)))
+    return found

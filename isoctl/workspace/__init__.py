@@ -1,0 +1,1 @@
+"""Finding and reading a workspace: the manifest and the records beside it."""

@@ -1,0 +1,57 @@
+"""Finding the workspace root by walking up to ``isoctl.yaml``, as git finds ``.git``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from isoctl import yamlio
+from isoctl.errors import Location, WorkspaceError
+
+MANIFEST = "isoctl.yaml"
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` holding ``isoctl.yaml``, else None."""
+    here = start.resolve()
+    for directory in (here, *here.parents):
+        if (directory / MANIFEST).is_file():
+            return directory
+    return None
+
+
+def inside(root: Path, relative: str) -> Path | None:
+    """``root / relative`` resolved, or None when it escapes ``root`` (``..``, absolute paths, symlinks)."""
+    candidate = (root / relative).resolve()
+    root = root.resolve()
+    return candidate if candidate == root or root in candidate.parents else None
+
+
+def manifest_catalog_dirs(start: Path) -> tuple[Path | None, list[Path]]:
+    """The workspace root above ``start`` and the extra catalog directories its manifest names.
+
+    Only the ``catalogs`` key is read here; a manifest that is not even YAML
+    is an error (exit 2), located in the file.
+    """
+    root = find_root(start)
+    if root is None:
+        return None, []
+    manifest = root / MANIFEST
+    try:
+        data = yamlio.parse(yamlio.read_text(manifest))
+    except yamlio.YamlProblem as exc:
+        raise WorkspaceError(f"{Location(MANIFEST, exc.line, exc.column)}: {exc.message}") from None
+    entries = data.get("catalogs") if isinstance(data, dict) else None
+    if entries is None:
+        return root, []
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        line, column = yamlio.locate(yamlio.compose(manifest.read_text(encoding="utf-8")), ["catalogs"])
+        raise WorkspaceError(f"{Location(MANIFEST, line, column)}: catalogs: expected a list of directory paths")
+    dirs = []
+    for index, entry in enumerate(entries):
+        resolved = inside(root, entry)
+        if resolved is None:
+            text = manifest.read_text(encoding="utf-8")
+            line, column = yamlio.locate(yamlio.compose(text), ["catalogs", index])
+            raise WorkspaceError(f"{Location(MANIFEST, line, column)}: catalogs: '{entry}' is outside the workspace")
+        dirs.append(resolved)
+    return root, dirs
