@@ -45,14 +45,26 @@ def digest(parts: Iterable[bytes | str]) -> str:
 
 
 def read(section: str, key: str) -> Any | None:
-    """The cached JSON value, or None when absent, unreadable or corrupt."""
+    """The cached JSON value, or None when absent, unreadable or corrupt.
+
+    Each entry carries its key and a digest of its body; an entry whose body
+    was truncated or altered no longer matches and is treated as absent.
+    """
     base = cache_dir()
     if base is None:
         return None
     try:
-        return json.loads((base / section / f"{key}.json").read_bytes())
-    except (OSError, ValueError):
+        entry = json.loads((base / section / f"{key}.json").read_bytes())
+        body = entry["body"]
+        if entry["key"] != key or entry["digest"] != digest([_dumps(body)]):
+            return None
+        return body
+    except (OSError, ValueError, TypeError, KeyError):
         return None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
 
 
 def write(section: str, key: str, value: Any) -> None:
@@ -65,8 +77,10 @@ def write(section: str, key: str, value: Any) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
         try:
+            body = json.loads(_dumps(value))  # what a reader will see, so the digest matches
+            entry = {"key": key, "digest": digest([_dumps(body)]), "body": body}
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(value, handle, separators=(",", ":"), default=str)
+                handle.write(_dumps(entry))
             os.replace(tmp, folder / f"{key}.json")
         except BaseException:
             with contextlib.suppress(OSError):

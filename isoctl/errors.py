@@ -20,7 +20,8 @@ class Location:
     column: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}"
+        # line 0 means the problem concerns the whole file or directory
+        return f"{self.path}:{self.line}:{self.column}" if self.line else self.path
 
 
 class IsoctlError(Exception):

@@ -9,10 +9,11 @@ pydantic's type names.
 from __future__ import annotations
 
 import difflib
+import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from isoctl import yamlio
 from isoctl.errors import Location, Problem
@@ -109,3 +110,34 @@ def problems_from(
         line, column = yamlio.locate(root, (*prefix, *loc), key=error.get("type") in _KEY_ERRORS)
         found.append(Problem(Location(path, line, column), describe(error, known_fields=known_fields)))
     return found
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation can hold (through Optional, Annotated, list, dict and unions)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in typing.get_args(annotation):
+        found.extend(_models_in(arg))
+    return found
+
+
+def field_names(model: type[BaseModel]) -> Callable[[Sequence[str | int]], list[str]]:
+    """A ``known_fields`` function for :func:`describe`: the field names valid at a path below ``model``."""
+
+    def known(loc: Sequence[str | int]) -> list[str]:
+        models = [model]
+        for step in loc:
+            if isinstance(step, int):
+                continue  # list index: same item models
+            nxt: list[type[BaseModel]] = []
+            for current in models:
+                info = current.model_fields.get(str(step))
+                if info is None:
+                    info = next((f for f in current.model_fields.values() if f.alias == step), None)
+                if info is not None:
+                    nxt.extend(_models_in(info.annotation))
+            models = nxt
+        return [f.alias or name for m in models for name, f in m.model_fields.items()]
+
+    return known

@@ -23,8 +23,7 @@ from isoctl import __version__, cache, yamlio
 from isoctl.catalog import schema
 from isoctl.catalog.schema import Edition, Transition
 from isoctl.errors import CatalogError, Location, Problem
-from isoctl.located import problems_from
-from isoctl.model import KINDS, kind_fields
+from isoctl.located import field_names, problems_from
 from isoctl.resources import data_dir
 
 Loc = tuple[str | int, ...]
@@ -100,7 +99,7 @@ def load(extra_dirs: Sequence[Path] = (), *, base: Path | None = None) -> Loaded
     files: list[tuple[Path, str, bool]] = []  # (path, shown, is transition)
     for directory, shown_base in dirs:
         if not directory.is_dir():
-            problems.append(Problem(Location(_shown(directory, shown_base)), "catalog directory not found"))
+            problems.append(Problem(Location(_shown(directory, shown_base), 0, 0), "catalog directory not found"))
             continue
         edition_files, transition_files = _catalog_files(directory)
         files += [(p, _shown(p, shown_base), False) for p in edition_files]
@@ -199,7 +198,8 @@ def _validate(model: type[Edition] | type[Transition], source: _Source, problems
     try:
         return model.model_validate(source.data)
     except ValidationError as exc:
-        problems.extend(problems_from(exc, path=source.shown, root=yamlio.compose(source.text)))
+        root = yamlio.compose(source.text)
+        problems.extend(problems_from(exc, path=source.shown, root=root, known_fields=field_names(model)))
         return None
 
 
@@ -237,20 +237,23 @@ def _check_edition(edition: Edition, source: _Source, editions: dict[str, Editio
         if not clause.expects and clause.expects_note is None and not clause.is_annex:
             source.add((*at, "expects"), f"clause {clause.id} expects nothing; say why in expects_note")
         for number, expect in enumerate(clause.expects):
-            for loc, message in _check_expect(expect.kind, expect.where, expect.has):
-                source.add((*at, "expects", number, *loc), message)
+            for loc, message, key in _check_expect(expect.kind, expect.where, expect.has):
+                source.add((*at, "expects", number, *loc), message, key=key)
 
 
-def _check_expect(kind: str, where: dict[str, Any], has: str | None) -> Iterator[tuple[Loc, str]]:
+def _check_expect(kind: str, where: dict[str, Any], has: str | None) -> Iterator[tuple[Loc, str, bool]]:
+    """Problems of one expectation: (path below the entry, message, whether the key is at fault)."""
+    from isoctl.model import KINDS, kind_fields  # only needed when validating, not on a cache hit
+
     if kind not in KINDS:
-        yield ("kind",), f"unknown record kind '{kind}'; kinds are {', '.join(KINDS)}"
+        yield ("kind",), f"unknown record kind '{kind}'; kinds are {', '.join(KINDS)}", False
         return
     fields = kind_fields(kind)
     if has is not None and has not in fields:
-        yield ("has",), f"kind '{kind}' has no field '{has}'"
+        yield ("has",), f"kind '{kind}' has no field '{has}'", False
     for name, wanted in where.items():
         if name not in fields:
-            yield ("where", name), f"kind '{kind}' has no field '{name}'"
+            yield ("where", name), f"kind '{kind}' has no field '{name}'", True
             continue
         allowed = fields[name]
         values: Iterable[Any] = wanted if isinstance(wanted, list) else [wanted]
@@ -258,7 +261,7 @@ def _check_expect(kind: str, where: dict[str, Any], has: str | None) -> Iterator
             for value in values:
                 if value not in allowed:
                     shown = ", ".join(str(a).lower() if isinstance(a, bool) else str(a) for a in allowed)
-                    yield ("where", name), f"{kind}.{name} is never {value!r}; it is one of {shown}"
+                    yield ("where", name), f"{kind}.{name} is never {value!r}; it is one of {shown}", False
 
 
 def _check_transition(transition: Transition, source: _Source, editions: dict[str, Edition]) -> None:

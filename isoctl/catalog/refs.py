@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_REF = re.compile(r"^(?P<family>[a-z][a-z0-9]*)(?:-(?P<edition>\d{4}))?:(?P<clause>(?:A\.)?\d+(?:\.\d+)*)$", re.I)
+_REF = re.compile(r"^(?P<family>[a-z][a-z0-9]*)(?:-(?P<edition>\d{4}))?:(?P<clause>(?:A\.)?\d{1,2}(?:\.\d+)*)$", re.I)
 
 
 @dataclass(frozen=True, order=True)

@@ -38,14 +38,16 @@ def list_editions(
     catalogs: list[Path] | None = CatalogDirs,
 ) -> None:
     """List every edition with its status, clause and control counts and transition deadline."""
-    from isoctl.render import standards as render
-
     loaded = _catalogs(catalogs)
     editions = [e for family in loaded.families().values() for e in family]
     if format is ListFormat.json:
-        emit(render.list_json(loaded, editions))
+        from isoctl.render.standards import list_json
+
+        emit(list_json(loaded, editions))
     else:
-        render.list_text(console(), loaded, editions)
+        from isoctl.render.standards_text import list_text
+
+        list_text(console(), loaded, editions)
 
 
 @app.command("show")
@@ -63,21 +65,25 @@ def show(
     and `isoctl standards show iso27001-2022 A.5.15` are the same.
     """
     from isoctl.catalog.refs import parse_ref
-    from isoctl.render import standards as render
+
+    if format is ListFormat.json:
+        from isoctl.render import standards as render
+    else:
+        from isoctl.render import standards_text as render  # type: ignore[no-redef]
 
     loaded = _catalogs(catalogs)
     if clause is None and parse_ref(edition) is None:
         found = loaded.edition(edition)
         if format is ListFormat.json:
-            emit(render.edition_json(loaded, found))
+            emit(render.edition_json(loaded, found))  # type: ignore[attr-defined]
         else:
-            render.edition_text(console(), loaded, found, depth)
+            render.edition_text(console(), loaded, found, depth)  # type: ignore[attr-defined]
         return
     if clause is None:
         target_edition, target = loaded.lookup(edition)
     else:
         target_edition, target = loaded.lookup(clause, edition)
     if format is ListFormat.json:
-        emit(render.clause_json_text(loaded, target_edition, target))
+        emit(render.clause_json_text(loaded, target_edition, target))  # type: ignore[attr-defined]
     else:
-        render.clause_text(console(), loaded, target_edition, target)
+        render.clause_text(console(), loaded, target_edition, target)  # type: ignore[attr-defined]

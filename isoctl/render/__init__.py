@@ -1,0 +1,1 @@
+"""Output formats: each a pure function of what the core computed."""

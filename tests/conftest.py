@@ -1,0 +1,53 @@
+"""Shared fixtures: an isolated cache, the loaded catalogs, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE = Path(__file__).resolve().parent / "reference"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the user's real cache untouched; every test session starts cold."""
+    old = os.environ.get("ISOCTL_CACHE_DIR")
+    os.environ["ISOCTL_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("ISOCTL_CACHE_DIR", None)
+    else:
+        os.environ["ISOCTL_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def catalogs():  # type: ignore[no-untyped-def]
+    from isoctl.catalog.catalogs import Catalogs
+
+    return Catalogs.load()
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run ``isoctl ARGS`` in-process from a directory (default: an empty temp dir)."""
+    from isoctl.cli.app import app
+
+    def run(*args: str, cwd: Path | None = None) -> Run:
+        monkeypatch.chdir(cwd or tmp_path)
+        result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return run

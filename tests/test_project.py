@@ -1,0 +1,102 @@
+"""The project keeps its promises: README commands, CI, layering, and an installable wheel."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+
+def readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```sh\n(.*?)```", text, re.S)
+    assert block is not None
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_readme_starts_with_two_setup_commands_and_ci_runs_the_second() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert text.split("\n")[2] == "```sh"  # the commands come first, right under the title
+    install, tests = readme_commands()
+    assert install.startswith("pip install . && isoctl ")
+    assert tests.endswith("pytest")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert tests in ci.splitlines()
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def package_modules() -> dict[str, set[str]]:
+    root = REPO / "isoctl"
+    return {p.relative_to(REPO).as_posix(): imports_of(p) for p in root.rglob("*.py")}
+
+
+@pytest.mark.parametrize(
+    ("library", "allowed"),
+    [
+        ("typer", ("isoctl/cli/",)),
+        ("rich", ("isoctl/cli/", "isoctl/render/")),
+        ("git", ("isoctl/git",)),
+    ],
+)
+def test_layering(library: str, allowed: tuple[str, ...]) -> None:
+    offenders = [
+        module
+        for module, imports in package_modules().items()
+        if any(i == library or i.startswith(library + ".") for i in imports) and not module.startswith(allowed)
+    ]
+    assert offenders == []
+
+
+def test_model_imports_nothing_of_isoctl() -> None:
+    for module, imports in package_modules().items():
+        if module.startswith("isoctl/model/"):
+            assert not {i for i in imports if i.startswith("isoctl") and not i.startswith("isoctl.model")}, module
+
+
+@pytest.mark.slow
+def test_built_wheel_works_from_another_directory(tmp_path: Path) -> None:
+    """Build the wheel, install it into a fresh venv, run the installed command far from the checkout."""
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(dist), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = dist.glob("isoctl-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True, system_site_packages=False).create(env_dir)
+    bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    pip = subprocess.run([str(bindir / "python"), "-m", "pip", "install", "--quiet", str(wheel)], capture_output=True, text=True)
+    assert pip.returncode == 0, pip.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "ISOCTL_CACHE_DIR": str(tmp_path / "cache")}
+    run = subprocess.run(
+        [str(bindir / "isoctl"), "standards", "show", "iso27001:A.8.8"], cwd=elsewhere, capture_output=True, text=True, env=env
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("iso27001-2022 A.8.8 Management of technical vulnerabilities")
+    assert "site-packages" in subprocess.run(
+        [str(bindir / "python"), "-c", "from isoctl.resources import data_dir; print(data_dir('standards'))"],
+        cwd=elsewhere, capture_output=True, text=True, check=True,
+    ).stdout
+    module = subprocess.run([str(bindir / "python"), "-m", "isoctl", "--version"], cwd=elsewhere, capture_output=True, text=True)
+    assert module.returncode == 0 and module.stdout.startswith("isoctl ")
