@@ -53,8 +53,13 @@ def read(section: str, key: str) -> Any | None:
     base = cache_dir()
     if base is None:
         return None
+    return read_entry(base / section / f"{key}.json", key)
+
+
+def read_entry(path: Path, key: str) -> Any | None:
+    """The body of one cache entry file if it was written for ``key`` and is intact, else None."""
     try:
-        entry = json.loads((base / section / f"{key}.json").read_bytes())
+        entry = json.loads(path.read_bytes())
         body = entry["body"]
         if entry["key"] != key or entry["digest"] != digest([_dumps(body)]):
             return None
@@ -72,19 +77,23 @@ def write(section: str, key: str, value: Any) -> None:
     base = cache_dir()
     if base is None:
         return
-    folder = base / section
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-        try:
-            body = json.loads(_dumps(value))  # what a reader will see, so the digest matches
-            entry = {"key": key, "digest": digest([_dumps(body)]), "body": body}
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(_dumps(entry))
-            os.replace(tmp, folder / f"{key}.json")
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_entry(base / section / f"{key}.json", key, value)
     except OSError:
         return
+
+
+def write_entry(path: Path, key: str, value: Any) -> None:
+    """Write one cache entry file atomically (temp file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        body = json.loads(_dumps(value))  # what a reader will see, so the digest matches
+        entry = {"key": key, "digest": digest([_dumps(body)]), "body": body}
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(_dumps(entry))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -197,3 +198,14 @@ def test_catalogs_class_loads_builtins(catalogs: Catalogs) -> None:
     assert catalogs.edition("iso9001:2015").id == "iso9001-2015"
     assert catalogs.edition("iso9001").id == "iso9001-2026"
     assert catalogs.edition("9001:2015").id == "iso9001-2015"
+
+
+def test_a_compiled_catalog_entry_only_serves_the_files_it_was_built_from(tmp_path: Path) -> None:
+    from isoctl import cache
+    from isoctl.catalog.load import compile_builtin
+
+    target = tmp_path / "catalogs.json"
+    compile_builtin(target)
+    entry = json.loads(target.read_text(encoding="utf-8"))
+    assert cache.read_entry(target, entry["key"])["editions"]
+    assert cache.read_entry(target, "0" * 32) is None  # different files or code: not used

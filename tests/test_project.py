@@ -94,6 +94,8 @@ def test_built_wheel_works_from_another_directory(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("iso27001-2022 A.8.8 Management of technical vulnerabilities")
+    # the wheel ships its catalogs pre-validated, so even the first run parses no YAML and caches nothing
+    assert not (tmp_path / "cache" / "catalogs").exists()
     assert "site-packages" in subprocess.run(
         [str(bindir / "python"), "-c", "from isoctl.resources import data_dir; print(data_dir('standards'))"],
         cwd=elsewhere, capture_output=True, text=True, check=True,

@@ -107,17 +107,9 @@ def load(extra_dirs: Sequence[Path] = (), *, base: Path | None = None) -> Loaded
     if problems:
         raise CatalogError(problems)
 
-    raw: list[bytes | None] = []
-    for path, _, _ in files:
-        try:
-            raw.append(path.read_bytes())
-        except OSError:
-            raw.append(None)
-    key = None
-    if all(r is not None for r in raw):
-        code = [Path(module.__file__ or "").read_bytes() for module in (schema, sys.modules[__name__])]
-        key = cache.digest([__version__, *code, *(f"{shown}|{t}" for _, shown, t in files), *(r for r in raw if r is not None)])
-        hit = _from_cache(key)
+    key = _key(files)
+    if key is not None:
+        hit = _from_cache(cache.read("catalogs", key)) or _from_cache(cache.read_entry(_packaged(), key))
         if hit is not None:
             return hit
     loaded = _load_files(files)
@@ -126,8 +118,40 @@ def load(extra_dirs: Sequence[Path] = (), *, base: Path | None = None) -> Loaded
     return loaded
 
 
-def _from_cache(key: str) -> LoadedCatalogs | None:
-    data = cache.read("catalogs", key)
+def _key(files: Sequence[tuple[Path, str, bool]]) -> str | None:
+    """A digest of everything a load depends on: isoctl's version and catalog code, the files and their bytes."""
+    try:
+        raw = [path.read_bytes() for path, _, _ in files]
+        code = [Path(module.__file__ or "").read_bytes() for module in (schema, sys.modules[__name__])]
+    except OSError:
+        return None
+    return cache.digest([__version__, *code, *(f"{shown}|{t}" for _, shown, t in files), *raw])
+
+
+def _packaged() -> Path:
+    """Where a built wheel keeps its pre-validated built-in catalogs (see hatch_build.py)."""
+    return builtin_dir().parent / "catalogs.json"
+
+
+def compile_builtin(destination: Path) -> None:
+    """Validate the built-in catalogs and write them as a cache entry a wheel can ship.
+
+    At run time the entry is used only if its key matches the installed files
+    and code exactly, so a wheel whose YAML was edited after build still works,
+    just without the shortcut.
+    """
+    builtin = builtin_dir()
+    edition_files, transition_files = _catalog_files(builtin)
+    files = [(p, _shown(p, builtin.parent), False) for p in edition_files]
+    files += [(p, _shown(p, builtin.parent), True) for p in transition_files]
+    key = _key(files)
+    assert key is not None
+    cache.write_entry(destination, key, _to_cache(_load_files(files)))
+
+
+def _from_cache(data: Any) -> LoadedCatalogs | None:
+    if data is None:
+        return None
     try:
         return LoadedCatalogs(
             editions={e["data"]["id"]: Edition.model_validate(e["data"]) for e in data["editions"]},
