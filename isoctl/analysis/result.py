@@ -1,0 +1,158 @@
+"""The one result every output format starts from.
+
+A :class:`Result` is plain data: findings, per-clause coverage and the roll-up
+per standard, plus enough about the workspace and the rules to render any
+format without going back to the files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+Status = Literal["covered", "partial", "missing", "excluded"]
+
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: which rule, how bad, what, and exactly where (1-based line and column)."""
+
+    rule: str
+    severity: Severity
+    message: str
+    path: str
+    line: int = 1
+    column: int = 1
+    clause: str | None = None
+    record: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.rule, self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a rule is, for formats that describe rules (SARIF, JUnit, ``isoctl rules``)."""
+
+    id: str
+    default_severity: Severity
+    severity: Severity | Literal["off"]
+    summary: str
+    doc: str
+
+
+@dataclass
+class ClauseCoverage:
+    """The status of one clause of one standard in scope, and why."""
+
+    standard: str  # edition id, e.g. iso9001-2015
+    family: str
+    clause: str
+    title: str | None
+    status: Status
+    leaf: bool
+    depth: int
+    parent: str | None
+    records: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        """The clause as records reference it: ``iso9001:8.5.1``."""
+        return f"{self.family}:{self.clause}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "standard": self.standard,
+            "clause": self.clause,
+            "title": self.title,
+            "status": self.status,
+            "records": list(self.records),
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass
+class StandardCoverage:
+    """The roll-up for one standard: counts over leaf clauses and readiness."""
+
+    standard: str
+    title: str
+    clauses: int
+    covered: int
+    partial: int
+    missing: int
+    excluded: int
+
+    @property
+    def readiness(self) -> float:
+        """covered / (clauses - excluded), rounded to two places; 1.0 when everything is excluded."""
+        denominator = self.clauses - self.excluded
+        return round(self.covered / denominator, 2) if denominator else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "standard": self.standard,
+            "clauses": self.clauses,
+            "covered": self.covered,
+            "partial": self.partial,
+            "missing": self.missing,
+            "excluded": self.excluded,
+            "readiness": self.readiness,
+        }
+
+
+@dataclass
+class WorkspaceInfo:
+    root: str  # as shown to the user (relative to the current directory where possible)
+    today: dt.date
+    commit: str | None = None
+    dirty: bool = False
+    organization: str | None = None
+
+
+@dataclass
+class Result:
+    """Everything ``check``, ``gap`` and the reports render."""
+
+    version: str
+    workspace: WorkspaceInfo
+    records: int
+    files: int
+    coverage: list[StandardCoverage]
+    clauses: list[ClauseCoverage]
+    findings: list[Finding]
+    rules: dict[str, RuleInfo]
+
+    def counts(self) -> dict[str, int]:
+        counted = Counter(f.severity for f in self.findings)
+        return {s: counted.get(s, 0) for s in SEVERITIES}
+
+    def failing(self, threshold: Severity) -> list[Finding]:
+        """Findings at or above ``threshold``."""
+        return [f for f in self.findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``check --format json`` document (format 1, design §5.1)."""
+        return {
+            "isoctl": self.version,
+            "format": 1,
+            "workspace": {
+                "root": self.workspace.root,
+                "commit": self.workspace.commit,
+                "dirty": self.workspace.dirty,
+                "today": self.workspace.today.isoformat(),
+            },
+            "summary": {**self.counts(), "records": self.records, "files": self.files},
+            "coverage": [c.as_dict() for c in self.coverage],
+            "findings": [f.as_dict() for f in self.findings],
+        }
