@@ -50,6 +50,13 @@ def describe(error: dict[str, Any], *, known_fields: Callable[[Sequence[str | in
     value = error.get("input")
     ctx = error.get("ctx") or {}
     field = _field_name(loc)
+    if kind == "union_tag_not_found":
+        return "missing required field 'kind' (what sort of record this is)"
+    if kind == "union_tag_invalid":
+        expected = str(ctx.get("expected_tags", "")).replace("'", "")
+        message = f"kind: expected one of {expected}; got {_show(ctx.get('tag'))}"
+        close = difflib.get_close_matches(str(ctx.get("tag")), expected.split(", "), n=1)
+        return message + (f"; did you mean '{close[0]}'?" if close else "")
     if kind == "missing":
         return f"missing required field '{loc[-1]}'" + (f" in {_field_name(loc[:-1])}" if len(loc) > 1 else "")
     if kind == "extra_forbidden":

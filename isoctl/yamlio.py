@@ -68,6 +68,16 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """A timestamp that is not a real date (``2026-13-01``) stays text, for the schema to report."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
 
 def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     """Read a file as UTF-8 text, refusing huge, binary and non-UTF-8 files with a located problem."""
@@ -111,6 +121,8 @@ def parse(text: str) -> Any:
         raise YamlProblem(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise YamlProblem("YAML nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a value libyaml accepted but Python cannot build
+        raise YamlProblem(f"invalid YAML value: {exc}") from None
     if "&" in text:  # only documents with anchors can hold aliases
         _check_expansion(data)
     return data

@@ -32,8 +32,9 @@ class Finding:
     clause: str | None = None
     record: str | None = None
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.path, self.line, self.column, self.rule, self.message)
+    def sort_key(self) -> tuple[str, int, int, str]:
+        """Findings sort by place, then rule; a stable sort keeps each rule's own (document) order."""
+        return (self.path, self.line, self.column, self.rule)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import enum
 import functools
 import os
 import sys
+import tempfile
+from pathlib import Path
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from isoctl.errors import CatalogError, IsoctlError
+from isoctl.errors import CatalogError, IsoctlError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -75,6 +79,44 @@ def console(*, stderr: bool = False) -> Console:
     )
 
 
-def emit(text: str) -> None:
-    """Write machine output to stdout exactly, with one trailing newline."""
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+def emit(text: str, output: Path | None = None) -> None:
+    """Write output to stdout exactly, or atomically to ``output`` (temp file + rename)."""
+    if not text.endswith("\n"):
+        text += "\n"
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    if not output.parent.is_dir():
+        raise UsageError(f"-o {output}: directory {output.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, output)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def parse_today(value: str | None) -> dt.date:
+    """The evaluation date: ``--today``, else ``ISOCTL_TODAY``, else the real date (read here, never in the core)."""
+    text = value or os.environ.get("ISOCTL_TODAY")
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        source = "--today" if value else "ISOCTL_TODAY"
+        raise UsageError(f"{source}: '{text}' is not a date; write YYYY-MM-DD") from None
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100

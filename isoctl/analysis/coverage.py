@@ -1,0 +1,179 @@
+"""Coverage: a status for every clause of every standard in scope (design §4.1).
+
+Leaf clauses get a status from their evidence; parents roll up from their
+sub-clauses; readiness counts leaves. ISO/IEC 27001 Annex A controls are
+judged by their SoA row (a ``control`` record).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from isoctl.analysis.evidence import Evidence, matching, record_date, resolve_text
+from isoctl.analysis.result import ClauseCoverage, StandardCoverage, Status
+from isoctl.catalog.schema import Clause, Edition
+from isoctl.workspace.load import LoadedRecord, Workspace
+
+
+@dataclass
+class ExclusionVerdict:
+    """How the manifest's exclusions apply: valid ones by clause, and the problems with the rest."""
+
+    valid: dict[tuple[str, str], str] = field(default_factory=dict)  # (edition, clause) -> justification
+    problems: list[tuple[int, str, str | None]] = field(default_factory=list)  # (index in manifest, message, clause)
+
+
+def judge_exclusions(workspace: Workspace) -> ExclusionVerdict:
+    """Check each manifest exclusion against what the catalogs allow."""
+    verdict = ExclusionVerdict()
+    for index, exclusion in enumerate(workspace.manifest.exclusions):
+        found, problem = resolve_text(exclusion.clause, workspace.catalogs, workspace.editions)
+        if problem:
+            continue  # reported by unknown-clause
+        for edition, clause in found:
+            name = f"{edition.id} {clause.id}"
+            if clause.applicability == "soa":
+                verdict.problems.append((index, f"{name} is an Annex A control: exclude it in its SoA row (applicable: false), not in the manifest", f"{edition.family}:{clause.id}"))
+            elif clause.applicability != "excludable":
+                verdict.problems.append((index, f"{name} cannot be excluded: {edition.exclusions}", f"{edition.family}:{clause.id}"))
+            elif not (exclusion.justification or "").strip():
+                verdict.problems.append((index, f"exclusion of {name} needs a justification", f"{edition.family}:{clause.id}"))
+            else:
+                for target in [clause, *_descendants(edition, clause)]:
+                    verdict.valid[(edition.id, target.id)] = exclusion.justification or ""
+    return verdict
+
+
+def _descendants(edition: Edition, clause: Clause) -> list[Clause]:
+    out: list[Clause] = []
+    for child in edition.children.get(clause.id, []):
+        out += [child, *_descendants(edition, child)]
+    return out
+
+
+def _document_state(records: list[LoadedRecord], today: dt.date, review_days: int) -> list[str]:
+    """Reasons a clause's documents do not make it covered: only drafts, or past their review date."""
+    reasons = []
+    documents = [r for r in records if r.kind == "document"]
+    if documents and len(documents) == len(records) and all(r.model.status == "draft" for r in documents):  # type: ignore[attr-defined]
+        reasons.append("only draft documents: " + ", ".join(sorted({r.id for r in documents})))
+    for record in documents:
+        due = review_due(record.model, review_days)
+        if record.model.status == "approved" and due is not None and due < today:  # type: ignore[attr-defined]
+            reasons.append(f"{record.id} was due for review on {due.isoformat()}")
+    return reasons
+
+
+def review_due(document: Any, default_days: int) -> dt.date | None:
+    """When an approved document is next due for review."""
+    if document.next_review is not None:
+        return document.next_review  # type: ignore[no-any-return]
+    if document.approved_on is None:
+        return None
+    days = document.review_every_days or default_days
+    return document.approved_on + dt.timedelta(days=days)  # type: ignore[no-any-return]
+
+
+def _soa_status(rows: list[LoadedRecord]) -> tuple[Status, list[str]]:
+    if not rows:
+        return "missing", ["no SoA row (control record) for this control"]
+    row: Any = rows[0].model
+    if not row.applicable:
+        return "excluded", [] if (row.justification or "").strip() else ["excluded in the SoA without a justification"]
+    reasons = []
+    if row.status != "implemented":
+        reasons.append(f"SoA row {rows[0].id}: status {row.status or 'not set'}")
+    if not (row.justification or "").strip():
+        reasons.append(f"SoA row {rows[0].id}: no justification for including the control")
+    return ("partial" if reasons else "covered"), reasons
+
+
+def compute(workspace: Workspace, evidence: Evidence, today: dt.date, exclusions: ExclusionVerdict) -> tuple[list[ClauseCoverage], list[StandardCoverage]]:
+    """Status of every clause in scope, and the roll-up per standard."""
+    by_kind: dict[str, list[LoadedRecord]] = defaultdict(list)
+    for record in workspace.records:
+        by_kind[record.kind].append(record)
+    clauses: list[ClauseCoverage] = []
+    summaries: list[StandardCoverage] = []
+    for edition in workspace.editions:
+        statuses: dict[str, ClauseCoverage] = {}
+        for clause in reversed(edition.clauses):  # children before parents
+            key = (edition.id, clause.id)
+            item = ClauseCoverage(edition.id, edition.family, clause.id, clause.title, "missing",
+                                  leaf=edition.is_leaf(clause), depth=clause.depth, parent=clause.parent)
+            if not item.leaf:
+                children = [statuses[c.id] for c in edition.children[clause.id]]
+                item.status = _roll_up([c.status for c in children])
+                item.records = sorted({r.id for r in evidence.explicit.get(key, [])})
+            else:
+                _judge_leaf(item, edition, clause, workspace, evidence, by_kind, today, exclusions)
+            statuses[clause.id] = item
+        ordered = [statuses[c.id] for c in edition.clauses]
+        clauses += ordered
+        leaves = [c for c in ordered if c.leaf]
+        counts = {s: sum(1 for c in leaves if c.status == s) for s in ("covered", "partial", "missing", "excluded")}
+        summaries.append(StandardCoverage(edition.id, edition.title, len(leaves), **counts))
+    return clauses, summaries
+
+
+def _judge_leaf(item: ClauseCoverage, edition: Edition, clause: Clause, workspace: Workspace, evidence: Evidence,
+                by_kind: dict[str, list[LoadedRecord]], today: dt.date, exclusions: ExclusionVerdict) -> None:
+    key = (edition.id, clause.id)
+    settings = workspace.manifest.settings
+    if clause.is_annex:
+        rows = evidence.soa.get(key, [])
+        item.status, item.reasons = _soa_status(rows)
+        item.records = sorted({r.id for r in rows} | {r.id for r in evidence.explicit.get(key, [])})
+        if item.status == "covered":
+            _apply_expectations(item, clause, evidence, by_kind, settings, today)
+        return
+    if key in exclusions.valid:
+        item.status = "excluded"
+        item.reasons = [f"excluded: {exclusions.valid[key]}"]
+        return
+    found = list(evidence.explicit.get(key, []))
+    unmet = []
+    for expect in clause.expects:
+        hits = matching(evidence, by_kind, expect, settings, today)
+        found += hits
+        if not hits:
+            unmet.append(expect)
+    if not found:
+        item.status = "missing"
+        item.reasons = ["no record addresses this clause"]
+        if clause.expects:
+            item.reasons.append("expected: " + "; ".join(e.describe() for e in clause.expects))
+        return
+    ids = {r.id for r in found}
+    item.records = sorted(ids)
+    reasons = [f"no {e.describe()}" + (f" ({e.note})" if e.note else "") for e in unmet]
+    unique = list({r.id: r for r in found}.values())
+    reasons += _document_state(unique, today, settings.document_review_days)
+    item.status = "partial" if reasons else "covered"
+    item.reasons = reasons
+
+
+def _apply_expectations(item: ClauseCoverage, clause: Clause, evidence: Evidence, by_kind: dict[str, list[LoadedRecord]],
+                        settings: Any, today: dt.date) -> None:
+    unmet = [e for e in clause.expects if not matching(evidence, by_kind, e, settings, today)]
+    if unmet:
+        item.status = "partial"
+        item.reasons = [f"no {e.describe()}" + (f" ({e.note})" if e.note else "") for e in unmet]
+
+
+def _roll_up(children: list[Status]) -> Status:
+    """A parent's status from its sub-clauses."""
+    relevant = [s for s in children if s != "excluded"]
+    if not relevant:
+        return "excluded"
+    if all(s == "covered" for s in relevant):
+        return "covered"
+    if all(s == "missing" for s in relevant):
+        return "missing"
+    return "partial"
+
+
+__all__ = ["compute", "judge_exclusions", "record_date", "review_due"]

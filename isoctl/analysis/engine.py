@@ -1,0 +1,96 @@
+"""One analysis: coverage plus every enabled rule, as a :class:`Result`.
+
+A pure function of (workspace, today, options): no clock, no files. That is
+what lets ``--at REV`` and history timelines reuse it unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from isoctl import __version__
+from isoctl.analysis import coverage, evidence
+from isoctl.analysis.result import Finding, Result, RuleInfo, WorkspaceInfo
+from isoctl.errors import UsageError
+from isoctl.rules import Context, Rule, all_rules
+from isoctl.workspace.load import Workspace
+
+
+def check_rule_names(names: Sequence[str], option: str) -> None:
+    """UsageError for a rule id that does not exist, with the closest ones."""
+    known = all_rules()
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=2)
+            hint = f"did you mean {' or '.join(close)}?" if close else "run 'isoctl rules' to list them"
+            raise UsageError(f"{option}: unknown rule '{name}'", hint=hint)
+
+
+def _shown_root(root: Path) -> str:
+    try:
+        relative = os.path.relpath(root, Path.cwd())
+    except ValueError:  # another drive on Windows
+        return root.as_posix()
+    return Path(relative).as_posix() if not relative.startswith("..") else root.as_posix()
+
+
+def analyse(
+    workspace: Workspace,
+    today: dt.date,
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    commit: str | None = None,
+    dirty: bool = False,
+) -> Result:
+    """Evaluate the workspace on ``today``: coverage of every clause in scope and every enabled rule."""
+    check_rule_names(select, "--select")
+    check_rule_names(ignore, "--ignore")
+    rules = all_rules()
+    loading = list(workspace.findings)
+    overrides = dict(workspace.manifest.rules)
+    for name in list(overrides):
+        if name not in rules:
+            path, line, column = workspace.manifest_location("rules", name, key=True)
+            close = difflib.get_close_matches(name, list(rules), n=1)
+            message = f"rules: unknown rule '{name}'" + (f"; did you mean '{close[0]}'?" if close else "")
+            loading.append(Finding("schema-error", "error", message, path, line, column))
+            del overrides[name]
+
+    found = evidence.collect(workspace.records, workspace.catalogs, workspace.editions)
+    exclusions = coverage.judge_exclusions(workspace)
+    clauses, summaries = coverage.compute(workspace, found, today, exclusions)
+    ctx = Context(workspace, today, found, exclusions, clauses, loading)
+
+    findings: list[Finding] = []
+    infos: dict[str, RuleInfo] = {}
+    for rule_id, rule in rules.items():
+        severity = overrides.get(rule_id, rule.severity)
+        if (select and rule_id not in select) or rule_id in ignore:
+            severity = "off"
+        infos[rule_id] = RuleInfo(rule_id, rule.severity, severity, rule.summary, rule.doc)  # type: ignore[arg-type]
+        if severity == "off":
+            continue
+        findings += _run(rule, ctx, severity)  # type: ignore[arg-type]
+    findings.sort(key=Finding.sort_key)
+    info = WorkspaceInfo(_shown_root(workspace.root), today, commit, dirty, workspace.manifest.organization.name)
+    return Result(__version__, info, len(workspace.records), workspace.files, summaries, clauses, findings, infos)
+
+
+def _run(rule: Rule, ctx: Context, severity: str) -> list[Finding]:
+    out = []
+    seen = set()
+    for hit in rule.check(ctx):
+        finding = Finding(rule.id, severity, hit.message, hit.path, hit.line, hit.column, hit.clause, hit.record)  # type: ignore[arg-type]
+        if finding not in seen:
+            seen.add(finding)
+            out.append(finding)
+    return out
+
+
+__all__ = ["analyse", "check_rule_names", "replace"]

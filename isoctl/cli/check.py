@@ -1,0 +1,108 @@
+"""``isoctl check`` and ``isoctl gap``: validate a workspace and show its coverage."""
+
+from __future__ import annotations
+
+import enum
+import os
+from pathlib import Path
+
+import typer
+
+from isoctl.cli.common import emit, handles_errors, parse_today, stdout_is_terminal, terminal_width
+
+
+class CheckFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    github = "github"
+    gitlab = "gitlab"
+
+
+class GapFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    md = "md"
+    csv = "csv"
+
+
+class FailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+PathArgument = typer.Argument(None, help="The workspace, or any path inside it. Default: the current directory.",
+                              show_default=False)
+TodayOption = typer.Option(None, "--today", metavar="DATE", envvar="ISOCTL_TODAY",
+                           help="Evaluate as of this date (YYYY-MM-DD). Default: today.")
+OutputOption = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.",
+                            dir_okay=False)
+
+
+def _analyse(path: Path | None, today: str | None, select: list[str] | None = None, ignore: list[str] | None = None):  # type: ignore[no-untyped-def]
+    from isoctl.analysis.engine import analyse, check_rule_names
+    from isoctl.git import head_state
+    from isoctl.workspace.load import load_workspace
+
+    day = parse_today(today)
+    check_rule_names(select or [], "--select")
+    check_rule_names(ignore or [], "--ignore")
+    workspace = load_workspace(path)
+    commit, dirty = head_state(workspace.root)
+    return analyse(workspace, day, select=select or [], ignore=ignore or [], commit=commit, dirty=dirty)
+
+
+@handles_errors
+def check(
+    path: Path | None = PathArgument,
+    format: CheckFormat | None = typer.Option(None, "--format", "-f", help="Output format. Default: text, or github when GITHUB_ACTIONS=true.", show_default=False),
+    output: Path | None = OutputOption,
+    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit 1 when a finding is at least this severe."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings (2 still means isoctl could not run)."),
+    today: str | None = TodayOption,
+    select: list[str] | None = typer.Option(None, "--select", metavar="RULE", help="Run only these rules (repeatable)."),
+    ignore: list[str] | None = typer.Option(None, "--ignore", metavar="RULE", help="Do not run these rules (repeatable)."),
+) -> None:
+    """Validate every record and report findings and coverage; exit 1 on findings at or above --fail-on."""
+    if format is None:
+        format = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
+    result = _analyse(path, today, select, ignore)
+    if format is CheckFormat.text:
+        from isoctl.render import text
+
+        color = output is None and stdout_is_terminal()
+        emit(text.render(result, color=color, width=terminal_width()), output)
+    else:
+        from importlib import import_module
+
+        module = import_module(f"isoctl.render.{'json_format' if format is CheckFormat.json else format.value}")
+        emit(module.render(result), output)
+    if result.failing(fail_on.value) and not exit_zero:
+        raise typer.Exit(1)
+
+
+@handles_errors
+def gap(
+    path: Path | None = PathArgument,
+    standard: str | None = typer.Option(None, "--standard", "-s", metavar="FAMILY", help="Only this standard (iso9001 or iso9001-2015)."),
+    format: GapFormat = typer.Option(GapFormat.text, "--format", "-f", help="Output format."),
+    output: Path | None = OutputOption,
+    today: str | None = TodayOption,
+) -> None:
+    """Show the clause-by-clause coverage matrix: status, evidencing records and reasons."""
+    from isoctl.render import gap as render_gap
+
+    result = _analyse(path, today)
+    if standard is not None:
+        from isoctl.catalog.refs import normalise_edition
+        from isoctl.errors import UsageError
+
+        wanted = normalise_edition(standard)
+        in_scope = {c.standard for c in result.coverage}
+        if not any(s == wanted or s.split("-")[0] == wanted for s in in_scope):
+            raise UsageError(f"--standard {standard}: not in scope; in scope: {', '.join(sorted(in_scope))}")
+        standard = wanted
+    color = output is None and stdout_is_terminal()
+    emit(render_gap.render(result, format.value, standard=standard, color=color, width=terminal_width()), output)

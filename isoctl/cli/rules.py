@@ -1,0 +1,37 @@
+"""``isoctl rules``: every rule with its severity and documentation."""
+
+from __future__ import annotations
+
+import typer
+
+from isoctl.cli.common import ListFormat, console, emit, handles_errors
+
+
+@handles_errors
+def rules(
+    rule: str | None = typer.Argument(None, help="Show one rule's documentation."),
+    format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="Output format."),
+) -> None:
+    """List the rules with their default severity, or show one rule's documentation."""
+    import json
+
+    from isoctl.analysis.engine import check_rule_names
+    from isoctl.rules import all_rules
+
+    known = all_rules()
+    chosen = list(known.values())
+    if rule is not None:
+        check_rule_names([rule], "rule")
+        chosen = [known[rule]]
+    if format is ListFormat.json:
+        emit(json.dumps([{"id": r.id, "severity": r.severity, "summary": r.summary, "doc": r.doc} for r in chosen], indent=2))
+        return
+    from rich.markup import escape
+
+    out = console()
+    if rule is not None:
+        out.print(f"[bold]{chosen[0].id}[/] ({chosen[0].severity})\n\n{escape(chosen[0].doc)}")
+        return
+    for item in chosen:
+        out.print(f"[bold]{item.id:<26}[/] {item.severity:<8} {escape(item.summary)}")
+    out.print("\n[dim]isoctl rules RULE shows one rule's documentation; set severities under rules: in isoctl.yaml[/]")

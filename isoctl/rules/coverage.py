@@ -1,0 +1,79 @@
+"""Rules about coverage: clauses in scope that nothing evidences, or evidences only in part."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from isoctl.analysis.result import ClauseCoverage
+from isoctl.rules import Context, Hit, rule
+
+
+def _standard_entry(ctx: Context, item: ClauseCoverage) -> tuple[str | int, ...]:
+    """Where in isoctl.yaml the standard of a clause is put in scope (findings about scope point there)."""
+    for index, name in enumerate(ctx.workspace.manifest.standards):
+        try:
+            if ctx.workspace.catalogs.edition(name).id == item.standard:
+                return ("standards", index)
+        except Exception:  # noqa: BLE001 - an unknown name is reported elsewhere
+            continue
+    return ("standards",)
+
+
+def _label(item: ClauseCoverage) -> str:
+    return f"{item.standard} {item.clause} {item.title or '(untitled paragraph)'}"
+
+
+@rule("unmapped-clause", "error")
+def unmapped_clause(ctx: Context) -> Iterator[Hit]:
+    """A clause in scope that no record addresses (status ``missing``).
+
+    A record addresses a clause by naming it in ``clauses`` (directly, through
+    a parent clause or through ``hs:``) or by being the kind of evidence the
+    catalog expects for it (``isoctl standards show iso9001:9.3`` lists
+    that). Reported once per leaf clause, at the standard's entry in
+    isoctl.yaml. Annex A controls without an SoA row are reported by
+    ``missing-soa-entry`` instead.
+
+    Fails:  ISO 9001 in scope and no record for 7.1.6 Organizational knowledge
+    Passes: a procedure with ``clauses: [iso9001:7.1.6]``
+    """
+    for item in ctx.clauses:
+        if item.leaf and item.status == "missing" and not item.clause.startswith("A."):
+            yield ctx.at_manifest(*_standard_entry(ctx, item), message=f"{_label(item)}: no record addresses this clause",
+                                  clause=item.ref)
+
+
+@rule("partial-clause", "warning")
+def partial_clause(ctx: Context) -> Iterator[Hit]:
+    """A clause that records address, but not effectively (status ``partial``).
+
+    The reasons are listed: an expectation of the catalog is not met (no
+    record of the expected kind, or none recent enough), the only documents
+    are drafts, a document is past its review date, or an Annex A control's
+    SoA row is not implemented or has no justification.
+
+    Fails:  9.3 Management review evidenced only by a review held two years ago
+    Passes: a review within ``management_review_days``
+    """
+    for item in ctx.clauses:
+        if item.leaf and item.status == "partial":
+            yield ctx.at_manifest(*_standard_entry(ctx, item), message=f"{_label(item)}: {'; '.join(item.reasons)}",
+                                  clause=item.ref)
+
+
+@rule("missing-soa-entry", "error")
+def missing_soa_entry(ctx: Context) -> Iterator[Hit]:
+    """An ISO/IEC 27001 Annex A control with no SoA row.
+
+    The Statement of Applicability must say, for every one of the 93 Annex A
+    controls, whether it applies and why. Each control needs a ``control``
+    record (``control: iso27001:A.5.15``, ``applicable``, ``justification``,
+    and a ``status`` when applicable). ``isoctl init`` writes all 93 rows.
+
+    Fails:  no record with ``control: iso27001:A.8.12``
+    Passes: ``{kind: control, control: iso27001:A.8.12, applicable: true, justification: ..., status: implemented}``
+    """
+    for item in ctx.clauses:
+        if item.leaf and item.status == "missing" and item.clause.startswith("A."):
+            yield ctx.at_manifest(*_standard_entry(ctx, item), message=f"{_label(item)}: no SoA row (control record)",
+                                  clause=item.ref)

@@ -1,0 +1,77 @@
+"""Rules about files that cannot be read as records. The loader finds these; the rules report them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from isoctl.rules import Context, Hit, rule
+
+
+def _loaded(ctx: Context, rule_id: str) -> Iterator[Hit]:
+    for finding in ctx.loading:
+        if finding.rule == rule_id:
+            yield Hit(finding.message, finding.path, finding.line, finding.column, finding.clause, finding.record)
+
+
+@rule("parse-error", "error")
+def parse_error(ctx: Context) -> Iterator[Hit]:
+    """A file that cannot be read as YAML or Markdown front matter.
+
+    Reported at the line and column where parsing failed. Also covers files
+    refused before parsing: binary files, files that are not UTF-8, files over
+    the size limit, duplicate keys, and YAML whose aliases would expand into a
+    huge document.
+
+    Fails:  ``status: [open``   (an unclosed flow sequence)
+    Passes: ``status: open``
+    """
+    yield from _loaded(ctx, "parse-error")
+
+
+@rule("schema-error", "error")
+def schema_error(ctx: Context) -> Iterator[Hit]:
+    """A record or the manifest that does not fit its schema.
+
+    Every problem in every file is reported, each at the key or value at
+    fault: unknown fields (typos such as ``stauts:``), missing required
+    fields, values outside a field's vocabulary, wrong types, dates that are
+    not ``YYYY-MM-DD``. A YAML file that holds no record is reported too.
+
+    Fails:  ``status: done`` on an action (expected open, in-progress, closed or cancelled)
+    Passes: ``status: closed``
+    """
+    yield from _loaded(ctx, "schema-error")
+
+
+@rule("path-outside-workspace", "error")
+def path_outside_workspace(ctx: Context) -> Iterator[Hit]:
+    """A symlink or an evidence path that leads outside the workspace.
+
+    isoctl never reads outside the workspace: a symlinked file or directory
+    pointing elsewhere is not followed, and evidence or document paths must
+    stay inside the repository, so that the evidence an auditor sees is the
+    evidence under version control.
+
+    Fails:  ``evidence: [{path: ../../etc/passwd}]``
+    Passes: ``evidence: [{path: evidence/2026/calibration.pdf}]``
+    """
+    yield from _loaded(ctx, "path-outside-workspace")
+    for record in ctx.workspace.records:
+        for loc, path in _paths(record.model):
+            if not _inside(ctx, path):
+                yield ctx.at(record, *loc, message=f"path '{path}' leads outside the workspace")
+
+
+def _paths(model: object) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    for index, item in enumerate(getattr(model, "evidence", [])):
+        if item.path is not None:
+            yield ("evidence", index, "path"), item.path
+    path = getattr(model, "path", None)
+    if isinstance(path, str):
+        yield ("path",), path
+
+
+def _inside(ctx: Context, path: str) -> bool:
+    from isoctl.workspace.discover import inside
+
+    return inside(ctx.workspace.root, path) is not None

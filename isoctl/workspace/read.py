@@ -1,0 +1,86 @@
+"""Reading one file into raw records: YAML mappings, YAML sequences, Markdown with front matter.
+
+The fast path parses with libyaml and keeps the text; line numbers are worked
+out later, and only for files that have something to report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from isoctl import yamlio
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.S | re.M)
+
+
+@dataclass
+class RawFile:
+    """A file as read: its text, where its YAML starts, and the raw records in it."""
+
+    relative: str
+    text: str
+    yaml_text: str
+    line_offset: int = 0  # lines before the YAML (front matter starts on line 2)
+    sequence: bool = False
+    records: list[Any] = field(default_factory=list)
+    body: str | None = None  # Markdown text after the front matter
+    problems: list[tuple[tuple[str | int, ...], str, bool]] = field(default_factory=list)  # (loc, message, key)
+    _root: yaml.Node | None = None
+    _composed: bool = False
+
+    def locate(self, loc: tuple[str | int, ...], *, key: bool = False) -> tuple[int, int]:
+        """1-based (line, column) in the file of the value (or key) at ``loc`` of its YAML."""
+        if not self._composed:
+            self._root = yamlio.compose(self.yaml_text)
+            self._composed = True
+        line, column = yamlio.locate(self._root, loc, key=key)
+        return line + self.line_offset, column
+
+
+class NotRecords(Exception):
+    """The file parsed, but holds no records where records were expected."""
+
+
+def split_front_matter(text: str) -> tuple[str, int, str] | None:
+    """(front matter YAML, lines before it, body) of a Markdown file, or None without front matter."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return None
+    return match.group(1), 1, text[match.end():]
+
+
+def read(relative: str, text: str) -> RawFile | None:
+    """Parse a file's text into raw records; None for Markdown that is not a record.
+
+    Raises :class:`yamlio.YamlProblem` (positions already in file coordinates)
+    when the YAML does not parse, and :class:`NotRecords` when it parses into
+    something other than a mapping or a list of mappings.
+    """
+    if relative.endswith(".md"):
+        parts = split_front_matter(text)
+        if parts is None:
+            return None
+        yaml_text, offset, body = parts
+        if not re.search(r"^kind\s*:", yaml_text, re.M):
+            return None  # ordinary Markdown (a README with front matter): not ours
+        raw = RawFile(relative, text, yaml_text, offset, body=body)
+    else:
+        raw = RawFile(relative, text, text)
+    try:
+        data = yamlio.parse(raw.yaml_text)
+    except yamlio.YamlProblem as exc:
+        raise yamlio.YamlProblem(exc.message, exc.line + raw.line_offset, exc.column) from None
+    if isinstance(data, dict):
+        raw.records = [data]
+    elif isinstance(data, list) and data and not raw.body:
+        raw.sequence = True
+        raw.records = data
+    elif data is None:
+        raise NotRecords("empty file: expected a record (a mapping with kind:) or a list of records")
+    else:
+        raise NotRecords(f"not a record: expected a mapping with kind: or a list of them; got {type(data).__name__}")
+    return raw
