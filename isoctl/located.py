@@ -87,7 +87,7 @@ def describe(error: dict[str, Any], *, known_fields: Callable[[Sequence[str | in
         "model_attributes_type": "a mapping of keys to values",
     }
     if kind in expectations:
-        return f"{field}: expected {expectations[kind]}; got {_show(value)}"
+        return f"{field + ': ' if field else ''}expected {expectations[kind]}; got {_show(value)}"
     if kind == "string_pattern_mismatch":
         return f"{field}: {_show(value)} is not in the expected form"
     message = str(error.get("msg", "invalid value"))

@@ -51,3 +51,37 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-unt
         return Run(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+MANIFEST = """\
+isoctl: 1
+organization: {name: Test Ltd}
+standards: [iso9001:2015]
+people:
+  - {id: jsmith, name: Jane Smith, role: Managing Director, top_management: true}
+  - {id: akhan, name: Amir Khan, role: Quality Lead}
+"""
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write files (relative path -> text or bytes) under root; returns root."""
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_workspace(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Build a workspace in a temp dir: ``make_workspace({"actions/a.yaml": "..."}, manifest=...)``."""
+
+    def make(files: dict[str, str | bytes], manifest: str = MANIFEST) -> Path:
+        root = tmp_path / "ws"
+        root.mkdir(exist_ok=True)
+        return write_tree(root, {"isoctl.yaml": manifest, **files})
+
+    return make

@@ -32,11 +32,11 @@ def check_rule_names(names: Sequence[str], option: str) -> None:
 
 
 def _shown_root(root: Path) -> str:
-    try:
-        relative = os.path.relpath(root, Path.cwd())
-    except ValueError:  # another drive on Windows
-        return root.as_posix()
-    return Path(relative).as_posix() if not relative.startswith("..") else root.as_posix()
+    """The root as the user sees it: relative when it is the current directory, below it or above it."""
+    cwd = Path.cwd().resolve()
+    if root == cwd or cwd in root.parents or root in cwd.parents:
+        return Path(os.path.relpath(root, cwd)).as_posix()
+    return root.as_posix()
 
 
 def analyse(

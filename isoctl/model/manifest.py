@@ -5,9 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from isoctl.model.records import TextList
+
+def _off(value: object) -> object:
+    """YAML 1.1 reads an unquoted ``off`` as false; in a severity it means the rule is off."""
+    return "off" if value is False else value
+
+
+RuleSeverity = Annotated[Literal["error", "warning", "info", "off"], BeforeValidator(_off)]
 
 PersonId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 Severity = Literal["error", "warning", "info", "off"]
@@ -73,6 +80,6 @@ class Manifest(_Strict):
     exclusions: list[Exclusion] = []
     people: list[Person] = []
     settings: Settings = Settings()
-    rules: dict[str, Severity] = {}
+    rules: dict[str, RuleSeverity] = {}
     catalogs: TextList = []
     ignore: TextList = []

@@ -1,0 +1,172 @@
+"""``isoctl gap``: the clause-by-clause coverage matrix in text, JSON, Markdown or CSV.
+
+``check`` tells you what is wrong; ``gap`` shows every clause of every standard
+in scope with its status, the records that address it and why it is not
+covered, which is what a consultant walks through with a client and what goes
+into a pull request (Markdown) or a spreadsheet (CSV).
+
+rich is imported only for the text format so JSON/CSV runs stay cheap.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Sequence
+from typing import Literal
+
+from isoctl.analysis.result import ClauseCoverage, Result, StandardCoverage
+
+GapFormat = Literal["text", "json", "md", "csv"]
+
+#: Rules whose findings restate the coverage matrix (one per clause, all located at
+#: isoctl.yaml); the text and JUnit formats present them per clause or per standard.
+COVERAGE_RULES = frozenset({"unmapped-clause", "partial-clause", "missing-soa-entry"})
+UNTITLED = "(untitled paragraph)"
+CSV_HEADER = ("standard", "clause", "title", "status", "records", "reasons")
+STATUS_STYLES = {"covered": "green", "partial": "yellow", "missing": "red", "excluded": "dim"}
+
+
+def select(result: Result, standard: str | None = None) -> list[ClauseCoverage]:
+    """The clauses of one standard (by family such as ``iso9001`` or edition id), or of all."""
+    if standard is None:
+        return list(result.clauses)
+    return [c for c in result.clauses if standard in (c.family, c.standard)]
+
+
+def by_standard(result: Result, clauses: Sequence[ClauseCoverage]) -> dict[str, list[ClauseCoverage]]:
+    """Clauses grouped per edition, in the order of ``result.coverage`` (then first appearance)."""
+    order = [c.standard for c in result.coverage]
+    groups: dict[str, list[ClauseCoverage]] = {}
+    for clause in clauses:
+        groups.setdefault(clause.standard, []).append(clause)
+    ranked = sorted(groups, key=lambda s: (order.index(s) if s in order else len(order), list(groups).index(s)))
+    return {s: groups[s] for s in ranked}
+
+
+def summary(result: Result, standard: str, clauses: Sequence[ClauseCoverage]) -> StandardCoverage:
+    """The standard's roll-up from the result, or counted from its leaf clauses if the result has none."""
+    for coverage in result.coverage:
+        if coverage.standard == standard:
+            return coverage
+    leaves = [c.status for c in clauses if c.leaf]
+    return StandardCoverage(
+        standard=standard,
+        title=standard,
+        clauses=len(leaves),
+        covered=leaves.count("covered"),
+        partial=leaves.count("partial"),
+        missing=leaves.count("missing"),
+        excluded=leaves.count("excluded"),
+    )
+
+
+def title_of(clause: ClauseCoverage) -> str:
+    return clause.title if clause.title is not None else UNTITLED
+
+
+def render(
+    result: Result, fmt: GapFormat, *, standard: str | None = None, color: bool = False, width: int = 100
+) -> str:
+    """The gap matrix of ``result`` in ``fmt``, restricted to ``standard`` when given."""
+    clauses = select(result, standard)
+    if fmt == "json":
+        return _json(result, clauses)
+    if fmt == "csv":
+        return _csv(clauses)
+    if fmt == "md":
+        return _markdown(result, clauses)
+    if fmt == "text":
+        return _text(result, clauses, color=color, width=width)
+    raise ValueError(f"unknown gap format {fmt!r}")
+
+
+def _json(result: Result, clauses: Sequence[ClauseCoverage]) -> str:
+    body = {"isoctl": result.version, "format": 1, "clauses": [c.as_dict() for c in clauses]}
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+def _csv(clauses: Sequence[ClauseCoverage]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for c in clauses:
+        writer.writerow((c.standard, c.clause, title_of(c), c.status, "; ".join(c.records), "; ".join(c.reasons)))
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    # A table cell must stay on one line and must not end the cell early; HTML is
+    # escaped because GitHub and GitLab render inline HTML in Markdown.
+    text = html.escape(text, quote=False).replace("\\", "\\\\").replace("|", "\\|")
+    return "<br>".join(text.splitlines()) if text else ""
+
+
+def _markdown(result: Result, clauses: Sequence[ClauseCoverage]) -> str:
+    lines = ["# Gap analysis", ""]
+    groups = by_standard(result, clauses)
+    if not groups:
+        lines += ["No clauses to show.", ""]
+    for standard, members in groups.items():
+        roll_up = summary(result, standard, members)
+        heading = standard if roll_up.title in ("", standard) else f"{standard} — {roll_up.title}"
+        lines += [
+            f"## {_cell(heading)}",
+            "",
+            f"Readiness **{roll_up.readiness:.0%}**: {roll_up.covered} covered, {roll_up.partial} partial, "
+            f"{roll_up.missing} missing, {roll_up.excluded} excluded of {roll_up.clauses} clauses.",
+            "",
+            "| clause | title | status | records | reasons |",
+            "|---|---|---|---|---|",
+        ]
+        for c in members:
+            clause = _cell(c.clause) if c.leaf else f"**{_cell(c.clause)}**"
+            cells = (clause, _cell(title_of(c)), c.status, _cell(", ".join(c.records)), _cell("; ".join(c.reasons)))
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _text(result: Result, clauses: Sequence[ClauseCoverage], *, color: bool, width: int) -> str:
+    from rich.table import Table
+    from rich.text import Text
+
+    from isoctl.render.text import make_console, readiness_bar
+
+    console, out = make_console(color=color, width=width)
+    groups = by_standard(result, clauses)
+    if not groups:
+        console.print("no clauses to show")
+    for number, (standard, members) in enumerate(groups.items()):
+        roll_up = summary(result, standard, members)
+        if number:
+            console.print()
+        header = Text.assemble((standard, "bold"), "  ", roll_up.title if roll_up.title != standard else "")
+        console.print(header)
+        console.print(
+            Text.assemble(
+                f"readiness {roll_up.readiness:.0%} ",
+                readiness_bar(roll_up.readiness),
+                f"  {roll_up.covered} covered, {roll_up.partial} partial, {roll_up.missing} missing, "
+                f"{roll_up.excluded} excluded of {roll_up.clauses}",
+            )
+        )
+        table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
+        table.add_column("clause", no_wrap=True)
+        table.add_column("title", ratio=3)
+        table.add_column("status", no_wrap=True)
+        table.add_column("records", ratio=2)
+        table.add_column("reasons", ratio=3)
+        for c in members:
+            indent = "  " * max(c.depth - 1, 0)
+            table.add_row(
+                Text(indent + c.clause, style="" if c.leaf else "bold"),
+                Text(title_of(c), style="" if c.title is not None else "dim"),
+                Text(c.status, style=STATUS_STYLES[c.status]),
+                Text(", ".join(c.records)),
+                Text("; ".join(c.reasons)),
+            )
+        console.print(table)
+    return out.getvalue()

@@ -1,0 +1,152 @@
+"""``check --format sarif``: a SARIF 2.1.0 log for code-scanning dashboards.
+
+GitHub code scanning, Azure DevOps and most IDE viewers read SARIF. What
+matters to them, and so to us:
+
+* locations are repo-relative URIs against ``%SRCROOT%`` so the viewer can open
+  the file at the finding, whatever directory CI checked the repo out into;
+* every result carries a ``partialFingerprints`` entry that does not include
+  line numbers, so a finding keeps its identity (and its dismissal state) when
+  someone inserts lines above it;
+* rules are described once in ``tool.driver.rules`` with the severity this run
+  used, and results point at them by index.
+
+:func:`fingerprints` is shared with the GitLab renderer, which needs the same
+stability under a different hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from isoctl.analysis.result import Finding, Result, RuleInfo
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/isoctl/isoctl"
+FINGERPRINT_KEY = "isoctl/v1"
+SRCROOT = "%SRCROOT%"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def identity(finding: Finding) -> str:
+    """What makes a finding the same finding across runs: everything but its position."""
+    parts = (finding.rule, artifact_path(finding.path), finding.clause or "", finding.record or "", finding.message)
+    return "\0".join(parts)
+
+
+def fingerprints(findings: Sequence[Finding], digest: Callable[[bytes], str]) -> list[str]:
+    """One fingerprint per finding, in the order given, unique within the run.
+
+    Two findings with the same identity (say, the same message twice in one
+    file) are told apart by their order in the file, not by their line, so
+    moving both keeps both fingerprints.
+    """
+    ordinal: dict[int, int] = {}
+    seen: Counter[str] = Counter()
+    for index in sorted(range(len(findings)), key=lambda i: findings[i].sort_key()):
+        key = identity(findings[index])
+        seen[key] += 1
+        ordinal[index] = seen[key]
+    result = []
+    for index, finding in enumerate(findings):
+        key = identity(finding)
+        if ordinal[index] > 1:
+            key += f"\0#{ordinal[index]}"
+        result.append(digest(key.encode("utf-8")))
+    return result
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def artifact_path(path: str) -> str:
+    """The path as SARIF and GitLab want it: POSIX separators, no leading ``./``."""
+    posix = path.replace("\\", "/")
+    while posix.startswith("./"):
+        posix = posix[2:]
+    return posix
+
+
+def artifact_uri(path: str) -> str:
+    """A relative URI reference: percent-encoded so spaces and ``#`` survive URI parsing."""
+    return quote(artifact_path(path), safe="/")
+
+
+def _pascal(rule_id: str) -> str:
+    # SARIF §3.49.7: a rule's name is an identifier without spaces, e.g. "UnmappedClause".
+    return "".join(part.capitalize() for part in rule_id.split("-"))
+
+
+def _descriptor(rule: RuleInfo, level: str) -> dict[str, Any]:
+    doc = rule.doc.strip() or rule.summary
+    return {
+        "id": rule.id,
+        "name": _pascal(rule.id),
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": doc},
+        "help": {"text": doc},
+        "defaultConfiguration": {"level": level},
+        "properties": {"defaultSeverity": rule.default_severity},
+    }
+
+
+def _result(finding: Finding, fingerprint: str, index: int | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"ruleId": finding.rule}
+    if index is not None:
+        entry["ruleIndex"] = index
+    entry["level"] = LEVELS[finding.severity]
+    entry["message"] = {"text": finding.message}
+    entry["locations"] = [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": artifact_uri(finding.path), "uriBaseId": SRCROOT},
+                "region": {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)},
+            }
+        }
+    ]
+    entry["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint}
+    properties = {key: value for key, value in (("clause", finding.clause), ("record", finding.record)) if value}
+    if properties:
+        entry["properties"] = properties
+    return entry
+
+
+def document(result: Result) -> dict[str, Any]:
+    """The SARIF log as a dict (what :func:`render` serialises)."""
+    rules = [rule for _, rule in sorted(result.rules.items()) if rule.severity != "off"]
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    findings = sorted(result.findings, key=Finding.sort_key)
+    prints = fingerprints(findings, sha256_hex)
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "isoctl",
+                        "version": result.version,
+                        "semanticVersion": result.version,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_descriptor(rule, LEVELS[rule.severity]) for rule in rules],
+                    }
+                },
+                "originalUriBaseIds": {
+                    SRCROOT: {"description": {"text": "The workspace root: the directory that holds isoctl.yaml."}}
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": [_result(f, p, index.get(f.rule)) for f, p in zip(findings, prints, strict=True)],
+            }
+        ],
+    }
+
+
+def render(result: Result) -> str:
+    """The SARIF log as JSON text, byte-stable for the same result."""
+    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"

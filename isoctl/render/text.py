@@ -1,0 +1,175 @@
+"""``check`` for people: findings grouped by file, clause gaps per standard, readiness.
+
+This is what an engineer reads in a terminal or a CI log, so it is built to be
+scanned: one header per file with ``line:col  severity  rule  message`` rows
+under it, and the clause-coverage findings (one per uncovered clause, all
+located at isoctl.yaml) folded into one line per standard when there are many;
+``isoctl gap`` is where the full matrix lives.
+
+rich costs about a millisecond per table row, so rows are laid out by hand into
+one :class:`~rich.text.Text` and the only table has one row per standard.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from isoctl.analysis.result import SEVERITY_RANK, Finding, Result
+from isoctl.render.gap import COVERAGE_RULES
+
+#: Above this many clause findings for one standard, list a few clause ids instead of every finding.
+FOLD_ABOVE = 10
+FOLD_SHOWN = 5
+SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def make_console(*, color: bool, width: int) -> tuple[Console, io.StringIO]:
+    """A console writing to a string: no ANSI unless ``color``, fixed width, no guessing from the environment."""
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        width=width,
+        highlight=False,
+        legacy_windows=False,
+    )
+    return console, out
+
+
+def readiness_bar(readiness: float, size: int = 10) -> Text:
+    """A small bar such as ``████████░░`` for a readiness between 0 and 1."""
+    filled = round(max(0.0, min(readiness, 1.0)) * size)
+    style = "green" if readiness >= 0.8 else "yellow" if readiness >= 0.5 else "red"
+    return Text.assemble(("█" * filled, style), ("░" * (size - filled), "dim"))
+
+
+def clean(text: str) -> str:
+    """User text made safe for a terminal: control characters (an ESC could recolour it) shown escaped."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\r\n", "\n").replace("\t", "    "))
+
+
+def plural(count: int, word: str) -> str:
+    if word == "info":
+        return f"{count} info"
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def summary_line(result: Result) -> str:
+    """``3 errors, 5 warnings, 1 info in 214 records (120 files)`` or ``no findings in ...``."""
+    counts = result.counts()
+    scope = f"in {plural(result.records, 'record')} ({plural(result.files, 'file')})"
+    if not result.findings:
+        return f"no findings {scope}"
+    return ", ".join(plural(counts[s], s) for s in ("error", "warning", "info")) + f" {scope}"
+
+
+def _standard_of(result: Result) -> dict[str, str]:
+    """Clause-reference prefix (family or edition id) → edition id."""
+    prefixes: dict[str, str] = {}
+    for clause in result.clauses:
+        prefixes.setdefault(clause.family, clause.standard)
+        prefixes.setdefault(clause.standard, clause.standard)
+    return prefixes
+
+
+def _fold(result: Result, findings: Sequence[Finding]) -> tuple[list[Finding], dict[str, list[Finding]]]:
+    """Split findings into those listed per file and, per standard, clause findings too many to list."""
+    prefixes = _standard_of(result)
+    per_standard: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.rule in COVERAGE_RULES and finding.clause:
+            prefix = finding.clause.split(":", 1)[0]
+            per_standard.setdefault(prefixes.get(prefix, prefix), []).append(finding)
+    folded = {s: members for s, members in per_standard.items() if len(members) > FOLD_ABOVE}
+    hidden = {id(f) for members in folded.values() for f in members}
+    return [f for f in findings if id(f) not in hidden], folded
+
+
+def _rows(findings: Sequence[Finding], width: int) -> Text:
+    out = Text()
+    positions = [f"{f.line}:{f.column}" for f in findings]
+    pos_w = max(map(len, positions))
+    rule_w = max(len(f.rule) for f in findings)
+    indent = 2 + pos_w + 2 + 7 + 2 + rule_w + 2
+    wrap = max(width - indent, 20)
+    current: str | None = None
+    for finding, position in zip(findings, positions, strict=True):
+        if finding.path != current:
+            current = finding.path
+            out.append(clean(finding.path) or "(no file)", style="bold underline")
+            out.append("\n")
+        out.append(f"  {position:<{pos_w}}  ")
+        out.append(f"{finding.severity:<7}", style=SEVERITY_STYLES[finding.severity])
+        out.append(f"  {finding.rule:<{rule_w}}  ", style="dim")
+        lines = [part for para in clean(finding.message).split("\n") for part in textwrap.wrap(para, wrap) or [""]]
+        out.append(("\n" + " " * indent).join(lines) + "\n")
+    return out
+
+
+def _natural(clause: str) -> tuple[tuple[int, int | str], ...]:
+    """``A.8.2`` before ``A.8.10``: numbers compare as numbers."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in clause.split("."))
+
+
+def _folded(result: Result, folded: dict[str, list[Finding]]) -> Text:
+    order = {(c.standard, c.clause): i for i, c in enumerate(result.clauses)}
+    out = Text("clause coverage", style="bold underline")
+    out.append("\n")
+    for standard, members in folded.items():
+        ids = sorted(
+            {f.clause.split(":", 1)[-1] for f in members if f.clause},
+            key=lambda clause: (order.get((standard, clause), len(order)), _natural(clause)),
+        )
+        counts = [plural(sum(f.severity == s for f in members), s) for s in ("error", "warning", "info")]
+        counts = [c for c in counts if not c.startswith("0 ")]
+        shown = ", ".join(ids[:FOLD_SHOWN])
+        more = f" and {len(ids) - FOLD_SHOWN} more" if len(ids) > FOLD_SHOWN else ""
+        out.append(f"  {standard}", style="bold")
+        out.append(f"  {len(members)} clauses not covered ({', '.join(counts)}): ")
+        out.append(clean(f"{shown}{more} — isoctl gap for the full matrix") + "\n")
+    return out
+
+
+def _readiness(result: Result) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("standard", no_wrap=True)
+    for column in ("covered", "partial", "missing", "excluded"):
+        table.add_column(column, justify="right")
+    table.add_column("readiness", no_wrap=True)
+    for c in result.coverage:
+        table.add_row(
+            c.standard, str(c.covered), str(c.partial), str(c.missing), str(c.excluded),
+            Text.assemble(f"{c.readiness:>4.0%} ", readiness_bar(c.readiness)),
+        )
+    return table
+
+
+def render(result: Result, *, color: bool = False, width: int = 100) -> str:
+    """The human report of ``check``; plain text (no ANSI) unless ``color``."""
+    console, out = make_console(color=color, width=width)
+    findings = sorted(result.findings, key=Finding.sort_key)
+    listed, folded = _fold(result, findings)
+    if listed:
+        console.print(_rows(listed, width), end="", soft_wrap=True)
+        console.print()
+    if folded:
+        console.print(_folded(result, folded), end="", soft_wrap=True)
+        console.print()
+    if result.coverage:
+        console.print(_readiness(result))
+        console.print()
+    counts = result.counts()
+    worst = max((s for s in counts if counts[s]), key=SEVERITY_RANK.__getitem__, default=None)
+    style = SEVERITY_STYLES[worst] if worst else "green"
+    console.print(Text(summary_line(result), style=style))
+    return out.getvalue()

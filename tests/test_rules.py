@@ -1,0 +1,133 @@
+"""Every rule, failing and passing, on real workspaces: the cases double as the rules' examples."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import MANIFEST
+
+ISO27001 = MANIFEST.replace("standards: [iso9001:2015]", "standards: [iso27001:2022]")
+WITH_EXCLUSION = MANIFEST + "exclusions:\n  - clause: CLAUSE\nJUSTIFICATION"
+
+
+def excluding(clause: str, justification: str) -> str:
+    return WITH_EXCLUSION.replace("CLAUSE", clause).replace("JUSTIFICATION", justification)
+
+
+def run(cli, make_workspace, files, *, manifest=MANIFEST, rule):  # type: ignore[no-untyped-def]
+    root = make_workspace(files, manifest=manifest)
+    result = cli("check", str(root), "-f", "json", "--today", "2026-11-21", "--select", rule)
+    assert result.exit_code in (0, 1), result.stderr
+    data = json.loads(result.stdout)
+    found = [f for f in data["findings"] if f["rule"] == rule]
+    assert result.exit_code == (1 if any(f["severity"] == "error" for f in found) else 0)
+    return {f"{f['path']}:{f['line']}:{f['column']}: {f['message']}" for f in found}
+
+
+CASES = [
+    # rule, files, manifest, expected findings (empty = passes)
+    ("duplicate-id",
+     {"a.yaml": "id: ACT-1\nkind: action\ntype: ofi\ntitle: a\nraised_on: 2026-01-01\n",
+      "b.yaml": "- {id: ACT-2, kind: action, type: ofi, title: b, raised_on: 2026-01-01}\n"
+                "- {id: ACT-1, kind: action, type: ofi, title: c, raised_on: 2026-01-01}\n"},
+     MANIFEST, {"b.yaml:2:8: duplicate id 'ACT-1' (first used at a.yaml:1)"}),
+    ("duplicate-id",
+     {"a.yaml": "- {id: ACT-1, kind: action, type: ofi, title: a, raised_on: 2026-01-01}\n"
+                "- {id: ACT-2, kind: action, type: ofi, title: b, raised_on: 2026-01-01}\n"},
+     MANIFEST, set()),
+    ("unknown-reference",
+     {"p.yaml": "id: PRO-1\nkind: process\ntitle: Deliver\nowner: jsmtih\nkpis: [OBJ-1, RSK-1]\nrisks: [RSK-9]\n",
+      "r.yaml": "id: RSK-1\nkind: risk\ntitle: Late trucks\nowner: akhan\n",
+      "m.yaml": "id: MR-1\nkind: review\ntitle: Review\ndate: 2026-05-01\nattendees: [jsmith, nobody]\nactions: [RSK-1]\n",
+      "a.yaml": "id: AUD-1\nkind: audit\ntitle: Q1 audit\ntype: internal\nstatus: done\ndate: 2026-02-01\nauditor: akahn\n"
+                "scope: [iso9001:8.5, PRO-1, PRO-7]\nfindings:\n  - {id: F1, type: minor, action: ACT-404}\n"},
+     MANIFEST,
+     {"p.yaml:4:8: owner: 'jsmtih' is not a person in isoctl.yaml people",
+      "p.yaml:5:8: kpis: no record with id 'OBJ-1'",
+      "p.yaml:5:15: kpis: 'RSK-1' is a risk, not an objective",
+      "p.yaml:6:9: risks: no record with id 'RSK-9'",
+      "m.yaml:5:21: attendees: 'nobody' is not a person in isoctl.yaml people",
+      "m.yaml:6:11: actions: 'RSK-1' is a risk, not an action",
+      "a.yaml:7:10: auditor: 'akahn' is not a person in isoctl.yaml people (write an external auditor's full name)",
+      "a.yaml:8:29: scope: 'PRO-7' is neither a clause reference nor a record id",
+      "a.yaml:10:35: findings[0].action: no record with id 'ACT-404'"}),
+    ("unknown-reference",
+     {"p.yaml": "id: PRO-1\nkind: process\ntitle: Deliver\nowner: jsmith\nkpis: [OBJ-1]\n",
+      "o.yaml": "id: OBJ-1\nkind: objective\ntitle: On time\ntarget: 98\ndirection: increase\n",
+      "a.yaml": "id: AUD-1\nkind: audit\ntitle: Stage 2\ntype: certification\nstatus: done\ndate: 2026-02-01\n"
+                "auditor: Pat Jones (Example Cert)\nscope: [hs:9.2, PRO-1]\n"},
+     MANIFEST, set()),
+    ("unknown-clause",
+     {"d.md": "---\nid: PRO-1\nkind: document\ntype: procedure\ntitle: Handling\nstatus: approved\n"
+              "clauses: [iso9001:8.5.9, iso14001:6.1.2, hs:11.1, 'clause 8', iso9001-2026:6.1.3, iso9001:8.5.1]\n---\nText\n",
+      "a.yaml": "id: AUD-1\nkind: audit\ntitle: Q1 audit\ntype: internal\nstatus: done\ndate: 2026-02-01\nscope: [iso9001:12.1]\n"
+                "findings: [{id: F1, type: observation, clause: iso9001:7.9}]\n"},
+     MANIFEST,
+     {"d.md:7:11: unknown clause 'iso9001:8.5.9': iso9001-2015 has no clause 8.5.9",
+      "d.md:7:26: unknown clause 'iso14001:6.1.2': iso14001 is not in scope (isoctl.yaml standards)",
+      "d.md:7:42: unknown clause 'hs:11.1': the harmonized structure has no clause 11.1",
+      "d.md:7:51: unknown clause 'clause 8': 'clause 8' is not a clause reference (write family:clause, e.g. iso9001:8.5.1 or hs:9.2)",
+      "d.md:7:63: unknown clause 'iso9001-2026:6.1.3': iso9001-2026 is not in scope; the edition in scope is iso9001-2015",
+      "a.yaml:7:9: unknown clause 'iso9001:12.1': iso9001-2015 has no clause 12.1",
+      "a.yaml:8:48: unknown clause 'iso9001:7.9': iso9001-2015 has no clause 7.9"}),
+    ("unknown-clause",
+     {"d.yaml": "id: PRO-1\nkind: document\ntype: procedure\ntitle: H\nstatus: approved\n"
+                "clauses: [iso9001:8.5.1, iso9001-2015:7.1.5.2, hs:7.5.3, iso9001:8]\n"},
+     MANIFEST, set()),
+    ("unknown-clause",
+     {"soa.yaml": "id: SOA-1\nkind: control\ntitle: Policy\ncontrol: iso27001:5.2\napplicable: true\n"},
+     ISO27001, {"soa.yaml:4:10: unknown clause 'iso27001:5.2': iso27001-2022 5.2 is not an Annex A control"}),
+    ("unjustified-exclusion",
+     {}, excluding("iso9001:9.2", "    justification: We do not audit.\n"),
+     {"isoctl.yaml:8:5: iso9001-2015 9.2 cannot be excluded: " + "A requirement can be declared not applicable only when it "
+      "cannot be applied within the scope of the system and leaving it out does not affect the ability to deliver "
+      "conforming products and services; the justification is kept with the scope statement (4.3)."}),
+    ("unjustified-exclusion",
+     {}, excluding("iso9001:8.3", ""),
+     {"isoctl.yaml:8:5: exclusion of iso9001-2015 8.3 needs a justification"}),
+    ("unjustified-exclusion",
+     {}, excluding("iso9001:8.3", "    justification: We build to customer drawings only.\n"),
+     set()),
+    ("unjustified-exclusion",
+     {"soa.yaml": "- {id: SOA-1, kind: control, title: x, control: iso27001:A.7.4, applicable: false}\n"
+                  "- {id: SOA-2, kind: control, title: y, control: iso27001:A.7.5, applicable: false, justification: Cloud only.}\n"},
+     ISO27001, {"soa.yaml:1:77: SoA row excludes iso27001:A.7.4 without a justification"}),
+]
+
+
+@pytest.mark.parametrize(("rule", "files", "manifest", "expected"), CASES)
+def test_rule_cases(cli, make_workspace, rule, files, manifest, expected) -> None:  # type: ignore[no-untyped-def]
+    assert run(cli, make_workspace, files, manifest=manifest, rule=rule) == expected
+
+
+def test_every_rule_is_documented_with_a_failing_and_a_passing_example(cli) -> None:  # type: ignore[no-untyped-def]
+    from isoctl.rules import all_rules
+
+    for rule in all_rules().values():
+        assert "Fails:" in rule.doc and "Passes:" in rule.doc, rule.id
+        assert len(rule.summary) > 10
+    listed = cli("rules").stdout
+    assert all(rule_id in listed for rule_id in all_rules())
+    one = cli("rules", "duplicate-id")
+    assert one.exit_code == 0 and "Fails:" in one.stdout
+    assert cli("rules", "duplicate-ids").exit_code == 2
+
+
+def test_severity_overrides_and_unknown_rules_in_the_manifest(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+    files = {"a.yaml": "- {id: A, kind: issue, type: internal, title: a}\n- {id: A, kind: issue, type: internal, title: b}\n"}
+    root = make_workspace(files, manifest=MANIFEST + "rules:\n  duplicate-id: warning\n  unmaped-clause: off\n")
+    result = cli("check", str(root), "-f", "json", "--select", "duplicate-id", "--select", "schema-error")
+    found = {(f["rule"], f["severity"], f["message"]) for f in json.loads(result.stdout)["findings"]}
+    assert found == {
+        ("duplicate-id", "warning", "duplicate id 'A' (first used at a.yaml:1)"),
+        ("schema-error", "error", "rules: unknown rule 'unmaped-clause'; did you mean 'unmapped-clause'?"),
+    }
+
+
+def test_off_in_the_manifest_silences_a_rule(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+    files = {"a.yaml": "- {id: A, kind: issue, type: internal, title: a}\n- {id: A, kind: issue, type: internal, title: b}\n"}
+    root = make_workspace(files, manifest=MANIFEST + "rules: {duplicate-id: 'off'}\n")
+    result = cli("check", str(root), "-f", "json", "--select", "duplicate-id")
+    assert json.loads(result.stdout)["findings"] == [] and result.exit_code == 0
