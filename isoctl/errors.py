@@ -65,3 +65,7 @@ class CatalogError(IsoctlError):
         lines = [str(p) for p in self.problems]
         noun = "problem" if len(lines) == 1 else "problems"
         super().__init__(f"invalid catalog ({len(lines)} {noun}):\n" + "\n".join("  " + ln for ln in lines))
+
+
+class GitError(IsoctlError):
+    """git cannot be used here: the binary is missing, or the repository is broken."""

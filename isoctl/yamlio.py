@@ -13,6 +13,7 @@ are refused after parsing without ever expanding them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,13 +48,21 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """The safe C loader, refusing duplicate keys (a typo must not silently win)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        merging = any(key.tag == "tag:yaml.org,2002:merge" for key, _ in node.value)
+        if merging:  # check the mapping's own keys before merged ones join them
+            self._refuse_duplicates(node)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        # Fast path: as many keys out as went in means no key was repeated.
+        if not merging and len(mapping) != len(node.value):
+            self._refuse_duplicates(node)
+        return mapping
+
+    def _refuse_duplicates(self, node: yaml.MappingNode) -> None:
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
                 continue
-            key = self.construct_object(key_node, deep=True) if isinstance(key_node, yaml.ScalarNode) else None
-            if key is None:
-                continue
+            key = self.construct_object(key_node, deep=True)
             try:
                 first = seen.get(key)
             except TypeError:  # unhashable key: the base class reports it
@@ -66,21 +75,38 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
                     key_node.start_mark,
                 )
             seen[key] = key_node
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        """A timestamp that is not a real date (``2026-13-01``) stays text, for the schema to report."""
-        try:
-            return super().construct_yaml_timestamp(node)
-        except (ValueError, OverflowError):
-            return self.construct_scalar(node)
+    def construct_core_int(self, node: yaml.ScalarNode) -> int:
+        """Integers as YAML 1.2 reads them: ``010`` is ten, not eight."""
+        text = str(self.construct_scalar(node))
+        if text[:2] in ("0o", "0x"):
+            return int(text, 0)
+        return int(text, 10)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+# YAML 1.2 core schema rather than PyYAML's YAML 1.1 defaults: `on: 2026-03-01`
+# keeps the key "on" (1.1 reads it as true), `country: NO` stays text, `rto: 4:00`
+# is not sexagesimal 240, and dates stay text for the schema to validate.
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in [
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    ("float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     "-+0123456789."),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("merge", r"^(?:<<)$", "<"),
+]:
+    _Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_core_int)
 
 
 def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     """Read a file as UTF-8 text, refusing huge, binary and non-UTF-8 files with a located problem."""
+    return decode(read_bytes(path, max_bytes=max_bytes))
+
+
+def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """Read a file's bytes, refusing one over ``max_bytes`` without reading it."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -88,10 +114,9 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     if size > max_bytes:
         raise YamlProblem(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a record file")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise YamlProblem(f"cannot read file: {exc.strerror or exc}") from None
-    return decode(data)
 
 
 def decode(data: bytes) -> str:

@@ -31,6 +31,9 @@ def test_duplicate_keys_are_refused_at_the_second_key() -> None:
 
 def test_merge_keys_still_work() -> None:
     assert yamlio.parse("base: &b {a: 1}\nthing:\n  <<: *b\n  c: 2\n")["thing"] == {"a": 1, "c": 2}
+    assert yamlio.parse("base: &b {a: 1}\nthing:\n  <<: *b\n  a: 2\n")["thing"] == {"a": 2}  # an override, not a duplicate
+    with pytest.raises(yamlio.YamlProblem, match="duplicate key 'c'"):
+        yamlio.parse("base: &b {a: 1}\nthing:\n  <<: *b\n  c: 2\n  c: 3\n")
 
 
 def test_billion_laughs_is_refused_quickly() -> None:

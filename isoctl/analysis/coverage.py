@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from isoctl.analysis.evidence import Evidence, matching, record_date, resolve_text
+from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches, matching, record_date, resolve_text
 from isoctl.analysis.result import ClauseCoverage, StandardCoverage, Status
 from isoctl.catalog.schema import Clause, Edition
 from isoctl.workspace.load import LoadedRecord, Workspace
@@ -134,10 +134,14 @@ def _judge_leaf(item: ClauseCoverage, edition: Edition, clause: Clause, workspac
         item.status = "excluded"
         item.reasons = [f"excluded: {exclusions.valid[key]}"]
         return
-    found = list(evidence.explicit.get(key, []))
+    named = list(evidence.explicit.get(key, []))
+    found = list(named)
     unmet = []
     for expect in clause.expects:
-        hits = matching(evidence, by_kind, expect, settings, today)
+        if expect.kind in NAMED_ONLY:
+            hits = [r for r in named if matches(r.model, expect, settings, today)]
+        else:
+            hits = matching(evidence, by_kind, expect, settings, today)
         found += hits
         if not hits:
             unmet.append(expect)
@@ -147,18 +151,22 @@ def _judge_leaf(item: ClauseCoverage, edition: Edition, clause: Clause, workspac
         if clause.expects:
             item.reasons.append("expected: " + "; ".join(e.describe() for e in clause.expects))
         return
-    ids = {r.id for r in found}
-    item.records = sorted(ids)
+    item.records = sorted({r.id for r in found})
     reasons = [f"no {e.describe()}" + (f" ({e.note})" if e.note else "") for e in unmet]
-    unique = list({r.id: r for r in found}.values())
-    reasons += _document_state(unique, today, settings.document_review_days)
+    # drafts and overdue reviews count against a clause only for the documents that name it
+    reasons += _document_state(list({r.id: r for r in named}.values()), today, settings.document_review_days)
     item.status = "partial" if reasons else "covered"
     item.reasons = reasons
 
 
 def _apply_expectations(item: ClauseCoverage, clause: Clause, evidence: Evidence, by_kind: dict[str, list[LoadedRecord]],
                         settings: Any, today: dt.date) -> None:
-    unmet = [e for e in clause.expects if not matching(evidence, by_kind, e, settings, today)]
+    named = evidence.explicit.get((item.standard, item.clause), [])
+    unmet = [
+        e for e in clause.expects
+        if not (any(matches(r.model, e, settings, today) for r in named) if e.kind in NAMED_ONLY
+                else matching(evidence, by_kind, e, settings, today))
+    ]
     if unmet:
         item.status = "partial"
         item.reasons = [f"no {e.describe()}" + (f" ({e.note})" if e.note else "") for e in unmet]

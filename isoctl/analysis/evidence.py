@@ -53,8 +53,14 @@ def _present(value: Any) -> bool:
     return True
 
 
+#: Kinds that evidence a clause only where they name it. A document can be about
+#: anything, so "some approved policy exists" must not make every policy evidence
+#: of every clause that expects one; a review, an audit or a risk is what it is.
+NAMED_ONLY = frozenset({"document"})
+
+
 def matches(record: Any, expect: Expect, settings: Settings, today: dt.date) -> bool:
-    """Whether one record satisfies one expectation of a clause."""
+    """Whether one record satisfies one expectation of a clause (wherever it is referenced)."""
     if record.kind != expect.kind:
         return False
     if record.kind == "document" and record.status == "obsolete":
@@ -131,6 +137,14 @@ def resolve_text(
 def collect(records: Iterable[LoadedRecord], catalogs: Catalogs, scope: list[Edition]) -> Evidence:
     """Explicit references of every record, SoA rows per Annex A control, and unresolvable references."""
     evidence = Evidence()
+    memo: dict[str, tuple[list[tuple[Edition, Clause]], str | None]] = {}
+
+    def resolve_text(text: str, catalogs: Catalogs, scope: list[Edition]) -> tuple[list[tuple[Edition, Clause]], str | None]:
+        hit = memo.get(text)
+        if hit is None:
+            hit = memo[text] = _resolve_with_descendants(text, catalogs, scope)
+        return hit
+
     for record in records:
         model: Any = record.model
         for index, text in enumerate(model.clauses):
@@ -139,8 +153,6 @@ def collect(records: Iterable[LoadedRecord], catalogs: Catalogs, scope: list[Edi
                 evidence.bad_refs.append(BadRef(record, ("clauses", index), text, problem))
             for edition, clause in found:
                 evidence.explicit[(edition.id, clause.id)].append(record)
-                for child in descendants(edition, clause):
-                    evidence.explicit[(edition.id, child.id)].append(record)
         if model.kind == "control":
             found, problem = resolve_text(model.control, catalogs, scope)
             if problem:
@@ -153,6 +165,18 @@ def collect(records: Iterable[LoadedRecord], catalogs: Catalogs, scope: list[Edi
                     continue
                 evidence.soa[(edition.id, clause.id)].append(record)
     return evidence
+
+
+def _resolve_with_descendants(
+    text: str, catalogs: Catalogs, scope: list[Edition]
+) -> tuple[list[tuple[Edition, Clause]], str | None]:
+    """A reference resolved, with every sub-clause of what it names (a parent addresses its children)."""
+    found, problem = resolve_text(text, catalogs, scope)
+    out = list(found)
+    for edition, clause in found:
+        out += [(edition, child) for child in descendants(edition, clause)]
+    unique = {(e.id, c.id): (e, c) for e, c in out}
+    return list(unique.values()), problem
 
 
 def expect_key(expect: Expect) -> str:

@@ -118,7 +118,12 @@ class Catalogs:
             targets = [e for e in scope if e.id == ref.edition_id]
         else:
             targets = [e for e in scope if e.family == ref.family]
-        return [(e, e.by_id[ref.clause]) for e in targets if ref.clause in e.by_id]
+        found = [(e, e.by_id[ref.clause]) for e in targets if ref.clause in e.by_id]
+        if not found and ref.clause.startswith("A.") and ref.clause.count(".") == 1:
+            # an Annex A theme (A.5 = organizational controls) names all of its controls
+            prefix = ref.clause + "."
+            found = [(e, c) for e in targets for c in e.controls if c.id.startswith(prefix)]
+        return found
 
     def correspondences(self, edition: Edition, clause: Clause) -> list[Correspondence]:
         """Clauses of other editions that correspond to ``clause``: same HS clause, or a transition row."""

@@ -33,3 +33,16 @@ def root(
 
 
 app.add_typer(standards.app, name="standards", rich_help_panel="Reference")
+
+from isoctl.cli import init as _init  # noqa: E402 - commands register after the app exists
+from isoctl.cli import schema as _schema  # noqa: E402
+
+app.command("init", rich_help_panel="Workspace")(_init.init)
+app.command("schema", rich_help_panel="Workspace")(_schema.schema)
+
+from isoctl.cli import check as _check  # noqa: E402 - commands register after the app exists
+from isoctl.cli import rules as _rules  # noqa: E402
+
+app.command("check", rich_help_panel="Workspace")(_check.check)
+app.command("gap", rich_help_panel="Workspace")(_check.gap)
+app.command("rules", rich_help_panel="Reference")(_rules.rules)

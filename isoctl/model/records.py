@@ -210,7 +210,7 @@ class Finding(_Strict):
 
 class Audit(RecordBase):
     kind: Literal["audit"]
-    type: Literal["internal", "certification", "surveillance", "recertification", "supplier"]
+    type: Literal["internal", "certification", "surveillance", "recertification", "transition", "special", "supplier"]
     status: Literal["planned", "done"]
     date: dt.date
     auditor: str | None = None

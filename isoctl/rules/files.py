@@ -58,7 +58,7 @@ def path_outside_workspace(ctx: Context) -> Iterator[Hit]:
     yield from _loaded(ctx, "path-outside-workspace")
     for record in ctx.workspace.records:
         for loc, path in _paths(record.model):
-            if not _inside(ctx, path):
+            if ctx.workspace.path_status(path) == "outside":
                 yield ctx.at(record, *loc, message=f"path '{path}' leads outside the workspace")
 
 
@@ -70,8 +70,3 @@ def _paths(model: object) -> Iterator[tuple[tuple[str | int, ...], str]]:
     if isinstance(path, str):
         yield ("path",), path
 
-
-def _inside(ctx: Context, path: str) -> bool:
-    from isoctl.workspace.discover import inside
-
-    return inside(ctx.workspace.root, path) is not None

@@ -8,7 +8,6 @@ from typing import Any
 
 from isoctl.catalog.refs import parse_ref
 from isoctl.rules import Context, Hit, rule
-from isoctl.workspace.discover import inside
 from isoctl.workspace.load import LoadedRecord
 
 
@@ -132,8 +131,7 @@ def _files(ctx: Context, record: LoadedRecord) -> Iterator[Hit]:
     if model.kind == "document" and model.path:
         paths.append((("path",), model.path))
     for loc, path in paths:
-        target = inside(ctx.workspace.root, path)
-        if target is not None and not target.exists():
+        if ctx.workspace.path_status(path) == "missing":
             yield ctx.at(record, *loc, message=f"file '{path}' does not exist in the workspace")
 
 

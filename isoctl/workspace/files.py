@@ -40,8 +40,12 @@ def _ignored(relative: str, patterns: Sequence[str]) -> bool:
     return False
 
 
-def walk(root: Path, ignore: Sequence[str] = ()) -> Iterator[Candidate]:
-    """Every record-file candidate below ``root`` in a stable (sorted) order."""
+def walk(root: Path, ignore: Sequence[str] = (), links: set[str] | None = None) -> Iterator[Candidate]:
+    """Every record-file candidate below ``root`` in a stable (sorted) order.
+
+    Relative paths of the symlinks met on the way are added to ``links``, so
+    later path checks know where a lexical look is not enough.
+    """
     root = root.resolve()
     for directory, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(directory)
@@ -54,6 +58,8 @@ def walk(root: Path, ignore: Sequence[str] = ()) -> Iterator[Candidate]:
                 continue
             full = here / name
             if full.is_symlink():
+                if links is not None:
+                    links.add(relative)
                 target = full.resolve()
                 if target != root and root not in target.parents:
                     yield Candidate(full, relative, refused=f"symlink to a directory outside the workspace ({os.readlink(full)})")
@@ -68,6 +74,8 @@ def walk(root: Path, ignore: Sequence[str] = ()) -> Iterator[Candidate]:
                 continue
             full = here / name
             if full.is_symlink():
+                if links is not None:
+                    links.add(relative)
                 target = full.resolve()
                 if root not in target.parents:
                     yield Candidate(full, relative, refused=f"symlink to a file outside the workspace ({os.readlink(full)})")

@@ -9,6 +9,7 @@ unknown format version, a broken catalog) raises and stops the run.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from isoctl.model.records import KINDS, Record, RecordBase
 from isoctl.workspace import files as workspace_files
 from isoctl.workspace.discover import MANIFEST, find_root, inside
 from isoctl.workspace.read import NotRecords, RawFile, read
+from isoctl.workspace.record_cache import RecordCache, blob_id
 
 Loc = tuple[str | int, ...]
 _RECORDS = TypeAdapter(list[Record])
@@ -68,6 +70,31 @@ class Workspace:
     records: list[LoadedRecord]
     files: int
     findings: list[Finding] = field(default_factory=list)
+    links: set[str] = field(default_factory=set)  # symlinks met while walking (relative paths)
+    _paths: dict[str, str] = field(default_factory=dict)
+
+    def path_status(self, relative: str) -> str:
+        """``ok``, ``missing`` or ``outside`` for a path a record names (evidence, a document's file).
+
+        Lexical for speed (thousands of evidence paths), with the real path
+        resolved only where a symlink or a dot-directory could lead elsewhere.
+        """
+        known = self._paths.get(relative)
+        if known is not None:
+            return known
+        norm = os.path.normpath(relative.replace("\\", "/"))
+        if os.path.isabs(norm) or norm == ".." or norm.startswith("../"):
+            status = "outside"
+        else:
+            full = os.path.join(self.root, norm)
+            parts = norm.split(os.sep)
+            risky = parts[0].startswith(".") or any("/".join(parts[: i + 1]) in self.links for i in range(len(parts)))
+            if risky and inside(self.root, norm) is None:
+                status = "outside"
+            else:
+                status = "ok" if os.path.exists(full) else "missing"
+        self._paths[relative] = status
+        return status
 
     def manifest_location(self, *loc: str | int, key: bool = False) -> tuple[str, int, int]:
         line, column = self.manifest_file.locate(loc, key=key)
@@ -184,35 +211,147 @@ def load_workspace(path: Path | None = None, *, extra_catalogs: Sequence[Path] =
     records: list[LoadedRecord] = []
     count = 0
     ignore = list(manifest.ignore) + [os.path.relpath(d, root) + "/" for d in catalog_dirs if inside(root, str(d))]
-    for candidate in workspace_files.walk(root, ignore):
+    store = RecordCache(root)
+    links: set[str] = set()
+    candidates = []
+    for candidate in workspace_files.walk(root, ignore, links):
         if candidate.refused:
             findings.append(_finding("path-outside-workspace", candidate.refused, candidate.relative))
-            continue
-        loaded, problems = _read_file(candidate.path, candidate.relative)
+        else:
+            candidates.append(candidate)
+    for loaded, problems in _read_all(candidates, store):
         findings += problems
         if loaded is not None:
             count += 1
             records += loaded
-    return Workspace(root, manifest, raw_manifest, catalogs, editions, records, count, findings)
+    store.save()
+    return Workspace(root, manifest, raw_manifest, catalogs, editions, records, count, findings, links)
 
 
-def _read_file(path: Path, relative: str) -> tuple[list[LoadedRecord] | None, list[Finding]]:
+Outcome = tuple[list[LoadedRecord] | None, list[Finding]]  # (records, or None for a non-record file; findings)
+
+#: Below this many files to parse, a second process costs more than it saves.
+PARALLEL_MIN_FILES = 48
+
+
+def _read_all(candidates: Sequence[workspace_files.Candidate], store: RecordCache) -> list[Outcome]:
+    """Read every candidate file: from the cache where unchanged, else parsed (on two cores when worth it)."""
+    results: list[Outcome | None] = [None] * len(candidates)
+    pending: list[tuple[int, str, str, str]] = []  # (position, relative, text, blob)
+    for position, candidate in enumerate(candidates):
+        try:
+            data = yamlio.read_bytes(candidate.path)
+            blob = blob_id(data)
+            text = yamlio.decode(data)
+        except yamlio.YamlProblem as exc:
+            results[position] = ([], [_finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
+            continue
+        cached = store.get(blob)
+        if cached is not None:
+            loaded = _from_json(candidate.relative, text, *cached)
+            if loaded is not None:
+                results[position] = (loaded, [])
+                continue
+            store.forget(blob)
+        pending.append((position, candidate.relative, text, blob))
+    if len(pending) >= PARALLEL_MIN_FILES and _can_fork():
+        _parse_in_two(pending, results, store)
+    for position, relative, text, blob in pending:
+        if results[position] is None:
+            results[position] = _parse_file(relative, text, blob, store)
+    return [r for r in results if r is not None]
+
+
+def _from_json(relative: str, text: str, sequence: bool, records_json: str) -> list[LoadedRecord] | None:
     try:
-        raw = read(relative, yamlio.read_text(path))
+        models = _RECORDS.validate_json(records_json)
+    except ValidationError:
+        return None
+    raw = RawFile.lazy(relative, text, sequence=sequence)
+    return [LoadedRecord(m, raw, i if sequence else None) for i, m in enumerate(models)]
+
+
+def _can_fork() -> bool:
+    return sys.platform == "linux" and (os.cpu_count() or 1) > 1 and not os.environ.get("ISOCTL_NO_PARALLEL")
+
+
+def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcome | None], store: RecordCache) -> None:
+    """Parse every other pending file in a forked child while this process parses the rest.
+
+    The child sends back only clean files, as validated JSON; anything with a
+    problem is left for this process, so messages come from one code path.
+    """
+    import multiprocessing
+
+    theirs = pending[1::2]
+    try:
+        pool = multiprocessing.get_context("fork").Pool(1)
+    except OSError:
+        return
+    with pool:
+        job = pool.apply_async(_parse_clean, ([(relative, text) for _, relative, text, _ in theirs],))
+        for position, relative, text, blob in pending[0::2]:
+            results[position] = _parse_file(relative, text, blob, store)
+        try:
+            answers = job.get()
+        except Exception:  # noqa: BLE001 - a failed helper process only costs the speed-up
+            return
+    for (position, relative, text, blob), answer in zip(theirs, answers, strict=True):
+        if answer == "not-a-record":
+            results[position] = (None, [])
+        elif answer is not None:
+            sequence, records_json = answer
+            loaded = _from_json(relative, text, sequence, records_json)
+            if loaded is not None:
+                store.put(blob, sequence, records_json)
+                results[position] = (loaded, [])
+
+
+def _parse_clean(items: list[tuple[str, str]]) -> list[tuple[bool, str] | str | None]:
+    """In the child: (is a sequence, validated records as JSON) per clean file; None where there is a problem."""
+    out: list[tuple[bool, str] | str | None] = []
+    for relative, text in items:
+        try:
+            raw = read(relative, text)
+        except (yamlio.YamlProblem, NotRecords):
+            out.append(None)
+            continue
+        if raw is None:
+            out.append("not-a-record")
+            continue
+        try:
+            models = _RECORDS.validate_python(_with_body(raw))
+        except ValidationError:
+            out.append(None)
+            continue
+        out.append((raw.sequence, _RECORDS.dump_json(models, exclude_unset=True).decode()))
+    return out
+
+
+def _with_body(raw: RawFile) -> list[Any]:
+    items = raw.records
+    if raw.body is not None and isinstance(items[0], dict) and "body" not in items[0]:
+        items = [{**items[0], "body": raw.body}]
+    return items
+
+
+def _parse_file(relative: str, text: str, blob: str, store: RecordCache) -> Outcome:
+    try:
+        raw = read(relative, text)
     except yamlio.YamlProblem as exc:
         return [], [_finding("parse-error", exc.message, relative, exc.line, exc.column)]
     except NotRecords as exc:
         return [], [_finding("schema-error", str(exc), relative)]
     if raw is None:
         return None, []
-    items = raw.records
-    if raw.body is not None and isinstance(items[0], dict) and "body" not in items[0]:
-        items = [{**items[0], "body": raw.body}]
+    items = _with_body(raw)
     try:
         models = _RECORDS.validate_python(items)
-        return [LoadedRecord(m, raw, i if raw.sequence else None) for i, m in enumerate(models)], []
     except ValidationError:
         pass
+    else:
+        store.put(blob, raw.sequence, _RECORDS.dump_json(models, exclude_unset=True).decode())
+        return [LoadedRecord(m, raw, i if raw.sequence else None) for i, m in enumerate(models)], []
     loaded: list[LoadedRecord] = []
     findings: list[Finding] = []
     for index, item in enumerate(items):

@@ -32,6 +32,16 @@ class RawFile:
     _root: yaml.Node | None = None
     _composed: bool = False
 
+    @classmethod
+    def lazy(cls, relative: str, text: str, *, sequence: bool) -> RawFile:
+        """A file whose records came from the cache: positions are still worked out from its text on demand."""
+        if relative.endswith(".md"):
+            parts = split_front_matter(text)
+            if parts is not None:
+                yaml_text, offset, body = parts
+                return cls(relative, text, yaml_text, offset, sequence=False, body=body)
+        return cls(relative, text, text, sequence=sequence)
+
     def locate(self, loc: tuple[str | int, ...], *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) in the file of the value (or key) at ``loc`` of its YAML."""
         if not self._composed:

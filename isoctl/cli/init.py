@@ -1,0 +1,113 @@
+"""``isoctl init``: create a new workspace from a template or a shipped example."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import os
+import shlex
+from pathlib import Path
+
+import typer
+
+from isoctl.cli.common import console, handles_errors
+
+
+class CiChoice(str, enum.Enum):
+    """The CI systems ``init`` can wire up."""
+
+    github = "github"
+    gitlab = "gitlab"
+    none = "none"
+
+
+def _today() -> dt.date:
+    """The date written into drafts; ISOCTL_TODAY pins it, as for every other command."""
+    from isoctl.errors import UsageError
+
+    pinned = os.environ.get("ISOCTL_TODAY")
+    if not pinned:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(pinned)
+    except ValueError:
+        raise UsageError(f"ISOCTL_TODAY={pinned!r} is not a date", hint="write it as YYYY-MM-DD") from None
+
+
+@handles_errors
+def init(
+    path: Path = typer.Argument(..., help="Directory to create (it must not exist, or be empty)."),
+    org: str | None = typer.Option(None, "--org", metavar="NAME", help="Organization name. Default: the directory's name."),
+    standard: list[str] | None = typer.Option(
+        None,
+        "--standard",
+        "-s",
+        metavar="EDITION",
+        help="A standard in scope, e.g. iso9001:2015 or iso27001:2022 (repeatable; at least one).",
+    ),
+    template: str = typer.Option(
+        "default", "--template", "-t", metavar="NAME|DIR", help="Built-in template name, or your own template directory."
+    ),
+    example: str | None = typer.Option(
+        None, "--example", metavar="NAME", help="Start from a complete example management system instead of a template."
+    ),
+    ci: CiChoice | None = typer.Option(None, "--ci", help="CI pipeline to add. Default: github."),
+    git: bool = typer.Option(True, "--git/--no-git", help="Make the workspace a git repository with a first commit."),
+) -> None:
+    """Create a workspace: manifest, draft policies and procedures, SoA, CI, schemas, first commit.
+
+    `isoctl init acme --org "Acme Ltd" --standard iso9001:2015 --standard iso27001:2022`
+    """
+    from isoctl.errors import UsageError
+    from isoctl.scaffold import copy_example, scaffold
+
+    if example is not None:
+        given = [flag for flag, used in (("--standard", standard), ("--org", org), ("--ci", ci)) if used]
+        if template != "default":
+            given.append("--template")
+        if given:
+            raise UsageError(
+                f"--example copies a complete management system; it cannot be combined with {', '.join(given)}"
+            )
+        written = copy_example(path, example, git=git)
+        described = f"the example '{example}'"
+    else:
+        if not standard:
+            raise UsageError(
+                "choose at least one standard with --standard",
+                hint="for example --standard iso9001:2015; 'isoctl standards list' shows them all",
+            )
+        organization = org if org is not None else path.resolve().name
+        written = scaffold(
+            path,
+            organization=organization,
+            standards=standard,
+            template=template,
+            ci=(ci or CiChoice.github).value,  # type: ignore[arg-type]
+            git=git,
+            today=_today(),
+        )
+        described = organization
+    _summarise(path, written, described, committed=git, drafts=example is None)
+
+
+def _summarise(path: Path, written: list[Path], described: str, *, committed: bool, drafts: bool) -> None:
+    """Say what was created (schemas summed up in one line) and what to do next."""
+    out = console()
+    out.print(f"Created a workspace for {described} in {path}/", markup=False)
+    schemas = [p for p in written if ".isoctl" in p.relative_to(path).parts]
+    for file in written:
+        if file not in schemas:
+            out.print(f"  {file.relative_to(path).as_posix()}", markup=False)
+    if schemas:
+        out.print(f"  .isoctl/schema/ ({len(schemas)} JSON Schemas for editor completion)", markup=False)
+    if committed:
+        from isoctl.git import head_state
+
+        sha, _ = head_state(path)
+        if sha:
+            out.print(f"Committed {sha[:12]} with every file above.", markup=False)
+    out.print("\nNext steps:", markup=False)
+    out.print(f"  cd {shlex.quote(str(path))} && isoctl check", markup=False)
+    if drafts:
+        out.print("  then replace the TODO markers in the draft documents and fill in the manifest.", markup=False)

@@ -1,0 +1,415 @@
+"""Creating a new workspace: ``isoctl init`` as a library call.
+
+A scaffold is rendered from a template directory (``templates/scaffold/<name>/``
+or a consultant's own directory) with jinja2. Templates always run in the
+sandboxed environment - a consultant's directory is someone else's code - and
+with ``StrictUndefined``, so a misspelt variable fails loudly instead of
+leaving a hole in a policy. Everything is rendered in memory before the first
+byte is written: a broken template or an unknown standard leaves the target
+directory exactly as it was.
+
+Template conventions: files ending in ``.j2`` are rendered and lose the
+suffix, other files are copied as they are; every part of a file's path is a
+template too, and a file whose path renders an empty part is skipped (so
+``{% if soa %}annex-a.yaml{% endif %}.j2`` exists only when there is an SoA).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import shutil
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Literal
+
+from isoctl import __version__, resources
+from isoctl.errors import GitError, IsoctlError, UsageError
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from isoctl.catalog.catalogs import Catalogs
+    from isoctl.catalog.schema import Edition
+
+Ci = Literal["github", "gitlab", "none"]
+CI_CHOICES: tuple[str, ...] = ("github", "gitlab", "none")
+SCHEMA_DIR = PurePosixPath(".isoctl/schema")
+COMMIT_MESSAGE = "Start the management system with isoctl init"
+PLACEHOLDER_OWNER = "owner"
+
+#: The record id of each family's draft policy.
+POLICIES = {
+    "iso9001": "POL-QUALITY",
+    "iso14001": "POL-ENVIRONMENT",
+    "iso27001": "POL-INFOSEC",
+    "iso45001": "POL-OHS",
+    "iso22301": "POL-CONTINUITY",
+}
+
+
+class ScaffoldError(IsoctlError):
+    """A workspace cannot be created: the target is in use, or a template is broken or unsafe."""
+
+
+def scaffold(
+    path: Path,
+    *,
+    organization: str,
+    standards: list[str],
+    template: str | Path = "default",
+    ci: Ci = "github",
+    git: bool = True,
+    today: dt.date,
+) -> list[Path]:
+    """Create a workspace at ``path`` and return the files written, sorted.
+
+    Refuses a non-empty target, an unknown standard (naming the closest ones)
+    and two editions of one standard. Unless ``git`` is false the workspace
+    becomes a repository with everything in its first commit.
+    """
+    from isoctl.catalog.catalogs import Catalogs
+
+    target = Path(path)
+    require_empty(target)
+    if ci not in CI_CHOICES:
+        raise UsageError(f"unknown CI system '{ci}'", hint=f"choose one of {', '.join(CI_CHOICES)}")
+    if not organization.strip():
+        raise UsageError("the organization name is empty", hint="give one with --org NAME")
+    catalogs = Catalogs.load()
+    editions = resolve_standards(catalogs, standards)
+    source = template_dir(template)
+    name, email = _identity(target, required=git)
+    context = _context(catalogs, editions, organization.strip(), ci, _owner(name, email), today)
+    files = render_tree(source, context)
+    if PurePosixPath("isoctl.yaml") not in files:
+        raise ScaffoldError(f"template {source} does not produce an isoctl.yaml", hint="a workspace needs a manifest")
+    written = _write(target, {rel: _with_modeline(rel, content) for rel, content in files.items()})
+    written += _write_schemas(target)
+    if git:
+        from isoctl.git import init_and_commit
+
+        init_and_commit(target, COMMIT_MESSAGE)
+    return sorted(written)
+
+
+def copy_example(path: Path, name: str, *, git: bool = True) -> list[Path]:
+    """Create a workspace at ``path`` as a copy of the shipped example ``name``; returns the files written."""
+    root = resources.data_dir("examples")
+    available = sorted(d.name for d in root.iterdir() if d.is_dir()) if root.is_dir() else []
+    if name not in available:
+        hint = f"available examples: {', '.join(available)}" if available else "this installation ships no examples"
+        close = difflib.get_close_matches(name, available, n=1)
+        raise UsageError(f"unknown example '{name}'" + (f" (did you mean {close[0]}?)" if close else ""), hint=hint)
+    target = Path(path)
+    require_empty(target)
+    _identity(target, required=git)  # fail on a missing git before copying anything
+    try:
+        shutil.copytree(root / name, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git", "__pycache__"))
+    except OSError as exc:
+        raise ScaffoldError(f"cannot copy example '{name}' to {target}: {exc}") from exc
+    _write_schemas(target)  # always the schemas of this isoctl, whatever the example shipped
+    if git:
+        from isoctl.git import init_and_commit
+
+        init_and_commit(target, f"Start from the isoctl example '{name}'")
+    return sorted(p for p in target.rglob("*") if p.is_file() and ".git" not in p.relative_to(target).parts)
+
+
+def require_empty(target: Path) -> None:
+    """Refuse a target that is a file or a directory with anything in it (a scaffold never overwrites)."""
+    if target.is_dir():
+        if any(target.iterdir()):
+            raise ScaffoldError(f"{target} is not empty", hint="choose a new directory, or an empty one")
+    elif target.exists() or target.is_symlink():
+        raise ScaffoldError(f"{target} exists and is not a directory")
+
+
+def resolve_standards(catalogs: Catalogs, names: list[str]) -> list[Edition]:
+    """The editions named by ``names`` (``iso9001:2015``, ``iso27001``...), in the order given.
+
+    An unknown name raises UsageError with the closest editions; two editions
+    of one family are refused, because a clause reference such as
+    ``iso9001:8.5`` must resolve to exactly one of them.
+    """
+    if not names:
+        raise UsageError("choose at least one standard", hint="for example --standard iso9001:2015")
+    chosen: dict[str, Edition] = {}
+    for name in names:
+        edition = catalogs.edition(name)
+        if edition.id == "hs":
+            raise UsageError("'hs' is the harmonized structure shared by the standards, not a standard to certify")
+        other = chosen.get(edition.family)
+        if other is not None and other.id != edition.id:
+            raise UsageError(f"{other.display} and {edition.display} are two editions of one standard; choose one")
+        chosen[edition.family] = edition
+    return list(chosen.values())
+
+
+def template_dir(template: str | Path) -> Path:
+    """The directory of a scaffold template: a built-in one by name, or a directory by path.
+
+    A bare word (``default``) names a built-in template first, so a folder that
+    happens to share its name does not silently take over; anything that looks
+    like a path (``./mine``, ``~/t``, a Path) must be an existing directory.
+    """
+    builtin = resources.data_dir("templates") / "scaffold"
+    names = sorted(d.name for d in builtin.iterdir() if d.is_dir()) if builtin.is_dir() else []
+    looks_like_path = isinstance(template, Path) or any(c in template for c in "/\\~") or template.startswith(".")
+    if not looks_like_path and template in names:
+        return builtin / template
+    candidate = Path(template).expanduser()
+    if candidate.is_dir():
+        return candidate.resolve()
+    raise UsageError(
+        f"no template '{template}': not a directory, nor a built-in template",
+        hint=f"built-in templates: {', '.join(names) or 'none'}",
+    )
+
+
+def _identity(target: Path, *, required: bool) -> tuple[str | None, str | None]:
+    """The git user, if any; a missing git binary only matters when we are to commit."""
+    from isoctl.git import user_identity
+
+    try:
+        return user_identity(target)
+    except GitError:
+        if required:
+            raise
+        return None, None
+
+
+def _owner(name: str | None, email: str | None) -> dict[str, str | None]:
+    """The top-management person of the new manifest: the git user, else a placeholder to fill in."""
+    if not name:
+        return {"id": PLACEHOLDER_OWNER, "name": "TODO: name of the person who owns the management system", "email": email}
+    return {"id": _person_id(name, email), "name": name, "email": email}
+
+
+def _person_id(name: str, email: str | None) -> str:
+    """A readable person id from a name (``Jane Smith`` -> ``jane-smith``), else from the email."""
+    for text in (name, (email or "").split("@")[0]):
+        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+        if slug:
+            return slug
+    return PLACEHOLDER_OWNER
+
+
+def _context(
+    catalogs: Catalogs, editions: list[Edition], organization: str, ci: str, owner: dict[str, Any], today: dt.date
+) -> dict[str, Any]:
+    """Everything a template can use (documented in templates/scaffold/README.md)."""
+    standards = [_standard(e) for e in editions]
+    families = {s["family"]: s for s in standards}
+    annexed = [e for e in editions if e.controls]
+    return {
+        "organization": organization,
+        "standards": standards,
+        "families": families,
+        "in_scope": {family: family in families for family in catalogs.families() if family != "hs"},
+        "ci": ci,
+        "ci_github": ci == "github",
+        "ci_gitlab": ci == "gitlab",
+        "owner": owner,
+        "today": today.isoformat(),
+        "soa": _soa(annexed[0]) if annexed else None,
+        "isoctl_version": __version__,
+    }
+
+
+def _standard(edition: Edition) -> dict[str, Any]:
+    by_hs = {c.hs: c.id for c in reversed(edition.clauses) if c.hs}  # reversed: the first clause wins
+    return {
+        "id": edition.id,
+        "family": edition.family,
+        "edition": edition.edition,
+        "display": edition.display,
+        "title": edition.title,
+        "policy_id": POLICIES.get(edition.family, f"POL-{edition.family.upper()}"),
+        "policy_clause": f"{edition.family}:{by_hs.get('5.2', '5.2')}",
+    }
+
+
+def _soa(edition: Edition) -> dict[str, Any]:
+    """SoA rows for every Annex A control of ``edition``, grouped as the annex groups them."""
+    groups: dict[str, list[dict[str, str]]] = {}
+    for control in edition.controls:
+        parent = edition.by_id.get(control.parent or "")
+        label = parent.label if parent else (f"{control.theme.capitalize()} controls" if control.theme else "Annex A")
+        groups.setdefault(label, []).append(
+            {"id": control.id, "title": control.label, "ref": f"{edition.family}:{control.id}"}
+        )
+    return {
+        "edition": edition.display,
+        "title": edition.title,
+        "count": len(edition.controls),
+        "groups": [{"label": label, "controls": rows} for label, rows in groups.items()],
+    }
+
+
+def environment(source: Path) -> SandboxedEnvironment:
+    """The jinja2 environment every scaffold template runs in: sandboxed, strict, YAML-aware."""
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(str(source)),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # YAML and Markdown, not HTML
+    )
+    env.filters["yaml"] = yaml_scalar
+    return env
+
+
+_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 ,.()/&'+@_-]*$")
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
+def yaml_scalar(value: Any) -> str:
+    """A YAML scalar for ``value``: plain where that reads back as the same string, else double-quoted."""
+    import json
+
+    if value is None:
+        return "null"
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    text = str(value)
+    if _PLAIN.match(text) and text == text.strip() and text.lower() not in _YAML_WORDS:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render_tree(source: Path, context: dict[str, Any]) -> dict[PurePosixPath, bytes]:
+    """Render every file of the template directory ``source`` in memory: output path -> content."""
+    env = environment(source)
+    root = source.resolve()
+    output: dict[PurePosixPath, bytes] = {}
+    for file in sorted(source.rglob("*")):
+        relative = PurePosixPath(file.relative_to(source).as_posix())
+        if ".git" in relative.parts or file.is_dir():
+            continue
+        if root not in file.resolve().parents:
+            raise ScaffoldError(f"template file {relative} links outside the template directory")
+        if not file.is_file():
+            continue
+        rendered = _render_path(env, relative, context)
+        if rendered is None:
+            continue
+        if rendered in output:
+            raise ScaffoldError(f"two template files render to {rendered}")
+        if relative.suffix == ".j2":
+            output[rendered] = _render_file(env, relative, context).encode("utf-8")
+        else:
+            output[rendered] = file.read_bytes()
+    return output
+
+
+def _render_path(env: SandboxedEnvironment, relative: PurePosixPath, context: dict[str, Any]) -> PurePosixPath | None:
+    """The output path of a template file; None when a part renders empty (the file is not wanted)."""
+    parts = list(relative.parts)
+    if parts[-1].endswith(".j2"):
+        parts[-1] = parts[-1][: -len(".j2")]
+    rendered = []
+    for part in parts:
+        text = _guard(relative, context, lambda: env.from_string(part).render(context)).strip() if "{" in part else part
+        if not text:
+            return None
+        if text in (".", "..") or any(c in text for c in "/\\\0"):
+            raise ScaffoldError(f"template file name {relative} renders to an unsafe name: {text!r}")
+        rendered.append(text)
+    return PurePosixPath(*rendered)
+
+
+def _render_file(env: SandboxedEnvironment, relative: PurePosixPath, context: dict[str, Any]) -> str:
+    return _guard(relative, context, lambda: env.get_template(relative.as_posix()).render(context))
+
+
+def _guard(relative: PurePosixPath, context: dict[str, Any], render: Callable[[], str]) -> str:
+    """Run a render, turning every template failure into a located ScaffoldError (never a traceback).
+
+    Templates may come from anyone, so any exception they provoke is a problem
+    in the template, reported with its file and line.
+    """
+    from jinja2 import TemplateSyntaxError, UndefinedError
+    from jinja2.exceptions import SecurityError
+
+    try:
+        return render()
+    except TemplateSyntaxError as exc:
+        raise ScaffoldError(f"template {exc.name or relative}:{exc.lineno}: {exc.message}") from None
+    except SecurityError as exc:
+        raise ScaffoldError(
+            f"template {relative}:{_line(exc, relative)}: unsafe operation refused by the sandbox: {exc}",
+            hint="scaffold templates may use their variables and filters, not Python internals",
+        ) from None
+    except UndefinedError as exc:
+        raise ScaffoldError(
+            f"template {relative}:{_line(exc, relative)}: {exc}",
+            hint=f"templates can use: {', '.join(sorted(context))} (see templates/scaffold/README.md)",
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - any failure of untrusted template code is the template's
+        raise ScaffoldError(f"template {relative}:{_line(exc, relative)}: {type(exc).__name__}: {exc}") from None
+
+
+def _line(exc: BaseException, relative: PurePosixPath) -> int:
+    """The template line of a render error, from the frames jinja2 rewrites to point at the template."""
+    line = 1
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(relative.name) or filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _with_modeline(relative: PurePosixPath, content: bytes) -> bytes:
+    """Point editors at the schema: a ``yaml-language-server`` modeline in records and the manifest.
+
+    Dot-files (CI configuration, pre-commit) are not records and keep whatever
+    schema their editor already knows for them.
+    """
+    if relative.suffix not in (".yaml", ".yml", ".md") or any(part.startswith(".") for part in relative.parts):
+        return content
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content
+    if "yaml-language-server:" in text[:2000]:
+        return content
+    schema = "manifest.json" if relative == PurePosixPath("isoctl.yaml") else "record.json"
+    up = "../" * (len(relative.parts) - 1)
+    modeline = f"# yaml-language-server: $schema={up}{SCHEMA_DIR / schema}\n"
+    if relative.suffix != ".md":
+        return (modeline + text).encode("utf-8")
+    match = re.match(r"---\r?\n(.*?)^---\s*$", text, re.S | re.M)
+    if match is None or not re.search(r"^kind:", match.group(1), re.M):
+        return content  # not a record: plain Markdown such as a README
+    first_line_end = text.index("\n") + 1
+    return (text[:first_line_end] + modeline + text[first_line_end:]).encode("utf-8")
+
+
+def _write(target: Path, files: dict[PurePosixPath, bytes]) -> list[Path]:
+    written = []
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for relative, content in sorted(files.items()):
+            destination = target.joinpath(*relative.parts)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(content)
+            written.append(destination)
+    except OSError as exc:
+        raise ScaffoldError(f"cannot write the workspace to {target}: {exc.strerror or exc}") from exc
+    return written
+
+
+def _write_schemas(target: Path) -> list[Path]:
+    from isoctl.schema_export import write_schemas
+
+    return write_schemas(target.joinpath(*SCHEMA_DIR.parts))

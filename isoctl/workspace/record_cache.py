@@ -1,0 +1,93 @@
+"""Validated records of unchanged files, kept between runs so a warm ``check`` parses no YAML.
+
+Entries are keyed by the git blob id of a file's bytes (so any edit, however
+small, misses) and hold the records exactly as validation produced them, as
+JSON: loading them back goes through the same pydantic models, in pydantic's
+JSON mode. Only files that loaded without a single problem are cached; files
+with findings are always read afresh, so their messages are always exact.
+
+One cache file per workspace, outside it (the user cache directory), written
+atomically, with a digest of its body in its first line: a damaged or edited
+file does not match and is ignored, then replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from isoctl import __version__, cache
+from isoctl.model import records as records_module
+
+Entry = tuple[bool, str]  # (the file is a YAML sequence, its records as JSON)
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives these bytes as a blob (so history walks can share entries)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def _schema_key() -> str:
+    return cache.digest([__version__, Path(records_module.__file__ or "").read_bytes()])
+
+
+class RecordCache:
+    """Read once at the start of a load, written once at the end (only if something changed)."""
+
+    def __init__(self, root: Path) -> None:
+        base = cache.cache_dir()
+        self.path = None if base is None else base / "workspaces" / f"{cache.digest([str(root.resolve())])}.json"
+        self.schema = _schema_key()
+        self.old: dict[str, Entry] = {}
+        self.used: dict[str, Entry] = {}
+        if self.path is not None:
+            self.old = self._read(self.path)
+
+    def _read(self, path: Path) -> dict[str, Entry]:
+        try:
+            data = path.read_bytes()
+            header, _, body = data.partition(b"\n")
+            meta = json.loads(header)
+            if meta.get("schema") != self.schema or meta.get("digest") != hashlib.blake2b(body, digest_size=16).hexdigest():
+                return {}
+            entries = json.loads(body)
+            return {k: (bool(v[0]), str(v[1])) for k, v in entries.items()}
+        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            return {}
+
+    def get(self, blob: str) -> Entry | None:
+        entry = self.old.get(blob)
+        if entry is not None:
+            self.used[blob] = entry
+        return entry
+
+    def put(self, blob: str, sequence: bool, records_json: str) -> None:
+        self.used[blob] = (sequence, records_json)
+
+    def forget(self, blob: str) -> None:
+        """Drop an entry that turned out unusable."""
+        self.used.pop(blob, None)
+
+    def save(self) -> None:
+        """Write the entries used in this run (pruning the rest), unless nothing changed."""
+        if self.path is None or self.used == self.old:
+            return
+        body = json.dumps(self.used, separators=(",", ":"), sort_keys=True).encode()
+        header = json.dumps({"schema": self.schema, "digest": hashlib.blake2b(body, digest_size=16).hexdigest()}).encode()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(header + b"\n" + body)
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            return  # a cache that cannot be written only costs speed
