@@ -69,7 +69,7 @@ def read_entry(path: Path, key: str) -> Any | None:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+    return json.dumps(value, separators=(",", ":"), default=str)
 
 
 def write(section: str, key: str, value: Any) -> None:

@@ -85,3 +85,24 @@ def make_workspace(tmp_path: Path):  # type: ignore[no-untyped-def]
         return write_tree(root, {"isoctl.yaml": manifest, **files})
 
     return make
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the current output")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Compare text with tests/golden/NAME, or rewrite it with --update-golden."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = Path(__file__).resolve().parent / "golden" / name
+        if update or not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="")
+            if not update:
+                pytest.fail(f"golden file {name} was missing and has been written; review it and run again")
+        assert text == path.read_text(encoding="utf-8"), f"output differs from tests/golden/{name} (--update-golden to accept)"
+
+    return check
