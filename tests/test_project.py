@@ -102,3 +102,16 @@ def test_built_wheel_works_from_another_directory(tmp_path: Path) -> None:
     ).stdout
     module = subprocess.run([str(bindir / "python"), "-m", "isoctl", "--version"], cwd=elsewhere, capture_output=True, text=True)
     assert module.returncode == 0 and module.stdout.startswith("isoctl ")
+
+
+@pytest.mark.parametrize("args", [(), ("check",), ("gap",), ("init",), ("standards",), ("standards", "show")])
+def test_help_snapshots(cli, golden, args) -> None:  # type: ignore[no-untyped-def]
+    result = cli(*args, "--help")
+    assert result.exit_code == 0
+    golden(f"help/{'-'.join(('isoctl',) + args)}.txt", result.stdout)
+
+
+def test_version_without_typer() -> None:
+    code = "import sys; sys.argv = ['isoctl', '--version']; from isoctl.cli import main; main(); print('typer' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "isoctl" and out[-1] == "False"

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 def main() -> None:
     """Console-script entry point."""
+    import sys
+
+    if sys.argv[1:] in (["--version"], ["-V"]):  # answered before typer is even imported
+        from isoctl import __version__
+
+        print(f"isoctl {__version__}")
+        return
     from isoctl.cli.app import app
 
     app(prog_name="isoctl")

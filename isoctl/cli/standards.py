@@ -11,6 +11,7 @@ from isoctl.cli.common import ListFormat, console, emit, handles_errors
 app = typer.Typer(
     help="Browse the clause catalogs: editions, clauses, harmonized-structure links and transitions.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 CatalogDirs = typer.Option(
