@@ -33,7 +33,7 @@ class FailOn(str, enum.Enum):
     info = "info"
 
 
-PathArgument = typer.Argument(None, metavar="[PATH]", help="The workspace, or any path inside it. Default: the current directory.",
+PathArgument = typer.Argument(None, metavar="PATH", help="The workspace, or any path inside it. Default: the current directory.",
                               show_default=False)
 TodayOption = typer.Option(None, "--today", metavar="DATE", envvar="ISOCTL_TODAY",
                            help="Evaluate as of this date (YYYY-MM-DD). Default: today.")
