@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import datetime as dt
 import os
 import subprocess
@@ -486,3 +487,17 @@ class TestGitLayer:
         code = "import sys, isoctl.git; print('git' in sys.modules)"
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("standards", [["iso9001:2015"], ["iso27001:2022", "iso22301:2019"], ["iso14001:2026", "iso45001:2018"]])
+def test_check_on_a_fresh_workspace_lists_gaps_and_no_data_errors(cli, tmp_path: Path, standards: list[str]) -> None:  # type: ignore[no-untyped-def]
+    args = [x for s in standards for x in ("--standard", s)]
+    assert cli("init", str(tmp_path / "new"), "--org", "New Co", *args).exit_code == 0
+    result = cli("check", str(tmp_path / "new"), "-f", "json", "--today", "2026-11-21")
+    assert result.exit_code == 1  # a new system has gaps
+    data = json.loads(result.stdout)
+    rules = {f["rule"] for f in data["findings"]}
+    assert rules <= {"unmapped-clause", "partial-clause", "missing-soa-entry"}, rules
+    assert "unmapped-clause" in rules
+    assert all(c["covered"] < c["clauses"] for c in data["coverage"])
+    assert data["summary"]["records"] > 0 and data["workspace"]["dirty"] is False and data["workspace"]["commit"]

@@ -97,7 +97,27 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("rule", "files", "manifest", "expected"), CASES)
+POLICY = ("---\nid: POL-Q\nkind: document\ntype: policy\ntitle: Quality policy\nstatus: {status}\n"
+          "approved_by: jsmith\napproved_on: 2026-01-10\nclauses: [iso9001:5.2, iso9001:7.1.6]\n---\nText\n")
+ONLY_ISO27001_A5_1 = ISO27001
+
+CASES += [
+    ("unmapped-clause", {}, MANIFEST.replace("standards: [iso9001:2015]", "standards: [iso9001:2015]  # in scope"),
+     None),  # checked below: every leaf clause is reported on a workspace with no records
+    ("missing-soa-entry",
+     {"soa.yaml": "".join(f"- {{id: S{i}, kind: control, title: c, control: iso27001:A.{i}, applicable: true, status: implemented, "
+                          f"justification: needed}}\n" for i in ["5.1", "8.34"])},
+     ISO27001, None),
+    ("path-outside-workspace",
+     {"d.yaml": "id: D\nkind: document\ntype: form\ntitle: Form\nstatus: approved\npath: /etc/hosts\n"}, MANIFEST,
+     {"d.yaml:6:7: path '/etc/hosts' leads outside the workspace"}),
+    ("path-outside-workspace",
+     {"d.yaml": "id: D\nkind: document\ntype: form\ntitle: Form\nstatus: approved\npath: forms/f.txt\n", "forms/f.txt": "x"},
+     MANIFEST, set()),
+]
+
+
+@pytest.mark.parametrize(("rule", "files", "manifest", "expected"), [c for c in CASES if c[3] is not None])
 def test_rule_cases(cli, make_workspace, rule, files, manifest, expected) -> None:  # type: ignore[no-untyped-def]
     assert run(cli, make_workspace, files, manifest=manifest, rule=rule) == expected
 
@@ -131,3 +151,39 @@ def test_off_in_the_manifest_silences_a_rule(cli, make_workspace) -> None:  # ty
     root = make_workspace(files, manifest=MANIFEST + "rules: {duplicate-id: 'off'}\n")
     result = cli("check", str(root), "-f", "json", "--select", "duplicate-id")
     assert json.loads(result.stdout)["findings"] == [] and result.exit_code == 0
+
+
+def test_unmapped_clause_reports_every_leaf_without_evidence(cli, make_workspace, catalogs) -> None:  # type: ignore[no-untyped-def]
+    found = run(cli, make_workspace, {}, rule="unmapped-clause")
+    edition = catalogs.editions["iso9001-2015"]
+    leaves = [c for c in edition.clauses if edition.is_leaf(c)]
+    assert len(found) == len(leaves) == 65
+    assert "isoctl.yaml:3:13: iso9001-2015 7.1.6 Organizational knowledge: no record addresses this clause" in found
+
+
+def test_unmapped_clause_passes_once_each_clause_has_evidence(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+    found = run(cli, make_workspace, {"p.md": POLICY.format(status="approved")}, rule="unmapped-clause")
+    assert not any(" 5.2.1 " in f or " 7.1.6 " in f for f in found)
+    partial = run(cli, make_workspace, {"p.md": POLICY.format(status="approved")}, rule="partial-clause")
+    assert not any(" 5.2.2 " in f for f in partial)
+
+
+def test_missing_soa_entry_names_each_control_without_a_row(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+    files = dict(CASES[-3][1])
+    found = run(cli, make_workspace, files, manifest=ISO27001, rule="missing-soa-entry")
+    assert len(found) == 91
+    assert "isoctl.yaml:3:13: iso27001-2022 A.8.12 Data leakage prevention: no SoA row (control record)" in found
+    assert not any(" A.5.1 " in f or " A.8.34 " in f for f in found)
+
+
+def test_partial_clause_lists_its_reasons(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+    found = run(cli, make_workspace, {"p.md": POLICY.format(status="draft")}, rule="partial-clause")
+    assert {f for f in found if " 5.2." in f or " 7.1.6 " in f} == {
+        "isoctl.yaml:3:13: iso9001-2015 5.2.1 Establishing the quality policy: only draft documents: POL-Q",
+        "isoctl.yaml:3:13: iso9001-2015 5.2.2 Communicating the quality policy: no document (type=policy, status=approved); "
+        "only draft documents: POL-Q",
+        "isoctl.yaml:3:13: iso9001-2015 7.1.6 Organizational knowledge: only draft documents: POL-Q",
+    }
+    stale = run(cli, make_workspace, {"p.md": POLICY.format(status="approved").replace("2026-01-10", "2024-01-10")},
+                rule="partial-clause")
+    assert "isoctl.yaml:3:13: iso9001-2015 7.1.6 Organizational knowledge: POL-Q was due for review on 2025-01-09" in stale

@@ -122,7 +122,7 @@ def _key(files: Sequence[tuple[Path, str, bool]]) -> str | None:
     """A digest of everything a load depends on: isoctl's version and catalog code, the files and their bytes."""
     try:
         raw = [path.read_bytes() for path, _, _ in files]
-        code = [Path(module.__file__ or "").read_bytes() for module in (schema, sys.modules[__name__])]
+        code = [Path(module.__file__ or "").read_bytes() for module in (schema, cache, sys.modules[__name__])]
     except OSError:
         return None
     return cache.digest([__version__, *code, *(f"{shown}|{t}" for _, shown, t in files), *raw])
