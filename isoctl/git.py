@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from isoctl.errors import GitError
 
 if TYPE_CHECKING:
-    import git as gitpython
+    pass
 
 #: Who commits when the user has no git identity configured at all: a scaffold
 #: must still get its first commit, and git would otherwise invent

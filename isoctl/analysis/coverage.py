@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches, matching, record_date, resolve_text
+from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches, matching, resolve_text
 from isoctl.analysis.result import ClauseCoverage, StandardCoverage, Status
 from isoctl.catalog.schema import Clause, Edition
 from isoctl.workspace.load import LoadedRecord, Workspace
@@ -183,5 +183,3 @@ def _roll_up(children: list[Status]) -> Status:
         return "missing"
     return "partial"
 
-
-__all__ = ["compute", "judge_exclusions", "record_date", "review_due"]

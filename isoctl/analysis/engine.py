@@ -10,7 +10,6 @@ import datetime as dt
 import difflib
 import os
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from isoctl import __version__
@@ -92,5 +91,3 @@ def _run(rule: Rule, ctx: Context, severity: str) -> list[Finding]:
             out.append(finding)
     return out
 
-
-__all__ = ["analyse", "check_rule_names", "replace"]

@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 from isoctl import __version__
 from isoctl.cli import standards
 
+
 class PanelGroup(TyperGroup):
     """Plain (fast) help that still groups commands into panels.
 

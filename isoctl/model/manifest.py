@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from isoctl.model.records import TextList
 
+
 def _off(value: object) -> object:
     """YAML 1.1 reads an unquoted ``off`` as false; in a severity it means the rule is off."""
     return "off" if value is False else value

@@ -10,6 +10,7 @@ from isoctl import __version__
 from isoctl.catalog.catalogs import Catalogs
 from isoctl.catalog.schema import Clause, Edition
 
+
 def edition_summary(catalogs: Catalogs, edition: Edition) -> dict[str, Any]:
     """The facts ``standards list`` shows about an edition."""
     return {

@@ -12,13 +12,13 @@ import datetime as dt
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from isoctl.analysis.result import Severity
 
 if TYPE_CHECKING:
-    from isoctl.analysis.evidence import Evidence
     from isoctl.analysis.coverage import ExclusionVerdict
+    from isoctl.analysis.evidence import Evidence
     from isoctl.analysis.result import ClauseCoverage, Finding
     from isoctl.workspace.load import LoadedRecord, Workspace
 
@@ -93,4 +93,3 @@ def all_rules() -> dict[str, Rule]:
     return dict(sorted(REGISTRY.items()))
 
 
-__all__ = ["Context", "Hit", "Rule", "all_rules", "rule", "Any"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -134,5 +133,3 @@ def _files(ctx: Context, record: LoadedRecord) -> Iterator[Hit]:
         if ctx.workspace.path_status(path) == "missing":
             yield ctx.at(record, *loc, message=f"file '{path}' does not exist in the workspace")
 
-
-__all__ = ["duplicate_id", "unknown_reference", "defaultdict"]

@@ -58,11 +58,9 @@ def walk(root: Path, ignore: Sequence[str] = (), links: set[str] | None = None) 
                 continue
             full = here / name
             if full.is_symlink():
-                if links is not None:
-                    links.add(relative)
-                target = full.resolve()
-                if target != root and root not in target.parents:
-                    yield Candidate(full, relative, refused=f"symlink to a directory outside the workspace ({os.readlink(full)})")
+                refused = _link(root, full, relative, "directory", links)
+                if refused is not None:
+                    yield refused
                 continue  # a link inside the workspace would only list the same files twice
             keep.append(name)
         dirnames[:] = keep
@@ -73,11 +71,15 @@ def walk(root: Path, ignore: Sequence[str] = (), links: set[str] | None = None) 
             if _ignored(relative, ignore):
                 continue
             full = here / name
-            if full.is_symlink():
-                if links is not None:
-                    links.add(relative)
-                target = full.resolve()
-                if root not in target.parents:
-                    yield Candidate(full, relative, refused=f"symlink to a file outside the workspace ({os.readlink(full)})")
-                    continue
-            yield Candidate(full, relative)
+            refused = _link(root, full, relative, "file", links) if full.is_symlink() else None
+            yield refused or Candidate(full, relative)
+
+
+def _link(root: Path, full: Path, relative: str, what: str, links: set[str] | None) -> Candidate | None:
+    """Note a symlink; a refused candidate when it leads outside the workspace."""
+    if links is not None:
+        links.add(relative)
+    target = full.resolve()
+    if target == root or root in target.parents:
+        return None
+    return Candidate(full, relative, refused=f"symlink to a {what} outside the workspace ({os.readlink(full)})")
