@@ -113,9 +113,9 @@ def problems_from(
     found = []
     for error in exc.errors(include_url=False):
         loc = tuple(error.get("loc", ()))[strip:]
-        error = {**error, "loc": loc}
-        line, column = yamlio.locate(root, (*prefix, *loc), key=error.get("type") in _KEY_ERRORS)
-        found.append(Problem(Location(path, line, column), describe(error, known_fields=known_fields)))
+        details: dict[str, Any] = {**error, "loc": loc}
+        line, column = yamlio.locate(root, (*prefix, *loc), key=details.get("type") in _KEY_ERRORS)
+        found.append(Problem(Location(path, line, column), describe(details, known_fields=known_fields)))
     return found
 
 

@@ -66,7 +66,7 @@ def schemas() -> dict[str, dict[str, Any]]:
             "certification, rule settings (workspace format 1).",
         ),
         "record.json": _generate(
-            Record | list[Record],  # type: ignore[arg-type]
+            Record | list[Record],
             "record",
             "isoctl record file",
             "One isoctl record (a mapping whose 'kind' selects its fields) or a sequence of records, "

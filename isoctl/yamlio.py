@@ -44,7 +44,7 @@ class YamlProblem(Exception):
         return self.message
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """The safe C loader, refusing duplicate keys (a typo must not silently win)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

@@ -72,10 +72,10 @@ def analyse(
         severity = overrides.get(rule_id, rule.severity)
         if (select and rule_id not in select) or rule_id in ignore:
             severity = "off"
-        infos[rule_id] = RuleInfo(rule_id, rule.severity, severity, rule.summary, rule.doc)  # type: ignore[arg-type]
+        infos[rule_id] = RuleInfo(rule_id, rule.severity, severity, rule.summary, rule.doc)
         if severity == "off":
             continue
-        findings += _run(rule, ctx, severity)  # type: ignore[arg-type]
+        findings += _run(rule, ctx, severity)
     findings.sort(key=Finding.sort_key)
     info = WorkspaceInfo(_shown_root(workspace.root), today, commit, dirty, workspace.manifest.organization.name)
     return Result(__version__, info, len(workspace.records), workspace.files, summaries, clauses, findings, infos)

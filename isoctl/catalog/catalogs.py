@@ -54,7 +54,7 @@ class Catalogs:
         """The current edition of a family (the newest one if none is current)."""
         editions = self.families().get(family, [])
         current = [e for e in editions if e.status == "current"]
-        return (current or editions or [None])[0]
+        return (current or editions)[0] if editions else None
 
     def edition(self, text: str) -> Edition:
         """The edition named by ``text`` (``iso9001-2015``, ``iso9001:2015``, ``ISO 9001:2015`` or a family).

@@ -19,7 +19,7 @@ class PanelGroup(TyperGroup):
     with the same grouping keeps ``isoctl --help`` instant.
     """
 
-    def format_commands(self, ctx: typer.Context, formatter: Any) -> None:
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
         panels: dict[str, list[tuple[str, Any]]] = {}
         for name in self.list_commands(ctx):
             command = self.get_command(ctx, name)

@@ -83,7 +83,7 @@ def init(
             organization=organization,
             standards=standard,
             template=template,
-            ci=(ci or CiChoice.github).value,  # type: ignore[arg-type]
+            ci=(ci or CiChoice.github).value,
             git=git,
             today=_today(),
         )

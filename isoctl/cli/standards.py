@@ -76,7 +76,7 @@ def show(
     if clause is None and parse_ref(edition) is None:
         found = loaded.edition(edition)
         if format is ListFormat.json:
-            emit(render.edition_json(loaded, found))  # type: ignore[attr-defined]
+            emit(render.edition_json(loaded, found))
         else:
             render.edition_text(console(), loaded, found, depth)  # type: ignore[attr-defined]
         return
@@ -85,6 +85,6 @@ def show(
     else:
         target_edition, target = loaded.lookup(clause, edition)
     if format is ListFormat.json:
-        emit(render.clause_json_text(loaded, target_edition, target))  # type: ignore[attr-defined]
+        emit(render.clause_json_text(loaded, target_edition, target))
     else:
         render.clause_text(console(), loaded, target_edition, target)  # type: ignore[attr-defined]

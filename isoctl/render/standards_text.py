@@ -23,7 +23,7 @@ def list_text(console: Console, catalogs: Catalogs, editions: Sequence[Edition])
                             ("transition ends", "left"), ("title", "left")):
         table.add_column(column, justify=justify, no_wrap=column != "title")  # type: ignore[arg-type]
     for edition in editions:
-        status = edition.status
+        status: str = edition.status
         if edition.superseded_by:
             status += f" → {edition.superseded_by}"
         ends = ""

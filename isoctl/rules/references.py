@@ -87,7 +87,7 @@ def unknown_reference(ctx: Context) -> Iterator[Hit]:
             values = value if many and isinstance(value, list) else [value]
             for index, person in enumerate(values):
                 if person is not None and person not in people:
-                    loc = (*path, index) if many else path
+                    loc: tuple[str | int, ...] = (*path, index) if many else path
                     yield ctx.at(record, *loc, message=f"{'.'.join(path)}: '{person}' is not a person in isoctl.yaml people")
         if model.kind == "audit" and model.auditor and " " not in model.auditor.strip() and model.auditor not in people:
             yield ctx.at(record, "auditor", message=f"auditor: '{model.auditor}' is not a person in isoctl.yaml people "

@@ -116,8 +116,8 @@ def find_workspace(path: Path | None) -> Path:
 
 
 def _finding(rule: str, message: str, path: str, line: int = 1, column: int = 1, **extra: Any) -> Finding:
-    severity = "error"
-    return Finding(rule, severity, message, path, line, column, extra.get("clause"), extra.get("record"))
+    """A loading problem; its severity is settled later, with the rule's configuration."""
+    return Finding(rule, "error", message, path, line, column, extra.get("clause"), extra.get("record"))
 
 
 def load_manifest(root: Path) -> tuple[Manifest, RawFile, list[Finding]]:
@@ -178,7 +178,8 @@ def _scope(manifest: Manifest, catalogs: Catalogs, raw: RawFile) -> tuple[list[E
     for index, name in enumerate(manifest.standards):
         line, column = raw.locate(("standards", index))
         if ":" not in name and "-" not in name:
-            message = f"standards: name the edition, e.g. {catalogs.latest(name).display if catalogs.latest(name) else 'iso9001:2015'}"
+            latest = catalogs.latest(name)
+            message = f"standards: name the edition, e.g. {latest.display if latest else 'iso9001:2015'}"
             findings.append(_finding("schema-error", message, MANIFEST, line, column))
             continue
         try:
@@ -299,7 +300,7 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
     for (position, relative, text, blob), answer in zip(theirs, answers, strict=True):
         if answer == "not-a-record":
             results[position] = (None, [])
-        elif answer is not None:
+        elif isinstance(answer, tuple):
             sequence, records_json = answer
             loaded = _from_json(relative, text, sequence, records_json)
             if loaded is not None:
