@@ -10,12 +10,15 @@ message instead of a gitpython traceback. Repo handles are always closed, so no
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from isoctl.errors import GitError
+from isoctl.errors import GitError, UsageError
 
 if TYPE_CHECKING:
     pass
@@ -141,3 +144,97 @@ def head_state(path: Path) -> tuple[str | None, bool]:
         return None, bool(status.stdout.strip())
     return head.stdout.strip() or None, bool(status.stdout.strip())
 
+
+
+# -- reading the repository at a commit ---------------------------------------
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One file of a committed tree: its mode (``120000`` is a symlink), blob id and size."""
+
+    mode: str
+    blob: str
+    size: int
+
+
+@dataclass
+class Snapshot:
+    """A workspace exactly as committed: its files (relative to the workspace root) and their blobs.
+
+    Blobs are read through one persistent ``git cat-file`` process; call
+    :meth:`close` (or use ``with``) so that process does not outlive the run.
+    """
+
+    commit: str
+    committed: dt.datetime
+    files: dict[str, TreeEntry]
+    _repo: Any = field(repr=False)
+
+    def read(self, blob: str) -> bytes:
+        """The bytes of a blob."""
+        data: bytes = self._repo.odb.stream(bytes.fromhex(blob)).read()
+        return data
+
+    def close(self) -> None:
+        self._repo.close()
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _open(path: Path) -> Any:
+    git = _gitpython()
+    try:
+        return git.Repo(str(_existing(path)), search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitError(f"{path} is not in a git repository, so there is no history to read",
+                       hint="--at, diff, history and report need the workspace to be a git repository") from None
+
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def resolve_revision(repo: Any, rev: str) -> str:
+    """A commit sha for a sha, tag, branch, ``HEAD~3``, or a day (the last commit on or before it)."""
+    git = _gitpython()
+    if _DAY.match(rev):
+        try:
+            day = dt.date.fromisoformat(rev)
+        except ValueError:
+            raise UsageError(f"'{rev}' is not a date") from None
+        found = repo.git.rev_list("-1", f"--before={day.isoformat()} 23:59:59", "HEAD") if repo.head.is_valid() else ""
+        if not found:
+            raise UsageError(f"no commit on or before {rev}")
+        return str(found).strip()
+    try:
+        return str(repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")).strip()
+    except git.GitCommandError:
+        raise UsageError(f"unknown revision '{rev}'", hint="give a commit, tag, branch or a date YYYY-MM-DD") from None
+
+
+def snapshot(root: Path, rev: str) -> Snapshot:
+    """The workspace at ``root`` as it was at revision ``rev`` (one ``git ls-tree``, blobs read on demand)."""
+    repo = _open(root)
+    try:
+        sha = resolve_revision(repo, rev)
+        top = Path(repo.working_tree_dir or root).resolve()
+        prefix = Path(root).resolve().relative_to(top).as_posix()
+        prefix = "" if prefix == "." else prefix + "/"
+        listing = repo.git.ls_tree("-r", "-z", "--long", "--full-tree", sha, "--", prefix or ".")
+        files: dict[str, TreeEntry] = {}
+        for item in listing.split("\0"):
+            if not item:
+                continue
+            meta, path = item.split("\t", 1)
+            mode, kind, blob, size = meta.split()
+            if kind != "blob" or not path.startswith(prefix):
+                continue
+            files[path[len(prefix):]] = TreeEntry(mode, blob, int(size) if size.isdigit() else 0)
+        committed = repo.commit(sha).committed_datetime
+        return Snapshot(sha, committed, files, repo)
+    except BaseException:
+        repo.close()
+        raise

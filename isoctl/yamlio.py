@@ -105,14 +105,19 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     return decode(read_bytes(path, max_bytes=max_bytes))
 
 
+def check_size(size: int, *, max_bytes: int = MAX_BYTES) -> None:
+    """Refuse a file over ``max_bytes`` before reading it."""
+    if size > max_bytes:
+        raise YamlProblem(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a record file")
+
+
 def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
     """Read a file's bytes, refusing one over ``max_bytes`` without reading it."""
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise YamlProblem(f"cannot read file: {exc.strerror or exc}") from None
-    if size > max_bytes:
-        raise YamlProblem(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a record file")
+    check_size(size, max_bytes=max_bytes)
     try:
         return path.read_bytes()
     except OSError as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from isoctl.analysis.result import Result
 from isoctl.cli.common import emit, handles_errors, parse_today, stdout_is_terminal, terminal_width
 
 
@@ -41,17 +42,35 @@ OutputOption = typer.Option(None, "--output", "-o", metavar="FILE", help="Write 
                             dir_okay=False)
 
 
-def _analyse(path: Path | None, today: str | None, select: list[str] | None = None, ignore: list[str] | None = None):  # type: ignore[no-untyped-def]
-    from isoctl.analysis.engine import analyse, check_rule_names
-    from isoctl.git import head_state
-    from isoctl.workspace.load import load_workspace
+AtOption = typer.Option(None, "--at", metavar="REV",
+                        help="Evaluate the workspace as committed at REV: a commit, tag, branch, or a date "
+                             "(the last commit on or before it). Today defaults to that commit's date.")
 
-    day = parse_today(today)
+
+def _analyse(path: Path | None, today: str | None, select: list[str] | None = None, ignore: list[str] | None = None,
+             at: str | None = None) -> Result:
+    from isoctl.analysis.engine import analyse, check_rule_names
+    from isoctl.workspace.load import find_workspace, load_workspace
+
     check_rule_names(select or [], "--select")
     check_rule_names(ignore or [], "--ignore")
-    workspace = load_workspace(path)
-    commit, dirty = head_state(workspace.root)
-    return analyse(workspace, day, select=select or [], ignore=ignore or [], commit=commit, dirty=dirty)
+    if at is None:
+        from isoctl.git import head_state
+
+        day = parse_today(today)
+        workspace = load_workspace(path)
+        commit, dirty = head_state(workspace.root)
+        return analyse(workspace, day, select=select or [], ignore=ignore or [], commit=commit, dirty=dirty)
+    from isoctl import git
+
+    root = find_workspace(path)
+    with git.snapshot(root, at) as snap:
+        workspace = load_workspace(root, snapshot=snap)
+        day = parse_today(today) if today else snap.committed.date()  # --today or ISOCTL_TODAY win
+        _, dirty = git.head_state(root)
+        if dirty:
+            typer.echo("note: uncommitted changes are ignored with --at", err=True)
+        return analyse(workspace, day, select=select or [], ignore=ignore or [], commit=snap.commit, dirty=False)
 
 
 @handles_errors
@@ -64,11 +83,12 @@ def check(
     today: str | None = TodayOption,
     select: list[str] | None = typer.Option(None, "--select", metavar="RULE", help="Run only these rules (repeatable)."),
     ignore: list[str] | None = typer.Option(None, "--ignore", metavar="RULE", help="Do not run these rules (repeatable)."),
+    at: str | None = AtOption,
 ) -> None:
     """Validate every record and report findings and coverage; exit 1 on findings at or above --fail-on."""
     if format is None:
         format = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
-    result = _analyse(path, today, select, ignore)
+    result = _analyse(path, today, select, ignore, at)
     if format is CheckFormat.text:
         from isoctl.render import text
 
@@ -90,11 +110,12 @@ def gap(
     format: GapFormat = typer.Option(GapFormat.text, "--format", "-f", help="Output format."),
     output: Path | None = OutputOption,
     today: str | None = TodayOption,
+    at: str | None = AtOption,
 ) -> None:
     """Show the clause-by-clause coverage matrix: status, evidencing records and reasons."""
     from isoctl.render import gap as render_gap
 
-    result = _analyse(path, today)
+    result = _analyse(path, today, at=at)
     if standard is not None:
         from isoctl.catalog.refs import normalise_edition
         from isoctl.errors import UsageError

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterator, Sequence
+import posixpath
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from isoctl.workspace.discover import MANIFEST
 
@@ -22,14 +24,59 @@ RECORD_SUFFIXES = (".yaml", ".yml", ".md")
 class Candidate:
     """A file that may hold records, or a path that had to be refused."""
 
-    path: Path
+    path: Path | None  # on disk; None for a file read from a git tree
     relative: str  # POSIX, relative to the root
     refused: str | None = None  # why it is not read (a symlink leading outside)
+    blob: str | None = None  # the git blob of a file read from a tree
+    size: int = 0
+
+
+class TreeFile(Protocol):
+    """What walking a committed tree needs to know of a file (isoctl.git.TreeEntry)."""
+
+    @property
+    def mode(self) -> str: ...
+
+    @property
+    def blob(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
+
+
+def wanted(relative: str, ignore: Sequence[str]) -> bool:
+    """Whether a file path can hold records: not a dot-file, not under a dot-directory, not ignored."""
+    parts = relative.split("/")
+    return (
+        not any(part.startswith(".") for part in parts)
+        and relative.endswith(RECORD_SUFFIXES)
+        and relative != MANIFEST
+        and not _ignored(relative, ignore)
+    )
+
+
+def walk_tree(
+    files: Mapping[str, TreeFile], ignore: Sequence[str], read_link: Callable[[str], bytes], links: set[str] | None = None
+) -> Iterator[Candidate]:
+    """The candidates of a committed tree, with the same rules as :func:`walk` on a directory."""
+    for relative in sorted(files):
+        entry = files[relative]
+        if not wanted(relative, ignore):
+            continue
+        if entry.mode == "120000":
+            if links is not None:
+                links.add(relative)
+            target = read_link(entry.blob).decode("utf-8", "replace")
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(relative), target))
+            if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+                yield Candidate(None, relative, refused=f"symlink to a file outside the workspace ({target})")
+            continue  # a link inside the workspace names a file that is read in its own right
+        yield Candidate(None, relative, blob=entry.blob, size=entry.size)
 
 
 def _ignored(relative: str, patterns: Sequence[str]) -> bool:
     for pattern in patterns:
-        pattern = pattern.strip().lstrip("./") if pattern.startswith("./") else pattern.strip()
+        pattern = pattern.strip().removeprefix("./")
         if not pattern:
             continue
         if pattern.endswith("/"):

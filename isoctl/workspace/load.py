@@ -8,12 +8,15 @@ unknown format version, a broken catalog) raises and stops the run.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -71,6 +74,7 @@ class Workspace:
     files: int
     findings: list[Finding] = field(default_factory=list)
     links: set[str] = field(default_factory=set)  # symlinks met while walking (relative paths)
+    tree: frozenset[str] | None = None  # the committed files, when loaded from a commit
     _paths: dict[str, str] = field(default_factory=dict)
 
     def path_status(self, relative: str) -> str:
@@ -85,6 +89,9 @@ class Workspace:
         norm = os.path.normpath(relative.replace("\\", "/"))
         if os.path.isabs(norm) or norm == ".." or norm.startswith("../"):
             status = "outside"
+        elif self.tree is not None:
+            folder = norm.rstrip("/") + "/"
+            status = "ok" if norm in self.tree or any(p.startswith(folder) for p in self.tree) else "missing"
         else:
             full = os.path.join(self.root, norm)
             parts = norm.split(os.sep)
@@ -120,10 +127,15 @@ def _finding(rule: str, message: str, path: str, line: int = 1, column: int = 1,
     return Finding(rule, "error", message, path, line, column, extra.get("clause"), extra.get("record"))
 
 
-def load_manifest(root: Path) -> tuple[Manifest, RawFile, list[Finding]]:
+def load_manifest(root: Path, snapshot: Committed | None = None) -> tuple[Manifest, RawFile, list[Finding]]:
     """Read and validate ``isoctl.yaml``; schema problems are findings, an unusable file raises."""
     try:
-        text = yamlio.read_text(root / MANIFEST)
+        if snapshot is None:
+            text = yamlio.read_text(root / MANIFEST)
+        elif MANIFEST in snapshot.files:
+            text = yamlio.decode(snapshot.read(snapshot.files[MANIFEST].blob))
+        else:
+            raise WorkspaceError(f"there is no {MANIFEST} in commit {snapshot.commit[:12]}")
         data = yamlio.parse(text)
     except yamlio.YamlProblem as exc:
         raise WorkspaceError(f"{Location(MANIFEST, exc.line, exc.column)}: {exc.message}") from None
@@ -194,39 +206,86 @@ def _scope(manifest: Manifest, catalogs: Catalogs, raw: RawFile) -> tuple[list[E
     return editions, findings
 
 
-def load_workspace(path: Path | None = None, *, extra_catalogs: Sequence[Path] = ()) -> Workspace:
-    """Load the workspace at or above ``path``: manifest, catalogs in scope, and every record."""
+class Committed(Protocol):
+    """A workspace as committed (isoctl.git.Snapshot): its files by relative path, and their bytes."""
+
+    @property
+    def commit(self) -> str: ...
+
+    @property
+    def files(self) -> Mapping[str, workspace_files.TreeFile]: ...
+
+    def read(self, blob: str) -> bytes: ...
+
+
+def load_workspace(
+    path: Path | None = None, *, extra_catalogs: Sequence[Path] = (), snapshot: Committed | None = None
+) -> Workspace:
+    """Load the workspace at or above ``path``: manifest, catalogs in scope, and every record.
+
+    With ``snapshot``, everything is read from that commit's tree instead of
+    the working directory: uncommitted changes play no part.
+    """
     root = find_workspace(path)
-    manifest, raw_manifest, findings = load_manifest(root)
-    catalog_dirs = list(extra_catalogs)
-    for index, entry in enumerate(manifest.catalogs):
-        resolved = inside(root, entry)
-        if resolved is None:
-            line, column = raw_manifest.locate(("catalogs", index))
-            raise WorkspaceError(f"{Location(MANIFEST, line, column)}: catalogs: '{entry}' is outside the workspace")
-        catalog_dirs.append(resolved)
-    catalogs = Catalogs.load(catalog_dirs, base=root)
+    manifest, raw_manifest, findings = load_manifest(root, snapshot)
+    with _catalog_dirs(root, manifest, raw_manifest, snapshot) as catalog_dirs:
+        catalogs = Catalogs.load([*extra_catalogs, *catalog_dirs], base=root)
     editions, scope_findings = _scope(manifest, catalogs, raw_manifest)
     findings += scope_findings
 
     records: list[LoadedRecord] = []
     count = 0
-    ignore = list(manifest.ignore) + [os.path.relpath(d, root) + "/" for d in catalog_dirs if inside(root, str(d))]
-    store = RecordCache(root)
+    ignore = list(manifest.ignore) + [entry.rstrip("/") + "/" for entry in manifest.catalogs]
+    store = RecordCache(root, history=snapshot is not None)
     links: set[str] = set()
     candidates = []
-    for candidate in workspace_files.walk(root, ignore, links):
+    if snapshot is None:
+        walked = workspace_files.walk(root, ignore, links)
+    else:
+        walked = workspace_files.walk_tree(snapshot.files, ignore, snapshot.read, links)
+    for candidate in walked:
         if candidate.refused:
             findings.append(_finding("path-outside-workspace", candidate.refused, candidate.relative))
         else:
             candidates.append(candidate)
-    for loaded, problems in _read_all(candidates, store):
+    for loaded, problems in _read_all(candidates, store, snapshot):
         findings += problems
         if loaded is not None:
             count += 1
             records += loaded
     store.save()
-    return Workspace(root, manifest, raw_manifest, catalogs, editions, records, count, findings, links)
+    workspace = Workspace(root, manifest, raw_manifest, catalogs, editions, records, count, findings, links)
+    if snapshot is not None:
+        workspace.tree = frozenset(snapshot.files)
+    return workspace
+
+
+@contextlib.contextmanager
+def _catalog_dirs(root: Path, manifest: Manifest, raw: RawFile, snapshot: Committed | None) -> Iterator[list[Path]]:
+    """The manifest's catalog directories; for a snapshot, copied out of the commit into a temporary directory."""
+    dirs = []
+    for index, entry in enumerate(manifest.catalogs):
+        resolved = inside(root, entry)
+        if resolved is None:
+            line, column = raw.locate(("catalogs", index))
+            raise WorkspaceError(f"{Location(MANIFEST, line, column)}: catalogs: '{entry}' is outside the workspace")
+        dirs.append(resolved)
+    if snapshot is None or not dirs:
+        yield dirs
+        return
+    with tempfile.TemporaryDirectory(prefix="isoctl-catalogs-") as temp:
+        copies = []
+        for directory in dirs:
+            prefix = directory.relative_to(root.resolve()).as_posix().rstrip("/") + "/"
+            target = Path(temp) / prefix
+            target.mkdir(parents=True, exist_ok=True)
+            for relative, file in snapshot.files.items():
+                if relative.startswith(prefix) and file.mode != "120000":
+                    destination = Path(temp) / relative
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    destination.write_bytes(snapshot.read(file.blob))
+            copies.append(target)
+        yield copies
 
 
 Outcome = tuple[list[LoadedRecord] | None, list[Finding]]  # (records, or None for a non-record file; findings)
@@ -235,15 +294,25 @@ Outcome = tuple[list[LoadedRecord] | None, list[Finding]]  # (records, or None f
 PARALLEL_MIN_FILES = 48
 
 
-def _read_all(candidates: Sequence[workspace_files.Candidate], store: RecordCache) -> list[Outcome]:
+def _read_all(
+    candidates: Sequence[workspace_files.Candidate], store: RecordCache, snapshot: Committed | None = None
+) -> list[Outcome]:
     """Read every candidate file: from the cache where unchanged, else parsed (on two cores when worth it)."""
     results: list[Outcome | None] = [None] * len(candidates)
     pending: list[tuple[int, str, str, str]] = []  # (position, relative, text, blob)
     for position, candidate in enumerate(candidates):
         try:
-            data = yamlio.read_bytes(candidate.path)
-            blob = blob_id(data)
-            text = yamlio.decode(data)
+            if candidate.path is not None:
+                data = yamlio.read_bytes(candidate.path)
+                blob = blob_id(data)
+                text: str | Callable[[], str] = yamlio.decode(data)
+            else:  # from a commit: a blob already in the cache is not even read
+                assert snapshot is not None and candidate.blob is not None
+                yamlio.check_size(candidate.size)
+                blob = candidate.blob
+                text = functools.partial(_blob_text, snapshot, blob)
+                if blob not in store:
+                    text = text()
         except yamlio.YamlProblem as exc:
             results[position] = ([], [_finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
             continue
@@ -254,6 +323,8 @@ def _read_all(candidates: Sequence[workspace_files.Candidate], store: RecordCach
                 results[position] = (loaded, [])
                 continue
             store.forget(blob)
+        if callable(text):
+            text = text()
         pending.append((position, candidate.relative, text, blob))
     if len(pending) >= PARALLEL_MIN_FILES and _can_fork():
         _parse_in_two(pending, results, store)
@@ -263,7 +334,11 @@ def _read_all(candidates: Sequence[workspace_files.Candidate], store: RecordCach
     return [r for r in results if r is not None]
 
 
-def _from_json(relative: str, text: str, sequence: bool, records_json: str) -> list[LoadedRecord] | None:
+def _blob_text(snapshot: Committed, blob: str) -> str:
+    return yamlio.decode(snapshot.read(blob))
+
+
+def _from_json(relative: str, text: str | Callable[[], str], sequence: bool, records_json: str) -> list[LoadedRecord] | None:
     try:
         models = _RECORDS.validate_json(records_json)
     except ValidationError:

@@ -7,6 +7,7 @@ out later, and only for files that have something to report.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,18 +33,30 @@ class RawFile:
     _root: yaml.Node | None = None
     _composed: bool = False
 
+    _loader: Callable[[], str] | None = None
+
     @classmethod
-    def lazy(cls, relative: str, text: str, *, sequence: bool) -> RawFile:
-        """A file whose records came from the cache: positions are still worked out from its text on demand."""
-        if relative.endswith(".md"):
+    def lazy(cls, relative: str, text: str | Callable[[], str], *, sequence: bool) -> RawFile:
+        """A file whose records came from the cache: its text is read (if not given) only to locate something."""
+        raw = cls(relative, "", "", sequence=sequence)
+        if callable(text):
+            raw._loader = text
+        else:
+            raw._fill(text)
+        return raw
+
+    def _fill(self, text: str) -> None:
+        self.text = self.yaml_text = text
+        if self.relative.endswith(".md"):
             parts = split_front_matter(text)
             if parts is not None:
-                yaml_text, offset, body = parts
-                return cls(relative, text, yaml_text, offset, sequence=False, body=body)
-        return cls(relative, text, text, sequence=sequence)
+                self.yaml_text, self.line_offset, self.body = parts
 
     def locate(self, loc: tuple[str | int, ...], *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) in the file of the value (or key) at ``loc`` of its YAML."""
+        if self._loader is not None:
+            self._fill(self._loader())
+            self._loader = None
         if not self._composed:
             self._root = yamlio.compose(self.yaml_text)
             self._composed = True

@@ -23,7 +23,10 @@ from pathlib import Path
 from isoctl import __version__, cache
 from isoctl.model import records as records_module
 
-Entry = tuple[bool, str]  # (the file is a YAML sequence, its records as JSON)
+Entry = tuple[bool, str]
+
+#: Most blobs the history cache keeps (each is one file's records, typically a few KB).
+HISTORY_LIMIT = 50_000  # (the file is a YAML sequence, its records as JSON)
 
 
 def blob_id(data: bytes) -> str:
@@ -38,9 +41,13 @@ def _schema_key() -> str:
 class RecordCache:
     """Read once at the start of a load, written once at the end (only if something changed)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, history: bool = False) -> None:
         base = cache.cache_dir()
-        self.path = None if base is None else base / "workspaces" / f"{cache.digest([str(root.resolve())])}.json"
+        # Commits of the past get a cache of their own that grows instead of being pruned to
+        # the files of one run, so a plain check and a walk through history never evict each other.
+        section = "history" if history else "workspaces"
+        self.path = None if base is None else base / section / f"{cache.digest([str(root.resolve())])}.json"
+        self.history = history
         self.schema = _schema_key()
         self.old: dict[str, Entry] = {}
         self.used: dict[str, Entry] = {}
@@ -59,6 +66,9 @@ class RecordCache:
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             return {}
 
+    def __contains__(self, blob: str) -> bool:
+        return blob in self.old or blob in self.used
+
     def get(self, blob: str) -> Entry | None:
         entry = self.old.get(blob)
         if entry is not None:
@@ -73,10 +83,16 @@ class RecordCache:
         self.used.pop(blob, None)
 
     def save(self) -> None:
-        """Write the entries used in this run (pruning the rest), unless nothing changed."""
-        if self.path is None or self.used == self.old:
+        """Write the entries used in this run (pruning the rest), unless nothing changed.
+
+        The history cache keeps everything it has seen, up to HISTORY_LIMIT entries.
+        """
+        entries = {**self.old, **self.used} if self.history else self.used
+        if self.history and len(entries) > HISTORY_LIMIT:
+            entries = dict(list(entries.items())[-HISTORY_LIMIT:])
+        if self.path is None or entries == self.old:
             return
-        body = json.dumps(self.used, separators=(",", ":"), sort_keys=True).encode()
+        body = json.dumps(entries, separators=(",", ":")).encode()
         header = json.dumps({"schema": self.schema, "digest": hashlib.blake2b(body, digest_size=16).hexdigest()}).encode()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
