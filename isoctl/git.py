@@ -104,6 +104,35 @@ def init_and_commit(path: Path, message: str, *, author_name: str | None = None,
         raise GitError(f"git could not commit in {path}: {detail}") from exc
 
 
+def commit_paths(root: Path, paths: list[Path], message: str) -> str:
+    """Commit exactly ``paths`` (new or changed files) with ``message``; returns the new commit's sha.
+
+    Whatever else is staged stays staged and out of this commit (``git commit
+    --only``), so an ``isoctl action close --commit`` never sweeps up someone's
+    half-done work. The author is the configured git user, with no fallback:
+    a record of who closed an action must name a person. Hooks run as they do
+    for any commit.
+    """
+    git = _gitpython()
+    relative: list[str] = []
+    try:
+        with git.Repo(str(_existing(Path(root))), search_parent_directories=True) as repo:
+            top = Path(str(repo.working_tree_dir)).resolve()
+            relative = [Path(p).resolve().relative_to(top).as_posix() for p in paths]
+            repo.git.add("--", *relative)
+            repo.git.commit("--quiet", "--only", "-m", message, "--", *relative)
+            return str(repo.head.commit.hexsha)
+    except git.GitCommandNotFound as exc:
+        raise GitError(_NO_GIT) from exc
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+        raise GitError(f"{root} is not in a git repository", hint="run 'git init' there, or leave out --commit") from exc
+    except git.GitCommandError as exc:
+        detail = (exc.stderr or "").strip().removeprefix("stderr:").strip(" '\n") or str(exc)
+        who = "tell me who you are" in detail.lower() or "identity" in detail.lower()
+        hint = 'tell git who you are: git config user.name "Your Name"; git config user.email you@example.org' if who else None
+        raise GitError(f"git could not commit {', '.join(relative) or root}: {detail}", hint=hint) from exc
+
+
 def head_state(path: Path) -> tuple[str | None, bool]:
     """The HEAD commit of the repository holding ``path`` and whether ``path`` has uncommitted changes.
 
@@ -238,3 +267,121 @@ def snapshot(root: Path, rev: str) -> Snapshot:
     except BaseException:
         repo.close()
         raise
+
+
+# -- history ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """One file a commit added (A), modified (M), deleted (D) or changed the type of (T)."""
+
+    status: str
+    path: str  # relative to the workspace root
+    old_blob: str
+    new_blob: str
+    new_mode: str
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """A commit on the first-parent line, with the workspace files it changed."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    authored: dt.datetime
+    committed: dt.datetime
+    subject: str
+    changes: tuple[Change, ...]
+
+
+_NULL = "0" * 40
+
+
+def _workspace_prefix(root: Path, top: Path) -> str:
+    prefix = Path(root).resolve().relative_to(top.resolve()).as_posix()
+    return "" if prefix == "." else prefix + "/"
+
+
+def _run(root: Path, *args: str) -> str:
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "-C", str(_existing(root)), *args], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise GitError(_NO_GIT) from None
+    if done.returncode != 0:
+        message = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"git {args[0]} failed"
+        if "not a git repository" in message:
+            raise GitError(f"{root} is not in a git repository, so there is no history to read",
+                           hint="--at, diff, history and report need the workspace to be a git repository")
+        raise GitError(message)
+    return done.stdout
+
+
+def is_shallow(root: Path) -> bool:
+    """Whether the repository is a shallow clone (CI checkouts usually are): older history is missing."""
+    return _run(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+def log(root: Path, *, until: str = "HEAD") -> list[CommitInfo]:
+    """Every commit on the first-parent line up to ``until`` that touched the workspace, oldest first.
+
+    One ``git log --raw`` call; merges show their changes against the first
+    parent, renames are a deletion plus an addition (records are matched by
+    id, not by file name).
+    """
+    top = Path(_run(root, "rev-parse", "--show-toplevel").strip())
+    prefix = _workspace_prefix(root, top)
+    if until == "HEAD" and head_state(root)[0] is None:
+        return []  # no commit yet
+    out = _run(root, "log", "-z", "--raw", "--no-renames", "--no-abbrev", "--reverse", "--first-parent", "-m",
+               "--format=%x01%H%x02%P%x02%an%x02%ae%x02%aI%x02%cI%x02%s", until, "--", f":(top){prefix}")
+    commits: list[CommitInfo] = []
+    header: list[str] | None = None
+    changes: list[Change] = []
+    tokens = out.split("\0")
+    index = 0
+
+    def flush() -> None:
+        if header is not None:
+            sha, parents, author, email, authored, committed, subject = header
+            commits.append(CommitInfo(sha, tuple(parents.split()), author, email, dt.datetime.fromisoformat(authored),
+                                      dt.datetime.fromisoformat(committed), subject, tuple(changes)))
+
+    while index < len(tokens):
+        token = tokens[index].lstrip("\n")
+        index += 1
+        if token.startswith("\x01"):
+            flush()
+            header = token[1:].split("\x02", 6)
+            changes = []
+        elif token.startswith(":") and index < len(tokens):
+            _, new_mode, old_blob, new_blob, status = token[1:].split()
+            path = tokens[index]
+            index += 1
+            if path.startswith(prefix):
+                changes.append(Change(status[0], path[len(prefix):], old_blob, new_blob, new_mode))
+    flush()
+    return commits
+
+
+class BlobReader:
+    """Blob bytes through one persistent ``git cat-file --batch`` process; close it when done."""
+
+    def __init__(self, root: Path) -> None:
+        self._repo = _open(root)
+
+    def read(self, blob: str) -> bytes:
+        data: bytes = self._repo.odb.stream(bytes.fromhex(blob)).read()
+        return data
+
+    def close(self) -> None:
+        self._repo.close()
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -16,6 +16,7 @@ from isoctl import __version__
 from isoctl.analysis import coverage, evidence
 from isoctl.analysis.result import Finding, Result, RuleInfo, WorkspaceInfo
 from isoctl.errors import UsageError
+from isoctl.git import CommitInfo
 from isoctl.rules import Context, Rule, all_rules
 from isoctl.workspace.load import Workspace
 
@@ -46,6 +47,9 @@ def analyse(
     ignore: Sequence[str] = (),
     commit: str | None = None,
     dirty: bool = False,
+    history: Sequence[CommitInfo] | None = None,
+    shallow: bool = False,
+    positions: bool = True,
 ) -> Result:
     """Evaluate the workspace on ``today``: coverage of every clause in scope and every enabled rule."""
     check_rule_names(select, "--select")
@@ -64,7 +68,7 @@ def analyse(
     found = evidence.collect(workspace.records, workspace.catalogs, workspace.editions)
     exclusions = coverage.judge_exclusions(workspace)
     clauses, summaries = coverage.compute(workspace, found, today, exclusions)
-    ctx = Context(workspace, today, found, exclusions, clauses, loading)
+    ctx = Context(workspace, today, found, exclusions, clauses, loading, history, shallow, positions)
 
     findings: list[Finding] = []
     infos: dict[str, RuleInfo] = {}

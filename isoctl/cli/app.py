@@ -61,6 +61,10 @@ def root(
 
 app.add_typer(standards.app, name="standards", rich_help_panel="Reference")
 
+from isoctl.cli import action  # noqa: E402 - groups register after the app exists
+
+app.add_typer(action.app, name="action", rich_help_panel="Actions")
+
 from isoctl.cli import init as _init  # noqa: E402 - commands register after the app exists
 from isoctl.cli import schema as _schema  # noqa: E402
 
@@ -73,3 +77,15 @@ from isoctl.cli import rules as _rules  # noqa: E402
 app.command("check", rich_help_panel="Workspace")(_check.check)
 app.command("gap", rich_help_panel="Workspace")(_check.gap)
 app.command("rules", rich_help_panel="Reference")(_rules.rules)
+
+from isoctl.cli import soa as _soa  # noqa: E402
+
+app.command("soa", rich_help_panel="Reports")(_soa.soa)
+
+from isoctl.cli import history as _history  # noqa: E402
+
+app.command("history", rich_help_panel="History")(_history.history)
+
+from isoctl.cli import diff as _diff  # noqa: E402
+
+app.command("diff", rich_help_panel="History")(_diff.diff)

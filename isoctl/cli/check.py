@@ -5,10 +5,15 @@ from __future__ import annotations
 import enum
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from isoctl.analysis.result import Result
+
+if TYPE_CHECKING:
+    from isoctl.git import CommitInfo
+    from isoctl.workspace.load import Workspace
 from isoctl.cli.common import emit, handles_errors, parse_today, stdout_is_terminal, terminal_width
 
 
@@ -60,7 +65,9 @@ def _analyse(path: Path | None, today: str | None, select: list[str] | None = No
         day = parse_today(today)
         workspace = load_workspace(path)
         commit, dirty = head_state(workspace.root)
-        return analyse(workspace, day, select=select or [], ignore=ignore or [], commit=commit, dirty=dirty)
+        history, shallow = _history(workspace, commit)
+        return analyse(workspace, day, select=select or [], ignore=ignore or [], commit=commit, dirty=dirty,
+                       history=history, shallow=shallow)
     from isoctl import git
 
     root = find_workspace(path)
@@ -70,7 +77,26 @@ def _analyse(path: Path | None, today: str | None, select: list[str] | None = No
         _, dirty = git.head_state(root)
         if dirty:
             typer.echo("note: uncommitted changes are ignored with --at", err=True)
-        return analyse(workspace, day, select=select or [], ignore=ignore or [], commit=snap.commit, dirty=False)
+        history, shallow = _history(workspace, snap.commit)
+        return analyse(workspace, day, select=select or [], ignore=ignore or [], commit=snap.commit, dirty=False,
+                       history=history, shallow=shallow)
+
+
+HISTORY_RULES = ("pre-audit-scramble", "single-contributor")
+
+
+def _history(workspace: Workspace, commit: str | None) -> tuple[list[CommitInfo] | None, bool]:
+    """The commits up to ``commit``, read only when a history rule is on (one ``git log`` call)."""
+    from isoctl import git
+
+    rules = workspace.manifest.rules
+    if commit is None or all(rules.get(name) == "off" for name in HISTORY_RULES):
+        return None, False
+    shallow = git.is_shallow(workspace.root)
+    if shallow:
+        typer.echo("note: this is a shallow clone, so the history rules (pre-audit-scramble, single-contributor) "
+                   "were skipped; run 'git fetch --unshallow' for the full history", err=True)
+    return git.log(workspace.root, until=commit), shallow
 
 
 @handles_errors

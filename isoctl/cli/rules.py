@@ -33,5 +33,5 @@ def rules(
         out.print(f"[bold]{chosen[0].id}[/] ({chosen[0].severity})\n\n{escape(chosen[0].doc)}")
         return
     for item in chosen:
-        out.print(f"[bold]{item.id:<26}[/] {item.severity:<8} {escape(item.summary)}")
+        out.print(f"[bold]{item.id:<28}[/] {item.severity:<8} {escape(item.summary)}")
     out.print("\n[dim]isoctl rules RULE shows one rule's documentation; set severities under rules: in isoctl.yaml[/]")

@@ -82,14 +82,21 @@ def _standard_of(result: Result) -> dict[str, str]:
     return prefixes
 
 
-def _fold(result: Result, findings: Sequence[Finding]) -> tuple[list[Finding], dict[str, list[Finding]]]:
+#: Per-clause findings that are summarised per standard when there are many: what they say, and where to see them all.
+_FOLDS = {rule: ("clauses not covered", "isoctl gap for the full matrix") for rule in COVERAGE_RULES} | {
+    "audit-programme-gap": ("clauses not audited within the audit cycle", "--format json for the list"),
+}
+
+
+def _fold(result: Result, findings: Sequence[Finding]) -> tuple[list[Finding], dict[tuple[str, str], list[Finding]]]:
     """Split findings into those listed per file and, per standard, clause findings too many to list."""
     prefixes = _standard_of(result)
-    per_standard: dict[str, list[Finding]] = {}
+    per_standard: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
-        if finding.rule in COVERAGE_RULES and finding.clause:
+        if finding.rule in _FOLDS and finding.clause:
             prefix = finding.clause.split(":", 1)[0]
-            per_standard.setdefault(prefixes.get(prefix, prefix), []).append(finding)
+            label = _FOLDS[finding.rule][0]
+            per_standard.setdefault((prefixes.get(prefix, prefix), label), []).append(finding)
     folded = {s: members for s, members in per_standard.items() if len(members) > FOLD_ABOVE}
     hidden = {id(f) for members in folded.values() for f in members}
     return [f for f in findings if id(f) not in hidden], folded
@@ -121,11 +128,12 @@ def _natural(clause: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in clause.split("."))
 
 
-def _folded(result: Result, folded: dict[str, list[Finding]]) -> Text:
+def _folded(result: Result, folded: dict[tuple[str, str], list[Finding]]) -> Text:
     order = {(c.standard, c.clause): i for i, c in enumerate(result.clauses)}
-    out = Text("clause coverage", style="bold underline")
+    hints = dict(_FOLDS.values())
+    out = Text("clauses", style="bold underline")
     out.append("\n")
-    for standard, members in folded.items():
+    for (standard, label), members in folded.items():
         ids = sorted(
             {f.clause.split(":", 1)[-1] for f in members if f.clause},
             key=lambda clause: (order.get((standard, clause), len(order)), _natural(clause)),
@@ -135,8 +143,8 @@ def _folded(result: Result, folded: dict[str, list[Finding]]) -> Text:
         shown = ", ".join(ids[:FOLD_SHOWN])
         more = f" and {len(ids) - FOLD_SHOWN} more" if len(ids) > FOLD_SHOWN else ""
         out.append(f"  {standard}", style="bold")
-        out.append(f"  {len(members)} clauses not covered ({', '.join(counts)}): ")
-        out.append(clean(f"{shown}{more} — isoctl gap for the full matrix") + "\n")
+        out.append(f"  {len(ids)} {label} ({', '.join(counts)}): ")
+        out.append(clean(f"{shown}{more} — {hints[label]}") + "\n")
     return out
 
 

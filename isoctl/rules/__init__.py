@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from isoctl.analysis.coverage import ExclusionVerdict
     from isoctl.analysis.evidence import Evidence
     from isoctl.analysis.result import ClauseCoverage, Finding
+    from isoctl.git import CommitInfo
     from isoctl.workspace.load import LoadedRecord, Workspace
 
 
@@ -45,9 +46,14 @@ class Context:
     exclusions: ExclusionVerdict
     clauses: list[ClauseCoverage]
     loading: list[Finding] = field(default_factory=list)  # parse/schema problems found while loading
+    history: Sequence[CommitInfo] | None = None  # commits up to the evaluated one, oldest first; None without git
+    shallow: bool = False  # the history is cut short (a shallow clone)
+    positions: bool = True  # False when only counts matter (timelines): locating means re-reading files
 
     def at(self, record: LoadedRecord, *loc: str | int, key: bool = False, message: str, clause: str | None = None) -> Hit:
-        """A hit located at a field of a record."""
+        """A hit located at a field of a record (only the file, when positions are not wanted)."""
+        if not self.positions:
+            return Hit(message, record.file.relative, 1, 1, clause, record.id)
         path, line, column = record.locate(*loc, key=key)
         return Hit(message, path, line, column, clause, record.id)
 
@@ -88,7 +94,9 @@ def rule(rule_id: str, severity: Severity) -> Callable[[Check], Check]:
 
 def all_rules() -> dict[str, Rule]:
     """Every rule, importing the rule modules on first use."""
-    from isoctl.rules import clauses, coverage, files, references  # noqa: F401 - registration
+    from isoctl.rules import (  # noqa: F401 - registration
+        actions, audits, clauses, coverage, documents, files, history, people, references, reviews,
+    )
 
     return dict(sorted(REGISTRY.items()))
 

@@ -218,13 +218,27 @@ class Committed(Protocol):
     def read(self, blob: str) -> bytes: ...
 
 
+@dataclass
+class Reuse:
+    """What loading many commits in a row shares: the record cache, and files already loaded (by path and blob)."""
+
+    store: RecordCache
+    loaded: dict[tuple[str, str], Outcome] = field(default_factory=dict)
+
+
 def load_workspace(
-    path: Path | None = None, *, extra_catalogs: Sequence[Path] = (), snapshot: Committed | None = None
+    path: Path | None = None,
+    *,
+    extra_catalogs: Sequence[Path] = (),
+    snapshot: Committed | None = None,
+    reuse: Reuse | None = None,
 ) -> Workspace:
     """Load the workspace at or above ``path``: manifest, catalogs in scope, and every record.
 
     With ``snapshot``, everything is read from that commit's tree instead of
-    the working directory: uncommitted changes play no part.
+    the working directory: uncommitted changes play no part. With ``reuse``
+    (walking history), a file whose blob was loaded before is not read again,
+    and the caller saves the cache once at the end.
     """
     root = find_workspace(path)
     manifest, raw_manifest, findings = load_manifest(root, snapshot)
@@ -236,7 +250,7 @@ def load_workspace(
     records: list[LoadedRecord] = []
     count = 0
     ignore = list(manifest.ignore) + [entry.rstrip("/") + "/" for entry in manifest.catalogs]
-    store = RecordCache(root, history=snapshot is not None)
+    store = reuse.store if reuse is not None else RecordCache(root, history=snapshot is not None)
     links: set[str] = set()
     candidates = []
     if snapshot is None:
@@ -248,12 +262,13 @@ def load_workspace(
             findings.append(_finding("path-outside-workspace", candidate.refused, candidate.relative))
         else:
             candidates.append(candidate)
-    for loaded, problems in _read_all(candidates, store, snapshot):
+    for loaded, problems in _read_all(candidates, store, snapshot, reuse):
         findings += problems
         if loaded is not None:
             count += 1
             records += loaded
-    store.save()
+    if reuse is None:
+        store.save()
     workspace = Workspace(root, manifest, raw_manifest, catalogs, editions, records, count, findings, links)
     if snapshot is not None:
         workspace.tree = frozenset(snapshot.files)
@@ -295,12 +310,20 @@ PARALLEL_MIN_FILES = 48
 
 
 def _read_all(
-    candidates: Sequence[workspace_files.Candidate], store: RecordCache, snapshot: Committed | None = None
+    candidates: Sequence[workspace_files.Candidate],
+    store: RecordCache,
+    snapshot: Committed | None = None,
+    reuse: Reuse | None = None,
 ) -> list[Outcome]:
     """Read every candidate file: from the cache where unchanged, else parsed (on two cores when worth it)."""
     results: list[Outcome | None] = [None] * len(candidates)
     pending: list[tuple[int, str, str, str]] = []  # (position, relative, text, blob)
     for position, candidate in enumerate(candidates):
+        if reuse is not None and candidate.blob is not None:
+            earlier = reuse.loaded.get((candidate.relative, candidate.blob))
+            if earlier is not None:
+                results[position] = earlier
+                continue
         try:
             if candidate.path is not None:
                 data = yamlio.read_bytes(candidate.path)
@@ -331,11 +354,17 @@ def _read_all(
     for position, relative, text, blob in pending:
         if results[position] is None:
             results[position] = _parse_file(relative, text, blob, store)
+    if reuse is not None:
+        for candidate, outcome in zip(candidates, results, strict=True):
+            if candidate.blob is not None and outcome is not None:
+                reuse.loaded[(candidate.relative, candidate.blob)] = outcome
     return [r for r in results if r is not None]
 
 
 def _blob_text(snapshot: Committed, blob: str) -> str:
-    return yamlio.decode(snapshot.read(blob))
+    data = snapshot.read(blob)
+    yamlio.check_size(len(data))  # sizes from `git log` are not known before reading
+    return yamlio.decode(data)
 
 
 def _from_json(relative: str, text: str | Callable[[], str], sequence: bool, records_json: str) -> list[LoadedRecord] | None:

@@ -1,0 +1,71 @@
+"""``isoctl history``: the system over time, from git."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import typer
+
+from isoctl.cli.common import emit, handles_errors, stdout_is_terminal, terminal_width
+
+
+class HistoryFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+class Every(str, enum.Enum):
+    commit = "commit"
+    week = "week"
+    month = "month"
+
+
+def _date(value: str | None, option: str):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from isoctl.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option}: '{value}' is not a date; write YYYY-MM-DD") from None
+
+
+@handles_errors
+def history(
+    path: Path | None = typer.Argument(None, metavar="PATH", help="The workspace, or any path inside it.", show_default=False),
+    since: str | None = typer.Option(None, "--since", metavar="DATE", help="Start of the period (YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, "--until", metavar="DATE", help="End of the period (YYYY-MM-DD)."),
+    every: Every = typer.Option(Every.month, "--every", help="One point per commit, or the last commit of each week or month."),
+    format: HistoryFormat = typer.Option(HistoryFormat.text, "--format", "-f", help="Output format."),
+    output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.", dir_okay=False),
+    strict_history: bool = typer.Option(False, "--strict-history", help="Exit 2 on a shallow clone instead of warning."),
+) -> None:
+    """Readiness, actions, findings and contributors over time, from the git history."""
+    from isoctl import git
+    from isoctl.errors import GitError
+    from isoctl.history.timeline import walk
+    from isoctl.render import history as render
+    from isoctl.workspace.load import find_workspace
+
+    start, end = _date(since, "--since"), _date(until, "--until")
+    root = find_workspace(path)
+    shallow = git.is_shallow(root)
+    if shallow:
+        message = ("this is a shallow clone: history before its oldest commit is missing, so the timeline is partial. "
+                   "Fetch the full history with 'git fetch --unshallow' (in CI: fetch-depth: 0 on GitHub, GIT_DEPTH: 0 on GitLab)")
+        if strict_history:
+            raise GitError(message)
+        typer.echo(f"warning: {message}", err=True)
+    commits = git.log(root)
+    timeline = walk(root, commits, every=every.value, since=start, until=end, shallow=shallow)  # type: ignore[arg-type]
+    if format is HistoryFormat.json:
+        emit(render.render_json(timeline), output)
+    elif format is HistoryFormat.csv:
+        emit(render.render_csv(timeline), output)
+    else:
+        emit(render.render_text(timeline, color=output is None and stdout_is_terminal(), width=terminal_width()), output)

@@ -1,0 +1,18 @@
+"""``isoctl soa --format json`` (format 1): every control with its SoA row, stable for tools and diffs.
+
+``{"isoctl", "format": 1, "standard", "organization", "date", "summary",
+"controls": [...]}``; controls in catalog order, each with ``missing: true``
+and nulls where the workspace has no row for it. Keys keep their order and
+nothing depends on the clock or the machine, so the same workspace always
+gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+
+from isoctl.soa import Soa
+
+
+def render(soa: Soa) -> str:
+    return json.dumps(soa.as_dict(), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,178 @@
+"""Rules about audits (9.2): findings followed up, a programme that reaches every clause, auditors who are not auditing themselves.
+
+Audit ``scope`` entries are clause references (``iso9001:8.5``, ``hs:9``,
+``iso27001:A.5``) or record ids (processes, whose own ``clauses`` say what
+they cover). A reference to a clause covers its sub-clauses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from isoctl.analysis.evidence import ClauseKey, descendants, resolve_text
+from isoctl.catalog.refs import parse_ref
+from isoctl.errors import UsageError
+from isoctl.rules import Context, Hit, rule
+from isoctl.workspace.load import LoadedRecord
+
+#: Finding types that are nonconformities and so need an action (10.2); observations and OFIs may have one.
+NONCONFORMITY = ("major", "minor")
+
+
+def standard_entries(ctx: Context) -> dict[str, tuple[str | int, ...]]:
+    """Where in isoctl.yaml each edition in scope is named (findings about a whole standard point there)."""
+    entries: dict[str, tuple[str | int, ...]] = {}
+    for index, name in enumerate(ctx.workspace.manifest.standards):
+        try:
+            entries.setdefault(ctx.workspace.catalogs.edition(name).id, ("standards", index))
+        except UsageError:  # an unknown name is reported by schema-error
+            continue
+    return entries
+
+
+class _Clauses:
+    """Clause references resolved once each: to the clauses they name, optionally with every sub-clause."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._memo: dict[tuple[str, bool], frozenset[ClauseKey]] = {}
+
+    def __call__(self, text: str, *, below: bool) -> frozenset[ClauseKey]:
+        hit = self._memo.get((text, below))
+        if hit is None:
+            found, _ = resolve_text(text, self._ctx.workspace.catalogs, self._ctx.workspace.editions)
+            keys = {(e.id, c.id) for e, c in found}
+            if below:
+                keys |= {(e.id, d.id) for e, c in found for d in descendants(e, c)}
+            hit = self._memo[(text, below)] = frozenset(keys)
+        return hit
+
+
+def _internal_audits(ctx: Context) -> Iterator[tuple[LoadedRecord, Any]]:
+    for record in ctx.workspace.records:
+        if record.kind == "audit" and record.model.type == "internal":  # type: ignore[attr-defined]
+            yield record, record.model
+
+
+@rule("finding-without-action", "error")
+def finding_without_action(ctx: Context) -> Iterator[Hit]:
+    """A major or minor audit finding linked to no action.
+
+    A nonconformity found by an audit, internal or external, has to be
+    reacted to and its cause dealt with (10.2); the way to show that is an
+    ``action`` record named in the finding's ``action``. Observations, OFIs
+    and positive findings need none. Reported at the finding.
+
+    Fails:  ``findings: [{id: F1, type: minor, clause: iso9001:7.1.5, description: ...}]``
+    Passes: ``findings: [{id: F1, type: minor, clause: iso9001:7.1.5, description: ..., action: ACT-0230}]``
+    """
+    for record in ctx.workspace.records:
+        if record.kind != "audit":
+            continue
+        for index, finding in enumerate(record.model.findings):  # type: ignore[attr-defined]
+            if finding.type in NONCONFORMITY and not (finding.action or "").strip():
+                about = f", {finding.clause}" if finding.clause else ""
+                yield ctx.at(record, "findings", index, clause=finding.clause,
+                             message=f"{record.id} finding {finding.id} ({finding.type}{about}) is linked to no action")
+
+
+def _audited(ctx: Context, resolve: _Clauses, model: Any, by_id: dict[str, LoadedRecord]) -> set[ClauseKey]:
+    """Every clause an audit's scope covers: named clauses and their sub-clauses, and what named records address."""
+    keys: set[ClauseKey] = set()
+    for entry in model.scope:
+        if parse_ref(entry) is not None:
+            keys |= resolve(entry, below=True)
+        elif entry in by_id:
+            for text in by_id[entry].model.clauses:
+                keys |= resolve(text, below=True)
+    return keys
+
+
+@rule("audit-programme-gap", "warning")
+def audit_programme_gap(ctx: Context) -> Iterator[Hit]:
+    """A clause in scope that no internal audit has covered within ``audit_cycle_days``.
+
+    The audit programme has to reach the whole system (9.2); a clause that
+    is never audited is where problems go unnoticed until the certification
+    body finds them. Every leaf clause of every standard in scope that is
+    not excluded (Annex A controls included) must be in the ``scope`` of an
+    internal audit with ``status: done`` held within ``audit_cycle_days``
+    (isoctl.yaml ``settings``, default 1095, one certification cycle). A
+    scope entry covers a clause when it names the clause or a parent of it
+    (``iso9001:8.5``, ``hs:9``, ``iso27001:A.5``), or names a record (a
+    process) whose ``clauses`` do. Reported once per clause at the
+    standard's entry in isoctl.yaml, with the last audit that covered it.
+
+    Fails:  ISO 9001 in scope and no internal audit with 7.1.6 (or 7.1, 7) in scope since 2023-11-22
+    Passes: ``{kind: audit, type: internal, status: done, date: 2026-04-14, scope: [hs:7.1]}``
+    """
+    window = ctx.workspace.manifest.settings.audit_cycle_days
+    resolve = _Clauses(ctx)
+    by_id = {r.id: r for r in ctx.workspace.records}
+    last: dict[ClauseKey, tuple[dt.date, str]] = {}
+    for record, model in _internal_audits(ctx):
+        if model.status != "done" or model.date > ctx.today:
+            continue
+        for key in _audited(ctx, resolve, model, by_id):
+            if key not in last or last[key][0] < model.date:
+                last[key] = (model.date, record.id)
+    entries = standard_entries(ctx)
+    for item in ctx.clauses:
+        if not item.leaf or item.status == "excluded":
+            continue
+        seen = last.get((item.standard, item.clause))
+        if seen is not None and (ctx.today - seen[0]).days <= window:
+            continue
+        since = f"last covered by {seen[1]} on {seen[0].isoformat()}" if seen else "no internal audit has covered it"
+        yield ctx.at_manifest(*entries.get(item.standard, ("standards",)), clause=item.ref,
+                              message=f"{item.standard} {item.clause} {item.title or '(untitled paragraph)'}: "
+                              f"not audited within {window} days (audit_cycle_days); {since}")
+
+
+@rule("auditor-not-independent", "warning")
+def auditor_not_independent(ctx: Context) -> Iterator[Hit]:
+    """An internal auditor who owns what the audit covers.
+
+    Auditors must be objective and impartial (9.2.2): they do not audit
+    their own work. When an internal audit's ``auditor`` is a person of
+    isoctl.yaml and that person owns a process named in the audit's
+    ``scope``, or owns a record whose ``clauses`` fall under a clause in
+    the scope, the audit is reported at ``auditor``, naming those records.
+    Audits by an external auditor (a name, not a person id) are not checked.
+
+    Fails:  ``auditor: tbrennan`` on an audit with ``scope: [PRC-WAREHOUSE]`` owned by tbrennan
+    Passes: ``auditor: rpatel``, who owns nothing in that scope
+    """
+    people = {p.id for p in ctx.workspace.manifest.people}
+    resolve = _Clauses(ctx)
+    # per person: the records they own by id, and by each clause those records name (built once, not per audit)
+    owned: dict[str, set[str]] = defaultdict(set)
+    owned_clauses: dict[str, dict[ClauseKey, list[str]]] = defaultdict(lambda: defaultdict(list))
+    order: dict[str, int] = {}
+    for position, record in enumerate(ctx.workspace.records):
+        owner = record.model.owner
+        if owner not in people or record.kind == "audit":  # an auditor owning audit reports is the job itself
+            continue
+        assert owner is not None
+        owned[owner].add(record.id)
+        order.setdefault(record.id, position)
+        for text in record.model.clauses:
+            for key in resolve(text, below=False):
+                owned_clauses[owner][key].append(record.id)
+    for record, model in _internal_audits(ctx):
+        auditor = (model.auditor or "").strip()
+        if auditor not in owned:
+            continue
+        own = {entry for entry in model.scope if entry in owned[auditor]}
+        by_clause = owned_clauses[auditor]
+        for entry in model.scope:
+            if parse_ref(entry) is not None:
+                for key in resolve(entry, below=True):
+                    own.update(by_clause.get(key, ()))
+        if own:
+            ids = sorted(own, key=order.__getitem__)
+            shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            yield ctx.at(record, "auditor", message=f"{record.id}: auditor {auditor} owns what this audit covers: {shown}")

@@ -1,0 +1,181 @@
+"""Rules about top management's own part (5, 6.2, 9.3): reviews held, complete and attended; objectives measured; climate decided.
+
+These are the places where a "paper" system shows first: the review that is
+held once and then copied forward, the objective set in January and never
+looked at again, the Amd 1:2024 climate question nobody has answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from isoctl.rules import Context, Hit, rule
+from isoctl.rules.actions import days
+from isoctl.rules.audits import standard_entries
+from isoctl.workspace.load import LoadedRecord
+
+#: Management review inputs each standard asks for, by family (docs/format.md, design §3.2).
+#: ``common`` applies to every standard; a family not listed (a workspace's own catalog) needs only those.
+REVIEW_INPUTS: dict[str, tuple[str, ...]] = {
+    "common": ("previous_actions", "context_changes", "interested_party_changes", "nonconformities",
+               "monitoring_results", "audit_results", "objectives", "resources", "risks_and_opportunities",
+               "improvement_opportunities"),
+    "iso9001": ("customer_satisfaction", "process_performance", "external_providers"),
+    "iso14001": ("compliance_obligations", "significant_aspects", "communications"),
+    "iso45001": ("worker_participation", "incidents", "compliance_obligations"),
+    "iso27001": ("interested_party_feedback", "risk_treatment"),
+    "iso22301": ("bia_and_risk_assessment", "exercise_results", "supplier_performance"),
+}
+
+
+def _held_reviews(ctx: Context) -> list[LoadedRecord]:
+    """Reviews held on or before today, oldest first (a review dated in the future is only planned)."""
+    held = [r for r in ctx.workspace.records if r.kind == "review" and r.model.date <= ctx.today]  # type: ignore[attr-defined]
+    return sorted(held, key=lambda r: r.model.date)  # type: ignore[attr-defined]
+
+
+@rule("missing-management-review", "error")
+def missing_management_review(ctx: Context) -> Iterator[Hit]:
+    """No management review held within ``management_review_days``.
+
+    Top management has to review the system at planned intervals (9.3); a
+    system whose last review is older than the interval it promised is
+    running without anyone steering it. A ``review`` record counts from its
+    ``date`` once that date has come. The interval is ``management_review_days``
+    in isoctl.yaml ``settings`` (default 365). Reported once, at isoctl.yaml,
+    naming the last review held.
+
+    Fails:  the last review, MR-2025, held on 2025-01-20 and today is 2026-11-21
+    Passes: a review dated within the last 365 days
+    """
+    window = ctx.workspace.manifest.settings.management_review_days
+    held = _held_reviews(ctx)
+    if not held:
+        yield ctx.at_manifest(message=f"no management review has been held; one is due at least every {days(window)} "
+                              "(management_review_days)")
+        return
+    last = held[-1]
+    when = last.model.date  # type: ignore[attr-defined]
+    age = (ctx.today - when).days
+    if age > window:
+        yield ctx.at_manifest(message=f"no management review within {days(window)} (management_review_days): "
+                              f"the last, {last.id}, was held on {when.isoformat()} ({days(age)} ago)")
+
+
+def required_inputs(families: list[str]) -> dict[str, tuple[str, ...]]:
+    """The review inputs the standards in scope require, grouped as messages name them (common first)."""
+    needed = {"all standards": REVIEW_INPUTS["common"]}
+    for family in families:
+        if family in REVIEW_INPUTS:
+            needed[family] = REVIEW_INPUTS[family]
+    return needed
+
+
+@rule("review-inputs-incomplete", "warning")
+def review_inputs_incomplete(ctx: Context) -> Iterator[Hit]:
+    """A management review that misses an input a standard in scope requires.
+
+    Each standard lists what top management must consider in a review
+    (9.3.2): the status of earlier actions, changes in context, performance
+    and so on, plus its own topics (customer satisfaction for ISO 9001,
+    compliance obligations for ISO 14001, worker participation for ISO
+    45001, risk treatment for ISO/IEC 27001, exercise results for ISO 22301).
+    A review that skips one is a rubber stamp on that topic. Each input is a
+    key under ``inputs`` with what was reviewed; the keys are listed in the
+    workspace format documentation. Checked on the latest review held and
+    every review held within ``management_review_days``.
+
+    Fails:  ISO 14001 in scope and ``inputs`` without ``significant_aspects``
+    Passes: ``inputs: {significant_aspects: "Register reviewed: diesel use still the largest", ...}``
+    """
+    held = _held_reviews(ctx)
+    if not held:
+        return
+    window = ctx.workspace.manifest.settings.management_review_days
+    recent = [r for r in held if (ctx.today - r.model.date).days <= window]  # type: ignore[attr-defined]
+    needed = required_inputs(list(dict.fromkeys(e.family for e in ctx.workspace.editions)))
+    for record in recent or held[-1:]:
+        model: Any = record.model
+        given = {key for key, text in model.inputs.items() if (text or "").strip()}
+        gaps = [f"{group}: {', '.join(k for k in keys if k not in given)}"
+                for group, keys in needed.items() if any(k not in given for k in keys)]
+        if gaps:
+            yield ctx.at(record, "inputs", key=True, message=f"{record.id} does not cover required inputs: {'; '.join(gaps)}")
+
+
+@rule("top-management-absent", "warning")
+def top_management_absent(ctx: Context) -> Iterator[Hit]:
+    """A management review that no member of top management attended.
+
+    The review is top management's own duty (9.3); one held by the quality
+    coordinator alone decides nothing. ``attendees`` are person ids from
+    isoctl.yaml ``people``; mark the directors there with
+    ``top_management: true``. Checked on every review that has been held.
+
+    Fails:  ``attendees: [akhan]`` where only ``jsmith`` has ``top_management: true``
+    Passes: ``attendees: [jsmith, akhan]``
+    """
+    top = [p.id for p in ctx.workspace.manifest.people if p.top_management]
+    who = f"top management in isoctl.yaml: {', '.join(top)}" if top else \
+        "no person in isoctl.yaml people has top_management: true"
+    for record in _held_reviews(ctx):
+        model: Any = record.model
+        if not set(model.attendees) & set(top):
+            yield ctx.at(record, "attendees", key=True, message=f"{record.id}: no member of top management attended ({who})")
+
+
+@rule("objective-not-measured", "warning")
+def objective_not_measured(ctx: Context) -> Iterator[Hit]:
+    """An objective with no measurement within ``objective_measure_days``.
+
+    Objectives have to be monitored (6.2): an objective whose last value is
+    months old is a wish, not a target anyone manages to. Add a
+    ``measurements`` entry (``{date, value}``) at least every
+    ``objective_measure_days`` (isoctl.yaml ``settings``, default 120).
+    Measurements dated after today are not counted.
+
+    Fails:  the last measurement on 2026-05-01 and today is 2026-11-21
+    Passes: ``measurements: [{date: 2026-10-31, value: 97.4}]``
+    """
+    window = ctx.workspace.manifest.settings.objective_measure_days
+    for record in ctx.workspace.records:
+        if record.kind != "objective":
+            continue
+        model: Any = record.model
+        dates = [m.date for m in model.measurements if m.date <= ctx.today]
+        if not dates:
+            none = "no measurements" if not model.measurements else f"no measurement dated on or before {ctx.today.isoformat()}"
+            yield ctx.at(record, "measurements", key=True, message=f"{record.id} has {none}")
+            continue
+        age = (ctx.today - max(dates)).days
+        if age > window:
+            yield ctx.at(record, "measurements", key=True,
+                         message=f"{record.id} was last measured on {max(dates).isoformat()}, {days(age)} ago "
+                         f"(objective_measure_days: {window})")
+
+
+@rule("climate-undetermined", "warning")
+def climate_undetermined(ctx: Context) -> Iterator[Hit]:
+    """No ``issue`` records whether climate change is relevant (Amd 1:2024, 4.1).
+
+    Since Amendment 1:2024 every harmonized-structure standard asks the
+    organization to decide whether climate change is a relevant issue for
+    its system, and the 2026 editions keep the question. Either answer is
+    acceptable; not answering is not. Record it on an ``issue`` with
+    ``climate: relevant`` or ``climate: not-relevant``. Reported once per
+    standard in scope that asks, at its entry in isoctl.yaml.
+
+    Fails:  ISO 9001:2015 in scope and no issue with ``climate:``
+    Passes: ``{kind: issue, type: external, title: Heat waves, climate: relevant}``
+    """
+    if any(r.kind == "issue" and r.model.climate is not None for r in ctx.workspace.records):  # type: ignore[attr-defined]
+        return
+    entries = standard_entries(ctx)
+    for edition in ctx.workspace.editions:
+        amended = any(a.id.startswith("Amd 1:2024") for a in edition.amendments)
+        if amended or (edition.edition >= 2026 and edition.hs_version is not None):
+            why = "Amd 1:2024" if amended else f"{edition.edition} edition"
+            yield ctx.at_manifest(*entries.get(edition.id, ("standards",)), clause=f"{edition.family}:4.1",
+                                  message=f"{edition.id} ({why}): no issue records whether climate change is relevant "
+                                  "(climate: relevant or not-relevant)")
