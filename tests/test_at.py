@@ -132,3 +132,22 @@ def test_history_reads_do_not_evict_the_working_tree_cache(cli, repo: Path, tmp_
     check(cli, repo, "--at", "v1")
     assert next((tmp_path / "cache" / "workspaces").glob("*.json")).read_bytes() == live
     assert list((tmp_path / "cache" / "history").glob("*.json"))
+
+
+def test_soa_at_a_revision(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "isms"
+    row = "- {id: SOA-A.5.1, kind: control, title: Policies, control: iso27001:A.5.1, applicable: true, status: STATUS, justification: Needed.}\n"
+    write_tree(root, {"isoctl.yaml": MANIFEST.replace("iso9001:2015", "iso27001:2022"), "soa.yaml": row.replace("STATUS", "planned")})
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "SoA drafted", when="2026-04-01")
+    write_tree(root, {"soa.yaml": row.replace("STATUS", "implemented")})
+    git(root, "commit", "-qam", "Policies implemented", when="2026-06-01")
+
+    def status(*args: str) -> str:
+        data = json.loads(cli("soa", "-f", "json", *args, cwd=root).stdout)
+        (control,) = [c for c in data["controls"] if c["control"] == "A.5.1"]
+        return f"{data['date']} {control['status']}"
+
+    assert status("--at", "HEAD~1") == "2026-04-01 planned"
+    assert status("--at", "HEAD") == "2026-06-01 implemented"

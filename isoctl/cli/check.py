@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import enum
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,33 +55,40 @@ AtOption = typer.Option(None, "--at", metavar="REV",
                              "(the last commit on or before it). Today defaults to that commit's date.")
 
 
-def _analyse(path: Path | None, today: str | None, select: list[str] | None = None, ignore: list[str] | None = None,
-             at: str | None = None) -> Result:
-    from isoctl.analysis.engine import analyse, check_rule_names
+@contextlib.contextmanager
+def loaded(path: Path | None, today: str | None, at: str | None) -> Iterator[tuple[Workspace, dt.date, str | None, bool]]:
+    """The workspace (now, or as committed at ``at``), the evaluation date, its commit and whether it is dirty.
+
+    With ``at``, today defaults to that commit's date and uncommitted changes
+    are ignored (and the user is told so).
+    """
+    from isoctl import git
     from isoctl.workspace.load import find_workspace, load_workspace
 
-    check_rule_names(select or [], "--select")
-    check_rule_names(ignore or [], "--ignore")
     if at is None:
-        from isoctl.git import head_state
-
         day = parse_today(today)
         workspace = load_workspace(path)
-        commit, dirty = head_state(workspace.root)
-        history, shallow = _history(workspace, commit)
-        return analyse(workspace, day, select=select or [], ignore=ignore or [], commit=commit, dirty=dirty,
-                       history=history, shallow=shallow)
-    from isoctl import git
-
+        commit, dirty = git.head_state(workspace.root)
+        yield workspace, day, commit, dirty
+        return
     root = find_workspace(path)
     with git.snapshot(root, at) as snap:
         workspace = load_workspace(root, snapshot=snap)
         day = parse_today(today) if today else snap.committed.date()  # --today or ISOCTL_TODAY win
-        _, dirty = git.head_state(root)
-        if dirty:
+        if git.head_state(root)[1]:
             typer.echo("note: uncommitted changes are ignored with --at", err=True)
-        history, shallow = _history(workspace, snap.commit)
-        return analyse(workspace, day, select=select or [], ignore=ignore or [], commit=snap.commit, dirty=False,
+        yield workspace, day, snap.commit, False
+
+
+def _analyse(path: Path | None, today: str | None, select: list[str] | None = None, ignore: list[str] | None = None,
+             at: str | None = None) -> Result:
+    from isoctl.analysis.engine import analyse, check_rule_names
+
+    check_rule_names(select or [], "--select")
+    check_rule_names(ignore or [], "--ignore")
+    with loaded(path, today, at) as (workspace, day, commit, dirty):
+        history, shallow = _history(workspace, commit)
+        return analyse(workspace, day, select=select or [], ignore=ignore or [], commit=commit, dirty=dirty,
                        history=history, shallow=shallow)
 
 

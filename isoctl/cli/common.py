@@ -79,20 +79,29 @@ def console(*, stderr: bool = False) -> Console:
     )
 
 
-def emit(text: str, output: Path | None = None) -> None:
-    """Write output to stdout exactly, or atomically to ``output`` (temp file + rename)."""
-    if not text.endswith("\n"):
-        text += "\n"
+def emit(content: str | bytes, output: Path | None = None) -> None:
+    """Write output to stdout exactly, or atomically to ``output`` (temp file + rename).
+
+    Text gets one trailing newline; bytes (xlsx, pdf) are written as they are
+    and refused on a terminal, where they would only be noise.
+    """
+    data = content if isinstance(content, bytes) else (content if content.endswith("\n") else content + "\n").encode()
     if output is None:
-        sys.stdout.write(text)
+        if isinstance(content, bytes) and sys.stdout.isatty():
+            raise UsageError("this format is binary and stdout is a terminal", hint="write it to a file with -o FILE")
         sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
     if not output.parent.is_dir():
         raise UsageError(f"-o {output}: directory {output.parent} does not exist")
     fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        os.fchmod(fd, 0o666 & ~umask)  # an output file is shared like any other, not private as mkstemp makes it
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, output)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -62,7 +62,7 @@ def history(
             raise GitError(message)
         typer.echo(f"warning: {message}", err=True)
     commits = git.log(root)
-    timeline = walk(root, commits, every=every.value, since=start, until=end, shallow=shallow)  # type: ignore[arg-type]
+    timeline = walk(root, commits, every=every.value, since=start, until=end, shallow=shallow)
     if format is HistoryFormat.json:
         emit(render.render_json(timeline), output)
     elif format is HistoryFormat.csv:
