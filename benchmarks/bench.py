@@ -274,6 +274,99 @@ def bench_check(records: int, files: int, runs: int, keep: Path | None) -> int:
     return 1 if problems else 0
 
 
+HISTORY_FLOOR = r"""
+import re, subprocess, sys, yaml
+root = sys.argv[1]
+log = subprocess.run(["git", "-C", root, "log", "--raw", "--no-abbrev", "--no-renames", "--format=%H"],
+                     capture_output=True, text=True, check=True).stdout
+blobs = {}
+for line in log.splitlines():
+    if line.startswith(":"):
+        meta, path = line.split("\t", 1)
+        sha = meta.split()[3]
+        if sha != "0" * 40 and path.endswith((".yaml", ".yml", ".md")) and not path.split("/")[-1].startswith("."):
+            blobs[sha] = path
+cat = subprocess.run(["git", "-C", root, "cat-file", "--batch"], input="\n".join(blobs).encode() + b"\n",
+                     capture_output=True, check=True).stdout
+pos = count = 0
+while pos < len(cat):
+    newline = cat.index(b"\n", pos)
+    size = int(cat[pos:newline].split()[2])
+    text = cat[newline + 1:newline + 1 + size].decode()
+    pos = newline + 1 + size + 1
+    if text.startswith("---"):
+        match = re.match(r"---\n(.*?)\n---", text, re.S)
+        text = match.group(1) if match else ""
+    yaml.load(text, Loader=yaml.CSafeLoader)
+    count += 1
+print(count)
+"""
+
+
+def bench_history(records: int, files: int, commits: int, runs: int) -> int:
+    """``isoctl history`` cold and warm against git log + cat-file + libyaml of every changed blob;
+    ``check --at`` an old commit against ``check``; ``report`` against ``check``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from generate import generate
+
+    scratch = Path(tempfile.mkdtemp(prefix="isoctl-bench-history-"))
+    root = scratch / "workspace"
+    try:
+        started = time.perf_counter()
+        generate(root, records, files, commits=commits)
+        generated = time.perf_counter() - started
+        base = {k: v for k, v in os.environ.items() if not k.startswith("ISOCTL_") and k != "PYTHONDONTWRITEBYTECODE"}
+        base["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+        isoctl = isoctl_command()
+        fresh = {**base}
+
+        def new_cache() -> None:
+            fresh["ISOCTL_CACHE_DIR"] = tempfile.mkdtemp(prefix="cache-cold-", dir=scratch)
+
+        new_cache()
+        warm = {**base, "ISOCTL_CACHE_DIR": str(scratch / "cache-warm")}
+        history = [*isoctl, "history", "--format", "json", str(root)]
+        back = max(1, min(commits - 1, 1000))
+        check = [*isoctl, "check", "--format", "json", "--exit-zero", "--today", TODAY, str(root)]
+        check_at = [*check, "--at", f"HEAD~{back}"]
+        report = [*isoctl, "report", "--format", "html", "--today", TODAY, "-o", str(scratch / "report.html"), str(root)]
+        floor = [sys.executable, "-c", HISTORY_FLOOR, str(root)]
+        blobs = subprocess.run(floor, check=True, capture_output=True, text=True, env=base).stdout.strip()
+        for command in (history, check, check_at):
+            subprocess.run(command, check=True, capture_output=True, env=warm)  # prime the warm cache
+        has_report = subprocess.run([*isoctl, "report", "--help"], capture_output=True, env=base).returncode == 0
+        cases: dict[str, tuple[list[str], dict[str, str], Callable[[], None] | None]] = {
+            "floor: git log --raw + cat-file + libyaml": (floor, base, None),
+            "history, cold (fresh cache dir)": (history, fresh, new_cache),
+            "history, warm": (history, warm, None),
+            "check at HEAD (warm)": (check, warm, None),
+            f"check --at HEAD~{back} (warm)": (check_at, warm, None),
+        }
+        if has_report:
+            subprocess.run(report, check=True, capture_output=True, env=warm)
+            cases["report --format html (warm)"] = (report, warm, None)
+        results = interleaved(cases, runs)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"repository: {records} records in {files} files, {commits} commits ({blobs} changed record blobs), "
+          f"generated in {generated:.1f} s; {runs} interleaved runs each, medians:")
+    floor_ms = results["floor: git log --raw + cat-file + libyaml"]
+    check_ms = results["check at HEAD (warm)"]
+    ratios = {
+        "history, cold (fresh cache dir)": (floor_ms, "floor", 1.3),
+        "history, warm": (floor_ms, "floor", 0.2),
+        f"check --at HEAD~{back} (warm)": (check_ms, "check at HEAD", 1.5),
+        "report --format html (warm)": (check_ms, "check at HEAD", 3.0),
+    }
+    for name, value in results.items():
+        note = ""
+        if name in ratios:
+            reference, label, target = ratios[name]
+            note = f"{value / reference:5.2f}x {label}  (target <= {target:g})"
+        print(f"  {name:<48} {value:9.1f} ms  {note}")
+    return 0
+
+
 def verify(output: str, records: int, files: int) -> list[str]:
     """Problems with a check run's JSON: a wrong count or a finding that means the generator is wrong."""
     try:
@@ -305,7 +398,14 @@ def main() -> int:
     chk.add_argument("--files", type=int, default=500)
     chk.add_argument("--runs", type=int, default=7)
     chk.add_argument("--keep", type=Path, metavar="DIR", help="generate the workspace in DIR and leave it there")
+    his = sub.add_parser("history", help="time 'isoctl history', 'check --at' and 'report' on a generated repository")
+    his.add_argument("--records", type=int, default=5000)
+    his.add_argument("--files", type=int, default=500)
+    his.add_argument("--commits", type=int, default=2000)
+    his.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    if args.what == "history":
+        return bench_history(args.records, args.files, args.commits, args.runs)
     if args.what == "catalogs":
         bench_catalogs(args.runs)
     elif args.what == "check":

@@ -45,43 +45,7 @@ class YamlProblem(Exception):
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
-    """The safe C loader, refusing duplicate keys (a typo must not silently win)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        merging = any(key.tag == "tag:yaml.org,2002:merge" for key, _ in node.value)
-        if merging:  # check the mapping's own keys before merged ones join them
-            self._refuse_duplicates(node)
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        # Fast path: as many keys out as went in means no key was repeated.
-        if not merging and len(mapping) != len(node.value):
-            self._refuse_duplicates(node)
-        return mapping
-
-    def _refuse_duplicates(self, node: yaml.MappingNode) -> None:
-        seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                first = seen.get(key)
-            except TypeError:  # unhashable key: the base class reports it
-                continue
-            if first is not None:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (first defined on line {first.start_mark.line + 1})",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node
-
-    def construct_core_int(self, node: yaml.ScalarNode) -> int:
-        """Integers as YAML 1.2 reads them: ``010`` is ten, not eight."""
-        text = str(self.construct_scalar(node))
-        if text[:2] in ("0o", "0x"):
-            return int(text, 0)
-        return int(text, 10)
+    """libyaml's parser and composer with the YAML 1.2 core schema's implicit types (below)."""
 
 
 # YAML 1.2 core schema rather than PyYAML's YAML 1.1 defaults: `on: 2026-03-01`
@@ -97,7 +61,6 @@ for _tag, _pattern, _first in [
     ("merge", r"^(?:<<)$", "<"),
 ]:
     _Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_core_int)
 
 
 def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
@@ -138,10 +101,87 @@ def decode(data: bytes) -> str:
         ) from None
 
 
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+_SCALARS: dict[str, Any] = {
+    "tag:yaml.org,2002:int": lambda text: int(text, 0) if text[:2] in ("0o", "0x") else int(text, 10),
+    "tag:yaml.org,2002:float": lambda text: float(text.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf")
+                                                  .replace(".nan", "nan").replace(".NaN", "nan").replace(".NAN", "nan")),
+    "tag:yaml.org,2002:bool": lambda text: text.lower() == "true",
+    "tag:yaml.org,2002:null": lambda text: None,
+}
+
+
+def _build(node: yaml.Node, memo: dict[int, Any]) -> Any:
+    """Plain data from a composed node: the part of PyYAML's constructor isoctl needs, without its overhead.
+
+    libyaml parses and composes; this turns nodes into dicts, lists and
+    scalars, refusing what a record never holds (explicit non-standard tags,
+    non-scalar keys) and any key that appears twice in one mapping.
+    """
+    if isinstance(node, yaml.ScalarNode):
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        convert = _SCALARS.get(tag)
+        if convert is None:
+            raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {tag!r}", node.start_mark)
+        return convert(node.value)
+    known = memo.get(id(node))
+    if known is not None:
+        return known  # an alias: the same object (expansion is bounded separately)
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ:
+            raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
+        items: list[Any] = []
+        memo[id(node)] = items
+        items.extend(_build(child, memo) for child in node.value)
+        return items
+    if node.tag != _MAP:
+        raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
+    mapping: dict[Any, Any] = {}
+    memo[id(node)] = mapping
+    merges: list[yaml.Node] = []
+    firsts: dict[Any, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            merges.append(value_node)
+            continue
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value", key_node.start_mark)
+        key = _build(key_node, memo)
+        if key in mapping:
+            first = firsts[key].start_mark.line + 1
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first defined on line {first})", key_node.start_mark)
+        firsts[key] = key_node
+        mapping[key] = _build(value_node, memo)
+    for merge in merges:  # << fills in keys the mapping does not set; earlier sources win
+        sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
+        for source in sources:
+            merged = _build(source, memo)
+            if not isinstance(merged, dict):
+                raise yaml.constructor.ConstructorError(None, None, "<< expects a mapping", source.start_mark)
+            for key, value in merged.items():
+                mapping.setdefault(key, value)
+    return mapping
+
+
+def _load(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    return None if node is None else _build(node, {})
+
+
 def parse(text: str) -> Any:
     """Parse one YAML document into plain Python data; problems are raised as :class:`YamlProblem`."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from the safe loader
+        data = _load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(m) for m in (exc.context, exc.problem) if m) or "invalid YAML"
