@@ -51,7 +51,8 @@ def render(diff: Diff, *, color: bool = False, width: int = 100) -> str:
 
 
 def _heading(diff: Diff) -> Text:
-    text = Text("isoctl diff ", style="bold")
+    text = Text()
+    text.append("isoctl diff ", style="bold")
     text.append(clean(diff.old.label), style="bold")
     text.append(" → ")
     text.append(clean(diff.new.label), style="bold")
@@ -64,7 +65,8 @@ def _heading(diff: Diff) -> Text:
 
 
 def _section(title: str, counts: str) -> Text:
-    text = Text(title, style="bold underline")
+    text = Text()
+    text.append(title, style="bold underline")
     text.append(f"  {counts}\n" if counts else "\n")
     return text
 
