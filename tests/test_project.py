@@ -115,3 +115,14 @@ def test_version_without_typer() -> None:
     code = "import sys; sys.argv = ['isoctl', '--version']; from isoctl.cli import main; main(); print('typer' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[0] == "isoctl" and out[-1] == "False"
+
+
+def test_readme_excerpt_of_paper_iso_is_what_isoctl_prints(cli) -> None:  # type: ignore[no-untyped-def]
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    command = "$ isoctl check examples/paper-iso --today 2026-11-21"
+    excerpt = text.split(command, 1)[1].split("```", 1)[0]
+    actual = {line.rstrip() for line in cli("check", str(REPO / "examples" / "paper-iso"), "--today", "2026-11-21",
+                                            cwd=REPO).stdout.splitlines()}
+    shown = [line.rstrip() for line in excerpt.strip().splitlines() if line.strip() and line.strip() != "..."]
+    assert len(shown) > 10
+    assert [line for line in shown if line not in actual] == []
