@@ -31,7 +31,7 @@ Score = Annotated[int, Field(ge=1, le=5)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Evidence(_Strict):

@@ -95,7 +95,16 @@ def rule(rule_id: str, severity: Severity) -> Callable[[Check], Check]:
 def all_rules() -> dict[str, Rule]:
     """Every rule, importing the rule modules on first use."""
     from isoctl.rules import (  # noqa: F401 - registration
-        actions, audits, clauses, coverage, documents, files, history, people, references, reviews,
+        actions,
+        audits,
+        clauses,
+        coverage,
+        documents,
+        files,
+        history,
+        people,
+        references,
+        reviews,
     )
 
     return dict(sorted(REGISTRY.items()))
