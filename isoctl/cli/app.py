@@ -82,6 +82,10 @@ from isoctl.cli import soa as _soa  # noqa: E402
 
 app.command("soa", rich_help_panel="Reports")(_soa.soa)
 
+from isoctl.cli import report as _report  # noqa: E402
+
+app.command("report", rich_help_panel="Reports")(_report.report)
+
 from isoctl.cli import history as _history  # noqa: E402
 
 app.command("history", rich_help_panel="History")(_history.history)

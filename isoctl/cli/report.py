@@ -1,0 +1,71 @@
+"""``isoctl report``: the audit pack as HTML, PDF, Markdown or XLSX."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import typer
+
+from isoctl.cli.check import AtOption, OutputOption, PathArgument, TodayOption, loaded
+from isoctl.cli.common import emit, handles_errors
+
+
+class ReportFormat(str, enum.Enum):
+    html = "html"
+    pdf = "pdf"
+    md = "md"
+    xlsx = "xlsx"
+
+
+@handles_errors
+def report(
+    path: Path | None = PathArgument,
+    at: str | None = AtOption,
+    since: str | None = typer.Option(None, "--since", metavar="REV|DATE",
+                                     help="Add the changes since this revision, or since the last commit on or before "
+                                          "this date (YYYY-MM-DD): records, coverage, readiness, findings."),
+    format: ReportFormat = typer.Option(ReportFormat.html, "--format", "-f",
+                                        help="html: one self-contained file; pdf; md for pull requests and wikis; "
+                                             "xlsx: the registers as sheets."),
+    output: Path | None = OutputOption,
+    today: str | None = TodayOption,
+    template: Path | None = typer.Option(None, "--template", metavar="DIR", file_okay=False,
+                                         help="Your own report.html.j2, report.md.j2 or report.typ.j2 (rendered "
+                                              "sandboxed); files missing there come from isoctl."),
+) -> None:
+    """Render the audit pack as HTML, PDF, Markdown or XLSX.
+
+    Scope and standards, readiness over the past year, the clause coverage
+    matrix, the SoA, the action register, audits and findings, management
+    reviews, objectives, living-system findings, the document register with
+    each document's revisions from git, and (with --since) what changed.
+    """
+    from isoctl.report import templates
+    from isoctl.report.gather import collect
+
+    templates.check_directory(template)
+    with loaded(path, today, at) as (workspace, day, commit, dirty):
+        pack = collect(workspace, day, commit=commit, dirty=dirty, at=at, since=since)
+    if pack.data_problems:
+        typer.echo(f"warning: {pack.data_problems} problem{'s' if pack.data_problems != 1 else ''} reading the "
+                   "workspace; records in those files are not in this report (run 'isoctl check' to see them)", err=True)
+    if pack.documents.history == "partial":
+        typer.echo("note: this is a shallow clone, so revision histories and the readiness timeline are partial; "
+                   "run 'git fetch --unshallow' for the full history", err=True)
+    if format is ReportFormat.xlsx:
+        from isoctl.report import render_xlsx
+
+        emit(render_xlsx.render(pack), output)
+    elif format is ReportFormat.pdf:
+        from isoctl.report import render_pdf
+
+        emit(render_pdf.render(pack, template), output)
+    elif format is ReportFormat.md:
+        from isoctl.report import render_md
+
+        emit(render_md.render(pack, template), output)
+    else:
+        from isoctl.report import render_html
+
+        emit(render_html.render(pack, template), output)

@@ -1,0 +1,174 @@
+"""The audit pack as plain data: what every format of ``isoctl report`` renders (design §6).
+
+:func:`build_report` is a pure function of what was gathered (the loaded
+workspace, its analysis, the timeline, the document history, the changes
+since a revision) and ``today``: no files, no git, no clock. Every format,
+and every consultant's template, starts from the same :class:`Report`, so
+an HTML pack and its PDF never disagree on a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from isoctl import __version__
+from isoctl.analysis.result import ClauseCoverage, Finding, Result, StandardCoverage
+from isoctl.catalog.schema import Edition
+from isoctl.history.diff import Diff
+from isoctl.history.timeline import Point as TimelinePoint
+from isoctl.model.manifest import Certification
+from isoctl.report import registers
+from isoctl.report.document_register import DocumentRegister
+from isoctl.report.svg import Point, line_chart, percent
+from isoctl.soa import Soa
+from isoctl.workspace.load import Workspace
+
+#: Rules about the files themselves (they do not parse, do not fit the schema, name what does not exist).
+DATA_RULES = frozenset({"parse-error", "schema-error", "path-outside-workspace", "duplicate-id", "unknown-reference",
+                        "unknown-clause"})
+#: Rules that restate the coverage matrix, which the report shows in full.
+COVERAGE_RULES = frozenset({"unmapped-clause", "partial-clause", "missing-soa-entry", "unjustified-exclusion"})
+
+
+@dataclass(frozen=True)
+class StandardSection:
+    """One standard in scope: its edition's status, certification, readiness now and over time, its clauses."""
+
+    id: str
+    display: str  # iso9001:2015
+    title: str
+    status: str  # current | superseded | draft
+    superseded_by: str | None
+    transition_ends: dt.date | None
+    transition_confirmed: bool
+    amendments: tuple[str, ...]
+    certification: Certification | None
+    coverage: StandardCoverage
+    clauses: tuple[ClauseCoverage, ...]
+    trend: tuple[Point, ...]
+    chart: str
+
+    @property
+    def name(self) -> str:
+        """``ISO 9001:2015``: the catalog title up to its year."""
+        match = re.match(r"^(.*?:\d{4})\b", self.title)
+        return match.group(1) if match else self.title
+
+    @property
+    def readiness(self) -> float:
+        return self.coverage.readiness
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the audit pack shows, in the order it shows it."""
+
+    version: str
+    organization: str
+    sites: tuple[str, ...]
+    scope: str | None
+    today: dt.date
+    commit: str | None
+    dirty: bool
+    revision: str  # what was evaluated, as a heading reads it
+    standards: tuple[StandardSection, ...]
+    exclusions: tuple[tuple[str, str], ...]  # (clause, justification)
+    soa: Soa | None
+    actions: tuple[registers.ActionRow, ...]
+    action_summary: registers.ActionSummary
+    audit_years: tuple[registers.AuditYear, ...]
+    external_audits: tuple[registers.ExternalAuditRow, ...]
+    audit_findings: tuple[registers.FindingRow, ...]
+    reviews: tuple[registers.ReviewRow, ...]
+    objectives: tuple[registers.ObjectiveRow, ...]
+    living: tuple[Finding, ...]
+    data_problems: int  # findings of DATA_RULES: records in those files are not in this report
+    changes: Diff | None
+    documents: DocumentRegister
+    records: int
+    timeline_points: int
+
+    @property
+    def short_commit(self) -> str | None:
+        return self.commit[:8] if self.commit else None
+
+    @property
+    def living_counts(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for finding in self.living:
+            counts[finding.severity] += 1
+        return counts
+
+
+def _trend(standard: str, timeline: Sequence[TimelinePoint], now: Point) -> tuple[Point, ...]:
+    """Monthly readiness of one standard, ending with the evaluated state (which replaces a point of the same day)."""
+    points = [Point(dt.date.fromisoformat(p.date), p.readiness[standard]) for p in timeline if standard in p.readiness]
+    points = [p for p in points if p.date < now.date]
+    return (*points, now)
+
+
+def _standard(edition: Edition, result: Result, workspace: Workspace, timeline: Sequence[TimelinePoint],
+              today: dt.date) -> StandardSection:
+    coverage = next(c for c in result.coverage if c.standard == edition.id)
+    trend = _trend(edition.id, timeline, Point(today, coverage.readiness))
+    name = re.match(r"^(.*?:\d{4})\b", edition.title)
+    label = f"Readiness of {name.group(1) if name else edition.title} over time"
+    return StandardSection(
+        id=edition.id, display=edition.display, title=edition.title, status=edition.status,
+        superseded_by=edition.superseded_by, transition_ends=edition.transition_ends,
+        transition_confirmed=edition.transition_confirmed, amendments=tuple(a.id for a in edition.amendments),
+        certification=workspace.manifest.certification.get(edition.family),
+        coverage=coverage, clauses=tuple(c for c in result.clauses if c.standard == edition.id),
+        trend=trend, chart=line_chart(trend, label=label, low=0.0, high=1.0, show=percent),
+    )
+
+
+def build_report(
+    workspace: Workspace,
+    result: Result,
+    *,
+    soa: Soa | None,
+    timeline: Sequence[TimelinePoint],
+    documents: DocumentRegister,
+    changes: Diff | None,
+    revision: str,
+) -> Report:
+    """The audit pack of ``workspace`` as analysed in ``result`` (whose ``today`` it is evaluated on)."""
+    manifest = workspace.manifest
+    today = result.workspace.today
+    names = {p.id: p.name for p in manifest.people}
+    records = workspace.records
+    actions, summary = registers.actions(records, today, names)
+    years, others, findings = registers.audits(records, names)
+    display = {e.family: e.display for e in workspace.editions}
+    families = list(dict.fromkeys(e.family for e in workspace.editions))
+    return Report(
+        version=__version__,
+        organization=manifest.organization.name,
+        sites=tuple(manifest.organization.sites),
+        scope=manifest.scope.strip() if manifest.scope else None,
+        today=today,
+        commit=result.workspace.commit,
+        dirty=result.workspace.dirty,
+        revision=revision,
+        standards=tuple(_standard(e, result, workspace, timeline, today) for e in workspace.editions
+                        if any(c.standard == e.id for c in result.coverage)),
+        exclusions=tuple((e.clause, (e.justification or "").strip()) for e in manifest.exclusions),
+        soa=soa,
+        actions=actions,
+        action_summary=summary,
+        audit_years=years,
+        external_audits=registers.external_audits(manifest, others, today, display),
+        audit_findings=findings,
+        reviews=registers.reviews(records, today, families, names, {p.id for p in manifest.people if p.top_management}),
+        objectives=registers.objectives(records, today, names),
+        living=tuple(f for f in result.findings if f.rule not in DATA_RULES | COVERAGE_RULES),
+        data_problems=sum(1 for f in result.findings if f.rule in DATA_RULES),
+        changes=changes,
+        documents=documents,
+        records=result.records,
+        timeline_points=len(timeline),
+    )

@@ -1,0 +1,134 @@
+"""The audit pack's registers as an XLSX workbook: gap matrix, SoA, actions, documents and their revisions.
+
+One sheet per register, each with a title line, its header row frozen, an
+autofilter over the table and column widths people can read without
+resizing. Dates are real dates (so filters and sorting work), counts are
+numbers, and text from the workspace is always text: a title starting with
+``=`` does not become a formula.
+
+The SoA sheet is exactly the one ``isoctl soa --format xlsx`` writes. The
+bytes are deterministic for the same report: document properties and zip
+entries are stamped with the report's ``today``, not the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from isoctl.render.soa_xlsx import _pinned, _put
+from isoctl.render.soa_xlsx import _sheet as soa_sheet
+from isoctl.report.data import Report
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+Cell = str | int | float | dt.date | None
+#: (header, width in characters, wrapped)
+Column = tuple[str, int, bool]
+HEADER_ROW = 3
+
+GAP: tuple[Column, ...] = (("Standard", 16, False), ("Clause", 10, False), ("Title", 48, True), ("Status", 10, False),
+                           ("Leaf", 6, False), ("Records", 50, True), ("Reasons", 60, True))
+ACTIONS: tuple[Column, ...] = (
+    ("Action", 12, False), ("Title", 44, True), ("Type", 14, False), ("Severity", 9, False), ("Source", 16, False),
+    ("Owner", 20, True), ("Raised", 11, False), ("Due", 11, False), ("Status", 12, False), ("Overdue (days)", 9, False),
+    ("Age (days)", 9, False), ("Closed", 11, False), ("Days to close", 9, False), ("Effective", 9, False),
+    ("File", 30, False),
+)
+DOCUMENTS: tuple[Column, ...] = (
+    ("Document", 20, False), ("Title", 44, True), ("Type", 11, False), ("Status", 10, False), ("Version", 9, False),
+    ("Owner", 20, True), ("Approved by", 20, True), ("Approved on", 11, False), ("Review due", 11, False),
+    ("Revisions", 9, False), ("Last changed", 11, False), ("File", 32, False), ("Document file", 32, False),
+)
+REVISIONS: tuple[Column, ...] = (("Document", 20, False), ("Title", 36, True), ("Commit", 10, False),
+                                 ("Date", 11, False), ("Author", 22, False), ("Message", 60, True), ("Change", 34, True))
+
+
+def _table(book: Workbook, name: str, title: str, note: str, columns: Sequence[Column],
+           rows: Iterable[Sequence[Cell]], *, highlight: Sequence[bool] = ()) -> None:
+    """A sheet: title, a note, then the table with a frozen, filtered header row."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet(name)
+    _put(sheet, 1, 1, title)
+    sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
+    _put(sheet, 2, 1, note)
+    header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="DDE3EA")
+    rule = Border(bottom=Side(style="thin", color="1D232B"))
+    for column, (header, width, _) in enumerate(columns, start=1):
+        _put(sheet, HEADER_ROW, column, header)
+        cell = sheet.cell(row=HEADER_ROW, column=column)
+        cell.font, cell.fill, cell.border = header_font, header_fill, rule
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    wrapped, plain = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
+    alert = PatternFill("solid", fgColor="FDECEC")
+    count = 0
+    for count, values in enumerate(rows, start=1):
+        line = HEADER_ROW + count
+        marked = count <= len(highlight) and highlight[count - 1]
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row=line, column=column)
+            if isinstance(value, dt.date):
+                cell.value = value
+                cell.number_format = "yyyy-mm-dd"
+            elif value is not None:
+                _put(sheet, line, column, value if isinstance(value, str | int) else str(value))
+            cell.alignment = wrapped if columns[column - 1][2] else plain
+            if marked:
+                cell.fill = alert
+    last = get_column_letter(len(columns))
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(count, 1)}"
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.page_setup.orientation = "landscape"
+
+
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else "yes" if value else "no"
+
+
+def render(report: Report) -> bytes:
+    """The registers as an .xlsx workbook (bytes, deterministic for the same report)."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    book = Workbook()
+    first = book.active
+    assert first is not None  # a new workbook always has one sheet
+    book.remove(first)
+    heading = f"{report.organization} — %s — {report.revision} — as of {report.today.isoformat()} — isoctl {report.version}"
+    clauses = [(s, c) for s in report.standards for c in s.clauses]
+    _table(book, "Gap matrix", heading % "Clause coverage",
+           "; ".join(f"{s.name}: readiness {round(s.readiness * 100)}%" for s in report.standards), GAP,
+           ((s.display, c.clause, c.title, c.status, "yes" if c.leaf else "no", ", ".join(c.records), "; ".join(c.reasons))
+            for s, c in clauses),
+           highlight=[c.leaf and c.status == "missing" for _, c in clauses])
+    if report.soa is not None:
+        soa_sheet(report.soa, book.create_sheet("SoA"))  # titles itself as isoctl soa does
+    summary = report.action_summary
+    _table(book, "Actions", heading % "Action register",
+           f"{summary.total} actions: {summary.open} open ({summary.overdue} overdue), {summary.closed} closed", ACTIONS,
+           ((a.id, a.title, a.type, a.severity, a.source, a.owner, a.raised_on, a.due, a.status, a.days_overdue,
+             a.age_days, a.closed_on, a.days_to_close, _yes_no(a.effective), a.file) for a in report.actions),
+           highlight=[a.overdue for a in report.actions])
+    register = report.documents
+    _table(book, "Documents", heading % "Document register", register.note, DOCUMENTS,
+           ((d.id, d.title, d.type, d.status, d.version, d.owner, d.approved_by, d.approved_on, d.review_due,
+             len(d.revisions), d.last_changed, d.file, d.attachment) for d in register.documents))
+    _table(book, "Document revisions", heading % "Document revision history", register.note, REVISIONS,
+           ((d.id, d.title, v.short, v.date, v.author, v.message, v.change)
+            for d in register.documents for v in d.revisions))
+    midnight = dt.datetime(report.today.year, report.today.month, report.today.day)
+    book.properties.created = book.properties.modified = midnight
+    book.properties.creator = book.properties.lastModifiedBy = f"isoctl {report.version}"
+    book.properties.title = f"Audit pack registers — {report.organization}"
+    buffer = io.BytesIO()
+    # ExcelWriter rather than book.save(): save() stamps "modified" with the clock
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).write_data()
+    return _pinned(buffer.getvalue(), report.today)

@@ -1,0 +1,156 @@
+"""The jinja environments the report renders in: isoctl's own templates, or a consultant's, sandboxed.
+
+Every value a template prints is escaped for the format it is written in,
+without the template having to ask: HTML through jinja's autoescape,
+Markdown and Typst through ``finalize`` (pipes and HTML for a Markdown table
+cell; Typst's markup characters, so a title such as ``#import`` or
+``*urgent*`` prints as written instead of running as Typst code). Text that
+is already in the output's language (an SVG chart, a Typst string literal)
+is marked as such: :class:`~markupsafe.Markup` for HTML, :class:`Raw` for
+the others.
+
+``--template DIR`` puts a directory of the consultant's own templates first
+(``report.html.j2``, ``report.md.j2``, ``report.typ.j2``); a file missing
+there comes from isoctl. Built-in templates stay reachable as
+``isoctl/report.html.j2``, so a consultant's template can ``{% extends %}``
+one and override only its blocks. Templates from outside isoctl render in
+jinja's sandbox: they may read the report's data, never Python's internals;
+a template that tries is refused with exit 2, as is one that does not parse
+or fails, always naming the template and never with a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from isoctl.errors import UsageError
+from isoctl.resources import data_dir
+
+Flavour = Literal["html", "md", "typ"]
+TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2", "typ": "report.typ.j2"}
+
+
+class Raw(str):
+    """Text already written in the output's own language: printed as is by Markdown and Typst templates."""
+
+    __slots__ = ()
+
+
+_TYPST_MARKUP = re.compile(r"""([\\#*_`$<>@=\-+/~\[\]"'.:{}])""")
+
+
+def typst_text(value: Any) -> str:
+    """Any value as Typst markup that shows exactly its text (every markup character escaped)."""
+    if value is None:
+        return ""
+    if isinstance(value, Raw):
+        return str(value)
+    escaped = _TYPST_MARKUP.sub(r"\\\1", str(value))
+    return "#linebreak()".join(escaped.splitlines()) if "\n" in escaped or "\r" in escaped else escaped
+
+
+def typst_string(value: Any) -> Raw:
+    """A Typst string literal holding ``value`` (for code such as ``image(bytes(...))``)."""
+    text = "" if value is None else str(value)
+    return Raw('"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "") + '"')
+
+
+def markdown_cell(value: Any) -> str:
+    """Any value as text for a Markdown table cell or line: HTML and pipes escaped, one line."""
+    if value is None:
+        return ""
+    if isinstance(value, Raw):
+        return str(value)
+    escaped = html.escape(str(value), quote=False).replace("\\", "\\\\").replace("|", "\\|")
+    return "<br>".join(line.strip() for line in escaped.splitlines())
+
+
+def percent(value: float | None) -> str:
+    """``0.82`` as ``82%``; nothing for a standard that was not in scope."""
+    return "" if value is None else f"{round(value * 100)}%"
+
+
+def brief(items: Any, limit: int = 12) -> str:
+    """At most ``limit`` items joined with commas, then how many more: long id lists stay readable."""
+    items = [str(item) for item in items]
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" … and {len(items) - limit} more"
+
+
+def spark(points: Any) -> str:
+    """A readiness series as a sparkline (one character per point) for formats without charts."""
+    from isoctl.render.history import sparkline
+
+    return sparkline([p.value for p in points])
+
+
+def _html_value(value: Any) -> Any:
+    return "" if value is None else value
+
+
+FINALIZE: dict[Flavour, Callable[[Any], Any]] = {"html": _html_value, "md": markdown_cell, "typ": typst_text}
+
+
+@functools.cache
+def environment(flavour: Flavour, directory: Path | None = None) -> Any:
+    """The environment for one flavour: plain for isoctl's templates, sandboxed over ``directory`` when given."""
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    builtin = FileSystemLoader(data_dir("templates") / "report")
+    options: dict[str, Any] = {
+        "autoescape": flavour == "html",
+        "undefined": StrictUndefined,
+        "keep_trailing_newline": True,
+        "trim_blocks": flavour != "html",
+        "lstrip_blocks": flavour != "html",
+        "finalize": FINALIZE[flavour],
+    }
+    if directory is None:
+        env = Environment(loader=builtin, **options)
+    else:
+        loader = ChoiceLoader([FileSystemLoader(directory), PrefixLoader({"isoctl": builtin})])
+        env = SandboxedEnvironment(loader=ChoiceLoader([loader, builtin]), **options)
+    env.filters["typst_string"] = typst_string
+    env.filters["raw"] = Raw
+    env.filters["pct"] = percent
+    env.filters["brief"] = brief
+    env.filters["spark"] = spark
+    return env
+
+
+def check_directory(directory: Path | None) -> None:
+    """UsageError unless ``directory`` is an existing directory (checked before any work is done)."""
+    if directory is not None and not directory.is_dir():
+        raise UsageError(f"--template {directory}: not a directory",
+                         hint=f"give a directory holding any of {', '.join(TEMPLATES.values())}")
+
+
+def render(flavour: Flavour, directory: Path | None, **context: Any) -> str:
+    """Render the report template of ``flavour``; every failure of a consultant's template is a UsageError."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+    from jinja2.exceptions import SecurityError
+
+    name = TEMPLATES[flavour]
+    env = environment(flavour, directory)
+    if directory is None:
+        return str(env.get_template(name).render(**context))
+    own = (directory / name).is_file()
+    where = str(directory / name) if own else f"{name} (built in)"
+    try:
+        return str(env.get_template(name).render(**context))
+    except SecurityError as exc:
+        raise UsageError(f"template {where} was refused: {exc}",
+                         hint="templates run in a sandbox: they can read the report's data, not Python's internals") from None
+    except TemplateSyntaxError as exc:
+        raise UsageError(f"template {exc.filename or where}:{exc.lineno}: {exc.message}") from None
+    except TemplateError as exc:
+        raise UsageError(f"template {where} failed: {exc.message or exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a consultant's template is their code: any failure is theirs, said plainly
+        raise UsageError(f"template {where} failed: {type(exc).__name__}: {exc}") from None
