@@ -235,10 +235,20 @@ def _check_expansion(data: Any) -> None:
         raise YamlProblem("YAML nested too deeply") from None
 
 
+class _PositionLoader(_BaseLoader):  # type: ignore[misc]
+    """Composes nodes for their positions only: no implicit typing of scalars, which is half the work."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        return {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq"}.get(
+            kind, "tag:yaml.org,2002:map")
+
+
 def compose(text: str) -> yaml.Node | None:
     """Parse text into position-carrying nodes (the slow path, used only to locate problems)."""
     try:
-        return yaml.compose(text, Loader=_BaseLoader)
+        return yaml.compose(text, Loader=_PositionLoader)
     except yaml.YAMLError:
         return None
 

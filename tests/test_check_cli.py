@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import MANIFEST, REPO
+from conftest import MANIFEST, REPO, write_tree
 
 TODAY = "2026-11-21"
 EXAMPLES = ["acme-logistics", "nimbus-cloud"]
@@ -177,3 +177,16 @@ def test_installed_entry_point_runs_as_a_subprocess(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "isoctl", "check", "--today", TODAY], cwd=root, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "no findings in 228 records" in run.stdout
+
+
+def test_cached_results_notice_evidence_appearing_and_options(cli, make_workspace, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
+    root = make_workspace({"r.yaml": "id: R\nkind: issue\ntype: internal\ntitle: t\nevidence: [{path: evidence/cal.txt}]\n"})
+    args = ("check", str(root), "-f", "json", "--today", TODAY, "--select", "unknown-reference")
+    first = json.loads(cli(*args).stdout)
+    assert [f["message"] for f in first["findings"]] == ["file 'evidence/cal.txt' does not exist in the workspace"]
+    assert json.loads(cli(*args).stdout) == first  # from the cache
+    write_tree(root, {"evidence/cal.txt": "calibrated\n"})
+    assert json.loads(cli(*args).stdout)["findings"] == []
+    assert json.loads(cli(*args[:-2], "--select", "schema-error").stdout)["findings"] == []
+    assert json.loads(cli(*args[:5], "2026-11-22", *args[6:]).stdout)["workspace"]["today"] == "2026-11-22"

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches, matching, resolve_text
+from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches, matching, matching_ids, resolve_text
 from isoctl.analysis.result import ClauseCoverage, StandardCoverage, Status
 from isoctl.catalog.schema import Clause, Edition
 from isoctl.workspace.load import LoadedRecord, Workspace
@@ -135,14 +135,15 @@ def _judge_leaf(item: ClauseCoverage, edition: Edition, clause: Clause, workspac
         item.reasons = [f"excluded: {exclusions.valid[key]}"]
         return
     named = list(evidence.explicit.get(key, []))
-    found = list(named)
+    found: set[str] = {r.id for r in named}
     unmet = []
     for expect in clause.expects:
         if expect.kind in NAMED_ONLY:
             hits = [r for r in named if matches(r.model, expect, settings, today)]
+            found.update(r.id for r in hits)
         else:
             hits = matching(evidence, by_kind, expect, settings, today)
-        found += hits
+            found |= matching_ids(evidence, expect)
         if not hits:
             unmet.append(expect)
     if not found:
@@ -151,7 +152,7 @@ def _judge_leaf(item: ClauseCoverage, edition: Edition, clause: Clause, workspac
         if clause.expects:
             item.reasons.append("expected: " + "; ".join(e.describe() for e in clause.expects))
         return
-    item.records = sorted({r.id for r in found})
+    item.records = sorted(found)
     reasons = [f"no {e.describe()}" + (f" ({e.note})" if e.note else "") for e in unmet]
     # drafts and overdue reviews count against a clause only for the documents that name it
     reasons += _document_state(list({r.id: r for r in named}.values()), today, settings.document_review_days)

@@ -31,7 +31,7 @@ def check_rule_names(names: Sequence[str], option: str) -> None:
             raise UsageError(f"{option}: unknown rule '{name}'", hint=hint)
 
 
-def _shown_root(root: Path) -> str:
+def shown_root(root: Path) -> str:
     """The root as the user sees it: relative when it is the current directory, below it or above it."""
     cwd = Path.cwd().resolve()
     if root == cwd or cwd in root.parents or root in cwd.parents:
@@ -81,7 +81,7 @@ def analyse(
             continue
         findings += _run(rule, ctx, severity)
     findings.sort(key=Finding.sort_key)
-    info = WorkspaceInfo(_shown_root(workspace.root), today, commit, dirty, workspace.manifest.organization.name)
+    info = WorkspaceInfo(shown_root(workspace.root), today, commit, dirty, workspace.manifest.organization.name)
     return Result(__version__, info, len(workspace.records), workspace.files, summaries, clauses, findings, infos)
 
 

@@ -98,6 +98,7 @@ class Evidence:
     soa: dict[ClauseKey, list[LoadedRecord]] = field(default_factory=lambda: defaultdict(list))
     bad_refs: list[BadRef] = field(default_factory=list)
     _expect_cache: dict[str, list[LoadedRecord]] = field(default_factory=dict)
+    _expect_ids: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def descendants(edition: Edition, clause: Clause) -> Iterator[Clause]:
@@ -192,4 +193,10 @@ def matching(
     if hit is None:
         hit = [r for r in by_kind.get(expect.kind, []) if matches(r.model, expect, settings, today)]
         evidence._expect_cache[key] = hit
+        evidence._expect_ids[key] = frozenset(r.id for r in hit)
     return hit
+
+
+def matching_ids(evidence: Evidence, expect: Expect) -> frozenset[str]:
+    """The ids of :func:`matching`'s records (call it first)."""
+    return evidence._expect_ids[expect_key(expect)]

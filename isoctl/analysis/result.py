@@ -157,3 +157,26 @@ class Result:
             "coverage": [c.as_dict() for c in self.coverage],
             "findings": [f.as_dict() for f in self.findings],
         }
+
+
+def to_cache(result: Result) -> dict[str, Any]:
+    """Everything in a Result as JSON-ready data (the inverse of :func:`from_cache`)."""
+    data = asdict(result)
+    data["workspace"]["today"] = result.workspace.today.isoformat()
+    return data
+
+
+def from_cache(data: dict[str, Any]) -> Result:
+    """A Result back from :func:`to_cache` data; raises KeyError/TypeError/ValueError when it does not fit."""
+    info = dict(data["workspace"])
+    info["today"] = dt.date.fromisoformat(info["today"])
+    return Result(
+        version=str(data["version"]),
+        workspace=WorkspaceInfo(**info),
+        records=int(data["records"]),
+        files=int(data["files"]),
+        coverage=[StandardCoverage(**c) for c in data["coverage"]],
+        clauses=[ClauseCoverage(**c) for c in data["clauses"]],
+        findings=[Finding(**f) for f in data["findings"]],
+        rules={k: RuleInfo(**v) for k, v in data["rules"].items()},
+    )

@@ -70,6 +70,7 @@ def loaded(path: Path | None, today: str | None, at: str | None) -> Iterator[tup
         workspace = load_workspace(path)
         commit, dirty = git.head_state(workspace.root)
         yield workspace, day, commit, dirty
+        workspace.save_cache()
         return
     root = find_workspace(path)
     with git.snapshot(root, at) as snap:
@@ -78,14 +79,39 @@ def loaded(path: Path | None, today: str | None, at: str | None) -> Iterator[tup
         if git.head_state(root)[1]:
             typer.echo("note: uncommitted changes are ignored with --at", err=True)
         yield workspace, day, snap.commit, False
+        workspace.save_cache()
 
 
 def _analyse(path: Path | None, today: str | None, select: list[str] | None = None, ignore: list[str] | None = None,
              at: str | None = None) -> Result:
-    from isoctl.analysis.engine import analyse, check_rule_names
+    from isoctl.analysis.engine import analyse, check_rule_names, shown_root
 
     check_rule_names(select or [], "--select")
     check_rule_names(ignore or [], "--ignore")
+    if at is None:  # an unchanged workspace checked again: the result is in the cache
+        from isoctl import git
+        from isoctl.analysis import result_cache
+        from isoctl.workspace.load import find_workspace
+
+        root = find_workspace(path)
+        commit, dirty = git.head_state(root)
+        options = ("check", parse_today(today).isoformat(), sorted(select or []), sorted(ignore or []), commit, dirty,
+                   git.is_shallow(root) if commit else False)
+        key = result_cache.fingerprint(root, options)
+        hit = result_cache.load(key)
+        if hit is not None:
+            hit.workspace.root = shown_root(root)
+            return hit
+        result = _fresh(path, today, select, ignore, None)
+        result_cache.store(key, result)
+        return result
+    return _fresh(path, today, select, ignore, at)
+
+
+def _fresh(path: Path | None, today: str | None, select: list[str] | None, ignore: list[str] | None,
+           at: str | None) -> Result:
+    from isoctl.analysis.engine import analyse
+
     with loaded(path, today, at) as (workspace, day, commit, dirty):
         history, shallow = _history(workspace, commit)
         return analyse(workspace, day, select=select or [], ignore=ignore or [], commit=commit, dirty=dirty,

@@ -45,14 +45,13 @@ class LoadedRecord:
     model: RecordBase
     file: RawFile
     index: int | None  # position in a sequence file, else None
+    # copied from the model: the analysis reads them hundreds of thousands of times
+    id: str = field(init=False)
+    kind: str = field(init=False)
 
-    @property
-    def id(self) -> str:
-        return self.model.id
-
-    @property
-    def kind(self) -> str:
-        return self.model.kind  # type: ignore[attr-defined, no-any-return]
+    def __post_init__(self) -> None:
+        self.id = self.model.id
+        self.kind = self.model.kind  # type: ignore[attr-defined]
 
     def locate(self, *loc: str | int, key: bool = False) -> tuple[str, int, int]:
         """(path, line, column) of a field of this record (the record itself with no ``loc``)."""
@@ -74,8 +73,14 @@ class Workspace:
     files: int
     findings: list[Finding] = field(default_factory=list)
     links: set[str] = field(default_factory=set)  # symlinks met while walking (relative paths)
+    store: RecordCache | None = None  # the record cache, which also remembers where findings were located
     tree: frozenset[str] | None = None  # the committed files, when loaded from a commit
     _paths: dict[str, str] = field(default_factory=dict)
+
+    def save_cache(self) -> None:
+        """Keep what this run learnt (records, and where its findings are) for the next one."""
+        if self.store is not None:
+            self.store.save()
 
     def path_status(self, relative: str) -> str:
         """``ok``, ``missing`` or ``outside`` for a path a record names (evidence, a document's file).
@@ -269,7 +274,8 @@ def load_workspace(
             records += loaded
     if reuse is None:
         store.save()
-    workspace = Workspace(root, manifest, raw_manifest, catalogs, editions, records, count, findings, links)
+    workspace = Workspace(root, manifest, raw_manifest, catalogs, editions, records, count, findings, links,
+                          store if reuse is None else None)
     if snapshot is not None:
         workspace.tree = frozenset(snapshot.files)
     return workspace
@@ -341,7 +347,7 @@ def _read_all(
             continue
         cached = store.get(blob)
         if cached is not None:
-            loaded = _from_json(candidate.relative, text, *cached)
+            loaded = _from_json(candidate.relative, text, *cached, known=store.positions(blob))
             if loaded is not None:
                 results[position] = (loaded, [])
                 continue
@@ -367,12 +373,14 @@ def _blob_text(snapshot: Committed, blob: str) -> str:
     return yamlio.decode(data)
 
 
-def _from_json(relative: str, text: str | Callable[[], str], sequence: bool, records_json: str) -> list[LoadedRecord] | None:
+def _from_json(relative: str, text: str | Callable[[], str], sequence: bool, records_json: str,
+               known: dict[str, list[int]] | None = None) -> list[LoadedRecord] | None:
     try:
         models = _RECORDS.validate_json(records_json)
     except ValidationError:
         return None
     raw = RawFile.lazy(relative, text, sequence=sequence)
+    raw.known = known
     return [LoadedRecord(m, raw, i if sequence else None) for i, m in enumerate(models)]
 
 
@@ -406,7 +414,7 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
             results[position] = (None, [])
         elif isinstance(answer, tuple):
             sequence, records_json = answer
-            loaded = _from_json(relative, text, sequence, records_json)
+            loaded = _from_json(relative, text, sequence, records_json, known=store.positions(blob))
             if loaded is not None:
                 store.put(blob, sequence, records_json)
                 results[position] = (loaded, [])
@@ -456,6 +464,7 @@ def _parse_file(relative: str, text: str, blob: str, store: RecordCache) -> Outc
         pass
     else:
         store.put(blob, raw.sequence, _RECORDS.dump_json(models, exclude_unset=True).decode())
+        raw.known = store.positions(blob)
         return [LoadedRecord(m, raw, i if raw.sequence else None) for i, m in enumerate(models)], []
     loaded: list[LoadedRecord] = []
     findings: list[Finding] = []

@@ -34,6 +34,7 @@ class RawFile:
     _composed: bool = False
 
     _loader: Callable[[], str] | None = None
+    known: dict[str, list[int]] | None = None  # positions found in earlier runs (from the record cache)
 
     @classmethod
     def lazy(cls, relative: str, text: str | Callable[[], str], *, sequence: bool) -> RawFile:
@@ -54,6 +55,16 @@ class RawFile:
 
     def locate(self, loc: tuple[str | int, ...], *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) in the file of the value (or key) at ``loc`` of its YAML."""
+        remembered = f"{list(loc)}{'k' if key else ''}"
+        if self.known is not None and remembered in self.known:
+            line, column = self.known[remembered]
+            return line, column
+        line, column = self._locate(loc, key)
+        if self.known is not None:
+            self.known[remembered] = [line, column]
+        return line, column
+
+    def _locate(self, loc: tuple[str | int, ...], key: bool) -> tuple[int, int]:
         if self._loader is not None:
             self._fill(self._loader())
             self._loader = None

@@ -35,7 +35,7 @@ def blob_id(data: bytes) -> str:
 
 
 def _schema_key() -> str:
-    return cache.digest([__version__, Path(records_module.__file__ or "").read_bytes()])
+    return cache.digest([__version__, "records+positions", Path(records_module.__file__ or "").read_bytes()])
 
 
 class RecordCache:
@@ -51,20 +51,34 @@ class RecordCache:
         self.schema = _schema_key()
         self.old: dict[str, Entry] = {}
         self.used: dict[str, Entry] = {}
+        # Where findings were located in each blob: locating means composing the file's YAML
+        # again, which costs as much as parsing it, and the same findings come back every run.
+        self.old_positions: dict[str, dict[str, list[int]]] = {}
+        self.used_positions: dict[str, dict[str, list[int]]] = {}
         if self.path is not None:
-            self.old = self._read(self.path)
+            self.old, self.old_positions = self._read(self.path)
 
-    def _read(self, path: Path) -> dict[str, Entry]:
+    def _read(self, path: Path) -> tuple[dict[str, Entry], dict[str, dict[str, list[int]]]]:
         try:
             data = path.read_bytes()
             header, _, body = data.partition(b"\n")
             meta = json.loads(header)
             if meta.get("schema") != self.schema or meta.get("digest") != hashlib.blake2b(body, digest_size=16).hexdigest():
-                return {}
-            entries = json.loads(body)
-            return {k: (bool(v[0]), str(v[1])) for k, v in entries.items()}
+                return {}, {}
+            content = json.loads(body)
+            entries = {k: (bool(v[0]), str(v[1])) for k, v in content["records"].items()}
+            positions = {k: {str(p): [int(v[0]), int(v[1])] for p, v in found.items()}
+                         for k, found in content["positions"].items()}
+            return entries, positions
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
-            return {}
+            return {}, {}
+
+    def positions(self, blob: str) -> dict[str, list[int]]:
+        """The located positions of a blob, to read and add to (kept with its entry)."""
+        found = self.used_positions.get(blob)
+        if found is None:
+            found = self.used_positions[blob] = dict(self.old_positions.get(blob, {}))
+        return found
 
     def __contains__(self, blob: str) -> bool:
         return blob in self.old or blob in self.used
@@ -90,9 +104,11 @@ class RecordCache:
         entries = {**self.old, **self.used} if self.history else self.used
         if self.history and len(entries) > HISTORY_LIMIT:
             entries = dict(list(entries.items())[-HISTORY_LIMIT:])
-        if self.path is None or entries == self.old:
+        merged = {**self.old_positions, **self.used_positions}
+        positions = {blob: found for blob, found in merged.items() if found and blob in entries}
+        if self.path is None or (entries == self.old and positions == self.old_positions):
             return
-        body = json.dumps(entries, separators=(",", ":")).encode()
+        body = json.dumps({"records": entries, "positions": positions}, separators=(",", ":")).encode()
         header = json.dumps({"schema": self.schema, "digest": hashlib.blake2b(body, digest_size=16).hexdigest()}).encode()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
