@@ -84,7 +84,7 @@ def loaded(path: Path | None, today: str | None, at: str | None) -> Iterator[tup
 
 def _analyse(path: Path | None, today: str | None, select: list[str] | None = None, ignore: list[str] | None = None,
              at: str | None = None) -> Result:
-    from isoctl.analysis.engine import analyse, check_rule_names, shown_root
+    from isoctl.analysis.engine import check_rule_names, shown_root
 
     check_rule_names(select or [], "--select")
     check_rule_names(ignore or [], "--ignore")
