@@ -45,7 +45,21 @@ class YamlProblem(Exception):
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
-    """libyaml's parser and composer with the YAML 1.2 core schema's implicit types (below)."""
+    """libyaml's parser and composer with the YAML 1.2 core schema's implicit types (below).
+
+    ``resolve`` runs once per node, from C: PyYAML's general version (path
+    resolvers, wildcard lists) costs three times this one, which does only
+    what the core schema needs.
+    """
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, pattern in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if pattern.match(value):
+                        return tag  # type: ignore[no-any-return]
+            return "tag:yaml.org,2002:str"
+        return "tag:yaml.org,2002:seq" if kind is yaml.SequenceNode else "tag:yaml.org,2002:map"
 
 
 # YAML 1.2 core schema rather than PyYAML's YAML 1.1 defaults: `on: 2026-03-01`
@@ -169,19 +183,24 @@ def _build(node: yaml.Node, memo: dict[int, Any]) -> Any:
     return mapping
 
 
-def _load(text: str) -> Any:
+def _load(text: str) -> tuple[Any, yaml.Node | None]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
     finally:
         loader.dispose()
-    return None if node is None else _build(node, {})
+    return (None if node is None else _build(node, {})), node
 
 
 def parse(text: str) -> Any:
     """Parse one YAML document into plain Python data; problems are raised as :class:`YamlProblem`."""
+    return parse_with_nodes(text)[0]
+
+
+def parse_with_nodes(text: str) -> tuple[Any, yaml.Node | None]:
+    """:func:`parse`, also returning the composed nodes, which know every value's position."""
     try:
-        data = _load(text)
+        data, node = _load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(m) for m in (exc.context, exc.problem) if m) or "invalid YAML"
@@ -195,7 +214,7 @@ def parse(text: str) -> Any:
         raise YamlProblem(f"invalid YAML value: {exc}") from None
     if "&" in text:  # only documents with anchors can hold aliases
         _check_expansion(data)
-    return data
+    return data, node
 
 
 def _check_expansion(data: Any) -> None:
@@ -251,6 +270,37 @@ def compose(text: str) -> yaml.Node | None:
         return yaml.compose(text, Loader=_PositionLoader)
     except yaml.YAMLError:
         return None
+
+
+def position_index(root: yaml.Node | None, *, depth: int = 4, line_offset: int = 0) -> dict[str, list[int]]:
+    """Positions of every key and value down to ``depth``, keyed as :meth:`RawFile.locate` remembers them.
+
+    Lets a process that parsed a file hand its positions to another one
+    without sending the nodes themselves.
+    """
+    index: dict[str, list[int]] = {}
+
+    def walk(node: yaml.Node, path: list[str | int], level: int) -> None:
+        if level >= depth:
+            return
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                step = [*path, key_node.value]
+                index[f"{step}k"] = [key_node.start_mark.line + 1 + line_offset, key_node.start_mark.column + 1]
+                index[f"{step}"] = [value_node.start_mark.line + 1 + line_offset, value_node.start_mark.column + 1]
+                walk(value_node, step, level + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for number, item in enumerate(node.value):
+                step = [*path, number]
+                index[f"{step}"] = index[f"{step}k"] = [item.start_mark.line + 1 + line_offset, item.start_mark.column + 1]
+                walk(item, step, level + 1)
+
+    if root is not None:
+        index["[]"] = index["[]k"] = [root.start_mark.line + 1 + line_offset, root.start_mark.column + 1]
+        walk(root, [], 0)
+    return index
 
 
 def locate(root: yaml.Node | None, loc: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:

@@ -413,16 +413,18 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
         if answer == "not-a-record":
             results[position] = (None, [])
         elif isinstance(answer, tuple):
-            sequence, records_json = answer
+            sequence, records_json, index = answer
             loaded = _from_json(relative, text, sequence, records_json, known=store.positions(blob))
+            if loaded:
+                loaded[0].file.index = index
             if loaded is not None:
                 store.put(blob, sequence, records_json)
                 results[position] = (loaded, [])
 
 
-def _parse_clean(items: list[tuple[str, str]]) -> list[tuple[bool, str] | str | None]:
-    """In the child: (is a sequence, validated records as JSON) per clean file; None where there is a problem."""
-    out: list[tuple[bool, str] | str | None] = []
+def _parse_clean(items: list[tuple[str, str]]) -> list[tuple[bool, str, dict[str, list[int]]] | str | None]:
+    """In the child: (is a sequence, validated records as JSON, positions) per clean file; None where there is a problem."""
+    out: list[tuple[bool, str, dict[str, list[int]]] | str | None] = []
     for relative, text in items:
         try:
             raw = read(relative, text)
@@ -437,7 +439,8 @@ def _parse_clean(items: list[tuple[str, str]]) -> list[tuple[bool, str] | str | 
         except ValidationError:
             out.append(None)
             continue
-        out.append((raw.sequence, _RECORDS.dump_json(models, exclude_unset=True).decode()))
+        index = yamlio.position_index(raw._root, line_offset=raw.line_offset)
+        out.append((raw.sequence, _RECORDS.dump_json(models, exclude_unset=True).decode(), index))
     return out
 
 

@@ -35,6 +35,7 @@ class RawFile:
 
     _loader: Callable[[], str] | None = None
     known: dict[str, list[int]] | None = None  # positions found in earlier runs (from the record cache)
+    index: dict[str, list[int]] | None = None  # positions sent by the process that parsed the file
 
     @classmethod
     def lazy(cls, relative: str, text: str | Callable[[], str], *, sequence: bool) -> RawFile:
@@ -59,7 +60,10 @@ class RawFile:
         if self.known is not None and remembered in self.known:
             line, column = self.known[remembered]
             return line, column
-        line, column = self._locate(loc, key)
+        if self.index is not None and remembered in self.index:
+            line, column = self.index[remembered]
+        else:
+            line, column = self._locate(loc, key)
         if self.known is not None:
             self.known[remembered] = [line, column]
         return line, column
@@ -105,7 +109,8 @@ def read(relative: str, text: str) -> RawFile | None:
     else:
         raw = RawFile(relative, text, text)
     try:
-        data = yamlio.parse(raw.yaml_text)
+        data, raw._root = yamlio.parse_with_nodes(raw.yaml_text)
+        raw._composed = True  # the nodes that were parsed locate findings at no extra cost
     except yamlio.YamlProblem as exc:
         raise yamlio.YamlProblem(exc.message, exc.line + raw.line_offset, exc.column) from None
     if isinstance(data, dict):
