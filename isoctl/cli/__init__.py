@@ -12,8 +12,13 @@ def main() -> None:
 
         print(f"isoctl {__version__}")
         return
+    import gc
     import os
 
+    # A command runs for seconds and builds hundreds of thousands of acyclic objects;
+    # the cycle collector would keep re-walking them (a tenth of a cold check).
+    # Long walks through history collect explicitly between commits.
+    gc.disable()
     # pydantic looks for plugins through every installed package's metadata the
     # first time a model is built (~40 ms per run); isoctl uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")

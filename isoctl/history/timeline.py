@@ -11,6 +11,7 @@ points are cached by commit, so a second run only analyses new commits.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -155,6 +156,8 @@ def walk(
                 contributors=sorted({c.author for c in since_last}), **measured,
             ))
             previous = index
+            if not gc.isenabled():
+                gc.collect(generation=0)  # the CLI runs without the cycle collector; a long walk tidies as it goes
             if progress is not None:
                 progress(done + 1, len(chosen))
     finally:
