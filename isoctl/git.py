@@ -197,15 +197,14 @@ class Snapshot:
     commit: str
     committed: dt.datetime
     files: dict[str, TreeEntry]
-    _repo: Any = field(repr=False)
+    reader: BlobReader = field(repr=False)
 
     def read(self, blob: str) -> bytes:
         """The bytes of a blob."""
-        data: bytes = self._repo.odb.stream(bytes.fromhex(blob)).read()
-        return data
+        return self.reader.read(blob)
 
     def close(self) -> None:
-        self._repo.close()
+        self.reader.close()
 
     def __enter__(self) -> Snapshot:
         return self
@@ -263,7 +262,7 @@ def snapshot(root: Path, rev: str) -> Snapshot:
                 continue
             files[path[len(prefix):]] = TreeEntry(mode, blob, int(size) if size.isdigit() else 0)
         committed = repo.commit(sha).committed_datetime
-        return Snapshot(sha, committed, files, repo)
+        return Snapshot(sha, committed, files, BlobReader(repo=repo))
     except BaseException:
         repo.close()
         raise
@@ -320,6 +319,24 @@ def _run(root: Path, *args: str) -> str:
     return done.stdout
 
 
+def commit_of(root: Path, rev: str) -> str:
+    """The commit sha ``rev`` names (as :func:`resolve_revision`), with two plain git calls and no gitpython."""
+    if _DAY.match(rev):
+        try:
+            day = dt.date.fromisoformat(rev)
+        except ValueError:
+            raise UsageError(f"'{rev}' is not a date") from None
+        found = _run(root, "rev-list", "-1", f"--before={day.isoformat()} 23:59:59", "HEAD").strip()
+        if not found:
+            raise UsageError(f"no commit on or before {rev}")
+        return found
+    _run(root, "rev-parse", "--git-dir")  # outside a repository: say that, not "unknown revision"
+    try:
+        return _run(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
+    except GitError:
+        raise UsageError(f"unknown revision '{rev}'", hint="give a commit, tag, branch or a date YYYY-MM-DD") from None
+
+
 def is_shallow(root: Path) -> bool:
     """Whether the repository is a shallow clone (CI checkouts usually are): older history is missing."""
     return _run(root, "rev-parse", "--is-shallow-repository").strip() == "true"
@@ -370,8 +387,8 @@ def log(root: Path, *, until: str = "HEAD") -> list[CommitInfo]:
 class BlobReader:
     """Blob bytes through one persistent ``git cat-file --batch`` process; close it when done."""
 
-    def __init__(self, root: Path) -> None:
-        self._repo = _open(root)
+    def __init__(self, root: Path | None = None, *, repo: Any = None) -> None:
+        self._repo = repo if repo is not None else _open(root or Path.cwd())
 
     def read(self, blob: str) -> bytes:
         data: bytes = self._repo.odb.stream(bytes.fromhex(blob)).read()

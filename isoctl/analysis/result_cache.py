@@ -62,6 +62,11 @@ def fingerprint(root: Path, options: Sequence[Any]) -> str | None:
     return cache.digest(parts)
 
 
+def at_commit(root: Path, sha: str, options: Sequence[Any]) -> str:
+    """The key of a result evaluated at a commit: its content is fixed by the sha (and where the workspace is)."""
+    return cache.digest([_code_digest(), "at", str(root.resolve()), sha, *map(repr, options)])
+
+
 def load(key: str | None) -> Result | None:
     if key is None:
         return None

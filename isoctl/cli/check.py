@@ -105,7 +105,23 @@ def _analyse(path: Path | None, today: str | None, select: list[str] | None = No
         result = _fresh(path, today, select, ignore, None)
         result_cache.store(key, result)
         return result
-    return _fresh(path, today, select, ignore, at)
+    # a commit never changes: the result at it is cached by its sha and the options
+    from isoctl import git
+    from isoctl.analysis import result_cache
+    from isoctl.workspace.load import find_workspace
+
+    root = find_workspace(path)
+    sha = git.commit_of(root, at)
+    key = result_cache.at_commit(root, sha, ("check", today, sorted(select or []), sorted(ignore or [])))
+    hit = result_cache.load(key)
+    if hit is not None:
+        if git.head_state(root)[1]:
+            typer.echo("note: uncommitted changes are ignored with --at", err=True)
+        hit.workspace.root = shown_root(root)
+        return hit
+    result = _fresh(path, today, select, ignore, sha)
+    result_cache.store(key, result)
+    return result
 
 
 def _fresh(path: Path | None, today: str | None, select: list[str] | None, ignore: list[str] | None,
