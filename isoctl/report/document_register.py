@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from isoctl import yamlio
+from isoctl import cache, yamlio
 from isoctl.analysis.coverage import review_due
 from isoctl.git import CommitInfo
 from isoctl.model.records import Document
@@ -124,9 +124,12 @@ def _fingerprints(relative: str, data: bytes) -> Fingerprints:
 class _Tracker:
     """Where each document lives and what it looks like, brought forward commit by commit."""
 
-    def __init__(self, read_blob: Callable[[str], bytes], ignore: Sequence[str]) -> None:
+    def __init__(self, read_blob: Callable[[str], bytes], ignore: Sequence[str],
+                 known: dict[str, Fingerprints] | None = None) -> None:
         self.read_blob = read_blob
         self.ignore = ignore
+        # a blob's documents never change: remembered between runs (a Markdown blob is read differently)
+        self.known: dict[str, Fingerprints] = known if known is not None else {}
         self.files: dict[str, Fingerprints] = {}  # path -> its documents
         self.where: dict[str, str] = {}  # document id -> path
 
@@ -141,7 +144,7 @@ class _Tracker:
             if not wanted(change.path, self.ignore):
                 continue
             old = self.files.pop(change.path, {})
-            new = {} if change.status == "D" else _fingerprints(change.path, self.read_blob(change.new_blob))
+            new = {} if change.status == "D" else self._prints(change.path, change.new_blob)
             if new:
                 self.files[change.path] = new
             for document_id in old.keys() - new.keys():
@@ -159,6 +162,13 @@ class _Tracker:
         for document_id, what in seen.items():
             out.setdefault(document_id, []).append(
                 Revision(commit.sha, day, commit.author, commit.subject, "; ".join(what)))
+
+    def _prints(self, path: str, blob: str) -> Fingerprints:
+        key = f"{blob}{'.md' if path.endswith('.md') else ''}"
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = _fingerprints(path, self.read_blob(blob))
+        return found
 
 
 def revisions(
@@ -179,10 +189,15 @@ def revisions(
         model = record.model
         if isinstance(model, Document) and model.path:
             attachments.setdefault(model.path.strip("/"), []).append(record.id)
-    tracker = _Tracker(read_blob, ignore)
+    store_key = cache.digest(["document-prints-1", str(root.resolve()) if root is not None else ""])
+    known = cache.read("documents", store_key)
+    tracker = _Tracker(read_blob, ignore, known if isinstance(known, dict) else None)
+    learnt = len(tracker.known)
     out: dict[str, list[Revision]] = {}
     for commit in commits:
         tracker.apply(commit, attachments, out)
+    if len(tracker.known) != learnt:
+        cache.write("documents", store_key, tracker.known)
     if root is not None:
         _uncommitted(root, documents, tracker, out)
     return out
