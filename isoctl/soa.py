@@ -27,7 +27,8 @@ from isoctl.analysis.evidence import collect, resolve_text
 from isoctl.catalog.schema import Clause, Edition
 from isoctl.errors import UsageError
 from isoctl.model.records import Control, Risk
-from isoctl.workspace.load import LoadedRecord, Workspace
+from isoctl.workspace.load import Workspace
+from isoctl.workspace.records import LoadedRecord
 
 #: The edition an SoA is written for; Annex A of ISO/IEC 27001:2013 is a migration matter.
 EDITION = "iso27001-2022"

@@ -157,7 +157,7 @@ def test_warm_cache_gives_the_same_result_and_notices_edits(cli, tmp_path: Path,
 
 
 def test_parallel_and_serial_reading_agree(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from isoctl.workspace import load
+    from isoctl.workspace import records as load
 
     monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
     root = copy_of("flawed", tmp_path)

@@ -15,7 +15,8 @@ from typing import Any
 from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches, matching, matching_ids, resolve_text
 from isoctl.analysis.result import ClauseCoverage, StandardCoverage, Status
 from isoctl.catalog.schema import Clause, Edition
-from isoctl.workspace.load import LoadedRecord, Workspace
+from isoctl.workspace.load import Workspace
+from isoctl.workspace.records import LoadedRecord
 
 
 @dataclass

@@ -18,7 +18,7 @@ from isoctl.catalog.catalogs import Catalogs
 from isoctl.catalog.refs import ClauseRef, parse_ref
 from isoctl.catalog.schema import Clause, Edition, Expect
 from isoctl.model.manifest import Settings
-from isoctl.workspace.load import LoadedRecord
+from isoctl.workspace.records import LoadedRecord
 
 ClauseKey = tuple[str, str]  # (edition id, clause id)
 

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from isoctl.analysis.result import ClauseCoverage, Finding, Result, Status
-from isoctl.workspace.load import LoadedRecord, Workspace
+from isoctl.workspace.load import Workspace
+from isoctl.workspace.records import LoadedRecord
 
 #: Scalar values are shown old → new, strings cut to about this many characters.
 SHORT = 60

@@ -20,8 +20,9 @@ from typing import Any, Literal
 from isoctl import __version__, cache
 from isoctl.analysis.engine import analyse
 from isoctl.git import BlobReader, CommitInfo, TreeEntry
-from isoctl.workspace.load import Reuse, load_workspace
+from isoctl.workspace.load import load_workspace
 from isoctl.workspace.record_cache import RecordCache
+from isoctl.workspace.records import Reuse
 
 Every = Literal["commit", "week", "month"]
 

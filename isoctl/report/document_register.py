@@ -35,8 +35,8 @@ from isoctl.analysis.coverage import review_due
 from isoctl.git import CommitInfo
 from isoctl.model.records import Document
 from isoctl.workspace.files import wanted
-from isoctl.workspace.load import LoadedRecord
 from isoctl.workspace.read import NotRecords, read
+from isoctl.workspace.records import LoadedRecord
 
 HistoryState = Literal["full", "partial", "unavailable"]
 

@@ -18,7 +18,7 @@ from isoctl.model.manifest import Manifest
 from isoctl.model.records import Action, Audit, Objective, Review
 from isoctl.report.svg import Point, line_chart, plain
 from isoctl.rules.reviews import required_inputs
-from isoctl.workspace.load import LoadedRecord
+from isoctl.workspace.records import LoadedRecord
 
 OPEN = ("open", "in-progress")
 

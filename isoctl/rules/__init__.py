@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from isoctl.analysis.evidence import Evidence
     from isoctl.analysis.result import ClauseCoverage, Finding
     from isoctl.git import CommitInfo
-    from isoctl.workspace.load import LoadedRecord, Workspace
+    from isoctl.workspace.load import Workspace
+from isoctl.workspace.records import LoadedRecord
 
 
 @dataclass(frozen=True)

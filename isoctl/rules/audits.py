@@ -16,7 +16,7 @@ from isoctl.analysis.evidence import ClauseKey, descendants, resolve_text
 from isoctl.catalog.refs import parse_ref
 from isoctl.errors import UsageError
 from isoctl.rules import Context, Hit, rule
-from isoctl.workspace.load import LoadedRecord
+from isoctl.workspace.records import LoadedRecord
 
 #: Finding types that are nonconformities and so need an action (10.2); observations and OFIs may have one.
 NONCONFORMITY = ("major", "minor")

@@ -7,7 +7,7 @@ from typing import Any
 
 from isoctl.catalog.refs import parse_ref
 from isoctl.rules import Context, Hit, rule
-from isoctl.workspace.load import LoadedRecord
+from isoctl.workspace.records import LoadedRecord
 
 
 @rule("duplicate-id", "error")

@@ -13,7 +13,7 @@ from typing import Any
 from isoctl.rules import Context, Hit, rule
 from isoctl.rules.actions import days
 from isoctl.rules.audits import standard_entries
-from isoctl.workspace.load import LoadedRecord
+from isoctl.workspace.records import LoadedRecord
 
 #: Management review inputs each standard asks for, by family (docs/format.md, design §3.2).
 #: ``common`` applies to every standard; a family not listed (a workspace's own catalog) needs only those.

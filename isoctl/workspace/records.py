@@ -1,0 +1,284 @@
+"""Reading record files into validated, located records: cached, parsed on two cores, or from a commit.
+
+The fast path does as little as it can per file: a cached file is validated
+from JSON without touching YAML, a parsed one keeps its nodes for locating
+findings, and a file parsed by the helper process comes back with its key
+positions. Problems are findings, never exceptions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import TypeAdapter, ValidationError
+
+from isoctl import yamlio
+from isoctl.analysis.result import Finding
+from isoctl.located import field_names, problems_from
+from isoctl.model.records import KINDS, Record, RecordBase
+from isoctl.workspace import files as workspace_files
+from isoctl.workspace.read import NotRecords, RawFile, read
+from isoctl.workspace.record_cache import RecordCache, blob_id
+
+Loc = tuple[str | int, ...]
+
+_RECORDS = TypeAdapter(list[Record])
+_RECORD = TypeAdapter(Record)
+
+
+@dataclass
+class LoadedRecord:
+    """A valid record and where it came from."""
+
+    model: RecordBase
+    file: RawFile
+    index: int | None  # position in a sequence file, else None
+    # copied from the model: the analysis reads them hundreds of thousands of times
+    id: str = field(init=False)
+    kind: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.id = self.model.id
+        self.kind = self.model.kind  # type: ignore[attr-defined]
+
+    def locate(self, *loc: str | int, key: bool = False) -> tuple[str, int, int]:
+        """(path, line, column) of a field of this record (the record itself with no ``loc``)."""
+        prefix: Loc = (self.index,) if self.index is not None else ()
+        line, column = self.file.locate((*prefix, *loc), key=key)
+        return self.file.relative, line, column
+
+
+def finding(rule: str, message: str, path: str, line: int = 1, column: int = 1, **extra: Any) -> Finding:
+    """A loading problem; its severity is settled later, with the rule's configuration."""
+    return Finding(rule, "error", message, path, line, column, extra.get("clause"), extra.get("record"))
+
+
+class Committed(Protocol):
+    """A workspace as committed (isoctl.git.Snapshot): its files by relative path, and their bytes."""
+
+    @property
+    def commit(self) -> str: ...
+
+    @property
+    def files(self) -> Mapping[str, workspace_files.TreeFile]: ...
+
+    def read(self, blob: str) -> bytes: ...
+
+
+@dataclass
+class Reuse:
+    """What loading many commits in a row shares: the record cache, and files already loaded (by path and blob)."""
+
+    store: RecordCache
+    loaded: dict[tuple[str, str], Outcome] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector while records are built.
+
+    Parsing allocates hundreds of thousands of containers and no cycles; the
+    collector would walk them again and again (a quarter of a cold check).
+    Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+Outcome = tuple[list[LoadedRecord] | None, list[Finding]]  # (records, or None for a non-record file; findings)
+
+#: Below this many files to parse, a second process costs more than it saves.
+PARALLEL_MIN_FILES = 48
+
+
+def read_all(
+    candidates: Sequence[workspace_files.Candidate],
+    store: RecordCache,
+    snapshot: Committed | None = None,
+    reuse: Reuse | None = None,
+) -> list[Outcome]:
+    """Read every candidate file: from the cache where unchanged, else parsed (on two cores when worth it)."""
+    results: list[Outcome | None] = [None] * len(candidates)
+    pending: list[tuple[int, str, str, str]] = []  # (position, relative, text, blob)
+    for position, candidate in enumerate(candidates):
+        if reuse is not None and candidate.blob is not None:
+            earlier = reuse.loaded.get((candidate.relative, candidate.blob))
+            if earlier is not None:
+                results[position] = earlier
+                continue
+        try:
+            if candidate.path is not None:
+                data = yamlio.read_bytes(candidate.path)
+                blob = blob_id(data)
+                text: str | Callable[[], str] = yamlio.decode(data)
+            else:  # from a commit: a blob already in the cache is not even read
+                assert snapshot is not None and candidate.blob is not None
+                yamlio.check_size(candidate.size)
+                blob = candidate.blob
+                text = functools.partial(_blob_text, snapshot, blob)
+                if blob not in store:
+                    text = text()
+        except yamlio.YamlProblem as exc:
+            results[position] = ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
+            continue
+        cached = store.get(blob)
+        if cached is not None:
+            loaded = _from_json(candidate.relative, text, *cached, known=store.positions(blob))
+            if loaded is not None:
+                results[position] = (loaded, [])
+                continue
+            store.forget(blob)
+        if callable(text):
+            text = text()
+        pending.append((position, candidate.relative, text, blob))
+    if len(pending) >= PARALLEL_MIN_FILES and _can_fork():
+        _parse_in_two(pending, results, store)
+    for position, relative, text, blob in pending:
+        if results[position] is None:
+            results[position] = _parse_file(relative, text, blob, store)
+    if reuse is not None:
+        for candidate, outcome in zip(candidates, results, strict=True):
+            if candidate.blob is not None and outcome is not None:
+                reuse.loaded[(candidate.relative, candidate.blob)] = outcome
+    return [r for r in results if r is not None]
+
+
+def _blob_text(snapshot: Committed, blob: str) -> str:
+    data = snapshot.read(blob)
+    yamlio.check_size(len(data))  # sizes from `git log` are not known before reading
+    return yamlio.decode(data)
+
+
+def _from_json(relative: str, text: str | Callable[[], str], sequence: bool, records_json: str,
+               known: dict[str, list[int]] | None = None) -> list[LoadedRecord] | None:
+    try:
+        models = _RECORDS.validate_json(records_json)
+    except ValidationError:
+        return None
+    raw = RawFile.lazy(relative, text, sequence=sequence)
+    raw.known = known
+    return [LoadedRecord(m, raw, i if sequence else None) for i, m in enumerate(models)]
+
+
+def _can_fork() -> bool:
+    return sys.platform == "linux" and (os.cpu_count() or 1) > 1 and not os.environ.get("ISOCTL_NO_PARALLEL")
+
+
+def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcome | None], store: RecordCache) -> None:
+    """Parse every other pending file in a forked child while this process parses the rest.
+
+    The child sends back only clean files, as validated JSON; anything with a
+    problem is left for this process, so messages come from one code path.
+    """
+    import multiprocessing
+
+    theirs = pending[1::2]
+    try:
+        pool = multiprocessing.get_context("fork").Pool(1)
+    except OSError:
+        return
+    with pool:
+        job = pool.apply_async(_parse_clean, ([(relative, text) for _, relative, text, _ in theirs],))
+        for position, relative, text, blob in pending[0::2]:
+            results[position] = _parse_file(relative, text, blob, store)
+        try:
+            answers = job.get()
+        except Exception:  # noqa: BLE001 - a failed helper process only costs the speed-up
+            return
+    for (position, relative, text, blob), answer in zip(theirs, answers, strict=True):
+        if answer == "not-a-record":
+            results[position] = (None, [])
+        elif isinstance(answer, tuple):
+            sequence, records_json, index = answer
+            loaded = _from_json(relative, text, sequence, records_json, known=store.positions(blob))
+            if loaded:
+                loaded[0].file.index = index
+            if loaded is not None:
+                store.put(blob, sequence, records_json)
+                results[position] = (loaded, [])
+
+
+def _parse_clean(items: list[tuple[str, str]]) -> list[tuple[bool, str, dict[str, list[int]]] | str | None]:
+    """In the child: (is a sequence, validated records as JSON, positions) per clean file; None where there is a problem."""
+    out: list[tuple[bool, str, dict[str, list[int]]] | str | None] = []
+    for relative, text in items:
+        try:
+            raw = read(relative, text)
+        except (yamlio.YamlProblem, NotRecords):
+            out.append(None)
+            continue
+        if raw is None:
+            out.append("not-a-record")
+            continue
+        try:
+            models = _RECORDS.validate_python(_with_body(raw))
+        except ValidationError:
+            out.append(None)
+            continue
+        index = yamlio.position_index(raw._root, line_offset=raw.line_offset)
+        out.append((raw.sequence, _RECORDS.dump_json(models, exclude_unset=True).decode(), index))
+    return out
+
+
+def _with_body(raw: RawFile) -> list[Any]:
+    items = raw.records
+    if raw.body is not None and isinstance(items[0], dict) and "body" not in items[0]:
+        items = [{**items[0], "body": raw.body}]
+    return items
+
+
+def _parse_file(relative: str, text: str, blob: str, store: RecordCache) -> Outcome:
+    try:
+        raw = read(relative, text)
+    except yamlio.YamlProblem as exc:
+        return [], [finding("parse-error", exc.message, relative, exc.line, exc.column)]
+    except NotRecords as exc:
+        return [], [finding("schema-error", str(exc), relative)]
+    if raw is None:
+        return None, []
+    items = _with_body(raw)
+    try:
+        models = _RECORDS.validate_python(items)
+    except ValidationError:
+        pass
+    else:
+        store.put(blob, raw.sequence, _RECORDS.dump_json(models, exclude_unset=True).decode())
+        raw.known = store.positions(blob)
+        return [LoadedRecord(m, raw, i if raw.sequence else None) for i, m in enumerate(models)], []
+    loaded: list[LoadedRecord] = []
+    findings: list[Finding] = []
+    for index, item in enumerate(items):
+        position = index if raw.sequence else None
+        try:
+            loaded.append(LoadedRecord(_RECORD.validate_python(item), raw, position))
+        except ValidationError as exc:
+            findings += _schema_findings(exc, raw, item, position)
+    return loaded, findings
+
+
+def _schema_findings(exc: ValidationError, raw: RawFile, item: Any, position: int | None) -> list[Finding]:
+    prefix: Loc = (position,) if position is not None else ()
+    kind = item.get("kind") if isinstance(item, dict) else None
+    record_id = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+    known = field_names(KINDS[kind]) if isinstance(kind, str) and kind in KINDS else None
+    findings = []
+    for problem, error in zip(problems_from(exc, path=raw.relative, root=None, strip=1 if kind in KINDS else 0, known_fields=known),
+                              exc.errors(include_url=False), strict=True):
+        loc = tuple(error["loc"])[1:] if kind in KINDS else tuple(error["loc"])
+        if error["type"] == "union_tag_invalid":
+            loc = ("kind",)
+        line, column = raw.locate((*prefix, *loc), key=error["type"] == "extra_forbidden")
+        findings.append(finding("schema-error", problem.message, raw.relative, line, column, record=record_id))
+    return findings
