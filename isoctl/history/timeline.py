@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -107,6 +107,10 @@ def _code_key() -> str:
     return cache.digest([__version__, "timeline-1"])
 
 
+#: Below this many points to compute, a second process costs more than it saves.
+PARALLEL_MIN_POINTS = 6
+
+
 def walk(
     root: Path,
     commits: Sequence[CommitInfo],
@@ -115,24 +119,66 @@ def walk(
     since: dt.date | None = None,
     until: dt.date | None = None,
     shallow: bool = False,
-    progress: Callable[[int, int], None] | None = None,
 ) -> Timeline:
     """Evaluate the workspace at the sampled commits between ``since`` and ``until``."""
     chosen = [
         i for i in sample(commits, every)
         if (since is None or commits[i].committed.date() >= since) and (until is None or commits[i].committed.date() <= until)
     ]
-    key = _code_key()
     section = "timeline"
-    store_key = cache.digest([str(root.resolve()), key])
+    store_key = cache.digest([str(root.resolve()), _code_key()])
     known: dict[str, dict[str, Any]] = cache.read(section, store_key) or {}
+    todo = [i for i in chosen if commits[i].sha not in known]
+    if todo:
+        known.update(_measure_all(root, commits, todo, shallow))
+        cache.write(section, store_key, known)
     points: list[Point] = []
+    previous = -1
+    for index in chosen:
+        commit = commits[index]
+        since_last = commits[previous + 1 : index + 1]
+        points.append(Point(
+            commit=commit.sha, date=commit.committed.date().isoformat(), author=commit.author,
+            subject=commit.subject, changes=sum(len(c.changes) for c in since_last),
+            contributors=sorted({c.author for c in since_last}), **known[commit.sha],
+        ))
+        previous = index
+    return Timeline(points, shallow, every)
+
+
+def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[int], shallow: bool) -> dict[str, dict[str, Any]]:
+    """Metrics at the commits ``todo``; the earlier half in a forked process, the later half here."""
+    from isoctl.workspace.records import can_fork
+
+    if len(todo) < PARALLEL_MIN_POINTS or not can_fork():
+        return _measure(root, commits, todo, shallow, save=True)
+    import multiprocessing
+
+    first, second = todo[: len(todo) // 2], todo[len(todo) // 2 :]
+    try:
+        pool = multiprocessing.get_context("fork").Pool(1)
+    except (OSError, AssertionError):
+        return _measure(root, commits, todo, shallow, save=True)
+    with pool:
+        job = pool.apply_async(_measure, (root, commits, first, shallow), {"save": False})
+        mine = _measure(root, commits, second, shallow, save=True)
+        try:
+            theirs: dict[str, dict[str, Any]] = job.get()
+        except Exception:  # noqa: BLE001 - a failed helper process only costs the speed-up
+            theirs = _measure(root, commits, first, shallow, save=True)
+    return {**theirs, **mine}
+
+
+def _measure(root: Path, commits: Sequence[CommitInfo], indexes: list[int], shallow: bool, *, save: bool
+             ) -> dict[str, dict[str, Any]]:
+    """Rebuild the tree from the log up to each index in turn, and analyse the workspace there."""
+    out: dict[str, dict[str, Any]] = {}
     tree: dict[str, TreeEntry] = {}
-    reuse: Reuse | None = None
-    reader: BlobReader | None = None
+    reader = BlobReader(root)
+    reuse = Reuse(RecordCache(root, history=True))
     previous = -1
     try:
-        for done, index in enumerate(chosen):
+        for index in indexes:
             for position in range(previous + 1, index + 1):  # bring the tree up to this commit
                 for change in commits[position].changes:
                     if change.status == "D":
@@ -140,34 +186,19 @@ def walk(
                     else:
                         tree[change.path] = TreeEntry(change.new_mode, change.new_blob, 0)
             commit = commits[index]
-            since_last = commits[previous + 1 : index + 1]
-            measured = known.get(commit.sha)
-            if measured is None:
-                if reader is None:
-                    reader = BlobReader(root)
-                    reuse = Reuse(RecordCache(root, history=True))
-                day = commit.committed.date()
-                workspace = load_workspace(root, snapshot=_Tree(commit.sha, dict(tree), reader), reuse=reuse)
-                result = analyse(workspace, day, commit=commit.sha, history=commits[: index + 1], shallow=shallow,
-                                 positions=False)
-                measured = known[commit.sha] = _metrics(commit, workspace, result, day)
-            points.append(Point(
-                commit=commit.sha, date=commit.committed.date().isoformat(), author=commit.author,
-                subject=commit.subject, changes=sum(len(c.changes) for c in since_last),
-                contributors=sorted({c.author for c in since_last}), **measured,
-            ))
+            day = commit.committed.date()
+            workspace = load_workspace(root, snapshot=_Tree(commit.sha, dict(tree), reader), reuse=reuse)
+            result = analyse(workspace, day, commit=commit.sha, history=commits[: index + 1], shallow=shallow,
+                             positions=False)
+            out[commit.sha] = _metrics(commit, workspace, result, day)
             previous = index
             if not gc.isenabled():
                 gc.collect(generation=0)  # the CLI runs without the cycle collector; a long walk tidies as it goes
-            if progress is not None:
-                progress(done + 1, len(chosen))
     finally:
-        if reader is not None:
-            reader.close()
-        if reuse is not None:
+        reader.close()
+        if save:
             reuse.store.save()
-            cache.write(section, store_key, known)
-    return Timeline(points, shallow, every)
+    return out
 
 
 def as_dict(timeline: Timeline) -> dict[str, Any]:

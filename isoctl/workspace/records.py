@@ -143,7 +143,7 @@ def read_all(
         if callable(text):
             text = text()
         pending.append((position, candidate.relative, text, blob))
-    if len(pending) >= PARALLEL_MIN_FILES and _can_fork():
+    if len(pending) >= PARALLEL_MIN_FILES and can_fork():
         _parse_in_two(pending, results, store)
     for position, relative, text, blob in pending:
         if results[position] is None:
@@ -172,8 +172,12 @@ def _from_json(relative: str, text: str | Callable[[], str], sequence: bool, rec
     return [LoadedRecord(m, raw, i if sequence else None) for i, m in enumerate(models)]
 
 
-def _can_fork() -> bool:
-    return sys.platform == "linux" and (os.cpu_count() or 1) > 1 and not os.environ.get("ISOCTL_NO_PARALLEL")
+def can_fork() -> bool:
+    """Whether a helper process may be forked: Linux, two cores, and not already inside one."""
+    import multiprocessing
+
+    return (sys.platform == "linux" and (os.cpu_count() or 1) > 1 and not os.environ.get("ISOCTL_NO_PARALLEL")
+            and not multiprocessing.current_process().daemon)
 
 
 def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcome | None], store: RecordCache) -> None:
@@ -187,7 +191,7 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
     theirs = pending[1::2]
     try:
         pool = multiprocessing.get_context("fork").Pool(1)
-    except OSError:
+    except (OSError, AssertionError):  # no processes to spare, or already a helper process
         return
     with pool:
         job = pool.apply_async(_parse_clean, ([(relative, text) for _, relative, text, _ in theirs],))
