@@ -126,3 +126,15 @@ def test_readme_excerpt_of_paper_iso_is_what_isoctl_prints(cli) -> None:  # type
     shown = [line.rstrip() for line in excerpt.strip().splitlines() if line.strip() and line.strip() != "..."]
     assert len(shown) > 10
     assert [line for line in shown if line not in actual] == []
+
+
+def test_cli_choices_match_the_record_schema() -> None:
+    """The CLI spells out vocabularies so `--help` need not import pydantic; they must not drift from the schema."""
+    from isoctl.cli import action
+    from isoctl.model.records import kind_fields
+
+    fields = kind_fields("action")
+    for enum_class, field in ((action.ActionType, "type"), (action.Severity, "severity"), (action.Source, "source"),
+                              (action.Status, "status")):
+        assert {member.value for member in enum_class} == set(fields[field]), field
+    assert {m.value for m in action.ListStatus} == set(fields["status"]) | {"all"}
