@@ -225,29 +225,11 @@ def _open(path: Path) -> Any:
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def resolve_revision(repo: Any, rev: str) -> str:
-    """A commit sha for a sha, tag, branch, ``HEAD~3``, or a day (the last commit on or before it)."""
-    git = _gitpython()
-    if _DAY.match(rev):
-        try:
-            day = dt.date.fromisoformat(rev)
-        except ValueError:
-            raise UsageError(f"'{rev}' is not a date") from None
-        found = repo.git.rev_list("-1", f"--before={day.isoformat()} 23:59:59", "HEAD") if repo.head.is_valid() else ""
-        if not found:
-            raise UsageError(f"no commit on or before {rev}")
-        return str(found).strip()
-    try:
-        return str(repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")).strip()
-    except git.GitCommandError:
-        raise UsageError(f"unknown revision '{rev}'", hint="give a commit, tag, branch or a date YYYY-MM-DD") from None
-
-
 def snapshot(root: Path, rev: str) -> Snapshot:
     """The workspace at ``root`` as it was at revision ``rev`` (one ``git ls-tree``, blobs read on demand)."""
     repo = _open(root)
     try:
-        sha = resolve_revision(repo, rev)
+        sha = commit_of(root, rev)
         top = Path(repo.working_tree_dir or root).resolve()
         prefix = Path(root).resolve().relative_to(top).as_posix()
         prefix = "" if prefix == "." else prefix + "/"
@@ -320,7 +302,7 @@ def _run(root: Path, *args: str) -> str:
 
 
 def commit_of(root: Path, rev: str) -> str:
-    """The commit sha ``rev`` names (as :func:`resolve_revision`), with two plain git calls and no gitpython."""
+    """The commit sha ``rev`` names: a sha, tag, branch, ``HEAD~3``, or a day (the last commit on or before it)."""
     if _DAY.match(rev):
         try:
             day = dt.date.fromisoformat(rev)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from isoctl.cli.common import console, emit, handles_errors, parse_today
+from isoctl.cli.common import console, emit, handles_errors, parse_date, parse_today
 from isoctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -89,14 +89,6 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(f"{option}: '{value}' is not a date; write YYYY-MM-DD") from None
-
 
 def _context() -> ActionContext:
     from isoctl.actions.context import ActionContext
@@ -169,11 +161,11 @@ def new(
         "type": type.value,
         "severity": severity.value if severity else None,
         "source": source.value if source else None,
-        "raised_on": _date(raised_on, "--raised-on") or parse_today(None),
+        "raised_on": parse_date(raised_on, "--raised-on") or parse_today(None),
         "raised_by": raised_by,
         "clauses": [c.strip() for c in clause or []],
         "description": description,
-        "due": _date(due, "--due"),
+        "due": parse_date(due, "--due"),
     }
     ctx = _context()
     _check_commit(ctx, commit)
@@ -293,7 +285,7 @@ def update(
         "correction": correction,
         "root_cause": root_cause,
         "corrective_action": corrective_action,
-        "due": _date(due, "--due"),
+        "due": parse_date(due, "--due"),
     }
     changes = {k: v for k, v in given.items() if v is not None}
     ctx = _context()
@@ -323,7 +315,7 @@ def close(
 
     if effective is None:
         raise UsageError("say whether the action worked: --effective or --not-effective")
-    day = _date(on, "--on") or parse_today(None)
+    day = parse_date(on, "--on") or parse_today(None)
     ctx = _context()
     _check_commit(ctx, commit)
     written = close_action(ctx, action_id, verified_by=verified_by, effective=effective, on=day, note=note, force=force)

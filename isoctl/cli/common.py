@@ -109,16 +109,21 @@ def emit(content: str | bytes, output: Path | None = None) -> None:
         raise
 
 
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """A date option's value (None when not given); UsageError naming the option when it is not YYYY-MM-DD."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"{option}: '{value}' is not a date; write YYYY-MM-DD") from None
+
+
 def parse_today(value: str | None) -> dt.date:
     """The evaluation date: ``--today``, else ``ISOCTL_TODAY``, else the real date (read here, never in the core)."""
-    text = value or os.environ.get("ISOCTL_TODAY")
-    if not text:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        source = "--today" if value else "ISOCTL_TODAY"
-        raise UsageError(f"{source}: '{text}' is not a date; write YYYY-MM-DD") from None
+    if value:
+        return parse_date(value, "--today") or dt.date.today()
+    return parse_date(os.environ.get("ISOCTL_TODAY") or None, "ISOCTL_TODAY") or dt.date.today()
 
 
 def stdout_is_terminal() -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.common import emit, handles_errors, stdout_is_terminal, terminal_width
+from isoctl.cli.common import emit, handles_errors, parse_date, stdout_is_terminal, terminal_width
 
 
 class HistoryFormat(str, enum.Enum):
@@ -21,18 +21,6 @@ class Every(str, enum.Enum):
     week = "week"
     month = "month"
 
-
-def _date(value: str | None, option: str):  # type: ignore[no-untyped-def]
-    import datetime as dt
-
-    from isoctl.errors import UsageError
-
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option}: '{value}' is not a date; write YYYY-MM-DD") from None
 
 
 @handles_errors
@@ -52,7 +40,7 @@ def history(
     from isoctl.render import history as render
     from isoctl.workspace.load import find_workspace
 
-    start, end = _date(since, "--since"), _date(until, "--until")
+    start, end = parse_date(since, "--since"), parse_date(until, "--until")
     root = find_workspace(path)
     shallow = git.is_shallow(root)
     if shallow:

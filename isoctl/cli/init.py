@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
-import os
 import shlex
 from pathlib import Path
 
 import typer
 
-from isoctl.cli.common import console, handles_errors
+from isoctl.cli.common import console, handles_errors, parse_today
 
 
 class CiChoice(str, enum.Enum):
@@ -19,19 +17,6 @@ class CiChoice(str, enum.Enum):
     github = "github"
     gitlab = "gitlab"
     none = "none"
-
-
-def _today() -> dt.date:
-    """The date written into drafts; ISOCTL_TODAY pins it, as for every other command."""
-    from isoctl.errors import UsageError
-
-    pinned = os.environ.get("ISOCTL_TODAY")
-    if not pinned:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(pinned)
-    except ValueError:
-        raise UsageError(f"ISOCTL_TODAY={pinned!r} is not a date", hint="write it as YYYY-MM-DD") from None
 
 
 @handles_errors
@@ -85,7 +70,7 @@ def init(
             template=template,
             ci=(ci or CiChoice.github).value,
             git=git,
-            today=_today(),
+            today=parse_today(None),  # ISOCTL_TODAY pins the date written into drafts
         )
         described = organization
     _summarise(path, written, described, committed=git, drafts=example is None)
