@@ -14,22 +14,17 @@ entries are stamped with the report's ``today``, not the clock.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from isoctl.render.soa_xlsx import _pinned, _put
-from isoctl.render.soa_xlsx import _sheet as soa_sheet
+from isoctl.render.soa_xlsx import sheet_of as soa_sheet
+from isoctl.render.xlsx import HEADER_ROW, Column, head, put, workbook_bytes
 from isoctl.report.data import Report
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
 Cell = str | int | float | dt.date | None
-#: (header, width in characters, wrapped)
-Column = tuple[str, int, bool]
-HEADER_ROW = 3
 
 GAP: tuple[Column, ...] = (("Standard", 16, False), ("Clause", 10, False), ("Title", 48, True), ("Status", 10, False),
                            ("Leaf", 6, False), ("Records", 50, True), ("Reasons", 60, True))
@@ -51,20 +46,11 @@ REVISIONS: tuple[Column, ...] = (("Document", 20, False), ("Title", 36, True), (
 def _table(book: Workbook, name: str, title: str, note: str, columns: Sequence[Column],
            rows: Iterable[Sequence[Cell]], *, highlight: Sequence[bool] = ()) -> None:
     """A sheet: title, a note, then the table with a frozen, filtered header row."""
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, PatternFill
     from openpyxl.utils import get_column_letter
 
     sheet = book.create_sheet(name)
-    _put(sheet, 1, 1, title)
-    sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
-    _put(sheet, 2, 1, note)
-    header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="DDE3EA")
-    rule = Border(bottom=Side(style="thin", color="1D232B"))
-    for column, (header, width, _) in enumerate(columns, start=1):
-        _put(sheet, HEADER_ROW, column, header)
-        cell = sheet.cell(row=HEADER_ROW, column=column)
-        cell.font, cell.fill, cell.border = header_font, header_fill, rule
-        sheet.column_dimensions[get_column_letter(column)].width = width
+    head(sheet, title, note, columns)
     wrapped, plain = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     alert = PatternFill("solid", fgColor="FDECEC")
     count = 0
@@ -77,7 +63,7 @@ def _table(book: Workbook, name: str, title: str, note: str, columns: Sequence[C
                 cell.value = value
                 cell.number_format = "yyyy-mm-dd"
             elif value is not None:
-                _put(sheet, line, column, value if isinstance(value, str | int) else str(value))
+                put(sheet, line, column, value if isinstance(value, str | int) else str(value))
             cell.alignment = wrapped if columns[column - 1][2] else plain
             if marked:
                 cell.fill = alert
@@ -95,7 +81,6 @@ def _yes_no(value: bool | None) -> str | None:
 def render(report: Report) -> bytes:
     """The registers as an .xlsx workbook (bytes, deterministic for the same report)."""
     from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
 
     book = Workbook()
     first = book.active
@@ -123,12 +108,4 @@ def render(report: Report) -> bytes:
     _table(book, "Document revisions", heading % "Document revision history", register.note, REVISIONS,
            ((d.id, d.title, v.short, v.date, v.author, v.message, v.change)
             for d in register.documents for v in d.revisions))
-    midnight = dt.datetime(report.today.year, report.today.month, report.today.day)
-    book.properties.created = book.properties.modified = midnight
-    book.properties.creator = book.properties.lastModifiedBy = f"isoctl {report.version}"
-    book.properties.title = f"Audit pack registers — {report.organization}"
-    buffer = io.BytesIO()
-    # ExcelWriter rather than book.save(): save() stamps "modified" with the clock
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(book, archive).write_data()
-    return _pinned(buffer.getvalue(), report.today)
+    return workbook_bytes(book, report.today, report.version, f"Audit pack registers — {report.organization}")
