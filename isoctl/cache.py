@@ -8,15 +8,15 @@ Set ``ISOCTL_CACHE_DIR`` to move the cache, or ``ISOCTL_NO_CACHE=1`` to bypass i
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from isoctl.atomic import write_atomically
 
 
 def cache_dir() -> Path | None:
@@ -86,14 +86,6 @@ def write(section: str, key: str, value: Any) -> None:
 def write_entry(path: Path, key: str, value: Any) -> None:
     """Write one cache entry file atomically (temp file + rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        body = json.loads(_dumps(value))  # what a reader will see, so the digest matches
-        entry = {"key": key, "digest": digest([_dumps(body)]), "body": body}
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(_dumps(entry))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    body = json.loads(_dumps(value))  # what a reader will see, so the digest matches
+    entry = {"key": key, "digest": digest([_dumps(body)]), "body": body}
+    write_atomically(path, _dumps(entry).encode(), mode=0o600, sync=False)

@@ -10,8 +10,6 @@ schemas can be committed and diffed like any other file.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
+from isoctl.atomic import write_atomically
 from isoctl.errors import IsoctlError
 from isoctl.model.manifest import Manifest
 from isoctl.model.records import KINDS, Record
@@ -133,11 +132,4 @@ def write_schemas(directory: Path) -> list[Path]:
 
 def _atomic_write(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(target, text.encode("utf-8"))

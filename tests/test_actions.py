@@ -402,6 +402,7 @@ def test_an_invalid_record_is_not_edited(cli, log_ws: Path) -> None:  # type: ig
 @pytest.mark.parametrize("failing", ["replace", "write"])
 def test_a_failed_write_leaves_the_original_whole_and_no_temp_file(cli, log_ws: Path, monkeypatch: pytest.MonkeyPatch,
                                                                     failing: str) -> None:  # type: ignore[no-untyped-def]
+    from isoctl import atomic
     from isoctl.actions import writes
 
     folder = log_ws / "actions"
@@ -412,13 +413,13 @@ def test_a_failed_write_leaves_the_original_whole_and_no_temp_file(cli, log_ws: 
 
         monkeypatch.setattr(writes.os, "replace", broken_replace)
     else:
-        real = writes._write_all
+        real = atomic.write_all
 
-        def half_then_fail(fd: int, data: bytes) -> None:
-            real(fd, data[: len(data) // 2])
+        def half_then_fail(fd: int, data: bytes, *, sync: bool = True) -> None:
+            real(fd, data[: len(data) // 2], sync=sync)
             raise OSError(5, "Input/output error")
 
-        monkeypatch.setattr(writes, "_write_all", half_then_fail)
+        monkeypatch.setattr(atomic, "write_all", half_then_fail)
     result = cli("action", "close", "ACT-0042", "--verified-by", "jsmith", "--effective", cwd=log_ws)
     assert result.exit_code == 2
     assert "cannot write actions/log.yaml" in result.stderr and "left as it was" in result.stderr

@@ -15,48 +15,24 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import socket
 import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from isoctl.atomic import temp_beside, write_all, write_atomically
 from isoctl.errors import WorkspaceError
 
 #: How long an edit waits for another isoctl to finish with the same file.
 LOCK_TIMEOUT = 15.0
 
 
-def _temp_for(target: Path) -> tuple[int, Path]:
-    """A new temp file beside ``target`` (same filesystem, so a rename is atomic), mode per umask."""
-    while True:
-        temp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        try:
-            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temp
-        except FileExistsError:  # pragma: no cover - 32 random bits collided
-            continue
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def replace_atomically(target: Path, data: bytes) -> None:
     """Replace ``target``'s content with ``data`` via temp file + ``os.replace``, keeping its mode."""
-    mode = stat.S_IMODE(target.stat().st_mode)
-    fd, temp = _temp_for(target)
-    try:
-        _write_all(fd, data)
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    write_atomically(target, data, mode=stat.S_IMODE(target.stat().st_mode))
 
 
 def create_exclusively(target: Path, data: bytes) -> None:
@@ -66,9 +42,9 @@ def create_exclusively(target: Path, data: bytes) -> None:
     temp file), so nobody ever reads a half-written record. Filesystems
     without hard links fall back to an exclusive create followed by the write.
     """
-    fd, temp = _temp_for(target)
+    fd, temp = temp_beside(target)
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
         try:
             os.link(temp, target)
         except FileExistsError:
@@ -76,7 +52,7 @@ def create_exclusively(target: Path, data: bytes) -> None:
         except OSError as exc:
             if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
                 raise
-            _write_all(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), data)
+            write_all(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), data)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temp)

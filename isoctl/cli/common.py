@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import enum
 import functools
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -95,18 +93,9 @@ def emit(content: str | bytes, output: Path | None = None) -> None:
         return
     if not output.parent.is_dir():
         raise UsageError(f"-o {output}: directory {output.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.fchmod(fd, 0o666 & ~umask)  # an output file is shared like any other, not private as mkstemp makes it
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, output)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from isoctl.atomic import write_atomically
+
+    write_atomically(output, data)
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:

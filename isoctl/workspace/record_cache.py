@@ -13,14 +13,12 @@ file does not match and is ignored, then replaced.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from isoctl import __version__, cache
+from isoctl.atomic import write_atomically
 from isoctl.model import records as records_module
 
 Entry = tuple[bool, str]
@@ -112,14 +110,6 @@ class RecordCache:
         header = json.dumps({"schema": self.schema, "digest": hashlib.blake2b(body, digest_size=16).hexdigest()}).encode()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(header + b"\n" + body)
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomically(self.path, header + b"\n" + body, mode=0o600, sync=False)
         except OSError:
             return  # a cache that cannot be written only costs speed
