@@ -402,7 +402,7 @@ def test_an_invalid_record_is_not_edited(cli, log_ws: Path) -> None:  # type: ig
 @pytest.mark.parametrize("failing", ["replace", "write"])
 def test_a_failed_write_leaves_the_original_whole_and_no_temp_file(cli, log_ws: Path, monkeypatch: pytest.MonkeyPatch,
                                                                     failing: str) -> None:  # type: ignore[no-untyped-def]
-    from isoctl import atomic
+    from isoctl.files import atomic
     from isoctl.actions import writes
 
     folder = log_ws / "actions"

@@ -93,7 +93,7 @@ def test_init_creates_a_committed_workspace(cli, tmp_path: Path) -> None:  # typ
         assert (first.author.name, first.author.email) == AUTHOR
         assert {item.path for item in first.tree.traverse() if item.type == "blob"} == on_disk
         assert not repo.is_dirty(untracked_files=True)
-    from isoctl.git import head_state
+    from isoctl.history.git import head_state
 
     assert head_state(root) == (first.hexsha, False)
     assert "cd acme && isoctl check" in run.stdout
@@ -112,7 +112,7 @@ def test_init_creates_a_committed_workspace(cli, tmp_path: Path) -> None:  # typ
 )
 def test_every_generated_record_validates(standards: list[str], catalogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from isoctl.catalog.refs import parse_ref
-    from isoctl.scaffold import scaffold
+    from isoctl.scaffold.workspace import scaffold
 
     root = tmp_path / "ws"
     scaffold(root, organization="O'Brien & Sons: Haulage", standards=standards, git=False, today=TODAY)
@@ -138,7 +138,7 @@ def test_every_generated_record_validates(standards: list[str], catalogs, tmp_pa
 
 
 def test_generated_text_never_copies_catalog_summaries(catalogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from isoctl.scaffold import scaffold
+    from isoctl.scaffold.workspace import scaffold
 
     families = ["iso9001", "iso14001", "iso27001", "iso45001", "iso22301"]
     scaffold(tmp_path / "ws", organization="Acme", standards=families, git=False, today=TODAY)
@@ -150,7 +150,7 @@ def test_generated_text_never_copies_catalog_summaries(catalogs, tmp_path: Path)
 
 
 def test_27001_soa_has_one_row_per_annex_a_control(catalogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from isoctl.scaffold import scaffold
+    from isoctl.scaffold.workspace import scaffold
 
     scaffold(tmp_path / "ws", organization="Acme", standards=["iso27001:2022"], git=False, today=TODAY)
     rows = yaml.safe_load((tmp_path / "ws" / "soa" / "annex-a.yaml").read_text(encoding="utf-8"))
@@ -170,14 +170,14 @@ def test_27001_soa_has_one_row_per_annex_a_control(catalogs, tmp_path: Path) -> 
 
 
 def test_no_soa_without_27001(tmp_path: Path) -> None:
-    from isoctl.scaffold import scaffold
+    from isoctl.scaffold.workspace import scaffold
 
     scaffold(tmp_path / "ws", organization="Acme", standards=["iso9001:2015"], git=False, today=TODAY)
     assert not (tmp_path / "ws" / "soa").exists()
 
 
 def test_modelines_point_at_the_schemas(tmp_path: Path) -> None:
-    from isoctl.scaffold import scaffold
+    from isoctl.scaffold.workspace import scaffold
 
     root = tmp_path / "ws"
     scaffold(root, organization="Acme", standards=["iso9001:2015", "iso27001:2022"], git=False, today=TODAY)
@@ -201,7 +201,7 @@ def test_modelines_point_at_the_schemas(tmp_path: Path) -> None:
 
 
 def test_output_is_deterministic(tmp_path: Path) -> None:
-    from isoctl.scaffold import scaffold
+    from isoctl.scaffold.workspace import scaffold
 
     for name in ("one", "two"):
         scaffold(tmp_path / name, organization="Acme", standards=["iso27001:2022"], git=False, today=TODAY)
@@ -362,7 +362,7 @@ def test_template_symlink_outside_is_refused(cli, tmp_path: Path) -> None:  # ty
 @pytest.fixture
 def examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fake shipped examples directory with one example."""
-    from isoctl import resources
+    from isoctl.files import resources
 
     shipped = tmp_path / "shipped"
     example = shipped / "examples" / "tiny"
@@ -419,15 +419,15 @@ def test_installed_command_without_git_binary(tmp_path: Path) -> None:
 
 
 class TestGitLayer:
-    """isoctl.git on the repository states a workspace can be in."""
+    """isoctl.history.git on the repository states a workspace can be in."""
 
     def test_not_a_repository(self, tmp_path: Path) -> None:
-        from isoctl.git import head_state
+        from isoctl.history.git import head_state
 
         assert head_state(tmp_path) == (None, False)
 
     def test_states(self, tmp_path: Path) -> None:
-        from isoctl.git import head_state, init_and_commit
+        from isoctl.history.git import head_state, init_and_commit
 
         (tmp_path / ".gitignore").write_text("ignored.txt\n")
         (tmp_path / "a.yaml").write_text("x: 1\n")
@@ -444,7 +444,7 @@ class TestGitLayer:
             assert repo.head.commit.author.name == "Ann"
 
     def test_workspace_in_a_subdirectory_is_judged_by_its_own_files(self, tmp_path: Path) -> None:
-        from isoctl.git import head_state, init_and_commit
+        from isoctl.history.git import head_state, init_and_commit
 
         (tmp_path / "ws").mkdir()
         (tmp_path / "ws" / "isoctl.yaml").write_text("isoctl: 1\n")
@@ -454,7 +454,7 @@ class TestGitLayer:
         assert head_state(tmp_path) == (sha, True)
 
     def test_unborn_branch(self, tmp_path: Path) -> None:
-        from isoctl.git import head_state
+        from isoctl.history.git import head_state
 
         git.Repo.init(tmp_path).close()
         assert head_state(tmp_path) == (None, False)
@@ -463,7 +463,7 @@ class TestGitLayer:
 
     def test_broken_repositories_are_errors(self, tmp_path: Path) -> None:
         from isoctl.errors import GitError
-        from isoctl.git import head_state, init_and_commit
+        from isoctl.history.git import head_state, init_and_commit
 
         (tmp_path / "a.txt").write_text("x")
         init_and_commit(tmp_path, "first")
@@ -477,14 +477,14 @@ class TestGitLayer:
             head_state(tmp_path)
 
     def test_user_identity(self, tmp_path: Path, git_identity: Path) -> None:
-        from isoctl.git import user_identity
+        from isoctl.history.git import user_identity
 
         assert user_identity(tmp_path / "not" / "yet") == AUTHOR
         git_identity.write_text("")
         assert user_identity(tmp_path) == (None, None)
 
     def test_importing_the_git_layer_does_not_import_gitpython(self) -> None:
-        code = "import sys, isoctl.git; print('git' in sys.modules)"
+        code = "import sys, isoctl.history.git; print('git' in sys.modules)"
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert result.stdout.strip() == "False"
 

@@ -53,7 +53,7 @@ def package_modules() -> dict[str, set[str]]:
     [
         ("typer", ("isoctl/cli/",)),
         ("rich", ("isoctl/cli/", "isoctl/render/")),
-        ("git", ("isoctl/git",)),
+        ("git", ("isoctl/history/git.py",)),
     ],
 )
 def test_layering(library: str, allowed: tuple[str, ...]) -> None:
@@ -97,7 +97,7 @@ def test_built_wheel_works_from_another_directory(tmp_path: Path) -> None:
     # the wheel ships its catalogs pre-validated, so even the first run parses no YAML and caches nothing
     assert not (tmp_path / "cache" / "catalogs").exists()
     assert "site-packages" in subprocess.run(
-        [str(bindir / "python"), "-c", "from isoctl.resources import data_dir; print(data_dir('standards'))"],
+        [str(bindir / "python"), "-c", "from isoctl.files.resources import data_dir; print(data_dir('standards'))"],
         cwd=elsewhere, capture_output=True, text=True, check=True,
     ).stdout
     module = subprocess.run([str(bindir / "python"), "-m", "isoctl", "--version"], cwd=elsewhere, capture_output=True, text=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from isoctl.analysis.result import ClauseCoverage, Finding, Result, RuleInfo, StandardCoverage, WorkspaceInfo
+from isoctl.model.result import ClauseCoverage, Finding, Result, RuleInfo, StandardCoverage, WorkspaceInfo
 from isoctl.render import gap, github, gitlab, json_format, junit, sarif, text
 
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from conftest import REPO
 from isoctl.model.records import KINDS
-from isoctl.schema_export import BASE_ID, DIALECT, schemas, write_schemas
+from isoctl.scaffold.schema import BASE_ID, DIALECT, schemas, write_schemas
 
 ACTION = {"id": "ACT-0001", "kind": "action", "type": "nonconformity", "title": "Late delivery", "raised_on": "2025-03-01"}
 
@@ -115,7 +115,7 @@ def test_manifest_schema_accepts_the_documented_example() -> None:
 
 
 def test_scaffolded_workspace_validates_against_the_schemas(tmp_path: Path) -> None:
-    from isoctl.scaffold import scaffold
+    from isoctl.scaffold.workspace import scaffold
 
     root = tmp_path / "ws"
     families = ["iso9001", "iso14001", "iso27001", "iso45001", "iso22301"]

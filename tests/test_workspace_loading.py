@@ -107,7 +107,7 @@ def test_bad_files_are_located_findings(cli, make_workspace, content, expected) 
 
 
 def test_huge_file_is_refused_without_reading_it(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
-    from isoctl.yamlio import MAX_BYTES
+    from isoctl.files.yamlio import MAX_BYTES
 
     root = make_workspace({})
     with (root / "huge.yaml").open("wb") as handle:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from isoctl import yamlio
+from isoctl.files import yamlio
 
 
 def test_parses_plain_data_with_dates() -> None:

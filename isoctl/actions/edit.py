@@ -34,7 +34,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from isoctl import yamlio
+from isoctl.files import yamlio
 from isoctl.errors import IsoctlError
 from isoctl.workspace.read import NotRecords, read
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from isoctl import yamlio
+from isoctl.files import yamlio
 from isoctl.workspace import files as workspace_files
 
 PREFIX = "ACT-"

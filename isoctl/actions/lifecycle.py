@@ -18,12 +18,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from isoctl import yamlio
+from isoctl.files import yamlio
 from isoctl.actions import query
 from isoctl.actions.context import ActionContext
 from isoctl.actions.ids import format_id, highest
 from isoctl.errors import UsageError, WorkspaceError
-from isoctl.located import describe
+from isoctl.files.located import describe
 from isoctl.model.records import Action
 
 #: Action types whose closure needs a root cause and a corrective action (10.2), as the

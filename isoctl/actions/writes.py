@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from isoctl.atomic import temp_beside, write_all, write_atomically
+from isoctl.files.atomic import temp_beside, write_all, write_atomically
 from isoctl.errors import WorkspaceError
 
 #: How long an edit waits for another isoctl to finish with the same file.

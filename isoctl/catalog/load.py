@@ -19,12 +19,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from isoctl import __version__, cache, yamlio
+from isoctl import __version__
+from isoctl.files import cache
+from isoctl.files import yamlio
 from isoctl.catalog import schema
 from isoctl.catalog.schema import Edition, Transition
 from isoctl.errors import CatalogError, Location, Problem
-from isoctl.located import field_names, problems_from
-from isoctl.resources import data_dir
+from isoctl.files.located import field_names, problems_from
+from isoctl.files.resources import data_dir
 
 Loc = tuple[str | int, ...]
 
@@ -267,7 +269,7 @@ def _check_edition(edition: Edition, source: _Source, editions: dict[str, Editio
 
 def _check_expect(kind: str, where: dict[str, Any], has: str | None) -> Iterator[tuple[Loc, str, bool]]:
     """Problems of one expectation: (path below the entry, message, whether the key is at fault)."""
-    from isoctl.model import KINDS, kind_fields  # only needed when validating, not on a cache hit
+    from isoctl.model.records import KINDS, kind_fields  # only needed when validating, not on a cache hit
 
     if kind not in KINDS:
         yield ("kind",), f"unknown record kind '{kind}'; kinds are {', '.join(KINDS)}", False

@@ -105,7 +105,7 @@ def _check_commit(ctx: ActionContext, commit: bool) -> None:
 
 def _commit(ctx: ActionContext, written: Written, message: str) -> None:
     from isoctl.errors import GitError
-    from isoctl.git import commit_paths
+    from isoctl.history.git import commit_paths
 
     try:
         sha = commit_paths(ctx.root, [written.path], message)

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from isoctl.analysis.result import Result
+from isoctl.model.result import Result
 
 if TYPE_CHECKING:
-    from isoctl.git import CommitInfo
+    from isoctl.history.git import CommitInfo
     from isoctl.workspace.load import Workspace
 from isoctl.cli.common import emit, handles_errors, parse_today, stdout_is_terminal, terminal_width
 
@@ -62,7 +62,7 @@ def loaded(path: Path | None, today: str | None, at: str | None) -> Iterator[tup
     With ``at``, today defaults to that commit's date and uncommitted changes
     are ignored (and the user is told so).
     """
-    from isoctl import git
+    from isoctl.history import git
     from isoctl.workspace.load import find_workspace, load_workspace
 
     if at is None:
@@ -84,13 +84,13 @@ def loaded(path: Path | None, today: str | None, at: str | None) -> Iterator[tup
 
 def _analyse(path: Path | None, today: str | None, select: list[str] | None = None, ignore: list[str] | None = None,
              at: str | None = None) -> Result:
-    from isoctl.analysis.engine import check_rule_names, shown_root
+    from isoctl.core.analyse import check_rule_names, shown_root
 
     check_rule_names(select or [], "--select")
     check_rule_names(ignore or [], "--ignore")
     if at is None:  # an unchanged workspace checked again: the result is in the cache
-        from isoctl import git
-        from isoctl.analysis import result_cache
+        from isoctl.history import git
+        from isoctl.core import results as result_cache
         from isoctl.workspace.load import find_workspace
 
         root = find_workspace(path)
@@ -106,8 +106,8 @@ def _analyse(path: Path | None, today: str | None, select: list[str] | None = No
         result_cache.store(key, result)
         return result
     # a commit never changes: the result at it is cached by its sha and the options
-    from isoctl import git
-    from isoctl.analysis import result_cache
+    from isoctl.history import git
+    from isoctl.core import results as result_cache
     from isoctl.workspace.load import find_workspace
 
     root = find_workspace(path)
@@ -126,7 +126,7 @@ def _analyse(path: Path | None, today: str | None, select: list[str] | None = No
 
 def _fresh(path: Path | None, today: str | None, select: list[str] | None, ignore: list[str] | None,
            at: str | None) -> Result:
-    from isoctl.analysis.engine import analyse
+    from isoctl.core.analyse import analyse
 
     with loaded(path, today, at) as (workspace, day, commit, dirty):
         history, shallow = _history(workspace, commit)
@@ -139,7 +139,7 @@ HISTORY_RULES = ("pre-audit-scramble", "single-contributor")
 
 def _history(workspace: Workspace, commit: str | None) -> tuple[list[CommitInfo] | None, bool]:
     """The commits up to ``commit``, read only when a history rule is on (one ``git log`` call)."""
-    from isoctl import git
+    from isoctl.history import git
 
     rules = workspace.manifest.rules
     if commit is None or all(rules.get(name) == "off" for name in HISTORY_RULES):

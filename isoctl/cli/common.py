@@ -93,7 +93,7 @@ def emit(content: str | bytes, output: Path | None = None) -> None:
         return
     if not output.parent.is_dir():
         raise UsageError(f"-o {output}: directory {output.parent} does not exist")
-    from isoctl.atomic import write_atomically
+    from isoctl.files.atomic import write_atomically
 
     write_atomically(output, data)
 

@@ -44,7 +44,7 @@ def init(
     `isoctl init acme --org "Acme Ltd" --standard iso9001:2015 --standard iso27001:2022`
     """
     from isoctl.errors import UsageError
-    from isoctl.scaffold import copy_example, scaffold
+    from isoctl.scaffold.workspace import copy_example, scaffold
 
     if example is not None:
         given = [flag for flag, used in (("--standard", standard), ("--org", org), ("--ci", ci)) if used]
@@ -87,7 +87,7 @@ def _summarise(path: Path, written: list[Path], described: str, *, committed: bo
     if schemas:
         out.print(f"  .isoctl/schema/ ({len(schemas)} JSON Schemas for editor completion)", markup=False)
     if committed:
-        from isoctl.git import head_state
+        from isoctl.history.git import head_state
 
         sha, _ = head_state(path)
         if sha:

@@ -15,7 +15,7 @@ def rules(
     """List the rules with their default severity, or show one rule's documentation."""
     import json
 
-    from isoctl.analysis.engine import check_rule_names
+    from isoctl.core.analyse import check_rule_names
     from isoctl.rules import all_rules
 
     known = all_rules()

@@ -21,7 +21,7 @@ def schema(
     ),
 ) -> None:
     """Write JSON Schemas (draft 2020-12) for the manifest, any record, and each kind of record."""
-    from isoctl.schema_export import write_schemas
+    from isoctl.scaffold.schema import write_schemas
     from isoctl.workspace.discover import find_root
 
     if output is None:

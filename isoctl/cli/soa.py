@@ -28,7 +28,7 @@ def soa(
     at: str | None = AtOption,
 ) -> None:
     """Show the Statement of Applicability: every Annex A control, applicable or not, why, status and evidence."""
-    from isoctl.soa import build_soa
+    from isoctl.analysis.soa import build_soa
 
     with loaded(path, today, at) as (workspace, day, _commit, _dirty):
         statement = build_soa(workspace, day)

@@ -1,6 +1,5 @@
-"""History: the workspace across commits, evaluated with the same analysis as ``check``.
+"""The git layer and comparisons across revisions.
 
-Each module answers one question about the past (what changed between two
-revisions, how the system evolved over time) from snapshots that
-:mod:`isoctl.git` reads and :func:`isoctl.analysis.engine.analyse` evaluates.
+:mod:`isoctl.history.git` reads commits, trees and blobs (the only module that
+imports gitpython); :mod:`isoctl.history.diff` compares two evaluated states.
 """

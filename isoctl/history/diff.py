@@ -1,7 +1,7 @@
 """What changed in a management system between two revisions: records, coverage, readiness, findings.
 
 A diff is a pure function of two evaluated states, each a loaded
-:class:`~isoctl.workspace.load.Workspace` and the :class:`~isoctl.analysis.result.Result`
+:class:`~isoctl.workspace.load.Workspace` and the :class:`~isoctl.model.result.Result`
 of analysing it on the *same* ``today`` (the caller's job), so that only the
 records differ, not the clock: an action does not turn overdue because one
 side was evaluated a month later.
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from isoctl.analysis.result import ClauseCoverage, Finding, Result, Status
+from isoctl.model.result import ClauseCoverage, Finding, Result, Status
 from isoctl.workspace.load import Workspace
 from isoctl.workspace.records import LoadedRecord
 

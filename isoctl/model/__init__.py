@@ -1,8 +1,6 @@
-"""Typed schemas of the workspace format: records of every kind, and the manifest.
+"""The data types: records of every kind and the manifest (pydantic), and the Result of an evaluation.
 
 This package imports nothing else of isoctl, so any layer may depend on it.
+Import the module you need (``isoctl.model.records``, ``isoctl.model.result``):
+the result types are plain dataclasses and load without pydantic.
 """
-
-from isoctl.model.records import KINDS, Record, kind_fields
-
-__all__ = ["KINDS", "Record", "kind_fields"]

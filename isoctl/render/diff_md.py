@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from isoctl.analysis.result import Finding
+from isoctl.model.result import Finding
 from isoctl.history.diff import Diff, ReadinessChange, plural
 from isoctl.render.gap import COVERAGE_RULES, UNTITLED
 

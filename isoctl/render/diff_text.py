@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from isoctl.analysis.result import Finding
+from isoctl.model.result import Finding
 from isoctl.history.diff import ClauseChange, Diff, RecordChange, RecordRef, plural
 from isoctl.render.diff_md import coverage_last, percent, points, summary
 from isoctl.render.gap import STATUS_STYLES, UNTITLED

@@ -17,7 +17,7 @@ import json
 from collections.abc import Sequence
 from typing import Literal
 
-from isoctl.analysis.result import ClauseCoverage, Result, StandardCoverage
+from isoctl.model.result import ClauseCoverage, Result, StandardCoverage
 
 GapFormat = Literal["text", "json", "md", "csv"]
 

@@ -15,7 +15,7 @@ escapes ``%``, CR and LF; property values additionally ``:`` and ``,``.
 
 from __future__ import annotations
 
-from isoctl.analysis.result import SEVERITY_RANK, Finding, Result
+from isoctl.model.result import SEVERITY_RANK, Finding, Result
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 #: GitHub's per-level cap in one step; the summary notice must stay within it to be seen.

@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import Any
 
-from isoctl.analysis.result import Finding, Result
+from isoctl.model.result import Finding, Result
 from isoctl.render.sarif import artifact_path, fingerprints
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}

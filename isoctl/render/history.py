@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from isoctl.history.timeline import Timeline, as_dict
+from isoctl.core.timeline import Timeline, as_dict
 
 _BARS = "▁▂▃▄▅▆▇█"
 

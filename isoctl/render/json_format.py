@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from isoctl.analysis.result import Result
+from isoctl.model.result import Result
 
 
 def render(result: Result) -> str:

@@ -19,7 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from isoctl.analysis.result import ClauseCoverage, Finding, Result
+from isoctl.model.result import ClauseCoverage, Finding, Result
 from isoctl.render.gap import COVERAGE_RULES, title_of
 
 # XML 1.0 allows tab, newline, carriage return and everything from U+0020 except surrogates and U+FFFE/U+FFFF.

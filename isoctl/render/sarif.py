@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from isoctl.analysis.result import Finding, Result, RuleInfo
+from isoctl.model.result import Finding, Result, RuleInfo
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/isoctl/isoctl"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from isoctl.soa import Soa
+from isoctl.analysis.soa import Soa
 
 
 def render(soa: Soa) -> str:

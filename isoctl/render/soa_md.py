@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from isoctl.soa import NO_ENTRY, Soa, SoaRow
+from isoctl.analysis.soa import NO_ENTRY, Soa, SoaRow
 
 HEADER = ("control", "title", "theme", "applicable", "justification", "status", "implementation", "owner", "risks",
           "evidence", "record")

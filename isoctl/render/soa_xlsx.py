@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from isoctl.render.xlsx import HEADER_ROW, Column, head, put, workbook_bytes
-from isoctl.soa import Soa, SoaRow
+from isoctl.analysis.soa import Soa, SoaRow
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from isoctl.analysis.result import SEVERITY_RANK, Finding, Result
+from isoctl.model.result import SEVERITY_RANK, Finding, Result
 from isoctl.render.gap import COVERAGE_RULES
 
 #: Above this many clause findings for one standard, list a few clause ids instead of every finding.

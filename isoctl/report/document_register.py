@@ -2,7 +2,7 @@
 
 An auditor checking document control asks, for each document, who changed
 it, when and why. git already knows: this module reads it from the one
-``git log`` the report makes (:func:`isoctl.git.log`, the first-parent line
+``git log`` the report makes (:func:`isoctl.history.git.log`, the first-parent line
 with the files each commit changed), never one call per document.
 
 Revisions are followed by record id, not by file name: every changed blob of
@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from isoctl import cache, yamlio
+from isoctl.files import cache
+from isoctl.files import yamlio
 from isoctl.analysis.coverage import review_due
-from isoctl.git import CommitInfo
+from isoctl.history.git import CommitInfo
 from isoctl.model.records import Document
 from isoctl.workspace.files import wanted
 from isoctl.workspace.read import NotRecords, read

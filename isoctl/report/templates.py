@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from isoctl.errors import UsageError
-from isoctl.resources import data_dir
+from isoctl.files.resources import data_dir
 
 Flavour = Literal["html", "md", "typ"]
 TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2", "typ": "report.typ.j2"}

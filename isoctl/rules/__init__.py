@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from isoctl.analysis.result import Severity
+from isoctl.model.result import Severity
 
 if TYPE_CHECKING:
     from isoctl.analysis.coverage import ExclusionVerdict
     from isoctl.analysis.evidence import Evidence
-    from isoctl.analysis.result import ClauseCoverage, Finding
-    from isoctl.git import CommitInfo
+    from isoctl.model.result import ClauseCoverage, Finding
+    from isoctl.history.git import CommitInfo
     from isoctl.workspace.load import Workspace
 from isoctl.workspace.records import LoadedRecord
 

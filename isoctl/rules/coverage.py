@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from isoctl.analysis.result import ClauseCoverage
+from isoctl.model.result import ClauseCoverage
 from isoctl.rules import Context, Hit, rule
 
 

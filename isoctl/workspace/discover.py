@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from isoctl import yamlio
+from isoctl.files import yamlio
 from isoctl.errors import Location, WorkspaceError
 
 MANIFEST = "isoctl.yaml"

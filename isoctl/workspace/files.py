@@ -32,7 +32,7 @@ class Candidate:
 
 
 class TreeFile(Protocol):
-    """What walking a committed tree needs to know of a file (isoctl.git.TreeEntry)."""
+    """What walking a committed tree needs to know of a file (isoctl.history.git.TreeEntry)."""
 
     @property
     def mode(self) -> str: ...

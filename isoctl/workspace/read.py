@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from isoctl import yamlio
+from isoctl.files import yamlio
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.S | re.M)
 

@@ -17,8 +17,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from isoctl import __version__, cache
-from isoctl.atomic import write_atomically
+from isoctl import __version__
+from isoctl.files import cache
+from isoctl.files.atomic import write_atomically
 from isoctl.model import records as records_module
 
 Entry = tuple[bool, str]

@@ -19,9 +19,9 @@ from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
-from isoctl import yamlio
-from isoctl.analysis.result import Finding
-from isoctl.located import field_names, problems_from
+from isoctl.files import yamlio
+from isoctl.model.result import Finding
+from isoctl.files.located import field_names, problems_from
 from isoctl.model.records import KINDS, Record, RecordBase
 from isoctl.workspace import files as workspace_files
 from isoctl.workspace.read import NotRecords, RawFile, read
@@ -61,7 +61,7 @@ def finding(rule: str, message: str, path: str, line: int = 1, column: int = 1, 
 
 
 class Committed(Protocol):
-    """A workspace as committed (isoctl.git.Snapshot): its files by relative path, and their bytes."""
+    """A workspace as committed (isoctl.history.git.Snapshot): its files by relative path, and their bytes."""
 
     @property
     def commit(self) -> str: ...

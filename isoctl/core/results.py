@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from isoctl import cache
-from isoctl.analysis.result import Result, from_cache, to_cache
+from isoctl.files import cache
+from isoctl.model.result import Result, from_cache, to_cache
 from isoctl.workspace.files import RECORD_SUFFIXES
 
 SECTION = "results"
@@ -26,9 +26,9 @@ SECTION = "results"
 @functools.cache
 def _code_digest() -> str:
     """isoctl's source and data: a result computed by other code is not reused."""
-    from isoctl.resources import data_dir
+    from isoctl.files.resources import data_dir
 
-    package = Path(__file__).resolve().parent.parent
+    package = Path(__file__).resolve().parents[1]
     parts: list[bytes | str] = []
     for path in sorted(package.rglob("*.py")):
         parts += [path.relative_to(package).as_posix(), path.read_bytes()]

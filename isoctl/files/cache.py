@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from isoctl.atomic import write_atomically
+from isoctl.files.atomic import write_atomically
 
 
 def cache_dir() -> Path | None:

@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from isoctl import __version__, cache
-from isoctl.analysis.engine import analyse
-from isoctl.git import BlobReader, CommitInfo, TreeEntry
+from isoctl import __version__
+from isoctl.files import cache
+from isoctl.core.analyse import analyse
+from isoctl.history.git import BlobReader, CommitInfo, TreeEntry
 from isoctl.workspace.load import load_workspace
 from isoctl.workspace.record_cache import RecordCache
 from isoctl.workspace.records import Reuse

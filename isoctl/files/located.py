@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from isoctl import yamlio
+from isoctl.files import yamlio
 from isoctl.errors import Location, Problem
 
 #: pydantic error types whose location is the key, not the value

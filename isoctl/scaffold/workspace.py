@@ -25,7 +25,8 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
-from isoctl import __version__, resources
+from isoctl import __version__
+from isoctl.files import resources
 from isoctl.errors import GitError, IsoctlError, UsageError
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def scaffold(
     written = _write(target, {rel: _with_modeline(rel, content) for rel, content in files.items()})
     written += _write_schemas(target)
     if git:
-        from isoctl.git import init_and_commit
+        from isoctl.history.git import init_and_commit
 
         init_and_commit(target, COMMIT_MESSAGE)
     return sorted(written)
@@ -112,7 +113,7 @@ def copy_example(path: Path, name: str, *, git: bool = True) -> list[Path]:
         raise ScaffoldError(f"cannot copy example '{name}' to {target}: {exc}") from exc
     _write_schemas(target)  # always the schemas of this isoctl, whatever the example shipped
     if git:
-        from isoctl.git import init_and_commit
+        from isoctl.history.git import init_and_commit
 
         init_and_commit(target, f"Start from the isoctl example '{name}'")
     return sorted(p for p in target.rglob("*") if p.is_file() and ".git" not in p.relative_to(target).parts)
@@ -171,7 +172,7 @@ def template_dir(template: str | Path) -> Path:
 
 def _identity(target: Path, *, required: bool) -> tuple[str | None, str | None]:
     """The git user, if any; a missing git binary only matters when we are to commit."""
-    from isoctl.git import user_identity
+    from isoctl.history.git import user_identity
 
     try:
         return user_identity(target)
@@ -410,6 +411,6 @@ def _write(target: Path, files: dict[PurePosixPath, bytes]) -> list[Path]:
 
 
 def _write_schemas(target: Path) -> list[Path]:
-    from isoctl.schema_export import write_schemas
+    from isoctl.scaffold.schema import write_schemas
 
     return write_schemas(target.joinpath(*SCHEMA_DIR.parts))

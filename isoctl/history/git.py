@@ -1,7 +1,7 @@
 """The git layer: the only module of isoctl that talks to gitpython.
 
 gitpython costs ~170 ms to import and needs a git binary, so it is imported
-inside each function: ``import isoctl.git`` stays free, and commands that never
+inside each function: ``import isoctl.history.git`` stays free, and commands that never
 touch git never pay for it. Every failure a user can cause (no git installed,
 a broken repository) becomes a :class:`~isoctl.errors.GitError` with a clear
 message instead of a gitpython traceback. Repo handles are always closed, so no

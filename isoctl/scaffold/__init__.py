@@ -1,0 +1,1 @@
+"""Creating workspaces and the JSON Schemas editors complete from."""
