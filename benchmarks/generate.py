@@ -47,30 +47,12 @@ ANCHOR = dt.date(2026, 11, 21)
 # Clause numbers of the editions in scope (facts of the standards; leaf clauses only).
 
 LEAVES: dict[str, list[str]] = {
-    "iso9001": (
-        "4.1 4.2 4.3 4.4.1 4.4.2 5.1.1 5.1.2 5.2.1 5.2.2 5.3 6.1.1 6.1.2 6.2.1 6.2.2 6.3 7.1.1 7.1.2 7.1.3 "
-        "7.1.4 7.1.5.1 7.1.5.2 7.1.6 7.2 7.3 7.4 7.5.1 7.5.2 7.5.3.1 7.5.3.2 8.1 8.2.1 8.2.2 8.2.3.1 8.2.3.2 "
-        "8.2.4 8.4.1 8.4.2 8.4.3 8.5.1 8.5.2 8.5.3 8.5.4 8.5.5 8.5.6 8.6 8.7.1 8.7.2 9.1.1 9.1.2 9.1.3 9.2.1 "
-        "9.2.2 9.3.1 9.3.2 9.3.3 10.1 10.2.1 10.2.2 10.3"  # 8.3 (design) is excluded in the manifest
-    ).split(),
-    "iso14001": (
-        "4.1 4.2 4.3 4.4 5.1 5.2 5.3 6.1.1 6.1.2 6.1.3 6.1.4 6.2.1 6.2.2 7.1 7.2 7.3 7.4.1 7.4.2 7.4.3 7.5.1 "
-        "7.5.2 7.5.3 8.1 8.2 9.1.1 9.1.2 9.2.1 9.2.2 9.3 10.1 10.2 10.3"
-    ).split(),
-    "iso45001": (
-        "4.1 4.2 4.3 4.4 5.1 5.2 5.3 5.4 6.1.1 6.1.2.1 6.1.2.2 6.1.2.3 6.1.3 6.1.4 6.2.1 6.2.2 7.1 7.2 7.3 "
-        "7.4.1 7.4.2 7.4.3 7.5.1 7.5.2 7.5.3 8.1.1 8.1.2 8.1.3 8.1.4.1 8.1.4.2 8.1.4.3 8.2 9.1.1 9.1.2 9.2.1 "
-        "9.2.2 9.3 10.1 10.2 10.3"
-    ).split(),
-    "iso27001": (
-        "4.1 4.2 4.3 4.4 5.1 5.2 5.3 6.1.1 6.1.2 6.1.3 6.2 6.3 7.1 7.2 7.3 7.4 7.5.1 7.5.2 7.5.3 8.1 8.2 8.3 "
-        "9.1 9.2.1 9.2.2 9.3.1 9.3.2 9.3.3 10.1 10.2"
-    ).split(),
+    "iso9001": ["4.1", "4.2", "4.3", "4.4.1", "4.4.2", "5.1.1", "5.1.2", "5.2.1", "5.2.2", "5.3", "6.1.1", "6.1.2", "6.2.1", "6.2.2", "6.3", "7.1.1", "7.1.2", "7.1.3", "7.1.4", "7.1.5.1", "7.1.5.2", "7.1.6", "7.2", "7.3", "7.4", "7.5.1", "7.5.2", "7.5.3.1", "7.5.3.2", "8.1", "8.2.1", "8.2.2", "8.2.3.1", "8.2.3.2", "8.2.4", "8.4.1", "8.4.2", "8.4.3", "8.5.1", "8.5.2", "8.5.3", "8.5.4", "8.5.5", "8.5.6", "8.6", "8.7.1", "8.7.2", "9.1.1", "9.1.2", "9.1.3", "9.2.1", "9.2.2", "9.3.1", "9.3.2", "9.3.3", "10.1", "10.2.1", "10.2.2", "10.3"],
+    "iso14001": ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.2.1", "6.2.2", "7.1", "7.2", "7.3", "7.4.1", "7.4.2", "7.4.3", "7.5.1", "7.5.2", "7.5.3", "8.1", "8.2", "9.1.1", "9.1.2", "9.2.1", "9.2.2", "9.3", "10.1", "10.2", "10.3"],
+    "iso45001": ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "5.4", "6.1.1", "6.1.2.1", "6.1.2.2", "6.1.2.3", "6.1.3", "6.1.4", "6.2.1", "6.2.2", "7.1", "7.2", "7.3", "7.4.1", "7.4.2", "7.4.3", "7.5.1", "7.5.2", "7.5.3", "8.1.1", "8.1.2", "8.1.3", "8.1.4.1", "8.1.4.2", "8.1.4.3", "8.2", "9.1.1", "9.1.2", "9.2.1", "9.2.2", "9.3", "10.1", "10.2", "10.3"],
+    "iso27001": ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5.1", "7.5.2", "7.5.3", "8.1", "8.2", "8.3", "9.1", "9.2.1", "9.2.2", "9.3.1", "9.3.2", "9.3.3", "10.1", "10.2"],
 }
-HS = (
-    "4.1 4.2 4.3 4.4 5.1 5.2 5.3 6.1 6.2 6.3 7.1 7.2 7.3 7.4 7.5.1 7.5.2 7.5.3 8.1 9.1 9.2.1 9.2.2 9.3.1 9.3.2 9.3.3 "
-    "10.1 10.2"
-).split()
+HS = ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5.1", "7.5.2", "7.5.3", "8.1", "9.1", "9.2.1", "9.2.2", "9.3.1", "9.3.2", "9.3.3", "10.1", "10.2"]
 ANNEX_A = (
     [f"A.5.{i}" for i in range(1, 38)]
     + [f"A.6.{i}" for i in range(1, 9)]
@@ -539,8 +521,8 @@ class Builder:
         who = self.person()
         course = r.choice(COURSES)
         done = self.day(0, 1000)
-        rec = self.base("competence", rid, f"{course}: {dict((p[0], p[1]) for p in PEOPLE)[who]}")
-        rec.update(person=who, role=dict((p[0], p[2]) for p in PEOPLE)[who], course=course, completed_on=done)
+        rec = self.base("competence", rid, f"{course}: { {p[0]: p[1] for p in PEOPLE}[who]}")
+        rec.update(person=who, role={p[0]: p[2] for p in PEOPLE}[who], course=course, completed_on=done)
         if r.random() < 0.7:
             rec["expires_on"] = done + dt.timedelta(days=r.choice([365, 730, 1095]))
         rec["evidence"] = [{"path": r.choice(EVIDENCE_FILES), "date": done, "note": self.text.para(2, 4)}]
@@ -870,7 +852,7 @@ class History:
 
     def write(self, root: Path, commits: int) -> None:
         r = self.rng
-        end = int(dt.datetime.combine(ANCHOR, dt.time(17, 0), tzinfo=dt.timezone.utc).timestamp())
+        end = int(dt.datetime.combine(ANCHOR, dt.time(17, 0), tzinfo=dt.UTC).timestamp())
         start = end - 730 * 86400
         times = sorted(_working_hours(r, r.randint(start, end)) for _ in range(commits - 1))
         weights = {"action": 8, "objective": 3, "risk": 3, "document": 3, "competence": 2, "control": 2}
@@ -884,7 +866,7 @@ class History:
                 if plan not in chosen:
                     chosen.append(plan)
             changes = {plan.path: self.tree[plan.path] for plan in chosen}
-            day = dt.datetime.fromtimestamp(when, dt.timezone.utc).date()
+            day = dt.datetime.fromtimestamp(when, dt.UTC).date()
             messages = [self.undo(plan, day) for plan in chosen]
             for plan in chosen:
                 if plan.path in self.live:
@@ -920,7 +902,7 @@ def _targets(rec: dict[str, Any]) -> list[str]:
 
 def _working_hours(rng: random.Random, when: int) -> int:
     day = when - when % 86400
-    moment = dt.datetime.fromtimestamp(day, dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(day, dt.UTC)
     while moment.weekday() >= 5:
         moment -= dt.timedelta(days=1)
     return int(moment.timestamp()) + rng.randint(8 * 3600, 18 * 3600)

@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 TODAY = "2026-07-01"
@@ -402,8 +401,8 @@ def test_an_invalid_record_is_not_edited(cli, log_ws: Path) -> None:  # type: ig
 @pytest.mark.parametrize("failing", ["replace", "write"])
 def test_a_failed_write_leaves_the_original_whole_and_no_temp_file(cli, log_ws: Path, monkeypatch: pytest.MonkeyPatch,
                                                                     failing: str) -> None:  # type: ignore[no-untyped-def]
-    from isoctl.files import atomic
     from isoctl.actions import writes
+    from isoctl.files import atomic
 
     folder = log_ws / "actions"
     before = {p.name: p.read_bytes() for p in folder.iterdir()}

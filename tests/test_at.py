@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import MANIFEST, write_tree
 
 ISSUE = "id: ISS-1\nkind: issue\ntype: external\ntitle: Energy prices\nowner: jsmith\n"

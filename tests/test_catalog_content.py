@@ -7,7 +7,6 @@ from collections import Counter
 
 import pytest
 import yaml
-
 from conftest import REFERENCE
 
 EDITIONS_WITH_REFERENCE = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from conftest import REFERENCE
+
 from isoctl.catalog.refs import parse_ref
 
 ALL_CURRENT_SCOPE = ["iso9001-2015", "iso14001-2015", "iso45001-2018", "iso27001-2022", "iso22301-2019"]

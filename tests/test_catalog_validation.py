@@ -201,8 +201,8 @@ def test_catalogs_class_loads_builtins(catalogs: Catalogs) -> None:
 
 
 def test_a_compiled_catalog_entry_only_serves_the_files_it_was_built_from(tmp_path: Path) -> None:
-    from isoctl.files import cache
     from isoctl.catalog.load import compile_builtin
+    from isoctl.files import cache
 
     target = tmp_path / "catalogs.json"
     compile_builtin(target)

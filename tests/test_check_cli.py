@@ -11,7 +11,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import MANIFEST, REPO, write_tree
 
 TODAY = "2026-11-21"

@@ -9,7 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import MANIFEST, write_tree
 
 ENV_BASE = {"GIT_AUTHOR_NAME": "Amir Khan", "GIT_AUTHOR_EMAIL": "amir@example.com",

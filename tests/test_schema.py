@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import REPO
 from jsonschema import Draft202012Validator, ValidationError
 
-from conftest import REPO
 from isoctl.model.records import KINDS
 from isoctl.scaffold.schema import BASE_ID, DIALECT, schemas, write_schemas
 

@@ -34,8 +34,8 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from isoctl.files import yamlio
 from isoctl.errors import IsoctlError
+from isoctl.files import yamlio
 from isoctl.workspace.read import NotRecords, read
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$", re.S | re.M)

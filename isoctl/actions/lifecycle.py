@@ -18,11 +18,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from isoctl.files import yamlio
 from isoctl.actions import query
 from isoctl.actions.context import ActionContext
 from isoctl.actions.ids import format_id, highest
 from isoctl.errors import UsageError, WorkspaceError
+from isoctl.files import yamlio
 from isoctl.files.located import describe
 from isoctl.model.records import Action
 

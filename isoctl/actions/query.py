@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from isoctl.files import yamlio
 from isoctl.actions.ids import Scan
 from isoctl.errors import UsageError
+from isoctl.files import yamlio
 from isoctl.files.located import describe
 from isoctl.model.records import Action
 from isoctl.workspace.read import NotRecords, RawFile, read

@@ -21,8 +21,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from isoctl.files.atomic import temp_beside, write_all, write_atomically
 from isoctl.errors import WorkspaceError
+from isoctl.files.atomic import temp_beside, write_all, write_atomically
 
 #: How long an edit waits for another isoctl to finish with the same file.
 LOCK_TIMEOUT = 15.0

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches, matching, matching_ids, resolve_text
-from isoctl.model.result import ClauseCoverage, StandardCoverage, Status
 from isoctl.catalog.schema import Clause, Edition
+from isoctl.model.result import ClauseCoverage, StandardCoverage, Status
 from isoctl.workspace.load import Workspace
 from isoctl.workspace.records import LoadedRecord
 

@@ -20,11 +20,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from isoctl import __version__
-from isoctl.files import cache
-from isoctl.files import yamlio
 from isoctl.catalog import schema
 from isoctl.catalog.schema import Edition, Transition
 from isoctl.errors import CatalogError, Location, Problem
+from isoctl.files import cache, yamlio
 from isoctl.files.located import field_names, problems_from
 from isoctl.files.resources import data_dir
 

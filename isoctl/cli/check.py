@@ -89,8 +89,8 @@ def _analyse(path: Path | None, today: str | None, select: list[str] | None = No
     check_rule_names(select or [], "--select")
     check_rule_names(ignore or [], "--ignore")
     if at is None:  # an unchanged workspace checked again: the result is in the cache
-        from isoctl.history import git
         from isoctl.core import results as result_cache
+        from isoctl.history import git
         from isoctl.workspace.load import find_workspace
 
         root = find_workspace(path)
@@ -106,8 +106,8 @@ def _analyse(path: Path | None, today: str | None, select: list[str] | None = No
         result_cache.store(key, result)
         return result
     # a commit never changes: the result at it is cached by its sha and the options
-    from isoctl.history import git
     from isoctl.core import results as result_cache
+    from isoctl.history import git
     from isoctl.workspace.load import find_workspace
 
     root = find_workspace(path)

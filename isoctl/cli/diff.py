@@ -29,8 +29,8 @@ def compute(path: Path | None, rev: str, rev2: str | None, today: str | None) ->
     (against the working tree) the real date: one clock for both sides, so
     only the records make a difference.
     """
-    from isoctl.history import git
     from isoctl.core.analyse import analyse
+    from isoctl.history import git
     from isoctl.history.diff import Revision, compare
     from isoctl.workspace.load import find_workspace, load_workspace
 

@@ -34,9 +34,9 @@ def history(
     strict_history: bool = typer.Option(False, "--strict-history", help="Exit 2 on a shallow clone instead of warning."),
 ) -> None:
     """Readiness, actions, findings and contributors over time, from the git history."""
-    from isoctl.history import git
-    from isoctl.errors import GitError
     from isoctl.core.timeline import walk
+    from isoctl.errors import GitError
+    from isoctl.history import git
     from isoctl.render import history as render
     from isoctl.workspace.load import find_workspace
 

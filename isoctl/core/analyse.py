@@ -14,9 +14,9 @@ from pathlib import Path
 
 from isoctl import __version__
 from isoctl.analysis import coverage, evidence
-from isoctl.model.result import Finding, Result, RuleInfo, WorkspaceInfo
 from isoctl.errors import UsageError
 from isoctl.history.git import CommitInfo
+from isoctl.model.result import Finding, Result, RuleInfo, WorkspaceInfo
 from isoctl.rules import Context, Rule, all_rules
 from isoctl.workspace.load import Workspace
 

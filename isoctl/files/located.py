@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from isoctl.files import yamlio
 from isoctl.errors import Location, Problem
+from isoctl.files import yamlio
 
 #: pydantic error types whose location is the key, not the value
 _KEY_ERRORS = {"extra_forbidden"}

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -257,7 +257,7 @@ def _check_expansion(data: Any) -> None:
 class _PositionLoader(_BaseLoader):  # type: ignore[misc]
     """Composes nodes for their positions only: no implicit typing of scalars, which is half the work."""
 
-    yaml_implicit_resolvers: dict[Any, Any] = {}
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         return {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq"}.get(

@@ -356,7 +356,7 @@ def _literal_values(annotation: Any) -> tuple[Any, ...] | None:
             values.extend(typing.get_args(arg))
         elif arg is bool:
             values.extend((True, False))
-    return tuple(values) or (tuple((True, False)) if annotation is bool else None)
+    return tuple(values) or ((True, False) if annotation is bool else None)
 
 
 def kind_fields(kind: str) -> dict[str, tuple[Any, ...] | None]:

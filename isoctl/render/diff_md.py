@@ -14,8 +14,8 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from isoctl.model.result import Finding
 from isoctl.history.diff import Diff, ReadinessChange, plural
+from isoctl.model.result import Finding
 from isoctl.render.gap import COVERAGE_RULES, UNTITLED
 
 #: Sections with more rows than this fold into <details>.

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from isoctl.model.result import Finding
 from isoctl.history.diff import ClauseChange, Diff, RecordChange, RecordRef, plural
+from isoctl.model.result import Finding
 from isoctl.render.diff_md import coverage_last, percent, points, summary
 from isoctl.render.gap import STATUS_STYLES, UNTITLED
 from isoctl.render.text import SEVERITY_STYLES, clean, make_console

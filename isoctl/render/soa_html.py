@@ -12,8 +12,8 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from isoctl.files.resources import data_dir
 from isoctl.analysis.soa import Soa
+from isoctl.files.resources import data_dir
 
 if TYPE_CHECKING:
     from jinja2 import Environment

@@ -11,8 +11,8 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from isoctl.render.text import clean, make_console
 from isoctl.analysis.soa import NO_ENTRY, Soa, SoaRow
+from isoctl.render.text import clean, make_console
 
 STATUS_STYLES = {"implemented": "green", "partial": "yellow", "planned": "yellow", "not-started": "red",
                  "not set": "red", "n/a": "dim", "": ""}

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from isoctl.render.xlsx import HEADER_ROW, Column, head, put, workbook_bytes
 from isoctl.analysis.soa import Soa, SoaRow
+from isoctl.render.xlsx import HEADER_ROW, Column, head, put, workbook_bytes
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet

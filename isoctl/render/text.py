@@ -83,7 +83,7 @@ def _standard_of(result: Result) -> dict[str, str]:
 
 
 #: Per-clause findings that are summarised per standard when there are many: what they say, and where to see them all.
-_FOLDS = {rule: ("clauses not covered", "isoctl gap for the full matrix") for rule in COVERAGE_RULES} | {
+_FOLDS = dict.fromkeys(COVERAGE_RULES, ("clauses not covered", "isoctl gap for the full matrix")) | {
     "audit-programme-gap": ("clauses not audited within the audit cycle", "--format json for the list"),
 }
 

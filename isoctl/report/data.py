@@ -15,15 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from isoctl import __version__
-from isoctl.model.result import ClauseCoverage, Finding, Result, StandardCoverage
+from isoctl.analysis.soa import Soa
 from isoctl.catalog.schema import Edition
-from isoctl.history.diff import Diff
 from isoctl.core.timeline import Point as TimelinePoint
+from isoctl.history.diff import Diff
 from isoctl.model.manifest import Certification
+from isoctl.model.result import ClauseCoverage, Finding, Result, StandardCoverage
 from isoctl.report import registers
 from isoctl.report.document_register import DocumentRegister
 from isoctl.report.svg import Point, line_chart, percent
-from isoctl.analysis.soa import Soa
 from isoctl.workspace.load import Workspace
 
 #: Rules about the files themselves (they do not parse, do not fit the schema, name what does not exist).

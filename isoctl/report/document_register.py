@@ -30,9 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from isoctl.files import cache
-from isoctl.files import yamlio
 from isoctl.analysis.coverage import review_due
+from isoctl.files import cache, yamlio
 from isoctl.history.git import CommitInfo
 from isoctl.model.records import Document
 from isoctl.workspace.files import wanted

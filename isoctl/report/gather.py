@@ -13,16 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from isoctl.history import git
+from isoctl.analysis.soa import EDITION, build_soa
 from isoctl.core.analyse import analyse
-from isoctl.model.result import Result
-from isoctl.history.git import CommitInfo
-from isoctl.history.diff import Diff, Revision, compare
 from isoctl.core.timeline import Point as TimelinePoint
 from isoctl.core.timeline import walk
+from isoctl.history import git
+from isoctl.history.diff import Diff, Revision, compare
+from isoctl.history.git import CommitInfo
+from isoctl.model.result import Result
 from isoctl.report import document_register
 from isoctl.report.data import Report, build_report
-from isoctl.analysis.soa import EDITION, build_soa
 from isoctl.workspace.load import Workspace, load_workspace
 
 #: How far back the readiness charts reach: one surveillance cycle.

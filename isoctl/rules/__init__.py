@@ -19,8 +19,8 @@ from isoctl.model.result import Severity
 if TYPE_CHECKING:
     from isoctl.analysis.coverage import ExclusionVerdict
     from isoctl.analysis.evidence import Evidence
-    from isoctl.model.result import ClauseCoverage, Finding
     from isoctl.history.git import CommitInfo
+    from isoctl.model.result import ClauseCoverage, Finding
     from isoctl.workspace.load import Workspace
 from isoctl.workspace.records import LoadedRecord
 

@@ -14,7 +14,7 @@ def _standard_entry(ctx: Context, item: ClauseCoverage) -> tuple[str | int, ...]
         try:
             if ctx.workspace.catalogs.edition(name).id == item.standard:
                 return ("standards", index)
-        except Exception:  # noqa: BLE001 - an unknown name is reported elsewhere
+        except Exception:
             continue
     return ("standards",)
 

@@ -17,8 +17,8 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from isoctl.files.atomic import write_atomically
 from isoctl.errors import IsoctlError
+from isoctl.files.atomic import write_atomically
 from isoctl.model.manifest import Manifest
 from isoctl.model.records import KINDS, Record
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 import shutil
 import unicodedata
@@ -26,8 +27,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from isoctl import __version__
-from isoctl.files import resources
 from isoctl.errors import GitError, IsoctlError, UsageError
+from isoctl.files import resources
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -318,7 +319,7 @@ def _render_path(env: SandboxedEnvironment, relative: PurePosixPath, context: di
         parts[-1] = parts[-1][: -len(".j2")]
     rendered = []
     for part in parts:
-        text = _guard(relative, context, lambda: env.from_string(part).render(context)).strip() if "{" in part else part
+        text = _guard(relative, context, functools.partial(_render_part, env, part, context)).strip() if "{" in part else part
         if not text:
             return None
         if text in (".", "..") or any(c in text for c in "/\\\0"):
@@ -329,6 +330,10 @@ def _render_path(env: SandboxedEnvironment, relative: PurePosixPath, context: di
 
 def _render_file(env: SandboxedEnvironment, relative: PurePosixPath, context: dict[str, Any]) -> str:
     return _guard(relative, context, lambda: env.get_template(relative.as_posix()).render(context))
+
+
+def _render_part(env: Any, part: str, context: dict[str, Any]) -> str:
+    return str(env.from_string(part).render(context))
 
 
 def _guard(relative: PurePosixPath, context: dict[str, Any], render: Callable[[], str]) -> str:
@@ -354,7 +359,7 @@ def _guard(relative: PurePosixPath, context: dict[str, Any], render: Callable[[]
             f"template {relative}:{_line(exc, relative)}: {exc}",
             hint=f"templates can use: {', '.join(sorted(context))} (see templates/scaffold/README.md)",
         ) from None
-    except Exception as exc:  # noqa: BLE001 - any failure of untrusted template code is the template's
+    except Exception as exc:
         raise ScaffoldError(f"template {relative}:{_line(exc, relative)}: {type(exc).__name__}: {exc}") from None
 
 

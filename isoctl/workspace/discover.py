@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from isoctl.files import yamlio
 from isoctl.errors import Location, WorkspaceError
+from isoctl.files import yamlio
 
 MANIFEST = "isoctl.yaml"
 

@@ -18,13 +18,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from isoctl.files import yamlio
-from isoctl.model.result import Finding
 from isoctl.catalog.catalogs import Catalogs
 from isoctl.catalog.schema import Edition
 from isoctl.errors import Location, UsageError, WorkspaceError
+from isoctl.files import yamlio
 from isoctl.files.located import field_names, problems_from
 from isoctl.model.manifest import Manifest
+from isoctl.model.result import Finding
 from isoctl.workspace import files as workspace_files
 from isoctl.workspace.discover import MANIFEST, find_root, inside
 from isoctl.workspace.read import RawFile

@@ -20,9 +20,9 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter, ValidationError
 
 from isoctl.files import yamlio
-from isoctl.model.result import Finding
 from isoctl.files.located import field_names, problems_from
 from isoctl.model.records import KINDS, Record, RecordBase
+from isoctl.model.result import Finding
 from isoctl.workspace import files as workspace_files
 from isoctl.workspace.read import NotRecords, RawFile, read
 from isoctl.workspace.record_cache import RecordCache, blob_id
@@ -199,7 +199,7 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
             results[position] = _parse_file(relative, text, blob, store)
         try:
             answers = job.get()
-        except Exception:  # noqa: BLE001 - a failed helper process only costs the speed-up
+        except Exception:
             return
     for (position, relative, text, blob), answer in zip(theirs, answers, strict=True):
         if answer == "not-a-record":
