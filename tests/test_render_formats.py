@@ -16,21 +16,24 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any, Literal
 
 import jsonschema
 import pytest
 
-from isoctl.model.result import ClauseCoverage, Finding, Result, RuleInfo, StandardCoverage, WorkspaceInfo
+from isoctl.model.result import ClauseCoverage, Finding, Result, RuleInfo, Severity, StandardCoverage, WorkspaceInfo
 from isoctl.render import gap, github, gitlab, json_format, junit, sarif, text
+from isoctl.rules import all_rules
 
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 ANSI = re.compile(r"\x1b\[")
 AWKWARD = 'ACT-1 is 5% late: due 2026-01-01, owner "jsmith" <&>\nsee the log'
 
 
-def rule(rule_id: str, severity: str, configured: str | None = None) -> RuleInfo:
+def rule(rule_id: str, severity: Severity, configured: Severity | Literal["off"] | None = None) -> RuleInfo:
     summary, doc = f"Summary of {rule_id}.", f"Docs for {rule_id}."
-    return RuleInfo(rule_id, severity, configured or severity, summary, doc)  # type: ignore[arg-type]
+    category = all_rules()[rule_id].category
+    return RuleInfo(rule_id, severity, configured or severity, summary, doc, category)
 
 
 def make_result(findings: list[Finding] | None = None) -> Result:
@@ -102,8 +105,9 @@ def test_json_is_the_design_document_and_byte_stable() -> None:
 # SARIF
 
 
-def sarif_log(result: Result) -> dict:  # type: ignore[type-arg]
-    return json.loads(sarif.render(result))
+def sarif_log(result: Result) -> dict[str, Any]:
+    log: dict[str, Any] = json.loads(sarif.render(result))
+    return log
 
 
 def test_sarif_validates_against_the_official_schema() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -12,7 +12,8 @@ ClauseId = Annotated[str, StringConstraints(pattern=r"^(A\.)?\d+(\.\d+)*$")]
 EditionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)?$")]
 
 #: Manifest settings an expectation may use as its time window.
-WINDOW_SETTINGS = ("document_review_days", "management_review_days", "audit_cycle_days", "objective_measure_days")
+Window = Literal["document_review_days", "management_review_days", "audit_cycle_days", "objective_measure_days"]
+WINDOW_SETTINGS: tuple[str, ...] = get_args(Window)
 
 DocumentedInformation = Literal["none", "maintain", "retain", "both"]
 Applicability = Literal["required", "excludable", "soa"]
@@ -28,7 +29,7 @@ class Expect(_Strict):
     kind: str
     where: dict[str, Any] = {}
     has: str | None = None
-    within: Literal[WINDOW_SETTINGS] | None = None  # type: ignore[valid-type]
+    within: Window | None = None
     note: str | None = None
 
     def describe(self) -> str:

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from isoctl import __version__
 from isoctl.analysis import coverage, evidence
 from isoctl.errors import UsageError
 from isoctl.history.git import CommitInfo
-from isoctl.model.result import Finding, Result, RuleInfo, WorkspaceInfo
+from isoctl.model.result import Finding, Result, RuleInfo, Severity, WorkspaceInfo
 from isoctl.rules import Context, Rule, all_rules
+from isoctl.workspace.discover import shown_root
 from isoctl.workspace.load import Workspace
 
 
@@ -29,14 +28,6 @@ def check_rule_names(names: Sequence[str], option: str) -> None:
             close = difflib.get_close_matches(name, list(known), n=2)
             hint = f"did you mean {' or '.join(close)}?" if close else "run 'isoctl rules' to list them"
             raise UsageError(f"{option}: unknown rule '{name}'", hint=hint)
-
-
-def shown_root(root: Path) -> str:
-    """The root as the user sees it: relative when it is the current directory, below it or above it."""
-    cwd = Path.cwd().resolve()
-    if root == cwd or cwd in root.parents or root in cwd.parents:
-        return Path(os.path.relpath(root, cwd)).as_posix()
-    return root.as_posix()
 
 
 def analyse(
@@ -76,7 +67,7 @@ def analyse(
         severity = overrides.get(rule_id, rule.severity)
         if (select and rule_id not in select) or rule_id in ignore:
             severity = "off"
-        infos[rule_id] = RuleInfo(rule_id, rule.severity, severity, rule.summary, rule.doc)
+        infos[rule_id] = RuleInfo(rule_id, rule.severity, severity, rule.summary, rule.doc, rule.category)
         if severity == "off":
             continue
         findings += _run(rule, ctx, severity)
@@ -85,11 +76,12 @@ def analyse(
     return Result(__version__, info, len(workspace.records), workspace.files, summaries, clauses, findings, infos)
 
 
-def _run(rule: Rule, ctx: Context, severity: str) -> list[Finding]:
-    out = []
-    seen = set()
+def _run(rule: Rule, ctx: Context, severity: Severity) -> list[Finding]:
+    """The rule's hits as findings of ``severity``, each once, in the order the rule found them."""
+    out: list[Finding] = []
+    seen: set[Finding] = set()
     for hit in rule.check(ctx):
-        finding = Finding(rule.id, severity, hit.message, hit.path, hit.line, hit.column, hit.clause, hit.record)  # type: ignore[arg-type]
+        finding = Finding(rule.id, severity, hit.message, hit.path, hit.line, hit.column, hit.clause, hit.record)
         if finding not in seen:
             seen.add(finding)
             out.append(finding)

@@ -17,14 +17,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-try:  # PyYAML wheels ship libyaml; the pure-Python loader is a slow but correct fallback
-    _BaseLoader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _BaseLoader = yaml.SafeLoader
+if TYPE_CHECKING:  # both loaders have the same interface; the stubs describe the C one
+    _BaseLoader = yaml.CSafeLoader
+else:  # PyYAML wheels ship libyaml; the pure-Python loader is a slow but correct fallback
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Records and catalogs larger than this are refused unread.
 MAX_BYTES = 2 * 1024 * 1024
@@ -44,7 +44,7 @@ class YamlProblem(Exception):
         return self.message
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc]
+class _Loader(_BaseLoader):
     """libyaml's parser and composer with the YAML 1.2 core schema's implicit types (below).
 
     ``resolve`` runs once per node, from C: PyYAML's general version (path
@@ -55,9 +55,10 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
             if implicit[0]:
-                for tag, pattern in self.yaml_implicit_resolvers.get(value[:1], ()):
+                resolvers: Iterable[tuple[str, re.Pattern[str]]] = self.yaml_implicit_resolvers.get(value[:1], ())
+                for tag, pattern in resolvers:
                     if pattern.match(value):
-                        return tag  # type: ignore[no-any-return]
+                        return tag
             return "tag:yaml.org,2002:str"
         return "tag:yaml.org,2002:seq" if kind is yaml.SequenceNode else "tag:yaml.org,2002:map"
 
@@ -254,14 +255,15 @@ def _check_expansion(data: Any) -> None:
         raise YamlProblem("YAML nested too deeply") from None
 
 
-class _PositionLoader(_BaseLoader):  # type: ignore[misc]
+class _PositionLoader(_BaseLoader):
     """Composes nodes for their positions only: no implicit typing of scalars, which is half the work."""
-
-    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         return {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq"}.get(
             kind, "tag:yaml.org,2002:map")
+
+
+_PositionLoader.yaml_implicit_resolvers = {}
 
 
 def compose(text: str) -> yaml.Node | None:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
 Status = Literal["covered", "partial", "missing", "excluded"]
+#: What a rule is about, which decides where the formats put its findings: problems reading the workspace,
+#: clause coverage (the gap matrix), a system kept alive over time, or what the git history shows.
+RuleCategory = Literal["loading", "coverage", "living", "history"]
+RULE_CATEGORIES: tuple[RuleCategory, ...] = ("loading", "coverage", "living", "history")
 
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -37,7 +41,9 @@ class Finding:
         return (self.path, self.line, self.column, self.rule)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # written out: dataclasses.asdict deep-copies, and results carry thousands of findings
+        return {"rule": self.rule, "severity": self.severity, "message": self.message, "path": self.path,
+                "line": self.line, "column": self.column, "clause": self.clause, "record": self.record}
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,12 @@ class RuleInfo:
     severity: Severity | Literal["off"]
     summary: str
     doc: str
+    category: RuleCategory
+
+    def __post_init__(self) -> None:
+        # a cached result from before categories, or a tampered one, must be a miss rather than mislead a format
+        if self.category not in RULE_CATEGORIES:
+            raise ValueError(f"rule {self.id}: unknown category {self.category!r}")
 
 
 @dataclass
@@ -133,6 +145,8 @@ class Result:
     clauses: list[ClauseCoverage]
     findings: list[Finding]
     rules: dict[str, RuleInfo]
+    #: what the user should know about how this answer was reached (e.g. history rules skipped on a shallow clone)
+    notes: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counted = Counter(f.severity for f in self.findings)
@@ -161,9 +175,19 @@ class Result:
 
 def to_cache(result: Result) -> dict[str, Any]:
     """Everything in a Result as JSON-ready data (the inverse of :func:`from_cache`)."""
-    data = asdict(result)
-    data["workspace"]["today"] = result.workspace.today.isoformat()
-    return data
+    # Shallow views of each dataclass's fields: the value is serialised at once, and
+    # dataclasses.asdict's deep copy of every clause's record list cost seconds at 50k records.
+    return {
+        "version": result.version,
+        "workspace": {**vars(result.workspace), "today": result.workspace.today.isoformat()},
+        "records": result.records,
+        "files": result.files,
+        "coverage": [vars(c) for c in result.coverage],
+        "clauses": [vars(c) for c in result.clauses],
+        "findings": [vars(f) for f in result.findings],
+        "rules": {k: vars(v) for k, v in result.rules.items()},
+        "notes": list(result.notes),
+    }
 
 
 def from_cache(data: dict[str, Any]) -> Result:
@@ -179,4 +203,5 @@ def from_cache(data: dict[str, Any]) -> Result:
         clauses=[ClauseCoverage(**c) for c in data["clauses"]],
         findings=[Finding(**f) for f in data["findings"]],
         rules={k: RuleInfo(**v) for k, v in data["rules"].items()},
+        notes=[str(n) for n in data["notes"]],
     )

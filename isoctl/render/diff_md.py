@@ -11,12 +11,14 @@ GitHub and GitLab render inline HTML.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Sequence
 
-from isoctl.history.diff import Diff, ReadinessChange, plural
-from isoctl.model.result import Finding
-from isoctl.render.gap import COVERAGE_RULES, UNTITLED
+from isoctl.history.diff import Diff, ReadinessChange
+from isoctl.history.record_changes import plural
+from isoctl.model.result import Finding, RuleCategory
+from isoctl.render.gap import UNTITLED
 
 #: Sections with more rows than this fold into <details>.
 OPEN_ROWS = 10
@@ -108,7 +110,15 @@ def render(diff: Diff) -> str:
 
 def coverage_last(finding: Finding) -> tuple[bool, tuple[str, int, int, str]]:
     """Findings about records first; clause-coverage ones, which the coverage section already shows, last."""
-    return finding.rule in COVERAGE_RULES, finding.sort_key()
+    return _categories().get(finding.rule) == "coverage", finding.sort_key()
+
+
+@functools.cache
+def _categories() -> dict[str, RuleCategory]:
+    """Each rule's category, from the rules themselves (a diff carries findings, not rule descriptions)."""
+    from isoctl.rules import all_rules
+
+    return {rule_id: rule.category for rule_id, rule in all_rules().items()}
 
 
 def _records_summary(diff: Diff) -> str:

@@ -19,11 +19,12 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from isoctl.history.diff import ClauseChange, Diff, RecordChange, RecordRef, plural
+from isoctl.history.diff import ClauseChange, Diff
+from isoctl.history.record_changes import RecordChange, RecordRef, plural
 from isoctl.model.result import Finding
+from isoctl.render.console import SEVERITY_STYLES, clean, make_console
 from isoctl.render.diff_md import coverage_last, percent, points, summary
 from isoctl.render.gap import STATUS_STYLES, UNTITLED
-from isoctl.render.text import SEVERITY_STYLES, clean, make_console
 
 #: Rows shown per section; the rest are counted.
 LIMIT = 50

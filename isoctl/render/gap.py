@@ -14,16 +14,14 @@ import csv
 import html
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
-from isoctl.model.result import ClauseCoverage, Result, StandardCoverage
+from isoctl.model.result import ClauseCoverage, Finding, Result, StandardCoverage
+from isoctl.rules.coverage import reporting_rule
 
 GapFormat = Literal["text", "json", "md", "csv"]
 
-#: Rules whose findings restate the coverage matrix (one per clause, all located at
-#: isoctl.yaml); the text and JUnit formats present them per clause or per standard.
-COVERAGE_RULES = frozenset({"unmapped-clause", "partial-clause", "missing-soa-entry"})
 UNTITLED = "(untitled paragraph)"
 CSV_HEADER = ("standard", "clause", "title", "status", "records", "reasons")
 STATUS_STYLES = {"covered": "green", "partial": "yellow", "missing": "red", "excluded": "dim"}
@@ -65,6 +63,29 @@ def summary(result: Result, standard: str, clauses: Sequence[ClauseCoverage]) ->
 
 def title_of(clause: ClauseCoverage) -> str:
     return clause.title if clause.title is not None else UNTITLED
+
+
+def restates_matrix(result: Result) -> Callable[[Finding], bool]:
+    """A test for the findings that only restate a row of the matrix, which text and JUnit show per clause.
+
+    Those are the coverage findings (by their rule's category) that report
+    their clause's status: one per leaf clause not covered, all located at
+    isoctl.yaml. A coverage finding whose clause's row is reported by another
+    rule, or by none, says something the matrix does not (an exclusion
+    without a justification, say), so it is listed like any other finding.
+    """
+    coverage = {rule_id for rule_id, info in result.rules.items() if info.category == "coverage"}
+    reported: dict[str, set[str | None]] = {}
+    for clause in result.clauses:
+        reported.setdefault(clause.ref, set()).add(reporting_rule(clause))
+
+    def restates(finding: Finding) -> bool:
+        if finding.rule not in coverage or finding.clause is None:
+            return False
+        rules = reported.get(finding.clause)
+        return rules is None or finding.rule in rules
+
+    return restates
 
 
 def render(
@@ -133,7 +154,7 @@ def _text(result: Result, clauses: Sequence[ClauseCoverage], *, color: bool, wid
     from rich.table import Table
     from rich.text import Text
 
-    from isoctl.render.text import make_console, readiness_bar
+    from isoctl.render.console import make_console, readiness_bar
 
     console, out = make_console(color=color, width=width)
     groups = by_standard(result, clauses)

@@ -4,7 +4,8 @@ CI systems already know how to show "tests": a count, the failures, and a diff
 against the previous run. So each standard becomes a test suite with one test
 case per requirement-bearing (leaf) clause, which passes when the clause is
 covered and is skipped when it is validly excluded, and the remaining findings
-(everything not about clause coverage) form one more suite. A clause whose
+(everything but the finding that reports a clause's status, which is that
+clause's test case) form one more suite. A clause whose
 coverage rule is switched off (or lowered to info) in the manifest passes with
 its status in ``system-out``, the same way an info finding does, so the report
 agrees with the exit code.
@@ -20,7 +21,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from isoctl.model.result import ClauseCoverage, Finding, Result
-from isoctl.render.gap import COVERAGE_RULES, title_of
+from isoctl.render.gap import restates_matrix, title_of
+from isoctl.rules.coverage import reporting_rule
 
 # XML 1.0 allows tab, newline, carriage return and everything from U+0020 except surrogates and U+FFFE/U+FFFF.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -39,15 +41,6 @@ def _element(tag: str, attributes: Iterable[tuple[str, str]] = (), text: str | N
     return element
 
 
-def clause_rule(clause: ClauseCoverage) -> str | None:
-    """The rule that reports this clause's status, or None when the status is not a problem."""
-    if clause.status == "partial":
-        return "partial-clause"
-    if clause.status == "missing":
-        return "missing-soa-entry" if clause.clause.startswith("A.") else "unmapped-clause"
-    return None
-
-
 def _enabled(result: Result, rule: str) -> bool:
     info = result.rules.get(rule)
     return info is None or info.severity in ("error", "warning")
@@ -60,7 +53,7 @@ def _clause_case(result: Result, clause: ClauseCoverage) -> ET.Element:
         + [f"reason: {r}" for r in clause.reasons]
         + [f"record: {r}" for r in clause.records]
     )
-    rule = clause_rule(clause)
+    rule = reporting_rule(clause)
     if clause.status == "excluded":
         reasons = "; ".join(clause.reasons)
         case.append(_element("skipped", [("message", f"excluded: {reasons}" if reasons else "excluded")]))
@@ -104,7 +97,8 @@ def render(result: Result) -> str:
     for coverage in result.coverage:
         leaves = [c for c in result.clauses if c.standard == coverage.standard and c.leaf]
         suites.append(_suite(coverage.standard, [_clause_case(result, c) for c in leaves]))
-    other = sorted((f for f in result.findings if f.rule not in COVERAGE_RULES), key=Finding.sort_key)
+    restates = restates_matrix(result)
+    other = sorted((f for f in result.findings if not restates(f)), key=Finding.sort_key)
     suites.append(_suite("findings", [_finding_case(f) for f in other]))
     totals = {key: sum(int(s.get(key, "0")) for s in suites) for key in ("tests", "failures", "errors", "skipped")}
     root = _element("testsuites", [("name", "isoctl"), *((k, str(v)) for k, v in totals.items())])

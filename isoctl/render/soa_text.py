@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from isoctl.analysis.soa import NO_ENTRY, Soa, SoaRow
-from isoctl.render.text import clean, make_console
+from isoctl.render.console import clean, make_console
 
 STATUS_STYLES = {"implemented": "green", "partial": "yellow", "planned": "yellow", "not-started": "red",
                  "not set": "red", "n/a": "dim", "": ""}

@@ -12,52 +12,19 @@ one :class:`~rich.text.Text` and the only table has one row per standard.
 
 from __future__ import annotations
 
-import io
-import re
 import textwrap
 from collections.abc import Sequence
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from isoctl.model.result import SEVERITY_RANK, Finding, Result
-from isoctl.render.gap import COVERAGE_RULES
+from isoctl.render.console import SEVERITY_STYLES, clean, make_console, readiness_bar
+from isoctl.render.gap import restates_matrix
 
 #: Above this many clause findings for one standard, list a few clause ids instead of every finding.
 FOLD_ABOVE = 10
 FOLD_SHOWN = 5
-SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def make_console(*, color: bool, width: int) -> tuple[Console, io.StringIO]:
-    """A console writing to a string: no ANSI unless ``color``, fixed width, no guessing from the environment."""
-    out = io.StringIO()
-    console = Console(
-        file=out,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        width=width,
-        highlight=False,
-        legacy_windows=False,
-    )
-    return console, out
-
-
-def readiness_bar(readiness: float, size: int = 10) -> Text:
-    """A small bar such as ``████████░░`` for a readiness between 0 and 1."""
-    filled = round(max(0.0, min(readiness, 1.0)) * size)
-    style = "green" if readiness >= 0.8 else "yellow" if readiness >= 0.5 else "red"
-    return Text.assemble(("█" * filled, style), ("░" * (size - filled), "dim"))
-
-
-def clean(text: str) -> str:
-    """User text made safe for a terminal: control characters (an ESC could recolour it) shown escaped."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\r\n", "\n").replace("\t", "    "))
-
-
 def plural(count: int, word: str) -> str:
     if word == "info":
         return f"{count} info"
@@ -82,21 +49,28 @@ def _standard_of(result: Result) -> dict[str, str]:
     return prefixes
 
 
-#: Per-clause findings that are summarised per standard when there are many: what they say, and where to see them all.
-_FOLDS = dict.fromkeys(COVERAGE_RULES, ("clauses not covered", "isoctl gap for the full matrix")) | {
-    "audit-programme-gap": ("clauses not audited within the audit cycle", "--format json for the list"),
-}
+#: Per-clause findings that are summarised per standard when there are many: what they say, and where to see them all
+#: (the rows of the coverage matrix, and the clause-by-clause gaps of the audit programme).
+_NOT_COVERED = ("clauses not covered", "isoctl gap for the full matrix")
+_FOLDS = {"audit-programme-gap": ("clauses not audited within the audit cycle", "--format json for the list")}
 
 
 def _fold(result: Result, findings: Sequence[Finding]) -> tuple[list[Finding], dict[tuple[str, str], list[Finding]]]:
     """Split findings into those listed per file and, per standard, clause findings too many to list."""
     prefixes = _standard_of(result)
+    restates = restates_matrix(result)
     per_standard: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
-        if finding.rule in _FOLDS and finding.clause:
-            prefix = finding.clause.split(":", 1)[0]
+        if not finding.clause:
+            continue
+        if restates(finding):
+            label = _NOT_COVERED[0]
+        elif finding.rule in _FOLDS:
             label = _FOLDS[finding.rule][0]
-            per_standard.setdefault((prefixes.get(prefix, prefix), label), []).append(finding)
+        else:
+            continue
+        prefix = finding.clause.split(":", 1)[0]
+        per_standard.setdefault((prefixes.get(prefix, prefix), label), []).append(finding)
     folded = {s: members for s, members in per_standard.items() if len(members) > FOLD_ABOVE}
     hidden = {id(f) for members in folded.values() for f in members}
     return [f for f in findings if id(f) not in hidden], folded
@@ -130,7 +104,7 @@ def _natural(clause: str) -> tuple[tuple[int, int | str], ...]:
 
 def _folded(result: Result, folded: dict[tuple[str, str], list[Finding]]) -> Text:
     order = {(c.standard, c.clause): i for i, c in enumerate(result.clauses)}
-    hints = dict(_FOLDS.values())
+    hints = dict([_NOT_COVERED, *_FOLDS.values()])
     out = Text("clauses", style="bold underline")
     out.append("\n")
     for (standard, label), members in folded.items():

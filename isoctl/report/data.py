@@ -20,17 +20,16 @@ from isoctl.catalog.schema import Edition
 from isoctl.core.timeline import Point as TimelinePoint
 from isoctl.history.diff import Diff
 from isoctl.model.manifest import Certification
-from isoctl.model.result import ClauseCoverage, Finding, Result, StandardCoverage
+from isoctl.model.result import ClauseCoverage, Finding, Result, RuleCategory, StandardCoverage
 from isoctl.report import registers
 from isoctl.report.document_register import DocumentRegister
 from isoctl.report.svg import Point, line_chart, percent
 from isoctl.workspace.load import Workspace
 
-#: Rules about the files themselves (they do not parse, do not fit the schema, name what does not exist).
-DATA_RULES = frozenset({"parse-error", "schema-error", "path-outside-workspace", "duplicate-id", "unknown-reference",
-                        "unknown-clause"})
-#: Rules that restate the coverage matrix, which the report shows in full.
-COVERAGE_RULES = frozenset({"unmapped-clause", "partial-clause", "missing-soa-entry", "unjustified-exclusion"})
+#: Rule categories whose findings the report lists as living-system findings. The others are shown another way:
+#: ``loading`` ones are counted (records in those files are not in the report), ``coverage`` ones are the matrix,
+#: the exclusions and the SoA, which the report shows in full.
+LIVING_CATEGORIES: frozenset[RuleCategory] = frozenset({"living", "history"})
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class Report:
     reviews: tuple[registers.ReviewRow, ...]
     objectives: tuple[registers.ObjectiveRow, ...]
     living: tuple[Finding, ...]
-    data_problems: int  # findings of DATA_RULES: records in those files are not in this report
+    data_problems: int  # findings of loading rules: records in those files are not in this report
     changes: Diff | None
     documents: DocumentRegister
     records: int
@@ -165,8 +164,8 @@ def build_report(
         audit_findings=findings,
         reviews=registers.reviews(records, today, families, names, {p.id for p in manifest.people if p.top_management}),
         objectives=registers.objectives(records, today, names),
-        living=tuple(f for f in result.findings if f.rule not in DATA_RULES | COVERAGE_RULES),
-        data_problems=sum(1 for f in result.findings if f.rule in DATA_RULES),
+        living=tuple(f for f in result.findings if result.rules[f.rule].category in LIVING_CATEGORIES),
+        data_problems=sum(1 for f in result.findings if result.rules[f.rule].category == "loading"),
         changes=changes,
         documents=documents,
         records=result.records,

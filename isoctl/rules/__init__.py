@@ -1,9 +1,14 @@
 """The rules: small units with a stable id, a default severity, and a docstring that is their documentation.
 
-A rule is a generator function decorated with :func:`rule`; it receives the
-analysis :class:`Context` and yields :class:`Hit` objects (a message and a
-place). The engine applies severities (defaults, manifest overrides,
+A rule is a generator function decorated with :func:`rule`, which also says
+what the rule is about (its category); it receives the analysis
+:class:`Context` and yields :class:`Hit` objects (a message and a place).
+Rules read records as their typed models (``ctx.records(Action)``), so a
+misspelt field is a type error, and place hits with ``ctx.at(model, field)``.
+The engine applies severities (defaults, manifest overrides,
 ``--select``/``--ignore``) and turns hits into findings.
+
+Importing this module costs no pydantic: formats ask it what the rules are.
 """
 
 from __future__ import annotations
@@ -12,17 +17,20 @@ import datetime as dt
 import inspect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from isoctl.model.result import Severity
+from isoctl.model.result import RuleCategory, Severity
 
 if TYPE_CHECKING:
     from isoctl.analysis.coverage import ExclusionVerdict
     from isoctl.analysis.evidence import Evidence
     from isoctl.history.git import CommitInfo
+    from isoctl.model.records import RecordBase
     from isoctl.model.result import ClauseCoverage, Finding
     from isoctl.workspace.load import Workspace
-from isoctl.workspace.records import LoadedRecord
+    from isoctl.workspace.records import LoadedRecord
+
+R = TypeVar("R", bound="RecordBase")
 
 
 @dataclass(frozen=True)
@@ -50,9 +58,28 @@ class Context:
     history: Sequence[CommitInfo] | None = None  # commits up to the evaluated one, oldest first; None without git
     shallow: bool = False  # the history is cut short (a shallow clone)
     positions: bool = True  # False when only counts matter (timelines): locating means re-reading files
+    # built on first use, once per analysis: the models by class, and the loaded record of each model
+    _by_class: dict[type[RecordBase], list[RecordBase]] | None = field(default=None, init=False, repr=False)
+    _loaded: dict[int, LoadedRecord] | None = field(default=None, init=False, repr=False)
 
-    def at(self, record: LoadedRecord, *loc: str | int, key: bool = False, message: str, clause: str | None = None) -> Hit:
+    def records(self, kind: type[R]) -> list[R]:
+        """The valid records of one kind as their typed models, in workspace order: ``ctx.records(Action)``."""
+        if self._by_class is None:
+            self._by_class = {}
+            for record in self.workspace.records:
+                self._by_class.setdefault(type(record.model), []).append(record.model)
+        return [model for model in self._by_class.get(kind, ()) if isinstance(model, kind)]
+
+    def loaded(self, model: RecordBase) -> LoadedRecord:
+        """The loaded record (file and place in it) that a model of this workspace came from."""
+        if self._loaded is None:
+            # by identity: models are not hashable, and two equal records may sit in two places
+            self._loaded = {id(record.model): record for record in self.workspace.records}
+        return self._loaded[id(model)]
+
+    def at(self, model: RecordBase, *loc: str | int, key: bool = False, message: str, clause: str | None = None) -> Hit:
         """A hit located at a field of a record (only the file, when positions are not wanted)."""
+        record = self.loaded(model)
         if not self.positions:
             return Hit(message, record.file.relative, 1, 1, clause, record.id)
         path, line, column = record.locate(*loc, key=key)
@@ -72,6 +99,7 @@ class Rule:
     severity: Severity
     check: Check
     doc: str
+    category: RuleCategory
 
     @property
     def summary(self) -> str:
@@ -81,13 +109,20 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: Severity) -> Callable[[Check], Check]:
-    """Register a rule; its docstring is its user documentation (shown by ``isoctl rules``)."""
+def rule(rule_id: str, severity: Severity, *, category: RuleCategory) -> Callable[[Check], Check]:
+    """Register a rule; its docstring is its user documentation (shown by ``isoctl rules``).
+
+    ``category`` says what the rule is about, and so where the formats put
+    its findings: ``loading`` (reading the workspace: files, schemas, ids,
+    references), ``coverage`` (the clause matrix and its exclusions),
+    ``living`` (a system kept up over time: actions, reviews, audits,
+    documents, competence) or ``history`` (read from the git history).
+    """
 
     def register(check: Check) -> Check:
         if rule_id in REGISTRY:
             raise ValueError(f"rule {rule_id} registered twice")
-        REGISTRY[rule_id] = Rule(rule_id, severity, check, inspect.cleandoc(check.__doc__ or ""))
+        REGISTRY[rule_id] = Rule(rule_id, severity, check, inspect.cleandoc(check.__doc__ or ""), category)
         return check
 
     return register

@@ -9,8 +9,8 @@ log that is worked visible.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
+from isoctl.model.records import Action
 from isoctl.rules import Context, Hit, rule
 
 #: Action types whose closure needs a cause, a corrective action and an effectiveness check (10.2).
@@ -22,13 +22,7 @@ def days(count: int) -> str:
     return f"{count} day" if count == 1 else f"{count} days"
 
 
-def _actions(ctx: Context) -> Iterator[tuple[Any, Any]]:
-    for record in ctx.workspace.records:
-        if record.kind == "action":
-            yield record, record.model
-
-
-@rule("overdue-action", "error")
+@rule("overdue-action", "error", category="living")
 def overdue_action(ctx: Context) -> Iterator[Hit]:
     """An open or in-progress action past its due date.
 
@@ -42,13 +36,13 @@ def overdue_action(ctx: Context) -> Iterator[Hit]:
     Fails:  ``status: open`` with ``due: 2026-11-09`` on 2026-11-21 (12 days overdue)
     Passes: ``status: closed``, or ``due: 2026-12-01``
     """
-    for record, model in _actions(ctx):
-        if model.status in ("open", "in-progress") and model.due is not None and model.due < ctx.today:
-            late = (ctx.today - model.due).days
-            yield ctx.at(record, "due", message=f"{record.id} is {days(late)} overdue (due {model.due.isoformat()})")
+    for action in ctx.records(Action):
+        if action.status in ("open", "in-progress") and action.due is not None and action.due < ctx.today:
+            late = (ctx.today - action.due).days
+            yield ctx.at(action, "due", message=f"{action.id} is {days(late)} overdue (due {action.due.isoformat()})")
 
 
-@rule("closed-without-root-cause", "error")
+@rule("closed-without-root-cause", "error", category="living")
 def closed_without_root_cause(ctx: Context) -> Iterator[Hit]:
     """A closed nonconformity or incident without a root cause or a corrective action.
 
@@ -61,16 +55,16 @@ def closed_without_root_cause(ctx: Context) -> Iterator[Hit]:
     Fails:  ``type: nonconformity, status: closed`` with a ``correction`` only
     Passes: the same with ``root_cause: ...`` and ``corrective_action: ...``
     """
-    for record, model in _actions(ctx):
-        if model.status != "closed" or model.type not in NEEDS_ROOT_CAUSE:
+    for action in ctx.records(Action):
+        if action.status != "closed" or action.type not in NEEDS_ROOT_CAUSE:
             continue
-        missing = [label for label, value in (("root_cause", model.root_cause), ("corrective_action", model.corrective_action))
+        missing = [label for label, value in (("root_cause", action.root_cause), ("corrective_action", action.corrective_action))
                    if not (value or "").strip()]
         if missing:
-            yield ctx.at(record, "status", message=f"{record.id} ({model.type}) is closed without {' and '.join(missing)}")
+            yield ctx.at(action, "status", message=f"{action.id} ({action.type}) is closed without {' and '.join(missing)}")
 
 
-@rule("closed-without-verification", "error")
+@rule("closed-without-verification", "error", category="living")
 def closed_without_verification(ctx: Context) -> Iterator[Hit]:
     """A closed nonconformity or incident with no effectiveness check, or one that found it did not work.
 
@@ -85,14 +79,14 @@ def closed_without_verification(ctx: Context) -> Iterator[Hit]:
     Fails:  ``type: incident, status: closed`` and no ``verification``
     Passes: ``verification: {on: 2026-06-01, by: jsmith, effective: true, note: "no repeat in 3 months"}``
     """
-    for record, model in _actions(ctx):
-        if model.status != "closed" or model.type not in NEEDS_ROOT_CAUSE:
+    for action in ctx.records(Action):
+        if action.status != "closed" or action.type not in NEEDS_ROOT_CAUSE:
             continue
-        check = model.verification
+        check = action.verification
         if check is None:
-            yield ctx.at(record, "status", message=f"{record.id} ({model.type}) is closed without an effectiveness check "
+            yield ctx.at(action, "status", message=f"{action.id} ({action.type}) is closed without an effectiveness check "
                          "(verification)")
         elif not check.effective:
-            yield ctx.at(record, "verification", "effective",
-                         message=f"{record.id} is closed although its verification on {check.on.isoformat()} "
+            yield ctx.at(action, "verification", "effective",
+                         message=f"{action.id} is closed although its verification on {check.on.isoformat()} "
                          f"by {check.by} found it not effective")

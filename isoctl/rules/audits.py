@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any
 
 from isoctl.analysis.evidence import ClauseKey, descendants, resolve_text
 from isoctl.catalog.refs import parse_ref
 from isoctl.errors import UsageError
+from isoctl.model.records import Audit, RecordBase
 from isoctl.rules import Context, Hit, rule
-from isoctl.workspace.records import LoadedRecord
 
 #: Finding types that are nonconformities and so need an action (10.2); observations and OFIs may have one.
 NONCONFORMITY = ("major", "minor")
@@ -51,13 +50,11 @@ class _Clauses:
         return hit
 
 
-def _internal_audits(ctx: Context) -> Iterator[tuple[LoadedRecord, Any]]:
-    for record in ctx.workspace.records:
-        if record.kind == "audit" and record.model.type == "internal":  # type: ignore[attr-defined]
-            yield record, record.model
+def _internal_audits(ctx: Context) -> list[Audit]:
+    return [audit for audit in ctx.records(Audit) if audit.type == "internal"]
 
 
-@rule("finding-without-action", "error")
+@rule("finding-without-action", "error", category="living")
 def finding_without_action(ctx: Context) -> Iterator[Hit]:
     """A major or minor audit finding linked to no action.
 
@@ -69,29 +66,27 @@ def finding_without_action(ctx: Context) -> Iterator[Hit]:
     Fails:  ``findings: [{id: F1, type: minor, clause: iso9001:7.1.5, description: ...}]``
     Passes: ``findings: [{id: F1, type: minor, clause: iso9001:7.1.5, description: ..., action: ACT-0230}]``
     """
-    for record in ctx.workspace.records:
-        if record.kind != "audit":
-            continue
-        for index, finding in enumerate(record.model.findings):  # type: ignore[attr-defined]
+    for audit in ctx.records(Audit):
+        for index, finding in enumerate(audit.findings):
             if finding.type in NONCONFORMITY and not (finding.action or "").strip():
                 about = f", {finding.clause}" if finding.clause else ""
-                yield ctx.at(record, "findings", index, clause=finding.clause,
-                             message=f"{record.id} finding {finding.id} ({finding.type}{about}) is linked to no action")
+                yield ctx.at(audit, "findings", index, clause=finding.clause,
+                             message=f"{audit.id} finding {finding.id} ({finding.type}{about}) is linked to no action")
 
 
-def _audited(ctx: Context, resolve: _Clauses, model: Any, by_id: dict[str, LoadedRecord]) -> set[ClauseKey]:
+def _audited(resolve: _Clauses, audit: Audit, by_id: dict[str, RecordBase]) -> set[ClauseKey]:
     """Every clause an audit's scope covers: named clauses and their sub-clauses, and what named records address."""
     keys: set[ClauseKey] = set()
-    for entry in model.scope:
+    for entry in audit.scope:
         if parse_ref(entry) is not None:
             keys |= resolve(entry, below=True)
         elif entry in by_id:
-            for text in by_id[entry].model.clauses:
+            for text in by_id[entry].clauses:
                 keys |= resolve(text, below=True)
     return keys
 
 
-@rule("audit-programme-gap", "warning")
+@rule("audit-programme-gap", "warning", category="living")
 def audit_programme_gap(ctx: Context) -> Iterator[Hit]:
     """A clause in scope that no internal audit has covered within ``audit_cycle_days``.
 
@@ -111,14 +106,14 @@ def audit_programme_gap(ctx: Context) -> Iterator[Hit]:
     """
     window = ctx.workspace.manifest.settings.audit_cycle_days
     resolve = _Clauses(ctx)
-    by_id = {r.id: r for r in ctx.workspace.records}
+    by_id = {r.id: r.model for r in ctx.workspace.records}
     last: dict[ClauseKey, tuple[dt.date, str]] = {}
-    for record, model in _internal_audits(ctx):
-        if model.status != "done" or model.date > ctx.today:
+    for audit in _internal_audits(ctx):
+        if audit.status != "done" or audit.date > ctx.today:
             continue
-        for key in _audited(ctx, resolve, model, by_id):
-            if key not in last or last[key][0] < model.date:
-                last[key] = (model.date, record.id)
+        for key in _audited(resolve, audit, by_id):
+            if key not in last or last[key][0] < audit.date:
+                last[key] = (audit.date, audit.id)
     entries = standard_entries(ctx)
     for item in ctx.clauses:
         if not item.leaf or item.status == "excluded":
@@ -132,7 +127,7 @@ def audit_programme_gap(ctx: Context) -> Iterator[Hit]:
                               f"not audited within {window} days (audit_cycle_days); {since}")
 
 
-@rule("auditor-not-independent", "warning")
+@rule("auditor-not-independent", "warning", category="living")
 def auditor_not_independent(ctx: Context) -> Iterator[Hit]:
     """An internal auditor who owns what the audit covers.
 
@@ -153,26 +148,26 @@ def auditor_not_independent(ctx: Context) -> Iterator[Hit]:
     owned_clauses: dict[str, dict[ClauseKey, list[str]]] = defaultdict(lambda: defaultdict(list))
     order: dict[str, int] = {}
     for position, record in enumerate(ctx.workspace.records):
-        owner = record.model.owner
-        if owner not in people or record.kind == "audit":  # an auditor owning audit reports is the job itself
+        model = record.model
+        owner = model.owner
+        if owner is None or owner not in people or isinstance(model, Audit):  # owning audit reports is the job itself
             continue
-        assert owner is not None
-        owned[owner].add(record.id)
-        order.setdefault(record.id, position)
-        for text in record.model.clauses:
+        owned[owner].add(model.id)
+        order.setdefault(model.id, position)
+        for text in model.clauses:
             for key in resolve(text, below=False):
-                owned_clauses[owner][key].append(record.id)
-    for record, model in _internal_audits(ctx):
-        auditor = (model.auditor or "").strip()
+                owned_clauses[owner][key].append(model.id)
+    for audit in _internal_audits(ctx):
+        auditor = (audit.auditor or "").strip()
         if auditor not in owned:
             continue
-        own = {entry for entry in model.scope if entry in owned[auditor]}
+        own = {entry for entry in audit.scope if entry in owned[auditor]}
         by_clause = owned_clauses[auditor]
-        for entry in model.scope:
+        for entry in audit.scope:
             if parse_ref(entry) is not None:
                 for key in resolve(entry, below=True):
                     own.update(by_clause.get(key, ()))
         if own:
             ids = sorted(own, key=order.__getitem__)
             shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-            yield ctx.at(record, "auditor", message=f"{record.id}: auditor {auditor} owns what this audit covers: {shown}")
+            yield ctx.at(audit, "auditor", message=f"{audit.id}: auditor {auditor} owns what this audit covers: {shown}")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from isoctl.analysis.evidence import resolve_text
 from isoctl.catalog.refs import parse_ref
+from isoctl.model.records import Audit, Control, Risk
 from isoctl.rules import Context, Hit, rule
 
 
-@rule("unknown-clause", "error")
+@rule("unknown-clause", "error", category="loading")
 def unknown_clause(ctx: Context) -> Iterator[Hit]:
     """A clause reference that no catalog in scope has.
 
@@ -25,27 +25,27 @@ def unknown_clause(ctx: Context) -> Iterator[Hit]:
     """
     for bad in ctx.evidence.bad_refs:
         assert bad.record is not None
-        yield ctx.at(bad.record, *bad.loc, message=f"unknown clause '{bad.text}': {bad.reason}")
+        yield ctx.at(bad.record.model, *bad.loc, message=f"unknown clause '{bad.text}': {bad.reason}")
     workspace = ctx.workspace
     for record in workspace.records:
-        model: Any = record.model
+        model = record.model
         places: list[tuple[tuple[str | int, ...], str]] = []
-        if model.kind == "audit":
+        if isinstance(model, Audit):
             places += [(("scope", i), s) for i, s in enumerate(model.scope) if parse_ref(s) is not None]
             places += [(("findings", i, "clause"), f.clause) for i, f in enumerate(model.findings) if f.clause]
-        if model.kind == "risk":
+        elif isinstance(model, Risk):
             places += [(("controls", i), c) for i, c in enumerate(model.controls) if parse_ref(c) is not None]
         for loc, text in places:
             _, problem = resolve_text(text, workspace.catalogs, workspace.editions)
             if problem:
-                yield ctx.at(record, *loc, message=f"unknown clause '{text}': {problem}")
+                yield ctx.at(model, *loc, message=f"unknown clause '{text}': {problem}")
     for index, exclusion in enumerate(workspace.manifest.exclusions):
         _, problem = resolve_text(exclusion.clause, workspace.catalogs, workspace.editions)
         if problem:
             yield ctx.at_manifest("exclusions", index, "clause", message=f"unknown clause '{exclusion.clause}': {problem}")
 
 
-@rule("unjustified-exclusion", "error")
+@rule("unjustified-exclusion", "error", category="coverage")
 def unjustified_exclusion(ctx: Context) -> Iterator[Hit]:
     """An exclusion without a justification, or of a clause that cannot be excluded.
 
@@ -63,7 +63,7 @@ def unjustified_exclusion(ctx: Context) -> Iterator[Hit]:
     for (edition_id, clause_id), rows in ctx.evidence.soa.items():
         family = ctx.workspace.catalogs.editions[edition_id].family
         for row in rows:
-            model: Any = row.model
-            if not model.applicable and not (model.justification or "").strip():
-                yield ctx.at(row, "applicable", message=f"SoA row excludes {family}:{clause_id} without a justification",
+            control = row.model
+            if isinstance(control, Control) and not control.applicable and not (control.justification or "").strip():
+                yield ctx.at(control, "applicable", message=f"SoA row excludes {family}:{clause_id} without a justification",
                              clause=f"{family}:{clause_id}")

@@ -1,4 +1,9 @@
-"""Rules about coverage: clauses in scope that nothing evidences, or evidences only in part."""
+"""Rules about coverage: clauses in scope that nothing evidences, or evidences only in part.
+
+Each leaf clause that is not covered gets exactly one finding, from the rule
+:func:`reporting_rule` names; formats that show the coverage matrix use the
+same function to tell those findings from the rest.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,17 @@ from collections.abc import Iterator
 
 from isoctl.model.result import ClauseCoverage
 from isoctl.rules import Context, Hit, rule
+
+
+def reporting_rule(item: ClauseCoverage) -> str | None:
+    """The rule whose finding reports this clause's status; None when it is not a problem or not a leaf clause."""
+    if not item.leaf:
+        return None
+    if item.status == "partial":
+        return "partial-clause"
+    if item.status == "missing":
+        return "missing-soa-entry" if item.clause.startswith("A.") else "unmapped-clause"
+    return None
 
 
 def _standard_entry(ctx: Context, item: ClauseCoverage) -> tuple[str | int, ...]:
@@ -23,7 +39,7 @@ def _label(item: ClauseCoverage) -> str:
     return f"{item.standard} {item.clause} {item.title or '(untitled paragraph)'}"
 
 
-@rule("unmapped-clause", "error")
+@rule("unmapped-clause", "error", category="coverage")
 def unmapped_clause(ctx: Context) -> Iterator[Hit]:
     """A clause in scope that no record addresses (status ``missing``).
 
@@ -38,12 +54,12 @@ def unmapped_clause(ctx: Context) -> Iterator[Hit]:
     Passes: a procedure with ``clauses: [iso9001:7.1.6]``
     """
     for item in ctx.clauses:
-        if item.leaf and item.status == "missing" and not item.clause.startswith("A."):
+        if reporting_rule(item) == "unmapped-clause":
             yield ctx.at_manifest(*_standard_entry(ctx, item), message=f"{_label(item)}: no record addresses this clause",
                                   clause=item.ref)
 
 
-@rule("partial-clause", "warning")
+@rule("partial-clause", "warning", category="coverage")
 def partial_clause(ctx: Context) -> Iterator[Hit]:
     """A clause that records address, but not effectively (status ``partial``).
 
@@ -56,12 +72,12 @@ def partial_clause(ctx: Context) -> Iterator[Hit]:
     Passes: a review within ``management_review_days``
     """
     for item in ctx.clauses:
-        if item.leaf and item.status == "partial":
+        if reporting_rule(item) == "partial-clause":
             yield ctx.at_manifest(*_standard_entry(ctx, item), message=f"{_label(item)}: {'; '.join(item.reasons)}",
                                   clause=item.ref)
 
 
-@rule("missing-soa-entry", "error")
+@rule("missing-soa-entry", "error", category="coverage")
 def missing_soa_entry(ctx: Context) -> Iterator[Hit]:
     """An ISO/IEC 27001 Annex A control with no SoA row.
 
@@ -74,6 +90,6 @@ def missing_soa_entry(ctx: Context) -> Iterator[Hit]:
     Passes: ``{kind: control, control: iso27001:A.8.12, applicable: true, justification: ..., status: implemented}``
     """
     for item in ctx.clauses:
-        if item.leaf and item.status == "missing" and item.clause.startswith("A."):
+        if reporting_rule(item) == "missing-soa-entry":
             yield ctx.at_manifest(*_standard_entry(ctx, item), message=f"{_label(item)}: no SoA row (control record)",
                                   clause=item.ref)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from isoctl.analysis.coverage import review_due
+from isoctl.model.records import Document
 from isoctl.rules import Context, Hit, rule
 from isoctl.rules.actions import days
 
 
-@rule("stale-document", "warning")
+@rule("stale-document", "warning", category="living")
 def stale_document(ctx: Context) -> Iterator[Hit]:
     """An approved document past its review date, or one that cannot show when it was reviewed.
 
@@ -27,17 +27,14 @@ def stale_document(ctx: Context) -> Iterator[Hit]:
     Passes: ``approved_on: 2026-01-10``, or ``next_review: 2027-01-31``
     """
     default_days = ctx.workspace.manifest.settings.document_review_days
-    for record in ctx.workspace.records:
-        if record.kind != "document":
+    for document in ctx.records(Document):
+        if document.status != "approved":
             continue
-        model: Any = record.model
-        if model.status != "approved":
-            continue
-        due = review_due(model, default_days)
+        due = review_due(document, default_days)
         if due is None:
-            yield ctx.at(record, "status", message=f"{record.id} is approved but has neither approved_on nor next_review, "
-                         "so it cannot show when it was last reviewed")
+            yield ctx.at(document, "status", message=f"{document.id} is approved but has neither approved_on nor "
+                         "next_review, so it cannot show when it was last reviewed")
         elif due < ctx.today:
-            where = "next_review" if model.next_review is not None else "approved_on"
-            yield ctx.at(record, where, message=f"{record.id} was due for review on {due.isoformat()} "
+            where = "next_review" if document.next_review is not None else "approved_on"
+            yield ctx.at(document, where, message=f"{document.id} was due for review on {due.isoformat()} "
                          f"({days((ctx.today - due).days)} ago)")

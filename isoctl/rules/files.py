@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from isoctl.model.records import Document, RecordBase
 from isoctl.rules import Context, Hit, rule
 
 
@@ -13,7 +14,7 @@ def _loaded(ctx: Context, rule_id: str) -> Iterator[Hit]:
             yield Hit(finding.message, finding.path, finding.line, finding.column, finding.clause, finding.record)
 
 
-@rule("parse-error", "error")
+@rule("parse-error", "error", category="loading")
 def parse_error(ctx: Context) -> Iterator[Hit]:
     """A file that cannot be read as YAML or Markdown front matter.
 
@@ -28,7 +29,7 @@ def parse_error(ctx: Context) -> Iterator[Hit]:
     yield from _loaded(ctx, "parse-error")
 
 
-@rule("schema-error", "error")
+@rule("schema-error", "error", category="loading")
 def schema_error(ctx: Context) -> Iterator[Hit]:
     """A record or the manifest that does not fit its schema.
 
@@ -43,7 +44,7 @@ def schema_error(ctx: Context) -> Iterator[Hit]:
     yield from _loaded(ctx, "schema-error")
 
 
-@rule("path-outside-workspace", "error")
+@rule("path-outside-workspace", "error", category="loading")
 def path_outside_workspace(ctx: Context) -> Iterator[Hit]:
     """A symlink or an evidence path that leads outside the workspace.
 
@@ -59,14 +60,13 @@ def path_outside_workspace(ctx: Context) -> Iterator[Hit]:
     for record in ctx.workspace.records:
         for loc, path in _paths(record.model):
             if ctx.workspace.path_status(path) == "outside":
-                yield ctx.at(record, *loc, message=f"path '{path}' leads outside the workspace")
+                yield ctx.at(record.model, *loc, message=f"path '{path}' leads outside the workspace")
 
 
-def _paths(model: object) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    for index, item in enumerate(getattr(model, "evidence", [])):
+def _paths(model: RecordBase) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    for index, item in enumerate(model.evidence):
         if item.path is not None:
             yield ("evidence", index, "path"), item.path
-    path = getattr(model, "path", None)
-    if isinstance(path, str):
-        yield ("path",), path
+    if isinstance(model, Document) and model.path is not None:
+        yield ("path",), model.path
 

@@ -25,7 +25,7 @@ def _record_changes(ctx: Context, start: dt.date, end: dt.date) -> list[tuple[dt
     return out
 
 
-@rule("pre-audit-scramble", "info")
+@rule("pre-audit-scramble", "info", category="history")
 def pre_audit_scramble(ctx: Context) -> Iterator[Hit]:
     """A large share of the year's record changes made in the weeks just before an external audit.
 
@@ -61,7 +61,7 @@ def pre_audit_scramble(ctx: Context) -> Iterator[Hit]:
                 )
 
 
-@rule("single-contributor", "info")
+@rule("single-contributor", "info", category="history")
 def single_contributor(ctx: Context) -> Iterator[Hit]:
     """One person wrote nearly all of the system's changes over the last year.
 

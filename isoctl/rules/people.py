@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 
+from isoctl.model.records import Competence
 from isoctl.rules import Context, Hit, rule
 from isoctl.rules.actions import days
 
 
-def _subject(model: Any) -> tuple[str, str]:
+def _subject(competence: Competence) -> tuple[str, str]:
     """What a competence record is about: the person and the course (or the title when no course is named)."""
-    return model.person, (model.course or model.title).strip().lower()
+    return competence.person, (competence.course or competence.title).strip().lower()
 
 
-@rule("expired-competence", "warning")
+@rule("expired-competence", "warning", category="living")
 def expired_competence(ctx: Context) -> Iterator[Hit]:
     """A competence record past its ``expires_on``.
 
@@ -30,16 +29,11 @@ def expired_competence(ctx: Context) -> Iterator[Hit]:
     Fails:  ``expires_on: 2026-10-01`` on 2026-11-21, and no renewal
     Passes: ``expires_on: 2027-10-01``, or a newer record for the same person and course
     """
-    records = [r for r in ctx.workspace.records if r.kind == "competence"]
-    current: set[tuple[str, str]] = set()
-    for record in records:
-        model: Any = record.model
-        if model.expires_on is None or model.expires_on >= ctx.today:
-            current.add(_subject(model))
-    for record in records:
-        model = record.model
-        expired: dt.date | None = model.expires_on
-        if expired is not None and expired < ctx.today and _subject(model) not in current:
-            what = model.course or model.title
-            yield ctx.at(record, "expires_on", message=f"{record.id}: {model.person}'s {what} expired on "
+    records = ctx.records(Competence)
+    current = {_subject(c) for c in records if c.expires_on is None or c.expires_on >= ctx.today}
+    for competence in records:
+        expired = competence.expires_on
+        if expired is not None and expired < ctx.today and _subject(competence) not in current:
+            what = competence.course or competence.title
+            yield ctx.at(competence, "expires_on", message=f"{competence.id}: {competence.person}'s {what} expired on "
                          f"{expired.isoformat()} ({days((ctx.today - expired).days)} ago)")

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from isoctl.catalog.refs import parse_ref
+from isoctl.model.records import Action, Audit, Competence, Control, Document, Exercise, Process, Review, Risk
 from isoctl.rules import Context, Hit, rule
-from isoctl.workspace.records import LoadedRecord
+
+if TYPE_CHECKING:
+    from isoctl.model.records import RecordBase
+    from isoctl.workspace.records import LoadedRecord
+
+Loc = tuple[str | int, ...]
 
 
-@rule("duplicate-id", "error")
+@rule("duplicate-id", "error", category="loading")
 def duplicate_id(ctx: Context) -> Iterator[Hit]:
     """Two records with one id.
 
@@ -27,40 +33,45 @@ def duplicate_id(ctx: Context) -> Iterator[Hit]:
         first = seen.setdefault(record.id, record)
         if first is not record:
             path, line, _ = first.locate("id")
-            yield ctx.at(record, "id", message=f"duplicate id '{record.id}' (first used at {path}:{line})")
+            yield ctx.at(record.model, "id", message=f"duplicate id '{record.id}' (first used at {path}:{line})")
 
 
-# fields holding person ids, per kind: (path below the record, is a list)
-_PERSON_FIELDS: list[tuple[str | None, tuple[str, ...], bool]] = [
-    (None, ("owner",), False),
-    ("document", ("approved_by",), False),
-    ("action", ("raised_by",), False),
-    ("action", ("verification", "by"), False),
-    ("review", ("attendees",), True),
-    ("competence", ("person",), False),
-]
-
-# fields holding record ids: (kind, field, kinds the target may be, or None for any kind)
-_RECORD_FIELDS: list[tuple[str, str, tuple[str, ...] | None]] = [
-    ("process", "kpis", ("objective",)),
-    ("process", "risks", ("risk",)),
-    ("control", "risks", ("risk",)),
-    ("risk", "controls", None),
-    ("review", "actions", ("action",)),
-    ("exercise", "actions", ("action",)),
-    ("exercise", "plans", None),
-]
+def _people(model: RecordBase) -> Iterator[tuple[str, Loc, str]]:
+    """The person ids a record names: (the field as messages name it, where it is, the id)."""
+    if model.owner is not None:
+        yield "owner", ("owner",), model.owner
+    if isinstance(model, Document):
+        if model.approved_by is not None:
+            yield "approved_by", ("approved_by",), model.approved_by
+    elif isinstance(model, Action):
+        if model.raised_by is not None:
+            yield "raised_by", ("raised_by",), model.raised_by
+        if model.verification is not None:
+            yield "verification.by", ("verification", "by"), model.verification.by
+    elif isinstance(model, Review):
+        for index, person in enumerate(model.attendees):
+            yield "attendees", ("attendees", index), person
+    elif isinstance(model, Competence):
+        yield "person", ("person",), model.person
 
 
-def _value(model: Any, path: tuple[str, ...]) -> Any:
-    for step in path:
-        model = getattr(model, step, None)
-        if model is None:
-            return None
-    return model
+def _targets(model: RecordBase) -> Iterator[tuple[str, list[str], tuple[str, ...] | None]]:
+    """The record ids a record names: (field, the ids, the kinds they may be or None for any kind)."""
+    if isinstance(model, Process):
+        yield "kpis", model.kpis, ("objective",)
+        yield "risks", model.risks, ("risk",)
+    elif isinstance(model, Control):
+        yield "risks", model.risks, ("risk",)
+    elif isinstance(model, Risk):
+        yield "controls", model.controls, None
+    elif isinstance(model, Review):
+        yield "actions", model.actions, ("action",)
+    elif isinstance(model, Exercise):
+        yield "actions", model.actions, ("action",)
+        yield "plans", model.plans, None
 
 
-@rule("unknown-reference", "error")
+@rule("unknown-reference", "error", category="loading")
 def unknown_reference(ctx: Context) -> Iterator[Hit]:
     """An owner, person, record id or evidence file that does not exist.
 
@@ -79,38 +90,30 @@ def unknown_reference(ctx: Context) -> Iterator[Hit]:
     people = {p.id for p in ctx.workspace.manifest.people}
     by_id = {r.id: r for r in ctx.workspace.records}
     for record in ctx.workspace.records:
-        model: Any = record.model
-        for kind, path, many in _PERSON_FIELDS:
-            if kind is not None and model.kind != kind:
-                continue
-            value = _value(model, path)
-            values = value if many and isinstance(value, list) else [value]
-            for index, person in enumerate(values):
-                if person is not None and person not in people:
-                    loc: tuple[str | int, ...] = (*path, index) if many else path
-                    yield ctx.at(record, *loc, message=f"{'.'.join(path)}: '{person}' is not a person in isoctl.yaml people")
-        if model.kind == "audit" and model.auditor and " " not in model.auditor.strip() and model.auditor not in people:
-            yield ctx.at(record, "auditor", message=f"auditor: '{model.auditor}' is not a person in isoctl.yaml people "
+        model = record.model
+        for label, loc, person in _people(model):
+            if person not in people:
+                yield ctx.at(model, *loc, message=f"{label}: '{person}' is not a person in isoctl.yaml people")
+        if isinstance(model, Audit) and model.auditor and " " not in model.auditor.strip() and model.auditor not in people:
+            yield ctx.at(model, "auditor", message=f"auditor: '{model.auditor}' is not a person in isoctl.yaml people "
                          "(write an external auditor's full name)")
-        for kind, name, targets in _RECORD_FIELDS:
-            if model.kind != kind:
-                continue
-            for index, target in enumerate(getattr(model, name)):
+        for name, targets, kinds in _targets(model):
+            for index, target in enumerate(targets):
                 if name == "controls" and parse_ref(target) is not None:
                     continue  # a clause reference: checked by unknown-clause
-                problem = _record_problem(by_id, target, targets)
+                problem = _record_problem(by_id, target, kinds)
                 if problem:
-                    yield ctx.at(record, name, index, message=f"{name}: {problem}")
-        if model.kind == "audit":
+                    yield ctx.at(model, name, index, message=f"{name}: {problem}")
+        if isinstance(model, Audit):
             for index, finding in enumerate(model.findings):
                 if finding.action is not None:
                     problem = _record_problem(by_id, finding.action, ("action",))
                     if problem:
-                        yield ctx.at(record, "findings", index, "action", message=f"findings[{index}].action: {problem}")
+                        yield ctx.at(model, "findings", index, "action", message=f"findings[{index}].action: {problem}")
             for index, item in enumerate(model.scope):
                 if parse_ref(item) is None and item not in by_id:
-                    yield ctx.at(record, "scope", index, message=f"scope: '{item}' is neither a clause reference nor a record id")
-        yield from _files(ctx, record)
+                    yield ctx.at(model, "scope", index, message=f"scope: '{item}' is neither a clause reference nor a record id")
+        yield from _files(ctx, model)
 
 
 def _record_problem(by_id: dict[str, LoadedRecord], target: str, kinds: tuple[str, ...] | None) -> str | None:
@@ -122,14 +125,12 @@ def _record_problem(by_id: dict[str, LoadedRecord], target: str, kinds: tuple[st
     return None
 
 
-def _files(ctx: Context, record: LoadedRecord) -> Iterator[Hit]:
-    model: Any = record.model
-    paths: list[tuple[tuple[str | int, ...], str]] = [
+def _files(ctx: Context, model: RecordBase) -> Iterator[Hit]:
+    paths: list[tuple[Loc, str]] = [
         (("evidence", i, "path"), e.path) for i, e in enumerate(model.evidence) if e.path is not None
     ]
-    if model.kind == "document" and model.path:
+    if isinstance(model, Document) and model.path:
         paths.append((("path",), model.path))
     for loc, path in paths:
         if ctx.workspace.path_status(path) == "missing":
-            yield ctx.at(record, *loc, message=f"file '{path}' does not exist in the workspace")
-
+            yield ctx.at(model, *loc, message=f"file '{path}' does not exist in the workspace")

@@ -8,12 +8,11 @@ looked at again, the Amd 1:2024 climate question nobody has answered.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
+from isoctl.model.records import Issue, Objective, Review
 from isoctl.rules import Context, Hit, rule
 from isoctl.rules.actions import days
 from isoctl.rules.audits import standard_entries
-from isoctl.workspace.records import LoadedRecord
 
 #: Management review inputs each standard asks for, by family (docs/format.md, design §3.2).
 #: ``common`` applies to every standard; a family not listed (a workspace's own catalog) needs only those.
@@ -29,13 +28,12 @@ REVIEW_INPUTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _held_reviews(ctx: Context) -> list[LoadedRecord]:
+def _held_reviews(ctx: Context) -> list[Review]:
     """Reviews held on or before today, oldest first (a review dated in the future is only planned)."""
-    held = [r for r in ctx.workspace.records if r.kind == "review" and r.model.date <= ctx.today]  # type: ignore[attr-defined]
-    return sorted(held, key=lambda r: r.model.date)  # type: ignore[attr-defined]
+    return sorted((r for r in ctx.records(Review) if r.date <= ctx.today), key=lambda r: r.date)
 
 
-@rule("missing-management-review", "error")
+@rule("missing-management-review", "error", category="living")
 def missing_management_review(ctx: Context) -> Iterator[Hit]:
     """No management review held within ``management_review_days``.
 
@@ -56,7 +54,7 @@ def missing_management_review(ctx: Context) -> Iterator[Hit]:
                               "(management_review_days)")
         return
     last = held[-1]
-    when = last.model.date  # type: ignore[attr-defined]
+    when = last.date
     age = (ctx.today - when).days
     if age > window:
         yield ctx.at_manifest(message=f"no management review within {days(window)} (management_review_days): "
@@ -72,7 +70,7 @@ def required_inputs(families: list[str]) -> dict[str, tuple[str, ...]]:
     return needed
 
 
-@rule("review-inputs-incomplete", "warning")
+@rule("review-inputs-incomplete", "warning", category="living")
 def review_inputs_incomplete(ctx: Context) -> Iterator[Hit]:
     """A management review that misses an input a standard in scope requires.
 
@@ -93,18 +91,17 @@ def review_inputs_incomplete(ctx: Context) -> Iterator[Hit]:
     if not held:
         return
     window = ctx.workspace.manifest.settings.management_review_days
-    recent = [r for r in held if (ctx.today - r.model.date).days <= window]  # type: ignore[attr-defined]
+    recent = [r for r in held if (ctx.today - r.date).days <= window]
     needed = required_inputs(list(dict.fromkeys(e.family for e in ctx.workspace.editions)))
-    for record in recent or held[-1:]:
-        model: Any = record.model
-        given = {key for key, text in model.inputs.items() if (text or "").strip()}
+    for review in recent or held[-1:]:
+        given: set[str] = {key for key, text in review.inputs.items() if (text or "").strip()}
         gaps = [f"{group}: {', '.join(k for k in keys if k not in given)}"
                 for group, keys in needed.items() if any(k not in given for k in keys)]
         if gaps:
-            yield ctx.at(record, "inputs", key=True, message=f"{record.id} does not cover required inputs: {'; '.join(gaps)}")
+            yield ctx.at(review, "inputs", key=True, message=f"{review.id} does not cover required inputs: {'; '.join(gaps)}")
 
 
-@rule("top-management-absent", "warning")
+@rule("top-management-absent", "warning", category="living")
 def top_management_absent(ctx: Context) -> Iterator[Hit]:
     """A management review that no member of top management attended.
 
@@ -119,13 +116,12 @@ def top_management_absent(ctx: Context) -> Iterator[Hit]:
     top = [p.id for p in ctx.workspace.manifest.people if p.top_management]
     who = f"top management in isoctl.yaml: {', '.join(top)}" if top else \
         "no person in isoctl.yaml people has top_management: true"
-    for record in _held_reviews(ctx):
-        model: Any = record.model
-        if not set(model.attendees) & set(top):
-            yield ctx.at(record, "attendees", key=True, message=f"{record.id}: no member of top management attended ({who})")
+    for review in _held_reviews(ctx):
+        if not set(review.attendees) & set(top):
+            yield ctx.at(review, "attendees", key=True, message=f"{review.id}: no member of top management attended ({who})")
 
 
-@rule("objective-not-measured", "warning")
+@rule("objective-not-measured", "warning", category="living")
 def objective_not_measured(ctx: Context) -> Iterator[Hit]:
     """An objective with no measurement within ``objective_measure_days``.
 
@@ -139,23 +135,20 @@ def objective_not_measured(ctx: Context) -> Iterator[Hit]:
     Passes: ``measurements: [{date: 2026-10-31, value: 97.4}]``
     """
     window = ctx.workspace.manifest.settings.objective_measure_days
-    for record in ctx.workspace.records:
-        if record.kind != "objective":
-            continue
-        model: Any = record.model
-        dates = [m.date for m in model.measurements if m.date <= ctx.today]
+    for objective in ctx.records(Objective):
+        dates = [m.date for m in objective.measurements if m.date <= ctx.today]
         if not dates:
-            none = "no measurements" if not model.measurements else f"no measurement dated on or before {ctx.today.isoformat()}"
-            yield ctx.at(record, "measurements", key=True, message=f"{record.id} has {none}")
+            none = "no measurements" if not objective.measurements else f"no measurement dated on or before {ctx.today.isoformat()}"
+            yield ctx.at(objective, "measurements", key=True, message=f"{objective.id} has {none}")
             continue
         age = (ctx.today - max(dates)).days
         if age > window:
-            yield ctx.at(record, "measurements", key=True,
-                         message=f"{record.id} was last measured on {max(dates).isoformat()}, {days(age)} ago "
+            yield ctx.at(objective, "measurements", key=True,
+                         message=f"{objective.id} was last measured on {max(dates).isoformat()}, {days(age)} ago "
                          f"(objective_measure_days: {window})")
 
 
-@rule("climate-undetermined", "warning")
+@rule("climate-undetermined", "warning", category="living")
 def climate_undetermined(ctx: Context) -> Iterator[Hit]:
     """No ``issue`` records whether climate change is relevant (Amd 1:2024, 4.1).
 
@@ -169,7 +162,7 @@ def climate_undetermined(ctx: Context) -> Iterator[Hit]:
     Fails:  ISO 9001:2015 in scope and no issue with ``climate:``
     Passes: ``{kind: issue, type: external, title: Heat waves, climate: relevant}``
     """
-    if any(r.kind == "issue" and r.model.climate is not None for r in ctx.workspace.records):  # type: ignore[attr-defined]
+    if any(issue.climate is not None for issue in ctx.records(Issue)):
         return
     entries = standard_entries(ctx)
     for edition in ctx.workspace.editions:
