@@ -1,14 +1,21 @@
-"""Shared fixtures: an isolated cache, the loaded catalogs, and a CLI runner."""
+"""Shared fixtures: an isolated cache, the loaded catalogs, a CLI runner, workspaces and git repositories."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import helpers
 import pytest
+from helpers import MANIFEST as MANIFEST  # re-exported: `from conftest import MANIFEST` works too
+from helpers import Cli, Files, GitRepo, Golden, MakeWorkspace, Run
+from helpers import write_tree as write_tree  # re-exported likewise
 from typer.testing import CliRunner
+
+if TYPE_CHECKING:
+    from isoctl.catalog.catalogs import Catalogs
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -16,32 +23,27 @@ REFERENCE = Path(__file__).resolve().parent / "reference"
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep the user's real cache untouched; every test session starts cold."""
-    old = os.environ.get("ISOCTL_CACHE_DIR")
+    """Keep the user's real cache (and its signing key) untouched; every test session starts cold."""
+    saved = {name: os.environ.get(name) for name in ("ISOCTL_CACHE_DIR", "ISOCTL_STATE_DIR")}
     os.environ["ISOCTL_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ["ISOCTL_STATE_DIR"] = str(tmp_path_factory.mktemp("state"))
     yield
-    if old is None:
-        os.environ.pop("ISOCTL_CACHE_DIR", None)
-    else:
-        os.environ["ISOCTL_CACHE_DIR"] = old
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
-def catalogs():  # type: ignore[no-untyped-def]
+def catalogs() -> Catalogs:
     from isoctl.catalog.catalogs import Catalogs
 
     return Catalogs.load()
 
 
-@dataclass
-class Run:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cli:
     """Run ``isoctl ARGS`` in-process from a directory (default: an empty temp dir)."""
     from isoctl.cli.app import app
 
@@ -53,38 +55,23 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-unt
     return run
 
 
-MANIFEST = """\
-isoctl: 1
-organization: {name: Test Ltd}
-standards: [iso9001:2015]
-people:
-  - {id: jsmith, name: Jane Smith, role: Managing Director, top_management: true}
-  - {id: akhan, name: Amir Khan, role: Quality Lead}
-"""
+@pytest.fixture
+def make_workspace(tmp_path: Path) -> MakeWorkspace:
+    """Build a workspace in the temp dir's ``ws``: ``make_workspace({"actions/a.yaml": "..."}, manifest=...)``.
 
+    Every call in one test writes into the same folder.
+    """
 
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    """Write files (relative path -> text or bytes) under root; returns root."""
-    for relative, content in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
+    def make(files: Files | None = None, *, manifest: str | Mapping[str, Any] | None = None) -> Path:
+        return helpers.make_workspace(tmp_path / "ws", files, manifest=manifest)
+
+    return make
 
 
 @pytest.fixture
-def make_workspace(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Build a workspace in a temp dir: ``make_workspace({"actions/a.yaml": "..."}, manifest=...)``."""
-
-    def make(files: dict[str, str | bytes], manifest: str = MANIFEST) -> Path:
-        root = tmp_path / "ws"
-        root.mkdir(exist_ok=True)
-        return write_tree(root, {"isoctl.yaml": manifest, **files})
-
-    return make
+def git_repo(tmp_path: Path) -> GitRepo:
+    """An empty git repository in the temp dir's ``repo``, on branch main, committing as Jane Smith."""
+    return GitRepo.init(tmp_path / "repo")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -92,7 +79,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture
-def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def golden(request: pytest.FixtureRequest) -> Golden:
     """Compare text with tests/golden/NAME, or rewrite it with --update-golden."""
     update = request.config.getoption("--update-golden")
 

@@ -15,10 +15,12 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import REPO
+from helpers import Cli, GitRepo, Golden, MakeWorkspace, isolate_git
 
 TODAY = "2026-07-01"
 DATA = REPO / "tests" / "data" / "roundtrip"
@@ -31,7 +33,7 @@ def _today(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def log_ws(make_workspace) -> Path:  # type: ignore[no-untyped-def]
+def log_ws(make_workspace: MakeWorkspace) -> Path:
     """A workspace whose actions folder holds the round-trip fixtures."""
     return make_workspace({f"actions/{p.name}": p.read_text(encoding="utf-8") for p in DATA.iterdir()})
 
@@ -47,7 +49,7 @@ def env() -> dict[str, str]:
 # -- action new ---------------------------------------------------------------------------------------------------
 
 
-def test_new_takes_the_next_id_and_writes_a_valid_record_in_the_actions_folder(cli, golden, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_new_takes_the_next_id_and_writes_a_valid_record_in_the_actions_folder(cli: Cli, golden: Golden, log_ws: Path) -> None:
     (log_ws / "audits").mkdir()
     (log_ws / "audits" / "findings.yaml").write_text("- {id: ACT-0007, kind: action, type: ofi, title: x, raised_on: 2026-01-01}\n")
     result = cli("action", "new", "--type", "nonconformity", "--title", "Pallet wrap: wrong gauge", "--clause", "iso9001:10.2",
@@ -74,7 +76,8 @@ def test_new_takes_the_next_id_and_writes_a_valid_record_in_the_actions_folder(c
     ],
     ids=["empty-workspace", "wider-ids-in-the-busiest-folder", "root-folder-past-9999"],
 )
-def test_new_id_width_and_folder_follow_the_workspace(cli, make_workspace, files, expected) -> None:  # type: ignore[no-untyped-def]
+def test_new_id_width_and_folder_follow_the_workspace(cli: Cli, make_workspace: MakeWorkspace, files: dict[str, str],
+                                                         expected: str) -> None:
     root = make_workspace(files)
     result = cli("action", "new", "-t", "ofi", "--title", "Idea", cwd=root)
     assert result.exit_code == 0, result.stderr
@@ -82,7 +85,7 @@ def test_new_id_width_and_folder_follow_the_workspace(cli, make_workspace, files
     assert (root / expected.split()[1]).is_file()
 
 
-def test_new_without_type_or_title_off_a_terminal_is_exit_2_and_writes_nothing(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_new_without_type_or_title_off_a_terminal_is_exit_2_and_writes_nothing(cli: Cli, make_workspace: MakeWorkspace) -> None:
     root = make_workspace({})
     result = cli("action", "new", "--owner", "akhan", cwd=root)
     assert result.exit_code == 2
@@ -90,7 +93,7 @@ def test_new_without_type_or_title_off_a_terminal_is_exit_2_and_writes_nothing(c
     assert not (root / "actions").exists()
 
 
-def test_new_asks_for_type_and_title_on_a_terminal(cli, make_workspace, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_new_asks_for_type_and_title_on_a_terminal(cli: Cli, make_workspace: MakeWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     from isoctl.cli import action
@@ -118,7 +121,8 @@ def test_new_asks_for_type_and_title_on_a_terminal(cli, make_workspace, monkeypa
         (["--severity", "huge"], "Invalid value for '--severity'"),
     ],
 )
-def test_new_refuses_invalid_input_before_writing(cli, make_workspace, args, message) -> None:  # type: ignore[no-untyped-def]
+def test_new_refuses_invalid_input_before_writing(cli: Cli, make_workspace: MakeWorkspace, args: list[str],
+                                                   message: str) -> None:
     root = make_workspace({})
     result = cli("action", "new", "-t", "nonconformity", "--title", "x", *args, cwd=root)
     assert result.exit_code == 2
@@ -127,20 +131,20 @@ def test_new_refuses_invalid_input_before_writing(cli, make_workspace, args, mes
     assert not list(root.rglob("ACT-*.yaml"))
 
 
-def test_unknown_owner_gets_the_closest_person(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_owner_gets_the_closest_person(cli: Cli, make_workspace: MakeWorkspace) -> None:
     result = cli("action", "new", "-t", "ofi", "--title", "x", "--owner", "akahn", cwd=make_workspace({}))
     assert result.exit_code == 2
     assert "hint: did you mean akhan?" in result.stderr
 
 
-def test_new_points_editors_at_the_schema_when_the_workspace_has_one(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_new_points_editors_at_the_schema_when_the_workspace_has_one(cli: Cli, make_workspace: MakeWorkspace) -> None:
     root = make_workspace({".isoctl/schema/record.json": "{}", "actions/a.yaml": "[]\n"})
     assert cli("action", "new", "-t", "ofi", "--title", "x", cwd=root).exit_code == 0
     first = (root / "actions" / "ACT-0001.yaml").read_text().splitlines()[0]
     assert first == "# yaml-language-server: $schema=../.isoctl/schema/record.json"
 
 
-def test_parallel_new_never_share_an_id_or_a_file(make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_parallel_new_never_share_an_id_or_a_file(make_workspace: MakeWorkspace) -> None:
     root = make_workspace({"actions/log.yaml": (DATA / "log.yaml").read_text()})
     titles = [f"Parallel action {i}" for i in range(6)]
     procs = [subprocess.Popen([sys.executable, "-m", "isoctl", "action", "new", "-t", "ofi", "--title", t], cwd=root,
@@ -157,7 +161,7 @@ def test_parallel_new_never_share_an_id_or_a_file(make_workspace) -> None:  # ty
 # -- action list and show -----------------------------------------------------------------------------------------
 
 
-def test_list_shows_open_actions_by_due_date_undated_last_with_overdue_marked(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_list_shows_open_actions_by_due_date_undated_last_with_overdue_marked(cli: Cli, log_ws: Path) -> None:
     result = cli("action", "list", cwd=log_ws)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
@@ -169,7 +173,7 @@ def test_list_shows_open_actions_by_due_date_undated_last_with_overdue_marked(cl
     assert "\x1b[" not in result.stdout  # no colour off a terminal
 
 
-def test_list_filters(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_list_filters(cli: Cli, log_ws: Path) -> None:
     def ids(*args: str) -> list[str]:
         result = cli("action", "list", "--format", "json", *args, cwd=log_ws)
         assert result.exit_code == 0, result.stderr
@@ -186,14 +190,14 @@ def test_list_filters(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def
     assert ids("--clause", "iso9001:7.1") == []
 
 
-def test_list_refuses_an_unknown_owner_or_clause(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_list_refuses_an_unknown_owner_or_clause(cli: Cli, log_ws: Path) -> None:
     owner = cli("action", "list", "--owner", "jsmit", cwd=log_ws)
     assert owner.exit_code == 2 and "did you mean jsmith?" in owner.stderr
     clause = cli("action", "list", "--clause", "iso9001:42", cwd=log_ws)
     assert clause.exit_code == 2 and "iso9001-2015 has no clause 42" in clause.stderr
 
 
-def test_list_json_and_csv_are_stable(cli, golden, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_list_json_and_csv_are_stable(cli: Cli, golden: Golden, log_ws: Path) -> None:
     as_json = cli("action", "list", "--status", "all", "--format", "json", cwd=log_ws).stdout
     golden("roundtrip/list.json", as_json.replace(json.loads(as_json)["isoctl"], "VERSION"))
     golden("roundtrip/list.csv", cli("action", "list", "--status", "all", "--format", "csv", cwd=log_ws).stdout)
@@ -201,7 +205,7 @@ def test_list_json_and_csv_are_stable(cli, golden, log_ws: Path) -> None:  # typ
         cli("action", "list", "--status", "all", "--format", "csv", cwd=log_ws).stdout
 
 
-def test_list_warns_about_broken_action_records_and_lists_the_rest(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_list_warns_about_broken_action_records_and_lists_the_rest(cli: Cli, log_ws: Path) -> None:
     (log_ws / "actions" / "bad.yaml").write_text("id: ACT-0080\nkind: action\ntype: ofi\ntitle: x\nraised_on: 2026-01-01\nstatus: done\n")
     result = cli("action", "list", cwd=log_ws)
     assert result.exit_code == 0
@@ -209,14 +213,14 @@ def test_list_warns_about_broken_action_records_and_lists_the_rest(cli, log_ws: 
     assert result.stdout.splitlines()[-1].startswith("7 actions")
 
 
-def test_show_text_lists_every_field(cli, golden, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_show_text_lists_every_field(cli: Cli, golden: Golden, log_ws: Path) -> None:
     result = cli("action", "show", "ACT-0042", cwd=log_ws)
     assert result.exit_code == 0
     golden("roundtrip/show-ACT-0042.txt", result.stdout)
     assert "status:            in-progress (overdue by 92 days, due 2026-03-31)" in result.stdout
 
 
-def test_show_json_and_short_ids(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_show_json_and_short_ids(cli: Cli, log_ws: Path) -> None:
     shown = json.loads(cli("action", "show", "42", "--format", "json", cwd=log_ws).stdout)
     assert shown["id"] == "ACT-0042" and shown["path"] == "actions/log.yaml" and shown["line"] == 13
     assert shown["root_cause"] == "the label template was copied from the old job"
@@ -239,7 +243,7 @@ def test_every_action_field_has_a_place_in_show() -> None:
         ("ACT-O042", "no action 'ACT-O042'", "closest: ACT-0042"),
     ],
 )
-def test_unknown_id_is_exit_2_with_the_closest_ids(cli, log_ws: Path, wanted: str, message: str, hint: str) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_id_is_exit_2_with_the_closest_ids(cli: Cli, log_ws: Path, wanted: str, message: str, hint: str) -> None:
     for command in (["show", wanted], ["update", wanted, "--due", "2026-12-31"],
                     ["close", wanted, "--verified-by", "jsmith", "--effective"]):
         result = cli("action", *command, cwd=log_ws)
@@ -247,7 +251,7 @@ def test_unknown_id_is_exit_2_with_the_closest_ids(cli, log_ws: Path, wanted: st
         assert message in result.stderr and hint in result.stderr
 
 
-def test_ids_that_are_not_one_action_are_refused(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ids_that_are_not_one_action_are_refused(cli: Cli, log_ws: Path) -> None:
     (log_ws / "risks.yaml").write_text("- {id: RSK-1, kind: risk, title: Fire}\n- {id: ACT-0050, kind: risk, title: Twin}\n")
     assert "RSK-1 at risks.yaml:1 is a risk, not an action" in cli("action", "show", "RSK-1", cwd=log_ws).stderr
     duplicate = cli("action", "show", "ACT-0050", cwd=log_ws)
@@ -275,7 +279,7 @@ EDITS = [
 
 
 @pytest.mark.parametrize(("name", "case", "args"), EDITS, ids=[case for _, case, _ in EDITS])
-def test_edits_change_only_what_they_must(cli, golden, log_ws: Path, name: str, case: str, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_edits_change_only_what_they_must(cli: Cli, golden: Golden, log_ws: Path, name: str, case: str, args: list[str]) -> None:
     path = log_ws / "actions" / name
     before = path.read_text(encoding="utf-8")
     result = cli("action", *args, cwd=log_ws)
@@ -285,7 +289,7 @@ def test_edits_change_only_what_they_must(cli, golden, log_ws: Path, name: str, 
     assert [f for f in check["findings"] if f["rule"] in ("parse-error", "schema-error", "unknown-reference")] == []
 
 
-def test_new_keys_follow_the_files_own_conventions(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_new_keys_follow_the_files_own_conventions(cli: Cli, tmp_path: Path) -> None:
     """The example log writes verification as a flow mapping with ``"on"`` quoted; a closure does the same."""
     root = tmp_path / "acme"
     shutil.copytree(REPO / "examples" / "acme-logistics", root)
@@ -300,7 +304,7 @@ def test_new_keys_follow_the_files_own_conventions(cli, tmp_path: Path) -> None:
                        '+  verification: {"on": 2026-11-21, by: skhan, effective: true, note: Sent}']
 
 
-def test_crlf_files_keep_crlf_and_change_the_same_lines(cli, golden, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_crlf_files_keep_crlf_and_change_the_same_lines(cli: Cli, golden: Golden, log_ws: Path) -> None:
     path = log_ws / "actions" / "log.yaml"
     lf = path.read_bytes()
     path.write_bytes(lf.replace(b"\n", b"\r\n"))
@@ -312,7 +316,7 @@ def test_crlf_files_keep_crlf_and_change_the_same_lines(cli, golden, log_ws: Pat
     assert diff(lf.decode(), after.decode().replace("\r\n", "\n"), "log.yaml") == expected
 
 
-def test_a_byte_order_mark_and_the_file_mode_survive(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_byte_order_mark_and_the_file_mode_survive(cli: Cli, log_ws: Path) -> None:
     path = log_ws / "actions" / "single.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     path.chmod(0o640)
@@ -321,7 +325,7 @@ def test_a_byte_order_mark_and_the_file_mode_survive(cli, log_ws: Path) -> None:
     assert (path.stat().st_mode & 0o777) == 0o640
 
 
-def test_closing_a_nonconformity_needs_root_cause_and_corrective_action(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_closing_a_nonconformity_needs_root_cause_and_corrective_action(cli: Cli, log_ws: Path) -> None:
     path = log_ws / "actions" / "log.yaml"
     before = path.read_bytes()
     refused = cli("action", "close", "ACT-0043", "--verified-by", "jsmith", "--effective", cwd=log_ws)
@@ -336,7 +340,7 @@ def test_closing_a_nonconformity_needs_root_cause_and_corrective_action(cli, log
     assert shown["verification"] == {"on": TODAY, "by": "jsmith", "effective": True, "note": None}
 
 
-def test_not_effective_keeps_the_action_open(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_not_effective_keeps_the_action_open(cli: Cli, log_ws: Path) -> None:
     result = cli("action", "close", "ACT-0042", "--verified-by", "akhan", "--not-effective", "--note", "Wrong labels again", cwd=log_ws)
     assert result.exit_code == 0
     assert "ACT-0042 stays open (in-progress)" in result.stdout
@@ -362,7 +366,7 @@ def test_not_effective_keeps_the_action_open(cli, log_ws: Path) -> None:  # type
         (["update", "ACT-0042", "--owner", "nobody"], "--owner: 'nobody' is not a person"),
     ],
 )
-def test_bad_edits_are_exit_2_and_leave_the_file_alone(cli, log_ws: Path, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_edits_are_exit_2_and_leave_the_file_alone(cli: Cli, log_ws: Path, args: list[str], message: str) -> None:
     before = {p.name: p.read_bytes() for p in (log_ws / "actions").iterdir()}
     result = cli("action", *args, cwd=log_ws)
     assert result.exit_code == 2
@@ -370,7 +374,7 @@ def test_bad_edits_are_exit_2_and_leave_the_file_alone(cli, log_ws: Path, args: 
     assert {p.name: p.read_bytes() for p in (log_ws / "actions").iterdir()} == before
 
 
-def test_closing_twice_needs_force_and_an_unchanged_update_writes_nothing(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_closing_twice_needs_force_and_an_unchanged_update_writes_nothing(cli: Cli, log_ws: Path) -> None:
     close = ["action", "close", "ACT-0042", "--verified-by", "jsmith", "--effective"]
     assert cli(*close, cwd=log_ws).exit_code == 0
     again = cli(*close, cwd=log_ws)
@@ -382,14 +386,14 @@ def test_closing_twice_needs_force_and_an_unchanged_update_writes_nothing(cli, l
     assert path.stat().st_mtime_ns == stamp
 
 
-def test_reopening_a_closed_action_drops_closed_on(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reopening_a_closed_action_drops_closed_on(cli: Cli, log_ws: Path) -> None:
     result = cli("action", "update", "ACT-0060", "--status", "open", cwd=log_ws)
     assert result.exit_code == 0 and "(status, closed_on)" in result.stdout
     text = (log_ws / "actions" / "single.yaml").read_text()
     assert "closed_on" not in text and text.endswith("status: open\n")
 
 
-def test_an_invalid_record_is_not_edited(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_invalid_record_is_not_edited(cli: Cli, log_ws: Path) -> None:
     path = log_ws / "actions" / "bad.yaml"
     path.write_text("id: ACT-0080\nkind: action\ntype: ofi\ntitle: x\nraised_on: 2026-01-01\nstauts: open\n")
     result = cli("action", "update", "ACT-0080", "--due", "2026-12-31", cwd=log_ws)
@@ -399,9 +403,8 @@ def test_an_invalid_record_is_not_edited(cli, log_ws: Path) -> None:  # type: ig
 
 
 @pytest.mark.parametrize("failing", ["replace", "write"])
-def test_a_failed_write_leaves_the_original_whole_and_no_temp_file(cli, log_ws: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                    failing: str) -> None:  # type: ignore[no-untyped-def]
-    from isoctl.actions import writes
+def test_a_failed_write_leaves_the_original_whole_and_no_temp_file(cli: Cli, log_ws: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    failing: str) -> None:
     from isoctl.files import atomic
 
     folder = log_ws / "actions"
@@ -410,7 +413,7 @@ def test_a_failed_write_leaves_the_original_whole_and_no_temp_file(cli, log_ws: 
         def broken_replace(*_: object) -> None:
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(writes.os, "replace", broken_replace)
+        monkeypatch.setattr("isoctl.actions.writes.os.replace", broken_replace)
     else:
         real = atomic.write_all
 
@@ -437,8 +440,8 @@ def test_parallel_edits_of_one_file_all_land(log_ws: Path) -> None:
     assert not [p for p in (log_ws / "actions").iterdir() if p.name.startswith(".")]
 
 
-def test_a_lock_held_by_a_live_process_times_out_clearly_and_a_dead_ones_is_broken(cli, log_ws: Path,
-                                                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_lock_held_by_a_live_process_times_out_clearly_and_a_dead_ones_is_broken(cli: Cli, log_ws: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from isoctl.actions import writes
 
     lock = writes.lock_path((log_ws / "actions" / "log.yaml").resolve())
@@ -459,38 +462,35 @@ def test_a_lock_held_by_a_live_process_times_out_clearly_and_a_dead_ones_is_brok
 # -- git -----------------------------------------------------------------------------------------------------------
 
 
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
-
-
 @pytest.fixture
-def repo(log_ws: Path) -> Path:
-    git(log_ws, "init", "--quiet")
-    git(log_ws, "config", "user.name", "Amir Khan")
-    git(log_ws, "config", "user.email", "akhan@example.org")
-    git(log_ws, "add", "--all")
-    git(log_ws, "commit", "--quiet", "-m", "start")
-    return log_ws
+def repo(log_ws: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    """The round-trip workspace committed, in a repository whose configured user is Amir Khan."""
+    isolate_git(monkeypatch)  # isoctl's own commits see this repository's user, not the machine's
+    repo = GitRepo.init(log_ws)
+    repo.git("config", "user.name", "Amir Khan")
+    repo.git("config", "user.email", "akhan@example.org")
+    repo.commit("start")
+    return repo
 
 
-def test_commit_records_exactly_the_touched_file_as_the_configured_user(cli, repo: Path) -> None:  # type: ignore[no-untyped-def]
-    (repo / "notes.yaml").write_text("- {id: N-1, kind: issue, type: internal, title: Staged, not ours}\n")
-    git(repo, "add", "notes.yaml")
-    result = cli("action", "close", "ACT-0042", "--verified-by", "jsmith", "--effective", "--commit", cwd=repo)
+def test_commit_records_exactly_the_touched_file_as_the_configured_user(cli: Cli, repo: GitRepo) -> None:
+    repo.write("notes.yaml", "- {id: N-1, kind: issue, type: internal, title: Staged, not ours}\n")
+    repo.git("add", "notes.yaml")
+    result = cli("action", "close", "ACT-0042", "--verified-by", "jsmith", "--effective", "--commit", cwd=repo.root)
     assert result.exit_code == 0, result.stderr
-    assert git(repo, "log", "-1", "--format=%s|%an|%ae") == "action: close ACT-0042 (effective)|Amir Khan|akhan@example.org\n"
-    assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == ["actions/log.yaml"]
-    assert git(repo, "status", "--porcelain").splitlines() == ["A  notes.yaml"]  # still staged, still not committed
-    new = cli("action", "new", "-t", "ofi", "--title", "Idea", "--commit", cwd=repo)
+    assert repo.git("log", "-1", "--format=%s|%an|%ae") == "action: close ACT-0042 (effective)|Amir Khan|akhan@example.org"
+    assert repo.git("show", "--name-only", "--format=", "HEAD").split() == ["actions/log.yaml"]
+    assert repo.git("status", "--porcelain").splitlines() == ["A  notes.yaml"]  # still staged, still not committed
+    new = cli("action", "new", "-t", "ofi", "--title", "Idea", "--commit", cwd=repo.root)
     assert new.exit_code == 0, new.stderr
-    assert git(repo, "log", "-1", "--format=%s") == "action: new ACT-0071 (ofi)\n"
-    assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == ["actions/ACT-0071.yaml"]
-    update = cli("action", "update", "ACT-0041", "--due", "2026-12-31", "--commit", cwd=repo)
+    assert repo.git("log", "-1", "--format=%s") == "action: new ACT-0071 (ofi)"
+    assert repo.git("show", "--name-only", "--format=", "HEAD").split() == ["actions/ACT-0071.yaml"]
+    update = cli("action", "update", "ACT-0041", "--due", "2026-12-31", "--commit", cwd=repo.root)
     assert update.exit_code == 0
-    assert git(repo, "log", "-1", "--format=%s") == "action: update ACT-0041 (due)\n"
+    assert repo.git("log", "-1", "--format=%s") == "action: update ACT-0041 (due)"
 
 
-def test_commit_outside_a_repository_is_refused_before_writing(cli, log_ws: Path) -> None:  # type: ignore[no-untyped-def]
+def test_commit_outside_a_repository_is_refused_before_writing(cli: Cli, log_ws: Path) -> None:
     if any((d / ".git").exists() for d in log_ws.parents):
         pytest.fail("the temp directory is inside a git repository; this test needs one that is not")
     before = (log_ws / "actions" / "log.yaml").read_bytes()
@@ -502,7 +502,7 @@ def test_commit_outside_a_repository_is_refused_before_writing(cli, log_ws: Path
 # -- what the commands read ---------------------------------------------------------------------------------------
 
 
-def test_edits_parse_only_the_file_they_touch(cli, log_ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_edits_parse_only_the_file_they_touch(cli: Cli, log_ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from isoctl.actions import edit, query
     from isoctl.workspace import load
 
@@ -515,7 +515,7 @@ def test_edits_parse_only_the_file_they_touch(cli, log_ws: Path, monkeypatch: py
     for module in (query, edit):
         real = module.read
 
-        def spy(relative: str, text: str, real=real):  # type: ignore[no-untyped-def]
+        def spy(relative: str, text: str, real: Callable[[str, str], object] = real) -> object:
             parsed.append(relative)
             return real(relative, text)
 

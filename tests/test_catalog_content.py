@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 from conftest import REFERENCE
+
+if TYPE_CHECKING:
+    from isoctl.catalog.catalogs import Catalogs
 
 EDITIONS_WITH_REFERENCE = [
     "iso9001-2015", "iso9001-2026", "iso14001-2015", "iso14001-2026",
@@ -30,16 +34,17 @@ COUNTS = [
 AMENDED = ["iso9001-2015", "iso14001-2015", "iso27001-2022", "iso45001-2018", "iso22301-2019"]
 
 
-def reference(name: str):  # type: ignore[no-untyped-def]
+def reference(name: str) -> Any:
     return yaml.safe_load((REFERENCE / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
-def test_every_edition_is_shipped(catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_every_edition_is_shipped(catalogs: Catalogs) -> None:
     assert set(catalogs.editions) == {row[0] for row in COUNTS}
 
 
 @pytest.mark.parametrize(("edition_id", "entries", "depths", "untitled"), COUNTS)
-def test_counts_per_edition_and_depth(catalogs, edition_id, entries, depths, untitled) -> None:  # type: ignore[no-untyped-def]
+def test_counts_per_edition_and_depth(catalogs: Catalogs, edition_id: str, entries: int, depths: dict[int, int],
+                                      untitled: int) -> None:
     edition = catalogs.editions[edition_id]
     assert len(edition.clauses) == entries
     assert dict(Counter(c.depth for c in edition.requirement_clauses)) == depths
@@ -47,22 +52,22 @@ def test_counts_per_edition_and_depth(catalogs, edition_id, entries, depths, unt
 
 
 @pytest.mark.parametrize("edition_id", EDITIONS_WITH_REFERENCE)
-def test_ids_titles_and_parents_match_the_reference(catalogs, edition_id) -> None:  # type: ignore[no-untyped-def]
+def test_ids_titles_and_parents_match_the_reference(catalogs: Catalogs, edition_id: str) -> None:
     edition = catalogs.editions[edition_id]
     expected = [(e["id"], e["title"], e.get("parent")) for e in reference(edition_id)]
     actual = [(c.id, c.title, c.parent if not c.is_annex else None) for c in edition.clauses]
     assert actual == expected
 
 
-def test_annex_a_2022_has_93_controls_by_theme(catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_annex_a_2022_has_93_controls_by_theme(catalogs: Catalogs) -> None:
     controls = catalogs.editions["iso27001-2022"].controls
     assert len(controls) == 93
     assert Counter(c.theme for c in controls) == {"organizational": 37, "people": 8, "physical": 14, "technological": 34}
-    assert all(c.id.startswith({"organizational": "A.5.", "people": "A.6.", "physical": "A.7.",
-                                "technological": "A.8."}[c.theme]) for c in controls)
+    assert all(c.theme is not None and c.id.startswith({"organizational": "A.5.", "people": "A.6.", "physical": "A.7.",
+                                                        "technological": "A.8."}[c.theme]) for c in controls)
 
 
-def test_annex_a_2013_has_114_controls_in_14_domains(catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_annex_a_2013_has_114_controls_in_14_domains(catalogs: Catalogs) -> None:
     edition = catalogs.editions["iso27001-2013"]
     ref = reference("iso27001-2013-to-2022")
     assert [(c.id, c.title) for c in edition.controls] == [(r["id_2013"], r["title_2013"]) for r in ref["mapping_2013_to_2022"]]
@@ -70,14 +75,14 @@ def test_annex_a_2013_has_114_controls_in_14_domains(catalogs) -> None:  # type:
     assert per_domain == {d["id"]: d["controls"] for d in ref["domains_2013"]}
 
 
-def test_untitled_paragraphs_are_flagged_and_summarised(catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_untitled_paragraphs_are_flagged_and_summarised(catalogs: Catalogs) -> None:
     for edition in catalogs.editions.values():
         for clause in edition.clauses:
             assert (clause.title is None) == clause.untitled, (edition.id, clause.id)
             assert len(clause.summary.split()) >= 5, (edition.id, clause.id)
 
 
-def test_summaries_are_our_own_words(catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_summaries_are_our_own_words(catalogs: Catalogs) -> None:
     """No requirement-style text: no 'shall', at most two sentences, and never just the title again."""
     for edition in catalogs.editions.values():
         for clause in edition.clauses:
@@ -87,7 +92,7 @@ def test_summaries_are_our_own_words(catalogs) -> None:  # type: ignore[no-untyp
             assert text.rstrip(".").lower() != (clause.title or "").lower(), (edition.id, clause.id)
 
 
-def test_every_body_clause_has_considered_expectations(catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_every_body_clause_has_considered_expectations(catalogs: Catalogs) -> None:
     for edition in catalogs.editions.values():
         for clause in edition.requirement_clauses:
             assert clause.expects or clause.expects_note, (edition.id, clause.id)
@@ -96,7 +101,7 @@ def test_every_body_clause_has_considered_expectations(catalogs) -> None:  # typ
 
 
 @pytest.mark.parametrize("edition_id", AMENDED + ["iso9001-2026", "iso14001-2026"])
-def test_climate_determination_is_expected_in_4_1(catalogs, edition_id) -> None:  # type: ignore[no-untyped-def]
+def test_climate_determination_is_expected_in_4_1(catalogs: Catalogs, edition_id: str) -> None:
     clause = catalogs.editions[edition_id].by_id["4.1"]
     assert any(e.kind == "issue" and e.has == "climate" for e in clause.expects)
 
@@ -125,11 +130,11 @@ def test_climate_determination_is_expected_in_4_1(catalogs, edition_id) -> None:
         ("iso22301-2019", "9.3.3", "retain"),
     ],
 )
-def test_documented_information(catalogs, edition_id, clause_id, expected) -> None:  # type: ignore[no-untyped-def]
+def test_documented_information(catalogs: Catalogs, edition_id: str, clause_id: str, expected: str) -> None:
     assert catalogs.editions[edition_id].by_id[clause_id].documented_information == expected
 
 
-def test_applicability(catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_applicability(catalogs: Catalogs) -> None:
     iso9001 = catalogs.editions["iso9001-2015"]
     assert iso9001.by_id["8.3"].applicability == "excludable"
     assert iso9001.by_id["8.3.4"].applicability == "excludable"
@@ -143,7 +148,7 @@ def test_applicability(catalogs) -> None:  # type: ignore[no-untyped-def]
         assert {c.applicability for c in edition.controls} == {"soa"}
 
 
-def test_edition_metadata(catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_edition_metadata(catalogs: Catalogs) -> None:
     e = catalogs.editions
     assert (e["iso9001-2015"].status, e["iso9001-2015"].superseded_by) == ("superseded", "iso9001-2026")
     assert (str(e["iso9001-2015"].transition_ends), e["iso9001-2015"].transition_confirmed) == ("2029-09-30", False)

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import Cli
 
 from isoctl.catalog.catalogs import Catalogs
 from isoctl.catalog.load import load
@@ -49,7 +50,7 @@ def workspace(tmp_path: Path, catalog: str, name: str = "acme-2024.yaml") -> Pat
     return tmp_path
 
 
-def test_a_valid_workspace_catalog_loads_beside_the_builtins(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_valid_workspace_catalog_loads_beside_the_builtins(tmp_path: Path, cli: Cli) -> None:
     root = workspace(tmp_path, VALID)
     result = cli("standards", "list", "--format", "json", cwd=root)
     assert result.exit_code == 0, result.stderr
@@ -79,7 +80,7 @@ BROKEN = [
 
 
 @pytest.mark.parametrize(("old", "new", "where", "message"), BROKEN)
-def test_broken_workspace_catalog_is_located(tmp_path: Path, cli, old, new, where, message) -> None:  # type: ignore[no-untyped-def]
+def test_broken_workspace_catalog_is_located(tmp_path: Path, cli: Cli, old: str, new: str, where: str, message: str) -> None:
     assert old in VALID
     root = workspace(tmp_path, VALID.replace(old, new, 1))
     result = cli("standards", "list", cwd=root)
@@ -97,14 +98,14 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
     assert [str(p.location) for p in caught.value.problems] == ["local/acme-2024.yaml:19:9", "local/acme-2024.yaml:24:16"]
 
 
-def test_an_edition_defined_twice_is_refused(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_an_edition_defined_twice_is_refused(tmp_path: Path, cli: Cli) -> None:
     text = VALID.replace("id: acme-2024\nfamily: acme", "id: iso9001-2015\nfamily: iso9001").replace("2024", "2015")
     result = cli("standards", "list", cwd=workspace(tmp_path, text))
     assert result.exit_code == 2
     assert "edition 'iso9001-2015' is already defined in standards/iso9001-2015.yaml" in result.stderr
 
 
-def test_transition_rows_must_name_real_clauses(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_transition_rows_must_name_real_clauses(tmp_path: Path, cli: Cli) -> None:
     root = workspace(tmp_path, VALID)
     (root / "local" / "transitions").mkdir()
     (root / "local" / "transitions" / "acme.yaml").write_text(
@@ -131,7 +132,7 @@ def test_transition_rows_must_name_real_clauses(tmp_path: Path, cli) -> None:  #
          "alias bomb"),
     ],
 )
-def test_hostile_catalog_files(tmp_path: Path, cli, content: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_catalog_files(tmp_path: Path, cli: Cli, content: bytes, message: str) -> None:
     root = workspace(tmp_path, "")
     (root / "local" / "acme-2024.yaml").write_bytes(content)
     result = cli("standards", "list", cwd=root)
@@ -140,7 +141,7 @@ def test_hostile_catalog_files(tmp_path: Path, cli, content: bytes, message: str
     assert "Traceback" not in result.stderr
 
 
-def test_catalog_directory_outside_the_workspace_is_refused(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_catalog_directory_outside_the_workspace_is_refused(tmp_path: Path, cli: Cli) -> None:
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "isoctl.yaml").write_text("isoctl: 1\ncatalogs:\n  - ../elsewhere/\n", encoding="utf-8")
     result = cli("standards", "list", cwd=tmp_path / "ws")
@@ -148,21 +149,21 @@ def test_catalog_directory_outside_the_workspace_is_refused(tmp_path: Path, cli)
     assert "isoctl.yaml:3:5: catalogs: '../elsewhere/' is outside the workspace" in result.stderr
 
 
-def test_missing_catalog_directory_is_reported(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_missing_catalog_directory_is_reported(tmp_path: Path, cli: Cli) -> None:
     (tmp_path / "isoctl.yaml").write_text("isoctl: 1\ncatalogs: [nowhere/]\n", encoding="utf-8")
     result = cli("standards", "list", cwd=tmp_path)
     assert result.exit_code == 2
     assert "  nowhere: catalog directory not found" in result.stderr
 
 
-def test_unparseable_manifest_is_reported(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_unparseable_manifest_is_reported(tmp_path: Path, cli: Cli) -> None:
     (tmp_path / "isoctl.yaml").write_text("isoctl: 1\ncatalogs: [local/\n", encoding="utf-8")
     result = cli("standards", "list", cwd=tmp_path)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: isoctl.yaml:3:1: invalid YAML")
 
 
-def test_cached_catalogs_are_reused_and_a_corrupt_cache_is_rebuilt(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cached_catalogs_are_reused_and_a_corrupt_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
     root = workspace(tmp_path, VALID)
     first = load([root / "local"], base=root)
@@ -176,7 +177,7 @@ def test_cached_catalogs_are_reused_and_a_corrupt_cache_is_rebuilt(tmp_path: Pat
     assert '"acme-2024"' in valid and '"acme-2025"' not in valid  # and the entry was rewritten
 
 
-def test_changing_a_catalog_misses_the_cache(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_changing_a_catalog_misses_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
     root = workspace(tmp_path, VALID)
     load([root / "local"], base=root)
@@ -185,7 +186,7 @@ def test_changing_a_catalog_misses_the_cache(tmp_path: Path, monkeypatch) -> Non
         load([root / "local"], base=root)
 
 
-def test_catalogs_option_names_a_directory(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_catalogs_option_names_a_directory(tmp_path: Path, cli: Cli) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "acme-2024.yaml").write_text(VALID, encoding="utf-8")
     result = cli("standards", "show", "acme-2024", "--catalogs", str(tmp_path / "mine"))
@@ -207,5 +208,6 @@ def test_a_compiled_catalog_entry_only_serves_the_files_it_was_built_from(tmp_pa
     target = tmp_path / "catalogs.json"
     compile_builtin(target)
     entry = json.loads(target.read_text(encoding="utf-8"))
-    assert cache.read_entry(target, entry["key"])["editions"]
+    found = cache.read_entry(target, entry["key"])
+    assert found is not None and found["editions"]
     assert cache.read_entry(target, "0" * 32) is None  # different files or code: not used

@@ -8,10 +8,12 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
-from conftest import MANIFEST, REPO, write_tree
+from conftest import REPO
+from helpers import MANIFEST, Cli, Golden, MakeWorkspace, write_tree
 
 TODAY = "2026-11-21"
 EXAMPLES = ["acme-logistics", "nimbus-cloud"]
@@ -28,7 +30,7 @@ def copy_of(name: str, tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_examples_pass_at_the_readme_date(cli, tmp_path: Path, example: str) -> None:  # type: ignore[no-untyped-def]
+def test_examples_pass_at_the_readme_date(cli: Cli, tmp_path: Path, example: str) -> None:
     root = copy_of(example, tmp_path)
     result = cli("check", "--today", TODAY, "--fail-on", "warning", cwd=root)
     assert result.exit_code == 0, result.stdout
@@ -37,7 +39,7 @@ def test_examples_pass_at_the_readme_date(cli, tmp_path: Path, example: str) -> 
 
 @pytest.mark.parametrize("example", [*EXAMPLES, "flawed"])
 @pytest.mark.parametrize("fmt", list(CHECK_FORMATS))
-def test_check_golden(cli, golden, tmp_path: Path, example: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_check_golden(cli: Cli, golden: Golden, tmp_path: Path, example: str, fmt: str) -> None:
     root = copy_of(example, tmp_path)
     result = cli("check", "--today", TODAY, "--format", fmt, cwd=root)
     assert result.exit_code == (1 if example == "flawed" else 0)
@@ -46,17 +48,17 @@ def test_check_golden(cli, golden, tmp_path: Path, example: str, fmt: str) -> No
 
 @pytest.mark.parametrize("example", [*EXAMPLES, "flawed"])
 @pytest.mark.parametrize("fmt", list(GAP_FORMATS))
-def test_gap_golden(cli, golden, tmp_path: Path, example: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_gap_golden(cli: Cli, golden: Golden, tmp_path: Path, example: str, fmt: str) -> None:
     root = copy_of(example, tmp_path)
     result = cli("gap", "--today", TODAY, "--format", fmt, cwd=root)
     assert result.exit_code == 0
     golden(f"{example}/gap.{fmt}.{GAP_FORMATS[fmt]}", result.stdout)
 
 
-def test_flawed_workspace_findings_are_what_a_user_expects(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_flawed_workspace_findings_are_what_a_user_expects(cli: Cli, tmp_path: Path) -> None:
     root = copy_of("flawed", tmp_path)
     data = json.loads(cli("check", "--today", TODAY, "-f", "json", cwd=root).stdout)
-    by_rule: dict[str, list[dict]] = {}
+    by_rule: dict[str, list[dict[str, Any]]] = {}
     for finding in data["findings"]:
         by_rule.setdefault(finding["rule"], []).append(finding)
     assert set(by_rule) == {"parse-error", "schema-error", "duplicate-id", "unknown-clause", "unknown-reference",
@@ -68,7 +70,7 @@ def test_flawed_workspace_findings_are_what_a_user_expects(cli, tmp_path: Path) 
     assert coverage["iso27001-2022"]["excluded"] == 1 and coverage["iso27001-2022"]["covered"] == 1  # A.7.4 and A.5.1
 
 
-def test_sarif_of_a_failing_workspace_validates_against_the_schema(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sarif_of_a_failing_workspace_validates_against_the_schema(cli: Cli, tmp_path: Path) -> None:
     schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     root = copy_of("flawed", tmp_path)
     log = json.loads(cli("check", "--today", TODAY, "-f", "sarif", cwd=root).stdout)
@@ -77,19 +79,19 @@ def test_sarif_of_a_failing_workspace_validates_against_the_schema(cli, tmp_path
     assert uris == {"isoctl.yaml", "actions/log.yaml", "broken.yaml", "policies/quality.md", "soa/annex-a.yaml"}
 
 
-def test_junit_has_a_testcase_per_clause_and_per_data_finding(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_junit_has_a_testcase_per_clause_and_per_data_finding(cli: Cli, tmp_path: Path) -> None:
     root = copy_of("flawed", tmp_path)
     suites = ET.fromstring(cli("check", "--today", TODAY, "-f", "junit", cwd=root).stdout)
     names = {s.get("name"): s for s in suites}
-    assert int(names["iso27001-2022"].get("tests")) == 30 + 93  # leaf clauses of 4-10, and the 93 controls
+    assert int(names["iso27001-2022"].attrib["tests"]) == 30 + 93  # leaf clauses of 4-10, and the 93 controls
     data = json.loads(cli("check", "--today", TODAY, "-f", "json", cwd=root).stdout)
     leaves = {c["standard"]: c["clauses"] for c in data["coverage"]}
-    assert {n: int(s.get("tests")) for n, s in names.items() if n != "findings"} == leaves
+    assert {n: int(s.attrib["tests"]) for n, s in names.items() if n != "findings"} == leaves
     coverage_rules = {"unmapped-clause", "partial-clause", "missing-soa-entry"}
-    assert int(names["findings"].get("tests")) == sum(1 for f in data["findings"] if f["rule"] not in coverage_rules)
+    assert int(names["findings"].attrib["tests"]) == sum(1 for f in data["findings"] if f["rule"] not in coverage_rules)
 
 
-def test_exit_codes_and_thresholds(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_exit_codes_and_thresholds(cli: Cli, make_workspace: MakeWorkspace) -> None:
     root = make_workspace({"a.yaml": "- {id: A, kind: issue, type: internal, title: a}\n- {id: A, kind: issue, type: internal, title: b}\n"},
                           manifest=MANIFEST + "rules: {duplicate-id: warning}\n")
     only = ["--select", "duplicate-id"]
@@ -105,14 +107,14 @@ def test_exit_codes_and_thresholds(cli, make_workspace) -> None:  # type: ignore
     assert today.exit_code == 2 and "--today: '21/11/2026' is not a date" in today.stderr
 
 
-def test_today_comes_from_the_option_or_the_environment(cli, make_workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_today_comes_from_the_option_or_the_environment(cli: Cli, make_workspace: MakeWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_workspace({})
     monkeypatch.setenv("ISOCTL_TODAY", "2025-01-31")
     assert json.loads(cli("check", str(root), "-f", "json").stdout)["workspace"]["today"] == "2025-01-31"
     assert json.loads(cli("check", str(root), "-f", "json", "--today", TODAY).stdout)["workspace"]["today"] == TODAY
 
 
-def test_github_format_is_chosen_on_github_actions(cli, make_workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_github_format_is_chosen_on_github_actions(cli: Cli, make_workspace: MakeWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_workspace({})
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     out = cli("check", str(root), "--select", "unmapped-clause").stdout
@@ -120,7 +122,7 @@ def test_github_format_is_chosen_on_github_actions(cli, make_workspace, monkeypa
     assert cli("check", str(root), "-f", "json").stdout.startswith("{")
 
 
-def test_output_file_is_written_atomically_and_stdout_stays_clean(cli, make_workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_output_file_is_written_atomically_and_stdout_stays_clean(cli: Cli, make_workspace: MakeWorkspace, tmp_path: Path) -> None:
     root = make_workspace({})
     target = tmp_path / "report.sarif"
     target.write_text("previous content", encoding="utf-8")
@@ -132,7 +134,7 @@ def test_output_file_is_written_atomically_and_stdout_stays_clean(cli, make_work
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
 
 
-def test_gap_filters_by_standard(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_gap_filters_by_standard(cli: Cli, tmp_path: Path) -> None:
     root = copy_of("acme-logistics", tmp_path)
     data = json.loads(cli("gap", "--today", TODAY, "-f", "json", "--standard", "iso14001", cwd=root).stdout)
     assert {c["standard"] for c in data["clauses"]} == {"iso14001-2015"}
@@ -140,7 +142,7 @@ def test_gap_filters_by_standard(cli, tmp_path: Path) -> None:  # type: ignore[n
     assert wrong.exit_code == 2 and "not in scope" in wrong.stderr
 
 
-def test_warm_cache_gives_the_same_result_and_notices_edits(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_warm_cache_gives_the_same_result_and_notices_edits(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
     root = copy_of("nimbus-cloud", tmp_path)
     cold = cli("check", "--today", TODAY, "-f", "json", cwd=root).stdout
@@ -155,7 +157,7 @@ def test_warm_cache_gives_the_same_result_and_notices_edits(cli, tmp_path: Path,
     assert json.loads(cli("check", "--today", TODAY, "-f", "json", cwd=root).stdout) == edited
 
 
-def test_parallel_and_serial_reading_agree(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_parallel_and_serial_reading_agree(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from isoctl.workspace import records as load
 
     monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
@@ -178,7 +180,7 @@ def test_installed_entry_point_runs_as_a_subprocess(tmp_path: Path) -> None:
     assert "no findings in 228 records" in run.stdout
 
 
-def test_cached_results_notice_evidence_appearing_and_options(cli, make_workspace, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cached_results_notice_evidence_appearing_and_options(cli: Cli, make_workspace: MakeWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
     root = make_workspace({"r.yaml": "id: R\nkind: issue\ntype: internal\ntitle: t\nevidence: [{path: evidence/cal.txt}]\n"})
     args = ("check", str(root), "-f", "json", "--today", TODAY, "--select", "unknown-reference")

@@ -7,21 +7,12 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import MANIFEST, write_tree
+from helpers import JANE, Cli, GitRepo, MakeWorkspace, make_workspace
 
-ENV_BASE = {"GIT_AUTHOR_NAME": "Amir Khan", "GIT_AUTHOR_EMAIL": "amir@example.com",
-            "GIT_COMMITTER_NAME": "Amir Khan", "GIT_COMMITTER_EMAIL": "amir@example.com"}
-
-
-def git(root: Path, *args: str, day: dt.date | None = None, who: str | None = None) -> str:
-    env = {**os.environ, **ENV_BASE}
-    if who:
-        env |= {"GIT_AUTHOR_NAME": who, "GIT_AUTHOR_EMAIL": f"{who.split()[0].lower()}@example.com"}
-    if day:
-        env |= {"GIT_AUTHOR_DATE": f"{day}T09:00:00+00:00", "GIT_COMMITTER_DATE": f"{day}T09:00:00+00:00"}
-    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True).stdout
+AMIR = "Amir Khan <amir@example.com>"
 
 
 def action(n: int, raised: str, status: str = "open", due: str = "2026-12-31", closed: str | None = None) -> str:
@@ -33,40 +24,35 @@ def action(n: int, raised: str, status: str = "open", due: str = "2026-12-31", c
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A year of activity: monthly actions, a rename, a deletion and a merged branch."""
-    root = tmp_path_factory.mktemp("history") / "qms"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    write_tree(root, {"isoctl.yaml": MANIFEST})
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "Start", day=dt.date(2025, 12, 1))
+    repo = GitRepo.init(tmp_path_factory.mktemp("history") / "qms", author=AMIR)
+    make_workspace(repo.root)
+    repo.commit("Start", date=dt.date(2025, 12, 1))
     for month in range(1, 7):
-        day = dt.date(2026, month, 15)
-        write_tree(root, {f"actions/ACT-{month}.yaml": action(month, f"2026-{month:02d}-01", due=f"2026-{month:02d}-28")})
+        files = {f"actions/ACT-{month}.yaml": action(month, f"2026-{month:02d}-01", due=f"2026-{month:02d}-28")}
         if month >= 3:  # close the one raised two months earlier
             n = month - 2
-            write_tree(root, {f"actions/ACT-{n}.yaml": action(n, f"2026-{n:02d}-01", "closed", closed=f"2026-{month:02d}-10")})
-        git(root, "add", "-A")
-        git(root, "commit", "-qm", f"Actions for month {month}", day=day, who="Jane Smith" if month % 2 else None)
-    git(root, "mv", "actions/ACT-1.yaml", "actions/2026-ACT-1.yaml")
-    git(root, "commit", "-qm", "Rename a file", day=dt.date(2026, 7, 2))
-    git(root, "rm", "-q", "actions/ACT-2.yaml")
-    git(root, "commit", "-qm", "Delete a record", day=dt.date(2026, 7, 3))
-    git(root, "checkout", "-q", "-b", "audit")
-    write_tree(root, {"context/ISS-1.yaml": "id: ISS-1\nkind: issue\ntype: internal\ntitle: Staff turnover\n"})
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "Context on a branch", day=dt.date(2026, 7, 20))
-    git(root, "checkout", "-q", "main")
-    git(root, "merge", "-q", "--no-ff", "-m", "Merge the audit branch", "audit", day=dt.date(2026, 8, 1))
-    return root
+            files[f"actions/ACT-{n}.yaml"] = action(n, f"2026-{n:02d}-01", "closed", closed=f"2026-{month:02d}-10")
+        repo.commit(f"Actions for month {month}", files=files, date=dt.date(2026, month, 15), author=JANE if month % 2 else None)
+    repo.rename("actions/ACT-1.yaml", "actions/2026-ACT-1.yaml")
+    repo.commit("Rename a file", date=dt.date(2026, 7, 2))
+    repo.remove("actions/ACT-2.yaml")
+    repo.commit("Delete a record", date=dt.date(2026, 7, 3))
+    repo.branch("audit")
+    repo.commit("Context on a branch", files={"context/ISS-1.yaml": "id: ISS-1\nkind: issue\ntype: internal\ntitle: Staff turnover\n"},
+                date=dt.date(2026, 7, 20))
+    repo.checkout("main")
+    repo.merge("audit", "Merge the audit branch", date=dt.date(2026, 8, 1))
+    return repo.root
 
 
-def timeline(cli, root: Path, *args: str) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+def timeline(cli: Cli, root: Path, *args: str) -> list[dict[str, Any]]:
     result = cli("history", "-f", "json", *args, cwd=root)
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)["points"]  # type: ignore[no-any-return]
+    points: list[dict[str, Any]] = json.loads(result.stdout)["points"]
+    return points
 
 
-def test_monthly_points_follow_the_first_parent_line(cli, year: Path) -> None:  # type: ignore[no-untyped-def]
+def test_monthly_points_follow_the_first_parent_line(cli: Cli, year: Path) -> None:
     points = timeline(cli, year)
     assert [p["date"] for p in points] == ["2025-12-01", "2026-01-15", "2026-02-15", "2026-03-15", "2026-04-15",
                                            "2026-05-15", "2026-06-15", "2026-07-03", "2026-08-01"]
@@ -80,14 +66,14 @@ def test_monthly_points_follow_the_first_parent_line(cli, year: Path) -> None:  
     assert by_date["2026-01-15"]["contributors"] == ["Jane Smith"]
 
 
-def test_every_commit_and_period_filters(cli, year: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_commit_and_period_filters(cli: Cli, year: Path) -> None:
     assert len(timeline(cli, year, "--every", "commit")) == 10
     points = timeline(cli, year, "--every", "commit", "--since", "2026-07-01", "--until", "2026-07-31")
     assert [p["subject"] for p in points] == ["Rename a file", "Delete a record"]
     assert len(timeline(cli, year, "--every", "week", "--since", "2026-01-01", "--until", "2026-03-31")) == 3
 
 
-def test_csv_and_text(cli, year: Path) -> None:  # type: ignore[no-untyped-def]
+def test_csv_and_text(cli: Cli, year: Path) -> None:
     csv_text = cli("history", "-f", "csv", cwd=year).stdout
     header, *rows = csv_text.splitlines()
     assert header.startswith("date,commit,author,readiness iso9001-2015,actions open,actions overdue")
@@ -96,7 +82,7 @@ def test_csv_and_text(cli, year: Path) -> None:  # type: ignore[no-untyped-def]
     assert "9 points, every month, 2025-12-01 to 2026-08-01" in text and "9001" in text
 
 
-def test_warm_cache_gives_the_same_timeline(cli, year: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_warm_cache_gives_the_same_timeline(cli: Cli, year: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
     cold = cli("history", "-f", "json", "--every", "commit", cwd=year).stdout
     assert list((tmp_path / "cache").rglob("*.json"))
@@ -106,9 +92,8 @@ def test_warm_cache_gives_the_same_timeline(cli, year: Path, tmp_path: Path, mon
     assert cli("history", "-f", "json", "--every", "commit", cwd=year).stdout == cold
 
 
-def test_shallow_clone_is_labelled_or_refused(cli, year: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{year}", str(clone)], check=True)
+def test_shallow_clone_is_labelled_or_refused(cli: Cli, year: Path, tmp_path: Path) -> None:
+    clone = GitRepo(year).clone(tmp_path / "shallow", depth=2).root
     result = cli("history", "-f", "json", cwd=clone)
     assert result.exit_code == 0 and json.loads(result.stdout)["shallow"] is True
     assert "shallow clone" in result.stderr and "git fetch --unshallow" in result.stderr
@@ -129,7 +114,7 @@ def test_no_git_processes_are_left_behind(year: Path, tmp_path: Path) -> None:
     assert "LEFT:\n" in run.stderr + "\n" and "LEFT:git" not in run.stderr, run.stderr
 
 
-def test_bad_dates_and_no_repository(cli, year: Path, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_bad_dates_and_no_repository(cli: Cli, year: Path, make_workspace: MakeWorkspace) -> None:
     bad = cli("history", "--since", "last year", cwd=year)
     assert bad.exit_code == 2 and "--since: 'last year' is not a date" in bad.stderr
     plain = cli("history", str(make_workspace({})))

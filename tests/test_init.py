@@ -8,15 +8,18 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import git
 import pytest
 import yaml
+from helpers import Cli, GitRepo, isolate_git
 from pydantic import TypeAdapter
 
 from isoctl.model.manifest import Manifest
 from isoctl.model.records import Record
+
+if TYPE_CHECKING:
+    from isoctl.catalog.catalogs import Catalogs
 
 TODAY = dt.date(2026, 1, 5)
 AUTHOR = ("Jane Smith", "jane@example.com")
@@ -28,11 +31,8 @@ def git_identity(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     """A private global git config naming a known user, so author checks do not depend on the machine."""
     config = tmp_path_factory.mktemp("gitconfig") / "config"
     config.write_text(f"[user]\n\tname = {AUTHOR[0]}\n\temail = {AUTHOR[1]}\n[init]\n\tdefaultBranch = main\n")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    isolate_git(monkeypatch, config)
     monkeypatch.setenv("ISOCTL_TODAY", TODAY.isoformat())
-    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_DIR"):
-        monkeypatch.delenv(name, raising=False)
     return config
 
 
@@ -64,7 +64,7 @@ def records_of(root: Path) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def test_init_creates_a_committed_workspace(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_init_creates_a_committed_workspace(cli: Cli, tmp_path: Path) -> None:
     run = cli("init", "acme", "--org", "Acme Ltd", "--standard", "iso9001:2015", "--standard", "iso27001:2022")
     assert run.exit_code == 0, run.stderr
     root = tmp_path / "acme"
@@ -86,18 +86,18 @@ def test_init_creates_a_committed_workspace(cli, tmp_path: Path) -> None:  # typ
     on_disk = files_of(root)
     assert expected <= on_disk
     assert not any("policies/" in f for f in on_disk - expected)  # only the two families chosen
-    with git.Repo(root) as repo:
-        commits = list(repo.iter_commits())
-        assert len(commits) == 1
-        first = commits[0]
-        assert (first.author.name, first.author.email) == AUTHOR
-        assert {item.path for item in first.tree.traverse() if item.type == "blob"} == on_disk
-        assert not repo.is_dirty(untracked_files=True)
+    repo = GitRepo(root)
+    commits = repo.git("rev-list", "HEAD").splitlines()
+    assert len(commits) == 1
+    first = commits[0]
+    assert repo.author_of(first) == AUTHOR
+    assert repo.files(first) == on_disk
+    assert not repo.dirty()
     from isoctl.history.git import head_state
 
-    assert head_state(root) == (first.hexsha, False)
+    assert head_state(root) == (first, False)
     assert "cd acme && isoctl check" in run.stdout
-    assert f"Committed {first.hexsha[:12]}" in run.stdout
+    assert f"Committed {first[:12]}" in run.stdout
     assert "isoctl.yaml" in run.stdout and ".isoctl/schema/ (20 JSON Schemas" in run.stdout
 
 
@@ -110,7 +110,7 @@ def test_init_creates_a_committed_workspace(cli, tmp_path: Path) -> None:  # typ
         ["iso9001", "iso14001", "iso27001", "iso45001", "iso22301"],
     ],
 )
-def test_every_generated_record_validates(standards: list[str], catalogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_generated_record_validates(standards: list[str], catalogs: Catalogs, tmp_path: Path) -> None:
     from isoctl.catalog.refs import parse_ref
     from isoctl.scaffold.workspace import scaffold
 
@@ -137,7 +137,7 @@ def test_every_generated_record_validates(standards: list[str], catalogs, tmp_pa
                 assert record.status == "draft" and "TODO" in (root / path).read_text(encoding="utf-8")
 
 
-def test_generated_text_never_copies_catalog_summaries(catalogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_generated_text_never_copies_catalog_summaries(catalogs: Catalogs, tmp_path: Path) -> None:
     from isoctl.scaffold.workspace import scaffold
 
     families = ["iso9001", "iso14001", "iso27001", "iso45001", "iso22301"]
@@ -149,7 +149,7 @@ def test_generated_text_never_copies_catalog_summaries(catalogs, tmp_path: Path)
     assert not [s for s in summaries if s in text]
 
 
-def test_27001_soa_has_one_row_per_annex_a_control(catalogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_27001_soa_has_one_row_per_annex_a_control(catalogs: Catalogs, tmp_path: Path) -> None:
     from isoctl.scaffold.workspace import scaffold
 
     scaffold(tmp_path / "ws", organization="Acme", standards=["iso27001:2022"], git=False, today=TODAY)
@@ -210,7 +210,7 @@ def test_output_is_deterministic(tmp_path: Path) -> None:
     assert all((one / f).read_bytes() == (two / f).read_bytes() for f in files_of(one))
 
 
-def test_refuses_a_non_empty_directory(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_refuses_a_non_empty_directory(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "busy"
     target.mkdir()
     (target / "notes.txt").write_text("mine")
@@ -220,7 +220,7 @@ def test_refuses_a_non_empty_directory(cli, tmp_path: Path) -> None:  # type: ig
     assert [p.name for p in target.iterdir()] == ["notes.txt"]
 
 
-def test_accepts_an_existing_empty_directory_and_names_the_org_after_it(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_accepts_an_existing_empty_directory_and_names_the_org_after_it(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "northwind"
     target.mkdir()
     run = cli("init", ".", "--standard", "iso9001:2015", "--no-git", cwd=target)
@@ -228,7 +228,7 @@ def test_accepts_an_existing_empty_directory_and_names_the_org_after_it(cli, tmp
     assert Manifest.model_validate(yaml.safe_load((target / "isoctl.yaml").read_text())).organization.name == "northwind"
 
 
-def test_no_git(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_no_git(cli: Cli, tmp_path: Path) -> None:
     run = cli("init", "plain", "--standard", "iso9001:2015", "--no-git")
     assert run.exit_code == 0, run.stderr
     assert (tmp_path / "plain" / "isoctl.yaml").is_file()
@@ -237,7 +237,7 @@ def test_no_git(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("ci", ["github", "gitlab", "none"])
-def test_ci_choice(ci: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ci_choice(ci: str, cli: Cli, tmp_path: Path) -> None:
     run = cli("init", "ws", "--standard", "iso9001:2015", "--ci", ci, "--no-git")
     assert run.exit_code == 0, run.stderr
     root = tmp_path / "ws"
@@ -260,7 +260,7 @@ def test_ci_choice(ci: str, cli, tmp_path: Path) -> None:  # type: ignore[no-unt
     assert hooks["repo"] == "local" and hooks["hooks"][0]["entry"] == "isoctl check"
 
 
-def test_unknown_standard_suggests_close_ones(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_standard_suggests_close_ones(cli: Cli, tmp_path: Path) -> None:
     run = cli("init", "ws", "--standard", "iso9001:2014")
     assert run.exit_code == 2
     assert "unknown edition 'iso9001:2014'" in run.stderr and "did you mean iso9001-2015" in run.stderr
@@ -277,7 +277,7 @@ def test_unknown_standard_suggests_close_ones(cli, tmp_path: Path) -> None:  # t
         (["--standard", "iso9001:2015", "--org", "  "], "organization name is empty"),
     ],
 )
-def test_bad_arguments_exit_2(args: list[str], message: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_arguments_exit_2(args: list[str], message: str, cli: Cli, tmp_path: Path) -> None:
     run = cli("init", "ws", *args)
     assert run.exit_code == 2
     assert message in run.stderr
@@ -285,13 +285,12 @@ def test_bad_arguments_exit_2(args: list[str], message: str, cli, tmp_path: Path
 
 
 def test_falls_back_to_isoctl_identity_and_a_placeholder_owner(
-    cli, tmp_path: Path, git_identity: Path  # type: ignore[no-untyped-def]
+    cli: Cli, tmp_path: Path, git_identity: Path
 ) -> None:
     git_identity.write_text("[init]\n\tdefaultBranch = main\n")  # no user configured anywhere
     run = cli("init", "ws", "--standard", "iso9001:2015")
     assert run.exit_code == 0, run.stderr
-    with git.Repo(tmp_path / "ws") as repo:
-        assert (repo.head.commit.author.name, repo.head.commit.author.email) == ("isoctl", "isoctl@localhost")
+    assert GitRepo(tmp_path / "ws").author_of() == ("isoctl", "isoctl@localhost")
     manifest = Manifest.model_validate(yaml.safe_load((tmp_path / "ws" / "isoctl.yaml").read_text()))
     assert [(p.id, p.top_management) for p in manifest.people] == [("owner", True)]
     assert "TODO" in manifest.people[0].name
@@ -307,7 +306,7 @@ def user_template(root: Path, files: dict[str, str]) -> Path:
 MANIFEST_J2 = "isoctl: 1\norganization: {name: {{ organization | yaml }}}\nstandards: [{{ standards[0].display }}]\n"
 
 
-def test_user_template_directory(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_user_template_directory(cli: Cli, tmp_path: Path) -> None:
     template = user_template(
         tmp_path / "consultant",
         {
@@ -341,7 +340,7 @@ def test_user_template_directory(cli, tmp_path: Path) -> None:  # type: ignore[n
         ({"notes.md.j2": "no manifest"}, "does not produce an isoctl.yaml"),
     ],
 )
-def test_broken_or_hostile_templates_exit_2(files: dict[str, str], message: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_broken_or_hostile_templates_exit_2(files: dict[str, str], message: str, cli: Cli, tmp_path: Path) -> None:
     template = user_template(tmp_path / "evil", files)
     run = cli("init", "ws", "--standard", "iso9001:2015", "--template", str(template), "--no-git")
     assert run.exit_code == 2, run.stdout
@@ -350,7 +349,7 @@ def test_broken_or_hostile_templates_exit_2(files: dict[str, str], message: str,
     assert not (tmp_path / "ws").exists()  # rendering happens before anything is written
 
 
-def test_template_symlink_outside_is_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_template_symlink_outside_is_refused(cli: Cli, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("private")
     template = user_template(tmp_path / "evil", {"isoctl.yaml.j2": MANIFEST_J2})
@@ -375,14 +374,14 @@ def examples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return shipped / "examples"
 
 
-def test_example_is_copied_and_committed(examples: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_example_is_copied_and_committed(examples: Path, cli: Cli, tmp_path: Path) -> None:
     run = cli("init", "ws", "--example", "tiny")
     assert run.exit_code == 0, run.stderr
     root = tmp_path / "ws"
     assert {"isoctl.yaml", "actions/a.yaml", ".isoctl/schema/record.json"} <= files_of(root)
-    with git.Repo(root) as repo:
-        assert repo.head.commit.message.strip() == "Start from the isoctl example 'tiny'"
-        assert not repo.is_dirty(untracked_files=True)
+    repo = GitRepo(root)
+    assert repo.git("show", "--no-patch", "--format=%B").strip() == "Start from the isoctl example 'tiny'"
+    assert not repo.dirty()
 
 
 @pytest.mark.parametrize(
@@ -393,7 +392,7 @@ def test_example_is_copied_and_committed(examples: Path, cli, tmp_path: Path) ->
         (["--example", "tiny", "--standard", "iso9001:2015"], "cannot be combined with --standard"),
     ],
 )
-def test_bad_example_exit_2(examples: Path, args: list[str], message: str, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_example_exit_2(examples: Path, args: list[str], message: str, cli: Cli, tmp_path: Path) -> None:
     run = cli("init", "ws", *args)
     assert run.exit_code == 2
     assert message in run.stderr
@@ -440,8 +439,7 @@ class TestGitLayer:
         (tmp_path / "new.yaml").unlink()
         (tmp_path / "a.yaml").write_text("x: 2\n")
         assert head_state(tmp_path) == (sha, True)
-        with git.Repo(tmp_path) as repo:
-            assert repo.head.commit.author.name == "Ann"
+        assert GitRepo(tmp_path).author_of()[0] == "Ann"
 
     def test_workspace_in_a_subdirectory_is_judged_by_its_own_files(self, tmp_path: Path) -> None:
         from isoctl.history.git import head_state, init_and_commit
@@ -456,7 +454,7 @@ class TestGitLayer:
     def test_unborn_branch(self, tmp_path: Path) -> None:
         from isoctl.history.git import head_state
 
-        git.Repo.init(tmp_path).close()
+        GitRepo.init(tmp_path)
         assert head_state(tmp_path) == (None, False)
         (tmp_path / "a.txt").write_text("x")
         assert head_state(tmp_path) == (None, True)
@@ -467,8 +465,7 @@ class TestGitLayer:
 
         (tmp_path / "a.txt").write_text("x")
         init_and_commit(tmp_path, "first")
-        with git.Repo(tmp_path) as repo:
-            branch = repo.active_branch.path
+        branch = GitRepo(tmp_path).git("symbolic-ref", "HEAD")
         (tmp_path / ".git" / branch).write_text("0" * 40 + "\n")
         with pytest.raises(GitError, match="not a readable commit"):
             head_state(tmp_path)
@@ -490,7 +487,7 @@ class TestGitLayer:
 
 
 @pytest.mark.parametrize("standards", [["iso9001:2015"], ["iso27001:2022", "iso22301:2019"], ["iso14001:2026", "iso45001:2018"]])
-def test_check_on_a_fresh_workspace_lists_gaps_and_no_data_errors(cli, tmp_path: Path, standards: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_check_on_a_fresh_workspace_lists_gaps_and_no_data_errors(cli: Cli, tmp_path: Path, standards: list[str]) -> None:
     args = [x for s in standards for x in ("--standard", s)]
     assert cli("init", str(tmp_path / "new"), "--org", "New Co", *args).exit_code == 0
     result = cli("check", str(tmp_path / "new"), "-f", "json", "--today", "2026-11-21")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO
+from helpers import Cli
 
 TODAY = "2026-11-21"
 
@@ -46,7 +47,7 @@ def paper_iso(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def checked(cli, paper_iso: Path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def checked(cli: Cli, paper_iso: Path) -> dict[str, Any]:
     result = cli("check", "--today", TODAY, "--format", "json", cwd=paper_iso)
     assert result.exit_code == 1, "a decayed system must fail the check"
     data: dict[str, Any] = json.loads(result.stdout)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from helpers import Cli, Golden
 
 
 def readme_commands() -> list[str]:
@@ -104,7 +105,7 @@ def test_built_wheel_works_from_another_directory(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [(), ("check",), ("gap",), ("init",), ("standards",), ("standards", "show")])
-def test_help_snapshots(cli, golden, args) -> None:  # type: ignore[no-untyped-def]
+def test_help_snapshots(cli: Cli, golden: Golden, args: tuple[str, ...]) -> None:
     result = cli(*args, "--help")
     assert result.exit_code == 0
     golden(f"help/{'-'.join(('isoctl',) + args)}.txt", result.stdout)
@@ -116,7 +117,7 @@ def test_version_without_typer() -> None:
     assert out[0] == "isoctl" and out[-1] == "False"
 
 
-def test_readme_excerpt_of_paper_iso_is_what_isoctl_prints(cli) -> None:  # type: ignore[no-untyped-def]
+def test_readme_excerpt_of_paper_iso_is_what_isoctl_prints(cli: Cli) -> None:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     command = "$ isoctl check examples/paper-iso --today 2026-11-21"
     excerpt = text.split(command, 1)[1].split("```", 1)[0]
@@ -135,5 +136,9 @@ def test_cli_choices_match_the_record_schema() -> None:
     fields = kind_fields("action")
     for enum_class, field in ((action.ActionType, "type"), (action.Severity, "severity"), (action.Source, "source"),
                               (action.Status, "status")):
-        assert {member.value for member in enum_class} == set(fields[field]), field
-    assert {m.value for m in action.ListStatus} == set(fields["status"]) | {"all"}
+        values = fields[field]
+        assert values is not None, field
+        assert {member.value for member in enum_class} == set(values), field
+    statuses = fields["status"]
+    assert statuses is not None
+    assert {m.value for m in action.ListStatus} == set(statuses) | {"all"}

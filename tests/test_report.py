@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO, write_tree
+from conftest import REPO
+from helpers import JANE, Cli, GitRepo, Golden, isoctl_command, write_tree
 
 TODAY = "2026-11-21"
-AMIR = {"GIT_AUTHOR_NAME": "Amir Khan", "GIT_AUTHOR_EMAIL": "amir@example.com",
-        "GIT_COMMITTER_NAME": "Amir Khan", "GIT_COMMITTER_EMAIL": "amir@example.com"}
+AMIR = "Amir Khan <amir@example.com>"
+PRIYA = "Priya Patel <priya@example.com>"
 
 MANIFEST = """\
 isoctl: 1
@@ -62,30 +62,11 @@ def objective(*values: tuple[str, int]) -> str:
             f"baseline: 88\nowner: akhan\nclauses: [iso9001:6.2]\nmeasurements:\n{points}")
 
 
-def git(root: Path, *args: str, day: str | None = None, who: str | None = None) -> str:
-    env = {**os.environ, **AMIR}
-    if who:
-        env |= {"GIT_AUTHOR_NAME": who, "GIT_AUTHOR_EMAIL": f"{who.split()[0].lower()}@example.com"}
-    if day:
-        env |= {"GIT_AUTHOR_DATE": f"{day}T09:00:00+00:00", "GIT_COMMITTER_DATE": f"{day}T09:00:00+00:00"}
-    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def commit(root: Path, day: str, message: str, files: dict[str, str] | None = None, who: str | None = None) -> str:
-    if files:
-        write_tree(root, files)  # type: ignore[arg-type]
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", message, day=day, who=who)
-    return git(root, "rev-parse", "HEAD")
-
-
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A year of a small quality system, commit by commit."""
-    root = tmp_path_factory.mktemp("report") / "qms"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    commit(root, "2025-12-01", "Start the quality system", {
+    repo = GitRepo.init(tmp_path_factory.mktemp("report") / "qms", author=AMIR)
+    repo.commit("Start the quality system", date="2025-12-01", files={
         "isoctl.yaml": MANIFEST,
         "policies/POL-QUALITY.md": policy("1", "We deliver on time."),
         "documents/procedures.yaml": procedures("1", "1"),
@@ -93,10 +74,10 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "actions/ACT-1.yaml": "id: ACT-1\nkind: action\ntype: improvement\ntitle: Label the bays\nraised_on: 2025-12-01\n"
                               "due: 2026-02-28\nowner: akhan\n",
     })
-    commit(root, "2026-01-15", "Approve quality policy v2",
-           {"policies/POL-QUALITY.md": policy("2", "We deliver on time, every time.")}, who="Jane Smith")
-    commit(root, "2026-02-15", "Revise the picking procedure", {"documents/procedures.yaml": procedures("2", "1")})
-    commit(root, "2026-03-15", "Internal audit AUD-1", {
+    repo.commit("Approve quality policy v2", date="2026-01-15",
+                files={"policies/POL-QUALITY.md": policy("2", "We deliver on time, every time.")}, author=JANE)
+    repo.commit("Revise the picking procedure", date="2026-02-15", files={"documents/procedures.yaml": procedures("2", "1")})
+    repo.commit("Internal audit AUD-1", date="2026-03-15", files={
         "objectives/OBJ-1.yaml": objective(("2025-12-01", 88), ("2026-03-01", 92)),
         "actions/ACT-2.yaml": "id: ACT-2\nkind: action\ntype: nonconformity\nseverity: minor\nsource: internal-audit\n"
                               "title: Picking lists not checked\nraised_on: 2026-03-10\ndue: 2026-06-30\nowner: akhan\n",
@@ -104,29 +85,29 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Path:
                              "title: Operations audit\nscope: ['iso9001:8.5']\nfindings:\n"
                              "  - {id: F1, type: minor, clause: 'iso9001:8.5.1', description: Lists unchecked, action: ACT-2}\n",
     })
-    git(root, "tag", "v-march")
-    git(root, "mv", "policies/POL-QUALITY.md", "policies/quality-policy.md")
-    commit(root, "2026-04-02", "Rename the quality policy file")
-    git(root, "rm", "-q", "actions/ACT-1.yaml")
-    commit(root, "2026-05-03", "Withdraw ACT-1")
-    commit(root, "2026-06-10", "Add the delivery note form", {
+    repo.tag("v-march")
+    repo.rename("policies/POL-QUALITY.md", "policies/quality-policy.md")
+    repo.commit("Rename the quality policy file", date="2026-04-02")
+    repo.remove("actions/ACT-1.yaml")
+    repo.commit("Withdraw ACT-1", date="2026-05-03")
+    repo.commit("Add the delivery note form", date="2026-06-10", files={
         "forms/FRM-1.yaml": "id: FRM-1\nkind: document\ntype: form\ntitle: Delivery note\nstatus: approved\nversion: '1'\n"
                             "approved_by: jsmith\napproved_on: 2026-06-10\npath: forms/delivery-note.txt\n",
         "forms/delivery-note.txt": "Delivered to: ____\n",
     })
-    commit(root, "2026-07-10", "Delivery note: add a signature box",
-           {"forms/delivery-note.txt": "Delivered to: ____\nSignature: ____\n"})
-    git(root, "checkout", "-q", "-b", "audit")
-    commit(root, "2026-08-05", "Loading procedure v2", {"documents/procedures.yaml": procedures("2", "2")}, who="Priya Patel")
-    git(root, "checkout", "-q", "main")
-    git(root, "merge", "-q", "--no-ff", "-m", "Merge the audit branch", "audit", day="2026-08-20")
-    commit(root, "2026-09-20", "Management review 2026", {
+    repo.commit("Delivery note: add a signature box", date="2026-07-10",
+                files={"forms/delivery-note.txt": "Delivered to: ____\nSignature: ____\n"})
+    repo.branch("audit")
+    repo.commit("Loading procedure v2", date="2026-08-05", files={"documents/procedures.yaml": procedures("2", "2")}, author=PRIYA)
+    repo.checkout("main")
+    repo.merge("audit", "Merge the audit branch", date="2026-08-20")
+    repo.commit("Management review 2026", date="2026-09-20", files={
         "objectives/OBJ-1.yaml": objective(("2025-12-01", 88), ("2026-03-01", 92), ("2026-09-01", 96)),
         "reviews/MR-2026.yaml": "id: MR-2026\nkind: review\ntitle: Management review 2026\ndate: 2026-09-20\n"
                                 "attendees: [jsmith, akhan]\ninputs: {previous_actions: ACT-1 withdrawn, objectives: On track}\n"
                                 "outputs: {decisions: [Keep the policy]}\n",
     })
-    commit(root, "2026-10-16", "Surveillance audit 2026 and its finding", {
+    repo.commit("Surveillance audit 2026 and its finding", date="2026-10-16", files={
         "audits/EXT-2026.yaml": "id: EXT-2026\nkind: audit\ntype: surveillance\nstatus: done\ndate: 2026-10-15\n"
                                 "title: Surveillance audit 2026\nfindings:\n  - {id: NC1, type: minor, clause: 'iso9001:7.5.3',"
                                 " description: Form versions unclear, action: ACT-3}\n",
@@ -134,24 +115,24 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Path:
                               "title: '<b>*Urgent*</b> #pagebreak() | form $versions$'\nraised_on: 2026-10-15\n"
                               "due: 2026-11-15\nowner: jsmith\n",
     })
-    commit(root, "2026-11-05", "Close ACT-2", {
+    repo.commit("Close ACT-2", date="2026-11-05", files={
         "actions/ACT-2.yaml": "id: ACT-2\nkind: action\ntype: nonconformity\nseverity: minor\nsource: internal-audit\n"
                               "title: Picking lists not checked\nraised_on: 2026-03-10\ndue: 2026-06-30\nowner: akhan\n"
                               "status: closed\nclosed_on: 2026-11-01\nroot_cause: No checker named\n"
                               "corrective_action: Checker named per shift\n"
                               "verification: {on: 2026-11-05, by: jsmith, effective: true}\n",
     })
-    return root
+    return repo.root
 
 
-def report(cli, root: Path, *args: str, fmt: str = "md") -> str:  # type: ignore[no-untyped-def]
+def report(cli: Cli, root: Path, *args: str, fmt: str = "md") -> str:
     result = cli("report", "--format", fmt, *args, cwd=root)
     assert result.exit_code == 0, result.stderr
     assert "Traceback" not in result.stderr
-    return result.stdout  # type: ignore[no-any-return]
+    return result.stdout
 
 
-def to_file(cli, root: Path, target: Path, *args: str) -> bytes:  # type: ignore[no-untyped-def]
+def to_file(cli: Cli, root: Path, target: Path, *args: str) -> bytes:
     result = cli("report", "-o", str(target), *args, cwd=root)
     assert result.exit_code == 0, result.stderr
     return target.read_bytes()
@@ -167,12 +148,13 @@ def sheet_rows(data: bytes, name: str) -> list[tuple[object, ...]]:
 # -- the document register ---------------------------------------------------------
 
 
-def test_document_register_follows_each_document_through_renames_merges_and_its_own_file(cli, year: Path,
-                                                                                         tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_document_register_follows_each_document_through_renames_merges_and_its_own_file(cli: Cli, year: Path,
+                                                                                         tmp_path: Path) -> None:
     data = to_file(cli, year, tmp_path / "pack.xlsx", "--format", "xlsx", "--today", TODAY)
     history: dict[str, list[tuple[object, ...]]] = {}
     for document, _title, _sha, day, author, message, change in sheet_rows(data, "Document revisions"):
-        history.setdefault(str(document), []).append((day.date().isoformat(), author, message, change))  # type: ignore[union-attr]
+        assert isinstance(day, dt.datetime)
+        history.setdefault(str(document), []).append((day.date().isoformat(), author, message, change))
     assert list(history) == ["FRM-1", "POL-QUALITY", "PRO-A", "PRO-B"]
     assert history["POL-QUALITY"] == [
         ("2025-12-01", "Amir Khan", "Start the quality system", "added"),
@@ -188,15 +170,15 @@ def test_document_register_follows_each_document_through_renames_merges_and_its_
         ("2026-07-10", "Amir Khan", "Delivery note: add a signature box", "file forms/delivery-note.txt changed"),
     ]
     shas = {row[2] for row in sheet_rows(data, "Document revisions")}
-    assert git(year, "rev-parse", "--short=8", "HEAD") not in shas  # closing ACT-2 touched no document
+    assert GitRepo(year).sha("HEAD", short=8) not in shas  # closing ACT-2 touched no document
     documents = {row[0]: row for row in sheet_rows(data, "Documents")}
     assert documents["POL-QUALITY"][4:8] == ("2", "Amir Khan", "Jane Smith", dt.datetime(2025, 12, 1))
     assert documents["POL-QUALITY"][11] == "policies/quality-policy.md"
 
 
-def test_markdown_register_lines_and_registers(cli, year: Path) -> None:  # type: ignore[no-untyped-def]
+def test_markdown_register_lines_and_registers(cli: Cli, year: Path) -> None:
     md = report(cli, year, "--today", TODAY)
-    sha = git(year, "rev-parse", "--short=8", "HEAD~10")  # the January commit, counted back on the first-parent line
+    sha = GitRepo(year).sha("HEAD~10", short=8)  # the January commit, counted back on the first-parent line
     assert f"2026-01-15 `{sha}` Jane Smith: Approve quality policy v2 (changed)" in md
     assert "4 documents, 9 revisions. Revision history from git" in md
     # the action register: age of open actions, days to close, overdue marked; HTML and pipes escaped
@@ -214,7 +196,7 @@ def test_markdown_register_lines_and_registers(cli, year: Path) -> None:  # type
     assert "## Changes since" not in md
 
 
-def test_html_is_self_contained_and_charts_the_year(cli, year: Path) -> None:  # type: ignore[no-untyped-def]
+def test_html_is_self_contained_and_charts_the_year(cli: Cli, year: Path) -> None:
     html = report(cli, year, "--today", TODAY, fmt="html")
     assert html.startswith("<!DOCTYPE html>") and "<style>" in html
     for external in ("<link", "<script", " src=", "@import", "url(", "<iframe", "<object"):
@@ -231,7 +213,7 @@ def test_html_is_self_contained_and_charts_the_year(cli, year: Path) -> None:  #
     assert objectives.count("<circle") == 3 and 'stroke-dasharray="4 3"' in objectives  # 3 measurements, target line
 
 
-def test_pdf_compiles_to_pages_with_the_workspace_text(cli, year: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_compiles_to_pages_with_the_workspace_text(cli: Cli, year: Path, tmp_path: Path) -> None:
     data = to_file(cli, year, tmp_path / "pack.pdf", "--format", "pdf", "--today", TODAY)
     assert data.startswith(b"%PDF-")
     assert len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) > 3
@@ -251,13 +233,13 @@ def pdf_titles(data: bytes) -> set[str]:
 
 
 @pytest.mark.parametrize("fmt", ["html", "md", "pdf", "xlsx"])
-def test_same_input_same_bytes(cli, year: Path, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_same_input_same_bytes(cli: Cli, year: Path, tmp_path: Path, fmt: str) -> None:
     first = to_file(cli, year, tmp_path / f"one.{fmt}", "--format", fmt, "--today", TODAY)
     second = to_file(cli, year, tmp_path / f"two.{fmt}", "--format", fmt, "--today", TODAY)
     assert first == second and len(first) > 1000
 
 
-def test_xlsx_registers_have_frozen_filtered_headers(cli, year: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_xlsx_registers_have_frozen_filtered_headers(cli: Cli, year: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(to_file(cli, year, tmp_path / "x.xlsx", "--format", "xlsx", "--today", TODAY)))
@@ -272,7 +254,7 @@ def test_xlsx_registers_have_frozen_filtered_headers(cli, year: Path, tmp_path: 
     assert gap[[r[1] for r in gap].index("5.2")][:3] == ("iso9001:2015", "5.2", "Policy")
 
 
-def test_nimbus_cloud_has_its_soa_sheet(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_nimbus_cloud_has_its_soa_sheet(cli: Cli, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     root = nimbus_repo(tmp_path)
@@ -284,9 +266,9 @@ def test_nimbus_cloud_has_its_soa_sheet(cli, tmp_path: Path) -> None:  # type: i
 # -- --since and --at ----------------------------------------------------------------
 
 
-def test_since_a_date_lists_what_changed(cli, year: Path) -> None:  # type: ignore[no-untyped-def]
+def test_since_a_date_lists_what_changed(cli: Cli, year: Path) -> None:
     md = report(cli, year, "--today", TODAY, "--since", "2026-03-31")
-    march = git(year, "rev-parse", "--short=8", "v-march")
+    march = GitRepo(year).sha("v-march", short=8)
     changes = md.split("## Changes since")[1].split("## Document register")[0]
     assert changes.startswith(f" 2026-03-31 ({march}, 2026-03-15)\n")
     assert "| ACT-1 | action | Label the bays | removed from actions/ACT-1.yaml |" in changes
@@ -294,20 +276,20 @@ def test_since_a_date_lists_what_changed(cli, year: Path) -> None:  # type: igno
     assert "| POL-QUALITY | document | Quality policy | moved from policies/POL-QUALITY.md |" in changes
     act2 = next(line for line in changes.splitlines() if line.startswith("| ACT-2 |"))
     assert "status: open → closed; closed_on: (none) → 2026-11-01" in act2
-    assert f"to HEAD ({git(year, 'rev-parse', '--short=8', 'HEAD')}, 2026-11-05): 4 records added, 4 changed, 1 removed" in changes
+    assert f"to HEAD ({GitRepo(year).sha('HEAD', short=8)}, 2026-11-05): 4 records added, 4 changed, 1 removed" in changes
     assert "| iso9001-2015 | 9.3.2 | Management review inputs | missing | covered |" in changes  # MR-2026 held
 
 
-def test_since_a_tag_equals_since_its_date(cli, year: Path) -> None:  # type: ignore[no-untyped-def]
+def test_since_a_tag_equals_since_its_date(cli: Cli, year: Path) -> None:
     by_tag = report(cli, year, "--today", TODAY, "--since", "v-march").split("## Changes since")[1]
     by_day = report(cli, year, "--today", TODAY, "--since", "2026-03-31").split("## Changes since")[1]
     assert by_tag.startswith(" v-march (") and by_day.startswith(" 2026-03-31 (")
     assert by_tag.split("\n\n", 2)[2] == by_day.split("\n\n", 2)[2]  # the same tables after the headline
 
 
-def test_at_reports_the_system_as_it_was(cli, year: Path) -> None:  # type: ignore[no-untyped-def]
+def test_at_reports_the_system_as_it_was(cli: Cli, year: Path) -> None:
     md = report(cli, year, "--at", "2026-03-31")
-    march = git(year, "rev-parse", "--short=8", "v-march")
+    march = GitRepo(year).sha("v-march", short=8)
     assert f"Evaluated 2026-03-31 ({march}, 2026-03-15) as of 2026-03-15" in md
     register = md.split("## Document register")[1]
     assert "FRM-1" not in register and "| POL-QUALITY |" in register
@@ -315,7 +297,7 @@ def test_at_reports_the_system_as_it_was(cli, year: Path) -> None:  # type: igno
     assert "| ACT-1 | Label the bays | improvement | Amir Khan | 2025-12-01 | 2026-02-28 | open **overdue 15 d** | 104 |" in md
 
 
-def test_bad_revisions_and_dates_exit_2(cli, year: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_revisions_and_dates_exit_2(cli: Cli, year: Path) -> None:
     for args, message in ((("--since", "no-such-tag"), "unknown revision 'no-such-tag'"),
                           (("--since", "2020-01-01"), "no commit on or before 2020-01-01"),
                           (("--at", "nope"), "unknown revision 'nope'"),
@@ -327,7 +309,7 @@ def test_bad_revisions_and_dates_exit_2(cli, year: Path) -> None:  # type: ignor
 # -- consultant templates ------------------------------------------------------------
 
 
-def test_template_reaching_python_internals_is_refused(cli, year: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_template_reaching_python_internals_is_refused(cli: Cli, year: Path, tmp_path: Path) -> None:
     evil = tmp_path / "evil"
     evil.mkdir()
     for attack in ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "{{ report.__class__.__init__.__globals__ }}",
@@ -339,7 +321,7 @@ def test_template_reaching_python_internals_is_refused(cli, year: Path, tmp_path
         assert result.stdout == ""
 
 
-def test_template_that_does_not_parse_names_its_line(cli, year: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_template_that_does_not_parse_names_its_line(cli: Cli, year: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "report.md.j2").write_text("# {{ report.organization }}\n{% for x in %}\n", encoding="utf-8")
@@ -349,7 +331,7 @@ def test_template_that_does_not_parse_names_its_line(cli, year: Path, tmp_path: 
     assert missing.exit_code == 2 and "not a directory" in missing.stderr
 
 
-def test_consultant_template_extends_the_builtin_and_missing_ones_fall_back(cli, year: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_consultant_template_extends_the_builtin_and_missing_ones_fall_back(cli: Cli, year: Path, tmp_path: Path) -> None:
     own = tmp_path / "consultant"
     own.mkdir()
     (own / "report.html.j2").write_text(
@@ -368,9 +350,8 @@ def test_consultant_template_extends_the_builtin_and_missing_ones_fall_back(cli,
 # -- history that is missing or partial -----------------------------------------------
 
 
-def test_shallow_clone_says_the_history_is_partial(cli, year: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{year}", str(clone)], check=True)
+def test_shallow_clone_says_the_history_is_partial(cli: Cli, year: Path, tmp_path: Path) -> None:
+    clone = GitRepo(year).clone(tmp_path / "shallow", depth=2).root
     result = cli("report", "-f", "md", "--today", TODAY, cwd=clone)
     assert result.exit_code == 0 and "shallow clone" in result.stderr
     assert "so the history is partial" in result.stdout
@@ -378,7 +359,7 @@ def test_shallow_clone_says_the_history_is_partial(cli, year: Path, tmp_path: Pa
     assert "Start the quality system" not in register  # before the clone's oldest commit
 
 
-def test_without_git_the_history_is_unavailable(cli, year: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_without_git_the_history_is_unavailable(cli: Cli, year: Path, tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     shutil.copytree(year, plain, ignore=shutil.ignore_patterns(".git"))
     md = report(cli, plain, "--today", TODAY)
@@ -388,9 +369,8 @@ def test_without_git_the_history_is_unavailable(cli, year: Path, tmp_path: Path)
     assert since.exit_code == 2 and "not in a git repository" in since.stderr
 
 
-def test_uncommitted_changes_show_in_the_register(cli, year: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    clone = tmp_path / "work"
-    subprocess.run(["git", "clone", "-q", f"file://{year}", str(clone)], check=True)
+def test_uncommitted_changes_show_in_the_register(cli: Cli, year: Path, tmp_path: Path) -> None:
+    clone = GitRepo(year).clone(tmp_path / "work").root
     write_tree(clone, {"documents/procedures.yaml": procedures("3", "2")})
     md = report(cli, clone, "--today", TODAY)
     assert "working tree with uncommitted changes" in md
@@ -407,13 +387,13 @@ def nimbus_repo(tmp_path: Path) -> Path:
     """examples/nimbus-cloud in a fresh repository with one commit whose hash never changes."""
     root = tmp_path / "nimbus-cloud"
     shutil.copytree(REPO / "examples" / "nimbus-cloud", root)
-    git(root, "init", "-q", "-b", "main")
-    commit(root, "2026-11-20", "Import the Nimbus Cloud management system")
+    repo = GitRepo.init(root, author=AMIR)
+    repo.commit("Import the Nimbus Cloud management system", date="2026-11-20T09:00:00+00:00")  # the sha is in the goldens
     return root
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])
-def test_nimbus_cloud_golden(cli, golden, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_nimbus_cloud_golden(cli: Cli, golden: Golden, tmp_path: Path, fmt: str) -> None:
     root = nimbus_repo(tmp_path)
     golden(f"report/nimbus-cloud.{fmt}", report(cli, root, "--today", TODAY, fmt=fmt))
 
@@ -421,9 +401,7 @@ def test_nimbus_cloud_golden(cli, golden, tmp_path: Path, fmt: str) -> None:  # 
 def test_installed_command_writes_the_pdf(tmp_path: Path) -> None:
     root = nimbus_repo(tmp_path)
     target = tmp_path / "nimbus.pdf"
-    exe = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "isoctl"
-    command = [str(exe)] if exe.exists() else [shutil.which("isoctl") or "isoctl"]
-    done = subprocess.run([*command, "report", "-f", "pdf", "--today", TODAY, "-o", str(target)], cwd=root,
+    done = subprocess.run([*isoctl_command(), "report", "-f", "pdf", "--today", TODAY, "-o", str(target)], cwd=root,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "Nimbus Cloud GmbH" in " ".join(pdf_titles(target.read_bytes()))

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import MANIFEST
+from helpers import MANIFEST, Cli, MakeWorkspace
+
+if TYPE_CHECKING:
+    from isoctl.catalog.catalogs import Catalogs
 
 ISO27001 = MANIFEST.replace("standards: [iso9001:2015]", "standards: [iso27001:2022]")
 WITH_EXCLUSION = MANIFEST + "exclusions:\n  - clause: CLAUSE\nJUSTIFICATION"
@@ -15,7 +20,7 @@ def excluding(clause: str, justification: str) -> str:
     return WITH_EXCLUSION.replace("CLAUSE", clause).replace("JUSTIFICATION", justification)
 
 
-def run(cli, make_workspace, files, *, manifest=MANIFEST, rule):  # type: ignore[no-untyped-def]
+def run(cli: Cli, make_workspace: MakeWorkspace, files: Mapping[str, str], *, manifest: str = MANIFEST, rule: str) -> set[str]:
     root = make_workspace(files, manifest=manifest)
     result = cli("check", str(root), "-f", "json", "--today", "2026-11-21", "--select", rule)
     assert result.exit_code in (0, 1), result.stderr
@@ -25,7 +30,7 @@ def run(cli, make_workspace, files, *, manifest=MANIFEST, rule):  # type: ignore
     return {f"{f['path']}:{f['line']}:{f['column']}: {f['message']}" for f in found}
 
 
-CASES = [
+CASES: list[tuple[str, dict[str, str], str, set[str] | None]] = [
     # rule, files, manifest, expected findings (empty = passes)
     ("duplicate-id",
      {"a.yaml": "id: ACT-1\nkind: action\ntype: ofi\ntitle: a\nraised_on: 2026-01-01\n",
@@ -117,11 +122,12 @@ CASES += [
 
 
 @pytest.mark.parametrize(("rule", "files", "manifest", "expected"), [c for c in CASES if c[3] is not None])
-def test_rule_cases(cli, make_workspace, rule, files, manifest, expected) -> None:  # type: ignore[no-untyped-def]
+def test_rule_cases(cli: Cli, make_workspace: MakeWorkspace, rule: str, files: dict[str, str], manifest: str,
+                    expected: set[str]) -> None:
     assert run(cli, make_workspace, files, manifest=manifest, rule=rule) == expected
 
 
-def test_every_rule_is_documented_with_a_failing_and_a_passing_example(cli) -> None:  # type: ignore[no-untyped-def]
+def test_every_rule_is_documented_with_a_failing_and_a_passing_example(cli: Cli) -> None:
     from isoctl.rules import all_rules
 
     for rule in all_rules().values():
@@ -134,7 +140,7 @@ def test_every_rule_is_documented_with_a_failing_and_a_passing_example(cli) -> N
     assert cli("rules", "duplicate-ids").exit_code == 2
 
 
-def test_severity_overrides_and_unknown_rules_in_the_manifest(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_severity_overrides_and_unknown_rules_in_the_manifest(cli: Cli, make_workspace: MakeWorkspace) -> None:
     files = {"a.yaml": "- {id: A, kind: issue, type: internal, title: a}\n- {id: A, kind: issue, type: internal, title: b}\n"}
     root = make_workspace(files, manifest=MANIFEST + "rules:\n  duplicate-id: warning\n  unmaped-clause: off\n")
     result = cli("check", str(root), "-f", "json", "--select", "duplicate-id", "--select", "schema-error")
@@ -145,14 +151,14 @@ def test_severity_overrides_and_unknown_rules_in_the_manifest(cli, make_workspac
     }
 
 
-def test_off_in_the_manifest_silences_a_rule(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_off_in_the_manifest_silences_a_rule(cli: Cli, make_workspace: MakeWorkspace) -> None:
     files = {"a.yaml": "- {id: A, kind: issue, type: internal, title: a}\n- {id: A, kind: issue, type: internal, title: b}\n"}
     root = make_workspace(files, manifest=MANIFEST + "rules: {duplicate-id: 'off'}\n")
     result = cli("check", str(root), "-f", "json", "--select", "duplicate-id")
     assert json.loads(result.stdout)["findings"] == [] and result.exit_code == 0
 
 
-def test_unmapped_clause_reports_every_leaf_without_evidence(cli, make_workspace, catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_unmapped_clause_reports_every_leaf_without_evidence(cli: Cli, make_workspace: MakeWorkspace, catalogs: Catalogs) -> None:
     found = run(cli, make_workspace, {}, rule="unmapped-clause")
     edition = catalogs.editions["iso9001-2015"]
     leaves = [c for c in edition.clauses if edition.is_leaf(c)]
@@ -160,14 +166,14 @@ def test_unmapped_clause_reports_every_leaf_without_evidence(cli, make_workspace
     assert "isoctl.yaml:3:13: iso9001-2015 7.1.6 Organizational knowledge: no record addresses this clause" in found
 
 
-def test_unmapped_clause_passes_once_each_clause_has_evidence(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_unmapped_clause_passes_once_each_clause_has_evidence(cli: Cli, make_workspace: MakeWorkspace) -> None:
     found = run(cli, make_workspace, {"p.md": POLICY.format(status="approved")}, rule="unmapped-clause")
     assert not any(" 5.2.1 " in f or " 7.1.6 " in f for f in found)
     partial = run(cli, make_workspace, {"p.md": POLICY.format(status="approved")}, rule="partial-clause")
     assert not any(" 5.2.2 " in f for f in partial)
 
 
-def test_missing_soa_entry_names_each_control_without_a_row(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_missing_soa_entry_names_each_control_without_a_row(cli: Cli, make_workspace: MakeWorkspace) -> None:
     files = dict(CASES[-3][1])
     found = run(cli, make_workspace, files, manifest=ISO27001, rule="missing-soa-entry")
     assert len(found) == 91
@@ -175,7 +181,7 @@ def test_missing_soa_entry_names_each_control_without_a_row(cli, make_workspace)
     assert not any(" A.5.1 " in f or " A.8.34 " in f for f in found)
 
 
-def test_partial_clause_lists_its_reasons(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_partial_clause_lists_its_reasons(cli: Cli, make_workspace: MakeWorkspace) -> None:
     found = run(cli, make_workspace, {"p.md": POLICY.format(status="draft")}, rule="partial-clause")
     assert {f for f in found if " 5.2." in f or " 7.1.6 " in f} == {
         "isoctl.yaml:3:13: iso9001-2015 5.2.1 Establishing the quality policy: only draft documents: POL-Q",

@@ -8,16 +8,17 @@ the evaluation date from ``--today`` or ``ISOCTL_TODAY``.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from conftest import MANIFEST
+from helpers import MANIFEST, Cli, MakeWorkspace
 
 TODAY = "2026-11-21"
 IMS = MANIFEST.replace("standards: [iso9001:2015]", "standards: [iso9001:2015, iso14001:2015, iso45001:2018]")
 ISO27001 = MANIFEST.replace("standards: [iso9001:2015]", "standards: [iso27001:2022]")
 
 
-def findings(cli, root, rule, *, today=TODAY):  # type: ignore[no-untyped-def]
+def findings(cli: Cli, root: Path, rule: str, *, today: str | None = TODAY) -> set[str]:
     """``isoctl check --select RULE`` as a user runs it: the findings as ``path:line:col: message``."""
     args = ["check", str(root), "-f", "json", "--select", rule] + (["--today", today] if today else [])
     result = cli(*args)
@@ -265,7 +266,8 @@ CASES = [
 
 
 @pytest.mark.parametrize(("rule", "files", "manifest", "expected"), CASES)
-def test_living_rule_cases(cli, make_workspace, rule, files, manifest, expected) -> None:  # type: ignore[no-untyped-def]
+def test_living_rule_cases(cli: Cli, make_workspace: MakeWorkspace, rule: str, files: dict[str, str], manifest: str,
+                           expected: set[str]) -> None:
     assert findings(cli, make_workspace(files, manifest=manifest), rule) == expected
 
 
@@ -275,7 +277,7 @@ def test_every_living_rule_has_a_failing_and_a_passing_case() -> None:
     assert failing == passing and len(failing) == 13
 
 
-def test_annex_a_themes_and_controls_count_as_audited(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_annex_a_themes_and_controls_count_as_audited(cli: Cli, make_workspace: MakeWorkspace) -> None:
     audit = ("id: AUD-1\nkind: audit\ntitle: ISMS\ntype: internal\nstatus: done\ndate: 2026-05-05\n"
              "scope: [hs:4, hs:5, hs:6, hs:7, hs:8, hs:9, hs:10, iso27001:A.5, iso27001:A.6, iso27001:A.7, iso27001:A.8.1]\n")
     soa = "- {id: SOA-1, kind: control, title: Spare, control: iso27001:A.8.2, applicable: false, justification: n/a}\n"
@@ -300,19 +302,20 @@ def test_annex_a_themes_and_controls_count_as_audited(cli, make_workspace) -> No
      {("s.yaml:6:1: MR-2024 does not cover required inputs: iso9001: customer_satisfaction, process_performance, "
       "external_providers")}),
 ])
-def test_thresholds_come_from_manifest_settings(cli, make_workspace, setting, files, rule, before, after) -> None:  # type: ignore[no-untyped-def]
+def test_thresholds_come_from_manifest_settings(cli: Cli, make_workspace: MakeWorkspace, setting: str, files: dict[str, str],
+                                                rule: str, before: set[str], after: set[str]) -> None:
     assert findings(cli, make_workspace(files), rule) == before
     assert findings(cli, make_workspace(files, manifest=MANIFEST + f"settings: {{{setting}}}\n"), rule) == after
 
 
-def test_a_shorter_audit_cycle_reports_every_clause_the_last_audit_covered(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_a_shorter_audit_cycle_reports_every_clause_the_last_audit_covered(cli: Cli, make_workspace: MakeWorkspace) -> None:
     files = {**PROGRAMME, "a.yaml": PROGRAMME["a.yaml"].replace("hs:7.4,", "hs:7.4, hs:7.5,")}
     found = findings(cli, make_workspace(files, manifest=settings(audit_cycle_days=200)), "audit-programme-gap")
     assert len(found) == 65  # every leaf clause of ISO 9001:2015: AUD-1 was 221 days ago
     assert GAP.replace("1095", "200").format("7.1.6 Organizational knowledge", "last covered by AUD-1 on 2026-04-14") in found
 
 
-def test_today_comes_from_isoctl_today(cli, make_workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_today_comes_from_isoctl_today(cli: Cli, make_workspace: MakeWorkspace, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_workspace({"a.yaml": ACTIONS, "c.yaml": COMPETENCE})
     monkeypatch.setenv("ISOCTL_TODAY", "2026-11-10")
     assert findings(cli, root, "overdue-action", today=None) == {"a.yaml:6:8: ACT-0042 is 1 day overdue (due 2026-11-09)"}
@@ -322,7 +325,7 @@ def test_today_comes_from_isoctl_today(cli, make_workspace, monkeypatch) -> None
         "c.yaml:1:105: CMP-1: akhan's First aid at work expired on 2026-10-01 (1 day ago)"}
 
 
-def test_severity_of_a_living_rule_can_be_lowered_in_the_manifest(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_severity_of_a_living_rule_can_be_lowered_in_the_manifest(cli: Cli, make_workspace: MakeWorkspace) -> None:
     root = make_workspace({"a.yaml": ACTIONS}, manifest=MANIFEST + "rules: {overdue-action: warning}\n")
     result = cli("check", str(root), "-f", "json", "--select", "overdue-action", "--today", TODAY)
     data = json.loads(result.stdout)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import REPO
+from helpers import Cli
 from jsonschema import Draft202012Validator, ValidationError
 
 from isoctl.model.records import KINDS
@@ -100,7 +101,8 @@ def format_md_manifest() -> dict[str, Any]:
     section = text.split("## The manifest", 1)[1]
     block = re.search(r"```yaml\n(.*?)```", section, re.S)
     assert block is not None
-    return yaml.safe_load(block.group(1))  # type: ignore[no-any-return]
+    manifest: dict[str, Any] = yaml.safe_load(block.group(1))
+    return manifest
 
 
 def test_manifest_schema_accepts_the_documented_example() -> None:
@@ -145,7 +147,7 @@ def test_written_schemas_are_canonical_and_stable(tmp_path: Path) -> None:
     assert not [p for p in (tmp_path / "one").rglob("*") if p.name.endswith(".tmp")]
 
 
-def test_cli_writes_at_the_workspace_root(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_writes_at_the_workspace_root(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "isoctl.yaml").write_text("isoctl: 1\n")
     (tmp_path / "deep" / "er").mkdir(parents=True)
     run = cli("schema", cwd=tmp_path / "deep" / "er")
@@ -155,7 +157,7 @@ def test_cli_writes_at_the_workspace_root(cli, tmp_path: Path) -> None:  # type:
     assert str(tmp_path / ".isoctl" / "schema" / "manifest.json") in run.stdout
 
 
-def test_cli_outside_a_workspace_and_with_output(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_outside_a_workspace_and_with_output(cli: Cli, tmp_path: Path) -> None:
     run = cli("schema")
     assert run.exit_code == 0, run.stderr
     assert (tmp_path / ".isoctl" / "schema" / "record.json").is_file()
@@ -165,7 +167,7 @@ def test_cli_outside_a_workspace_and_with_output(cli, tmp_path: Path) -> None:  
     assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.json")) == sorted(schemas())
 
 
-def test_cli_unwritable_output_exits_2(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_unwritable_output_exits_2(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "taken").write_text("a file, not a directory")
     run = cli("schema", "-o", "taken")
     assert run.exit_code == 2

@@ -15,10 +15,15 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import REPO
+from helpers import Cli, Golden, MakeWorkspace
 from test_check_cli import copy_of
+
+if TYPE_CHECKING:
+    from isoctl.catalog.catalogs import Catalogs
 
 TODAY = "2026-11-21"
 GOLDEN_FORMATS = {"text": "txt", "md": "md", "json": "json", "html": "html"}
@@ -37,26 +42,27 @@ MISSING = ("A.5.3", "A.7.4", "A.8.30")
 STATUSES = ("implemented", "implemented", "partial", "planned", "implemented", "not-started")
 
 
-def control_rows(catalogs, skip: tuple[str, ...] = MISSING) -> str:  # type: ignore[no-untyped-def]
+def control_rows(catalogs: Catalogs, skip: tuple[str, ...] = MISSING) -> str:
     """One SoA row per Annex A control of the catalog except ``skip``, with a spread of statuses."""
     rows = []
     for index, clause in enumerate(catalogs.editions["iso27001-2022"].controls):
         if clause.id in skip:
             continue
-        number = clause.id[2:]
-        row = {"id": f"SOA-{number}", "kind": "control", "title": clause.title, "control": f"iso27001:{clause.id}",
-               "owner": "ncole" if index % 2 else "obanks"}
+        number, title = clause.id[2:], clause.title
+        assert title is not None
+        row: dict[str, object] = {"id": f"SOA-{number}", "kind": "control", "title": title, "control": f"iso27001:{clause.id}",
+                                  "owner": "ncole" if index % 2 else "obanks"}
         if index % 9 == 4:
-            row.update(applicable=False, justification=f"Excluded: nothing in scope needs {clause.title.lower()}.")
+            row.update(applicable=False, justification=f"Excluded: nothing in scope needs {title.lower()}.")
         else:
-            row.update(applicable=True, justification=f"Treats the risks around {clause.title.lower()}.",
+            row.update(applicable=True, justification=f"Treats the risks around {title.lower()}.",
                        status=STATUSES[index % len(STATUSES)],
                        implementation=f"Handled by the {clause.theme} team's procedure.")
         rows.append(json.dumps(row, ensure_ascii=False))
     return "".join(f"- {row}\n" for row in rows)
 
 
-def gaps_workspace(make_workspace, catalogs) -> Path:  # type: ignore[no-untyped-def]
+def gaps_workspace(make_workspace: MakeWorkspace, catalogs: Catalogs) -> Path:
     """Most rows present, three missing, one control with two rows, and every way of linking a risk."""
     soa = control_rows(catalogs).replace(
         '{"id": "SOA-5.1",', '{"risks": ["RSK-9"], "evidence": [{"path": "evidence/policy.pdf", "date": "2026-10-01"}, '
@@ -82,17 +88,18 @@ def gaps_workspace(make_workspace, catalogs) -> Path:  # type: ignore[no-untyped
     )
 
 
-def soa_json(cli, root: Path, *args: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def soa_json(cli: Cli, root: Path, *args: str) -> dict[str, Any]:
     result = cli("soa", str(root), "-f", "json", *args)
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
 
 
 # -- goldens -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("fmt", list(GOLDEN_FORMATS))
-def test_nimbus_cloud_golden(cli, golden, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_nimbus_cloud_golden(cli: Cli, golden: Golden, tmp_path: Path, fmt: str) -> None:
     root = copy_of("nimbus-cloud", tmp_path)
     result = cli("soa", "--today", TODAY, "--format", fmt, cwd=root)
     assert result.exit_code == 0, result.stderr
@@ -101,7 +108,7 @@ def test_nimbus_cloud_golden(cli, golden, tmp_path: Path, fmt: str) -> None:  # 
 
 
 @pytest.mark.parametrize("fmt", list(GOLDEN_FORMATS))
-def test_gaps_golden(cli, golden, make_workspace, catalogs, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_gaps_golden(cli: Cli, golden: Golden, make_workspace: MakeWorkspace, catalogs: Catalogs, fmt: str) -> None:
     root = gaps_workspace(make_workspace, catalogs)
     result = cli("soa", "--today", TODAY, "--format", fmt, cwd=root)
     assert result.exit_code == 0, result.stderr
@@ -111,7 +118,7 @@ def test_gaps_golden(cli, golden, make_workspace, catalogs, fmt: str) -> None:  
 # -- content -------------------------------------------------------------------
 
 
-def test_every_control_in_catalog_order_with_everything_an_auditor_reads(cli, tmp_path: Path, catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_every_control_in_catalog_order_with_everything_an_auditor_reads(cli: Cli, tmp_path: Path, catalogs: Catalogs) -> None:
     data = soa_json(cli, copy_of("nimbus-cloud", tmp_path), "--today", TODAY)
     assert list(data) == ["isoctl", "format", "standard", "organization", "date", "summary", "controls"]
     assert (data["format"], data["standard"], data["organization"], data["date"]) == (
@@ -134,7 +141,7 @@ def test_every_control_in_catalog_order_with_everything_an_auditor_reads(cli, tm
     assert {"RSK-BC-01", "RSK-002"} <= set(next(c for c in data["controls"] if c["control"] == "A.8.13")["risks"])
 
 
-def test_gaps_are_rows_marked_no_soa_entry_and_counted(cli, make_workspace, catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_gaps_are_rows_marked_no_soa_entry_and_counted(cli: Cli, make_workspace: MakeWorkspace, catalogs: Catalogs) -> None:
     root = gaps_workspace(make_workspace, catalogs)
     data = soa_json(cli, root, "--today", TODAY)
     assert len(data["controls"]) == 93
@@ -150,7 +157,7 @@ def test_gaps_are_rows_marked_no_soa_entry_and_counted(cli, make_workspace, cata
     assert len([line for line in md.splitlines() if "| **no SoA entry** |" in line]) == 3
 
 
-def test_risks_link_through_the_row_the_record_id_and_the_clause(cli, make_workspace, catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_risks_link_through_the_row_the_record_id_and_the_clause(cli: Cli, make_workspace: MakeWorkspace, catalogs: Catalogs) -> None:
     data = soa_json(cli, gaps_workspace(make_workspace, catalogs), "--today", TODAY)
     rows = {c["control"]: c for c in data["controls"]}
     assert rows["A.5.1"]["risks"] == ["RSK-1", "RSK-9"]  # named by the risk's controls, and by the row's risks
@@ -161,27 +168,27 @@ def test_risks_link_through_the_row_the_record_id_and_the_clause(cli, make_works
     assert not any("RSK-4" in row["risks"] for row in rows.values())
 
 
-def test_owner_is_the_persons_name_or_the_id_as_written(cli, make_workspace, catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_owner_is_the_persons_name_or_the_id_as_written(cli: Cli, make_workspace: MakeWorkspace, catalogs: Catalogs) -> None:
     rows = {c["control"]: c for c in soa_json(cli, gaps_workspace(make_workspace, catalogs), "--today", TODAY)["controls"]}
     assert rows["A.5.1"]["owner"] == "Omar Banks" and rows["A.5.2"]["owner"] == "Nadia Cole"
     assert (rows["A.5.7"]["owner"], rows["A.5.7"]["owner_id"]) == ("ghost", "ghost")
 
 
-def test_a_control_with_two_rows_shows_the_first_and_says_so(cli, make_workspace, catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_a_control_with_two_rows_shows_the_first_and_says_so(cli: Cli, make_workspace: MakeWorkspace, catalogs: Catalogs) -> None:
     root = gaps_workspace(make_workspace, catalogs)
     row = next(c for c in soa_json(cli, root, "--today", TODAY)["controls"] if c["control"] == "A.5.2")
     assert (row["record"], row["duplicates"], row["applicable"]) == ("SOA-5.2", ["SOA-5.2-OLD"], True)
     assert "A.5.2 has more than one SoA row: SOA-5.2, SOA-5.2-OLD" in cli("soa", "--today", TODAY, cwd=root).stdout
 
 
-def test_markdown_cells_escape_pipes_and_keep_to_one_line(cli, make_workspace, catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_markdown_cells_escape_pipes_and_keep_to_one_line(cli: Cli, make_workspace: MakeWorkspace, catalogs: Catalogs) -> None:
     md = cli("soa", "--today", TODAY, "-f", "md", cwd=gaps_workspace(make_workspace, catalogs)).stdout
     line = next(line for line in md.splitlines() if line.startswith("| A.5.2 |"))
     assert "Roles \\| duties must be clear,<br>in writing." in line
     assert len(re.split(r"(?<!\\)\|", line)) == 13  # 11 cells between 12 unescaped pipes
 
 
-def test_text_is_plain_when_not_a_terminal(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_text_is_plain_when_not_a_terminal(cli: Cli, tmp_path: Path) -> None:
     root = copy_of("nimbus-cloud", tmp_path)
     out = cli("soa", "--today", TODAY, cwd=root).stdout
     assert not ANSI.search(out)
@@ -189,7 +196,7 @@ def test_text_is_plain_when_not_a_terminal(cli, tmp_path: Path) -> None:  # type
     assert "93 controls: 89 applicable (89 implemented), 4 excluded, 0 without an SoA entry" in out
 
 
-def test_the_date_is_today_from_option_environment_or_clock(cli, make_workspace, catalogs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_date_is_today_from_option_environment_or_clock(cli: Cli, make_workspace: MakeWorkspace, catalogs: Catalogs, monkeypatch: pytest.MonkeyPatch) -> None:
     root = gaps_workspace(make_workspace, catalogs)
     assert soa_json(cli, root, "--today", "2025-03-01")["date"] == "2025-03-01"
     monkeypatch.setenv("ISOCTL_TODAY", "2025-04-02")
@@ -208,7 +215,7 @@ def test_the_date_is_today_from_option_environment_or_clock(cli, make_workspace,
     [("[iso9001:2015]", "add iso27001:2022 to 'standards' in isoctl.yaml"),
      ("[iso27001:2013]", "move the workspace to iso27001:2022 first")],
 )
-def test_without_iso27001_2022_in_scope_it_exits_2(cli, make_workspace, standards: str, hint: str) -> None:  # type: ignore[no-untyped-def]
+def test_without_iso27001_2022_in_scope_it_exits_2(cli: Cli, make_workspace: MakeWorkspace, standards: str, hint: str) -> None:
     root = make_workspace({}, manifest=GAPS_MANIFEST.replace("[iso27001:2022]", standards))
     result = cli("soa", "--today", TODAY, cwd=root)
     assert result.exit_code == 2
@@ -216,7 +223,7 @@ def test_without_iso27001_2022_in_scope_it_exits_2(cli, make_workspace, standard
     assert hint in result.stderr and "Traceback" not in result.stderr and result.stdout == ""
 
 
-def test_unreadable_files_are_reported_and_their_rows_show_as_gaps(cli, make_workspace, catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_files_are_reported_and_their_rows_show_as_gaps(cli: Cli, make_workspace: MakeWorkspace, catalogs: Catalogs) -> None:
     broken = "- {id: SOA-8.1, kind: control, control: iso27001:A.8.1\n"  # the flow mapping never closes
     root = make_workspace({"soa/annex-a.yaml": control_rows(catalogs, skip=("A.8.1",)), "soa/broken.yaml": broken},
                           manifest=GAPS_MANIFEST)
@@ -229,7 +236,7 @@ def test_unreadable_files_are_reported_and_their_rows_show_as_gaps(cli, make_wor
 # -- HTML ------------------------------------------------------------------------
 
 
-def test_html_escapes_workspace_text_and_needs_nothing_from_outside(cli, make_workspace, catalogs) -> None:  # type: ignore[no-untyped-def]
+def test_html_escapes_workspace_text_and_needs_nothing_from_outside(cli: Cli, make_workspace: MakeWorkspace, catalogs: Catalogs) -> None:
     rows = control_rows(catalogs).replace(
         '"justification": "Treats the risks around policies for information security."',
         '"justification": "<script>alert(1)</script> & <b>bold</b>", '
@@ -250,8 +257,9 @@ def test_html_escapes_workspace_text_and_needs_nothing_from_outside(cli, make_wo
 # -- XLSX ------------------------------------------------------------------------
 
 
-def test_xlsx_is_deterministic_and_reads_back_as_a_filtered_frozen_table(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_xlsx_is_deterministic_and_reads_back_as_a_filtered_frozen_table(cli: Cli, tmp_path: Path) -> None:
     import openpyxl
+    from openpyxl.worksheet.worksheet import Worksheet
 
     root = copy_of("nimbus-cloud", tmp_path)
     first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
@@ -267,6 +275,7 @@ def test_xlsx_is_deterministic_and_reads_back_as_a_filtered_frozen_table(cli, tm
     book = openpyxl.load_workbook(first)
     assert len(book.worksheets) == 1
     sheet = book.active
+    assert isinstance(sheet, Worksheet)
     title = sheet["A1"].value
     assert all(part in title for part in ("Nimbus Cloud GmbH", "Statement of Applicability", "isoctl 0.1.0", TODAY))
     header = [cell.value for cell in sheet[3]]
@@ -281,8 +290,9 @@ def test_xlsx_is_deterministic_and_reads_back_as_a_filtered_frozen_table(cli, tm
     assert book.properties.created == dt.datetime(2026, 11, 21)
 
 
-def test_xlsx_keeps_formula_like_text_as_text(cli, make_workspace, catalogs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_xlsx_keeps_formula_like_text_as_text(cli: Cli, make_workspace: MakeWorkspace, catalogs: Catalogs, tmp_path: Path) -> None:
     import openpyxl
+    from openpyxl.worksheet.worksheet import Worksheet
 
     rows = control_rows(catalogs).replace(
         '"justification": "Treats the risks around policies for information security."',
@@ -291,9 +301,11 @@ def test_xlsx_keeps_formula_like_text_as_text(cli, make_workspace, catalogs, tmp
     root = make_workspace({"soa/annex-a.yaml": rows}, manifest=GAPS_MANIFEST)
     target = tmp_path / "soa.xlsx"
     assert cli("soa", "--today", TODAY, "-f", "xlsx", "-o", str(target), cwd=root).exit_code == 0
-    cell = openpyxl.load_workbook(target).active["E4"]
+    sheet = openpyxl.load_workbook(target).active
+    assert isinstance(sheet, Worksheet)
+    cell = sheet["E4"]
     assert cell.value == '=HYPERLINK("http://evil.example")' and cell.data_type == "s"
-    gap_rows = [r for r in openpyxl.load_workbook(target).active.iter_rows(min_row=4, values_only=True) if r[3] == "no SoA entry"]
+    gap_rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[3] == "no SoA entry"]
     assert [r[0] for r in gap_rows] == list(MISSING)
 
 
@@ -307,7 +319,7 @@ def test_xlsx_to_a_pipe_from_the_installed_command(tmp_path: Path) -> None:
     assert piped.stdout[:2] == b"PK" and piped.stdout == written.read_bytes()
 
 
-def test_soa_is_listed_under_reports_in_help(cli) -> None:  # type: ignore[no-untyped-def]
+def test_soa_is_listed_under_reports_in_help(cli: Cli) -> None:
     text = cli("--help").stdout
     assert re.search(r"Reports:\n\s+soa\s+Show the Statement of Applicability", text)
     assert (REPO / "templates" / "report" / "soa.html.j2").is_file()

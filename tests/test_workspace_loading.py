@@ -6,21 +6,23 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import MANIFEST
+from helpers import MANIFEST, Cli, MakeWorkspace
 
 
-def findings(cli, root: Path, *extra: str) -> list[dict]:  # type: ignore[no-untyped-def]
+def findings(cli: Cli, root: Path, *extra: str) -> list[dict[str, Any]]:
     result = cli("check", str(root), "--format", "json", "--today", "2026-11-21", "--select", "parse-error",
                  "--select", "schema-error", "--select", "path-outside-workspace", "--select", "duplicate-id",
                  "--select", "unknown-reference", "--select", "unknown-clause", *extra)
     assert result.exit_code in (0, 1), result.stderr
     assert "Traceback" not in result.stderr
-    return json.loads(result.stdout)["findings"]
+    found: list[dict[str, Any]] = json.loads(result.stdout)["findings"]
+    return found
 
 
-def located(items: list[dict]) -> set[str]:
+def located(items: list[dict[str, Any]]) -> set[str]:
     return {f"{f['path']}:{f['line']}:{f['column']}: {f['rule']}: {f['message']}" for f in items}
 
 
@@ -36,7 +38,7 @@ status: {status}
 """
 
 
-def test_three_shapes_of_record_file(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_three_shapes_of_record_file(cli: Cli, make_workspace: MakeWorkspace) -> None:
     root = make_workspace({
         "actions/ACT-3.yaml": ACTION.format(status="open"),
         "actions/log.yml": "- {id: ACT-4, kind: action, type: ofi, title: A, raised_on: 2026-01-02}\n"
@@ -53,14 +55,14 @@ def test_three_shapes_of_record_file(cli, make_workspace) -> None:  # type: igno
     assert [f for f in data["findings"] if f["rule"] in ("parse-error", "schema-error")] == []
 
 
-def test_schema_error_message_matches_the_documented_form(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_schema_error_message_matches_the_documented_form(cli: Cli, make_workspace: MakeWorkspace) -> None:
     root = make_workspace({"actions/ACT-3.yaml": ACTION.format(status="done")})
     assert located(findings(cli, root)) == {
         "actions/ACT-3.yaml:8:9: schema-error: status: expected one of open, in-progress, closed, cancelled; got 'done'"
     }
 
 
-def test_every_error_in_every_file_is_reported(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_every_error_in_every_file_is_reported(cli: Cli, make_workspace: MakeWorkspace) -> None:
     root = make_workspace({
         "a.yaml": "- {id: A-1, kind: action, type: ofi, title: x, raised_on: 2026-13-01}\n"
                   "- {id: A-2, kind: acton, title: y}\n"
@@ -97,7 +99,7 @@ def test_every_error_in_every_file_is_reported(cli, make_workspace) -> None:  # 
          + "]\n", "bad.yaml:1:1: parse-error: YAML aliases expand to more than"),
     ],
 )
-def test_bad_files_are_located_findings(cli, make_workspace, content, expected) -> None:  # type: ignore[no-untyped-def]
+def test_bad_files_are_located_findings(cli: Cli, make_workspace: MakeWorkspace, content: str | bytes, expected: str) -> None:
     root = make_workspace({"bad.yaml": content, "good.yaml": "id: G\nkind: issue\ntype: internal\ntitle: fine\n"})
     started = time.perf_counter()
     found = located(findings(cli, root))
@@ -105,7 +107,7 @@ def test_bad_files_are_located_findings(cli, make_workspace, content, expected) 
     assert any(line.startswith(expected) for line in found), found
 
 
-def test_huge_file_is_refused_without_reading_it(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_huge_file_is_refused_without_reading_it(cli: Cli, make_workspace: MakeWorkspace) -> None:
     from isoctl.files.yamlio import MAX_BYTES
 
     root = make_workspace({})
@@ -115,7 +117,7 @@ def test_huge_file_is_refused_without_reading_it(cli, make_workspace) -> None:  
     assert found["rule"] == "parse-error" and "over the" in found["message"]
 
 
-def test_symlinks_out_of_the_workspace_are_not_followed(cli, make_workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_symlinks_out_of_the_workspace_are_not_followed(cli: Cli, make_workspace: MakeWorkspace, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.yaml").write_text("id: S\nkind: issue\ntype: internal\ntitle: secret\n", encoding="utf-8")
@@ -129,7 +131,7 @@ def test_symlinks_out_of_the_workspace_are_not_followed(cli, make_workspace, tmp
     assert json.loads(cli("check", str(root), "-f", "json", "--exit-zero").stdout)["summary"]["records"] == 0
 
 
-def test_evidence_paths_must_stay_inside_and_exist(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_evidence_paths_must_stay_inside_and_exist(cli: Cli, make_workspace: MakeWorkspace) -> None:
     root = make_workspace({
         "evidence/cal.txt": "calibration certificate\n",
         "r.yaml": "id: R\nkind: issue\ntype: internal\ntitle: t\nevidence:\n"
@@ -142,7 +144,7 @@ def test_evidence_paths_must_stay_inside_and_exist(cli, make_workspace) -> None:
     }
 
 
-def test_manifest_problems(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_manifest_problems(cli: Cli, make_workspace: MakeWorkspace) -> None:
     manifest = MANIFEST.replace("standards: [iso9001:2015]", "standards: [iso9001:2015, iso9002:2015]") + "colour: blue\n"
     root = make_workspace({}, manifest=manifest)
     found = located(findings(cli, root))
@@ -159,20 +161,20 @@ def test_manifest_problems(cli, make_workspace) -> None:  # type: ignore[no-unty
         ("- a list\n", "isoctl.yaml:1:1: expected a mapping"),
     ],
 )
-def test_unusable_manifest_exits_2(cli, make_workspace, manifest, message) -> None:  # type: ignore[no-untyped-def]
+def test_unusable_manifest_exits_2(cli: Cli, make_workspace: MakeWorkspace, manifest: str, message: str) -> None:
     root = make_workspace({}, manifest=manifest)
     result = cli("check", str(root))
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_no_workspace_found_exits_2(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_no_workspace_found_exits_2(cli: Cli, tmp_path: Path) -> None:
     result = cli("check", str(tmp_path))
     assert result.exit_code == 2
     assert "no isoctl.yaml found" in result.stderr and "isoctl init" in result.stderr
 
 
-def test_workspace_is_found_by_walking_up(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_workspace_is_found_by_walking_up(cli: Cli, make_workspace: MakeWorkspace) -> None:
     root = make_workspace({"deep/er/r.yaml": "id: R\nkind: issue\ntype: internal\ntitle: t\n"})
     result = cli("check", "-f", "json", "--exit-zero", cwd=root / "deep" / "er")
     data = json.loads(result.stdout)
