@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from isoctl.errors import UsageError, WorkspaceError
 from isoctl.model.manifest import Manifest
-from isoctl.workspace.discover import MANIFEST, inside
-from isoctl.workspace.load import find_workspace, load_manifest
+from isoctl.workspace.discover import MANIFEST, find_workspace, inside
+from isoctl.workspace.load import load_manifest
 
 if TYPE_CHECKING:
     from isoctl.actions.ids import Scan

@@ -9,9 +9,8 @@ pure-Python composer would take about 10 ms per KB, seconds on a big log)
 to learn the exact span of every key and value; only the spans of the
 fields being changed are replaced, and new keys are inserted after the
 record's last key, in the record's own style (block or flow) and
-indentation. ruamel.yaml's round-trip emitter (``typ="rt"``, a width so
-large nothing is re-wrapped) decides how each new value must be quoted for
-YAML 1.2; a value that was quoted keeps its kind of quotes. Comments, key
+indentation. :mod:`.yaml_text` writes each new value, quoted as YAML 1.2
+needs; a value that was quoted keeps its kind of quotes. Comments, key
 order, blank lines, line endings (CRLF stays CRLF) and Markdown bodies are
 untouched by construction.
 
@@ -23,17 +22,13 @@ module does not foresee fails loudly instead of corrupting a record.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from isoctl.actions.yaml_text import block_mapping, block_scalar, flow_value, inline_scalar
 from isoctl.errors import IsoctlError
 from isoctl.files import yamlio
 from isoctl.workspace.read import NotRecords, read
@@ -140,8 +135,6 @@ class _Editor:
             splices.append(self._append(new))
         return splices
 
-    # -- positions ------------------------------------------------------------
-
     def _colon(self, key: Node) -> int:
         return self.text.index(":", key.end_mark.index) + 1
 
@@ -188,14 +181,15 @@ class _Editor:
                 return len(line) - len(line.lstrip(" "))
         return None
 
-    # -- splices --------------------------------------------------------------
-
     def _replace(self, key: str, value: Any) -> Splice:
         key_node, old = self.pairs[key]
         end = self._pair_end(key_node, old)
         if self.flow:
             quote = old.style if isinstance(old, ScalarNode) and old.style in ("'", '"') else None
-            piece = _inline(value, flow=True, quote=quote) if isinstance(value, str) else _flow(value, self.keys)
+            if isinstance(value, str):
+                piece = inline_scalar(value, flow=True, quote=quote)
+            else:
+                piece = flow_value(value, self.keys)
             if _empty(old):
                 return end, end, " " + piece
             return old.start_mark.index, end, piece
@@ -226,9 +220,9 @@ class _Editor:
         if self.flow:
             if not self.mapping.value:
                 position = self.text.index("{", self.mapping.start_mark.index) + 1
-                return position, position, ", ".join(f"{k}: {_flow(v, self.keys)}" for k, v in new)
+                return position, position, ", ".join(f"{k}: {flow_value(v, self.keys)}" for k, v in new)
             position = self._pair_end(*self.mapping.value[-1])
-            return position, position, "".join(f", {k}: {_flow(v, self.keys)}" for k, v in new)
+            return position, position, "".join(f", {k}: {flow_value(v, self.keys)}" for k, v in new)
         lines = []
         for key, value in new:
             block, piece = self._block_value(key, value, None)
@@ -243,8 +237,6 @@ class _Editor:
             return len(self.text), len(self.text), "".join(self.nl + line for line in lines)
         return eol + 1, eol + 1, "".join(line + self.nl for line in lines)
 
-    # -- rendering ------------------------------------------------------------
-
     def _block_value(self, key: str, value: Any, old: Node | None) -> tuple[bool, str]:
         """(whether it is a block collection on the following lines, its text) for a block record."""
         if isinstance(value, Mapping):
@@ -253,17 +245,17 @@ class _Editor:
             else:
                 flow = self._mapping_style(key)
             if flow:
-                return False, _flow(value, self.keys)
+                return False, flow_value(value, self.keys)
             indent = old.start_mark.column if old is not None and _block_collection(old) else self.column + self.step
-            return True, _block_mapping(value, indent, self.step, self.nl, self.keys)
+            return True, block_mapping(value, indent, self.step, self.nl, self.keys)
         quote = old.style if isinstance(old, ScalarNode) and old.style in ("'", '"') else None
         if isinstance(value, str) and (("\n" in value) or (isinstance(old, ScalarNode) and old.style in ("|", ">"))):
             old_style = old.style if isinstance(old, ScalarNode) else None
             indent = (self._block_indent(old) if isinstance(old, ScalarNode) and old_style in ("|", ">") else None)
-            block = _block_scalar(value, old_style or "|", indent or self.column + self.step, self.nl)
+            block = block_scalar(value, old_style or "|", indent or self.column + self.step, self.nl)
             if block is not None:
                 return False, block
-        return False, _inline(value, flow=False, quote=quote)
+        return False, inline_scalar(value, flow=False, quote=quote)
 
     def _mapping_style(self, key: str) -> bool:
         """Whether a new mapping under ``key`` should be flow style: as the file writes that key elsewhere."""
@@ -284,119 +276,6 @@ def _quoted_keys(records: list[MappingNode]) -> dict[str, str]:
                     if isinstance(key, ScalarNode) and key.style in ("'", '"'):
                         found.setdefault(str(key.value), key.style)
     return found
-
-
-def _key(name: str, quoted: Mapping[str, str]) -> str:
-    quote = quoted.get(name, "")
-    return f"{quote}{name}{quote}"
-
-
-def _block_mapping(value: Mapping[str, Any], indent: int, step: int, newline: str,
-                   quoted: Mapping[str, str] | None = None) -> str:
-    """A block mapping's lines, the first without its indentation (it follows the key or a line break)."""
-    quoted = quoted or {}
-    lines = []
-    for name, item in value.items():
-        if item is None:
-            continue
-        if isinstance(item, str) and "\n" in item:
-            piece = _block_scalar(item, "|", indent + step, newline) or _inline(item, flow=False)
-        elif isinstance(item, Mapping | list):
-            piece = _flow(item, quoted)
-        else:
-            piece = _inline(item, flow=False)
-        key = _key(name, quoted)
-        lines.append(f"{key}: {piece}" if piece else f"{key}:")
-    return (newline + " " * indent).join(lines)
-
-
-def record_text(fields: Mapping[str, Any], header: str = "") -> str:
-    """A new record file: one block mapping, lists in flow style, multi-line text as ``|-`` blocks."""
-    lines = [header.rstrip("\n")] if header else []
-    for key, value in fields.items():
-        if value is None or value == []:
-            continue
-        if isinstance(value, Mapping):
-            lines.append(f"{key}:\n  " + _block_mapping(value, 2, 2, "\n"))
-        elif isinstance(value, list):
-            lines.append(f"{key}: {_flow(value)}")
-        else:
-            block = _block_scalar(value, "|", 2, "\n") if isinstance(value, str) and "\n" in value else None
-            lines.append(f"{key}: {block or _inline(value, flow=False)}")
-    return "\n".join(lines) + "\n"
-
-
-def _block_scalar(text: str, style: str, indent: int, newline: str) -> str | None:
-    """``|-`` / ``>`` block scalar text for ``text``; None when a block scalar cannot carry it exactly."""
-    if not text.endswith("\n"):
-        chomp, body = "-", text
-    elif text.endswith("\n\n"):
-        chomp, body = "+", text[:-1]
-    else:
-        chomp, body = "", text[:-1]
-    lines = body.split("\n")
-    content = [line for line in lines if line.strip()]
-    if (
-        not content
-        or content[0][0] in " \t"
-        or any(line and not line.strip() for line in lines)
-        or any(ch in text for ch in "\r\x85\u2028\u2029")
-        or any(not (ch.isprintable() or ch == "\t") for line in lines for ch in line)
-    ):
-        return None
-    if style == ">" and len(lines) > 1:
-        style = "|"  # folding would join the lines
-    return style + chomp + "".join(newline + (" " * indent + line if line else "") for line in lines)
-
-
-_EMITTER: YAML | None = None
-
-
-def _emitter() -> YAML:
-    global _EMITTER
-    if _EMITTER is None:
-        _EMITTER = YAML(typ="rt")
-        _EMITTER.width = 1 << 30  # never wrap a value
-        _EMITTER.allow_unicode = True
-    return _EMITTER
-
-
-def _inline(value: Any, *, flow: bool, quote: str | None = None) -> str:
-    """One-line YAML for a scalar, quoted exactly as much as ruamel.yaml finds necessary (or as ``quote``)."""
-    if value is None:
-        return "null" if flow else ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value)
-    wrapped: str = text
-    if quote == "'":
-        wrapped = SingleQuotedScalarString(text)
-    elif quote == '"':
-        wrapped = DoubleQuotedScalarString(text)
-    mapping = CommentedMap([("k", wrapped)])
-    if flow:
-        mapping.fa.set_flow_style()
-    buffer = io.StringIO()
-    _emitter().dump(mapping, buffer)
-    dumped = buffer.getvalue().rstrip("\n")
-    dumped = dumped[4:-1] if flow else dumped[3:]
-    if "\n" in dumped:  # pragma: no cover - the emitter broke a line after all
-        return json.dumps(text, ensure_ascii=False)
-    return dumped
-
-
-def _flow(value: Any, quoted: Mapping[str, str] | None = None) -> str:
-    """Flow-style YAML for any value (inside ``{...}`` or ``[...]``)."""
-    quoted = quoted or {}
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_key(k, quoted)}: {_flow(v, quoted)}" for k, v in value.items() if v is not None) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_flow(v, quoted) for v in value) + "]"
-    return _inline(value, flow=True)
 
 
 def plain(value: Any) -> Any:

@@ -78,8 +78,8 @@ def new_action(ctx: ActionContext, fields: Mapping[str, Any]) -> Written:
     created exclusively: a concurrent ``new`` that picked the same id gets
     the next one instead.
     """
-    from isoctl.actions.edit import record_text
     from isoctl.actions.writes import create_exclusively
+    from isoctl.actions.yaml_text import record_text
 
     given = {k: v for k, v in fields.items() if v is not None and v != []}
     record: dict[str, Any] = {"id": "ACT-0000", "kind": "action", **given, "status": given.get("status", "open")}

@@ -41,8 +41,6 @@ class Catalogs:
         """Load built-in catalogs plus ``extra_dirs`` (validated; cached per process)."""
         return cls(load_cached(tuple(extra_dirs), base))
 
-    # -- editions ---------------------------------------------------------
-
     def families(self) -> dict[str, list[Edition]]:
         """Editions by family, newest first."""
         grouped: dict[str, list[Edition]] = {}
@@ -75,8 +73,6 @@ class Catalogs:
         close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
         hint = f"did you mean {' or '.join(close)}?" if close else "run 'isoctl standards list' to see them"
         raise UsageError(f"unknown edition '{text}'", hint=hint)
-
-    # -- clauses ----------------------------------------------------------
 
     def clause(self, edition: Edition, clause_id: str) -> Clause:
         """A clause of ``edition``; UsageError with the nearest clauses when it is not there."""

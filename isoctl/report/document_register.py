@@ -228,7 +228,7 @@ def build(
     review_days: int,
 ) -> DocumentRegister:
     """The register: every document in id order with its revisions (``history`` None when there is no git)."""
-    from isoctl.history.diff import natural
+    from isoctl.history.record_changes import natural
 
     def name(person: str | None) -> str | None:
         return names.get(person, person) if person else None

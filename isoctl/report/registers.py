@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from isoctl.history.diff import natural
+from isoctl.history.record_changes import natural
 from isoctl.model.manifest import Manifest
 from isoctl.model.records import Action, Audit, Objective, Review
 from isoctl.report.svg import Point, line_chart, plain

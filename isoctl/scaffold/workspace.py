@@ -1,38 +1,31 @@
 """Creating a new workspace: ``isoctl init`` as a library call.
 
 A scaffold is rendered from a template directory (``templates/scaffold/<name>/``
-or a consultant's own directory) with jinja2. Templates always run in the
-sandboxed environment - a consultant's directory is someone else's code - and
-with ``StrictUndefined``, so a misspelt variable fails loudly instead of
-leaving a hole in a policy. Everything is rendered in memory before the first
-byte is written: a broken template or an unknown standard leaves the target
-directory exactly as it was.
-
-Template conventions: files ending in ``.j2`` are rendered and lose the
-suffix, other files are copied as they are; every part of a file's path is a
-template too, and a file whose path renders an empty part is skipped (so
-``{% if soa %}annex-a.yaml{% endif %}.j2`` exists only when there is an SoA).
+or a consultant's own directory) by :mod:`.templates`, with a context built
+here from the chosen standards, the organization and the git user.
+Everything is rendered in memory before the first byte is written: a broken
+template or an unknown standard leaves the target directory exactly as it
+was. The files written point editors at the JSON Schemas written beside them,
+and unless told otherwise the workspace becomes a git repository with
+everything in its first commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import functools
 import re
 import shutil
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from isoctl import __version__
-from isoctl.errors import GitError, IsoctlError, UsageError
+from isoctl.errors import GitError, UsageError
 from isoctl.files import resources
+from isoctl.scaffold.templates import ScaffoldError, render_tree, template_dir
 
 if TYPE_CHECKING:
-    from jinja2.sandbox import SandboxedEnvironment
-
     from isoctl.catalog.catalogs import Catalogs
     from isoctl.catalog.schema import Edition
 
@@ -50,10 +43,6 @@ POLICIES = {
     "iso45001": "POL-OHS",
     "iso22301": "POL-CONTINUITY",
 }
-
-
-class ScaffoldError(IsoctlError):
-    """A workspace cannot be created: the target is in use, or a template is broken or unsafe."""
 
 
 def scaffold(
@@ -150,27 +139,6 @@ def resolve_standards(catalogs: Catalogs, names: list[str]) -> list[Edition]:
     return list(chosen.values())
 
 
-def template_dir(template: str | Path) -> Path:
-    """The directory of a scaffold template: a built-in one by name, or a directory by path.
-
-    A bare word (``default``) names a built-in template first, so a folder that
-    happens to share its name does not silently take over; anything that looks
-    like a path (``./mine``, ``~/t``, a Path) must be an existing directory.
-    """
-    builtin = resources.data_dir("templates") / "scaffold"
-    names = sorted(d.name for d in builtin.iterdir() if d.is_dir()) if builtin.is_dir() else []
-    looks_like_path = isinstance(template, Path) or any(c in template for c in "/\\~") or template.startswith(".")
-    if not looks_like_path and template in names:
-        return builtin / template
-    candidate = Path(template).expanduser()
-    if candidate.is_dir():
-        return candidate.resolve()
-    raise UsageError(
-        f"no template '{template}': not a directory, nor a built-in template",
-        hint=f"built-in templates: {', '.join(names) or 'none'}",
-    )
-
-
 def _identity(target: Path, *, required: bool) -> tuple[str | None, str | None]:
     """The git user, if any; a missing git binary only matters when we are to commit."""
     from isoctl.history.git import user_identity
@@ -250,129 +218,6 @@ def _soa(edition: Edition) -> dict[str, Any]:
         "count": len(edition.controls),
         "groups": [{"label": label, "controls": rows} for label, rows in groups.items()],
     }
-
-
-def environment(source: Path) -> SandboxedEnvironment:
-    """The jinja2 environment every scaffold template runs in: sandboxed, strict, YAML-aware."""
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    env = SandboxedEnvironment(
-        loader=FileSystemLoader(str(source)),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,  # YAML and Markdown, not HTML
-    )
-    env.filters["yaml"] = yaml_scalar
-    return env
-
-
-_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 ,.()/&'+@_-]*$")
-_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
-
-
-def yaml_scalar(value: Any) -> str:
-    """A YAML scalar for ``value``: plain where that reads back as the same string, else double-quoted."""
-    import json
-
-    if value is None:
-        return "null"
-    if isinstance(value, bool | int | float):
-        return json.dumps(value)
-    text = str(value)
-    if _PLAIN.match(text) and text == text.strip() and text.lower() not in _YAML_WORDS:
-        return text
-    return json.dumps(text, ensure_ascii=False)
-
-
-def render_tree(source: Path, context: dict[str, Any]) -> dict[PurePosixPath, bytes]:
-    """Render every file of the template directory ``source`` in memory: output path -> content."""
-    env = environment(source)
-    root = source.resolve()
-    output: dict[PurePosixPath, bytes] = {}
-    for file in sorted(source.rglob("*")):
-        relative = PurePosixPath(file.relative_to(source).as_posix())
-        if ".git" in relative.parts or file.is_dir():
-            continue
-        if root not in file.resolve().parents:
-            raise ScaffoldError(f"template file {relative} links outside the template directory")
-        if not file.is_file():
-            continue
-        rendered = _render_path(env, relative, context)
-        if rendered is None:
-            continue
-        if rendered in output:
-            raise ScaffoldError(f"two template files render to {rendered}")
-        if relative.suffix == ".j2":
-            output[rendered] = _render_file(env, relative, context).encode("utf-8")
-        else:
-            output[rendered] = file.read_bytes()
-    return output
-
-
-def _render_path(env: SandboxedEnvironment, relative: PurePosixPath, context: dict[str, Any]) -> PurePosixPath | None:
-    """The output path of a template file; None when a part renders empty (the file is not wanted)."""
-    parts = list(relative.parts)
-    if parts[-1].endswith(".j2"):
-        parts[-1] = parts[-1][: -len(".j2")]
-    rendered = []
-    for part in parts:
-        text = _guard(relative, context, functools.partial(_render_part, env, part, context)).strip() if "{" in part else part
-        if not text:
-            return None
-        if text in (".", "..") or any(c in text for c in "/\\\0"):
-            raise ScaffoldError(f"template file name {relative} renders to an unsafe name: {text!r}")
-        rendered.append(text)
-    return PurePosixPath(*rendered)
-
-
-def _render_file(env: SandboxedEnvironment, relative: PurePosixPath, context: dict[str, Any]) -> str:
-    return _guard(relative, context, lambda: env.get_template(relative.as_posix()).render(context))
-
-
-def _render_part(env: Any, part: str, context: dict[str, Any]) -> str:
-    return str(env.from_string(part).render(context))
-
-
-def _guard(relative: PurePosixPath, context: dict[str, Any], render: Callable[[], str]) -> str:
-    """Run a render, turning every template failure into a located ScaffoldError (never a traceback).
-
-    Templates may come from anyone, so any exception they provoke is a problem
-    in the template, reported with its file and line.
-    """
-    from jinja2 import TemplateSyntaxError, UndefinedError
-    from jinja2.exceptions import SecurityError
-
-    try:
-        return render()
-    except TemplateSyntaxError as exc:
-        raise ScaffoldError(f"template {exc.name or relative}:{exc.lineno}: {exc.message}") from None
-    except SecurityError as exc:
-        raise ScaffoldError(
-            f"template {relative}:{_line(exc, relative)}: unsafe operation refused by the sandbox: {exc}",
-            hint="scaffold templates may use their variables and filters, not Python internals",
-        ) from None
-    except UndefinedError as exc:
-        raise ScaffoldError(
-            f"template {relative}:{_line(exc, relative)}: {exc}",
-            hint=f"templates can use: {', '.join(sorted(context))} (see templates/scaffold/README.md)",
-        ) from None
-    except Exception as exc:
-        raise ScaffoldError(f"template {relative}:{_line(exc, relative)}: {type(exc).__name__}: {exc}") from None
-
-
-def _line(exc: BaseException, relative: PurePosixPath) -> int:
-    """The template line of a render error, from the frames jinja2 rewrites to point at the template."""
-    line = 1
-    tb = exc.__traceback__
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(relative.name) or filename == "<template>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
 
 
 def _with_modeline(relative: PurePosixPath, content: bytes) -> bytes:
