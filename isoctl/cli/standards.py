@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 import typer
 
-from isoctl.cli.common import ListFormat, console, emit, handles_errors
+from isoctl.cli.common import ListFormat, emit, handles_errors, stdout_is_terminal, terminal_width
+
+if TYPE_CHECKING:
+    from isoctl.catalog.catalogs import Catalogs
 
 app = typer.Typer(
     help="Browse the clause catalogs: editions, clauses, harmonized-structure links and transitions.",
@@ -22,7 +27,21 @@ CatalogDirs = typer.Option(
 )
 
 
-def _catalogs(dirs: list[Path] | None):  # type: ignore[no-untyped-def]
+class _Layout(TypedDict):
+    color: bool
+    width: int
+    wrap: bool
+
+
+def _layout() -> _Layout:
+    """Text for a terminal: its width, folded lines, colour unless NO_COLOR; for a file or pipe the renderer's plain layout."""
+    from isoctl.render.standards_text import PLAIN_WIDTH
+
+    tty = sys.stdout.isatty()
+    return {"color": stdout_is_terminal(), "width": terminal_width() if tty else PLAIN_WIDTH, "wrap": tty}
+
+
+def _catalogs(dirs: list[Path] | None) -> Catalogs:
     from isoctl.catalog.catalogs import Catalogs
     from isoctl.workspace.discover import manifest_catalog_dirs
 
@@ -48,7 +67,7 @@ def list_editions(
     else:
         from isoctl.render.standards_text import list_text
 
-        list_text(console(), loaded, editions)
+        emit(list_text(loaded, editions, **_layout()))
 
 
 @app.command("show")
@@ -66,25 +85,22 @@ def show(
     and `isoctl standards show iso27001-2022 A.5.15` are the same.
     """
     from isoctl.catalog.refs import parse_ref
-
-    if format is ListFormat.json:
-        from isoctl.render import standards as render
-    else:
-        from isoctl.render import standards_text as render  # type: ignore[no-redef]
+    from isoctl.render.standards import clause_json_text, edition_json
+    from isoctl.render.standards_text import clause_text, edition_text
 
     loaded = _catalogs(catalogs)
     if clause is None and parse_ref(edition) is None:
         found = loaded.edition(edition)
         if format is ListFormat.json:
-            emit(render.edition_json(loaded, found))
+            emit(edition_json(loaded, found))
         else:
-            render.edition_text(console(), loaded, found, depth)  # type: ignore[attr-defined]
+            emit(edition_text(loaded, found, depth, **_layout()))
         return
     if clause is None:
         target_edition, target = loaded.lookup(edition)
     else:
         target_edition, target = loaded.lookup(clause, edition)
     if format is ListFormat.json:
-        emit(render.clause_json_text(loaded, target_edition, target))
+        emit(clause_json_text(loaded, target_edition, target))
     else:
-        render.clause_text(console(), loaded, target_edition, target)  # type: ignore[attr-defined]
+        emit(clause_text(loaded, target_edition, target, **_layout()))

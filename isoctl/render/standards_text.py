@@ -1,27 +1,50 @@
-"""Catalogs for people: tables and trees drawn with rich."""
+"""Catalogs for people: ``standards list`` and ``standards show`` as tables and trees drawn with rich.
+
+Each function returns the text. By default it is laid out for a file or a
+pipe: tables and trees fit :data:`PLAIN_WIDTH` columns and a clause summary
+stays on one line, so ``grep`` finds it whole. ``wrap=True`` folds every line
+at ``width`` instead, as a terminal needs.
+"""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
 from isoctl.catalog.catalogs import Catalogs, Correspondence
 from isoctl.catalog.schema import Clause, Edition
+from isoctl.render.console import make_console
 from isoctl.render.standards import clause_payload, edition_summary
 
+#: Columns of the text written to a file or a pipe.
+PLAIN_WIDTH = 120
 _THEMES = {"organizational": "A.5", "people": "A.6", "physical": "A.7", "technological": "A.8"}
 _DI_TAGS = {"maintain": "maintain", "retain": "retain", "both": "maintain+retain"}
 
 
-def list_text(console: Console, catalogs: Catalogs, editions: Sequence[Edition]) -> None:
+def _console(*, color: bool, width: int, wrap: bool) -> tuple[Console, io.StringIO]:
+    console, out = make_console(color=color, width=width)
+    # Soft wrapping leaves long lines to whatever shows them: a summary stays one line in a file.
+    console.soft_wrap = not wrap
+    return console, out
+
+
+def list_text(catalogs: Catalogs, editions: Sequence[Edition], *, color: bool = False, width: int = PLAIN_WIDTH,
+              wrap: bool = False) -> str:
+    """One row per edition: status, clause and control counts, end of the transition, short title."""
+    console, out = _console(color=color, width=width, wrap=wrap)
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for column, justify in (("edition", "left"), ("status", "left"), ("clauses", "right"), ("controls", "right"),
-                            ("transition ends", "left"), ("title", "left")):
-        table.add_column(column, justify=justify, no_wrap=column != "title")  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("edition", "left"), ("status", "left"), ("clauses", "right"), ("controls", "right"),
+        ("transition ends", "left"), ("title", "left"),
+    )
+    for column, justify in columns:
+        table.add_column(column, justify=justify, no_wrap=column != "title")
     for edition in editions:
         status: str = edition.status
         if edition.superseded_by:
@@ -33,6 +56,7 @@ def list_text(console: Console, catalogs: Catalogs, editions: Sequence[Edition])
         table.add_row(edition.id, status, str(len(edition.requirement_clauses)),
                       str(len(edition.controls)) if edition.controls else "–", ends, escape(edition.title.split(" — ")[0]), style=style)
     console.print(table)
+    return out.getvalue()
 
 
 def _line(edition: Edition, clause: Clause) -> str:
@@ -50,8 +74,10 @@ def _line(edition: Edition, clause: Clause) -> str:
     return text
 
 
-def edition_text(console: Console, catalogs: Catalogs, edition: Edition, depth: int | None) -> None:
-    """The edition's facts, then its clauses as a tree (Annex A grouped by theme)."""
+def edition_text(catalogs: Catalogs, edition: Edition, depth: int | None = None, *, color: bool = False,
+                 width: int = PLAIN_WIDTH, wrap: bool = False) -> str:
+    """The edition's facts, then its clauses as a tree (Annex A grouped by theme), ``depth`` levels deep."""
+    console, out = _console(color=color, width=width, wrap=wrap)
     summary = edition_summary(catalogs, edition)
     console.print(f"[bold]{escape(edition.title)}[/]  ({edition.id}, {edition.status})")
     if edition.superseded_by:
@@ -81,9 +107,13 @@ def edition_text(console: Console, catalogs: Catalogs, edition: Edition, depth: 
         nodes[clause.id] = parent_node.add(_line(edition, clause))
     console.print(tree)
     console.print("\n[dim]maintain/retain: documented information the clause demands · hs: harmonized-structure clause[/]")
+    return out.getvalue()
 
 
-def clause_text(console: Console, catalogs: Catalogs, edition: Edition, clause: Clause) -> None:
+def clause_text(catalogs: Catalogs, edition: Edition, clause: Clause, *, color: bool = False, width: int = PLAIN_WIDTH,
+                wrap: bool = False) -> str:
+    """One clause: title, summary, its place in the edition, what evidences it and its counterparts elsewhere."""
+    console, out = _console(color=color, width=width, wrap=wrap)
     payload = clause_payload(catalogs, edition, clause)
     console.print(f"[bold]{edition.id} {escape(clause.id)}[/] {escape(clause.label)}")
     if clause.title_2015 is not None or "title_2015" in clause.model_fields_set:
@@ -126,6 +156,7 @@ def clause_text(console: Console, catalogs: Catalogs, edition: Edition, clause: 
         for item in related:
             table.add_row(f"{item.edition.id} {item.clause.id}", escape(item.clause.label), f"[dim]{escape(item.via)}[/]")
         console.print(table)
+    return out.getvalue()
 
 
 def _documented(value: str) -> str:
