@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import MANIFEST, write_tree
+from helpers import MANIFEST, Cli, GitRepo, Golden, MakeWorkspace, make_workspace, write_tree
 
 ISSUE = "id: ISS-1\nkind: issue\ntype: external\ntitle: Energy prices\nowner: ghost\n"
 ACT_1 = """\
@@ -56,15 +56,6 @@ PARTY = "id: PTY-1\nkind: party\ntitle: Customers\nowner: nobody\nclauses: [iso9
 RISK = "id: RSK-1\nkind: risk\ntitle: Fuel price\nowner: jsmith\n"
 
 
-def git(root: Path, *args: str, when: str | None = None) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Jane Smith", "GIT_AUTHOR_EMAIL": "jane@example.com",
-           "GIT_COMMITTER_NAME": "Jane Smith", "GIT_COMMITTER_EMAIL": "jane@example.com"}
-    if when:
-        env |= {"GIT_AUTHOR_DATE": f"{when}T12:00:00+00:00", "GIT_COMMITTER_DATE": f"{when}T12:00:00+00:00"}
-    return subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=root, env=env, check=True,
-                          capture_output=True, text=True).stdout.strip()
-
-
 @pytest.fixture(autouse=True)
 def _no_fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
     """Defaults for today are under test here: a developer's ISOCTL_TODAY must not leak in."""
@@ -72,7 +63,7 @@ def _no_fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
+def repo(git_repo: GitRepo) -> Path:
     """Two dated commits (tag v1 on the first) showing every kind of change, and a clean working tree.
 
     From v1 to HEAD: PTY-1 added (clause 4.2 goes missing → covered, and its
@@ -81,45 +72,39 @@ def repo(tmp_path: Path) -> Path:
     policy's file renamed; ISS-1 given clauses and a description, and two
     comment lines pushed it (and its unknown-owner finding) down the file.
     """
-    root = tmp_path / "qms"
-    root.mkdir()
-    git(root, "init", "-q")
-    write_tree(root, {
-        "isoctl.yaml": MANIFEST,
+    make_workspace(git_repo.root, {
         "context/energy.yaml": ISSUE,
         "actions/log.yaml": ACT_1 + ACT_2,
         "risks/old.yaml": RISK,
         "policies/quality.md": POLICY,
     })
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "Start the system", when="2026-01-10")
-    git(root, "tag", "v1")
-    git(root, "rm", "-q", "risks/old.yaml")
-    (root / "docs").mkdir()
-    git(root, "mv", "policies/quality.md", "docs/quality-policy.md")
-    write_tree(root, {
+    git_repo.commit("Start the system", date="2026-01-10")
+    git_repo.tag("v1")
+    git_repo.remove("risks/old.yaml")
+    git_repo.rename("policies/quality.md", "docs/quality-policy.md")
+    git_repo.commit("Close ACT-1, add customers, tidy up", date="2026-03-10", files={
         "context/energy.yaml": "# Context issues\n# reviewed every quarter\n" + ISSUE
         + "clauses: [iso9001:4.1]\ndescription: |\n  Gas and diesel prices.\n  Reviewed monthly.\n",
         "context/parties.yaml": PARTY,
         "actions/log.yaml": ACT_1_CLOSED,
         "actions/2026.yaml": ACT_2,
     })
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "Close ACT-1, add customers, tidy up", when="2026-03-10")
-    return root
+    return git_repo.root
 
 
-def diff(cli, root: Path, *args: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def diff(cli: Cli, root: Path, *args: str) -> dict[str, Any]:
     result = cli("diff", *args, "-f", "json", cwd=root)
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
 
 
-def changed(data: dict, record: str) -> dict:  # type: ignore[type-arg]
-    return next(c for c in data["records"]["changed"] if c["id"] == record)  # type: ignore[no-any-return]
+def changed(data: dict[str, Any], record: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(c for c in data["records"]["changed"] if c["id"] == record)
+    return found
 
 
-def test_records_added_removed_and_changed_field_by_field(cli, repo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_records_added_removed_and_changed_field_by_field(cli: Cli, repo: Path) -> None:
     data = diff(cli, repo, "v1", "HEAD")
     assert [(r["id"], r["kind"], r["path"]) for r in data["records"]["added"]] == [("PTY-1", "party", "context/parties.yaml")]
     assert [(r["id"], r["path"]) for r in data["records"]["removed"]] == [("RSK-1", "risks/old.yaml")]
@@ -132,7 +117,7 @@ def test_records_added_removed_and_changed_field_by_field(cli, repo: Path) -> No
     assert "due" not in fields and "title" not in fields
 
 
-def test_a_record_moved_or_whose_file_was_renamed_is_a_move_not_an_addition(cli, repo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_record_moved_or_whose_file_was_renamed_is_a_move_not_an_addition(cli: Cli, repo: Path) -> None:
     data = diff(cli, repo, "v1", "HEAD")
     ids = {r["id"] for r in data["records"]["added"] + data["records"]["removed"]}
     assert not ids & {"ACT-2", "POL-QUALITY"}
@@ -145,7 +130,7 @@ def test_a_record_moved_or_whose_file_was_renamed_is_a_move_not_an_addition(cli,
     assert "1 added, 1 removed, 4 changed (2 moved)" in text
 
 
-def test_coverage_and_readiness_changes(cli, repo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_coverage_and_readiness_changes(cli: Cli, repo: Path) -> None:
     data = diff(cli, repo, "v1", "HEAD")
     clause = next(c for c in data["coverage"] if c["clause"] == "4.2")
     assert clause == {"standard": "iso9001-2015", "clause": "4.2",
@@ -156,7 +141,7 @@ def test_coverage_and_readiness_changes(cli, repo: Path) -> None:  # type: ignor
     assert readiness["standard"] == "iso9001-2015" and readiness["new"] > readiness["old"]
 
 
-def test_findings_are_matched_by_content_not_by_line(cli, repo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_findings_are_matched_by_content_not_by_line(cli: Cli, repo: Path) -> None:
     data = diff(cli, repo, "v1", "HEAD")
     appeared = [(f["rule"], f["record"]) for f in data["findings"]["appeared"]]
     disappeared = [(f["rule"], f["record"]) for f in data["findings"]["disappeared"]]
@@ -172,7 +157,7 @@ def test_findings_are_matched_by_content_not_by_line(cli, repo: Path) -> None:  
     assert not any(f["record"] == "ISS-1" for f in data["findings"]["appeared"] + data["findings"]["disappeared"])
 
 
-def test_against_the_working_tree_with_uncommitted_edits(cli, repo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_against_the_working_tree_with_uncommitted_edits(cli: Cli, repo: Path) -> None:
     long_text = "Pickers expect delivery within the agreed window, with tracking updates at every stop on the way"
     write_tree(repo, {
         "context/parties.yaml": PARTY.replace("title: Customers", "title: Customers and carriers") + "needs: [tracking]\n",
@@ -198,7 +183,7 @@ def test_against_the_working_tree_with_uncommitted_edits(cli, repo: Path) -> Non
     assert "→ the working tree (uncommitted changes included)" in md.splitlines()[0]
 
 
-def test_today_is_shared_and_defaults_to_the_later_side(cli, repo: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_today_is_shared_and_defaults_to_the_later_side(cli: Cli, repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert diff(cli, repo, "v1", "HEAD")["today"] == "2026-03-10"
     backwards = diff(cli, repo, "HEAD", "v1")
     assert backwards["today"] == "2026-03-10"
@@ -212,7 +197,7 @@ def test_today_is_shared_and_defaults_to_the_later_side(cli, repo: Path, monkeyp
     assert not any(f["rule"] == "overdue-action" for f in early["findings"]["disappeared"])
 
 
-def test_no_changes(cli, repo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_no_changes(cli: Cli, repo: Path) -> None:
     result = cli("diff", "HEAD", "--today", "2026-03-10", cwd=repo)
     assert result.exit_code == 0 and result.stdout.splitlines()[2] == "no changes"
     data = diff(cli, repo, "HEAD", "HEAD")
@@ -220,7 +205,7 @@ def test_no_changes(cli, repo: Path) -> None:  # type: ignore[no-untyped-def]
     assert cli("diff", "HEAD", "HEAD", "-f", "md", cwd=repo).stdout.splitlines()[2].startswith("**No changes**")
 
 
-def test_path_option_and_output_file(cli, repo: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_path_option_and_output_file(cli: Cli, repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "diff.md"
     result = cli("diff", "v1", "HEAD", "--path", str(repo / "context"), "-f", "md", "-o", str(out))
     assert result.exit_code == 0 and result.stdout == ""
@@ -234,34 +219,27 @@ def test_path_option_and_output_file(cli, repo: Path, tmp_path: Path) -> None:  
     (("2025-12-31",), "no commit on or before 2025-12-31"),
     (("v1", "--today", "soon"), "--today: 'soon' is not a date"),
 ])
-def test_bad_arguments_exit_2(cli, repo: Path, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_arguments_exit_2(cli: Cli, repo: Path, args: tuple[str, ...], message: str) -> None:
     result = cli("diff", *args, cwd=repo)
     assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_outside_a_git_repository_exits_2(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_outside_a_git_repository_exits_2(cli: Cli, make_workspace: MakeWorkspace) -> None:
     root = make_workspace({})
     result = cli("diff", "HEAD", "--path", str(root))
     assert result.exit_code == 2 and "not in a git repository" in result.stderr
 
 
-def test_a_revision_before_the_workspace_existed_exits_2(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    root = tmp_path / "r"
-    write_tree(root, {"README.md": "# code\n"})
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "code first", when="2026-01-01")
-    write_tree(root, {"isoctl.yaml": MANIFEST})
-    result = cli("diff", "HEAD", cwd=root)
+def test_a_revision_before_the_workspace_existed_exits_2(cli: Cli, git_repo: GitRepo) -> None:
+    git_repo.commit("code first", files={"README.md": "# code\n"}, date="2026-01-01")
+    make_workspace(git_repo.root)
+    result = cli("diff", "HEAD", cwd=git_repo.root)
     assert result.exit_code == 2 and "there is no isoctl.yaml in commit" in result.stderr
 
 
-def test_markdown_folds_long_lists_and_escapes_cells(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    root = tmp_path / "r"
-    write_tree(root, {"isoctl.yaml": MANIFEST})
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "empty", when="2026-01-01")
+def test_markdown_folds_long_lists_and_escapes_cells(cli: Cli, git_repo: GitRepo) -> None:
+    root = make_workspace(git_repo.root)
+    git_repo.commit("empty", date="2026-01-01")
     issues = "".join(f"- {{id: ISS-{n}, kind: issue, type: internal, title: 'Pay | grade {n}', owner: jsmith}}\n"
                      for n in range(12))
     write_tree(root, {"context/issues.yaml": issues})
@@ -281,17 +259,17 @@ def test_installed_entry_point(repo: Path) -> None:
 
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("text", "txt"), ("json", "json"), ("md", "md")])
-def test_golden(cli, golden, repo: Path, fmt: str, suffix: str) -> None:  # type: ignore[no-untyped-def]
+def test_golden(cli: Cli, golden: Golden, repo: Path, fmt: str, suffix: str) -> None:
     output = cli("diff", "v1", "HEAD", "-f", fmt, cwd=repo).stdout
     # shas depend on the git version's object format and signing config; the goldens should not
     for name, rev in (("from", "v1"), ("to", "HEAD")):
-        sha = git(repo, "rev-parse", rev)
+        sha = GitRepo(repo).sha(rev)
         fake = ("0" if name == "from" else "1") * len(sha)
         output = output.replace(sha, fake).replace(sha[:8], fake[:8])
     golden(f"diff/v1-head.{suffix}", output)
 
 
-def test_a_standard_entering_scope_is_one_line_in_text(cli, repo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_standard_entering_scope_is_one_line_in_text(cli: Cli, repo: Path) -> None:
     write_tree(repo, {"isoctl.yaml": MANIFEST.replace("[iso9001:2015]", "[iso9001:2015, iso14001:2015]")})
     data = diff(cli, repo, "HEAD", "--today", "2026-03-10")
     added = [c for c in data["coverage"] if c["standard"] == "iso14001-2015"]
@@ -304,12 +282,9 @@ def test_a_standard_entering_scope_is_one_line_in_text(cli, repo: Path) -> None:
     assert "(unchanged)" in text.split("readiness")[-1]  # 9001 did not move
 
 
-def test_records_sort_naturally(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    root = tmp_path / "r"
-    write_tree(root, {"isoctl.yaml": MANIFEST})
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "empty", when="2026-01-01")
+def test_records_sort_naturally(cli: Cli, git_repo: GitRepo) -> None:
+    root = make_workspace(git_repo.root)
+    git_repo.commit("empty", date="2026-01-01")
     write_tree(root, {"context/issues.yaml": "".join(
         f"- {{id: ISS-{n}, kind: issue, type: internal, title: Issue {n}}}\n" for n in (10, 2, 1))})
     assert [r["id"] for r in diff(cli, root, "HEAD")["records"]["added"]] == ["ISS-1", "ISS-2", "ISS-10"]

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import typer
 
@@ -46,7 +46,7 @@ def handles_errors(command: F) -> F:
             typer.echo("isoctl: interrupted", err=True)
             raise typer.Exit(130) from None
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def report(exc: IsoctlError) -> None:
@@ -87,6 +87,9 @@ def emit(content: str | bytes, output: Path | None = None) -> None:
     if output is None:
         if isinstance(content, bytes) and sys.stdout.isatty():
             raise UsageError("this format is binary and stdout is a terminal", hint="write it to a file with -o FILE")
+        from isoctl.cli import replay
+
+        replay.stdout(data)
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -96,6 +99,23 @@ def emit(content: str | bytes, output: Path | None = None) -> None:
     from isoctl.files.atomic import write_atomically
 
     write_atomically(output, data)
+
+
+def note(message: str) -> None:
+    """Tell the user something on stderr (``note: ...``), as a replayed run will tell it too."""
+    from isoctl.cli import replay
+
+    line = f"note: {message}"
+    replay.stderr(line + "\n")
+    typer.echo(line, err=True)
+
+
+def show(value: Any, subject: str, fmt: str, output: Path | None, **options: Any) -> None:
+    """Render ``value`` through the format registry and emit it; colour only on a terminal, never into a file."""
+    from isoctl.render import render
+
+    color = output is None and stdout_is_terminal()
+    emit(render(value, fmt, subject=subject, color=color, width=terminal_width(), **options), output)
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:
@@ -110,9 +130,14 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
 
 def parse_today(value: str | None) -> dt.date:
     """The evaluation date: ``--today``, else ``ISOCTL_TODAY``, else the real date (read here, never in the core)."""
+    return explicit_today(value) or dt.date.today()
+
+
+def explicit_today(value: str | None) -> dt.date | None:
+    """The evaluation date the user fixed (``--today``, else ``ISOCTL_TODAY``), or None to let the core decide."""
     if value:
-        return parse_date(value, "--today") or dt.date.today()
-    return parse_date(os.environ.get("ISOCTL_TODAY") or None, "ISOCTL_TODAY") or dt.date.today()
+        return parse_date(value, "--today")
+    return parse_date(os.environ.get("ISOCTL_TODAY") or None, "ISOCTL_TODAY")
 
 
 def stdout_is_terminal() -> bool:

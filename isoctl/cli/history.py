@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.common import emit, handles_errors, parse_date, stdout_is_terminal, terminal_width
+from isoctl.cli.common import handles_errors, parse_date, show
 
 
 class HistoryFormat(str, enum.Enum):
@@ -34,26 +34,20 @@ def history(
     strict_history: bool = typer.Option(False, "--strict-history", help="Exit 2 on a shallow clone instead of warning."),
 ) -> None:
     """Readiness, actions, findings and contributors over time, from the git history."""
+    from isoctl.cli.check import opened
     from isoctl.core.timeline import walk
     from isoctl.errors import GitError
     from isoctl.history import git
-    from isoctl.render import history as render
-    from isoctl.workspace.load import find_workspace
 
     start, end = parse_date(since, "--since"), parse_date(until, "--until")
-    root = find_workspace(path)
-    shallow = git.is_shallow(root)
-    if shallow:
-        message = ("this is a shallow clone: history before its oldest commit is missing, so the timeline is partial. "
-                   "Fetch the full history with 'git fetch --unshallow' (in CI: fetch-depth: 0 on GitHub, GIT_DEPTH: 0 on GitLab)")
-        if strict_history:
-            raise GitError(message)
-        typer.echo(f"warning: {message}", err=True)
-    commits = git.log(root)
-    timeline = walk(root, commits, every=every.value, since=start, until=end, shallow=shallow)
-    if format is HistoryFormat.json:
-        emit(render.render_json(timeline), output)
-    elif format is HistoryFormat.csv:
-        emit(render.render_csv(timeline), output)
-    else:
-        emit(render.render_text(timeline, color=output is None and stdout_is_terminal(), width=terminal_width()), output)
+    with opened(path, None, None) as evaluation:
+        git.is_shallow(evaluation.root)  # outside a repository: say so before anything else
+        if evaluation.shallow:
+            message = ("this is a shallow clone: history before its oldest commit is missing, so the timeline is partial. "
+                       "Fetch the full history with 'git fetch --unshallow' (in CI: fetch-depth: 0 on GitHub, GIT_DEPTH: 0 on GitLab)")
+            if strict_history:
+                raise GitError(message)
+            typer.echo(f"warning: {message}", err=True)
+        timeline = walk(evaluation.root, evaluation.commits() or [], every=every.value, since=start, until=end,
+                        shallow=evaluation.shallow)
+    show(timeline, "history", format.value, output)

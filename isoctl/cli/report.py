@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.check import AtOption, OutputOption, PathArgument, TodayOption, loaded
-from isoctl.cli.common import emit, handles_errors
+from isoctl.cli.check import AtOption, OutputOption, PathArgument, TodayOption, opened
+from isoctl.cli.common import emit, handles_errors, note
 
 
 class ReportFormat(str, enum.Enum):
@@ -45,8 +45,11 @@ def report(
     from isoctl.report.gather import collect
 
     templates.check_directory(template)
-    with loaded(path, today, at) as (workspace, day, commit, dirty):
-        pack = collect(workspace, day, commit=commit, dirty=dirty, at=at, since=since)
+    with opened(path, today, at) as evaluation:
+        pack = collect(evaluation, since=since)
+        notes = evaluation.result().notes
+    for message in notes:
+        note(message)
     if pack.data_problems:
         typer.echo(f"warning: {pack.data_problems} problem{'s' if pack.data_problems != 1 else ''} reading the "
                    "workspace; records in those files are not in this report (run 'isoctl check' to see them)", err=True)

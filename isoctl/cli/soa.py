@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.check import AtOption, OutputOption, PathArgument, TodayOption, loaded
-from isoctl.cli.common import emit, handles_errors, stdout_is_terminal, terminal_width
+from isoctl.cli.check import AtOption, OutputOption, PathArgument, TodayOption, opened
+from isoctl.cli.common import handles_errors, show
 
 
 class SoaFormat(str, enum.Enum):
@@ -30,22 +30,11 @@ def soa(
     """Show the Statement of Applicability: every Annex A control, applicable or not, why, status and evidence."""
     from isoctl.analysis.soa import build_soa
 
-    with loaded(path, today, at) as (workspace, day, _commit, _dirty):
-        statement = build_soa(workspace, day)
+    with opened(path, today, at) as evaluation:
+        workspace = evaluation.workspace()
+        statement = build_soa(workspace, evaluation.today)
     if workspace.findings:
         count = len(workspace.findings)
         typer.echo(f"warning: {count} problem{'s' if count != 1 else ''} reading the workspace; records in those "
                    "files are not in this SoA (run 'isoctl check' to see them)", err=True)
-    if format is SoaFormat.xlsx:
-        from isoctl.render import soa_xlsx
-
-        emit(soa_xlsx.render(statement), output)
-    elif format is SoaFormat.text:
-        from isoctl.render import soa_text
-
-        color = output is None and stdout_is_terminal()
-        emit(soa_text.render(statement, color=color, width=terminal_width()), output)
-    else:
-        from importlib import import_module
-
-        emit(import_module(f"isoctl.render.soa_{format.value}").render(statement), output)
+    show(statement, "soa", format.value, output)

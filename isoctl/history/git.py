@@ -16,12 +16,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from isoctl.errors import GitError, UsageError
-
-if TYPE_CHECKING:
-    pass
 
 #: Who commits when the user has no git identity configured at all: a scaffold
 #: must still get its first commit, and git would otherwise invent
@@ -174,9 +171,6 @@ def head_state(path: Path) -> tuple[str | None, bool]:
     return head.stdout.strip() or None, bool(status.stdout.strip())
 
 
-
-# -- reading the repository at a commit ---------------------------------------
-
 @dataclass(frozen=True)
 class TreeEntry:
     """One file of a committed tree: its mode (``120000`` is a symlink), blob id and size."""
@@ -250,8 +244,6 @@ def snapshot(root: Path, rev: str) -> Snapshot:
         raise
 
 
-# -- history ------------------------------------------------------------------
-
 @dataclass(frozen=True)
 class Change:
     """One file a commit added (A), modified (M), deleted (D) or changed the type of (T)."""
@@ -317,6 +309,11 @@ def commit_of(root: Path, rev: str) -> str:
         return _run(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
     except GitError:
         raise UsageError(f"unknown revision '{rev}'", hint="give a commit, tag, branch or a date YYYY-MM-DD") from None
+
+
+def committed_at(root: Path, sha: str) -> dt.datetime:
+    """When the commit ``sha`` was committed (its committer date, with its offset)."""
+    return dt.datetime.fromisoformat(_run(root, "show", "-s", "--format=%cI", sha, "--").strip())
 
 
 def is_shallow(root: Path) -> bool:

@@ -1,7 +1,7 @@
-"""Gathering the audit pack: one analysis, one ``git log``, the timeline, the document history, the changes.
+"""Gathering the audit pack: one evaluation, one ``git log``, the timeline, the document history, the changes.
 
-This is the one core function ``isoctl report`` calls, with the workspace
-already loaded (now, or as committed at ``--at``). Git is read once: the
+This is the one function ``isoctl report`` calls, with the evaluation opened
+by the core (now, or as committed at ``--at``). Git is read once: the
 commit list with the files each commit changed feeds the history rules of
 the analysis, the monthly readiness timeline (whose points are cached by
 commit, and shared with ``isoctl history``) and the document register.
@@ -14,16 +14,16 @@ import datetime as dt
 from pathlib import Path
 
 from isoctl.analysis.soa import EDITION, build_soa
-from isoctl.core.analyse import analyse
+from isoctl.core.changes import between
+from isoctl.core.evaluate import Evaluation, open_evaluation
 from isoctl.core.timeline import Point as TimelinePoint
 from isoctl.core.timeline import walk
 from isoctl.history import git
-from isoctl.history.diff import Diff, Revision, compare
+from isoctl.history.diff import Revision
 from isoctl.history.git import CommitInfo
-from isoctl.model.result import Result
 from isoctl.report import document_register
 from isoctl.report.data import Report, build_report
-from isoctl.workspace.load import Workspace, load_workspace
+from isoctl.workspace.load import Workspace
 
 #: How far back the readiness charts reach: one surveillance cycle.
 TIMELINE_MONTHS = 12
@@ -35,19 +35,14 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _commits(root: Path, commit: str | None) -> tuple[list[CommitInfo] | None, bool]:
-    """Every commit up to ``commit`` (None without git or before the first commit), and whether the clone is shallow."""
-    if commit is None:
-        return None, False
-    return git.log(root, until=commit), git.is_shallow(root)
-
-
-def _revision(at: str | None, commit: str | None, dirty: bool, commits: list[CommitInfo] | None) -> Revision:
+def _revision(evaluation: Evaluation, uncommitted: bool) -> Revision:
     """The evaluated state as ``isoctl diff`` names a side: the --at revision, HEAD, or the working tree."""
-    if commit is None or (at is None and dirty):
+    if evaluation.commit is None or uncommitted:
         return Revision(None)
-    when = next((c.committed for c in reversed(commits or []) if c.sha == commit), None)
-    return Revision(at or "HEAD", commit, when)
+    if evaluation.at is not None:
+        return Revision(evaluation.at, evaluation.commit, evaluation.committed)
+    when = next((c.committed for c in reversed(evaluation.commits() or []) if c.sha == evaluation.commit), None)
+    return Revision("HEAD", evaluation.commit, when)
 
 
 def _label(revision: Revision, commit: str | None, dirty: bool) -> str:
@@ -56,15 +51,6 @@ def _label(revision: Revision, commit: str | None, dirty: bool) -> str:
     if revision.working_tree:
         return f"working tree with uncommitted changes (on {commit[:8]})" if dirty else "working tree"
     return revision.label
-
-
-def _changes(workspace: Workspace, result: Result, since: str, new: Revision, today: dt.date) -> Diff:
-    """What changed from ``since`` (a revision, or a day: the last commit on or before it) to the evaluated state."""
-    with git.snapshot(workspace.root, since) as snap:
-        old_workspace = load_workspace(workspace.root, snapshot=snap)
-        old = analyse(old_workspace, today, commit=snap.commit, positions=False)
-        return compare((old_workspace, old), (workspace, result), old_rev=Revision(since, snap.commit, snap.committed),
-                       new_rev=new)
 
 
 def _timeline(root: Path, commits: list[CommitInfo] | None, today: dt.date, shallow: bool, months: int
@@ -87,28 +73,26 @@ def _documents(workspace: Workspace, commits: list[CommitInfo] | None, shallow: 
                                    review_days=manifest.settings.document_review_days)
 
 
-def collect(
-    workspace: Workspace,
-    today: dt.date,
-    *,
-    commit: str | None,
-    dirty: bool,
-    at: str | None = None,
-    since: str | None = None,
-    months: int = TIMELINE_MONTHS,
-) -> Report:
-    """The audit pack of ``workspace`` (at ``commit``; ``at`` as the user named it) evaluated on ``today``.
+def collect(evaluation: Evaluation, *, since: str | None = None, months: int = TIMELINE_MONTHS) -> Report:
+    """The audit pack of an open evaluation (now, or at ``--at``), on its day.
 
-    ``since`` adds the changes from that revision or day to now. Without git
-    (``commit`` None) there is no timeline and no revision history, and the
+    ``since`` adds the changes from that revision or day to the evaluated
+    state, both sides evaluated the way ``isoctl diff`` does. Without git
+    (no commit) there is no timeline and no revision history, and the
     report says so; ``since`` then fails with a GitError.
     """
-    commits, shallow = _commits(workspace.root, commit)
-    result = analyse(workspace, today, commit=commit, dirty=dirty and at is None, history=commits, shallow=shallow)
-    new = _revision(at, commit, dirty, commits)
-    changes = _changes(workspace, result, since, new, today) if since is not None else None
-    timeline = _timeline(workspace.root, commits, today, shallow, months)
-    register = _documents(workspace, commits, shallow, uncommitted=dirty and at is None)
-    soa = build_soa(workspace, today) if any(e.id == EDITION for e in workspace.editions) else None
+    workspace = evaluation.workspace()
+    result = evaluation.result()
+    commits = evaluation.commits()
+    shallow = evaluation.shallow
+    uncommitted = evaluation.dirty and evaluation.at is None
+    new = _revision(evaluation, uncommitted)
+    changes = None
+    if since is not None:
+        with open_evaluation(evaluation.root, at=since, today=evaluation.today) as old:
+            changes = between(old, evaluation, old_name=since, new_rev=new)
+    timeline = _timeline(workspace.root, commits, evaluation.today, shallow, months)
+    register = _documents(workspace, commits, shallow, uncommitted=uncommitted)
+    soa = build_soa(workspace, evaluation.today) if any(e.id == EDITION for e in workspace.editions) else None
     return build_report(workspace, result, soa=soa, timeline=timeline, documents=register, changes=changes,
-                        revision=_label(new, commit, dirty and at is None))
+                        revision=_label(new, evaluation.commit, uncommitted))

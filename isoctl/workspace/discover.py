@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from isoctl.errors import Location, WorkspaceError
-from isoctl.files import yamlio
 
 MANIFEST = "isoctl.yaml"
 
@@ -32,6 +32,8 @@ def manifest_catalog_dirs(start: Path) -> tuple[Path | None, list[Path]]:
     Only the ``catalogs`` key is read here; a manifest that is not even YAML
     is an error (exit 2), located in the file.
     """
+    from isoctl.files import yamlio  # only here: finding a root must not import the YAML parser
+
     root = find_root(start)
     if root is None:
         return None, []
@@ -55,3 +57,25 @@ def manifest_catalog_dirs(start: Path) -> tuple[Path | None, list[Path]]:
             raise WorkspaceError(f"{Location(MANIFEST, line, column)}: catalogs: '{entry}' is outside the workspace")
         dirs.append(resolved)
     return root, dirs
+
+
+def find_workspace(path: Path | None) -> Path:
+    """The root above ``path`` (default: the current directory); WorkspaceError when there is none."""
+    start = (path or Path.cwd()).resolve()
+    if path is not None and not start.exists():
+        raise WorkspaceError(f"no such file or directory: {path}")
+    root = find_root(start if start.is_dir() else start.parent)
+    if root is None:
+        raise WorkspaceError(
+            f"no {MANIFEST} found in {path or '.'} or any directory above it",
+            hint="run 'isoctl init PATH' to create a workspace, or pass the path of one",
+        )
+    return root
+
+
+def shown_root(root: Path) -> str:
+    """The root as the user sees it: relative when it is the current directory, below it or above it."""
+    cwd = Path.cwd().resolve()
+    if root == cwd or cwd in root.parents or root in cwd.parents:
+        return Path(os.path.relpath(root, cwd)).as_posix()
+    return root.as_posix()

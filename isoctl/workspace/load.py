@@ -26,7 +26,7 @@ from isoctl.files.located import field_names, problems_from
 from isoctl.model.manifest import Manifest
 from isoctl.model.result import Finding
 from isoctl.workspace import files as workspace_files
-from isoctl.workspace.discover import MANIFEST, find_root, inside
+from isoctl.workspace.discover import MANIFEST, find_workspace, inside
 from isoctl.workspace.read import RawFile
 from isoctl.workspace.record_cache import RecordCache
 from isoctl.workspace.records import (
@@ -90,20 +90,6 @@ class Workspace:
     def manifest_location(self, *loc: str | int, key: bool = False) -> tuple[str, int, int]:
         line, column = self.manifest_file.locate(loc, key=key)
         return MANIFEST, line, column
-
-
-def find_workspace(path: Path | None) -> Path:
-    """The root above ``path`` (default: the current directory); WorkspaceError when there is none."""
-    start = (path or Path.cwd()).resolve()
-    if path is not None and not start.exists():
-        raise WorkspaceError(f"no such file or directory: {path}")
-    root = find_root(start if start.is_dir() else start.parent)
-    if root is None:
-        raise WorkspaceError(
-            f"no {MANIFEST} found in {path or '.'} or any directory above it",
-            hint="run 'isoctl init PATH' to create a workspace, or pass the path of one",
-        )
-    return root
 
 
 def load_manifest(root: Path, snapshot: Committed | None = None) -> tuple[Manifest, RawFile, list[Finding]]:

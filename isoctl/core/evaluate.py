@@ -1,0 +1,249 @@
+"""The one way to evaluate a workspace: now, or as committed at a revision.
+
+Every command that shows findings or coverage (``check``, ``gap``, ``soa``,
+``diff``, ``history``, ``report``) and the library (:func:`isoctl.evaluate`)
+go through here, so one question always gets one answer. This module owns:
+
+* **loading**: the working tree, or a commit's tree (``at``), read from git;
+* **the evaluation date**: given, else the commit's date with ``at``, else the
+  real date (the only clock read; the analysis itself never reads one);
+* **the history policy**: the commits up to the evaluated one are read, once,
+  when a rule that needs them is on; on a shallow clone those rules are skipped
+  and the result says so;
+* **the cache**: results are stored under :func:`isoctl.core.keys.key`, which
+  covers everything an answer depends on; a miss or an unusable entry simply
+  evaluates again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from isoctl.core import keys, results
+from isoctl.model.result import Result
+
+if TYPE_CHECKING:
+    from isoctl.history.git import CommitInfo, Snapshot
+    from isoctl.workspace.load import Workspace
+
+SHALLOW_NOTE = ("this is a shallow clone, so the rules that read git history ({rules}) were skipped; "
+                "run 'git fetch --unshallow' for the full history")
+AT_DIRTY_NOTE = "uncommitted changes are ignored with --at"
+
+
+class Evaluation:
+    """A workspace opened for evaluation; everything is computed once, on first use.
+
+    ``commit`` is the evaluated commit (HEAD for the working tree, None
+    outside git or before the first commit); ``dirty`` is True when the
+    working tree differs from it; ``notes`` are what the user should be told
+    on stderr (never part of a machine-readable output).
+    """
+
+    def __init__(self, root: Path, *, at: str | None, commit: str | None, dirty: bool, today: dt.date,
+                 options: keys.Options, committed: dt.datetime | None = None) -> None:
+        self.root = root
+        self.at = at
+        self.commit = commit
+        self.dirty = dirty
+        self.today = today
+        self.options = options
+        self.committed = committed
+        self.notes: list[str] = []
+        self._stack = contextlib.ExitStack()
+        self._workspace: Workspace | None = None
+        self._result: Result | None = None
+        self._commits: list[CommitInfo] | None = None
+        self._shallow: bool | None = None
+
+    @property
+    def shallow(self) -> bool:
+        """Whether the repository is a shallow clone (older history missing); False outside git."""
+        if self._shallow is None:
+            from isoctl.history import git
+
+            self._shallow = self.commit is not None and git.is_shallow(self.root)
+        return self._shallow
+
+    def workspace(self) -> Workspace:
+        """The loaded workspace (from the commit's tree with ``at``)."""
+        if self._workspace is None:
+            from isoctl.workspace.load import load_workspace
+
+            if self.at is None:
+                self._workspace = load_workspace(self.root)
+            else:
+                assert self.commit is not None
+                self._workspace = load_workspace(self.root, snapshot=self._snapshot())
+        return self._workspace
+
+    def _snapshot(self) -> Snapshot:
+        from isoctl.history import git
+
+        assert self.commit is not None
+        return self._stack.enter_context(git.snapshot(self.root, self.commit))
+
+    def commits(self) -> list[CommitInfo] | None:
+        """Every commit up to the evaluated one, oldest first (first-parent line); None without git."""
+        if self.commit is None:
+            return None
+        if self._commits is None:
+            from isoctl.history import git
+
+            self._commits = git.log(self.root, until=self.commit)
+        return self._commits
+
+    def key(self) -> str | None:
+        """The cache key of this evaluation's result; None when the state cannot be fingerprinted."""
+        if self.at is not None:
+            assert self.commit is not None
+            return keys.key("result", keys.commit_state(self.root, self.commit, self.shallow), self.options)
+        state = keys.tree_state(self.root, self.commit, self.dirty, self.shallow if self.commit else False)
+        return None if state is None else keys.key("result", state, self.options)
+
+    def result(self) -> Result:
+        """The Result: from the cache when this exact question was answered before, else evaluated."""
+        if self._result is None:
+            from isoctl.workspace.discover import shown_root
+
+            key = self.key()
+            result = results.load(key)
+            if result is None:
+                workspace = self.workspace()
+                result = analyse_workspace(workspace, self.today, self.options, commit=self.commit, dirty=self.dirty,
+                                           commits=self.commits, shallow=lambda: self.shallow)
+                results.store(key, result)
+                workspace.save_cache()
+            result.workspace.root = shown_root(self.root)
+            self._result = result
+        return self._result
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Options, *, commit: str | None,
+                      dirty: bool = False, commits: Callable[[], Sequence[CommitInfo] | None],
+                      shallow: Callable[[], bool], positions: bool = True) -> Result:
+    """Coverage and every enabled rule on a loaded workspace, with the history policy applied.
+
+    ``commits`` and ``shallow`` are asked only when a rule that reads
+    history is enabled (so an evaluation that needs no history runs no git).
+    Timelines call this for each point with the commits they already have.
+    """
+    from isoctl.core.analyse import analyse
+
+    wanted = history_rules(workspace, options)
+    history: Sequence[CommitInfo] | None = None
+    notes: list[str] = []
+    cut = False
+    if wanted:
+        history = commits()
+        cut = history is not None and shallow()
+        if cut:
+            notes.append(SHALLOW_NOTE.format(rules=", ".join(wanted)))
+    result = analyse(workspace, today, select=options.select, ignore=options.ignore, commit=commit, dirty=dirty,
+                     history=history, shallow=cut, positions=positions)
+    result.notes = notes
+    return result
+
+
+def history_rules(workspace: Workspace, options: keys.Options) -> list[str]:
+    """The rules that read git history and are on for this workspace and these options."""
+    if not options.history:
+        return []
+    from isoctl.rules import all_rules
+
+    overrides = workspace.manifest.rules
+    return [
+        rule_id for rule_id, rule in all_rules().items()
+        if rule.category == "history"
+        and overrides.get(rule_id, rule.severity) != "off"
+        and (not options.select or rule_id in options.select)
+        and rule_id not in options.ignore
+    ]
+
+
+def as_date(value: dt.date | str | None) -> dt.date | None:
+    """A date given as a date or as ``YYYY-MM-DD``; UsageError for anything else."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    from isoctl.errors import UsageError
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"'{value}' is not a date; write YYYY-MM-DD") from None
+
+
+@contextlib.contextmanager
+def open_evaluation(
+    path: Path | str | None = None,
+    *,
+    at: str | None = None,
+    today: dt.date | str | None = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    history: bool = True,
+) -> Iterator[Evaluation]:
+    """Open the workspace at or above ``path`` for evaluation (see :class:`Evaluation`).
+
+    With ``at`` (a commit, tag, branch, ``HEAD~3`` or a day YYYY-MM-DD: the
+    last commit on or before it) the workspace is read as committed there,
+    uncommitted changes play no part (a note says so when there are some),
+    and ``today`` defaults to that commit's date. Unknown rule names in
+    ``select``/``ignore``, an unknown revision or a missing workspace raise
+    :class:`~isoctl.errors.IsoctlError` subclasses.
+    """
+    from isoctl.history import git
+    from isoctl.workspace.discover import find_workspace
+
+    # Rule names in select/ignore are checked when the analysis runs: a cached answer
+    # exists only for names that were valid for this very code, and checking them
+    # here would import every rule (and pydantic) on the path that needs neither.
+    root = find_workspace(Path(path) if path is not None else None)
+    day = as_date(today)
+
+    def options_for(day: dt.date) -> keys.Options:
+        return keys.Options(day.isoformat(), tuple(select), tuple(ignore), history)
+
+    head, dirty = git.head_state(root)
+    if at is None:
+        day = day or dt.date.today()
+        evaluation = Evaluation(root, at=None, commit=head, dirty=dirty, today=day, options=options_for(day))
+    else:
+        sha = git.commit_of(root, at)
+        committed = git.committed_at(root, sha)
+        day = day or committed.date()
+        evaluation = Evaluation(root, at=at, commit=sha, dirty=False, today=day, options=options_for(day),
+                                committed=committed)
+        if dirty:
+            evaluation.notes.append(AT_DIRTY_NOTE)
+    try:
+        yield evaluation
+    finally:
+        evaluation.close()
+
+
+def evaluate(
+    path: Path | str | None = None,
+    *,
+    at: str | None = None,
+    today: dt.date | str | None = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    history: bool = True,
+) -> Result:
+    """Evaluate the workspace at or above ``path`` and return its :class:`~isoctl.model.result.Result`.
+
+    The same answer ``isoctl check`` gives for the same options (see
+    :func:`open_evaluation` for ``at`` and ``today``; ``history=False`` skips
+    the rules that read git history). An unknown rule name in ``select`` or
+    ``ignore`` raises :class:`~isoctl.errors.UsageError`.
+    """
+    with open_evaluation(path, at=at, today=today, select=select, ignore=ignore, history=history) as evaluation:
+        return evaluation.result()

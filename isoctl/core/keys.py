@@ -1,0 +1,115 @@
+"""The one cache key: everything an answer depends on, and nothing else.
+
+An evaluation depends on isoctl's own code and shipped data, the options
+(evaluation date, rule selection, whether history is read), and the state
+evaluated: either a commit (fixed by its sha, plus whether the clone is
+shallow, since history rules skip on a shallow clone) or the working tree,
+where it is every file below the root (record files and ``.gitignore`` by
+content, other files by size and modification time, symlinks by target,
+directories by name, so an empty evidence folder appearing counts too) and
+the git state (HEAD, uncommitted changes, shallowness). Every cached answer
+(whole results, timeline points) is keyed through :func:`key`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from isoctl import __version__
+from isoctl.files import cache
+
+#: Files whose content (not only their presence) can change an answer.
+CONTENT_SUFFIXES = (".yaml", ".yml", ".md", ".markdown")
+CONTENT_NAMES = frozenset({".gitignore"})
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to evaluate: everything besides the files that changes an answer."""
+
+    today: str  # YYYY-MM-DD
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    history: bool = True  # read git history for the rules that need it
+
+    def parts(self) -> list[str]:
+        return [self.today, ",".join(sorted(self.select)), ",".join(sorted(self.ignore)), str(self.history)]
+
+
+@functools.cache
+def code_digest() -> str:
+    """isoctl's version, source and shipped data: an answer computed by other code is never reused."""
+    from isoctl.files.resources import data_dir
+
+    # By size and modification time (a stat each, not a read): an installed or edited
+    # file gets a new mtime, and this runs on every warm check.
+    package = Path(__file__).resolve().parents[1]
+    parts: list[bytes | str] = [__version__]
+    for base, pattern in ((package, "*.py"), (data_dir("standards"), "*"), (data_dir("templates"), "*")):
+        for path in sorted(base.rglob(pattern)):
+            info = path.stat()
+            if stat.S_ISREG(info.st_mode):
+                parts += [path.relative_to(base).as_posix(), f"{info.st_size}:{info.st_mtime_ns}"]
+    return cache.digest(parts)
+
+
+def key(kind: str, state: Sequence[str], options: Options | None, *extra: str) -> str:
+    """The cache key of an answer of ``kind`` about ``state`` under ``options``."""
+    return cache.digest([code_digest(), kind, *state, *(options.parts() if options else []), *extra])
+
+
+def commit_state(root: Path, sha: str, shallow: bool) -> list[str]:
+    """The state of a workspace as committed: where it is, the commit, and whether history is cut short."""
+    return ["commit", str(root.resolve()), sha, str(shallow)]
+
+
+def tree_state(root: Path, head: str | None, dirty: bool, shallow: bool) -> list[str] | None:
+    """The state of the working tree below ``root``; None when something cannot be read (then nothing is cached)."""
+    files = fingerprint(root)
+    if files is None:
+        return None
+    return ["tree", str(root.resolve()), files, head or "", str(dirty), str(shallow)]
+
+
+def fingerprint(root: Path) -> str | None:
+    """A digest of every entry below ``root`` (``.git`` aside); None when a directory or file cannot be read.
+
+    Only regular files are ever opened: a FIFO named like a record is
+    fingerprinted by its type, never read (reading it would block).
+    """
+    parts: list[bytes | str] = []
+    try:
+        _walk(Path(root).resolve(), "", parts)
+    except OSError:
+        return None
+    return cache.digest(parts)
+
+
+def _walk(base: Path, prefix: str, parts: list[bytes | str]) -> None:
+    with os.scandir(base / prefix if prefix else base) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    for entry in entries:
+        if not prefix and entry.name == ".git":
+            continue
+        relative = prefix + entry.name
+        info = entry.stat(follow_symlinks=False)
+        mode = info.st_mode
+        if stat.S_ISLNK(mode):
+            parts += ["L", relative, os.readlink(entry.path)]
+        elif stat.S_ISDIR(mode):
+            parts += ["D", relative]
+            _walk(base, relative + "/", parts)
+        elif stat.S_ISREG(mode):
+            if entry.name.endswith(CONTENT_SUFFIXES) or entry.name in CONTENT_NAMES:
+                with open(entry.path, "rb") as handle:
+                    parts += ["F", relative, hashlib.sha1(handle.read(), usedforsecurity=False).digest()]
+            else:
+                parts += ["S", relative, f"{info.st_size}:{info.st_mtime_ns}"]
+        else:
+            parts += ["O", relative, str(stat.S_IFMT(mode))]
