@@ -93,3 +93,7 @@ app.command("history", rich_help_panel="History")(_history.history)
 from isoctl.cli import diff as _diff  # noqa: E402
 
 app.command("diff", rich_help_panel="History")(_diff.diff)
+
+from isoctl.cli import cache as _cache  # noqa: E402
+
+app.add_typer(_cache.app, name="cache", rich_help_panel="Reference")

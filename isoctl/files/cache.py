@@ -1,22 +1,49 @@
-"""A small cache of derived data, kept outside the workspace, in JSON only.
+"""The user cache: derived data kept between runs, outside the workspace, that can be wrong but never believed.
 
-JSON cannot execute code, so a cache file planted by someone else can at worst
-be wrong, and wrong entries are caught: readers validate what they load and a
-file that fails to parse is ignored (and later overwritten). Writes are atomic.
-Set ``ISOCTL_CACHE_DIR`` to move the cache, or ``ISOCTL_NO_CACHE=1`` to bypass it.
+Everything isoctl caches (validated records by blob, whole results, timeline
+points, catalogs) goes through this module, so every entry gets the same
+protections:
+
+* **Nothing executes.** Entries are JSON; a planted file can at worst be wrong.
+* **Nothing is believed unchecked.** Each entry names its key and carries a
+  keyed MAC (HMAC-SHA256) of its body. The MAC key is a random secret kept
+  *outside* the cache directory (``$XDG_STATE_HOME/isoctl/cache.key``), so a
+  cache directory restored from somewhere else (a CI cache written by another
+  branch) or edited by hand is a miss, not a lie: recomputing a digest is not
+  enough to forge an entry. Bodies are parsed with a depth limit, and readers
+  validate the shape they expect; anything odd is a miss.
+* **Bounded.** The cache keeps at most ``ISOCTL_CACHE_MAX_MB`` (default
+  :data:`DEFAULT_MAX_MB`) MB; when a write takes it past that, the entries
+  used least recently are removed (a hit refreshes an entry's time).
+* **Optional.** Writes are atomic and their failures ignored (a read-only
+  home only costs speed). ``ISOCTL_CACHE_DIR`` moves the cache and
+  ``ISOCTL_NO_CACHE=1`` turns it off; ``isoctl cache info|clear`` shows and
+  empties it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import re
+import secrets
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from isoctl.files.atomic import write_atomically
+
+#: The default size cap of the cache, in MB.
+DEFAULT_MAX_MB = 256
+#: Deepest nesting a cache body may have; isoctl's own entries stay far below it.
+MAX_DEPTH = 32
+#: What a section's entry files are called.
+SUFFIX = ".json"
+_KEY_BYTES = 32
 
 
 def cache_dir() -> Path | None:
@@ -34,8 +61,25 @@ def cache_dir() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "isoctl"
 
 
+def state_dir() -> Path:
+    """Where the cache's MAC key lives: not in the cache directory, so restoring or sharing a cache does not carry it."""
+    override = os.environ.get("ISOCTL_STATE_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":  # pragma: no cover - platform specific
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "isoctl" / "State"
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "isoctl"
+
+
+def max_bytes() -> int:
+    """The size cap: ``ISOCTL_CACHE_MAX_MB`` (a whole number of MB) or :data:`DEFAULT_MAX_MB`."""
+    raw = os.environ.get("ISOCTL_CACHE_MAX_MB", "")
+    megabytes = int(raw) if raw.strip().isdigit() else DEFAULT_MAX_MB
+    return megabytes * 1024 * 1024
+
+
 def digest(parts: Iterable[bytes | str]) -> str:
-    """A stable key for a set of inputs."""
+    """A stable key for a sequence of inputs (length-prefixed, so ``["ab", "c"]`` and ``["a", "bc"]`` differ)."""
     h = hashlib.sha256()
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
@@ -44,48 +88,225 @@ def digest(parts: Iterable[bytes | str]) -> str:
     return h.hexdigest()[:32]
 
 
-def read(section: str, key: str) -> Any | None:
-    """The cached JSON value, or None when absent, unreadable or corrupt.
-
-    Each entry carries its key and a digest of its body; an entry whose body
-    was truncated or altered no longer matches and is treated as absent.
-    """
-    base = cache_dir()
-    if base is None:
-        return None
-    return read_entry(base / section / f"{key}.json", key)
+_secrets: dict[Path, bytes] = {}
 
 
-def read_entry(path: Path, key: str) -> Any | None:
-    """The body of one cache entry file if it was written for ``key`` and is intact, else None."""
+def _mac_key() -> bytes | None:
+    """The secret that signs this user's cache entries, created on first use; None when it cannot be had."""
+    path = state_dir() / "cache.key"
+    known = _secrets.get(path)
+    if known is not None:
+        return known
     try:
-        entry = json.loads(path.read_bytes())
-        body = entry["body"]
-        if entry["key"] != key or entry["digest"] != digest([_dumps(body)]):
+        if not path.is_file() or path.stat().st_size != _KEY_BYTES:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, secrets.token_bytes(_KEY_BYTES), mode=0o600, sync=True)
+        data = path.read_bytes()  # after a race to create it, everyone uses the one that is there
+    except OSError:
+        return None
+    if len(data) != _KEY_BYTES:
+        return None
+    _secrets[path] = data
+    return data
+
+
+def _mac(secret: bytes, key: str, body: bytes) -> str:
+    return hmac.new(secret, key.encode() + b"\0" + body, hashlib.sha256).hexdigest()
+
+
+def _entry_path(base: Path, section: str, key: str) -> Path:
+    return base / section / f"{key}{SUFFIX}"
+
+
+def read_bytes(section: str, key: str) -> bytes | None:
+    """The body stored under ``key``, if it was written by this user's isoctl for that key and is intact."""
+    base = cache_dir()
+    secret = _mac_key() if base is not None else None
+    if base is None or secret is None or not _safe_name(section) or not _safe_name(key):
+        return None
+    path = _entry_path(base, section, key)
+    try:
+        with open(path, "rb") as handle:
+            header = handle.readline(512)
+            body = handle.read()
+        meta = json.loads(header)
+        if not isinstance(meta, dict) or meta.get("key") != key:
             return None
-        return body
-    except (OSError, ValueError, TypeError, KeyError):
+        mac = meta.get("mac")
+        if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(secret, key, body)):
+            return None
+        os.utime(path)  # least recently used is what eviction removes first
+    except (OSError, ValueError, RecursionError):
         return None
+    return body
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
-
-
-def write(section: str, key: str, value: Any) -> None:
-    """Store a JSON value atomically; failures (read-only home, full disk) are ignored."""
+def write_bytes(section: str, key: str, body: bytes) -> None:
+    """Store ``body`` under ``key`` atomically, then keep the cache under its cap; failures are ignored."""
     base = cache_dir()
-    if base is None:
+    secret = _mac_key() if base is not None else None
+    if base is None or secret is None or not _safe_name(section) or not _safe_name(key):
         return
+    header = json.dumps({"key": key, "mac": _mac(secret, key, body)}).encode() + b"\n"
+    path = _entry_path(base, section, key)
     try:
-        write_entry(base / section / f"{key}.json", key, value)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, header + body, mode=0o600, sync=False)
+        _evict(base, max_bytes(), keep=path)
     except OSError:
         return
 
 
+def read(section: str, key: str) -> Any | None:
+    """The JSON value stored under ``key``, or None when absent, unreadable, forged, corrupt or too deep."""
+    body = read_bytes(section, key)
+    return None if body is None else loads(body)
+
+
+def write(section: str, key: str, value: Any) -> None:
+    """Store a JSON value under ``key`` (see :func:`write_bytes`)."""
+    write_bytes(section, key, dumps(value))
+
+
+def dumps(value: Any) -> bytes:
+    """Compact JSON, as entries store it."""
+    return json.dumps(value, separators=(",", ":"), default=str).encode()
+
+
+def loads(data: bytes) -> Any | None:
+    """JSON back, or None when it does not parse or nests deeper than :data:`MAX_DEPTH`."""
+    if _too_deep(data):
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _too_deep(data: bytes) -> bool:
+    """Whether brackets nest deeper than MAX_DEPTH (checked before parsing, which would recurse)."""
+    depth = 0
+    for bracket in _STRINGS.sub(b"", data).translate(None, _NOT_BRACKET):
+        depth += 1 if bracket in (0x5B, 0x7B) else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
+
+
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: one pass over long strings
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _safe_name(name: str) -> bool:
+    return bool(name) and all(c.isalnum() or c in "-_" for c in name)
+
+
+def read_entry(path: Path, key: str) -> Any | None:
+    """The body of a shipped entry file (written at build time by :func:`write_entry`) if it is for ``key``.
+
+    Shipped files are part of the installation, so a plain digest guards
+    against damage; user cache entries use :func:`read` and its MAC.
+    """
+    try:
+        entry = json.loads(path.read_bytes())
+        body = entry["body"]
+        if entry["key"] != key or entry["digest"] != digest([dumps(body)]):
+            return None
+        return body
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        return None
+
+
 def write_entry(path: Path, key: str, value: Any) -> None:
-    """Write one cache entry file atomically (temp file + rename)."""
+    """Write a shipped entry file atomically (used when building the wheel)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = json.loads(_dumps(value))  # what a reader will see, so the digest matches
-    entry = {"key": key, "digest": digest([_dumps(body)]), "body": body}
-    write_atomically(path, _dumps(entry).encode(), mode=0o600, sync=False)
+    body = json.loads(dumps(value))  # what a reader will see, so the digest matches
+    entry = {"key": key, "digest": digest([dumps(body)]), "body": body}
+    write_atomically(path, dumps(entry), mode=0o644, sync=False)
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    entries: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Info:
+    directory: Path | None
+    max_bytes: int
+    sections: tuple[Section, ...]
+
+    @property
+    def bytes(self) -> int:
+        return sum(s.bytes for s in self.sections)
+
+    @property
+    def entries(self) -> int:
+        return sum(s.entries for s in self.sections)
+
+
+def _entries(base: Path) -> list[tuple[Path, os.stat_result]]:
+    """Every entry file in the cache (one level of sections below the base), with its stat."""
+    found: list[tuple[Path, os.stat_result]] = []
+    try:
+        sections = [e for e in os.scandir(base) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return found
+    for section in sections:
+        try:
+            with os.scandir(section.path) as files:
+                for entry in files:
+                    if entry.name.endswith(SUFFIX) and entry.is_file(follow_symlinks=False):
+                        found.append((Path(entry.path), entry.stat(follow_symlinks=False)))
+        except OSError:
+            continue
+    return found
+
+
+def _evict(base: Path, cap: int, *, keep: Path | None = None) -> None:
+    """Remove the least recently used entries until the cache is back under 90% of ``cap``."""
+    entries = _entries(base)
+    total = sum(stat.st_size for _, stat in entries)
+    if total <= cap:
+        return
+    target = cap * 9 // 10
+    for path, stat in sorted(entries, key=lambda item: item[1].st_mtime_ns):
+        if total <= target:
+            break
+        if path == keep:
+            continue
+        try:
+            path.unlink()
+            total -= stat.st_size
+        except OSError:
+            continue
+
+
+def info() -> Info:
+    """What the cache holds, per section."""
+    base = cache_dir()
+    if base is None:
+        return Info(None, max_bytes(), ())
+    sections: dict[str, list[int]] = {}
+    for path, stat in _entries(base):
+        counts = sections.setdefault(path.parent.name, [0, 0])
+        counts[0] += 1
+        counts[1] += stat.st_size
+    return Info(base, max_bytes(), tuple(Section(name, n, size) for name, (n, size) in sorted(sections.items())))
+
+
+def clear() -> int:
+    """Remove every cache entry (and nothing else); the number of bytes freed."""
+    base = cache_dir()
+    if base is None:
+        return 0
+    freed = 0
+    for path, stat in _entries(base):
+        try:
+            path.unlink()
+            freed += stat.st_size
+        except OSError:
+            continue
+    return freed

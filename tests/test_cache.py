@@ -1,0 +1,197 @@
+"""The cache is an optimisation only: it never changes an answer, never crashes a run, and stays bounded."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from helpers import Cli, GitRepo, make_workspace
+
+from isoctl.files import cache
+
+ACTION = """\
+id: ACT-1
+kind: action
+type: improvement
+title: Label the racking
+owner: jsmith
+raised_on: 2026-01-10
+status: open
+evidence:
+  - {path: evidence/audit}
+"""
+
+
+@pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache directory (and signing key) of this test's own."""
+    monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ISOCTL_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("ISOCTL_NO_CACHE", raising=False)
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    git = GitRepo.init(tmp_path / "repo")
+    make_workspace(git.root, {"actions/ACT-1.yaml": ACTION, "evidence/audit/.keep": ""})
+    git.commit("Start", date="2026-01-10")
+    git.commit("Second", files={"actions/ACT-2.yaml": ACTION.replace("ACT-1", "ACT-2")}, date="2026-02-10")
+    return git
+
+
+def entries(base: Path) -> list[Path]:
+    return sorted(p for p in base.rglob("*.json") if p.is_file())
+
+
+def check(cli: Cli, root: Path, *extra: str) -> tuple[int, str]:
+    run = cli("check", "-f", "json", "--today", "2026-03-01", *extra, cwd=root)
+    return run.exit_code, run.stdout
+
+
+def test_a_symlinked_directory_added_to_a_dirty_tree_is_seen(repo: GitRepo, cli: Cli, own_cache: Path,
+                                                              tmp_path: Path) -> None:
+    (repo.root / "actions" / "ACT-3.yaml").write_text(ACTION.replace("ACT-1", "ACT-3"))  # uncommitted
+    first = check(cli, repo.root)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.yaml").write_text(ACTION.replace("ACT-1", "ACT-9"))
+    (repo.root / "linked").symlink_to(outside, target_is_directory=True)
+    second = check(cli, repo.root)
+    assert second != first
+    assert "path-outside-workspace" in second[1]
+
+
+def test_an_evidence_folder_that_disappears_is_seen(repo: GitRepo, cli: Cli, own_cache: Path) -> None:
+    (repo.root / "evidence" / "audit" / ".keep").unlink()  # now an empty folder: still there
+    first = json.loads(check(cli, repo.root)[1])
+    (repo.root / "evidence" / "audit").rmdir()
+    second = json.loads(check(cli, repo.root)[1])
+    assert len(second["findings"]) > len(first["findings"])
+    assert any("evidence/audit" in f["message"] for f in second["findings"])
+
+
+def test_a_forged_entry_is_not_believed(repo: GitRepo, cli: Cli, own_cache: Path) -> None:
+    """An entry rewritten to say "no findings", with its digest recomputed the way anyone could, is a miss."""
+    (repo.root / "actions" / "ACT-1.yaml").write_text("id: [unclosed\n")
+    code, out = check(cli, repo.root)
+    assert code == 1 and "parse-error" in out
+    for path in entries(own_cache / "results"):
+        header, _, body = path.read_bytes().partition(b"\n")
+        meta = json.loads(header)
+        data = json.loads(body)
+        data["findings"] = []
+        forged = json.dumps(data).encode()
+        import hashlib
+
+        meta["mac"] = hashlib.sha256(meta["key"].encode() + b"\0" + forged).hexdigest()
+        path.write_bytes(json.dumps(meta).encode() + b"\n" + forged)
+    assert check(cli, repo.root) == (code, out)
+
+
+def test_a_deeply_nested_entry_is_a_miss_not_a_crash(repo: GitRepo, cli: Cli, own_cache: Path) -> None:
+    expected = check(cli, repo.root)
+    for path in entries(own_cache):
+        header = path.read_bytes().partition(b"\n")[0]
+        path.write_bytes(header + b"\n" + b"[" * 200_000 + b"]" * 200_000)
+    assert check(cli, repo.root) == expected
+    assert cache.loads(b"[" * 100 + b"]" * 100) is None
+    assert cache.loads(b'["[[[[", {"a": [1]}]') == ["[[[[", {"a": [1]}]
+
+
+COMMANDS = [
+    ("check", "-f", "json", "--today", "2026-03-01"),
+    ("check", "--at", "HEAD~1", "-f", "sarif"),
+    ("gap", "-f", "csv", "--today", "2026-03-01"),
+    ("soa", "-f", "json", "--today", "2026-03-01"),
+    ("diff", "HEAD~1", "--today", "2026-03-01", "-f", "json"),
+    ("history", "--every", "commit", "-f", "json"),
+    ("report", "-f", "md", "--today", "2026-03-01", "--since", "HEAD~1"),
+    ("standards", "show", "iso9001:2015", "-f", "json"),
+    ("action", "list", "-f", "json"),
+]
+
+
+@pytest.mark.parametrize("poison", ["garbage", "truncated", "swapped"])
+def test_every_command_gives_the_same_output_with_a_poisoned_cache(repo: GitRepo, cli: Cli, own_cache: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   poison: str) -> None:
+    monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
+    clean = [cli(*command, cwd=repo.root) for command in COMMANDS]
+    monkeypatch.delenv("ISOCTL_NO_CACHE")
+    for command in COMMANDS:  # fill the cache
+        cli(*command, cwd=repo.root)
+    files = entries(own_cache)
+    assert files, "the commands cached nothing"
+    contents = [p.read_bytes() for p in files]
+    for index, path in enumerate(files):
+        if poison == "garbage":
+            path.write_bytes(b"\x00\xff not json {{{")
+        elif poison == "truncated":
+            path.write_bytes(contents[index][: len(contents[index]) // 2])
+        else:  # a valid entry of another key in every file
+            path.write_bytes(contents[(index + 1) % len(contents)])
+    poisoned = [cli(*command, cwd=repo.root) for command in COMMANDS]
+    for command, want, got in zip(COMMANDS, clean, poisoned, strict=True):
+        assert (got.exit_code, got.stdout) == (want.exit_code, want.stdout), command
+
+
+def test_the_cache_stays_under_its_cap(repo: GitRepo, cli: Cli, own_cache: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ISOCTL_CACHE_MAX_MB", "1")
+    for day in range(1, 29):
+        cli("check", "-f", "json", "--today", f"2026-03-{day:02d}", cwd=repo.root)
+        cli("gap", "-f", "json", "--today", f"2026-04-{day:02d}", cwd=repo.root)
+    size = sum(p.stat().st_size for p in entries(own_cache))
+    assert 0 < size <= 1024 * 1024
+
+
+def test_least_recently_used_entries_go_first(own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blob = {"x": "y" * 300_000}
+    cache.write("results", "a" * 32, blob)
+    cache.write("results", "b" * 32, blob)
+    old = (own_cache / "results" / f"{'a' * 32}.json")
+    os.utime(old, (1, 1))
+    os.utime(own_cache / "results" / f"{'b' * 32}.json", (2, 2))
+    assert cache.read("results", "a" * 32) == blob  # a hit makes "a" the most recently used
+    monkeypatch.setenv("ISOCTL_CACHE_MAX_MB", "1")
+    cache.write("results", "c" * 32, blob)
+    cache.write("results", "d" * 32, blob)
+    assert cache.read("results", "a" * 32) == blob
+    assert cache.read("results", "b" * 32) is None
+
+
+def test_cache_info_and_clear(repo: GitRepo, cli: Cli, own_cache: Path) -> None:
+    check(cli, repo.root)
+    info = json.loads(cli("cache", "info", "-f", "json").stdout)
+    assert info["directory"] == str(own_cache) and info["entries"] >= 2 and info["bytes"] > 0
+    assert {s["name"] for s in info["sections"]} >= {"results", "workspaces"}
+    text = cli("cache", "info").stdout
+    assert str(own_cache) in text and "results" in text
+    assert cli("cache", "clear").exit_code == 0
+    assert entries(own_cache) == []
+    assert json.loads(cli("cache", "info", "-f", "json").stdout)["entries"] == 0
+    (own_cache / "keep-me.txt").write_text("not ours")
+    cli("cache", "clear")
+    assert (own_cache / "keep-me.txt").exists()  # only entries are removed
+
+
+def test_no_cache_writes_nothing(repo: GitRepo, cli: Cli, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
+    check(cli, repo.root)
+    assert not own_cache.exists()
+    assert "off" in cli("cache", "info").stdout
+
+
+def test_an_unwritable_cache_only_costs_speed(repo: GitRepo, cli: Cli, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("")
+    monkeypatch.setenv("ISOCTL_CACHE_DIR", str(blocked / "cache"))
+    monkeypatch.setenv("ISOCTL_STATE_DIR", str(blocked / "state"))
+    monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
+    want = check(cli, repo.root)
+    monkeypatch.delenv("ISOCTL_NO_CACHE")
+    assert check(cli, repo.root) == want
