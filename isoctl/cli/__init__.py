@@ -22,6 +22,15 @@ def main() -> None:
     # pydantic looks for plugins through every installed package's metadata the
     # first time a model is built (~40 ms per run); isoctl uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    from isoctl.cli import replay
+
+    code = replay.answer(sys.argv[1:])  # the same question of the same files: the same answer, at once
+    if code is not None:
+        sys.exit(code)
     from isoctl.cli.app import app
 
-    app(prog_name="isoctl")
+    try:
+        app(prog_name="isoctl")
+    except SystemExit as exc:
+        replay.finish(exc.code)
+        raise

@@ -1,0 +1,200 @@
+"""An unchanged question answered again without running it: ``check`` and ``gap`` replayed from the cache.
+
+Most runs of ``isoctl check`` (a pre-commit hook, an editor, a watch loop)
+ask exactly what the previous run asked, of exactly the same files. Such a
+run is answered before the command line or the analysis is even imported:
+the previous run's output, notes and exit code are written again.
+
+A replay is keyed by everything the output can depend on, and checked
+against the workspace before it is trusted:
+
+* the arguments, the working directory, the environment variables isoctl
+  reads, whether stdout is a terminal (and its size), and today's date;
+* isoctl's code and shipped data (:func:`isoctl.core.keys.code_digest`);
+* the workspace that the arguments led to, found again from the same
+  starting directory, and its state: every entry below the root
+  (:func:`isoctl.core.keys.fingerprint`) and the repository's HEAD, refs,
+  index and shallow marker as files on disk (so no ``git`` process runs).
+
+Anything else (``-o``, ``--at``, another command, an error) runs normally.
+Entries live in the user cache (signed, bounded; see docs/cache.md), and any
+problem reading one is simply a miss.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+COMMANDS = frozenset({"check", "gap"})
+SECTION = "replay"
+#: Environment variables that can change what ``check`` or ``gap`` print.
+ENVIRONMENT = ("ISOCTL_TODAY", "GITHUB_ACTIONS", "NO_COLOR", "COLUMNS", "LINES", "TERM", "ISOCTL_DEBUG",
+               "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
+_NEVER = ("-o", "--output", "--at", "-h", "--help")
+
+
+@dataclass
+class _Recording:
+    key: str
+    root: str | None = None
+    start: str | None = None
+    files: str | None = None
+    state: str | None = None
+    stdout: list[bytes] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+
+
+_recording: _Recording | None = None
+
+
+def _key(argv: list[str]) -> str | None:
+    """The key of this exact invocation, or None when it must run normally."""
+    if not argv or argv[0] not in COMMANDS:
+        return None
+    if any(arg.startswith(_NEVER) for arg in argv[1:]):
+        return None
+    from isoctl.core.keys import code_digest
+    from isoctl.files import cache
+
+    if cache.cache_dir() is None:
+        return None
+    tty = sys.stdout.isatty()
+    size = str(shutil.get_terminal_size()) if tty else ""
+    environment = [f"{name}={os.environ.get(name, '')}" for name in ENVIRONMENT]
+    return cache.digest(["replay-1", code_digest(), *argv, "\0", os.getcwd(), *environment, str(tty), size,
+                         dt.date.today().isoformat()])
+
+
+def _state(root: Path) -> str | None:
+    """The workspace's files and its repository's state as files on disk; None when either cannot be read."""
+    from isoctl.core.keys import fingerprint
+    from isoctl.files import cache
+
+    files = fingerprint(root)
+    repository = _repository(root)
+    if files is None or repository is None:
+        return None
+    return cache.digest([files, *repository])
+
+
+def _repository(root: Path) -> list[str] | None:
+    """HEAD, the ref it names, the index, packed refs, shallow marker and excludes of the repository holding ``root``.
+
+    None for layouts this does not follow (a ``.git`` file: worktrees and
+    submodules), so those always run normally.
+    """
+    for directory in (root, *root.parents):
+        dot_git = directory / ".git"
+        if dot_git.is_dir():
+            break
+        if dot_git.exists():
+            return None
+    else:
+        return ["no repository"]
+    parts = [str(dot_git)]
+    try:
+        head = (dot_git / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
+        parts.append(head)
+        if head.startswith("ref: "):
+            ref = dot_git / head[5:]
+            parts.append(ref.read_text(encoding="utf-8", errors="replace").strip() if ref.is_file() else "")
+        for name in ("index", "packed-refs", "shallow", "info/exclude"):
+            path = dot_git / name
+            if path.is_file():
+                parts += [name, hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()]
+    except OSError:
+        return None
+    return parts
+
+
+def answer(argv: list[str]) -> int | None:
+    """Write the recorded answer to this invocation and return its exit code; None to run it normally.
+
+    Also starts recording when the invocation can be replayed next time.
+    """
+    global _recording
+    try:
+        key = _key(argv)
+        if key is None:
+            return None
+        hit = _replayed(key)
+        if hit is not None:
+            return hit
+        _recording = _Recording(key)
+    except Exception:  # a cache problem only ever costs the shortcut, never the run
+        _recording = None
+    return None
+
+
+def _replayed(key: str) -> int | None:
+    from isoctl.files import cache
+    from isoctl.workspace.discover import find_root
+
+    entry = cache.read(SECTION, key)
+    if not isinstance(entry, dict):
+        return None
+    root, start, state = entry.get("root"), entry.get("start"), entry.get("state")
+    stdout, stderr, code = entry.get("stdout"), entry.get("stderr"), entry.get("code")
+    if not (isinstance(root, str) and isinstance(start, str) and isinstance(state, str) and isinstance(stdout, str)
+            and isinstance(stderr, str) and code in (0, 1)):
+        return None
+    if find_root(Path(start)) != Path(root) or _state(Path(root)) != state:
+        return None
+    data = base64.b64decode(stdout, validate=True)
+    sys.stderr.write(stderr)
+    sys.stderr.flush()
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    assert isinstance(code, int)
+    return code
+
+
+def workspace(start: Path, root: Path) -> None:
+    """The command found ``root`` from ``start``: note the workspace's files as they are before evaluating it."""
+    if _recording is not None and _recording.root is None:
+        from isoctl.core.keys import fingerprint
+
+        _recording.root, _recording.start = str(root), str(start)
+        _recording.files = fingerprint(root)
+
+
+def stdout(data: bytes) -> None:
+    if _recording is not None:
+        _recording.stdout.append(data)
+
+
+def stderr(text: str) -> None:
+    if _recording is not None:
+        _recording.stderr.append(text)
+
+
+def finish(code: object) -> None:
+    """Keep the answer of a run that completed (exit 0 or 1) for the next identical invocation."""
+    global _recording
+    recording, _recording = _recording, None
+    code = 0 if code is None else code
+    if recording is None or recording.root is None or recording.files is None or code not in (0, 1):
+        return
+    from isoctl.core.keys import fingerprint
+    from isoctl.files import cache
+
+    # The repository is read after the run (git may have refreshed its index meanwhile),
+    # and the answer is kept only if no file changed while it was being computed.
+    root = Path(recording.root)
+    repository = _repository(root)
+    if repository is None or fingerprint(root) != recording.files:
+        return
+    recording.state = cache.digest([recording.files, *repository])
+
+    cache.write(SECTION, recording.key, {
+        "root": recording.root, "start": recording.start, "state": recording.state, "code": code,
+        "stdout": base64.b64encode(b"".join(recording.stdout)).decode(), "stderr": "".join(recording.stderr),
+    })

@@ -1,0 +1,122 @@
+"""An unchanged ``check`` or ``gap`` is answered from the cache before anything heavy is imported, and only then.
+
+These run the installed command in a subprocess: replay happens in the
+console script's entry point, before the command line is built.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from helpers import GitRepo, make_workspace
+
+ACTION = """\
+id: ACT-1
+kind: action
+type: improvement
+title: Label the racking
+owner: jsmith
+raised_on: 2026-01-10
+status: open
+due: 2026-02-01
+"""
+
+
+def isoctl_command() -> list[str]:
+    script = Path(sys.executable).parent / "isoctl"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "isoctl"]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("ISOCTL_", "GIT_", "GITHUB_"))}
+    return {**base, "ISOCTL_CACHE_DIR": str(tmp_path / "cache"), "ISOCTL_STATE_DIR": str(tmp_path / "state"),
+            "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    git = GitRepo.init(tmp_path / "repo")
+    make_workspace(git.root, {"actions/ACT-1.yaml": ACTION})
+    git.commit("Start", date="2026-01-10")
+    settle()
+    return git
+
+
+def settle() -> None:
+    """Let a second pass: git re-reads files written in the second its index was written ("racily clean")
+    and rewrites the index, which a replay rightly treats as a change (it costs one more full run, nothing else)."""
+    time.sleep(1.1)
+
+
+def run(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str, bool]:
+    """Exit code, stdout, stderr (without import timings), and whether the analysis was imported."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "from isoctl.cli import main; main()", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True)
+    timings = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
+    stderr = "\n".join(line for line in done.stderr.splitlines() if not line.startswith("import time:"))
+    analysed = any(line.rstrip().endswith(("isoctl.core.analyse", "typer")) for line in timings)
+    return done.returncode, done.stdout, stderr, analysed
+
+
+def test_a_repeated_check_is_replayed_without_importing_the_analysis(repo: GitRepo, env: dict[str, str]) -> None:
+    args = ("check", "-f", "json", "--today", "2026-03-01")
+    first = run(env, repo.root, *args)
+    assert first[0] == 1 and first[3]  # overdue action: findings; computed
+    second = run(env, repo.root, *args)
+    assert second[:3] == first[:3]
+    assert not second[3]  # answered before typer or the analysis were imported
+    plain = subprocess.run([*isoctl_command(), *args], cwd=repo.root, env={**env, "ISOCTL_NO_CACHE": "1"},
+                           capture_output=True, text=True)
+    assert (plain.returncode, plain.stdout) == first[:2]
+
+
+def test_anything_that_can_change_the_answer_runs_it_again(repo: GitRepo, env: dict[str, str]) -> None:
+    args = ["check", "-f", "json", "--today", "2026-03-01"]
+    cwd = repo.root
+    run(env, cwd, *args)
+    assert not run(env, cwd, *args)[3]
+    changes: dict[str, Callable[[], object]] = {
+        "edit": lambda: (repo.root / "actions" / "ACT-1.yaml").write_text(ACTION.replace("due: 2026-02-01", "due: 2026-04-01")),
+        "new file": lambda: (repo.root / "notes.txt").write_text("x"),
+        "empty folder": lambda: (repo.root / "evidence").mkdir(),
+        "commit": lambda: repo.commit("A commit", files={"README.md": "hello\n"}, date="2026-02-01"),
+        "other day": lambda: args.__setitem__(-1, "2026-03-02"),
+        "env": lambda: env.__setitem__("NO_COLOR", "1"),
+    }
+    for name, change in changes.items():
+        change()
+        code, out, _, analysed = run(env, cwd, *args)
+        assert analysed, name
+        plain = subprocess.run([*isoctl_command(), *args], cwd=cwd, env={**env, "ISOCTL_NO_CACHE": "1"},
+                               capture_output=True, text=True)
+        assert (code, out) == (plain.returncode, plain.stdout), name
+    assert run(env, repo.root / "actions", *args)[3]  # from another directory the root shows differently
+
+
+def test_notes_are_replayed_too(repo: GitRepo, env: dict[str, str], tmp_path: Path) -> None:
+    for day in ("2026-01-20", "2026-01-25"):
+        repo.commit(f"Work on {day}", files={"README.md": day}, date=day)
+    clone = tmp_path / "clone"
+    repo.git("clone", "--quiet", "--depth", "1", f"file://{repo.root}", str(clone))
+    settle()
+    first = run(env, clone, "check", "--today", "2026-03-01")
+    second = run(env, clone, "check", "--today", "2026-03-01")
+    assert "shallow clone" in first[2]
+    assert second[:3] == first[:3] and not second[3]
+
+
+def test_output_files_and_at_are_never_replayed(repo: GitRepo, env: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    for _ in range(2):
+        code, _, _, analysed = run(env, repo.root, "check", "-f", "json", "-o", str(target))
+        assert analysed and code == 1 and target.exists()
+        target.unlink()
+    for _ in range(2):
+        assert run(env, repo.root, "check", "--at", "HEAD", "-f", "json")[3]
