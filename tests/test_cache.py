@@ -195,3 +195,26 @@ def test_an_unwritable_cache_only_costs_speed(repo: GitRepo, cli: Cli, tmp_path:
     want = check(cli, repo.root)
     monkeypatch.delenv("ISOCTL_NO_CACHE")
     assert check(cli, repo.root) == want
+
+
+def test_a_named_pipe_among_the_records_is_refused_not_read(repo: GitRepo, cli: Cli, own_cache: Path) -> None:
+    os.mkfifo(repo.root / "actions" / "pipe.yaml")
+    for _ in range(2):  # computed, then from the cache: neither blocks on the pipe
+        code, out = check(cli, repo.root)
+        assert code == 1
+        assert any(f["path"] == "actions/pipe.yaml" and "not a regular file" in f["message"]
+                   for f in json.loads(out)["findings"])
+
+
+def test_the_key_walks_any_depth_of_folders(tmp_path: Path) -> None:
+    from isoctl.core.keys import fingerprint
+
+    here = tmp_path
+    for _ in range(1500):  # deeper than Python's recursion limit
+        here = here / "d"
+        here.mkdir()
+    (here / "x.yaml").write_text("id: A\n")
+    first = fingerprint(tmp_path)
+    assert first is not None
+    (here / "x.yaml").write_text("id: B\n")
+    assert fingerprint(tmp_path) not in (None, first)

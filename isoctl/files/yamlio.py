@@ -13,7 +13,9 @@ are refused after parsing without ever expanding them.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,16 +92,25 @@ def check_size(size: int, *, max_bytes: int = MAX_BYTES) -> None:
 
 
 def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
-    """Read a file's bytes, refusing one over ``max_bytes`` without reading it."""
+    """Read a regular file's bytes, refusing one over ``max_bytes`` without reading it.
+
+    The file is opened without blocking and checked on the open handle, so a
+    named pipe or a device with a record's name is refused instead of read
+    (reading a pipe nobody writes to would wait for ever).
+    """
     try:
-        size = path.stat().st_size
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise YamlProblem(f"cannot read file: {exc.strerror or exc}") from None
-    check_size(size, max_bytes=max_bytes)
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise YamlProblem(f"cannot read file: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise YamlProblem("not a regular file (a named pipe, socket or device); records must be plain files")
+        check_size(info.st_size, max_bytes=max_bytes)
+        try:
+            return handle.read()
+        except OSError as exc:
+            raise YamlProblem(f"cannot read file: {exc.strerror or exc}") from None
 
 
 def decode(data: bytes) -> str:
