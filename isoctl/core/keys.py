@@ -92,24 +92,30 @@ def fingerprint(root: Path) -> str | None:
 
 
 def _walk(base: Path, prefix: str, parts: list[bytes | str]) -> None:
-    with os.scandir(base / prefix if prefix else base) as it:
-        entries = sorted(it, key=lambda e: e.name)
-    for entry in entries:
-        if not prefix and entry.name == ".git":
-            continue
-        relative = prefix + entry.name
-        info = entry.stat(follow_symlinks=False)
-        mode = info.st_mode
-        if stat.S_ISLNK(mode):
-            parts += ["L", relative, os.readlink(entry.path)]
-        elif stat.S_ISDIR(mode):
-            parts += ["D", relative]
-            _walk(base, relative + "/", parts)
-        elif stat.S_ISREG(mode):
-            if entry.name.endswith(CONTENT_SUFFIXES) or entry.name in CONTENT_NAMES:
-                with open(entry.path, "rb") as handle:
-                    parts += ["F", relative, hashlib.sha1(handle.read(), usedforsecurity=False).digest()]
+    """Depth first in name order, with a stack rather than recursion: any depth of folders is fine."""
+    pending = [prefix]
+    while pending:
+        prefix = pending.pop()
+        with os.scandir(base / prefix if prefix else base) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        below: list[str] = []
+        for entry in entries:
+            if not prefix and entry.name == ".git":
+                continue
+            relative = prefix + entry.name
+            info = entry.stat(follow_symlinks=False)
+            mode = info.st_mode
+            if stat.S_ISLNK(mode):
+                parts += ["L", relative, os.readlink(entry.path)]
+            elif stat.S_ISDIR(mode):
+                parts += ["D", relative]
+                below.append(relative + "/")
+            elif stat.S_ISREG(mode):
+                if entry.name.endswith(CONTENT_SUFFIXES) or entry.name in CONTENT_NAMES:
+                    with open(entry.path, "rb") as handle:
+                        parts += ["F", relative, hashlib.sha1(handle.read(), usedforsecurity=False).digest()]
+                else:
+                    parts += ["S", relative, f"{info.st_size}:{info.st_mtime_ns}"]
             else:
-                parts += ["S", relative, f"{info.st_size}:{info.st_mtime_ns}"]
-        else:
-            parts += ["O", relative, str(stat.S_IFMT(mode))]
+                parts += ["O", relative, str(stat.S_IFMT(mode))]
+        pending.extend(reversed(below))
