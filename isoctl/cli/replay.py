@@ -124,16 +124,24 @@ def answer(argv: list[str]) -> int | None:
         key = _key(argv)
         if key is None:
             return None
-        hit = _replayed(key)
-        if hit is not None:
-            return hit
-        _recording = _Recording(key)
+        hit = _recorded(key)
+        if hit is None:
+            _recording = _Recording(key)
+            return None
     except Exception:  # a cache problem only ever costs the shortcut, never the run
         _recording = None
-    return None
+        return None
+    out, err, code = hit
+    sys.stderr.write(err)
+    sys.stderr.flush()
+    sys.stdout.flush()
+    sys.stdout.buffer.write(out)
+    sys.stdout.buffer.flush()
+    return code
 
 
-def _replayed(key: str) -> int | None:
+def _recorded(key: str) -> tuple[bytes, str, int] | None:
+    """The stdout, stderr and exit code recorded under ``key``, if the workspace is still as it was then."""
     from isoctl.files import cache
     from isoctl.workspace.discover import find_root
 
@@ -147,14 +155,8 @@ def _replayed(key: str) -> int | None:
         return None
     if find_root(Path(start)) != Path(root) or _state(Path(root)) != state:
         return None
-    data = base64.b64decode(stdout, validate=True)
-    sys.stderr.write(stderr)
-    sys.stderr.flush()
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
     assert isinstance(code, int)
-    return code
+    return base64.b64decode(stdout, validate=True), stderr, code
 
 
 def workspace(start: Path, root: Path) -> None:
