@@ -11,6 +11,7 @@ points are cached by commit, so a second run only analyses new commits.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from isoctl import __version__
-from isoctl.core.analyse import analyse
+from isoctl.core import keys
+from isoctl.core.evaluate import analyse_workspace
 from isoctl.files import cache
 from isoctl.history.git import BlobReader, CommitInfo, TreeEntry
 from isoctl.workspace.load import load_workspace
@@ -103,9 +105,6 @@ def _metrics(commit: CommitInfo, workspace: Any, result: Any, day: dt.date) -> d
     }
 
 
-def _code_key() -> str:
-    """Points depend on isoctl's version and its rules; a new version recomputes them."""
-    return cache.digest([__version__, "timeline-1"])
 
 
 #: Below this many points to compute, a second process costs more than it saves.
@@ -127,7 +126,8 @@ def walk(
         if (since is None or commits[i].committed.date() >= since) and (until is None or commits[i].committed.date() <= until)
     ]
     section = "timeline"
-    store_key = cache.digest([str(root.resolve()), _code_key()])
+    # one entry per workspace holds its points by commit; isoctl's code and the clone's depth are in its key
+    store_key = keys.key("timeline", [str(root.resolve()), str(shallow)], None)
     known: dict[str, dict[str, Any]] = cache.read(section, store_key) or {}
     todo = [i for i in chosen if commits[i].sha not in known]
     if todo:
@@ -189,8 +189,9 @@ def _measure(root: Path, commits: Sequence[CommitInfo], indexes: list[int], shal
             commit = commits[index]
             day = commit.committed.date()
             workspace = load_workspace(root, snapshot=_Tree(commit.sha, dict(tree), reader), reuse=reuse)
-            result = analyse(workspace, day, commit=commit.sha, history=commits[: index + 1], shallow=shallow,
-                             positions=False)
+            upto = commits[: index + 1]
+            result = analyse_workspace(workspace, day, keys.Options(day.isoformat()), commit=commit.sha,
+                                       commits=functools.partial(list, upto), shallow=lambda: shallow, positions=False)
             out[commit.sha] = _metrics(commit, workspace, result, day)
             previous = index
             if not gc.isenabled():
