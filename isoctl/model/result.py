@@ -41,9 +41,7 @@ class Finding:
         return (self.path, self.line, self.column, self.rule)
 
     def as_dict(self) -> dict[str, Any]:
-        # written out: dataclasses.asdict deep-copies, and results carry thousands of findings
-        return {"rule": self.rule, "severity": self.severity, "message": self.message, "path": self.path,
-                "line": self.line, "column": self.column, "clause": self.clause, "record": self.record}
+        return dict(vars(self))  # every field is a plain value: no deep copy needed
 
 
 @dataclass(frozen=True)
