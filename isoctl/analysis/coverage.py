@@ -8,12 +8,11 @@ judged by their SoA row (a ``control`` record).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches, matching, matching_ids, resolve_text
-from isoctl.catalog.schema import Clause, Edition
+from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches, resolve_text
+from isoctl.catalog.schema import Clause, Edition, Expect
 from isoctl.model.result import ClauseCoverage, StandardCoverage, Status
 from isoctl.workspace.load import Workspace
 from isoctl.workspace.records import LoadedRecord
@@ -55,17 +54,36 @@ def _descendants(edition: Edition, clause: Clause) -> list[Clause]:
     return out
 
 
-def _document_state(records: list[LoadedRecord], today: dt.date, review_days: int) -> list[str]:
+def _named_documents(evidence: Evidence, key: tuple[str, str], named: set[int]) -> tuple[list[LoadedRecord], bool]:
+    """The documents that name a clause (one record per id), and whether nothing else does (``named``: all that do)."""
+    if not evidence.unique_ids:  # the last record of an id stands for it, whatever its kind
+        last = list({r.id: r for r in evidence.explicit.get(key, [])}.values())
+        documents = [r for r in last if r.kind == "document"]
+        return documents, len(documents) == len(last)
+    documents = list({r.id: r for r in evidence.named_only.get(key, []) if r.kind == "document"}.values())
+    return documents, len(documents) == len(named)
+
+
+def _document_state(documents: list[LoadedRecord], only_documents: bool, overdue: dict[int, str]) -> list[str]:
     """Reasons a clause's documents do not make it covered: only drafts, or past their review date."""
     reasons = []
-    documents = [r for r in records if r.kind == "document"]
-    if documents and len(documents) == len(records) and all(r.model.status == "draft" for r in documents):  # type: ignore[attr-defined]
+    if documents and only_documents and all(r.model.status == "draft" for r in documents):  # type: ignore[attr-defined]
         reasons.append("only draft documents: " + ", ".join(sorted({r.id for r in documents})))
-    for record in documents:
-        due = review_due(record.model, review_days)
-        if record.model.status == "approved" and due is not None and due < today:  # type: ignore[attr-defined]
-            reasons.append(f"{record.id} was due for review on {due.isoformat()}")
+    reasons += [overdue[id(r.model)] for r in documents if id(r.model) in overdue]
     return reasons
+
+
+def _overdue(evidence: Evidence, today: dt.date, review_days: int) -> dict[int, str]:
+    """Every approved document past its review date (by the id() of its model): the reason it gives.
+
+    Worked out once per document, not once per clause the document names.
+    """
+    out = {}
+    for document, _ in evidence.by_kind.get("document", []):
+        due = review_due(document, review_days)
+        if document.status == "approved" and due is not None and due < today:
+            out[id(document)] = f"{document.id} was due for review on {due.isoformat()}"
+    return out
 
 
 def review_due(document: Any, default_days: int) -> dt.date | None:
@@ -94,11 +112,9 @@ def _soa_status(rows: list[LoadedRecord]) -> tuple[Status, list[str]]:
 
 def compute(workspace: Workspace, evidence: Evidence, today: dt.date, exclusions: ExclusionVerdict) -> tuple[list[ClauseCoverage], list[StandardCoverage]]:
     """Status of every clause in scope, and the roll-up per standard."""
-    by_kind: dict[str, list[LoadedRecord]] = defaultdict(list)
-    for record in workspace.records:
-        by_kind[record.kind].append(record)
     clauses: list[ClauseCoverage] = []
     summaries: list[StandardCoverage] = []
+    overdue = _overdue(evidence, today, workspace.manifest.settings.document_review_days)
     for edition in workspace.editions:
         statuses: dict[str, ClauseCoverage] = {}
         for clause in reversed(edition.clauses):  # children before parents
@@ -108,9 +124,9 @@ def compute(workspace: Workspace, evidence: Evidence, today: dt.date, exclusions
             if not item.leaf:
                 children = [statuses[c.id] for c in edition.children[clause.id]]
                 item.status = _roll_up([c.status for c in children])
-                item.records = sorted({r.id for r in evidence.explicit.get(key, [])})
+                item.records = evidence.sorted_ids(evidence.named.get(key, ()))
             else:
-                _judge_leaf(item, edition, clause, workspace, evidence, by_kind, today, exclusions)
+                _judge_leaf(item, edition, clause, workspace, evidence, today, exclusions, overdue)
             statuses[clause.id] = item
         ordered = [statuses[c.id] for c in edition.clauses]
         clauses += ordered
@@ -121,54 +137,51 @@ def compute(workspace: Workspace, evidence: Evidence, today: dt.date, exclusions
 
 
 def _judge_leaf(item: ClauseCoverage, edition: Edition, clause: Clause, workspace: Workspace, evidence: Evidence,
-                by_kind: dict[str, list[LoadedRecord]], today: dt.date, exclusions: ExclusionVerdict) -> None:
+                today: dt.date, exclusions: ExclusionVerdict, overdue: dict[int, str]) -> None:
     key = (edition.id, clause.id)
     settings = workspace.manifest.settings
+    named = set(evidence.named.get(key, ()))
     if clause.is_annex:
         rows = evidence.soa.get(key, [])
         item.status, item.reasons = _soa_status(rows)
-        item.records = sorted({r.id for r in rows} | {r.id for r in evidence.explicit.get(key, [])})
+        item.records = evidence.sorted_ids(named.union(evidence.rank[r.id] for r in rows))
         if item.status == "covered":
-            _apply_expectations(item, clause, evidence, by_kind, settings, today)
+            _apply_expectations(item, clause, evidence, settings, today)
         return
     if key in exclusions.valid:
         item.status = "excluded"
         item.reasons = [f"excluded: {exclusions.valid[key]}"]
         return
-    named = list(evidence.explicit.get(key, []))
-    found: set[str] = {r.id for r in named}
-    unmet = []
-    for expect in clause.expects:
-        if expect.kind in NAMED_ONLY:
-            hits = [r for r in named if matches(r.model, expect, settings, today)]
-            found.update(r.id for r in hits)
-        else:
-            hits = matching(evidence, by_kind, expect, settings, today)
-            found |= matching_ids(evidence, expect)
-        if not hits:
-            unmet.append(expect)
+    found = set(named)
+    unmet = [e for e in clause.expects if not _met(e, key, evidence, settings, today, found)]
     if not found:
         item.status = "missing"
         item.reasons = ["no record addresses this clause"]
         if clause.expects:
             item.reasons.append("expected: " + "; ".join(e.describe() for e in clause.expects))
         return
-    item.records = sorted(found)
+    item.records = evidence.sorted_ids(found)
     reasons = [f"no {e.describe()}" + (f" ({e.note})" if e.note else "") for e in unmet]
     # drafts and overdue reviews count against a clause only for the documents that name it
-    reasons += _document_state(list({r.id: r for r in named}.values()), today, settings.document_review_days)
+    reasons += _document_state(*_named_documents(evidence, key, named), overdue)
     item.status = "partial" if reasons else "covered"
     item.reasons = reasons
 
 
-def _apply_expectations(item: ClauseCoverage, clause: Clause, evidence: Evidence, by_kind: dict[str, list[LoadedRecord]],
-                        settings: Any, today: dt.date) -> None:
-    named = evidence.explicit.get((item.standard, item.clause), [])
-    unmet = [
-        e for e in clause.expects
-        if not (any(matches(r.model, e, settings, today) for r in named) if e.kind in NAMED_ONLY
-                else matching(evidence, by_kind, e, settings, today))
-    ]
+def _met(expect: Expect, key: tuple[str, str], evidence: Evidence, settings: Any, today: dt.date,
+         found: set[int] | None = None) -> bool:
+    """Whether some record meets an expectation of a clause; the records that do join ``found`` (as ranks)."""
+    if expect.kind in NAMED_ONLY:  # these name the clause, so they are in ``found`` already
+        return any(matches(r.model, expect, settings, today) for r in evidence.named_only.get(key, []))
+    hits = evidence.satisfied(expect, settings, today)
+    if found is not None:
+        found |= hits
+    return bool(hits)
+
+
+def _apply_expectations(item: ClauseCoverage, clause: Clause, evidence: Evidence, settings: Any, today: dt.date) -> None:
+    key = (item.standard, item.clause)
+    unmet = [e for e in clause.expects if not _met(e, key, evidence, settings, today)]
     if unmet:
         item.status = "partial"
         item.reasons = [f"no {e.describe()}" + (f" ({e.note})" if e.note else "") for e in unmet]

@@ -12,6 +12,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from isoctl.catalog.catalogs import Catalogs
@@ -46,6 +48,8 @@ def record_date(record: Any) -> dt.date | None:
 def _present(value: Any) -> bool:
     if value is None:
         return False
+    if type(value) is str:  # the common case, first
+        return value != ""
     if isinstance(value, str | list | dict):
         return bool(value)
     if hasattr(value, "model_dump"):
@@ -92,13 +96,104 @@ class BadRef:
 
 @dataclass
 class Evidence:
-    """Per clause of every edition in scope: the records that reference it or match its expectations."""
+    """Per clause of every edition in scope: the records that reference it or match its expectations.
+
+    Sets of records are kept as sets of *ranks*: a record's rank is the position
+    of its id among all ids in sorted order. A clause lists its records sorted by
+    id, and sorting and merging small integers per clause costs a fraction of
+    doing it with the records' id strings.
+    """
 
     explicit: dict[ClauseKey, list[LoadedRecord]] = field(default_factory=lambda: defaultdict(list))
     soa: dict[ClauseKey, list[LoadedRecord]] = field(default_factory=lambda: defaultdict(list))
     bad_refs: list[BadRef] = field(default_factory=list)
-    _expect_cache: dict[str, list[LoadedRecord]] = field(default_factory=dict)
-    _expect_ids: dict[str, frozenset[str]] = field(default_factory=dict)
+    ids: list[str] = field(default_factory=list)  # every record id, sorted: a rank is a position in it
+    rank: dict[str, int] = field(default_factory=dict)
+    named: dict[ClauseKey, list[int]] = field(default_factory=lambda: defaultdict(list))  # ranks of ``explicit``
+    #: the records of ``explicit`` whose kind is NAMED_ONLY (the only ones those expectations can match)
+    named_only: dict[ClauseKey, list[LoadedRecord]] = field(default_factory=lambda: defaultdict(list))
+    unique_ids: bool = True  # no two records share an id (then a rank stands for exactly one record)
+    by_kind: dict[str, list[tuple[Any, int]]] = field(default_factory=lambda: defaultdict(list))  # (model, rank)s
+    _reads: dict[str, _Reads] = field(default_factory=dict)  # per kind, what the expectations in scope read
+    _groups: dict[str, tuple[_Reads, list[tuple[Any, list[int]]]]] = field(default_factory=dict)
+    _satisfied: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def sorted_ids(self, ranks: Iterable[int]) -> list[str]:
+        """The ids of these ranks, in id order, each once."""
+        ordered = sorted(ranks if isinstance(ranks, set | frozenset) else set(ranks))
+        if len(ordered) < 2:
+            return [self.ids[n] for n in ordered]
+        return list(itemgetter(*ordered)(self.ids))
+
+    def satisfied(self, expect: Expect, settings: Settings, today: dt.date) -> frozenset[int]:
+        """Ranks of the records that satisfy an expectation, wherever they are referenced (memoised: many
+        clauses share an expectation).
+
+        The records of a kind are grouped by everything :func:`matches` reads of
+        them, and each group is judged once, by one of its records: thousands
+        of actions make a few dozen groups.
+        """
+        key = expect_key(expect)
+        hit = self._satisfied.get(key)
+        if hit is None:
+            hit = self._satisfied[key] = frozenset(chain.from_iterable(
+                ranks for model, ranks in self._grouped(expect) if matches(model, expect, settings, today)
+            ))
+        return hit
+
+    def _grouped(self, expect: Expect) -> list[tuple[Any, list[int]]]:
+        kind = expect.kind
+        reads = _Reads.of(expect).union(self._reads.get(kind))
+        known = self._groups.get(kind)
+        if known is None or known[0] != reads:  # (an expectation from outside the scope reads more)
+            known = self._groups[kind] = (reads, _group(self.by_kind.get(kind, []), reads))
+            self._reads[kind] = reads
+        return known[1]
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """What :func:`matches` reads of the records of one kind for some expectations."""
+
+    where: frozenset[str] = frozenset()
+    has: frozenset[str] = frozenset()
+    dated: bool = False
+
+    @classmethod
+    def of(cls, expect: Expect) -> _Reads:
+        where = set(expect.where)
+        if expect.kind == "document":
+            where.add("status")  # obsolete documents match nothing
+        return cls(frozenset(where), frozenset({expect.has} if expect.has is not None else ()), expect.within is not None)
+
+    def union(self, other: _Reads | None) -> _Reads:
+        if other is None:
+            return self
+        return _Reads(self.where | other.where, self.has | other.has, self.dated or other.dated)
+
+
+def _group(records: list[tuple[Any, int]], reads: _Reads) -> list[tuple[Any, list[int]]]:
+    """Records that look the same to :func:`matches` for these reads: (one of their models, their ranks)."""
+    where = sorted(reads.where)
+    has = sorted(reads.has)
+    groups: dict[Any, tuple[Any, list[int]]] = {}
+    for model, rank in records:
+        values = tuple([getattr(model, name, None) for name in where])
+        key: Any = (
+            values, tuple(map(type, values)),  # types too: True == 1, but only one of them is a bool
+            tuple([_present(getattr(model, name, None)) for name in has]),
+            record_date(model) if reads.dated else None,
+        )
+        try:
+            group = groups.get(key)
+        except TypeError:  # an unhashable value (a list where a scalar is expected): a group of its own
+            key = object()
+            group = None
+        if group is None:
+            groups[key] = (model, [rank])
+        else:
+            group[1].append(rank)
+    return list(groups.values())
 
 
 def descendants(edition: Edition, clause: Clause) -> Iterator[Clause]:
@@ -137,8 +232,19 @@ def resolve_text(
 
 def collect(records: Iterable[LoadedRecord], catalogs: Catalogs, scope: list[Edition]) -> Evidence:
     """Explicit references of every record, SoA rows per Annex A control, and unresolvable references."""
-    evidence = Evidence()
+    records = list(records)
+    ids = [record.id for record in records]
+    evidence = Evidence(ids=sorted(dict.fromkeys(ids)))  # kept in file order, runs of ids in order sort fast
+    evidence.rank = {record_id: rank for rank, record_id in enumerate(evidence.ids)}
+    evidence.unique_ids = len(evidence.ids) == len(records)
+    for edition in scope:
+        for clause in edition.clauses:
+            for expect in clause.expects:
+                evidence._reads[expect.kind] = _Reads.of(expect).union(evidence._reads.get(expect.kind))
     memo: dict[str, tuple[list[tuple[Edition, Clause]], str | None]] = {}
+    # per reference text, the (explicit, named, named_only) lists of every clause it addresses: a text is
+    # resolved once, however many records carry it
+    targets: dict[str, list[tuple[list[LoadedRecord], list[int], list[LoadedRecord]]]] = {}
 
     def resolve_text(text: str, catalogs: Catalogs, scope: list[Edition]) -> tuple[list[tuple[Edition, Clause]], str | None]:
         hit = memo.get(text)
@@ -146,14 +252,24 @@ def collect(records: Iterable[LoadedRecord], catalogs: Catalogs, scope: list[Edi
             hit = memo[text] = _resolve_with_descendants(text, catalogs, scope)
         return hit
 
-    for record in records:
+    for record, rank in zip(records, map(evidence.rank.__getitem__, ids), strict=True):
         model: Any = record.model
+        evidence.by_kind[record.kind].append((model, rank))
+        named_only = record.kind in NAMED_ONLY
         for index, text in enumerate(model.clauses):
-            found, problem = resolve_text(text, catalogs, scope)
-            if problem:
-                evidence.bad_refs.append(BadRef(record, ("clauses", index), text, problem))
-            for edition, clause in found:
-                evidence.explicit[(edition.id, clause.id)].append(record)
+            into = targets.get(text)
+            if into is None:
+                found, problem = resolve_text(text, catalogs, scope)
+                if problem:
+                    evidence.bad_refs.append(BadRef(record, ("clauses", index), text, problem))
+                    continue
+                keys = [(edition.id, clause.id) for edition, clause in found]
+                into = targets[text] = [(evidence.explicit[k], evidence.named[k], evidence.named_only[k]) for k in keys]
+            for explicit, named, only in into:
+                explicit.append(record)
+                named.append(rank)
+                if named_only:
+                    only.append(record)
         if model.kind == "control":
             found, problem = resolve_text(model.control, catalogs, scope)
             if problem:
@@ -182,21 +298,3 @@ def _resolve_with_descendants(
 
 def expect_key(expect: Expect) -> str:
     return repr((expect.kind, sorted(expect.where.items()), expect.has, expect.within))
-
-
-def matching(
-    evidence: Evidence, by_kind: dict[str, list[LoadedRecord]], expect: Expect, settings: Settings, today: dt.date
-) -> list[LoadedRecord]:
-    """Records satisfying an expectation (memoised: many clauses share the same expectation)."""
-    key = expect_key(expect)
-    hit = evidence._expect_cache.get(key)
-    if hit is None:
-        hit = [r for r in by_kind.get(expect.kind, []) if matches(r.model, expect, settings, today)]
-        evidence._expect_cache[key] = hit
-        evidence._expect_ids[key] = frozenset(r.id for r in hit)
-    return hit
-
-
-def matching_ids(evidence: Evidence, expect: Expect) -> frozenset[str]:
-    """The ids of :func:`matching`'s records (call it first)."""
-    return evidence._expect_ids[expect_key(expect)]
