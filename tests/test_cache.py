@@ -225,3 +225,20 @@ def test_the_key_walks_any_depth_of_folders(tmp_path: Path) -> None:
     finally:
         sys.setrecursionlimit(limit)
     assert first is not None and second not in (None, first)
+
+
+def test_the_history_record_cache_is_bounded_and_keeps_the_last_tree(own_cache: Path, tmp_path: Path) -> None:
+    from isoctl.workspace.record_cache import RecordCache
+
+    store = RecordCache(tmp_path, history=True, max_bytes=10_000)
+    store.put("tree-blob", True, "t" * 4_000)
+    store.pin(["tree-blob"])
+    for n in range(100):  # a walk through many commits: 100 KB of records passes through
+        store.put(f"blob-{n}", True, "r" * 1_000)
+    held = sum(len(records) for _, records in store.used.values())
+    assert held <= 10_000 + 4_000
+    assert "tree-blob" in store and "blob-99" in store and "blob-0" not in store
+    store.save()
+    again = RecordCache(tmp_path, history=True, max_bytes=10_000)
+    assert again.get("tree-blob") == (True, "t" * 4_000)  # the next walk starts where this one ended
+    assert again.get("blob-0") is None

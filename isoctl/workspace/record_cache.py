@@ -6,26 +6,30 @@ JSON: loading them back goes through the same pydantic models, in pydantic's
 JSON mode. Only files that loaded without a single problem are cached; files
 with findings are always read afresh, so their messages are always exact.
 
-One cache file per workspace, outside it (the user cache directory), written
-atomically, with a digest of its body in its first line: a damaged or edited
-file does not match and is ignored, then replaced.
+One cache entry per workspace in the user cache (:mod:`isoctl.files.cache`:
+signed, bounded, written atomically): an entry that is damaged, edited or
+not of this code's shape is ignored, then replaced.
+
+The history cache, which sees every version a walk through the commits
+loads, is bounded in memory as on disk: it keeps the blobs of the tree loaded
+last (the next walk starts there) and, besides them, those used most recently
+up to HISTORY_MAX_BYTES of records.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from isoctl import __version__
 from isoctl.files import cache
-from isoctl.files.atomic import write_atomically
 from isoctl.model import records as records_module
 
 Entry = tuple[bool, str]
 
-#: Most blobs the history cache keeps (each is one file's records, typically a few KB).
-HISTORY_LIMIT = 50_000  # (the file is a YAML sequence, its records as JSON)
+#: Most bytes of records (as JSON) the history cache holds besides the blobs of the tree loaded last.
+HISTORY_MAX_BYTES = 16 * 1024 * 1024
 
 
 def blob_id(data: bytes) -> str:
@@ -40,31 +44,37 @@ def _schema_key() -> str:
 class RecordCache:
     """Read once at the start of a load, written once at the end (only if something changed)."""
 
-    def __init__(self, root: Path, *, history: bool = False) -> None:
-        base = cache.cache_dir()
-        # Commits of the past get a cache of their own that grows instead of being pruned to
-        # the files of one run, so a plain check and a walk through history never evict each other.
-        section = "history" if history else "workspaces"
-        self.path = None if base is None else base / section / f"{cache.digest([str(root.resolve())])}.json"
+    def __init__(self, root: Path, *, history: bool = False, max_bytes: int = HISTORY_MAX_BYTES) -> None:
+        # Commits of the past get a cache of their own that keeps what walks used last instead of being
+        # pruned to the files of one run, so a plain check and a walk through history never evict each other.
+        self.section = "history" if history else "workspaces"
+        self.key = cache.digest([str(root.resolve())]) if cache.cache_dir() is not None else None
         self.history = history
+        self.max_bytes = max_bytes
         self.schema = _schema_key()
         self.old: dict[str, Entry] = {}
-        self.used: dict[str, Entry] = {}
+        self.used: dict[str, Entry] = {}  # history: every entry held, the least recently used first
         # Where findings were located in each blob: locating means composing the file's YAML
         # again, which costs as much as parsing it, and the same findings come back every run.
         self.old_positions: dict[str, dict[str, list[int]]] = {}
         self.used_positions: dict[str, dict[str, list[int]]] = {}
-        if self.path is not None:
-            self.old, self.old_positions = self._read(self.path)
+        self._pinned: frozenset[str] = frozenset()  # history: the blobs of the tree loaded last
+        self._size = 0  # history: bytes of records held, and of those pinned
+        self._pinned_size = 0
+        self._changed = False  # history: entries added or dropped since the cache was read
+        if self.key is not None:
+            self.old, self.old_positions = self._read(self.key)
+        if history:
+            # one table in the order of use: what the last runs used, then what this one uses
+            self.used, self.old = self.old, {}
+            self._size = sum(len(records) for _, records in self.used.values())
 
-    def _read(self, path: Path) -> tuple[dict[str, Entry], dict[str, dict[str, list[int]]]]:
+    def _read(self, key: str) -> tuple[dict[str, Entry], dict[str, dict[str, list[int]]]]:
+        """The entries of the last run; nothing when the cache entry is absent, not ours, or not of this shape."""
         try:
-            data = path.read_bytes()
-            header, _, body = data.partition(b"\n")
-            meta = json.loads(header)
-            if meta.get("schema") != self.schema or meta.get("digest") != hashlib.blake2b(body, digest_size=16).hexdigest():
+            content = cache.read(self.section, key)
+            if not isinstance(content, dict) or content.get("schema") != self.schema:
                 return {}, {}
-            content = json.loads(body)
             entries = {k: (bool(v[0]), str(v[1])) for k, v in content["records"].items()}
             positions = {k: {str(p): [int(v[0]), int(v[1])] for p, v in found.items()}
                          for k, found in content["positions"].items()}
@@ -83,34 +93,80 @@ class RecordCache:
         return blob in self.old or blob in self.used
 
     def get(self, blob: str) -> Entry | None:
+        if self.history:
+            entry = self.used.pop(blob, None)
+            if entry is not None:
+                self.used[blob] = entry  # now the most recently used
+            return entry
         entry = self.old.get(blob)
         if entry is not None:
             self.used[blob] = entry
         return entry
 
     def put(self, blob: str, sequence: bool, records_json: str) -> None:
+        if self.history:
+            size = len(records_json) - len(self.used.pop(blob, (False, ""))[1])
+            self._size += size
+            if blob in self._pinned:
+                self._pinned_size += size
+            self._changed = True
         self.used[blob] = (sequence, records_json)
+        if self.history and self._size - self._pinned_size > self.max_bytes:
+            self._evict()
 
     def forget(self, blob: str) -> None:
         """Drop an entry that turned out unusable."""
+        if self.history:
+            self._drop(blob)
+            self._changed = True
         self.used.pop(blob, None)
+
+    def pin(self, blobs: Iterable[str]) -> None:
+        """Keep these blobs (the tree just loaded) whatever else the history cache drops; unpin the others."""
+        self._pinned = frozenset(blobs)
+        self._pinned_size = sum(len(self.used[blob][1]) for blob in self._pinned if blob in self.used)
+
+    def _drop(self, blob: str) -> None:
+        """Let go of an entry and of its positions."""
+        entry = self.used.pop(blob, None)
+        if entry is not None:
+            self._size -= len(entry[1])
+            if blob in self._pinned:
+                self._pinned_size -= len(entry[1])
+        self.used_positions.pop(blob, None)
+        self.old_positions.pop(blob, None)
+
+    def _evict(self) -> None:
+        """Drop the entries used least recently, pinned ones aside, until the rest takes 90% of ``max_bytes``.
+
+        (Going below the limit means the next eviction is many entries away.)
+        """
+        excess = self._size - self._pinned_size - self.max_bytes * 9 // 10
+        if excess <= 0:
+            return
+        victims = []
+        for blob, (_, records) in self.used.items():
+            if excess <= 0:
+                break
+            if blob not in self._pinned:
+                victims.append(blob)
+                excess -= len(records)
+        for blob in victims:
+            self._drop(blob)
+        self._changed = self._changed or bool(victims)
 
     def save(self) -> None:
         """Write the entries used in this run (pruning the rest), unless nothing changed.
 
-        The history cache keeps everything it has seen, up to HISTORY_LIMIT entries.
+        The history cache keeps what it holds: the tree loaded last, and the most recently used of the rest.
         """
-        entries = {**self.old, **self.used} if self.history else self.used
-        if self.history and len(entries) > HISTORY_LIMIT:
-            entries = dict(list(entries.items())[-HISTORY_LIMIT:])
+        if self.history:  # the tree loaded last is what the next walk needs first: it goes last, as the newest
+            for blob in self._pinned & self.used.keys():
+                self.used[blob] = self.used.pop(blob)
+        entries = self.used
         merged = {**self.old_positions, **self.used_positions}
         positions = {blob: found for blob, found in merged.items() if found and blob in entries}
-        if self.path is None or (entries == self.old and positions == self.old_positions):
+        unchanged = not self._changed if self.history else entries == self.old
+        if self.key is None or (unchanged and positions == self.old_positions):
             return
-        body = json.dumps({"records": entries, "positions": positions}, separators=(",", ":")).encode()
-        header = json.dumps({"schema": self.schema, "digest": hashlib.blake2b(body, digest_size=16).hexdigest()}).encode()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.path, header + b"\n" + body, mode=0o600, sync=False)
-        except OSError:
-            return  # a cache that cannot be written only costs speed
+        cache.write(self.section, self.key, {"schema": self.schema, "records": entries, "positions": positions})

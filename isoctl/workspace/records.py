@@ -46,7 +46,7 @@ class LoadedRecord:
 
     def __post_init__(self) -> None:
         self.id = self.model.id
-        self.kind = self.model.kind  # type: ignore[attr-defined]
+        self.kind = str(getattr(self.model, "kind"))  # noqa: B009 - RecordBase has no kind; each concrete model its own literal
 
     def locate(self, *loc: str | int, key: bool = False) -> tuple[str, int, int]:
         """(path, line, column) of a field of this record (the record itself with no ``loc``)."""
@@ -74,10 +74,35 @@ class Committed(Protocol):
 
 @dataclass
 class Reuse:
-    """What loading many commits in a row shares: the record cache, and files already loaded (by path and blob)."""
+    """What loading many commits in a row shares: the record cache, and the files of the tree loaded last.
+
+    Files are kept by path and blob, and only while the tree still has them:
+    the next commit changes a few files and takes the rest from here, while
+    keeping every version ever loaded would hold a long history in memory
+    (the record cache keeps the versions used most recently, as JSON).
+    """
 
     store: RecordCache
     loaded: dict[tuple[str, str], Outcome] = field(default_factory=dict)
+    snapshot: Committed | None = None  # the commit loaded last
+
+    def read(self, blob: str) -> bytes:
+        """A blob's bytes, through the commit loaded last.
+
+        Files kept from earlier commits read their text (to locate a finding)
+        this way, so that they do not each keep their own commit's tree alive.
+        """
+        assert self.snapshot is not None
+        return self.snapshot.read(blob)
+
+    def keep(self, candidates: Sequence[workspace_files.Candidate], outcomes: Sequence[Outcome | None]) -> None:
+        """Hold the files of the tree just loaded, and let go of every other (the record cache keeps them too)."""
+        self.loaded = {
+            (candidate.relative, candidate.blob): outcome
+            for candidate, outcome in zip(candidates, outcomes, strict=True)
+            if candidate.blob is not None and outcome is not None
+        }
+        self.store.pin(blob for _, blob in self.loaded)
 
 
 @contextlib.contextmanager
@@ -111,6 +136,8 @@ def read_all(
 ) -> list[Outcome]:
     """Read every candidate file: from the cache where unchanged, else parsed (on two cores when worth it)."""
     results: list[Outcome | None] = [None] * len(candidates)
+    if reuse is not None and snapshot is not None:
+        reuse.snapshot = snapshot
     pending: list[tuple[int, str, str, str]] = []  # (position, relative, text, blob)
     for position, candidate in enumerate(candidates):
         if reuse is not None and candidate.blob is not None:
@@ -127,7 +154,7 @@ def read_all(
                 assert snapshot is not None and candidate.blob is not None
                 yamlio.check_size(candidate.size)
                 blob = candidate.blob
-                text = functools.partial(_blob_text, snapshot, blob)
+                text = functools.partial(_blob_text, snapshot if reuse is None else reuse, blob)
                 if blob not in store:
                     text = text()
         except yamlio.YamlProblem as exc:
@@ -149,14 +176,12 @@ def read_all(
         if results[position] is None:
             results[position] = _parse_file(relative, text, blob, store)
     if reuse is not None:
-        for candidate, outcome in zip(candidates, results, strict=True):
-            if candidate.blob is not None and outcome is not None:
-                reuse.loaded[(candidate.relative, candidate.blob)] = outcome
+        reuse.keep(candidates, results)
     return [r for r in results if r is not None]
 
 
-def _blob_text(snapshot: Committed, blob: str) -> str:
-    data = snapshot.read(blob)
+def _blob_text(source: Committed | Reuse, blob: str) -> str:
+    data = source.read(blob)
     yamlio.check_size(len(data))  # sizes from `git log` are not known before reading
     return yamlio.decode(data)
 
