@@ -1,7 +1,9 @@
 """Benchmarks for isoctl: medians of repeated runs, and ratios against floors timed in the same run.
 
     python benchmarks/bench.py catalogs [--runs 15]
-    python benchmarks/bench.py check [--records 5000] [--files 500] [--runs 7] [--keep DIR]
+    python benchmarks/bench.py check [--sizes 5000,20000,50000] [--shapes registers,small] [--repeat 3]
+                                     [--keep DIR]
+    python benchmarks/bench.py history [--records 5000] [--files 500] [--commits 2000] [--runs 3]
 
 ``catalogs`` times loading every built-in catalog inside one process, cold
 (YAML parsed and validated) and warm (validated JSON from the user cache),
@@ -9,14 +11,30 @@ against the floor of parsing the same files with libyaml's C loader and no
 validation at all. It also times whole processes: ``isoctl standards list
 --format json`` warm, against a bare ``python -c pass``.
 
-``check`` generates a workspace (benchmarks/generate.py) and times whole
-processes on it: the floor is a bare Python process that parses every record
-file with libyaml's ``CSafeLoader`` (Markdown: only the front matter) and
-nothing else; against it, ``isoctl check --format json`` cold (no cache, and a
-fresh empty cache directory) and warm (a primed cache). It also times
-``isoctl --help`` against a bare argparse program's ``--help``, and
-``isoctl --version``. ``--keep DIR`` writes the workspace to DIR and leaves it
-there for profiling.
+``check`` times ``isoctl check --format json`` as users run it: whole
+processes of the installed command (imports count), with the user cache on.
+For each shape of workspace (benchmarks/generate.py: ``registers``, about
+1 KB a record in files of about ten; ``small``, about 220 bytes a record, ten
+to a file, many findings) at each size (``--sizes``, in records), it generates
+the workspace and times, taking turns (``--repeat`` rounds, medians):
+
+* the floor: a bare Python process that parses every record file with
+  libyaml's ``CSafeLoader`` (Markdown: only the front matter) and nothing else;
+* cold: a check with a fresh, empty cache directory (``ISOCTL_CACHE_DIR``);
+* warm: a check with the cache of the last run, nothing changed since;
+* edit: a check after retitling one record in one file, with that cache.
+
+It prints each workspace's medians, then a table of all of them with the
+ratios cold/floor, warm/floor and edit/warm, and the startup of the command
+(``isoctl --help`` against a bare argparse program's ``--help``, ``isoctl
+--version`` against ``python -c pass``). ``--keep DIR`` writes the workspaces
+to DIR/SHAPE-RECORDS and leaves them there for profiling. The default run
+(three sizes, two shapes, three rounds) takes about ten minutes on two cores.
+
+``history`` generates a repository (``--commits``) and times ``isoctl
+history`` cold (fresh cache) and warm against the floor of ``git log --raw``,
+``git cat-file --batch`` and libyaml over every changed record blob; ``check
+--at`` an old commit against ``check``; ``report`` against ``check``.
 
 Benchmarks are not tests: nothing here fails on a slow machine.
 """
@@ -24,6 +42,7 @@ Benchmarks are not tests: nothing here fails on a slow machine.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -34,7 +53,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -153,7 +173,7 @@ VALIDITY_RULES = (*LOAD_RULES, "duplicate-id", "unknown-reference", "unknown-cla
 FLOOR_NAME = "floor: python + libyaml CSafeLoader, every file"
 
 
-def interleaved(cases: dict[str, tuple[list[str], dict[str, str], Callable[[], object] | None]], runs: int
+def interleaved(cases: Mapping[str, tuple[list[str], dict[str, str], Callable[[], object] | None]], runs: int
                 ) -> dict[str, float]:
     """Median ms of each process, the cases taking turns so that a busy machine slows them all alike."""
     samples: dict[str, list[float]] = {name: [] for name in cases}
@@ -189,89 +209,163 @@ def record_files(root: Path) -> list[Path]:
     return found
 
 
-def bench_check(records: int, files: int, runs: int, keep: Path | None) -> int:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from generate import generate
+#: The workspace shapes ``check`` times by default (benchmarks/generate.py describes them).
+SHAPES = ("registers", "small")
+COLD = "check, cold (fresh cache dir)"
+WARM = "check, warm (nothing changed)"
+EDIT = "check, one record file edited"
+_TITLE = re.compile(r"^(\s*(?:- )?title: )(.*)$", re.M)
 
+
+@dataclass
+class CheckRun:
+    """The medians of one workspace (one shape at one size), in ms."""
+
+    shape: str
+    records: int
+    files: int
+    megabytes: float
+    floor: float
+    cold: float
+    warm: float
+    edit: float
+
+
+def title_editor(paths: list[Path]) -> Callable[[], None]:
+    """A setup step that retitles one record of one YAML file, differently each time (the edit users make)."""
+    plain = [p for p in paths if p.suffix == ".yaml" and p.name != "isoctl.yaml"
+             and (match := _TITLE.search(p.read_text(encoding="utf-8"))) and match.group(2)[:1] not in "'\">|"]
+    target = plain[len(plain) // 2]
+    edits = itertools.count(1)
+
+    def edit() -> None:
+        text = target.read_text(encoding="utf-8")
+        target.write_text(_TITLE.sub(lambda m: f"{m.group(1)}Edited title {next(edits)}", text, count=1),
+                          encoding="utf-8")
+
+    return edit
+
+
+def bench_check(sizes: list[int], shapes: list[str], repeat: int, keep: Path | None) -> int:
+    """``isoctl check`` as users run it, on each shape at each size; then the startup of the command."""
     if keep is not None and keep.exists() and any(keep.iterdir()):
         print(f"--keep {keep}: not empty; give a new or empty directory", file=sys.stderr)
         return 2
     scratch = Path(tempfile.mkdtemp(prefix="isoctl-bench-check-"))
-    root = keep.resolve() if keep else scratch / "workspace"
+    # Run from bytecode, as an installed copy does, even where PYTHONDONTWRITEBYTECODE is set: compiled
+    # files go to the scratch directory, never into the source tree, and the priming runs fill it. The
+    # cache's signing key lives in the scratch directory too: users have one from their first run.
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ISOCTL_") and k != "PYTHONDONTWRITEBYTECODE"}
+    base["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+    base["ISOCTL_STATE_DIR"] = str(scratch / "state")
+    isoctl = isoctl_command()
+    print(f"isoctl: {' '.join(isoctl)}; {repeat} interleaved runs of each case (after priming runs), medians")
+    runs: list[CheckRun] = []
+    status = 0
     try:
-        started = time.perf_counter()
-        generate(root, records, files)
-        generated = time.perf_counter() - started
-        paths = record_files(root)
-        size = sum(p.stat().st_size for p in paths)
-
-        # Run from bytecode, as an installed copy does, even where PYTHONDONTWRITEBYTECODE is set: compiled
-        # files go to the scratch directory, never into the source tree, and the priming runs below fill it.
-        base = {k: v for k, v in os.environ.items() if not k.startswith("ISOCTL_") and k != "PYTHONDONTWRITEBYTECODE"}
-        base["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
-        isoctl = isoctl_command()
-        check = [*isoctl, "check", "--format", "json", "--exit-zero", "--today", TODAY, str(root)]
-        floor = [sys.executable, "-c", FLOOR, str(root)]
-        no_cache = {**base, "ISOCTL_NO_CACHE": "1"}
-        warm_dir = scratch / "cache-warm"
-        warm = {**base, "ISOCTL_CACHE_DIR": str(warm_dir)}
-        fresh = {**base}
-
-        def new_cache() -> None:
-            fresh["ISOCTL_CACHE_DIR"] = tempfile.mkdtemp(prefix="cache-cold-", dir=scratch)
-
-        help_program = scratch / "argparse_help.py"
-        help_program.write_text(ARGPARSE_HELP, encoding="utf-8")
-
-        parsed = subprocess.run(floor, check=True, capture_output=True, text=True, env=base).stdout.strip()
-        for prime in ([sys.executable, "-c", "pass"], [sys.executable, str(help_program), "--help"],
-                      [*isoctl, "--help"], [*isoctl, "--version"]):
-            subprocess.run(prime, check=True, capture_output=True, env=base)
-        cold_out = subprocess.run(check, check=True, capture_output=True, text=True, env=no_cache).stdout
-        warm_out = subprocess.run(check, check=True, capture_output=True, text=True, env=warm).stdout  # primes
-        warm_out = subprocess.run(check, check=True, capture_output=True, text=True, env=warm).stdout
-
-        results = interleaved({
-            FLOOR_NAME: (floor, base, None),
-            "check, cold (ISOCTL_NO_CACHE=1)": (check, no_cache, None),
-            "check, cold (fresh empty cache dir)": (check, fresh, new_cache),
-            "check, warm (primed cache dir)": (check, warm, None),
-            "python -c pass": ([sys.executable, "-c", "pass"], base, None),
-            "argparse program --help": ([sys.executable, str(help_program), "--help"], base, None),
-            "isoctl --help": ([*isoctl, "--help"], warm, None),
-            "isoctl --version": ([*isoctl, "--version"], warm, None),
-        }, runs)
+        for shape in shapes:
+            for records in sizes:
+                root = (keep.resolve() / f"{shape}-{records}") if keep else scratch / f"{shape}-{records}"
+                run, problems = _check_workspace(root, shape, records, repeat, isoctl, base, scratch)
+                runs.append(run)
+                status |= 1 if problems else 0
+                if not keep:
+                    shutil.rmtree(root, ignore_errors=True)
+        _startup(isoctl, base, scratch, repeat)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)  # caches and the workspace, unless it is --keep's
+        shutil.rmtree(scratch, ignore_errors=True)  # caches and workspaces, unless they are --keep's
     if keep is not None:
-        print(f"workspace kept in {root}")
+        print(f"workspaces kept in {keep}")
+    print()
+    print(f"{'shape':<10} {'records':>8} {'files':>6} {'MB':>6} {'floor ms':>9} {'cold ms':>9} {'warm ms':>9} "
+          f"{'edit ms':>9} {'cold/floor':>10} {'warm/floor':>10} {'edit/warm':>9}")
+    for r in runs:
+        print(f"{r.shape:<10} {r.records:>8} {r.files:>6} {r.megabytes:>6.1f} {r.floor:>9.0f} {r.cold:>9.0f} "
+              f"{r.warm:>9.0f} {r.edit:>9.0f} {r.cold / r.floor:>10.2f} {r.warm / r.floor:>10.2f} "
+              f"{r.edit / r.warm:>9.2f}")
+    return status
 
-    print(f"workspace: {records} records in {files} files (+ isoctl.yaml), {size / 1e6:.2f} MB in {len(paths)} "
-          f"parsed files, generated in {generated:.1f} s")
-    print(f"isoctl: {' '.join(isoctl)}; {runs} interleaved runs each (after a priming run), medians:")
-    floor_ms = results[FLOOR_NAME]
-    ratios = {
-        "check, cold (ISOCTL_NO_CACHE=1)": (floor_ms, "floor", 1.6),
-        "check, cold (fresh empty cache dir)": (floor_ms, "floor", 1.6),
-        "check, warm (primed cache dir)": (floor_ms, "floor", 0.7),
-        "isoctl --help": (results["argparse program --help"], "argparse --help", 4.0),
-        "isoctl --version": (results["python -c pass"], "python -c pass", None),
-    }
-    for name, value in results.items():
-        note = ""
-        if name in ratios:
-            reference, label, target = ratios[name]
-            note = f"{value / reference:5.2f}x {label}" + (f"  (target <= {target:g})" if target else "")
-        print(f"  {name:<48} {value:8.1f} ms  {note}")
 
-    problems = verify(cold_out, max(1, records), max(1, min(files, records)))
+def _check_workspace(root: Path, shape: str, records: int, repeat: int, isoctl: list[str], base: dict[str, str],
+                     scratch: Path) -> tuple[CheckRun, list[str]]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from generate import generate
+
+    started = time.perf_counter()
+    files = generate(root, records, max(1, records // 10), shape=shape)
+    generated = time.perf_counter() - started
+    paths = record_files(root)
+    size = sum(p.stat().st_size for p in paths)
+    check = [*isoctl, "check", "--format", "json", "--exit-zero", "--today", TODAY, str(root)]
+    floor = [sys.executable, "-c", FLOOR, str(root)]
+    warm = {**base, "ISOCTL_CACHE_DIR": str(scratch / f"cache-warm-{shape}-{records}")}
+    fresh = {**base}
+    edit = title_editor(paths)
+
+    def new_cache() -> None:
+        if "ISOCTL_CACHE_DIR" in fresh:
+            shutil.rmtree(fresh["ISOCTL_CACHE_DIR"], ignore_errors=True)
+        fresh["ISOCTL_CACHE_DIR"] = tempfile.mkdtemp(prefix="cache-cold-", dir=scratch)
+
+    def output(env: dict[str, str]) -> str:
+        return subprocess.run(check, check=True, capture_output=True, text=True, env=env).stdout
+
+    parsed = subprocess.run(floor, check=True, capture_output=True, text=True, env=base).stdout.strip()
+    new_cache()
+    cold_out = output(fresh)
+    output(warm)  # fills the warm cache
+    warm_out = output(warm)
+    edit()
+    edit_out = output(warm)
+    results = interleaved({
+        FLOOR_NAME: (floor, base, None),
+        COLD: (check, fresh, new_cache),
+        WARM: (check, warm, None),
+        EDIT: (check, warm, edit),
+    }, repeat)
+    shutil.rmtree(fresh["ISOCTL_CACHE_DIR"], ignore_errors=True)
+    shutil.rmtree(warm["ISOCTL_CACHE_DIR"], ignore_errors=True)
+
+    print()
+    print(f"{shape}, {records} records: {files} files (+ isoctl.yaml), {size / 1e6:.2f} MB in {len(paths)} parsed "
+          f"files, {size / records:.0f} bytes a record; generated in {generated:.1f} s")
+    problems = verify(cold_out, records, files)
     if warm_out != cold_out:
         problems.append("the warm run's output differs from the cold run's")
+    problems += [f"after the edit: {p}" for p in verify(edit_out, records, files, quiet=True)]
     if parsed != str(len(paths)):
         problems.append(f"the floor parsed {parsed} files, expected {len(paths)}")
+    floor_ms = results[FLOOR_NAME]
+    notes = {COLD: f"{results[COLD] / floor_ms:5.2f}x floor", WARM: f"{results[WARM] / floor_ms:5.2f}x floor",
+             EDIT: f"{results[EDIT] / results[WARM]:5.2f}x warm"}
+    for name, value in results.items():
+        print(f"  {name:<48} {value:8.1f} ms  {notes.get(name, '')}")
     for problem in problems:
         print(f"  ! {problem}")
-    return 1 if problems else 0
+    run = CheckRun(shape, records, files, size / 1e6, floor_ms, results[COLD], results[WARM], results[EDIT])
+    return run, problems
+
+
+def _startup(isoctl: list[str], base: dict[str, str], scratch: Path, repeat: int) -> None:
+    """``isoctl --help`` against a bare argparse program's ``--help``, and ``isoctl --version``."""
+    help_program = scratch / "argparse_help.py"
+    help_program.write_text(ARGPARSE_HELP, encoding="utf-8")
+    env = {**base, "ISOCTL_CACHE_DIR": str(scratch / "cache-startup")}
+    cases: dict[str, tuple[list[str], dict[str, str], Callable[[], object] | None]] = {
+        "python -c pass": ([sys.executable, "-c", "pass"], base, None),
+        "argparse program --help": ([sys.executable, str(help_program), "--help"], base, None),
+        "isoctl --help": ([*isoctl, "--help"], env, None),
+        "isoctl --version": ([*isoctl, "--version"], env, None),
+    }
+    for args, case_env, _ in cases.values():
+        subprocess.run(args, check=True, capture_output=True, env=case_env)
+    results = interleaved(cases, max(repeat, 5))
+    print()
+    print("startup, medians:")
+    notes = {"isoctl --help": f"{results['isoctl --help'] / results['argparse program --help']:5.2f}x argparse --help",
+             "isoctl --version": f"{results['isoctl --version'] / results['python -c pass']:5.2f}x python -c pass"}
+    for name, value in results.items():
+        print(f"  {name:<48} {value:8.1f} ms  {notes.get(name, '')}")
 
 
 HISTORY_FLOOR = r"""
@@ -317,6 +411,7 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
         generated = time.perf_counter() - started
         base = {k: v for k, v in os.environ.items() if not k.startswith("ISOCTL_") and k != "PYTHONDONTWRITEBYTECODE"}
         base["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+        base["ISOCTL_STATE_DIR"] = str(scratch / "state")
         isoctl = isoctl_command()
         fresh = {**base}
 
@@ -367,7 +462,7 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
     return 0
 
 
-def verify(output: str, records: int, files: int) -> list[str]:
+def verify(output: str, records: int, files: int, *, quiet: bool = False) -> list[str]:
     """Problems with a check run's JSON: a wrong count or a finding that means the generator is wrong."""
     try:
         document = json.loads(output)
@@ -376,8 +471,9 @@ def verify(output: str, records: int, files: int) -> list[str]:
     summary = document["summary"]
     findings = document["findings"]
     counted = Counter(f["rule"] for f in findings)
-    print(f"check output: JSON, {summary['records']} records in {summary['files']} files; findings: "
-          + (", ".join(f"{rule} {n}" for rule, n in counted.most_common()) or "none"))
+    if not quiet:
+        print(f"  check output: JSON, {summary['records']} records in {summary['files']} files; "
+              f"{len(findings)} findings: " + (", ".join(f"{rule} {n}" for rule, n in counted.most_common()) or "none"))
     problems = []
     if summary["records"] != records or summary["files"] != files:
         problems.append(f"expected {records} records in {files} files, got {summary['records']} in {summary['files']}")
@@ -393,11 +489,14 @@ def main() -> int:
     sub = parser.add_subparsers(dest="what", required=True)
     cat = sub.add_parser("catalogs", help="time loading the built-in catalogs")
     cat.add_argument("--runs", type=int, default=15)
-    chk = sub.add_parser("check", help="time 'isoctl check' on a generated workspace against a libyaml floor")
-    chk.add_argument("--records", type=int, default=5000)
-    chk.add_argument("--files", type=int, default=500)
-    chk.add_argument("--runs", type=int, default=7)
-    chk.add_argument("--keep", type=Path, metavar="DIR", help="generate the workspace in DIR and leave it there")
+    chk = sub.add_parser("check", help="time 'isoctl check' on generated workspaces against a libyaml floor")
+    chk.add_argument("--sizes", type=_numbers, default=[5000, 20000, 50000], metavar="N,N,...",
+                     help="records in each workspace (default: 5000,20000,50000)")
+    chk.add_argument("--shapes", type=_shapes, default=list(SHAPES), metavar="SHAPE,...",
+                     help=f"workspace shapes (default: {','.join(SHAPES)})")
+    chk.add_argument("--repeat", "--runs", dest="repeat", type=int, default=3, metavar="N",
+                     help="interleaved runs of each case; medians are reported (default: 3)")
+    chk.add_argument("--keep", type=Path, metavar="DIR", help="generate the workspaces in DIR and leave them there")
     his = sub.add_parser("history", help="time 'isoctl history', 'check --at' and 'report' on a generated repository")
     his.add_argument("--records", type=int, default=5000)
     his.add_argument("--files", type=int, default=500)
@@ -409,8 +508,26 @@ def main() -> int:
     if args.what == "catalogs":
         bench_catalogs(args.runs)
     elif args.what == "check":
-        return bench_check(args.records, args.files, args.runs, args.keep)
+        return bench_check(args.sizes, args.shapes, args.repeat, args.keep)
     return 0
+
+
+def _numbers(text: str) -> list[int]:
+    try:
+        numbers = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not numbers or min(numbers) < 1:
+        raise argparse.ArgumentTypeError(f"give positive numbers: {text!r}")
+    return numbers
+
+
+def _shapes(text: str) -> list[str]:
+    shapes = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [shape for shape in shapes if shape not in SHAPES]
+    if not shapes or unknown:
+        raise argparse.ArgumentTypeError(f"shapes are {', '.join(SHAPES)}; got {text!r}")
+    return shapes
 
 
 if __name__ == "__main__":

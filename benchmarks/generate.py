@@ -1,6 +1,7 @@
 """Generate a realistic, valid isoctl workspace of any size, optionally with a git history.
 
-    python benchmarks/generate.py DIR [--records 5000] [--files 500] [--commits 0] [--seed 1]
+    python benchmarks/generate.py DIR [--records 5000] [--files 500] [--shape registers|small]
+                                      [--commits 0] [--seed 1]
 
 The workspace puts ISO 9001:2015, ISO 14001:2015, ISO 45001:2018 and ISO/IEC
 27001:2022 in scope, names twelve people, and holds a mix of record kinds the
@@ -12,6 +13,13 @@ spread over ``files`` files: mostly YAML sequences of about ten records, some
 single-record YAML files and some Markdown documents with front matter, about
 1 KB per record. Every record validates (unique ids, owners among the people,
 clause references that exist, ISO dates).
+
+That is the ``registers`` shape. The ``small`` shape holds the same records cut
+down to the fields that decide something (about 220 bytes each: no evidence,
+notes or prose, one clause reference), ten to a YAML file, so ``--files`` is
+ignored and there are about records / 10 files; with the prose go root
+causes, verifications and review inputs, so checking it reports about twice
+as many findings (one for every three records or so).
 
 Everything is a pure function of the arguments: the same seed gives the same
 bytes, and the history (``--commits``) uses its own random stream, so the
@@ -742,11 +750,17 @@ def build(records: int, files: int, seed: int) -> State:
     return State(plan_files(ids, files, md_docs), made, bodies, extra=builder.document_files)
 
 
-def generate(root: Path, records: int = 5000, files: int = 500, *, commits: int = 0, seed: int = 1) -> None:
-    """Write a valid workspace of ``records`` records in ``files`` files to ``root`` (and a history of ``commits``)."""
+def generate(root: Path, records: int = 5000, files: int = 500, *, commits: int = 0, seed: int = 1,
+             shape: str = "registers") -> int:
+    """Write a valid workspace of ``records`` records in ``files`` files to ``root`` (and a history of ``commits``).
+
+    Returns the number of files that hold records (``small`` decides it: ten records a file).
+    """
+    if shape not in SHAPES:
+        raise ValueError(f"unknown shape {shape!r}; known: {', '.join(SHAPES)}")
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    state = build(records, files, seed)
+    state = build(records, files, seed) if shape == "registers" else build_small(records, seed)
     tree = static_files()
     for path in state.extra:
         tree[path] = f"placeholder for the controlled copy of {path}\n".encode()
@@ -758,6 +772,67 @@ def generate(root: Path, records: int = 5000, files: int = 500, *, commits: int 
         target.write_bytes(data)
     if commits > 0:
         History(state, tree, random.Random(f"history-{seed}")).write(root, commits)
+    return len(state.plans)
+
+
+#: The workspace shapes :func:`generate` knows (see the module docstring).
+SHAPES = ("registers", "small")
+
+#: What a record of the ``small`` shape keeps besides id, kind, title, owner and one clause reference.
+SMALL_FIELDS: dict[str, tuple[str, ...]] = {
+    "issue": ("type", "climate"),
+    "party": (),
+    "document": ("type", "status", "version", "approved_by", "approved_on", "review_every_days", "next_review"),
+    "process": (),
+    "risk": ("type", "likelihood", "impact", "treatment", "reviewed_on"),
+    "aspect": ("activity", "aspect", "impact", "significant"),
+    "hazard": ("activity", "hazard", "rating"),
+    "obligation": ("source", "evaluated_on", "compliant"),
+    "control": ("control", "applicable", "status"),
+    "objective": ("target", "direction", "due", "measurements"),
+    "action": ("type", "severity", "raised_on", "due", "status", "closed_on"),
+    "audit": ("type", "status", "date", "auditor"),
+    "review": ("date", "attendees"),
+    "competence": ("person", "completed_on", "expires_on"),
+    "supplier": ("service", "evaluated_on", "rating", "approved"),
+    "asset": ("type", "classification"),
+    "exercise": ("date", "scenario"),
+}
+SMALL_PER_FILE = 10
+
+
+def build_small(records: int, seed: int) -> State:
+    """The ``small`` shape: the records of :func:`build`, cut down, ten to a YAML file (no I/O)."""
+    full = build(records, max(1, records // SMALL_PER_FILE), seed)
+    slim = {rid: _slim(record) for rid, record in full.records.items()}
+    plans = []
+    for kind in ORDER:
+        ids = [rid for rid, record in slim.items() if record["kind"] == kind]
+        directory, stem = LAYOUT[kind]
+        for start in range(0, len(ids), SMALL_PER_FILE):
+            plans.append(FilePlan(f"{directory}/{stem}-{start // SMALL_PER_FILE + 1:04d}.yaml", "seq",
+                                  ids[start:start + SMALL_PER_FILE], f"# {HEADERS[kind]}\n"))
+    return State(plans, slim, {})
+
+
+def _slim(record: dict[str, Any]) -> dict[str, Any]:
+    out = {name: record[name] for name in ("id", "kind", "title", "owner") if name in record}
+    if record.get("clauses"):
+        out["clauses"] = record["clauses"][:1]
+    for name in SMALL_FIELDS[record["kind"]]:
+        if name in record:
+            out[name] = _short(record[name])
+    return out
+
+
+def _short(value: Any) -> Any:
+    """Text cut to a few words; the last two entries of a list (measurements, attendees) without notes."""
+    if isinstance(value, str) and len(value) > 40:
+        return value[:40].rsplit(" ", 1)[0].rstrip(",;:.")
+    if isinstance(value, list):
+        return [{k: v for k, v in item.items() if k != "note"} if isinstance(item, dict) else item
+                for item in value[-2:]]
+    return value
 
 
 # ---------------------------------------------------------------------------
@@ -939,13 +1014,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dir", type=Path, help="where to write the workspace (created; should be empty)")
     parser.add_argument("--records", type=int, default=5000)
-    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--files", type=int, default=500, help="ignored by --shape small (ten records a file)")
+    parser.add_argument("--shape", choices=SHAPES, default="registers")
     parser.add_argument("--commits", type=int, default=0, help="git history of this many commits (0: no git)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     if args.dir.exists() and any(args.dir.iterdir()):
         parser.error(f"{args.dir} is not empty")
-    generate(args.dir, args.records, args.files, commits=args.commits, seed=args.seed)
+    generate(args.dir, args.records, args.files, commits=args.commits, seed=args.seed, shape=args.shape)
     return 0
 
 

@@ -85,3 +85,27 @@ def test_generator_is_deterministic_and_builds_history(tmp_path: Path) -> None:
             tar.extractall(old)
     invalid = [f for f in _check(old)["findings"] if f["rule"] in INVALID]
     assert invalid == [], invalid[:5]
+
+
+def test_small_shape_is_valid_small_and_deterministic(tmp_path: Path) -> None:
+    generate = _generator().generate
+    files = generate(tmp_path / "a", records=300, seed=3, shape="small")
+    generate(tmp_path / "b", records=300, seed=3, shape="small")
+    written = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert written == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert all((tmp_path / "a" / p).read_bytes() == (tmp_path / "b" / p).read_bytes() for p in written)
+
+    records = [p for p in written if p.suffix == ".yaml" and p.name != "isoctl.yaml"]
+    assert [p.name for p in written if p.suffix == ".md"] == ["README.md"]  # no Markdown documents
+    assert files == len(records)
+    per_file = [(tmp_path / "a" / p).read_text().count("\n- id: ") for p in records]
+    assert max(per_file) == 10 and sum(per_file) == 300
+    size = sum((tmp_path / "a" / p).stat().st_size for p in records)
+    assert 150 <= size / 300 <= 300  # about 220 bytes a record
+
+    result = _check(tmp_path / "a")
+    assert result["summary"]["records"] == 300
+    assert result["summary"]["files"] == files
+    invalid = [f for f in result["findings"] if f["rule"] in INVALID]
+    assert invalid == [], invalid[:5]
+    assert len(result["findings"]) >= 300 // 4  # many findings: what was cut goes missing
