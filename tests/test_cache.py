@@ -242,3 +242,11 @@ def test_the_history_record_cache_is_bounded_and_keeps_the_last_tree(own_cache: 
     again = RecordCache(tmp_path, history=True, max_bytes=10_000)
     assert again.get("tree-blob") == (True, "t" * 4_000)  # the next walk starts where this one ended
     assert again.get("blob-0") is None
+
+
+def test_a_named_pipe_planted_as_an_entry_is_a_miss(repo: GitRepo, cli: Cli, own_cache: Path) -> None:
+    expected = check(cli, repo.root)
+    for path in entries(own_cache):
+        path.unlink()
+        os.mkfifo(path)
+    assert check(cli, repo.root) == expected  # would block for ever if the pipe were opened for reading

@@ -29,6 +29,7 @@ import json
 import os
 import re
 import secrets
+import stat
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -126,7 +127,11 @@ def read_bytes(section: str, key: str) -> bytes | None:
         return None
     path = _entry_path(base, section, key)
     try:
-        with open(path, "rb") as handle:
+        # without blocking or following a link, and only a regular file: a planted pipe must not hang a run
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+        with os.fdopen(os.open(path, flags), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
             header = handle.readline(512)
             body = handle.read()
         meta = json.loads(header)
@@ -268,18 +273,18 @@ def _entries(base: Path) -> list[tuple[Path, os.stat_result]]:
 def _evict(base: Path, cap: int, *, keep: Path | None = None) -> None:
     """Remove the least recently used entries until the cache is back under 90% of ``cap``."""
     entries = _entries(base)
-    total = sum(stat.st_size for _, stat in entries)
+    total = sum(info.st_size for _, info in entries)
     if total <= cap:
         return
     target = cap * 9 // 10
-    for path, stat in sorted(entries, key=lambda item: item[1].st_mtime_ns):
+    for path, info in sorted(entries, key=lambda item: item[1].st_mtime_ns):
         if total <= target:
             break
         if path == keep:
             continue
         try:
             path.unlink()
-            total -= stat.st_size
+            total -= info.st_size
         except OSError:
             continue
 
@@ -290,10 +295,10 @@ def info() -> Info:
     if base is None:
         return Info(None, max_bytes(), ())
     sections: dict[str, list[int]] = {}
-    for path, stat in _entries(base):
+    for path, info in _entries(base):
         counts = sections.setdefault(path.parent.name, [0, 0])
         counts[0] += 1
-        counts[1] += stat.st_size
+        counts[1] += info.st_size
     return Info(base, max_bytes(), tuple(Section(name, n, size) for name, (n, size) in sorted(sections.items())))
 
 
@@ -303,10 +308,10 @@ def clear() -> int:
     if base is None:
         return 0
     freed = 0
-    for path, stat in _entries(base):
+    for path, info in _entries(base):
         try:
             path.unlink()
-            freed += stat.st_size
+            freed += info.st_size
         except OSError:
             continue
     return freed
