@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import Cli, GitRepo, make_workspace
@@ -250,3 +251,23 @@ def test_a_named_pipe_planted_as_an_entry_is_a_miss(repo: GitRepo, cli: Cli, own
         path.unlink()
         os.mkfifo(path)
     assert check(cli, repo.root) == expected  # would block for ever if the pipe were opened for reading
+
+
+def test_a_tree_edited_while_it_is_evaluated_keeps_no_answer(repo: GitRepo, own_cache: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import isoctl
+    from isoctl.core import evaluate as core
+
+    real = core.analyse_workspace
+
+    def edited_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        (repo.root / "actions" / "ACT-1.yaml").write_text(ACTION.replace("Label", "Relabel"))
+        return result
+
+    monkeypatch.setattr(core, "analyse_workspace", edited_meanwhile)
+    isoctl.evaluate(repo.root, today="2026-03-01")
+    assert not (own_cache / "results").exists() or not entries(own_cache / "results")
+    monkeypatch.setattr(core, "analyse_workspace", real)
+    isoctl.evaluate(repo.root, today="2026-03-01")
+    assert entries(own_cache / "results")  # an undisturbed evaluation is kept

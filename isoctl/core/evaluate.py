@@ -116,7 +116,9 @@ class Evaluation:
                 workspace = self.workspace()
                 result = analyse_workspace(workspace, self.today, self.options, commit=self.commit, dirty=self.dirty,
                                            commits=self.commits, shallow=lambda: self.shallow)
-                results.store(key, result)
+                # a working tree edited while it was being evaluated keeps no answer under its old key
+                if self.at is not None or self.key() == key:
+                    results.store(key, result)
                 workspace.save_cache()
             result.workspace.root = shown_root(self.root)
             self._result = result
