@@ -24,6 +24,10 @@ def _size(count: int) -> str:
     return f"{value:.1f} {unit}"
 
 
+def _entries(count: int) -> str:
+    return f"{count} entry" if count == 1 else f"{count} entries"
+
+
 @app.command("info")
 @handles_errors
 def info(format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="Output format.")) -> None:
@@ -45,9 +49,9 @@ def info(format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", he
         emit("cache: off (ISOCTL_NO_CACHE is set)")
         return
     lines = [f"cache: {found.directory}",
-             f"size:  {_size(found.bytes)} of {_size(found.max_bytes)} (ISOCTL_CACHE_MAX_MB), {found.entries} entries"]
+             f"size:  {_size(found.bytes)} of {_size(found.max_bytes)} (ISOCTL_CACHE_MAX_MB), {_entries(found.entries)}"]
     width = max((len(s.name) for s in found.sections), default=0)
-    lines += [f"  {s.name:<{width}}  {s.entries:>6} entries  {_size(s.bytes):>10}" for s in found.sections]
+    lines += [f"  {s.name:<{width}}  {_entries(s.entries):>13}  {_size(s.bytes):>10}" for s in found.sections]
     emit("\n".join(lines))
 
 
