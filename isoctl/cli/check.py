@@ -61,9 +61,9 @@ def opened(path: Path | None, today: str | None, at: str | None, *, select: list
     from isoctl.core.evaluate import open_evaluation
 
     with open_evaluation(path, at=at, today=explicit_today(today), select=select or (), ignore=ignore or ()) as evaluation:
-        start = (path or Path.cwd()).resolve()
-        replay.workspace(start if start.is_dir() else start.parent, evaluation.root)
         yield evaluation
+        start = (path or Path.cwd()).resolve()
+        replay.workspace(start if start.is_dir() else start.parent, evaluation.root, evaluation.files)
         for message in evaluation.notes:
             note(message)
 

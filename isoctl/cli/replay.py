@@ -159,13 +159,10 @@ def _recorded(key: str) -> tuple[bytes, str, int] | None:
     return base64.b64decode(stdout, validate=True), stderr, code
 
 
-def workspace(start: Path, root: Path) -> None:
-    """The command found ``root`` from ``start``: note the workspace's files as they are before evaluating it."""
+def workspace(start: Path, root: Path, files: str | None) -> None:
+    """The command found ``root`` from ``start`` and answered about its files as fingerprinted ``files``."""
     if _recording is not None and _recording.root is None:
-        from isoctl.core.keys import fingerprint
-
-        _recording.root, _recording.start = str(root), str(start)
-        _recording.files = fingerprint(root)
+        _recording.root, _recording.start, _recording.files = str(root), str(start), files
 
 
 def stdout(data: bytes) -> None:
@@ -185,14 +182,12 @@ def finish(code: object) -> None:
     code = 0 if code is None else code
     if recording is None or recording.root is None or recording.files is None or code not in (0, 1):
         return
-    from isoctl.core.keys import fingerprint
     from isoctl.files import cache
 
-    # The repository is read after the run (git may have refreshed its index meanwhile),
-    # and the answer is kept only if no file changed while it was being computed.
-    root = Path(recording.root)
-    repository = _repository(root)
-    if repository is None or fingerprint(root) != recording.files:
+    # The repository is read after the run (git may have refreshed its index meanwhile); the
+    # files are those the evaluation checked were unchanged while it computed the answer.
+    repository = _repository(Path(recording.root))
+    if repository is None:
         return
     recording.state = cache.digest([recording.files, *repository])
 

@@ -59,6 +59,7 @@ class Evaluation:
         self._result: Result | None = None
         self._commits: list[CommitInfo] | None = None
         self._shallow: bool | None = None
+        self.files: str | None = None  # see result()
 
     @property
     def shallow(self) -> bool:
@@ -97,29 +98,39 @@ class Evaluation:
             self._commits = git.log(self.root, until=self.commit)
         return self._commits
 
-    def key(self) -> str | None:
-        """The cache key of this evaluation's result; None when the state cannot be fingerprinted."""
+    def key(self, files: str | None) -> str | None:
+        """The cache key of this evaluation's result (``files``: the working tree's fingerprint, None if unreadable)."""
         if self.at is not None:
             assert self.commit is not None
             return keys.key("result", keys.commit_state(self.root, self.commit, self.shallow), self.options)
-        state = keys.tree_state(self.root, self.commit, self.dirty, self.shallow if self.commit else False)
-        return None if state is None else keys.key("result", state, self.options)
+        if files is None:
+            return None
+        state = keys.tree_state(self.root, files, self.commit, self.dirty, self.shallow if self.commit else False)
+        return keys.key("result", state, self.options)
 
     def result(self) -> Result:
-        """The Result: from the cache when this exact question was answered before, else evaluated."""
+        """The Result: from the cache when this exact question was answered before, else evaluated.
+
+        For the working tree, :attr:`files` is then the fingerprint of the
+        files the answer is about (None when they changed while it was
+        being computed, or could not be read).
+        """
         if self._result is None:
             from isoctl.workspace.discover import shown_root
 
-            key = self.key()
+            files = keys.fingerprint(self.root) if self.at is None else None
+            key = self.key(files)
             result = results.load(key)
             if result is None:
                 workspace = self.workspace()
                 result = analyse_workspace(workspace, self.today, self.options, commit=self.commit, dirty=self.dirty,
                                            commits=self.commits, shallow=lambda: self.shallow)
                 # a working tree edited while it was being evaluated keeps no answer under its old key
-                if self.at is not None or self.key() == key:
-                    results.store(key, result)
+                if self.at is None and keys.fingerprint(self.root) != files:
+                    files = key = None
+                results.store(key, result)
                 workspace.save_cache()
+            self.files = files
             result.workspace.root = shown_root(self.root)
             self._result = result
         return self._result

@@ -69,11 +69,8 @@ def commit_state(root: Path, sha: str, shallow: bool) -> list[str]:
     return ["commit", str(root.resolve()), sha, str(shallow)]
 
 
-def tree_state(root: Path, head: str | None, dirty: bool, shallow: bool) -> list[str] | None:
-    """The state of the working tree below ``root``; None when something cannot be read (then nothing is cached)."""
-    files = fingerprint(root)
-    if files is None:
-        return None
+def tree_state(root: Path, files: str, head: str | None, dirty: bool, shallow: bool) -> list[str]:
+    """The state of the working tree below ``root``: its :func:`fingerprint` ``files`` and the git state."""
     return ["tree", str(root.resolve()), files, head or "", str(dirty), str(shallow)]
 
 
