@@ -13,6 +13,7 @@ from typing import Any
 
 from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches, resolve_text
 from isoctl.catalog.schema import Clause, Edition, Expect
+from isoctl.model.records import Document
 from isoctl.model.result import ClauseCoverage, StandardCoverage, Status
 from isoctl.workspace.load import Workspace
 from isoctl.workspace.records import LoadedRecord
@@ -67,7 +68,8 @@ def _named_documents(evidence: Evidence, key: tuple[str, str], named: set[int]) 
 def _document_state(documents: list[LoadedRecord], only_documents: bool, overdue: dict[int, str]) -> list[str]:
     """Reasons a clause's documents do not make it covered: only drafts, or past their review date."""
     reasons = []
-    if documents and only_documents and all(r.model.status == "draft" for r in documents):  # type: ignore[attr-defined]
+    if documents and only_documents and all(isinstance(r.model, Document) and r.model.status == "draft"
+                                            for r in documents):
         reasons.append("only draft documents: " + ", ".join(sorted({r.id for r in documents})))
     reasons += [overdue[id(r.model)] for r in documents if id(r.model) in overdue]
     return reasons
@@ -86,14 +88,14 @@ def _overdue(evidence: Evidence, today: dt.date, review_days: int) -> dict[int, 
     return out
 
 
-def review_due(document: Any, default_days: int) -> dt.date | None:
+def review_due(document: Document, default_days: int) -> dt.date | None:
     """When an approved document is next due for review."""
     if document.next_review is not None:
-        return document.next_review  # type: ignore[no-any-return]
+        return document.next_review
     if document.approved_on is None:
         return None
     days = document.review_every_days or default_days
-    return document.approved_on + dt.timedelta(days=days)  # type: ignore[no-any-return]
+    return document.approved_on + dt.timedelta(days=days)
 
 
 def _soa_status(rows: list[LoadedRecord]) -> tuple[Status, list[str]]:
