@@ -75,11 +75,9 @@ class Evaluation:
         if self._workspace is None:
             from isoctl.workspace.load import load_workspace
 
-            if self.at is None:
-                self._workspace = load_workspace(self.root)
-            else:
-                assert self.commit is not None
-                self._workspace = load_workspace(self.root, snapshot=self._snapshot())
+            snapshot = self._snapshot() if self.at is not None else None
+            # the record cache is written once, when the evaluation closes (after findings are located)
+            self._workspace = load_workspace(self.root, snapshot=snapshot, save=False)
         return self._workspace
 
     def _snapshot(self) -> Snapshot:
@@ -129,14 +127,18 @@ class Evaluation:
                 if self.at is None and keys.fingerprint(self.root) != files:
                     files = key = None
                 results.store(key, result)
-                workspace.save_cache()
             self.files = files
             result.workspace.root = shown_root(self.root)
             self._result = result
         return self._result
 
     def close(self) -> None:
-        self._stack.close()
+        """Keep what the run learnt (records, where findings are) and close the commit's blob reader."""
+        try:
+            if self._workspace is not None:
+                self._workspace.save_cache()
+        finally:
+            self._stack.close()
 
 
 def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Options, *, commit: str | None,

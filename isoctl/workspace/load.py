@@ -177,13 +177,16 @@ def load_workspace(
     extra_catalogs: Sequence[Path] = (),
     snapshot: Committed | None = None,
     reuse: Reuse | None = None,
+    save: bool = True,
 ) -> Workspace:
     """Load the workspace at or above ``path``: manifest, catalogs in scope, and every record.
 
     With ``snapshot``, everything is read from that commit's tree instead of
     the working directory: uncommitted changes play no part. With ``reuse``
     (walking history), a file whose blob was loaded before is not read again,
-    and the caller saves the cache once at the end.
+    and the caller saves the cache once at the end. ``save=False`` leaves
+    saving the record cache to :meth:`Workspace.save_cache` (once, after the
+    analysis has located its findings too).
     """
     root = find_workspace(path)
     manifest, raw_manifest, findings = load_manifest(root, snapshot)
@@ -214,7 +217,7 @@ def load_workspace(
         if loaded is not None:
             count += 1
             records += loaded
-    if reuse is None:
+    if reuse is None and save:
         store.save()
     workspace = Workspace(root, manifest, raw_manifest, catalogs, editions, records, count, findings, links,
                           store if reuse is None else None)
