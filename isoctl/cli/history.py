@@ -41,13 +41,13 @@ def history(
 
     start, end = parse_date(since, "--since"), parse_date(until, "--until")
     with opened(path, None, None) as evaluation:
-        git.is_shallow(evaluation.root)  # outside a repository: say so before anything else
-        if evaluation.shallow:
+        shallow = git.is_shallow(evaluation.root)  # outside a repository: a GitError before anything else
+        if shallow:
             message = ("this is a shallow clone: history before its oldest commit is missing, so the timeline is partial. "
                        "Fetch the full history with 'git fetch --unshallow' (in CI: fetch-depth: 0 on GitHub, GIT_DEPTH: 0 on GitLab)")
             if strict_history:
                 raise GitError(message)
             typer.echo(f"warning: {message}", err=True)
         timeline = walk(evaluation.root, evaluation.commits() or [], every=every.value, since=start, until=end,
-                        shallow=evaluation.shallow)
+                        shallow=shallow)
     show(timeline, "history", format.value, output)
