@@ -59,11 +59,11 @@ def opened(path: Path | None, today: str | None, at: str | None, *, select: list
     """The evaluation every command shares, with the options as the command line gives them; notes go to stderr."""
     from isoctl.cli import replay
     from isoctl.core.evaluate import open_evaluation
+    from isoctl.workspace.discover import search_start
 
     with open_evaluation(path, at=at, today=explicit_today(today), select=select or (), ignore=ignore or ()) as evaluation:
         yield evaluation
-        start = (path or Path.cwd()).resolve()
-        replay.workspace(start if start.is_dir() else start.parent, evaluation.root, evaluation.files)
+        replay.workspace(search_start(path), evaluation.root, evaluation.files)
         for message in evaluation.notes:
             note(message)
 

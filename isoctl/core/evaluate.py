@@ -221,23 +221,17 @@ def open_evaluation(
     # exists only for names that were valid for this very code, and checking them
     # here would import every rule (and pydantic) on the path that needs neither.
     root = find_workspace(Path(path) if path is not None else None)
-    day = as_date(today)
-
-    def options_for(day: dt.date) -> keys.Options:
-        return keys.Options(day.isoformat(), tuple(select), tuple(ignore), history)
-
-    head, dirty = git.head_state(root)
-    if at is None:
-        day = day or dt.date.today()
-        evaluation = Evaluation(root, at=None, commit=head, dirty=dirty, today=day, options=options_for(day))
-    else:
-        sha = git.commit_of(root, at)
-        committed = git.committed_at(root, sha)
-        day = day or committed.date()
-        evaluation = Evaluation(root, at=at, commit=sha, dirty=False, today=day, options=options_for(day),
-                                committed=committed)
-        if dirty:
-            evaluation.notes.append(AT_DIRTY_NOTE)
+    commit, dirty = git.head_state(root)
+    committed = None
+    if at is not None:
+        commit = git.commit_of(root, at)
+        committed = git.committed_at(root, commit)
+    day = as_date(today) or (committed.date() if committed is not None else dt.date.today())
+    options = keys.Options(day.isoformat(), tuple(select), tuple(ignore), history)
+    evaluation = Evaluation(root, at=at, commit=commit, dirty=dirty and at is None, today=day, options=options,
+                            committed=committed)
+    if at is not None and dirty:
+        evaluation.notes.append(AT_DIRTY_NOTE)
     try:
         yield evaluation
     finally:

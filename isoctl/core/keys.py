@@ -59,9 +59,9 @@ def code_digest() -> str:
     return cache.digest(parts)
 
 
-def key(kind: str, state: Sequence[str], options: Options | None, *extra: str) -> str:
+def key(kind: str, state: Sequence[str], options: Options | None) -> str:
     """The cache key of an answer of ``kind`` about ``state`` under ``options``."""
-    return cache.digest([code_digest(), kind, *state, *(options.parts() if options else []), *extra])
+    return cache.digest([code_digest(), kind, *state, *(options.parts() if options else [])])
 
 
 def commit_state(root: Path, sha: str, shallow: bool) -> list[str]:

@@ -59,12 +59,17 @@ def manifest_catalog_dirs(start: Path) -> tuple[Path | None, list[Path]]:
     return root, dirs
 
 
+def search_start(path: Path | None) -> Path:
+    """The directory the search for a root starts from: ``path``'s (its own if it is one), else the current one."""
+    start = (path or Path.cwd()).resolve()
+    return start if start.is_dir() else start.parent
+
+
 def find_workspace(path: Path | None) -> Path:
     """The root above ``path`` (default: the current directory); WorkspaceError when there is none."""
-    start = (path or Path.cwd()).resolve()
-    if path is not None and not start.exists():
+    if path is not None and not path.resolve().exists():
         raise WorkspaceError(f"no such file or directory: {path}")
-    root = find_root(start if start.is_dir() else start.parent)
+    root = find_root(search_start(path))
     if root is None:
         raise WorkspaceError(
             f"no {MANIFEST} found in {path or '.'} or any directory above it",
