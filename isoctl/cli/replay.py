@@ -46,7 +46,6 @@ class _Recording:
     root: str | None = None
     start: str | None = None
     files: str | None = None
-    state: str | None = None
     stdout: list[bytes] = field(default_factory=list)
     stderr: list[str] = field(default_factory=list)
 
@@ -72,12 +71,10 @@ def _key(argv: list[str]) -> str | None:
                          dt.date.today().isoformat()])
 
 
-def _state(root: Path) -> str | None:
-    """The workspace's files and its repository's state as files on disk; None when either cannot be read."""
-    from isoctl.core.keys import fingerprint
+def _state(root: Path, files: str | None) -> str | None:
+    """The workspace's ``files`` (its fingerprint) and its repository as files on disk; None when either is unknown."""
     from isoctl.files import cache
 
-    files = fingerprint(root)
     repository = _repository(root)
     if files is None or repository is None:
         return None
@@ -142,6 +139,7 @@ def answer(argv: list[str]) -> int | None:
 
 def _recorded(key: str) -> tuple[bytes, str, int] | None:
     """The stdout, stderr and exit code recorded under ``key``, if the workspace is still as it was then."""
+    from isoctl.core.keys import fingerprint
     from isoctl.files import cache
     from isoctl.workspace.discover import find_root
 
@@ -153,7 +151,7 @@ def _recorded(key: str) -> tuple[bytes, str, int] | None:
     if not (isinstance(root, str) and isinstance(start, str) and isinstance(state, str) and isinstance(stdout, str)
             and isinstance(stderr, str) and code in (0, 1)):
         return None
-    if find_root(Path(start)) != Path(root) or _state(Path(root)) != state:
+    if find_root(Path(start)) != Path(root) or _state(Path(root), fingerprint(Path(root))) != state:
         return None
     assert isinstance(code, int)
     return base64.b64decode(stdout, validate=True), stderr, code
@@ -180,18 +178,16 @@ def finish(code: object) -> None:
     global _recording
     recording, _recording = _recording, None
     code = 0 if code is None else code
-    if recording is None or recording.root is None or recording.files is None or code not in (0, 1):
+    if recording is None or recording.root is None or code not in (0, 1):
         return
     from isoctl.files import cache
 
     # The repository is read after the run (git may have refreshed its index meanwhile); the
     # files are those the evaluation checked were unchanged while it computed the answer.
-    repository = _repository(Path(recording.root))
-    if repository is None:
+    state = _state(Path(recording.root), recording.files)
+    if state is None:
         return
-    recording.state = cache.digest([recording.files, *repository])
-
     cache.write(SECTION, recording.key, {
-        "root": recording.root, "start": recording.start, "state": recording.state, "code": code,
+        "root": recording.root, "start": recording.start, "state": state, "code": code,
         "stdout": base64.b64encode(b"".join(recording.stdout)).decode(), "stderr": "".join(recording.stderr),
     })
