@@ -46,6 +46,18 @@ class WorkspaceError(IsoctlError):
     """The workspace cannot be used: no manifest found, unreadable manifest."""
 
 
+class InvalidAction(UsageError):
+    """An action record that does not fit the schema, so it cannot be shown or edited safely."""
+
+
+class EditError(IsoctlError):
+    """A record that cannot be edited safely; the file is left as it was."""
+
+
+class ScaffoldError(IsoctlError):
+    """A workspace cannot be created: the target is in use, or a template is broken or unsafe."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located problem inside a file (catalogs report all of them at once)."""

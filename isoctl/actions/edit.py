@@ -29,16 +29,13 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from isoctl.actions.yaml_text import block_mapping, block_scalar, flow_value, inline_scalar
-from isoctl.errors import IsoctlError
+from isoctl.errors import EditError
 from isoctl.files import yamlio
 from isoctl.workspace.read import NotRecords, read
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$", re.S | re.M)
 Splice = tuple[int, int, str]  # replace text[start:end] with the string
 
-
-class EditError(IsoctlError):
-    """A record that cannot be edited safely; the file is left as it was."""
 
 
 class _Remove:

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from isoctl.actions.ids import Scan
-from isoctl.errors import UsageError
+from isoctl.errors import InvalidAction, UsageError
 from isoctl.files import yamlio
 from isoctl.files.located import describe
 from isoctl.model.records import Action
@@ -55,9 +55,6 @@ def is_overdue(action: Action, today: dt.date) -> bool:
 def days_overdue(action: Action, today: dt.date) -> int:
     return (today - action.due).days if action.due is not None and is_overdue(action, today) else 0
 
-
-class InvalidAction(UsageError):
-    """An action record that does not fit the schema, so it cannot be shown or edited safely."""
 
 
 def _parse(root: Path, relative: str) -> RawFile | None:

@@ -19,15 +19,12 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from isoctl.errors import IsoctlError, UsageError
+from isoctl.errors import ScaffoldError, UsageError
 from isoctl.files import resources
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
 
-
-class ScaffoldError(IsoctlError):
-    """A workspace cannot be created: the target is in use, or a template is broken or unsafe."""
 
 
 def template_dir(template: str | Path) -> Path:

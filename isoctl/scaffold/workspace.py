@@ -21,9 +21,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from isoctl import __version__
-from isoctl.errors import GitError, UsageError
+from isoctl.errors import GitError, ScaffoldError, UsageError
 from isoctl.files import resources
-from isoctl.scaffold.templates import ScaffoldError, render_tree, template_dir
+from isoctl.scaffold.templates import render_tree, template_dir
 
 if TYPE_CHECKING:
     from isoctl.catalog.catalogs import Catalogs
