@@ -227,6 +227,27 @@ class Run:
     stdout: str
     stderr: str
 
+    def expect(self, code: int, message: str | None = None) -> Run:
+        """Assert the exit code, that ``message`` is in stderr+stdout, and that no traceback reached the user."""
+        text = self.stderr + self.stdout
+        assert "Traceback (most recent call last)" not in text, text
+        assert self.exit_code == code, f"exit {self.exit_code}, expected {code}:\n{text}"
+        if message is not None:
+            assert message in text, f"{message!r} not in:\n{text}"
+        return self
+
+
+def run_isoctl(*args: str, cwd: Path, timeout: float = 30, env: Mapping[str, str] | None = None,
+               stdin: Any = subprocess.DEVNULL) -> Run:
+    """Run the installed ``isoctl`` as a user would, in a child process that must finish within ``timeout`` s.
+
+    A hang fails the test (``subprocess.TimeoutExpired``) instead of stalling the suite.
+    """
+    environment = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    proc = subprocess.run([*isoctl_command(), *args], cwd=cwd, env=environment, stdin=stdin, capture_output=True,
+                          timeout=timeout, check=False)
+    return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+
 
 class Cli(Protocol):
     """The ``cli`` fixture: ``cli("check", "-f", "json", cwd=root)``."""
@@ -244,3 +265,16 @@ class Golden(Protocol):
     """The ``golden`` fixture: ``golden("diff/v1-head.txt", text)`` compares with tests/golden/ or rewrites it."""
 
     def __call__(self, name: str, text: str) -> None: ...
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def committed_example(target: Path, name: str = "acme-logistics", *, date: str = "2026-01-15") -> GitRepo:
+    """A copy of ``examples/NAME`` at ``target``, committed once: the repository hostile cases start from."""
+    import shutil
+
+    shutil.copytree(EXAMPLES / name, target)
+    repo = GitRepo.init(target)
+    repo.commit(f"{name} as shipped", date=date)
+    return repo
