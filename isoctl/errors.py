@@ -46,6 +46,16 @@ class WorkspaceError(IsoctlError):
     """The workspace cannot be used: no manifest found, unreadable manifest."""
 
 
+class OutputError(IsoctlError):
+    """An output cannot be written: ``-o`` names a directory, a record, an unwritable place; stdout is closed or full."""
+
+
+class InternalError(IsoctlError):
+    """isoctl itself failed (a helper process died, an invariant broke): exit 3, never a hang."""
+
+    exit_code = 3
+
+
 class InvalidAction(UsageError):
     """An action record that does not fit the schema, so it cannot be shown or edited safely."""
 

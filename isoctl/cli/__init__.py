@@ -22,15 +22,28 @@ def main() -> None:
     # pydantic looks for plugins through every installed package's metadata the
     # first time a model is built (~40 ms per run); isoctl uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    from isoctl.cli import boundary
+
+    try:
+        code = _run(sys.argv[1:])
+    except BaseException as exc:  # the boundary: a message and an exit code, never a traceback
+        code = boundary.failure(exc)
+        if code is None:
+            raise
+    sys.exit(code)
+
+
+def _run(argv: list[str]) -> int | str | None:
     from isoctl.cli import replay
 
-    code = replay.answer(sys.argv[1:])  # the same question of the same files: the same answer, at once
+    code = replay.answer(argv)  # the same question of the same files: the same answer, at once
     if code is not None:
-        sys.exit(code)
+        return code
     from isoctl.cli.app import app
 
     try:
         app(prog_name="isoctl")
     except SystemExit as exc:
         replay.finish(exc.code)
-        raise
+        return exc.code
+    return 0

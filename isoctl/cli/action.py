@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from isoctl.cli.common import console, emit, handles_errors, parse_date, parse_today
+from isoctl.cli.common import console, emit, parse_date, parse_today
 from isoctl.errors import UsageError
+from isoctl.render.console import clean
 
 if TYPE_CHECKING:
     from isoctl.actions.context import ActionContext
@@ -111,7 +112,7 @@ def _commit(ctx: ActionContext, written: Written, message: str) -> None:
         sha = commit_paths(ctx.root, [written.path], message)
     except GitError as exc:
         raise GitError(f"{written.relative} was written but not committed: {exc.message}", hint=exc.hint) from None
-    typer.echo(f"committed {sha[:10]}: {message}", err=True)
+    typer.echo(clean(f"committed {sha[:10]}: {message}"), err=True)
 
 
 def _ask_required(type: ActionType | None, title: str | None) -> tuple[ActionType, str]:
@@ -137,7 +138,6 @@ def _ask_required(type: ActionType | None, title: str | None) -> tuple[ActionTyp
 
 
 @app.command("new")
-@handles_errors
 def new(
     type: ActionType | None = typer.Option(None, "--type", "-t", help="What kind of action (asked when missing on a terminal).", show_default=False),
     title: str | None = typer.Option(None, "--title", help="Short title (asked when missing on a terminal).", show_default=False),
@@ -170,13 +170,12 @@ def new(
     ctx = _context()
     _check_commit(ctx, commit)
     written = new_action(ctx, fields)
-    emit(f"{written.id} {written.relative}")
+    emit(clean(f"{written.id} {written.relative}"))
     if commit:
         _commit(ctx, written, f"action: new {written.id} ({type.value})")
 
 
 @app.command("list")
-@handles_errors
 def list_actions(
     status: list[ListStatus] | None = typer.Option(None, "--status", "-s", help="Only this status (repeatable); 'all' for every one. Default: open and in-progress.", show_default=False),
     type: list[ActionType] | None = typer.Option(None, "--type", "-t", help="Only this type (repeatable).", show_default=False),
@@ -204,7 +203,7 @@ def list_actions(
     )
     found, problems = query.load_all(ctx.scan())
     for problem in problems:
-        typer.echo(f"warning: {problem}", err=True)
+        typer.echo(f"warning: {clean(problem)}", err=True)
     actions = query.select(found, filters, day)
     if format is ListFormat.json:
         emit(formats.to_json(actions, day))
@@ -216,6 +215,7 @@ def list_actions(
 
 def _table(actions: list[FoundAction], today: dt.date, *, everything: bool) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from isoctl.actions.query import days_overdue
 
@@ -230,21 +230,22 @@ def _table(actions: list[FoundAction], today: dt.date, *, everything: bool) -> N
         late = days_overdue(model, today)
         late_count += late > 0
         due = (model.due.isoformat() if model.due else "-") + (f" ({late}d overdue)" if late else "")
-        rows.append(([found.id, due, model.status, model.type, model.severity, model.owner or "-", model.title], late))
+        cells = [found.id, due, model.status, model.type, model.severity, model.owner or "-", model.title]
+        rows.append(([clean(cell, one_line=True) for cell in cells], late))
     table = Table(box=None, pad_edge=False, header_style="bold")
     for index, name in enumerate(("ID", "DUE", "STATUS", "TYPE", "SEVERITY", "OWNER")):
         # the short columns keep their full width; only the title gives way on a narrow screen
         table.add_column(name, no_wrap=True, min_width=max(len(name), *(len(cells[index]) for cells, _ in rows)))
     table.add_column("TITLE", overflow="ellipsis", no_wrap=True)
     for cells, late in rows:
-        table.add_row(*cells, style="bold red" if late else None)
+        # Text, not str: a title holding "[bold]" or "[/]" is record text, not rich markup
+        table.add_row(*(Text(cell) for cell in cells), style="bold red" if late else None)
     out.print(table)
     noun = "action" if len(actions) == 1 else "actions"
     out.print(f"{len(actions)} {noun}" + (f", {late_count} overdue" if late_count else ""))
 
 
 @app.command("show")
-@handles_errors
 def show(
     action_id: str = typer.Argument(..., metavar="ID", help="The action's id (ACT-0042; 42 works too)."),
     format: ShowFormat = typer.Option(ShowFormat.text, "--format", "-f", help="Output format."),
@@ -259,7 +260,6 @@ def show(
 
 
 @app.command("update")
-@handles_errors
 def update(
     action_id: str = typer.Argument(..., metavar="ID", help="The action's id."),
     status: Status | None = typer.Option(None, "--status", help="New status (close with 'isoctl action close').", show_default=False),
@@ -292,15 +292,14 @@ def update(
     _check_commit(ctx, commit)
     written = update_action(ctx, action_id, changes)
     if not written.changed:
-        emit(f"{written.id} unchanged: it already says that ({written.relative})")
+        emit(clean(f"{written.id} unchanged: it already says that ({written.relative})"))
         return
-    emit(f"{written.id} updated ({', '.join(written.changed)}) in {written.relative}")
+    emit(clean(f"{written.id} updated ({', '.join(written.changed)}) in {written.relative}"))
     if commit:
         _commit(ctx, written, f"action: update {written.id} ({', '.join(written.changed)})")
 
 
 @app.command("close")
-@handles_errors
 def close(
     action_id: str = typer.Argument(..., metavar="ID", help="The action's id."),
     verified_by: str = typer.Option(..., "--verified-by", metavar=PersonOption, help="Who checked whether it worked (a person id).", show_default=False),
@@ -321,12 +320,12 @@ def close(
     written = close_action(ctx, action_id, verified_by=verified_by, effective=effective, on=day, note=note, force=force)
     verdict = "effective" if effective else "not effective"
     if not written.changed:
-        emit(f"{written.id} unchanged: it already records that ({written.relative})")
+        emit(clean(f"{written.id} unchanged: it already records that ({written.relative})"))
         return
     if effective:
-        emit(f"{written.id} closed, verified effective by {verified_by} on {day} ({written.relative})")
+        emit(clean(f"{written.id} closed, verified effective by {verified_by} on {day} ({written.relative})"))
     else:
-        emit(f"{written.id} stays open (in-progress): verified not effective by {verified_by} on {day} ({written.relative})")
+        emit(clean(f"{written.id} stays open (in-progress): verified not effective by {verified_by} on {day} ({written.relative})"))
     if commit:
         _commit(ctx, written, f"action: close {written.id} ({verdict})")
 

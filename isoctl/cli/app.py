@@ -19,6 +19,20 @@ class PanelGroup(TyperGroup):
     with the same grouping keeps ``isoctl --help`` instant.
     """
 
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command inside the error boundary: every failure becomes a message and an exit code."""
+        from isoctl.cli import boundary
+
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors and exits: the parser's own
+            raise
+        except BaseException as exc:
+            code = boundary.failure(exc)
+            if code is None:
+                raise
+            raise typer.Exit(code) from None
+
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         panels: dict[str, list[tuple[str, Any]]] = {}
         for name in self.list_commands(ctx):

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from isoctl.cli.common import ListFormat, emit, handles_errors
+from isoctl.cli.common import ListFormat, emit
 
 app = typer.Typer(help="Show or empty isoctl's cache (results, records and catalogs kept between runs).",
                   no_args_is_help=True, rich_markup_mode=None)
@@ -29,7 +29,6 @@ def _entries(count: int) -> str:
 
 
 @app.command("info")
-@handles_errors
 def info(format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="Output format.")) -> None:
     """Where the cache is, its size against its cap, and its entries per kind."""
     from isoctl.files import cache
@@ -56,7 +55,6 @@ def info(format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", he
 
 
 @app.command("clear")
-@handles_errors
 def clear() -> None:
     """Remove every cache entry; the next run computes everything again."""
     from isoctl.files import cache

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from isoctl.cli.common import explicit_today, handles_errors, note, show
+from isoctl.cli.common import explicit_today, note, show
 from isoctl.model.result import Result
 
 if TYPE_CHECKING:
@@ -78,7 +78,6 @@ def evaluated(path: Path | None, today: str | None, at: str | None, *, select: l
     return result
 
 
-@handles_errors
 def check(
     path: Path | None = PathArgument,
     format: CheckFormat | None = typer.Option(None, "--format", "-f", help="Output format. Default: text, or github when GITHUB_ACTIONS=true.", show_default=False),
@@ -99,7 +98,6 @@ def check(
         raise typer.Exit(1)
 
 
-@handles_errors
 def gap(
     path: Path | None = PathArgument,
     standard: str | None = typer.Option(None, "--standard", "-s", metavar="FAMILY", help="Only this standard (iso9001 or iso9001-2015)."),

@@ -1,25 +1,20 @@
-"""What every command shares: the error boundary, output formats, consoles."""
+"""What every command shares: output formats, writing output, consoles, dates."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from isoctl.errors import CatalogError, IsoctlError, UsageError
+from isoctl.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 class ListFormat(str, enum.Enum):
     """Formats of commands that show reference data."""
@@ -28,44 +23,13 @@ class ListFormat(str, enum.Enum):
     json = "json"
 
 
-def handles_errors(command: F) -> F:
-    """Turn an :class:`IsoctlError` into a short message on stderr and its exit code.
-
-    This is the one place errors become exit codes; no traceback reaches the
-    user for a problem they caused.
-    """
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except IsoctlError as exc:
-            report(exc)
-            raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            typer.echo("isoctl: interrupted", err=True)
-            raise typer.Exit(130) from None
-
-    return cast(F, wrapper)
-
-
-def report(exc: IsoctlError) -> None:
-    """Print an error for people: the message, then a hint."""
-    if isinstance(exc, CatalogError):
-        typer.echo(f"error: {exc.message.splitlines()[0]}", err=True)
-        for problem in exc.problems:
-            typer.echo(f"  {problem}", err=True)
-    else:
-        typer.echo(f"error: {exc.message}", err=True)
-    if exc.hint:
-        typer.echo(f"hint: {exc.hint}", err=True)
-
-
 def console(*, stderr: bool = False) -> Console:
     """A rich console that colours only real terminals and honours NO_COLOR."""
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
+    if stream is None:
+        raise OutputError(f"standard {'error' if stderr else 'output'} is closed", hint="run isoctl with it open, or use -o FILE")
     tty = stream.isatty()
     return Console(
         file=stream,
@@ -78,27 +42,32 @@ def console(*, stderr: bool = False) -> Console:
 
 
 def emit(content: str | bytes, output: Path | None = None) -> None:
-    """Write output to stdout exactly, or atomically to ``output`` (temp file + rename).
+    """Write output to stdout exactly, or to ``output`` (see :mod:`isoctl.cli.output`: atomic for files).
 
     Text gets one trailing newline; bytes (xlsx, pdf) are written as they are
     and refused on a terminal, where they would only be noise.
     """
     data = content if isinstance(content, bytes) else (content if content.endswith("\n") else content + "\n").encode()
-    if output is None:
-        if isinstance(content, bytes) and sys.stdout.isatty():
-            raise UsageError("this format is binary and stdout is a terminal", hint="write it to a file with -o FILE")
-        from isoctl.cli import replay
+    if output is not None:
+        from isoctl.cli.output import write_output
 
-        replay.stdout(data)
+        write_output(output, data)
+        return
+    if sys.stdout is None:
+        raise OutputError("standard output is closed", hint="run isoctl with stdout open, or write to a file with -o FILE")
+    if isinstance(content, bytes) and sys.stdout.isatty():
+        raise UsageError("this format is binary and stdout is a terminal", hint="write it to a file with -o FILE")
+    from isoctl.cli import replay
+
+    replay.stdout(data)
+    try:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
-        return
-    if not output.parent.is_dir():
-        raise UsageError(f"-o {output}: directory {output.parent} does not exist")
-    from isoctl.files.atomic import write_atomically
-
-    write_atomically(output, data)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
 def note(message: str) -> None:
@@ -141,10 +110,15 @@ def explicit_today(value: str | None) -> dt.date | None:
 
 
 def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return _tty(sys.stdout) and not os.environ.get("NO_COLOR")
 
 
 def terminal_width() -> int:
     import shutil
 
-    return shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
+    return shutil.get_terminal_size((100, 24)).columns if _tty(sys.stdout) else 100
+
+
+def _tty(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal; a closed standard stream (None) is not."""
+    return stream is not None and bool(stream.isatty())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from isoctl.cli.check import OutputOption, TodayOption
-from isoctl.cli.common import explicit_today, handles_errors, show
+from isoctl.cli.common import explicit_today, show
 
 if TYPE_CHECKING:
     pass
@@ -21,7 +21,6 @@ class DiffFormat(str, enum.Enum):
     md = "md"
 
 
-@handles_errors
 def diff(
     rev: str = typer.Argument(..., metavar="REV", help="The earlier state: a commit, tag, branch, or a date "
                                                        "(the last commit on or before it).", show_default=False),

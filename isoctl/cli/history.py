@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.common import handles_errors, parse_date, show
+from isoctl.cli.common import parse_date, show
 
 
 class HistoryFormat(str, enum.Enum):
@@ -23,7 +23,6 @@ class Every(str, enum.Enum):
 
 
 
-@handles_errors
 def history(
     path: Path | None = typer.Argument(None, metavar="PATH", help="The workspace, or any path inside it.", show_default=False),
     since: str | None = typer.Option(None, "--since", metavar="DATE", help="Start of the period (YYYY-MM-DD)."),

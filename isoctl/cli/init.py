@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.common import console, handles_errors, parse_today
+from isoctl.cli.common import console, parse_today
 
 
 class CiChoice(str, enum.Enum):
@@ -19,7 +19,6 @@ class CiChoice(str, enum.Enum):
     none = "none"
 
 
-@handles_errors
 def init(
     path: Path = typer.Argument(..., help="Directory to create (it must not exist, or be empty)."),
     org: str | None = typer.Option(None, "--org", metavar="NAME", help="Organization name. Default: the directory's name."),

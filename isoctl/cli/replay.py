@@ -55,7 +55,7 @@ _recording: _Recording | None = None
 
 def _key(argv: list[str]) -> str | None:
     """The key of this exact invocation, or None when it must run normally."""
-    if not argv or argv[0] not in COMMANDS:
+    if not argv or argv[0] not in COMMANDS or sys.stdout is None or sys.stderr is None:
         return None
     if any(arg.startswith(_NEVER) for arg in argv[1:]):
         return None

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from isoctl.cli.check import AtOption, OutputOption, PathArgument, TodayOption, opened
-from isoctl.cli.common import emit, handles_errors, note
+from isoctl.cli.common import emit, note
 
 
 class ReportFormat(str, enum.Enum):
@@ -18,7 +18,6 @@ class ReportFormat(str, enum.Enum):
     xlsx = "xlsx"
 
 
-@handles_errors
 def report(
     path: Path | None = PathArgument,
     at: str | None = AtOption,

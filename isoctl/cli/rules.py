@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from isoctl.cli.common import ListFormat, console, emit, handles_errors
+from isoctl.cli.common import ListFormat, console, emit
 
 
-@handles_errors
 def rules(
     rule: str | None = typer.Argument(None, help="Show one rule's documentation."),
     format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="Output format."),

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.common import console, handles_errors
+from isoctl.cli.common import console
 
 
-@handles_errors
 def schema(
     output: Path | None = typer.Option(
         None,

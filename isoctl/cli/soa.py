@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from isoctl.cli.check import AtOption, OutputOption, PathArgument, TodayOption, opened
-from isoctl.cli.common import handles_errors, show
+from isoctl.cli.common import show
 
 
 class SoaFormat(str, enum.Enum):
@@ -19,7 +19,6 @@ class SoaFormat(str, enum.Enum):
     xlsx = "xlsx"
 
 
-@handles_errors
 def soa(
     path: Path | None = PathArgument,
     format: SoaFormat = typer.Option(SoaFormat.text, "--format", "-f", help="Output format."),

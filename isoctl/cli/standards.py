@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 import typer
 
-from isoctl.cli.common import ListFormat, emit, handles_errors, stdout_is_terminal, terminal_width
+from isoctl.cli.common import ListFormat, emit, stdout_is_terminal, terminal_width
 
 if TYPE_CHECKING:
     from isoctl.catalog.catalogs import Catalogs
@@ -37,7 +37,7 @@ def _layout() -> _Layout:
     """Text for a terminal: its width, folded lines, colour unless NO_COLOR; for a file or pipe the renderer's plain layout."""
     from isoctl.render.standards_text import PLAIN_WIDTH
 
-    tty = sys.stdout.isatty()
+    tty = sys.stdout is not None and sys.stdout.isatty()
     return {"color": stdout_is_terminal(), "width": terminal_width() if tty else PLAIN_WIDTH, "wrap": tty}
 
 
@@ -52,7 +52,6 @@ def _catalogs(dirs: list[Path] | None) -> Catalogs:
 
 
 @app.command("list")
-@handles_errors
 def list_editions(
     format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="Output format."),
     catalogs: list[Path] | None = CatalogDirs,
@@ -71,7 +70,6 @@ def list_editions(
 
 
 @app.command("show")
-@handles_errors
 def show(
     edition: str = typer.Argument(..., help="An edition (iso9001-2015, iso9001:2015, iso9001) or a clause (iso9001:8.5.1)."),
     clause: str | None = typer.Argument(None, help="A clause of EDITION, e.g. 8.5.1 or A.5.15."),

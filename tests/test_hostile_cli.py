@@ -1,0 +1,228 @@
+"""Hostile outputs and failures at the error boundary: every one a message and a documented exit code.
+
+``-o`` at a device, a named pipe, ``/dev/stdout``, a directory, a record, a
+place that cannot be written or is full; stdout closed, full or gone; Ctrl-C;
+and a bug in isoctl itself. Each runs the real command in a child process with
+a timeout where it could hang, and asserts the exit code, the message and that
+no traceback reached the user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import stat
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import Cli, MakeWorkspace, committed_example, isoctl_command, run_isoctl
+
+
+@contextlib.contextmanager
+def small_filesystem(directory: Path, *options: str) -> Iterator[Path]:
+    """A real tmpfs of 64 KiB at ``directory`` (mounted with ``options``), or a skip when this machine cannot mount."""
+    directory.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(("size=64k", *options)), "tmpfs", str(directory)],
+                             capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.decode().strip() or 'mount failed'}")
+    try:
+        yield directory
+    finally:
+        subprocess.run(["umount", str(directory)], capture_output=True, check=False)
+
+
+@pytest.fixture
+def workspace(make_workspace: MakeWorkspace) -> Path:
+    return make_workspace({"policies/quality.yaml": "kind: policy\nid: POL-1\ntitle: Quality policy\n"})
+
+
+# --- -o FILE ---------------------------------------------------------------------------------------------
+
+
+def test_output_to_a_place_that_cannot_hold_files_is_a_one_line_error(workspace: Path) -> None:
+    run_isoctl("gap", "-o", "/proc/isoctl.txt", cwd=workspace).expect(2, "error: -o /proc/isoctl.txt: No such file or directory")
+
+
+def test_output_into_a_missing_directory_names_it(workspace: Path, tmp_path: Path) -> None:
+    run_isoctl("gap", "-o", str(tmp_path / "nowhere" / "gap.txt"), cwd=workspace).expect(2, "does not exist")
+
+
+def test_output_to_a_directory_is_a_usage_error(workspace: Path, tmp_path: Path) -> None:
+    run_isoctl("check", "-o", str(tmp_path), cwd=workspace).expect(2, "is a directory")
+
+
+@pytest.mark.parametrize("target", ["isoctl.yaml", "policies/quality.yaml", "policies/new.yml"])
+def test_output_never_overwrites_or_adds_a_record_of_the_workspace(workspace: Path, target: str) -> None:
+    before = {p: p.read_bytes() for p in workspace.rglob("*") if p.is_file()}
+    run_isoctl("check", "-f", "json", "-o", target, cwd=workspace).expect(2, "would be read as a record of the workspace")
+    assert {p: p.read_bytes() for p in workspace.rglob("*") if p.is_file()} == before
+
+
+def test_output_may_be_a_report_inside_the_workspace(workspace: Path) -> None:
+    run_isoctl("gap", "-f", "md", "-o", "gap.md", cwd=workspace).expect(0)
+    assert (workspace / "gap.md").read_text(encoding="utf-8").startswith("#")
+
+
+def test_output_through_a_symlink_replaces_the_file_it_names_and_keeps_the_link(workspace: Path, tmp_path: Path) -> None:
+    real = tmp_path / "reports" / "gap.txt"
+    real.parent.mkdir()
+    real.write_text("old report\n")
+    link = tmp_path / "latest.txt"
+    link.symlink_to(real)
+    run_isoctl("gap", "-o", str(link), cwd=workspace).expect(0)
+    assert link.is_symlink()
+    assert "iso9001-2015" in real.read_text(encoding="utf-8")
+
+
+def test_output_to_dev_null_leaves_the_device_in_place(workspace: Path) -> None:
+    run_isoctl("gap", "-o", "/dev/null", cwd=workspace).expect(0)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_output_to_dev_stdout_reaches_the_redirected_file(workspace: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    with target.open("wb") as out:
+        proc = subprocess.run([*isoctl_command(), "gap", "-o", "/dev/stdout"], cwd=workspace, stdout=out,
+                              stderr=subprocess.PIPE, timeout=30, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "iso9001-2015" in target.read_text(encoding="utf-8")
+    assert os.path.islink("/dev/stdout")  # as root, a rename would have replaced the link with a file
+
+
+def test_output_to_a_named_pipe_feeds_its_reader(workspace: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    try:
+        time.sleep(0.2)  # let the reader open the pipe
+        run_isoctl("gap", "-o", str(fifo), cwd=workspace).expect(0)
+        received = reader.communicate(timeout=10)[0].decode()
+    finally:
+        reader.kill()
+    assert "iso9001-2015" in received
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_output_to_a_named_pipe_nobody_reads_fails_at_once(workspace: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    run_isoctl("gap", "-o", str(fifo), cwd=workspace, timeout=20).expect(2, "no process is reading this named pipe")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_output_on_a_read_only_filesystem_is_a_one_line_error(workspace: Path, tmp_path: Path) -> None:
+    with small_filesystem(tmp_path / "ro", "ro") as directory:
+        run_isoctl("gap", "-o", str(directory / "gap.txt"), cwd=workspace).expect(2, "Read-only file system")
+
+
+def test_output_on_a_full_disk_keeps_the_previous_file_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    repo = committed_example(tmp_path / "ws")  # its gap text is ~90 KB: more than the filesystem holds
+    with small_filesystem(tmp_path / "full") as directory:
+        previous = directory / "gap.txt"
+        previous.write_text("last week's gap report\n")
+        run_isoctl("gap", "-o", str(previous), cwd=repo.root).expect(2, "No space left on device")
+        assert previous.read_text() == "last week's gap report\n"
+        assert [p.name for p in directory.iterdir()] == ["gap.txt"]
+
+
+# --- stdout ----------------------------------------------------------------------------------------------
+
+
+def test_stdout_on_a_full_disk_is_a_one_line_error(workspace: Path) -> None:
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([*isoctl_command(), "check", "-f", "json"], cwd=workspace, stdout=full,
+                              stderr=subprocess.PIPE, timeout=30, check=False)
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 2, stderr
+    assert "No space left on device" in stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+
+
+@pytest.mark.parametrize("args", [["check"], ["check", "-f", "json"], ["standards", "list"], ["action", "list"]])
+def test_closed_stdout_is_a_one_line_error(workspace: Path, args: list[str]) -> None:
+    proc = subprocess.run([*isoctl_command(), *args], cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          timeout=30, check=False, preexec_fn=lambda: os.close(1))
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 2, stderr
+    assert "standard output is closed" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(workspace: Path) -> None:
+    # /dev/stdout through a pipe whose reader has already gone: EPIPE on the first write.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    proc = subprocess.run([*isoctl_command(), "gap", "-o", "/dev/stdout"], cwd=workspace, stdout=write_end,
+                          stderr=subprocess.PIPE, timeout=30, check=False)
+    os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr.decode() == ""
+
+
+# --- interrupts and bugs ---------------------------------------------------------------------------------
+
+
+def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:
+    repo = committed_example(tmp_path / "ws")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    # A reader that never reads: the ~90 KB gap report fills the pipe and isoctl waits in write().
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        proc = subprocess.Popen([*isoctl_command(), "gap", "-o", str(fifo)], cwd=repo.root, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env={**os.environ, "ISOCTL_NO_CACHE": "1"})
+        deadline = time.monotonic() + 20
+        while _buffered(reader) < 65536 and time.monotonic() < deadline:  # until the pipe is full
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        os.close(reader)
+    text = stderr.decode()
+    assert proc.returncode == 130, text
+    assert text.strip() == "isoctl: interrupted"
+
+
+def _buffered(fd: int) -> int:
+    """Bytes waiting in a pipe (FIONREAD)."""
+    import array
+    import fcntl
+    import termios
+
+    count = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, count)
+    return count[0]
+
+
+def test_a_bug_is_exit_3_with_one_line_and_the_traceback_only_on_request(
+    cli: Cli, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import isoctl.core.evaluate
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("coverage")
+
+    monkeypatch.setattr(isoctl.core.evaluate, "open_evaluation", broken)
+    monkeypatch.delenv("ISOCTL_DEBUG", raising=False)
+    quiet = cli("check", cwd=workspace)
+    assert quiet.exit_code == 3
+    assert quiet.stderr.splitlines() == [
+        "isoctl: internal error: KeyError: 'coverage'",
+        "hint: this is a bug in isoctl; run again with ISOCTL_DEBUG=1 to see where it happened and report it",
+    ]
+    monkeypatch.setenv("ISOCTL_DEBUG", "1")
+    loud = cli("check", cwd=workspace)
+    assert loud.exit_code == 3
+    assert "Traceback (most recent call last)" in loud.stderr and "def broken" not in loud.stdout
+
+
+def test_an_isoctl_error_is_exit_2_with_its_message_and_hint(cli: Cli, tmp_path: Path) -> None:
+    run = cli("check", cwd=tmp_path)
+    assert run.exit_code == 2
+    assert run.stderr.startswith("error: no isoctl.yaml found")
+    assert "hint: run 'isoctl init PATH'" in run.stderr
