@@ -47,6 +47,9 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cli:
     """Run ``isoctl ARGS`` in-process from a directory (default: an empty temp dir)."""
     from isoctl.cli.app import app
 
+    # A bug (exit 3) shows its traceback in the failing test's stderr instead of one line.
+    monkeypatch.setenv("ISOCTL_DEBUG", "1")
+
     def run(*args: str, cwd: Path | None = None) -> Run:
         monkeypatch.chdir(cwd or tmp_path)
         result = CliRunner().invoke(app, list(args), catch_exceptions=False)
