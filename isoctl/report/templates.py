@@ -17,6 +17,14 @@ one and override only its blocks. Templates from outside isoctl render in
 jinja's sandbox: they may read the report's data, never Python's internals;
 a template that tries is refused with exit 2, as is one that does not parse
 or fails, always naming the template and never with a traceback.
+
+The directory is read through :class:`~isoctl.render.sandbox.DirectoryLoader`
+(regular files inside it only: a link to ``/etc/passwd`` or
+``/proc/self/environ``, a FIFO or a link loop is refused, exit 2) and
+rendered in :class:`~isoctl.render.sandbox.BudgetedSandbox`, so a template
+that would run longer than :data:`~isoctl.render.sandbox.TIME_LIMIT` seconds
+or write more than :data:`~isoctl.render.sandbox.OUTPUT_LIMIT` characters is
+stopped with exit 2 instead of hanging or filling the disk.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from isoctl.errors import UsageError
+from isoctl.errors import IsoctlError, UsageError
 from isoctl.files.resources import data_dir
 
 Flavour = Literal["html", "md", "typ"]
@@ -101,7 +109,8 @@ FINALIZE: dict[Flavour, Callable[[Any], Any]] = {"html": _html_value, "md": mark
 def environment(flavour: Flavour, directory: Path | None = None) -> Any:
     """The environment for one flavour: plain for isoctl's templates, sandboxed over ``directory`` when given."""
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+
+    from isoctl.render.sandbox import BudgetedSandbox, DirectoryLoader
 
     builtin = FileSystemLoader(data_dir("templates") / "report")
     options: dict[str, Any] = {
@@ -115,8 +124,8 @@ def environment(flavour: Flavour, directory: Path | None = None) -> Any:
     if directory is None:
         env = Environment(loader=builtin, **options)
     else:
-        loader = ChoiceLoader([FileSystemLoader(directory), PrefixLoader({"isoctl": builtin})])
-        env = SandboxedEnvironment(loader=ChoiceLoader([loader, builtin]), **options)
+        own = DirectoryLoader(directory)
+        env = BudgetedSandbox(loader=ChoiceLoader([own, PrefixLoader({"isoctl": builtin}), builtin]), **options)
     env.filters["typst_string"] = typst_string
     env.filters["raw"] = Raw
     env.filters["pct"] = percent
@@ -130,12 +139,18 @@ def check_directory(directory: Path | None) -> None:
     if directory is not None and not directory.is_dir():
         raise UsageError(f"--template {directory}: not a directory",
                          hint=f"give a directory holding any of {', '.join(TEMPLATES.values())}")
+    if directory is not None:
+        from isoctl.files.template_dir import root_of
+
+        root_of(directory)  # not /proc/self, /dev/fd and the like
 
 
 def render(flavour: Flavour, directory: Path | None, **context: Any) -> str:
     """Render the report template of ``flavour``; every failure of a consultant's template is a UsageError."""
     from jinja2 import TemplateError, TemplateSyntaxError
     from jinja2.exceptions import SecurityError
+
+    from isoctl.render.sandbox import BudgetExceeded
 
     name = TEMPLATES[flavour]
     env = environment(flavour, directory)
@@ -145,6 +160,14 @@ def render(flavour: Flavour, directory: Path | None, **context: Any) -> str:
     where = str(directory / name) if own else f"{name} (built in)"
     try:
         return str(env.get_template(name).render(**context))
+    except IsoctlError:
+        raise  # an unsafe file in the directory, already named
+    except BudgetExceeded as exc:
+        raise UsageError(f"template {where} was stopped: it {exc.message}",
+                         hint="a template must not loop or repeat text without bound; "
+                              "render smaller parts of the report") from None
+    except RecursionError:
+        raise UsageError(f"template {where} was stopped: it calls itself (a macro, include or extends) without end") from None
     except SecurityError as exc:
         raise UsageError(f"template {where} was refused: {exc}",
                          hint="templates run in a sandbox: they can read the report's data, not Python's internals") from None

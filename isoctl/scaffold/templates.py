@@ -9,6 +9,14 @@ Template conventions: files ending in ``.j2`` are rendered and lose the
 suffix, other files are copied as they are; every part of a file's path is a
 template too, and a file whose path renders an empty part is skipped (so
 ``{% if soa %}annex-a.yaml{% endif %}.j2`` exists only when there is an SoA).
+
+A template directory is read as :mod:`isoctl.files.template_dir` reads one:
+regular files inside it, nothing a link leads to outside it, no FIFO,
+device or link loop (each refused with exit 2, naming the file). The whole
+tree renders within one budget of
+:data:`~isoctl.render.sandbox.TIME_LIMIT` seconds and
+:data:`~isoctl.render.sandbox.OUTPUT_LIMIT` characters
+(:class:`~isoctl.render.sandbox.BudgetedSandbox`).
 """
 
 from __future__ import annotations
@@ -19,12 +27,12 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from isoctl.errors import ScaffoldError, UsageError
+from isoctl.errors import IsoctlError, ScaffoldError, UsageError
 from isoctl.files import resources
+from isoctl.files import template_dir as template_files
 
 if TYPE_CHECKING:
-    from jinja2.sandbox import SandboxedEnvironment
-
+    from isoctl.render.sandbox import BudgetedSandbox
 
 
 def template_dir(template: str | Path) -> Path:
@@ -48,13 +56,14 @@ def template_dir(template: str | Path) -> Path:
     )
 
 
-def environment(source: Path) -> SandboxedEnvironment:
-    """The jinja2 environment every scaffold template runs in: sandboxed, strict, YAML-aware."""
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+def environment(source: Path) -> BudgetedSandbox:
+    """The jinja2 environment every scaffold template runs in: sandboxed, budgeted, strict, YAML-aware."""
+    from jinja2 import StrictUndefined
 
-    env = SandboxedEnvironment(
-        loader=FileSystemLoader(str(source)),
+    from isoctl.render.sandbox import BudgetedSandbox, DirectoryLoader
+
+    env = BudgetedSandbox(
+        loader=DirectoryLoader(source),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -84,31 +93,43 @@ def yaml_scalar(value: Any) -> str:
 
 
 def render_tree(source: Path, context: dict[str, Any]) -> dict[PurePosixPath, bytes]:
-    """Render every file of the template directory ``source`` in memory: output path -> content."""
+    """Render every file of the template directory ``source`` in memory: output path -> content.
+
+    Everything renders within one time and size budget; an unsafe file
+    (a link out of the directory, a FIFO, a loop) is refused before any
+    template runs.
+    """
+    from isoctl.render.sandbox import metering
+
     env = environment(source)
-    root = source.resolve()
+    try:
+        files = list(template_files.walk(source))
+    except IsoctlError as exc:
+        raise ScaffoldError(exc.message, hint=exc.hint) from None
     output: dict[PurePosixPath, bytes] = {}
-    for file in sorted(source.rglob("*")):
-        relative = PurePosixPath(file.relative_to(source).as_posix())
-        if ".git" in relative.parts or file.is_dir():
-            continue
-        if root not in file.resolve().parents:
-            raise ScaffoldError(f"template file {relative} links outside the template directory")
-        if not file.is_file():
-            continue
-        rendered = _render_path(env, relative, context)
-        if rendered is None:
-            continue
-        if rendered in output:
-            raise ScaffoldError(f"two template files render to {rendered}")
-        if relative.suffix == ".j2":
-            output[rendered] = _render_file(env, relative, context).encode("utf-8")
-        else:
-            output[rendered] = file.read_bytes()
+    with metering():
+        for relative, path in files:
+            rendered = _render_path(env, relative, context)
+            if rendered is None:
+                continue
+            if rendered in output:
+                raise ScaffoldError(f"two template files render to {rendered}")
+            if relative.suffix == ".j2":
+                output[rendered] = _render_file(env, relative, context).encode("utf-8")
+            else:
+                output[rendered] = _read(path, source / Path(*relative.parts))
     return output
 
 
-def _render_path(env: SandboxedEnvironment, relative: PurePosixPath, context: dict[str, Any]) -> PurePosixPath | None:
+def _read(path: Path, shown: Path) -> bytes:
+    """A file copied as it is (any size: a logo, a handbook PDF), read as safely as a template."""
+    try:
+        return template_files.read_regular(path, shown, limit=None)
+    except IsoctlError as exc:
+        raise ScaffoldError(exc.message, hint=exc.hint) from None
+
+
+def _render_path(env: BudgetedSandbox, relative: PurePosixPath, context: dict[str, Any]) -> PurePosixPath | None:
     """The output path of a template file; None when a part renders empty (the file is not wanted)."""
     parts = list(relative.parts)
     if parts[-1].endswith(".j2"):
@@ -124,7 +145,7 @@ def _render_path(env: SandboxedEnvironment, relative: PurePosixPath, context: di
     return PurePosixPath(*rendered)
 
 
-def _render_file(env: SandboxedEnvironment, relative: PurePosixPath, context: dict[str, Any]) -> str:
+def _render_file(env: BudgetedSandbox, relative: PurePosixPath, context: dict[str, Any]) -> str:
     return _guard(relative, context, lambda: env.get_template(relative.as_posix()).render(context))
 
 
@@ -141,8 +162,19 @@ def _guard(relative: PurePosixPath, context: dict[str, Any], render: Callable[[]
     from jinja2 import TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 
+    from isoctl.render.sandbox import BudgetExceeded
+
     try:
         return render()
+    except IsoctlError as exc:  # an unsafe file reached through include or import, already named
+        raise ScaffoldError(exc.message, hint=exc.hint) from None
+    except BudgetExceeded as exc:
+        raise ScaffoldError(
+            f"template {relative}:{_line(exc, relative)}: stopped: it {exc.message}",
+            hint="a template must not loop or repeat text without bound",
+        ) from None
+    except RecursionError:
+        raise ScaffoldError(f"template {relative}: stopped: it calls itself (a macro, include or import) without end") from None
     except TemplateSyntaxError as exc:
         raise ScaffoldError(f"template {exc.name or relative}:{exc.lineno}: {exc.message}") from None
     except SecurityError as exc:
