@@ -122,9 +122,10 @@ def load(extra_dirs: Sequence[Path] = (), *, base: Path | None = None) -> Loaded
 def _key(files: Sequence[tuple[Path, str, bool]]) -> str | None:
     """A digest of everything a load depends on: isoctl's version and catalog code, the files and their bytes."""
     try:
-        raw = [path.read_bytes() for path, _, _ in files]
+        # yamlio reads only regular files, without blocking: a named pipe in a catalog folder is reported, not waited on
+        raw = [yamlio.read_bytes(path) for path, _, _ in files]
         code = [Path(module.__file__ or "").read_bytes() for module in (schema, cache, sys.modules[__name__])]
-    except OSError:
+    except (OSError, yamlio.YamlProblem):
         return None
     return cache.digest([__version__, *code, *(f"{shown}|{t}" for _, shown, t in files), *raw])
 

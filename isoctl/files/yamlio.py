@@ -5,21 +5,26 @@ round-trip parse); positions are recovered only on the error path, by composing
 the same text into nodes and walking them to the offending key or value. Edits
 that must preserve layout use ruamel.yaml elsewhere; this module only reads.
 
-Hostile input is bounded: files over a size cap, binary or non-UTF-8 files are
-refused before parsing, duplicate keys are errors rather than silent overwrites,
-and documents whose aliases would expand past a limit (the "billion laughs")
-are refused after parsing without ever expanding them.
+Hostile input is bounded: only regular files are read, opened without
+blocking (a named pipe or /dev/zero with a record's name is refused, never
+waited on); files over a size cap, binary, UTF-16 or non-UTF-8 files are
+refused before parsing; duplicate keys are errors rather than silent
+overwrites; and documents whose aliases or merges would expand past a limit
+of nodes or characters (the "billion laughs") are refused without ever
+expanding them.
 """
 
 from __future__ import annotations
 
+import codecs
+import errno
 import os
 import re
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import yaml
 
@@ -32,6 +37,8 @@ else:  # PyYAML wheels ship libyaml; the pure-Python loader is a slow but correc
 MAX_BYTES = 2 * 1024 * 1024
 #: A document may not expand (through aliases) to more nodes than this.
 MAX_EXPANDED_NODES = 200_000
+#: ... and to no more characters of text than this (a few times what a file at the size limit holds).
+MAX_EXPANDED_CHARS = 4 * MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -85,36 +92,79 @@ def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     return decode(read_bytes(path, max_bytes=max_bytes))
 
 
+class TooLarge(YamlProblem):
+    """A file over the size limit, refused unread (a caller may still look at its first bytes)."""
+
+
 def check_size(size: int, *, max_bytes: int = MAX_BYTES) -> None:
     """Refuse a file over ``max_bytes`` before reading it."""
     if size > max_bytes:
-        raise YamlProblem(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a record file")
+        raise TooLarge(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a record file")
 
 
 def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
     """Read a regular file's bytes, refusing one over ``max_bytes`` without reading it.
 
     The file is opened without blocking and checked on the open handle, so a
-    named pipe or a device with a record's name is refused instead of read
-    (reading a pipe nobody writes to would wait for ever).
+    named pipe, a socket or a device with a record's name is refused instead
+    of read (reading a pipe nobody writes to would wait for ever; /dev/zero
+    never ends).
     """
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise YamlProblem(f"cannot read file: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise YamlProblem("not a regular file (a named pipe, socket or device); records must be plain files")
-        check_size(info.st_size, max_bytes=max_bytes)
+    with _open_regular(path) as handle:
+        check_size(os.fstat(handle.fileno()).st_size, max_bytes=max_bytes)
         try:
-            return handle.read()
+            data = handle.read(max_bytes + 1)  # a file growing while it is read is still bounded
         except OSError as exc:
-            raise YamlProblem(f"cannot read file: {exc.strerror or exc}") from None
+            raise YamlProblem(f"cannot read file: {_reason(exc)}") from None
+    check_size(len(data), max_bytes=max_bytes)
+    return data
+
+
+def read_head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of a regular file (refused like :func:`read_bytes` when it is not one)."""
+    with _open_regular(path) as handle:
+        try:
+            return handle.read(size)
+        except OSError as exc:
+            raise YamlProblem(f"cannot read file: {_reason(exc)}") from None
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise YamlProblem("symlink loop: the link leads back to itself") from None
+        try:  # a socket cannot be opened at all (ENXIO): say what it is, not what open said
+            mode = os.stat(path).st_mode
+        except (OSError, ValueError):
+            mode = stat.S_IFREG
+        if not stat.S_ISREG(mode):
+            raise YamlProblem(_not_regular(mode)) from None
+        raise YamlProblem(f"cannot read file: {_reason(exc)}") from None
+    handle = os.fdopen(fd, "rb")
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        handle.close()
+        raise YamlProblem(_not_regular(mode))
+    return handle
+
+
+def _not_regular(mode: int) -> str:
+    what = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a directory" if stat.S_ISDIR(mode) else "a device")
+    return f"not a regular file ({what}); isoctl reads only plain files"
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
 
 
 def decode(data: bytes) -> str:
     """Decode bytes as UTF-8 (a BOM is allowed); binary and invalid bytes are located problems."""
+    wide = _wide_encoding(data)
+    if wide is not None:
+        raise YamlProblem(f"{wide}: convert to UTF-8 (records are UTF-8 text)")
     if b"\x00" in data[:8192]:
         raise YamlProblem("binary file (contains NUL bytes), not YAML or Markdown text")
     try:
@@ -125,6 +175,23 @@ def decode(data: bytes) -> str:
         raise YamlProblem(
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", line, column
         ) from None
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """``UTF-16``/``UTF-32`` when the bytes look like text in one of them (by BOM, or by the NULs of ASCII text)."""
+    if data[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
+        return "UTF-32"
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "UTF-16"
+    head = data[:4096]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2], head[1::2]
+    # ASCII characters in UTF-16 are a NUL and a byte: one half of the bytes is (almost) all NULs, the other none.
+    for nuls, text in ((odd, even), (even, odd)):
+        if nuls.count(0) >= 0.9 * len(nuls) and text.count(0) <= 0.1 * len(text):
+            return "UTF-16"
+    return None
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -140,12 +207,22 @@ _SCALARS: dict[str, Any] = {
 }
 
 
-def _build(node: yaml.Node, memo: dict[int, Any]) -> Any:
+class _TooBig(Exception):
+    """A document that would expand past a limit while being built, and where."""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message, self.mark = message, mark
+
+
+def _build(node: yaml.Node, memo: dict[int, Any], merged_keys: list[int]) -> Any:
     """Plain data from a composed node: the part of PyYAML's constructor isoctl needs, without its overhead.
 
     libyaml parses and composes; this turns nodes into dicts, lists and
     scalars, refusing what a record never holds (explicit non-standard tags,
     non-scalar keys) and any key that appears twice in one mapping.
+    ``merged_keys`` counts the keys ``<<`` copies: unlike aliases, merges
+    build new mappings, so their cost is bounded here, while building.
     """
     if isinstance(node, yaml.ScalarNode):
         tag = node.tag
@@ -163,7 +240,7 @@ def _build(node: yaml.Node, memo: dict[int, Any]) -> Any:
             raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
         items: list[Any] = []
         memo[id(node)] = items
-        items.extend(_build(child, memo) for child in node.value)
+        items.extend(_build(child, memo, merged_keys) for child in node.value)
         return items
     if node.tag != _MAP:
         raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
@@ -177,19 +254,23 @@ def _build(node: yaml.Node, memo: dict[int, Any]) -> Any:
             continue
         if not isinstance(key_node, yaml.ScalarNode):
             raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value", key_node.start_mark)
-        key = _build(key_node, memo)
+        key = _build(key_node, memo, merged_keys)
         if key in mapping:
             first = firsts[key].start_mark.line + 1
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first defined on line {first})", key_node.start_mark)
         firsts[key] = key_node
-        mapping[key] = _build(value_node, memo)
+        mapping[key] = _build(value_node, memo, merged_keys)
     for merge in merges:  # << fills in keys the mapping does not set; earlier sources win
         sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
         for source in sources:
-            merged = _build(source, memo)
+            merged = _build(source, memo, merged_keys)
             if not isinstance(merged, dict):
                 raise yaml.constructor.ConstructorError(None, None, "<< expects a mapping", source.start_mark)
+            merged_keys[0] += len(merged)
+            if merged_keys[0] > MAX_EXPANDED_NODES:
+                raise _TooBig(f"YAML merges (<<) copy more than {MAX_EXPANDED_NODES:,} keys (an alias bomb?); refusing it",
+                              source.start_mark)
             for key, value in merged.items():
                 mapping.setdefault(key, value)
     return mapping
@@ -201,7 +282,7 @@ def _load(text: str) -> tuple[Any, yaml.Node | None]:
         node = loader.get_single_node()
     finally:
         loader.dispose()
-    return (None if node is None else _build(node, {})), node
+    return (None if node is None else _build(node, {}, [0])), node
 
 
 def parse(text: str) -> Any:
@@ -222,25 +303,30 @@ def parse_with_nodes(text: str) -> tuple[Any, yaml.Node | None]:
         raise YamlProblem(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise YamlProblem("YAML nested too deeply") from None
+    except _TooBig as exc:
+        raise YamlProblem(exc.message, exc.mark.line + 1, exc.mark.column + 1) from None
     except (ValueError, TypeError, OverflowError) as exc:  # a value libyaml accepted but Python cannot build
         raise YamlProblem(f"invalid YAML value: {exc}") from None
     if "&" in text:  # only documents with anchors can hold aliases
-        _check_expansion(data)
+        _check_expansion(data)  # a problem of the whole document: located at its start
     return data, node
 
 
 def _check_expansion(data: Any) -> None:
-    """Refuse documents whose alias-shared nodes would expand to more than MAX_EXPANDED_NODES.
+    """Refuse documents whose aliases would expand past MAX_EXPANDED_NODES nodes or MAX_EXPANDED_CHARS characters.
 
+    Counting nodes alone lets a few aliases of one long string through: 190,000
+    aliases of a 1 MB string are few nodes, but every consumer that copies the
+    data (JSON for the record cache, validation, output) would build 190 GB.
     Sizes are computed once per distinct object (aliases share objects), so the
     check itself runs in time proportional to the document, not its expansion.
     """
-    sizes: dict[int, int] = {}
+    sizes: dict[int, tuple[int, int]] = {}
     active: set[int] = set()
 
-    def size(obj: Any) -> int:
+    def weigh(obj: Any) -> tuple[int, int]:
         if not isinstance(obj, dict | list):
-            return 1
+            return 1, len(obj) if isinstance(obj, str) else 8
         key = id(obj)
         known = sizes.get(key)
         if known is not None:
@@ -248,20 +334,28 @@ def _check_expansion(data: Any) -> None:
         if key in active:
             raise YamlProblem("recursive YAML alias (a node that contains itself)")
         active.add(key)
+        nodes, chars = 1, 0
         children: Iterable[Any] = obj.values() if isinstance(obj, dict) else obj
-        total = 1
+        if isinstance(obj, dict):
+            chars += sum(len(k) if isinstance(k, str) else 8 for k in obj)
         for child in children:
-            total += size(child)
-            if total > MAX_EXPANDED_NODES:
+            more_nodes, more_chars = weigh(child)
+            nodes += more_nodes
+            chars += more_chars
+            if nodes > MAX_EXPANDED_NODES:
                 raise YamlProblem(
                     f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?); refusing it"
                 )
+            if chars > MAX_EXPANDED_CHARS:
+                raise YamlProblem(
+                    f"YAML aliases expand to more than {MAX_EXPANDED_CHARS:,} characters (an alias bomb?); refusing it"
+                )
         active.discard(key)
-        sizes[key] = total
-        return total
+        sizes[key] = nodes, chars
+        return nodes, chars
 
     try:
-        size(data)
+        weigh(data)
     except RecursionError:
         raise YamlProblem("YAML nested too deeply") from None
 

@@ -66,8 +66,12 @@ def sha256_hex(data: bytes) -> str:
 
 
 def artifact_path(path: str) -> str:
-    """The path as SARIF and GitLab want it: POSIX separators, no leading ``./``."""
-    posix = path.replace("\\", "/")
+    """The path as SARIF and GitLab want it: no leading ``./``.
+
+    isoctl's paths already use ``/``; a backslash is part of a file name (the
+    escaped byte of a name that is not UTF-8), never a separator.
+    """
+    posix = path
     while posix.startswith("./"):
         posix = posix[2:]
     return posix

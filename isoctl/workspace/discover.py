@@ -20,9 +20,12 @@ def find_root(start: Path) -> Path | None:
 
 
 def inside(root: Path, relative: str) -> Path | None:
-    """``root / relative`` resolved, or None when it escapes ``root`` (``..``, absolute paths, symlinks)."""
-    candidate = (root / relative).resolve()
-    root = root.resolve()
+    """``root / relative`` resolved, or None when it escapes ``root`` (``..``, absolute paths, symlinks) or loops."""
+    try:
+        candidate = (root / relative).resolve()
+        root = root.resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop; a NUL byte in the path
+        return None
     return candidate if candidate == root or root in candidate.parents else None
 
 

@@ -7,6 +7,7 @@ Walks the tree once, skipping dot-files and dot-directories (``.git``,
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import posixpath
@@ -29,6 +30,7 @@ class Candidate:
     refused: str | None = None  # why it is not read (a symlink leading outside)
     blob: str | None = None  # the git blob of a file read from a tree
     size: int = 0
+    problem: str | None = None  # why it could not be read (an unreadable folder, a symlink loop): a parse-error
 
 
 class TreeFile(Protocol):
@@ -51,7 +53,7 @@ def wanted(relative: str, ignore: Sequence[str]) -> bool:
         not any(part.startswith(".") for part in parts)
         and relative.endswith(RECORD_SUFFIXES)
         and relative != MANIFEST
-        and not _ignored(relative, ignore)
+        and not ignored(relative, ignore)
     )
 
 
@@ -74,7 +76,8 @@ def walk_tree(
         yield Candidate(None, relative, blob=entry.blob, size=entry.size)
 
 
-def _ignored(relative: str, patterns: Sequence[str]) -> bool:
+def ignored(relative: str, patterns: Sequence[str]) -> bool:
+    """Whether the manifest's ``ignore`` patterns cover ``relative`` (a folder ends in ``/``)."""
     for pattern in patterns:
         pattern = pattern.strip().removeprefix("./")
         if not pattern:
@@ -91,42 +94,104 @@ def walk(root: Path, ignore: Sequence[str] = (), links: set[str] | None = None) 
     """Every record-file candidate below ``root`` in a stable (sorted) order.
 
     Relative paths of the symlinks met on the way are added to ``links``, so
-    later path checks know where a lexical look is not enough.
+    later path checks know where a lexical look is not enough. A directory
+    that cannot be listed, or a symlink that loops, is a candidate with a
+    ``problem`` (a finding later), never a file silently missing. The walk
+    keeps its own stack: a tree thousands of folders deep is no deeper for
+    Python's call stack.
     """
     root = root.resolve()
-    for directory, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(directory)
-        rel_dir = here.relative_to(root).as_posix()
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        keep = []
-        for name in sorted(dirnames):
-            relative = prefix + name
-            if name.startswith(".") or _ignored(relative + "/", ignore) or _ignored(relative, ignore):
+    pending: list[tuple[Path, str]] = [(root, "")]
+    while pending:
+        here, prefix = pending.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            shown = printable(prefix.rstrip("/")) or "."
+            yield Candidate(None, shown, problem=f"cannot read directory: {_reason(exc)}")
+            continue
+        below: list[tuple[Path, str]] = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
                 continue
+            relative = prefix + name
+            shown = printable(relative)
             full = here / name
-            if full.is_symlink():
-                refused = _link(root, full, relative, "directory", links)
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError as exc:  # an entry that cannot even be looked at
+                if name.endswith(RECORD_SUFFIXES) and not ignored(shown, ignore):
+                    yield Candidate(None, shown, problem=f"cannot read file: {_reason(exc)}")
+                continue
+            if is_dir:
+                if not (ignored(shown + "/", ignore) or ignored(shown, ignore)):
+                    below.append((full, relative + "/"))
+                continue
+            if is_link and _points_to_directory(full):
+                if not (ignored(shown + "/", ignore) or ignored(shown, ignore)):
+                    refused = _link(root, full, shown, "directory", links)
+                    if refused is not None:
+                        yield refused
+                continue  # a link inside the workspace would only list the same files twice
+            if not name.endswith(RECORD_SUFFIXES) or relative == MANIFEST or ignored(shown, ignore):
+                continue
+            if is_link:
+                refused = _link(root, full, shown, "file", links)
                 if refused is not None:
                     yield refused
-                continue  # a link inside the workspace would only list the same files twice
-            keep.append(name)
-        dirnames[:] = keep
-        for name in sorted(filenames):
-            relative = prefix + name
-            if name.startswith(".") or not name.endswith(RECORD_SUFFIXES) or relative == MANIFEST:
+                # A link to a file inside the workspace is not read a second time: its target is read
+                # in its own right (or deliberately not, when ignored). Reading it here too made every
+                # record in it a duplicate id in `check` but not in `check --at`, where git stores only
+                # the link; both now give the same answer.
                 continue
-            if _ignored(relative, ignore):
-                continue
-            full = here / name
-            refused = _link(root, full, relative, "file", links) if full.is_symlink() else None
-            yield refused or Candidate(full, relative)
+            yield Candidate(full, shown)
+        pending.extend(reversed(below))
+
+
+def printable(relative: str) -> str:
+    """A path as it can be shown in every output format: bytes that are not UTF-8 backslash-escaped.
+
+    A file name that is not valid UTF-8 comes out of the file system with
+    surrogate escapes, which no encoder (JSON, SARIF, a UTF-8 terminal)
+    accepts; ``caf\\xe9.yaml`` is stable and printable.
+    """
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(relative).decode("utf-8", "backslashreplace")
+    return relative
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def _points_to_directory(full: Path) -> bool:
+    try:
+        return full.is_dir()
+    except OSError:  # a loop, or a path too long: not a directory that could be listed
+        return False
 
 
 def _link(root: Path, full: Path, relative: str, what: str, links: set[str] | None) -> Candidate | None:
-    """Note a symlink; a refused candidate when it leads outside the workspace."""
+    """Note a symlink; a candidate that is refused (it leads outside) or has a problem (it loops)."""
     if links is not None:
         links.add(relative)
-    target = full.resolve()
+    try:
+        target = Path(os.path.realpath(full, strict=True))
+    except FileNotFoundError:
+        target = Path(os.path.realpath(full))  # dangling: refused if it points out, else nothing to read
+    except (OSError, RuntimeError) as exc:
+        if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
+            return Candidate(None, relative, problem="symlink loop: the link leads back to itself")
+        return Candidate(None, relative, problem=f"cannot follow the symlink: {_reason(exc)}")
     if target == root or root in target.parents:
         return None
-    return Candidate(full, relative, refused=f"symlink to a {what} outside the workspace ({os.readlink(full)})")
+    try:
+        shown = printable(os.readlink(full))
+    except OSError:
+        shown = "?"
+    return Candidate(full, relative, refused=f"symlink to a {what} outside the workspace ({shown})")

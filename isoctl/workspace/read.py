@@ -16,6 +16,13 @@ import yaml
 from isoctl.files import yamlio
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.S | re.M)
+_OPENING = re.compile(r"\A---[ \t]*\r?\n")
+_KIND = re.compile(r"^kind\s*:", re.M)
+
+
+def starts_front_matter(head: bytes) -> bool:
+    """Whether a file starting with these bytes opens YAML front matter (a ``---`` line)."""
+    return _OPENING.match(head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")) is not None
 
 
 @dataclass
@@ -101,9 +108,12 @@ def read(relative: str, text: str) -> RawFile | None:
     if relative.endswith(".md"):
         parts = split_front_matter(text)
         if parts is None:
+            if _OPENING.match(text) and _KIND.search(text):
+                # A record whose front matter never closes would otherwise vanish without a word.
+                raise yamlio.YamlProblem("front matter is not closed: end it with a line '---' before the Markdown text")
             return None
         yaml_text, offset, body = parts
-        if not re.search(r"^kind\s*:", yaml_text, re.M):
+        if not _KIND.search(yaml_text):
             return None  # ordinary Markdown (a README with front matter): not ours
         raw = RawFile(relative, text, yaml_text, offset, body=body)
     else:

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import gc
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,12 +20,13 @@ from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
+from isoctl.errors import InternalError
 from isoctl.files import yamlio
 from isoctl.files.located import field_names, problems_from
 from isoctl.model.records import KINDS, Record, RecordBase
 from isoctl.model.result import Finding
 from isoctl.workspace import files as workspace_files
-from isoctl.workspace.read import NotRecords, RawFile, read
+from isoctl.workspace.read import NotRecords, RawFile, read, starts_front_matter
 from isoctl.workspace.record_cache import RecordCache, blob_id
 
 Loc = tuple[str | int, ...]
@@ -145,6 +147,9 @@ def read_all(
             if earlier is not None:
                 results[position] = earlier
                 continue
+        if candidate.problem is not None:  # a folder that cannot be listed, a symlink loop
+            results[position] = ([], [finding("parse-error", candidate.problem, candidate.relative)])
+            continue
         try:
             if candidate.path is not None:
                 data = yamlio.read_bytes(candidate.path)
@@ -157,6 +162,12 @@ def read_all(
                 text = functools.partial(_blob_text, snapshot if reuse is None else reuse, blob)
                 if blob not in store:
                     text = text()
+        except yamlio.TooLarge as exc:
+            if _plain_markdown(candidate, snapshot if reuse is None else reuse):
+                results[position] = (None, [])  # a long handbook without front matter is not a record
+            else:
+                results[position] = ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
+            continue
         except yamlio.YamlProblem as exc:
             results[position] = ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
             continue
@@ -178,6 +189,26 @@ def read_all(
     if reuse is not None:
         reuse.keep(candidates, results)
     return [r for r in results if r is not None]
+
+
+def _plain_markdown(candidate: workspace_files.Candidate, source: Committed | Reuse | None) -> bool:
+    """Whether a file too large for a record is Markdown without front matter, so no record at all.
+
+    The size limit is for records; a long handbook in Markdown is not one, and
+    only its first line says so. A file that cannot even be looked at keeps
+    its size problem.
+    """
+    if not candidate.relative.endswith(".md"):
+        return False
+    try:
+        if candidate.path is not None:
+            head = yamlio.read_head(candidate.path, 64)
+        else:
+            assert source is not None and candidate.blob is not None
+            head = source.read(candidate.blob)[:64]  # the blob reader has no partial read; git holds these bytes anyway
+    except yamlio.YamlProblem:
+        return False
+    return not starts_front_matter(head)
 
 
 def _blob_text(source: Committed | Reuse, blob: str) -> str:
@@ -210,22 +241,34 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
 
     The child sends back only clean files, as validated JSON; anything with a
     problem is left for this process, so messages come from one code path.
+    A child that fails with an exception sends nothing, and this process
+    parses its files too; a child that is killed (the OOM killer, kill -9) is
+    noticed and reported, never waited for.
     """
     import multiprocessing
 
     theirs = pending[1::2]
+    context = multiprocessing.get_context("fork")
     try:
-        pool = multiprocessing.get_context("fork").Pool(1)
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_child, args=([(relative, text) for _, relative, text, _ in theirs], sender),
+                                daemon=True, name="isoctl-parse")
+        child.start()
     except (OSError, AssertionError):  # no processes to spare, or already a helper process
         return
-    with pool:
-        job = pool.apply_async(_parse_clean, ([(relative, text) for _, relative, text, _ in theirs],))
+    sender.close()  # the child holds the only writing end: its death is an end of file here
+    try:
         for position, relative, text, blob in pending[0::2]:
             results[position] = _parse_file(relative, text, blob, store)
-        try:
-            answers = job.get()
-        except Exception:
-            return
+        answers = _receive(receiver, child)
+    finally:
+        receiver.close()
+        child.join(timeout=5)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    if answers is None:
+        return
     for (position, relative, text, blob), answer in zip(theirs, answers, strict=True):
         if answer == "not-a-record":
             results[position] = (None, [])
@@ -239,9 +282,41 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
                 results[position] = (loaded, [])
 
 
-def _parse_clean(items: list[tuple[str, str]]) -> list[tuple[bool, str, dict[str, list[int]]] | str | None]:
+Answer = tuple[bool, str, dict[str, list[int]]] | str | None
+
+
+def _child(items: list[tuple[str, str]], sender: Any) -> None:
+    """The helper process: its answers, or None when it failed (the parent then parses these files itself)."""
+    try:
+        answers: list[Answer] | None = _parse_clean(items)
+    except Exception:
+        answers = None
+    sender.send(answers)
+    sender.close()
+
+
+def _receive(receiver: Any, child: Any) -> list[Answer] | None:
+    """The child's answers; :class:`InternalError` when it died without giving them."""
+    while not receiver.poll(0.1):
+        if not child.is_alive() and not receiver.poll(0):
+            break
+    else:
+        try:
+            answers: list[Answer] | None = receiver.recv()
+            return answers
+        except (EOFError, OSError):
+            pass  # it died half-way through sending
+    child.join(timeout=5)
+    code = child.exitcode
+    how = (f"was killed by signal {-code}{' (perhaps for lack of memory)' if -code == signal.SIGKILL else ''}"
+           if code is not None and code < 0 else f"exited with code {code}")
+    raise InternalError(f"the helper process parsing records {how} before it finished; "
+                        "run again, or with ISOCTL_NO_PARALLEL=1 to parse in one process")
+
+
+def _parse_clean(items: list[tuple[str, str]]) -> list[Answer]:
     """In the child: (is a sequence, validated records as JSON, positions) per clean file; None where there is a problem."""
-    out: list[tuple[bool, str, dict[str, list[int]]] | str | None] = []
+    out: list[Answer] = []
     for relative, text in items:
         try:
             raw = read(relative, text)
