@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from isoctl.model.records import TextList
+from isoctl.model.records import Day, Days, TextList, Weeks
 
 
 def _off(value: object) -> object:
     """YAML 1.1 reads an unquoted ``off`` as false; in a severity it means the rule is off."""
     return "off" if value is False else value
+
+
+def _format_version(value: object) -> object:
+    """The format version is the whole number 1: YAML ``true`` and ``1.0`` equal 1 in Python but are not it."""
+    if type(value) is not int:
+        raise ValueError(f"expected the whole number 1; got {value!r}")
+    return value
 
 
 RuleSeverity = Annotated[Literal["error", "warning", "info", "off"], BeforeValidator(_off)]
@@ -34,15 +40,15 @@ class ExternalAudit(_Strict):
     """An external (certification body) audit, planned or held."""
 
     type: Literal["certification", "surveillance", "recertification", "transition", "special"]
-    date: dt.date
+    date: Day
     status: Literal["planned", "done"] | None = None
 
 
 class Certification(_Strict):
     body: str | None = None
     certificate: str | None = None
-    issued: dt.date | None = None
-    expires: dt.date | None = None
+    issued: Day | None = None
+    expires: Day | None = None
     audits: list[ExternalAudit] = []
 
 
@@ -60,20 +66,22 @@ class Person(_Strict):
 
 
 class Settings(_Strict):
-    """Thresholds of the time-aware rules, in days."""
+    """Thresholds of the time-aware rules: periods of 1 to 36,500 days (100 years), or 1 to 520 weeks."""
 
-    document_review_days: Annotated[int, Field(gt=0)] = 365
-    management_review_days: Annotated[int, Field(gt=0)] = 365
-    audit_cycle_days: Annotated[int, Field(gt=0)] = 1095
-    objective_measure_days: Annotated[int, Field(gt=0)] = 120
-    scramble_weeks: Annotated[int, Field(gt=0)] = 4
-    single_contributor_share: Annotated[float, Field(gt=0, le=1)] = 0.9
+    # Rules add these periods to record dates; the bounds keep every such sum a real date (records.MAX_DAYS).
+
+    document_review_days: Days = 365
+    management_review_days: Days = 365
+    audit_cycle_days: Days = 1095
+    objective_measure_days: Days = 120
+    scramble_weeks: Weeks = 4
+    single_contributor_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.9
 
 
 class Manifest(_Strict):
     """The root of a workspace: what is in scope and who is who."""
 
-    isoctl: Literal[1]
+    isoctl: Annotated[Literal[1], BeforeValidator(_format_version)]
     organization: Organization
     scope: str | None = None
     standards: Annotated[list[str], Field(min_length=1)]

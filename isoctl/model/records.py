@@ -9,10 +9,24 @@ justification is a rule finding, not a schema error).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
+
+#: The calendar a record's dates must fall in. Rules add and subtract windows of up to
+#: MAX_DAYS days (plus a year or MAX_WEEKS weeks) to these dates; inside this span no
+#: such sum can leave the years 1..9999 that Python's dates hold, so no rule can crash
+#: on ``due: 9999-12-31``. Real management-system records sit well inside it.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+#: Longest period a setting or a record may give in days (100 years) or weeks (10 years).
+MAX_DAYS = 36_500
+MAX_WEEKS = 520
+#: Largest magnitude a measured or target value may have: room for any real KPI (money,
+#: grams, kWh), small enough that charts and spreadsheets never overflow computing a scale.
+MAX_MAGNITUDE = 1e15
 
 
 def _as_list(value: Any) -> Any:
@@ -24,6 +38,60 @@ def _as_text(value: Any) -> Any:
     """Accept numbers for free-text identifiers such as versions (``version: 1.2``)."""
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
+
+def _in_calendar(value: dt.date) -> dt.date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"expected a date from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}; got {value.isoformat()}")
+    return value
+
+
+def _days(value: int) -> int:
+    if not 1 <= value <= MAX_DAYS:
+        raise ValueError(f"expected a whole number of days from 1 to {MAX_DAYS} (100 years); got {_shown(value)}")
+    return value
+
+
+def _weeks(value: int) -> int:
+    if not 1 <= value <= MAX_WEEKS:
+        raise ValueError(f"expected a whole number of weeks from 1 to {MAX_WEEKS} (10 years); got {_shown(value)}")
+    return value
+
+
+def _finite(value: Any) -> Any:
+    """Refuse ``.inf``, ``.nan`` and numbers beyond MAX_MAGNITUDE (before a huge integer becomes a float).
+
+    YAML ``true`` is not the number 1.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number; got {str(value).lower()}")
+    if isinstance(value, int | float) and not -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:  # also false for NaN
+        raise ValueError(f"expected a finite number between -1e15 and 1e15; got {_shown(value)}")
+    return value
+
+
+def _shown(value: float) -> str:
+    """A number as YAML spells it (``.inf``, ``.nan``), a huge one by its size rather than all its digits."""
+    if isinstance(value, int) and abs(value) >= 10**18:
+        return f"a number of {len(str(abs(value)))} digits"
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    return repr(value)
+
+
+# The bounds are checked by validators with messages of our own; json_schema_extra
+# repeats them in the JSON Schema so editors flag them as people type. StrictInt:
+# YAML ``true`` or ``30.5`` is not a number of days.
+#: A date in the span FIRST_DAY..LAST_DAY.
+Day = Annotated[dt.date, AfterValidator(_in_calendar)]
+#: A period in days, 1..MAX_DAYS.
+Days = Annotated[StrictInt, AfterValidator(_days), Field(json_schema_extra={"minimum": 1, "maximum": MAX_DAYS})]
+#: A period in weeks, 1..MAX_WEEKS.
+Weeks = Annotated[StrictInt, AfterValidator(_weeks), Field(json_schema_extra={"minimum": 1, "maximum": MAX_WEEKS})]
+#: A finite number no larger than MAX_MAGNITUDE either way (no ``.inf``, no ``.nan``).
+Number = Annotated[float, BeforeValidator(_finite), AfterValidator(_finite),
+                   Field(json_schema_extra={"minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE})]
 
 TextList = Annotated[list[str], BeforeValidator(_as_list)]
 Text = Annotated[str, BeforeValidator(_as_text)]
@@ -39,7 +107,7 @@ class Evidence(_Strict):
 
     path: str | None = None
     url: str | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     note: str | None = None
 
     @model_validator(mode="after")
@@ -81,9 +149,9 @@ class Document(RecordBase):
     status: Literal["draft", "approved", "obsolete"]
     version: Text | None = None
     approved_by: str | None = None
-    approved_on: dt.date | None = None
-    review_every_days: Annotated[int, Field(gt=0)] | None = None
-    next_review: dt.date | None = None
+    approved_on: Day | None = None
+    review_every_days: Days | None = None
+    next_review: Day | None = None
     path: str | None = None
 
 
@@ -104,7 +172,7 @@ class Risk(RecordBase):
     treatment: Literal["accept", "mitigate", "transfer", "avoid", "exploit"] | None = None
     controls: TextList = []
     residual: Annotated[int, Field(ge=1, le=25)] | None = None
-    reviewed_on: dt.date | None = None
+    reviewed_on: Day | None = None
 
 
 class Aspect(RecordBase):
@@ -136,7 +204,7 @@ class Obligation(RecordBase):
     kind: Literal["obligation"]
     source: str
     applies_to: TextList = []
-    evaluated_on: dt.date | None = None
+    evaluated_on: Day | None = None
     compliant: bool | None = None
 
 
@@ -151,18 +219,18 @@ class Control(RecordBase):
 
 
 class Measurement(_Strict):
-    date: dt.date
-    value: float
+    date: Day
+    value: Number
     note: str | None = None
 
 
 class Objective(RecordBase):
     kind: Literal["objective"]
-    target: float
+    target: Number
     unit: str | None = None
     direction: Literal["increase", "decrease", "maintain"]
-    baseline: float | None = None
-    due: dt.date | None = None
+    baseline: Number | None = None
+    due: Day | None = None
     plan: str | None = None
     measurements: list[Measurement] = []
 
@@ -170,7 +238,7 @@ class Objective(RecordBase):
 class Verification(_Strict):
     """The effectiveness check of a closed action."""
 
-    on: dt.date
+    on: Day
     by: str
     effective: bool
     note: str | None = None
@@ -186,15 +254,15 @@ class Action(RecordBase):
         ]
         | None
     ) = None
-    raised_on: dt.date
+    raised_on: Day
     raised_by: str | None = None
     description: str | None = None
     correction: str | None = None
     root_cause: str | None = None
     corrective_action: str | None = None
-    due: dt.date | None = None
+    due: Day | None = None
     status: Literal["open", "in-progress", "closed", "cancelled"] = "open"
-    closed_on: dt.date | None = None
+    closed_on: Day | None = None
     verification: Verification | None = None
 
 
@@ -212,7 +280,7 @@ class Audit(RecordBase):
     kind: Literal["audit"]
     type: Literal["internal", "certification", "surveillance", "recertification", "transition", "special", "supplier"]
     status: Literal["planned", "done"]
-    date: dt.date
+    date: Day
     auditor: str | None = None
     scope: TextList = []
     findings: list[Finding] = []
@@ -254,7 +322,7 @@ class ReviewOutputs(_Strict):
 
 class Review(RecordBase):
     kind: Literal["review"]
-    date: dt.date
+    date: Day
     attendees: TextList = []
     inputs: dict[ReviewInput, str] = {}
     outputs: ReviewOutputs | None = None
@@ -266,14 +334,14 @@ class Competence(RecordBase):
     person: str
     role: str | None = None
     course: str | None = None
-    completed_on: dt.date | None = None
-    expires_on: dt.date | None = None
+    completed_on: Day | None = None
+    expires_on: Day | None = None
 
 
 class Supplier(RecordBase):
     kind: Literal["supplier"]
     service: str
-    evaluated_on: dt.date | None = None
+    evaluated_on: Day | None = None
     rating: Score | None = None
     approved: bool | None = None
 
@@ -295,7 +363,7 @@ class Activity(RecordBase):
 
 class Exercise(RecordBase):
     kind: Literal["exercise"]
-    date: dt.date
+    date: Day
     scenario: str
     plans: TextList = []
     outcome: str | None = None

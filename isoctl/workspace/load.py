@@ -9,7 +9,6 @@ unknown format version, a broken catalog) raises and stops the run.
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from isoctl.catalog.schema import Edition
 from isoctl.errors import Location, UsageError, WorkspaceError
 from isoctl.files import yamlio
 from isoctl.files.located import field_names, problems_from
-from isoctl.model.manifest import Manifest
+from isoctl.model.manifest import Manifest, Organization, Person
 from isoctl.model.result import Finding
 from isoctl.workspace import files as workspace_files
 from isoctl.workspace.discover import MANIFEST, find_workspace, inside
@@ -54,38 +53,11 @@ class Workspace:
     links: set[str] = field(default_factory=set)  # symlinks met while walking (relative paths)
     store: RecordCache | None = None  # the record cache, which also remembers where findings were located
     tree: frozenset[str] | None = None  # the committed files, when loaded from a commit
-    _paths: dict[str, str] = field(default_factory=dict)
 
     def save_cache(self) -> None:
         """Keep what this run learnt (records, and where its findings are) for the next one."""
         if self.store is not None:
             self.store.save()
-
-    def path_status(self, relative: str) -> str:
-        """``ok``, ``missing`` or ``outside`` for a path a record names (evidence, a document's file).
-
-        Lexical for speed (thousands of evidence paths), with the real path
-        resolved only where a symlink or a dot-directory could lead elsewhere.
-        """
-        known = self._paths.get(relative)
-        if known is not None:
-            return known
-        norm = os.path.normpath(relative.replace("\\", "/"))
-        if os.path.isabs(norm) or norm == ".." or norm.startswith("../"):
-            status = "outside"
-        elif self.tree is not None:
-            folder = norm.rstrip("/") + "/"
-            status = "ok" if norm in self.tree or any(p.startswith(folder) for p in self.tree) else "missing"
-        else:
-            full = os.path.join(self.root, norm)
-            parts = norm.split(os.sep)
-            risky = parts[0].startswith(".") or any("/".join(parts[: i + 1]) in self.links for i in range(len(parts)))
-            if risky and inside(self.root, norm) is None:
-                status = "outside"
-            else:
-                status = "ok" if os.path.exists(full) else "missing"
-        self._paths[relative] = status
-        return status
 
     def manifest_location(self, *loc: str | int, key: bool = False) -> tuple[str, int, int]:
         line, column = self.manifest_file.locate(loc, key=key)
@@ -107,23 +79,98 @@ def load_manifest(root: Path, snapshot: Committed | None = None) -> tuple[Manife
     raw = RawFile(MANIFEST, text, text, records=[data])
     if not isinstance(data, dict):
         raise WorkspaceError(f"{MANIFEST}:1:1: expected a mapping with isoctl: 1, organization, standards")
-    version = data.get("isoctl")
-    if version != 1:
-        line, column = raw.locate(("isoctl",)) if "isoctl" in data else (1, 1)
-        shown = "missing" if version is None else repr(version)
-        raise WorkspaceError(
-            f"{Location(MANIFEST, line, column)}: workspace format version {shown} is not supported; this isoctl reads format 1",
-            hint="start the manifest with 'isoctl: 1'" if version is None else "upgrade isoctl to read newer workspaces",
-        )
+    _check_version(data, raw)
+    _check_standards(data, raw)
+    findings = _duplicate_people(data, raw)
     try:
-        return Manifest.model_validate(data), raw, []
+        manifest = Manifest.model_validate(data)
     except ValidationError as exc:
         problems = problems_from(exc, path=MANIFEST, root=None, known_fields=field_names(Manifest))
-        findings = []
         for problem, error in zip(problems, exc.errors(include_url=False), strict=True):
             line, column = raw.locate(tuple(error["loc"]), key=error["type"] == "extra_forbidden")
             findings.append(finding("schema-error", problem.message, MANIFEST, line, column))
-        return _salvage(data, exc), raw, findings
+        manifest = _salvage(data, exc)
+    return _first_of_each_person(manifest), raw, findings
+
+
+def _yaml_value(value: Any) -> str:
+    """A scalar as it reads in YAML: ``true``, ``1.5``, ``'1'``."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else repr(value)
+
+
+def _check_version(data: dict[str, Any], raw: RawFile) -> None:
+    """Only the whole number 1 is format 1: YAML ``true`` and ``1.0`` equal 1 in Python, but are not it."""
+    version = data.get("isoctl")
+    if type(version) is int and version == 1:
+        return
+    line, column = raw.locate(("isoctl",)) if "isoctl" in data else (1, 1)
+    where = Location(MANIFEST, line, column)
+    if version is None:
+        raise WorkspaceError(f"{where}: workspace format version missing is not supported; this isoctl reads format 1",
+                             hint="start the manifest with 'isoctl: 1'")
+    if type(version) is not int:
+        raise WorkspaceError(f"{where}: isoctl: expected the workspace format version, the whole number 1; "
+                             f"got {_yaml_value(version)}", hint="write 'isoctl: 1'")
+    raise WorkspaceError(f"{where}: workspace format version {version} is not supported; this isoctl reads format 1",
+                         hint="upgrade isoctl to read newer workspaces")
+
+
+def _check_standards(data: dict[str, Any], raw: RawFile) -> None:
+    """``standards`` must be a non-empty list of editions: without a scope there is nothing to evaluate."""
+    example = "e.g. 'standards: [iso9001:2015]'"
+    if "standards" not in data:
+        raise WorkspaceError(f"{MANIFEST}:1:1: missing 'standards': list the editions in scope, {example}")
+    standards = data["standards"]
+    line, column = raw.locate(("standards",))
+    if not isinstance(standards, list):
+        raise WorkspaceError(f"{Location(MANIFEST, line, column)}: standards: expected a list of editions; "
+                             f"got {_yaml_value(standards)}", hint=f"write a list, {example}")
+    if not standards:
+        raise WorkspaceError(f"{Location(MANIFEST, line, column)}: standards: the list is empty; "
+                             "name at least one edition in scope", hint=example)
+    for index, item in enumerate(standards):
+        if not isinstance(item, str):
+            line, column = raw.locate(("standards", index))
+            raise WorkspaceError(f"{Location(MANIFEST, line, column)}: standards[{index}]: expected an edition such as "
+                                 f"iso9001:2015; got {_yaml_value(item)}")
+
+
+def _duplicate_people(data: dict[str, Any], raw: RawFile) -> list[Finding]:
+    """A ``duplicate-id`` finding for every ``people`` entry whose id an earlier entry has."""
+    people = data.get("people")
+    if not isinstance(people, list):
+        return []
+    first: dict[str, int] = {}
+    findings: list[Finding] = []
+    for index, person in enumerate(people):
+        pid = person.get("id") if isinstance(person, dict) else None
+        if not isinstance(pid, str):
+            continue
+        if pid in first:
+            line, column = raw.locate(("people", index, "id"))
+            first_line, _ = raw.locate(("people", first[pid], "id"))
+            message = f"people: duplicate person id '{pid}' (first used at {MANIFEST}:{first_line}); the first entry counts"
+            findings.append(finding("duplicate-id", message, MANIFEST, line, column))
+        else:
+            first[pid] = index
+    return findings
+
+
+def _first_of_each_person(manifest: Manifest) -> Manifest:
+    """Only the first entry of each person id.
+
+    Two entries for one person may disagree (a name, ``top_management``);
+    keeping the first everywhere - as with records - gives one consistent
+    evaluation instead of one that depends on which lookup ran.
+    """
+    unique: dict[str, Person] = {}
+    for person in manifest.people:
+        unique.setdefault(person.id, person)
+    if len(unique) == len(manifest.people):
+        return manifest
+    return manifest.model_copy(update={"people": list(unique.values())})
 
 
 def _salvage(data: dict[str, Any], exc: ValidationError) -> Manifest:
@@ -142,11 +189,12 @@ def _salvage(data: dict[str, Any], exc: ValidationError) -> Manifest:
         if key in cleaned:
             cleaned[key] = [item for i, item in enumerate(cleaned[key]) if i not in indexes]
     cleaned.setdefault("organization", {"name": "(unnamed organization)"})
-    cleaned.setdefault("standards", [])
     try:
         return Manifest.model_validate(cleaned)
     except ValidationError:
-        return Manifest.model_construct(isoctl=1, organization=cleaned["organization"], standards=[])
+        # only reached if what is left still fails (it should not); the scope alone, validated item by item above
+        return Manifest.model_construct(isoctl=1, organization=Organization(name="(unnamed organization)"),
+                                        standards=list(data["standards"]))
 
 
 def _scope(manifest: Manifest, catalogs: Catalogs, raw: RawFile) -> tuple[list[Edition], list[Finding]]:
@@ -167,8 +215,23 @@ def _scope(manifest: Manifest, catalogs: Catalogs, raw: RawFile) -> tuple[list[E
         if edition.id == "hs":
             findings.append(finding("schema-error", "standards: the harmonized structure is not a standard to certify against", MANIFEST, line, column))
         elif edition not in editions:
+            _one_edition_per_family(edition, editions, index, raw)
             editions.append(edition)
     return editions, findings
+
+
+def _one_edition_per_family(edition: Edition, editions: list[Edition], index: int, raw: RawFile) -> None:
+    """Refuse a second edition of a family: ``iso9001:8.5.1`` must name one clause, not one per edition."""
+    other = next((e for e in editions if e.family == edition.family), None)
+    if other is None:
+        return
+    line, column = raw.locate(("standards", index))
+    raise WorkspaceError(
+        f"{Location(MANIFEST, line, column)}: standards: {other.display} and {edition.display} are two editions of "
+        f"{edition.family}; choose one edition",
+        hint="a workspace is evaluated against one edition of each standard; moving to a new edition is what the "
+             "planned 'isoctl migrate' is for",
+    )
 
 
 def load_workspace(
@@ -189,10 +252,11 @@ def load_workspace(
     analysis has located its findings too).
     """
     root = find_workspace(path)
-    manifest, raw_manifest, findings = load_manifest(root, snapshot)
-    with _catalog_dirs(root, manifest, raw_manifest, snapshot) as catalog_dirs:
-        catalogs = Catalogs.load([*extra_catalogs, *catalog_dirs], base=root)
-    editions, scope_findings = _scope(manifest, catalogs, raw_manifest)
+    with _naming_the_commit(snapshot):
+        manifest, raw_manifest, findings = load_manifest(root, snapshot)
+        with _catalog_dirs(root, manifest, raw_manifest, snapshot) as catalog_dirs:
+            catalogs = Catalogs.load([*extra_catalogs, *catalog_dirs], base=root)
+        editions, scope_findings = _scope(manifest, catalogs, raw_manifest)
     findings += scope_findings
 
     records: list[LoadedRecord] = []
@@ -224,6 +288,17 @@ def load_workspace(
     if snapshot is not None:
         workspace.tree = frozenset(snapshot.files)
     return workspace
+
+
+@contextlib.contextmanager
+def _naming_the_commit(snapshot: Committed | None) -> Iterator[None]:
+    """Say which commit an unusable manifest is in: ``isoctl.yaml:12:3`` alone points at the working tree's file."""
+    try:
+        yield
+    except WorkspaceError as exc:
+        if snapshot is None or snapshot.commit[:12] in exc.message:
+            raise
+        raise WorkspaceError(f"{exc.message} (in commit {snapshot.commit[:12]})", hint=exc.hint) from None
 
 
 @contextlib.contextmanager
