@@ -6,15 +6,15 @@ input (fixed key and column order, no colour, ``\\n`` line endings).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Sequence
 from typing import Any
 
 from isoctl import __version__
 from isoctl.actions.query import FoundAction, days_overdue
+from isoctl.render.cells import csv_text
+from isoctl.render.console import clean
 
 CSV_COLUMNS = ("id", "title", "type", "severity", "source", "status", "owner", "raised_on", "raised_by", "due",
                "closed_on", "overdue", "days_overdue", "clauses", "path", "line")
@@ -43,15 +43,14 @@ def show_json(found: FoundAction, today: dt.date) -> str:
 
 
 def to_csv(actions: Sequence[FoundAction], today: dt.date) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    """One row per action; text a spreadsheet would run as a formula is neutralised (:mod:`isoctl.render.cells`)."""
+    rows = []
     for found in actions:
         row = as_dict(found, today)
         row["clauses"] = " ".join(row["clauses"])
         row["overdue"] = "yes" if row["overdue"] else "no"
-        writer.writerow(["" if row.get(c) is None else row[c] for c in CSV_COLUMNS])
-    return buffer.getvalue()
+        rows.append(["" if row.get(c) is None else row[c] for c in CSV_COLUMNS])
+    return csv_text([CSV_COLUMNS, *rows])
 
 
 def _value(value: Any) -> str:
@@ -71,19 +70,25 @@ def _inline(mapping: dict[str, Any]) -> str:
 
 
 def show_text(found: FoundAction, today: dt.date) -> str:
-    """Every field of the action, one per line, with multi-line text indented under its label."""
+    """Every field of the action, one per line, with multi-line text indented under its label.
+
+    It is printed on a terminal: record text is passed through
+    :func:`~isoctl.render.console.clean`, so a control sequence in a field
+    is shown escaped instead of acting on the terminal.
+    """
     data = found.model.model_dump(mode="json")
     width = max(len(name) for name in SHOW_ORDER) + 2
-    lines = [f"{found.id}  {found.model.title}", f"{'file:':<{width}}{found.relative}:{found.line}"]
+    lines = [clean(f"{found.id}  {found.model.title}", one_line=True),
+             clean(f"{'file:':<{width}}{found.relative}:{found.line}", one_line=True)]
     for name in SHOW_ORDER:
         value = data.get(name)
         if name == "body" and value is None:
             continue
         if name == "verification" and isinstance(value, dict):
             lines.append("verification:")
-            lines += [f"  {k + ':':<{width - 2}}{_value(v)}" for k, v in value.items()]
+            lines += [clean(f"  {k + ':':<{width - 2}}{_value(v)}", one_line=True) for k, v in value.items()]
             continue
-        text = _value(value)
+        text = clean(_value(value))
         if name == "status":
             late = days_overdue(found.model, today)
             text += f" (overdue by {late} day{'s' if late != 1 else ''}, due {found.model.due})" if late else ""

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from isoctl.files import yamlio
 from isoctl.workspace import files as workspace_files
+from isoctl.workspace.read import starts_front_matter
 
 PREFIX = "ACT-"
 DEFAULT_WIDTH = 4
@@ -51,6 +52,10 @@ class Scan:
     root: Path
     ids: dict[str, list[Place]] = field(default_factory=dict)
     actions_per_file: dict[str, int] = field(default_factory=dict)
+    #: record files not read, and why (a symlink leading outside the workspace): a missing id may be there
+    refused: dict[str, str] = field(default_factory=dict)
+    #: record files that could not be read, and why (not a regular file, unreadable, too large)
+    unread: dict[str, str] = field(default_factory=dict)
 
     def action_ids(self) -> list[str]:
         """Ids seen in files that hold actions (the pool for suggestions)."""
@@ -120,16 +125,32 @@ def _keyed(data: bytes, start: int) -> bool:
     return start == 0 or data[start - 1] in _BEFORE_KEY
 
 
+def _plain_markdown(path: Path) -> bool:
+    """A Markdown file without front matter: a handbook, not a record, however long."""
+    try:
+        return path.suffix == ".md" and not starts_front_matter(yamlio.read_head(path, 64))
+    except yamlio.YamlProblem:
+        return False
+
+
 def scan(root: Path, ignore: Sequence[str] = ()) -> Scan:
     """Grep every record file below ``root`` for ids and ``kind: action`` (no YAML parsing)."""
     found = Scan(root)
     for candidate in workspace_files.walk(root, ignore):
-        if candidate.refused or candidate.path is None:
+        if candidate.refused:
+            found.refused[candidate.relative] = candidate.refused
+            continue
+        if candidate.problem:
+            found.unread[candidate.relative] = candidate.problem
+            continue
+        if candidate.path is None:
             continue
         try:
             data = yamlio.read_bytes(candidate.path)
-        except yamlio.YamlProblem:
-            continue  # unreadable or huge: `isoctl check` reports it; nothing to find here
+        except yamlio.YamlProblem as exc:  # an action may be in it: the listing says it could not look
+            if not (isinstance(exc, yamlio.TooLarge) and _plain_markdown(candidate.path)):
+                found.unread[candidate.relative] = exc.message
+            continue
         actions = sum(1 for match in _KIND_ACTION.finditer(data) if _keyed(data, match.start()))
         if actions:
             found.actions_per_file[candidate.relative] = actions

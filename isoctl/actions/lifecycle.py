@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import os
+import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,7 @@ from pydantic import ValidationError
 from isoctl.actions import query
 from isoctl.actions.context import ActionContext
 from isoctl.actions.ids import format_id, highest
-from isoctl.errors import UsageError, WorkspaceError
+from isoctl.errors import EditError, UsageError, WorkspaceError
 from isoctl.files import yamlio
 from isoctl.files.located import describe
 from isoctl.model.records import Action
@@ -78,7 +80,7 @@ def new_action(ctx: ActionContext, fields: Mapping[str, Any]) -> Written:
     created exclusively: a concurrent ``new`` that picked the same id gets
     the next one instead.
     """
-    from isoctl.actions.writes import create_exclusively
+    from isoctl.actions.writes import create_exclusively, inside_workspace, reason
     from isoctl.actions.yaml_text import record_text
 
     given = {k: v for k, v in fields.items() if v is not None and v != []}
@@ -94,11 +96,11 @@ def new_action(ctx: ActionContext, fields: Mapping[str, Any]) -> Written:
 
     scan = ctx.scan()
     folder = scan.actions_folder()
-    directory = ctx.root / folder
+    directory = _inside(ctx, folder or ".", "the actions folder")
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise WorkspaceError(f"cannot create the actions folder {folder}/: {exc.strerror or exc}") from None
+        raise WorkspaceError(f"cannot create the actions folder {folder}/: {reason(exc)}") from None
     header = ""
     if (ctx.root / SCHEMA_FILE).is_file():
         up = "../" * len(Path(folder).parts)
@@ -108,16 +110,18 @@ def new_action(ctx: ActionContext, fields: Mapping[str, Any]) -> Written:
         action_id = format_id(number, width)
         number += 1
         target = directory / f"{action_id}.yaml"
-        if action_id in scan.ids or target.exists():
+        if action_id in scan.ids or os.path.lexists(target):
             continue
+        relative = posixpath.join(folder, target.name)
+        if inside_workspace(ctx.root, relative) is None:  # a dangling link of that name, or a folder swapped meanwhile
+            raise EditError(f"{relative} would be written outside the workspace; nothing was written")
         ordered["id"] = action_id
         try:
             create_exclusively(target, record_text(ordered, header).encode("utf-8"))
         except FileExistsError:
             continue  # another isoctl published this id a moment ago: take the next one
         except OSError as exc:
-            raise WorkspaceError(f"cannot write {folder}/{target.name}: {exc.strerror or exc}") from None
-        relative = target.relative_to(ctx.root).as_posix()
+            raise WorkspaceError(f"cannot write {relative}: {reason(exc)}; nothing was written") from None
         return Written(action_id, relative, target, tuple(ordered))
 
 
@@ -190,11 +194,11 @@ def close_action(
 def _edit(ctx: ActionContext, wanted: str, decide: Callable[[Action], dict[str, Any]]) -> Written:
     """Find the action, then under the file's lock: re-read it, decide the changes, edit, validate, replace."""
     from isoctl.actions.edit import REMOVE, plain, set_fields
-    from isoctl.actions.writes import locked, replace_atomically
+    from isoctl.actions.writes import locked, reason, replace_atomically
 
     found = query.find(ctx.scan(), wanted)
-    path = (ctx.root / found.relative).resolve()
-    with locked(path):
+    path = _inside(ctx, found.relative, "the file holding " + found.id)
+    with locked(path, label=found.relative):
         try:
             data = yamlio.read_bytes(path)
             text = yamlio.decode(data)
@@ -215,5 +219,27 @@ def _edit(ctx: ActionContext, wanted: str, decide: Callable[[Action], dict[str, 
         try:
             replace_atomically(path, bom + edited.encode("utf-8"))
         except OSError as exc:
-            raise WorkspaceError(f"cannot write {found.relative}: {exc.strerror or exc}; it was left as it was") from None
+            raise WorkspaceError(f"cannot write {found.relative}: {reason(exc)}; it was left as it was") from None
     return Written(found.id, found.relative, path, tuple(changes))
+
+
+def _inside(ctx: ActionContext, relative: str, what: str) -> Path:
+    """The real path of ``relative``; EditError when it (or a folder above it) leads outside the workspace.
+
+    ``check`` reports such a symlink as ``path-outside-workspace``; writing
+    through it would change a file outside the repository that nobody reviews.
+    """
+    from isoctl.actions.writes import inside_workspace
+
+    path = inside_workspace(ctx.root, relative)
+    if path is None:
+        try:
+            where = f" (it resolves to {os.path.realpath(ctx.root / relative)})"
+        except OSError:  # pragma: no cover - realpath is not strict
+            where = ""
+        raise EditError(
+            f"{what}, {relative}, leads outside the workspace{where}; isoctl writes only inside it, "
+            "nothing was written",
+            hint="replace the symlink with a real folder or file inside the workspace ('isoctl check' lists such links)",
+        )
+    return path

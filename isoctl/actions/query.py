@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from isoctl.actions.ids import Scan
-from isoctl.errors import InvalidAction, UsageError
+from isoctl.errors import InvalidAction, Location, UsageError
 from isoctl.files import yamlio
 from isoctl.files.located import describe
 from isoctl.model.records import Action
@@ -57,11 +57,15 @@ def days_overdue(action: Action, today: dt.date) -> int:
 
 
 
-def _parse(root: Path, relative: str) -> RawFile | None:
+def _parse(root: Path, relative: str) -> RawFile | str:
+    """The records of one file, or why it cannot be read (located: ``path:line:col: problem``)."""
     try:
-        return read(relative, yamlio.read_text(root / relative))
-    except (yamlio.YamlProblem, NotRecords):
-        return None
+        raw = read(relative, yamlio.read_text(root / relative))
+    except yamlio.YamlProblem as exc:
+        return f"{Location(relative, exc.line, exc.column)}: {exc.message}"
+    except NotRecords as exc:
+        return f"{relative}: {exc}"
+    return raw if raw is not None else f"{relative}: holds no records"
 
 
 def _records(raw: RawFile) -> Iterable[tuple[int | None, dict[str, Any]]]:
@@ -91,18 +95,28 @@ def find(scan: Scan, wanted: str) -> FoundAction:
     """The action with id ``wanted`` (or ``42`` for ``ACT-0042``); UsageError with the closest ids if none."""
     action_id = scan.resolve(wanted)
     hits: list[tuple[str, RawFile, int | None, dict[str, Any]]] = []
+    unreadable: list[str] = []
     if action_id is not None:
         for relative in dict.fromkeys(p.relative for p in scan.ids[action_id]):
             raw = _parse(scan.root, relative)
-            if raw is None:
+            if isinstance(raw, str):
+                unreadable.append(raw)
                 continue
             hits += [(relative, raw, index, item) for index, item in _records(raw) if item.get("id") == action_id]
-    if not hits:
-        close = scan.closest(wanted)
+    if not hits and unreadable:
+        # the id is written in a file that cannot be read: "no action" would send people looking elsewhere
         raise UsageError(
-            f"no action '{wanted}' in this workspace",
-            hint=f"closest: {', '.join(close)}" if close else "run 'isoctl action list --status all' to see the ids",
+            f"{action_id} is in a file that does not parse: {'; '.join(unreadable)}",
+            hint="fix the file first ('isoctl check' lists every problem with its place)",
         )
+    if not hits:
+        close = [i for i in scan.closest(wanted) if i != wanted]
+        hints = [f"closest: {', '.join(close)}"] if close else []
+        if scan.refused:
+            links = ", ".join(sorted(scan.refused)[:3]) + (", ..." if len(scan.refused) > 3 else "")
+            hints.append(f"not read, as symlinks leading outside the workspace: {links}")
+        hint = "; ".join(hints) or "run 'isoctl action list --status all' to see the ids"
+        raise UsageError(f"no action '{wanted}' in this workspace", hint=hint)
     assert action_id is not None
     if len(hits) > 1:
         places = ", ".join(sorted(f"{relative}:{_line(scan, action_id, relative)}" for relative, *_ in hits))
@@ -118,8 +132,11 @@ def in_text(relative: str, text: str, action_id: str, line: int = 1) -> FoundAct
     """The action ``action_id`` in a file's text (re-read under a lock, or checked after an edit)."""
     try:
         raw = read(relative, text)
-    except (yamlio.YamlProblem, NotRecords) as exc:
-        raise UsageError(f"{relative}: does not parse ({exc})", hint="'isoctl check' shows where") from None
+    except yamlio.YamlProblem as exc:
+        raise UsageError(f"{relative} does not parse: {Location(relative, exc.line, exc.column)}: {exc.message}",
+                         hint="'isoctl check' lists every problem with its place") from None
+    except NotRecords as exc:
+        raise UsageError(f"{relative}: {exc}", hint="'isoctl check' lists every problem with its place") from None
     hits = [(index, item) for index, item in _records(raw)] if raw is not None else []
     hits = [(index, item) for index, item in hits if item.get("id") == action_id and item.get("kind") == "action"]
     if len(hits) != 1:
@@ -132,11 +149,11 @@ def in_text(relative: str, text: str, action_id: str, line: int = 1) -> FoundAct
 def load_all(scan: Scan) -> tuple[list[FoundAction], list[str]]:
     """Every valid action of the workspace, and a message for each action record that is not valid."""
     found: list[FoundAction] = []
-    problems: list[str] = []
+    problems = [f"{relative}: {why} (any actions in it are not listed)" for relative, why in sorted(scan.unread.items())]
     for relative in sorted(scan.actions_per_file):
         raw = _parse(scan.root, relative)
-        if raw is None:
-            problems.append(f"{relative}: does not parse")
+        if isinstance(raw, str):
+            problems.append(f"{raw} (its actions are not listed)")
             continue
         for index, item in _records(raw):
             if item.get("kind") != "action":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import socket
 import stat
 import time
@@ -26,8 +27,6 @@ from isoctl.files.atomic import temp_beside, write_all, write_atomically
 
 #: How long an edit waits for another isoctl to finish with the same file.
 LOCK_TIMEOUT = 15.0
-
-
 
 
 def replace_atomically(target: Path, data: bytes) -> None:
@@ -52,7 +51,13 @@ def create_exclusively(target: Path, data: bytes) -> None:
         except OSError as exc:
             if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
                 raise
-            write_all(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), data)
+            fallback = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            try:
+                write_all(fallback, data)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(target)  # never leave a half-written record behind (a full disk)
+                raise
     finally:
         with contextlib.suppress(OSError):
             os.unlink(temp)
@@ -63,15 +68,37 @@ def lock_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.isoctl-lock")
 
 
+def inside_workspace(root: Path, relative: str) -> Path | None:
+    """``root / relative`` with every symlink resolved, or None when that leads outside ``root``.
+
+    The same test ``check`` applies to symlinks, made on the real path of the
+    target and so of every folder above it: a record written through a link to
+    somewhere else would change files nobody reviews. A path whose links loop
+    cannot be resolved at all, and is refused too.
+    """
+    try:
+        real_root = Path(os.path.realpath(root, strict=True))
+        candidate = Path(os.path.realpath(root / relative))
+    except OSError:  # a symlink loop (ELOOP), or a root that vanished
+        return None
+    return candidate if candidate == real_root or real_root in candidate.parents else None
+
+
 @contextlib.contextmanager
-def locked(target: Path, *, timeout: float | None = None) -> Iterator[None]:
+def locked(target: Path, *, timeout: float | None = None, label: str | None = None) -> Iterator[None]:
     """Hold the exclusive lock for editing ``target`` while the block runs.
 
-    The lock is a file created with O_EXCL and removed afterwards (nothing is
-    left behind for git to see). A lock whose owner died on this host is
-    broken; one held longer than ``timeout`` by a live process is an error
-    naming the file, as git does with ``index.lock``.
+    The lock is a file created with O_EXCL, holding the owner's pid and host,
+    and removed afterwards (nothing is left behind for git to see), also when
+    writing it fails: a full disk must not leave a lock that blocks every later
+    edit. A lock whose owner no longer runs on this host, or one that is still
+    empty or unreadable after :data:`STALE_AFTER` seconds (its owner died
+    between creating and writing it), is taken over. One held longer than
+    ``timeout`` by a live process is an error naming the file, as git does
+    with ``index.lock``. ``label`` names the file in messages (its path
+    relative to the workspace).
     """
+    name = label or target.name
     path = lock_path(target)
     owner = f"{os.getpid()} {socket.gethostname()}\n".encode()
     deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
@@ -80,20 +107,28 @@ def locked(target: Path, *, timeout: float | None = None) -> Iterator[None]:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
-            if _stale(path):
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
+            seen = _stale(path)
+            if seen is not None:
+                _take_over(path, seen)
                 continue
             if time.monotonic() > deadline:
                 raise WorkspaceError(
-                    f"{target.name} is being edited by another isoctl (lock file {path})",
+                    f"{name} is being edited by another isoctl (lock file {path})",
                     hint="wait and try again; if no isoctl is running, delete the lock file",
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
             continue
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(owner)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot edit {name}: cannot create its lock file: {reason(exc)}; "
+                                 "it was left as it was") from None
+        try:
+            write_all(fd, owner, sync=False)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            raise WorkspaceError(f"cannot edit {name}: cannot write its lock file: {reason(exc)}; "
+                                 "it was left as it was") from None
         break
     try:
         yield
@@ -102,21 +137,60 @@ def locked(target: Path, *, timeout: float | None = None) -> Iterator[None]:
             os.unlink(path)
 
 
-def _stale(path: Path) -> bool:
-    """Whether the lock at ``path`` belongs to a process of this host that no longer runs."""
-    if os.name != "posix":
-        return False  # no cheap, safe liveness check; the timeout message covers it
+def reason(exc: OSError) -> str:
+    """Why an operating-system call failed, as people read it ("No space left on device")."""
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+#: How old an empty or unreadable lock must be before it counts as abandoned: its owner writes the
+#: pid right after creating it, so only an owner that died (or a full disk, before this fix) leaves one.
+STALE_AFTER = 5.0
+
+
+def _stale(path: Path) -> os.stat_result | None:
+    """The lock's stat when it is abandoned: its process of this host no longer runs, or it stayed empty."""
     try:
-        pid_text, host = path.read_text(encoding="utf-8").split()
+        seen = os.lstat(path)
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None  # gone already: the next attempt takes it
+    try:
+        pid_text, host = text.split()
         pid = int(pid_text)
-    except (OSError, ValueError):
-        return False  # gone already, or still being written by its owner
-    if host != socket.gethostname() or pid == os.getpid():
-        return False
+        if pid <= 0:
+            raise ValueError(pid_text)  # 0 and -n name process groups, never an owner
+    except ValueError:
+        return seen if time.time() - seen.st_mtime > STALE_AFTER else None
+    if host != socket.gethostname() or pid == os.getpid() or os.name != "posix":
+        return None  # no cheap, safe liveness check; the timeout message covers it
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+        return seen
+    except (PermissionError, OverflowError, ValueError):
+        return None
+    return None
+
+
+def _take_over(path: Path, seen: os.stat_result) -> None:
+    """Remove the abandoned lock ``seen``, and only that one.
+
+    Two isoctl that both find the same abandoned lock must not remove each
+    other's fresh one: the lock is first renamed aside (atomic, only one of
+    them succeeds), and put back if what moved is not the file judged stale.
+    """
+    aside = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.stale")
+    try:
+        os.rename(path, aside)
+    except OSError:
+        return
+    try:
+        moved = os.lstat(aside)
+        if (moved.st_dev, moved.st_ino) != (seen.st_dev, seen.st_ino):
+            with contextlib.suppress(OSError):
+                os.link(aside, path)  # a live lock taken a moment ago: give it back (fails if one exists again)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(aside)

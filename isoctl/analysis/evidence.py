@@ -8,19 +8,31 @@ pure function of the records, the catalogs in scope and ``today``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import os
+import posixpath
+import re
+import stat
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from isoctl.catalog.catalogs import Catalogs
 from isoctl.catalog.refs import ClauseRef, parse_ref
 from isoctl.catalog.schema import Clause, Edition, Expect
 from isoctl.model.manifest import Settings
+from isoctl.workspace.files import ignored  # the walker's own test: evidence and records agree
 from isoctl.workspace.records import LoadedRecord
+
+if TYPE_CHECKING:
+    from isoctl.workspace.load import Workspace
 
 ClauseKey = tuple[str, str]  # (edition id, clause id)
 
@@ -298,3 +310,130 @@ def _resolve_with_descendants(
 
 def expect_key(expect: Expect) -> str:
     return repr((expect.kind, sorted(expect.where.items()), expect.has, expect.within))
+
+
+#: The links that can be evidence: web pages and mail addresses. ``file:`` would read outside the
+#: workspace, ``javascript:`` and ``data:`` would run in the HTML report of whoever opens it.
+URL_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+_UNSAFE_SCHEMES = frozenset({"file", "javascript", "data", "vbscript"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class PathCheck:
+    """What a path a record names (evidence, a document's file) leads to, and what is wrong if anything.
+
+    ``refused``: not a file of the workspace that isoctl may show to an
+    auditor (outside it, in an ignored or dot-directory, a URL, empty, a
+    symlink loop); ``missing``: no such file; ``ok``.
+    """
+
+    status: Literal["ok", "missing", "refused"]
+    message: str | None = None
+
+
+def url_problem(url: str) -> str | None:
+    """Why an evidence ``url`` is not a link isoctl can show (None when it is an http(s) or mailto URL)."""
+    shown = _shown(url)
+    if _CONTROL.search(url):
+        return f"url '{shown}' contains control characters"
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:
+        return f"url '{shown}' is not a valid URL ({exc})"
+    scheme = parts.scheme.lower()
+    if scheme not in URL_SCHEMES:
+        what = f"a {scheme}: link" if scheme else "not a URL"
+        return f"url '{shown}' is {what}; evidence links must be http, https or mailto (a file belongs under path:)"
+    if scheme != "mailto" and not parts.netloc:
+        return f"url '{shown}' names no host"
+    return None
+
+
+def check_path(workspace: Workspace, path: str) -> PathCheck:
+    """Whether ``path`` names a file or folder of the workspace that may serve as evidence.
+
+    It must be inside the workspace (after following symlinks, which ``check``
+    never follows out of it), not under a dot-directory or a path the manifest
+    ignores (both are outside what isoctl reads and what an auditor is shown),
+    and neither empty nor the workspace itself. Lexical first; only a path
+    through a symlink is resolved, so thousands of evidence paths stay cheap.
+    """
+    shown = _shown(path)
+    if "\0" in path:
+        return _refused(f"path '{shown}' contains a NUL character")
+    if not path.strip():
+        return _refused("path is empty; name a file inside the workspace")
+    scheme = _SCHEME.match(path)
+    if scheme and (path[scheme.end():].startswith("//") or scheme[1].lower() in _UNSAFE_SCHEMES):
+        return _refused(f"path '{shown}' is a URL, not a file of the workspace; "
+                        "write it as url: (http, https or mailto) or name a file")
+    norm = posixpath.normpath(path.replace("\\", "/"))
+    if norm == ".":
+        return _refused(f"path '{shown}' names the whole workspace; name a file or folder inside it")
+    if posixpath.isabs(norm) or norm == ".." or norm.startswith("../") or re.match(r"^[A-Za-z]:", norm):
+        return _refused(f"path '{shown}' leads outside the workspace")
+    hidden = _hidden(norm, workspace.manifest.ignore)
+    if hidden:
+        return _refused(f"path '{shown}' {hidden}")
+    if workspace.tree is not None:  # a commit: the files it holds
+        folder = norm + "/"
+        found = norm in workspace.tree or any(p.startswith(folder) for p in workspace.tree)
+        return PathCheck("ok") if found else PathCheck("missing")
+    return _on_disk(workspace, norm, shown)
+
+
+def _on_disk(workspace: Workspace, norm: str, shown: str) -> PathCheck:
+    """The path's real place and existence. The walk noted every folder symlink outside dot- and ignored
+    folders (those are refused before this), so only the last component needs a look of its own."""
+    root = workspace.root
+    full = os.path.join(root, norm)
+    parts = norm.split("/")
+    linked = any("/".join(parts[: i + 1]) in workspace.links for i in range(len(parts) - 1))
+    # the walk skips catalog folders, so it saw no link there: resolve what is below them
+    linked = linked or any(ignored(norm, [entry.rstrip("/") + "/"]) for entry in workspace.manifest.catalogs)
+    with contextlib.suppress(OSError):  # nothing there (or a folder above is a file): the stat below says which
+        linked = linked or stat.S_ISLNK(os.lstat(full).st_mode)
+    if linked:
+        real_root = os.path.realpath(root)
+        real = os.path.realpath(full)
+        if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+            return _refused(f"path '{shown}' leads outside the workspace (through a symlink)")
+        hidden = _hidden(Path(os.path.relpath(real, real_root)).as_posix(), workspace.manifest.ignore)
+        if hidden:
+            return _refused(f"path '{shown}' leads, through a symlink, to a file that {hidden.removeprefix('is ')}")
+    try:
+        os.stat(full)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return _refused(f"path '{shown}' is a symlink loop: the link leads back to itself")
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG):
+            return PathCheck("missing")
+        return _refused(f"path '{shown}' cannot be read: {exc.strerror or exc}")
+    except ValueError:  # pragma: no cover - NUL bytes are refused above
+        return _refused(f"path '{shown}' cannot be read")
+    return PathCheck("ok")
+
+
+def _hidden(norm: str, ignore: Sequence[str]) -> str | None:
+    """Why a relative path is not where records and evidence are read: a dot-directory or an ignored path."""
+    parts = norm.split("/")
+    for index, part in enumerate(parts[:-1]):
+        if part.startswith("."):
+            return f"is inside the dot-directory {'/'.join(parts[: index + 1])}/, which isoctl does not read"
+    for index in range(len(parts)):
+        prefix = "/".join(parts[: index + 1])
+        if ignored(prefix, ignore) or ignored(prefix + "/", ignore):
+            return f"is in {prefix}{'/' if index < len(parts) - 1 else ''}, which isoctl.yaml ignores"
+    return None
+
+
+def _refused(message: str) -> PathCheck:
+    return PathCheck("refused", message)
+
+
+def _shown(text: str) -> str:
+    """A path or URL as a message may quote it: control characters escaped, long ones shortened."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return text if len(text) <= 200 else text[:197] + "..."

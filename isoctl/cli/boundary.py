@@ -76,6 +76,10 @@ def _one_line(text: str) -> str:
 
 
 def _say(*lines: str) -> None:
+    # Messages quote record ids, paths and parser text: control characters are shown escaped, never sent raw.
+    from isoctl.render.console import clean
+
+    lines = tuple(clean(line) for line in lines)
     stream = sys.stderr
     if stream is None:  # started with stderr closed: the exit code is all that can be said
         return

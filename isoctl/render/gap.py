@@ -10,14 +10,13 @@ rich is imported only for the text format so JSON/CSV runs stay cheap.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 from collections.abc import Callable, Sequence
 from typing import Literal
 
 from isoctl.model.result import ClauseCoverage, Finding, Result, StandardCoverage
+from isoctl.render.cells import csv_text
 from isoctl.rules.coverage import reporting_rule
 
 GapFormat = Literal["text", "json", "md", "csv"]
@@ -110,12 +109,8 @@ def _json(result: Result, clauses: Sequence[ClauseCoverage]) -> str:
 
 
 def _csv(clauses: Sequence[ClauseCoverage]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for c in clauses:
-        writer.writerow((c.standard, c.clause, title_of(c), c.status, "; ".join(c.records), "; ".join(c.reasons)))
-    return out.getvalue()
+    rows = [(c.standard, c.clause, title_of(c), c.status, "; ".join(c.records), "; ".join(c.reasons)) for c in clauses]
+    return csv_text([CSV_HEADER, *rows])
 
 
 def _cell(text: str) -> str:
@@ -154,7 +149,7 @@ def _text(result: Result, clauses: Sequence[ClauseCoverage], *, color: bool, wid
     from rich.table import Table
     from rich.text import Text
 
-    from isoctl.render.console import make_console, readiness_bar
+    from isoctl.render.console import clean, make_console, readiness_bar
 
     console, out = make_console(color=color, width=width)
     groups = by_standard(result, clauses)
@@ -164,7 +159,8 @@ def _text(result: Result, clauses: Sequence[ClauseCoverage], *, color: bool, wid
         roll_up = summary(result, standard, members)
         if number:
             console.print()
-        header = Text.assemble((standard, "bold"), "  ", roll_up.title if roll_up.title != standard else "")
+        header = Text.assemble((clean(standard, one_line=True), "bold"), "  ",
+                               clean(roll_up.title, one_line=True) if roll_up.title != standard else "")
         console.print(header)
         console.print(
             Text.assemble(
@@ -183,11 +179,11 @@ def _text(result: Result, clauses: Sequence[ClauseCoverage], *, color: bool, wid
         for c in members:
             indent = "  " * max(c.depth - 1, 0)
             table.add_row(
-                Text(indent + c.clause, style="" if c.leaf else "bold"),
-                Text(title_of(c), style="" if c.title is not None else "dim"),
-                Text(c.status, style=STATUS_STYLES[c.status]),
-                Text(", ".join(c.records)),
-                Text("; ".join(c.reasons)),
+                Text(indent + clean(c.clause, one_line=True), style="" if c.leaf else "bold"),
+                Text(clean(title_of(c), one_line=True), style="" if c.title is not None else "dim"),
+                Text(c.status, style=STATUS_STYLES.get(c.status, "")),
+                Text(clean(", ".join(c.records), one_line=True)),
+                Text(clean("; ".join(c.reasons), one_line=True)),
             )
         console.print(table)
     return out.getvalue()

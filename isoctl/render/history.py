@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
 
 from isoctl.core.timeline import Timeline, as_dict
+from isoctl.render.cells import csv_text
 
 _BARS = "▁▂▃▄▅▆▇█"
 
@@ -30,21 +30,21 @@ def render_json(timeline: Timeline) -> str:
 
 def render_csv(timeline: Timeline) -> str:
     standards = _standards(timeline)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["date", "commit", "author", *[f"readiness {s}" for s in standards], "actions open", "actions overdue",
-                     "mean days to close", "errors", "warnings", "info", "records", "changes", "contributors"])
-    for p in timeline.points:
-        writer.writerow([p.date, p.commit, p.author, *[p.readiness.get(s, "") for s in standards], p.actions_open,
-                         p.actions_overdue, "" if p.mean_days_to_close is None else p.mean_days_to_close,
-                         p.findings["error"], p.findings["warning"], p.findings["info"], p.records, p.changes,
-                         "; ".join(p.contributors)])
-    return out.getvalue()
+    header = ["date", "commit", "author", *[f"readiness {s}" for s in standards], "actions open", "actions overdue",
+              "mean days to close", "errors", "warnings", "info", "records", "changes", "contributors"]
+    rows = [[p.date, p.commit, p.author, *[p.readiness.get(s, "") for s in standards], p.actions_open,
+             p.actions_overdue, "" if p.mean_days_to_close is None else p.mean_days_to_close,
+             p.findings["error"], p.findings["warning"], p.findings["info"], p.records, p.changes,
+             "; ".join(p.contributors)] for p in timeline.points]
+    return csv_text([header, *rows])
 
 
 def render_text(timeline: Timeline, *, color: bool = False, width: int = 100) -> str:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    from isoctl.render.console import clean
 
     out = io.StringIO()
     console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
@@ -60,12 +60,13 @@ def render_text(timeline: Timeline, *, color: bool = False, width: int = 100) ->
     for standard in standards:
         series: list[float | None] = [p.readiness.get(standard) for p in points]
         last = series[-1]
-        console.print(f"  {standard:<14} {sparkline(series)}  {'' if last is None else f'{last:.0%}'}")
+        name = escape(clean(standard, one_line=True))  # an edition id from a workspace catalog is data, not markup
+        console.print(f"  {name:<14} {sparkline(series)}  {'' if last is None else f'{last:.0%}'}")
     overdue: list[float | None] = [p.actions_overdue for p in points]
     top = max((v for v in overdue if v is not None), default=0) or 1
     console.print(f"  {'overdue':<14} {sparkline([None if v is None else v / top for v in overdue])}  {points[-1].actions_overdue}")
     table = Table(box=None, header_style="bold", pad_edge=False)
-    short = [s.removeprefix("iso").split("-")[0] for s in standards]  # iso9001-2015 -> 9001
+    short = [escape(clean(s.removeprefix("iso").split("-")[0], one_line=True)) for s in standards]  # iso9001-2015 -> 9001
     for column in ("date", "commit", *short, "open", "overdue", "to close", "E/W/I", "records", "changes", "authors"):
         table.add_column(column, justify="left" if column in ("date", "commit") else "right", no_wrap=True)
     shown = points if len(points) <= 60 else points[-60:]

@@ -8,6 +8,8 @@ import zipfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from isoctl.render.cells import formula_like
+
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
@@ -19,7 +21,13 @@ HEADER_ROW = 3
 
 
 def put(sheet: Worksheet, row: int, column: int, value: str | int) -> None:
-    """Write a value; text stays text (no formula from a leading ``=``, no characters XML forbids)."""
+    """Write a value; text stays text (no formula from a leading ``=``, no characters XML forbids).
+
+    The cell is stored as a string, and the text the CSV outputs neutralise
+    (:func:`isoctl.render.cells.formula_like`) carries the quote prefix, the
+    spreadsheet's own leading ``'``: shown as written, still text after an
+    edit or a save as CSV.
+    """
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     cell = sheet.cell(row=row, column=column)
@@ -27,6 +35,8 @@ def put(sheet: Worksheet, row: int, column: int, value: str | int) -> None:
         value = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
         cell.value = value
         cell.data_type = "s"
+        if formula_like(value):
+            cell.quotePrefix = True
     else:
         cell.value = value
 

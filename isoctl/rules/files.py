@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from isoctl.analysis.evidence import check_path, url_problem
 from isoctl.model.records import Document, RecordBase
 from isoctl.rules import Context, Hit, rule
 
@@ -38,6 +39,12 @@ def schema_error(ctx: Context) -> Iterator[Hit]:
     fields, values outside a field's vocabulary, wrong types, dates that are
     not ``YYYY-MM-DD``. A YAML file that holds no record is reported too.
 
+    Numbers and dates have bounds, so that no rule's date arithmetic and no
+    chart can overflow: dates from 1900-01-01 to 2999-12-31; periods
+    (``review_every_days``, the manifest's ``settings``) whole numbers from 1
+    to 36,500 days or 1 to 520 weeks; targets, baselines and measured values
+    finite numbers between -1e15 and 1e15 (no ``.inf`` or ``.nan``).
+
     Fails:  ``status: done`` on an action (expected open, in-progress, closed or cancelled)
     Passes: ``status: closed``
     """
@@ -46,21 +53,31 @@ def schema_error(ctx: Context) -> Iterator[Hit]:
 
 @rule("path-outside-workspace", "error", category="loading")
 def path_outside_workspace(ctx: Context) -> Iterator[Hit]:
-    """A symlink or an evidence path that leads outside the workspace.
+    """A symlink or an evidence path that leads outside what the workspace shows an auditor.
 
     isoctl never reads outside the workspace: a symlinked file or directory
     pointing elsewhere is not followed, and evidence or document paths must
     stay inside the repository, so that the evidence an auditor sees is the
-    evidence under version control.
+    evidence under version control. A path is refused when it leads out
+    (``..``, an absolute path, a symlink), lies in a dot-directory or a folder
+    the manifest ignores, is empty or the workspace itself, holds a NUL, is a
+    symlink loop, or is a URL written as a path. An evidence ``url`` must be
+    an http, https or mailto link: ``javascript:``, ``file:`` or ``data:``
+    links would run or open something on the reader's machine.
 
-    Fails:  ``evidence: [{path: ../../etc/passwd}]``
+    Fails:  ``evidence: [{path: ../../etc/passwd}]``, ``evidence: [{url: "javascript:alert(1)"}]``
     Passes: ``evidence: [{path: evidence/2026/calibration.pdf}]``
     """
     yield from _loaded(ctx, "path-outside-workspace")
     for record in ctx.workspace.records:
         for loc, path in _paths(record.model):
-            if ctx.workspace.path_status(path) == "outside":
-                yield ctx.at(record.model, *loc, message=f"path '{path}' leads outside the workspace")
+            found = check_path(ctx.workspace, path)
+            if found.status == "refused":
+                yield ctx.at(record.model, *loc, message=found.message or f"path '{path}' is refused")
+        for index, item in enumerate(record.model.evidence):
+            problem = url_problem(item.url) if item.url is not None else None
+            if problem:
+                yield ctx.at(record.model, "evidence", index, "url", message=problem)
 
 
 def _paths(model: RecordBase) -> Iterator[tuple[tuple[str | int, ...], str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from isoctl.analysis.evidence import check_path
 from isoctl.catalog.refs import parse_ref
 from isoctl.model.records import Action, Audit, Competence, Control, Document, Exercise, Process, Review, Risk
 from isoctl.rules import Context, Hit, rule
@@ -18,16 +19,21 @@ Loc = tuple[str | int, ...]
 
 @rule("duplicate-id", "error", category="loading")
 def duplicate_id(ctx: Context) -> Iterator[Hit]:
-    """Two records with one id.
+    """Two records, or two people in the manifest, with one id.
 
     Ids are how records refer to each other (a review's actions, a process's
     KPIs, an audit finding's action), so each must be unique across the
     workspace. Every record after the first with the same id is reported,
-    naming where the first one is.
+    naming where the first one is. The same goes for the ``people:`` of the
+    manifest: two entries for one person may disagree (a name, top
+    management), so only the first counts and every later one is reported.
 
     Fails:  ``ACT-0042`` in ``actions/a.yaml`` and again in ``actions/b.yaml``
     Passes: ``ACT-0042`` and ``ACT-0043``
     """
+    for found in ctx.loading:  # the manifest's people, found while loading it
+        if found.rule == "duplicate-id":
+            yield Hit(found.message, found.path, found.line, found.column, found.clause, found.record)
     seen: dict[str, LoadedRecord] = {}
     for record in ctx.workspace.records:
         first = seen.setdefault(record.id, record)
@@ -132,5 +138,5 @@ def _files(ctx: Context, model: RecordBase) -> Iterator[Hit]:
     if isinstance(model, Document) and model.path:
         paths.append((("path",), model.path))
     for loc, path in paths:
-        if ctx.workspace.path_status(path) == "missing":
+        if check_path(ctx.workspace, path).status == "missing":
             yield ctx.at(model, *loc, message=f"file '{path}' does not exist in the workspace")
