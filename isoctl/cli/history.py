@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.common import parse_date, show
+from isoctl.cli.common import note, parse_date, show
 
 
 class HistoryFormat(str, enum.Enum):
@@ -33,6 +33,7 @@ def history(
     strict_history: bool = typer.Option(False, "--strict-history", help="Exit 2 on a shallow clone instead of warning."),
 ) -> None:
     """Readiness, actions, findings and contributors over time, from the git history."""
+    from isoctl.cli import progress
     from isoctl.cli.check import opened
     from isoctl.core.timeline import walk
     from isoctl.errors import GitError
@@ -47,6 +48,13 @@ def history(
             if strict_history:
                 raise GitError(message)
             typer.echo(f"warning: {message}", err=True)
-        timeline = walk(evaluation.root, evaluation.commits() or [], every=every.value, since=start, until=end,
-                        shallow=shallow)
+        commits = evaluation.commits() or []
+        undated = sum(1 for c in commits if c.clamped)
+        if undated:
+            count, verb = ("1 commit carries", "is not a point") if undated == 1 else (f"{undated} commits carry", "are not points")
+            note(f"{count} no usable date (missing, before 1970, after 2999 or with an offset of a day or more) "
+                 f"and {verb} of the timeline")
+        with progress.shown() as tell:
+            timeline = walk(evaluation.root, commits, every=every.value, since=start, until=end, shallow=shallow,
+                            progress=tell)
     show(timeline, "history", format.value, output)

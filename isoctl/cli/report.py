@@ -40,12 +40,13 @@ def report(
     reviews, objectives, living-system findings, the document register with
     each document's revisions from git, and (with --since) what changed.
     """
+    from isoctl.cli import progress
     from isoctl.report import templates
     from isoctl.report.gather import collect
 
     templates.check_directory(template)
-    with opened(path, today, at) as evaluation:
-        pack = collect(evaluation, since=since)
+    with opened(path, today, at) as evaluation, progress.shown() as tell:
+        pack = collect(evaluation, since=since, progress=tell)
         notes = evaluation.result().notes
     for message in notes:
         note(message)

@@ -19,8 +19,8 @@ def diff(path: Path | str | None, rev: str, rev2: str | None = None, *, today: d
     """Compare the workspace at ``rev`` with ``rev2`` (or the working tree, uncommitted changes included).
 
     The day is ``today``, else the later commit's date, else (against the
-    working tree) the real date: one clock for both sides, so only the
-    records make a difference.
+    working tree, or when neither commit has a usable date) the real date:
+    one clock for both sides, so only the records make a difference.
     """
     from isoctl.history import git
     from isoctl.workspace.discover import find_workspace
@@ -31,8 +31,9 @@ def diff(path: Path | str | None, rev: str, rev2: str | None = None, *, today: d
         if rev2 is None:
             today = dt.date.today()
         else:
-            when = [git.committed_at(root, git.commit_of(root, r)) for r in (rev, rev2)]
-            today = max(when).date()
+            dates = [git.commit_date(root, git.commit_of(root, r)) for r in (rev, rev2)]
+            known = [when for when, exact in dates if exact]
+            today = max(known).date() if known else dt.date.today()
     with open_evaluation(root, at=rev, today=today) as old, open_evaluation(root, at=rev2, today=today) as new:
         new_rev = Revision(None) if rev2 is None else Revision(rev2, new.commit, new.committed)
         return between(old, new, old_name=rev, new_rev=new_rev)

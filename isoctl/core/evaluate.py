@@ -6,10 +6,14 @@ go through here, so one question always gets one answer. This module owns:
 
 * **loading**: the working tree, or a commit's tree (``at``), read from git;
 * **the evaluation date**: given, else the commit's date with ``at``, else the
-  real date (the only clock read; the analysis itself never reads one);
+  real date (the only clock read; the analysis itself never reads one). It
+  must lie in :data:`FIRST_DAY`..:data:`LAST_DAY`, the span record dates may
+  take, so that date arithmetic in any rule stays within Python's calendar;
 * **the history policy**: the commits up to the evaluated one are read, once,
-  when a rule that needs them is on; on a shallow clone those rules are skipped
-  and the result says so;
+  when a rule that needs them is on; on a shallow clone, or when git refuses
+  to read a repository another user owns, those rules are skipped and the
+  result says so (commits whose dates git could not give are not counted
+  as activity, and the result says that too);
 * **the cache**: results are stored under :func:`isoctl.core.keys.key`, which
   covers everything an answer depends on; a miss or an unusable entry simply
   evaluates again.
@@ -24,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from isoctl.core import keys, results
+from isoctl.errors import IsoctlError, UsageError
 from isoctl.model.result import Result
 
 if TYPE_CHECKING:
@@ -32,21 +37,33 @@ if TYPE_CHECKING:
 
 SHALLOW_NOTE = ("this is a shallow clone, so the rules that read git history ({rules}) were skipped; "
                 "run 'git fetch --unshallow' for the full history")
+REFUSED_NOTE = "{reason}{skipped}; {hint}"
+CLAMPED_NOTE = ("{count} a date git cannot give (missing, before 1970, after 2999 or with an offset "
+                "of a day or more); the rules that read git history do not count {them} as activity")
+UNDATED_NOTE = "commit {sha} carries no usable date, so it is evaluated as of today; give --today to choose the day"
 AT_DIRTY_NOTE = "uncommitted changes are ignored with --at"
+
+#: The span of evaluation dates: the dates a record may hold (isoctl.model.records.FIRST_DAY..LAST_DAY),
+#: far enough from Python's calendar limits for every rule's arithmetic (a year back, a hundred years ahead).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
 
 
 class Evaluation:
     """A workspace opened for evaluation; everything is computed once, on first use.
 
     ``commit`` is the evaluated commit (HEAD for the working tree, None
-    outside git or before the first commit); ``dirty`` is True when the
+    outside git, before the first commit, or when git refuses the directory,
+    :attr:`refused` then saying why); ``dirty`` is True when the
     working tree differs from it; ``notes`` are what the user should be told
     on stderr (never part of a machine-readable output).
     """
 
     def __init__(self, root: Path, *, at: str | None, commit: str | None, dirty: bool, today: dt.date,
-                 options: keys.Options, committed: dt.datetime | None = None) -> None:
+                 options: keys.Options, committed: dt.datetime | None = None, refused: IsoctlError | None = None
+                 ) -> None:
         self.root = root
+        self.refused = refused  # why git cannot be read here (another user's repository), if it cannot
         self.at = at
         self.commit = commit
         self.dirty = dirty
@@ -103,7 +120,8 @@ class Evaluation:
             return keys.key("result", keys.commit_state(self.root, self.commit, self.shallow), self.options)
         if files is None:
             return None
-        state = keys.tree_state(self.root, files, self.commit, self.dirty, self.shallow if self.commit else False)
+        head = self.commit or ("refused" if self.refused is not None else None)
+        state = keys.tree_state(self.root, files, head, self.dirty, self.shallow if self.commit else False)
         return keys.key("result", state, self.options)
 
     def result(self) -> Result:
@@ -122,7 +140,7 @@ class Evaluation:
             if result is None:
                 workspace = self.workspace()
                 result = analyse_workspace(workspace, self.today, self.options, commit=self.commit, dirty=self.dirty,
-                                           commits=self.commits, shallow=lambda: self.shallow)
+                                           commits=self.commits, shallow=lambda: self.shallow, refused=self.refused)
                 # a working tree edited while it was being evaluated keeps no answer under its old key
                 if self.at is None and keys.fingerprint(self.root) != files:
                     files = key = None
@@ -143,12 +161,15 @@ class Evaluation:
 
 def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Options, *, commit: str | None,
                       dirty: bool = False, commits: Callable[[], Sequence[CommitInfo] | None],
-                      shallow: Callable[[], bool], positions: bool = True) -> Result:
+                      shallow: Callable[[], bool], positions: bool = True, refused: IsoctlError | None = None
+                      ) -> Result:
     """Coverage and every enabled rule on a loaded workspace, with the history policy applied.
 
     ``commits`` and ``shallow`` are asked only when a rule that reads
     history is enabled (so an evaluation that needs no history runs no git).
-    Timelines call this for each point with the commits they already have.
+    ``refused`` is why git would not read the repository, if it would not:
+    said once, in the notes. Timelines call this for each point with the
+    commits they already have.
     """
     from isoctl.core.analyse import analyse
 
@@ -156,11 +177,18 @@ def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Option
     history: Sequence[CommitInfo] | None = None
     notes: list[str] = []
     cut = False
-    if wanted:
+    if refused is not None:
+        skipped = f", and the rules that read it ({', '.join(wanted)}) were skipped" if wanted else ""
+        notes.append(REFUSED_NOTE.format(reason=refused.message, skipped=skipped, hint=refused.hint or ""))
+    elif wanted:
         history = commits()
         cut = history is not None and shallow()
         if cut:
             notes.append(SHALLOW_NOTE.format(rules=", ".join(wanted)))
+        clamped = sum(1 for c in history or () if c.clamped)
+        if clamped and not cut:
+            count = "1 commit carries" if clamped == 1 else f"{clamped} commits carry"
+            notes.append(CLAMPED_NOTE.format(count=count, them="it" if clamped == 1 else "them"))
     result = analyse(workspace, today, select=options.select, ignore=options.ignore, commit=commit, dirty=dirty,
                      history=history, shallow=cut, positions=positions)
     result.notes = notes
@@ -184,15 +212,25 @@ def history_rules(workspace: Workspace, options: keys.Options) -> list[str]:
 
 
 def as_date(value: dt.date | str | None) -> dt.date | None:
-    """A date given as a date or as ``YYYY-MM-DD``; UsageError for anything else."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    from isoctl.errors import UsageError
+    """An evaluation date given as a date or as ``YYYY-MM-DD``; UsageError for anything else (see :func:`check_day`)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise UsageError(f"'{value}' is not a date; write YYYY-MM-DD") from None
+    return check_day(value)
 
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"'{value}' is not a date; write YYYY-MM-DD") from None
+
+def check_day(day: dt.date) -> dt.date:
+    """``day`` if it can be an evaluation date (FIRST_DAY..LAST_DAY); a UsageError otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UsageError(f"{day.isoformat()} is outside the dates isoctl evaluates on "
+                         f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})")
+    return day
 
 
 @contextlib.contextmanager
@@ -221,17 +259,27 @@ def open_evaluation(
     # exists only for names that were valid for this very code, and checking them
     # here would import every rule (and pydantic) on the path that needs neither.
     root = find_workspace(Path(path) if path is not None else None)
-    commit, dirty = git.head_state(root)
+    explicit = as_date(today)  # a bad date is refused before git is asked anything
+    refused: IsoctlError | None = None
+    try:
+        commit, dirty = git.head_state(root)
+    except git.UnsafeRepository as exc:
+        if at is not None:  # reading a commit needs git: nothing to fall back on
+            raise
+        commit, dirty, refused = None, False, exc  # the working tree can be checked without git
     committed = None
+    exact = True
     if at is not None:
         commit = git.commit_of(root, at)
-        committed = git.committed_at(root, commit)
-    day = as_date(today) or (committed.date() if committed is not None else dt.date.today())
+        committed, exact = git.commit_date(root, commit)
+    day = explicit or check_day(committed.date() if committed is not None and exact else dt.date.today())
     options = keys.Options(day.isoformat(), tuple(select), tuple(ignore), history)
     evaluation = Evaluation(root, at=at, commit=commit, dirty=dirty and at is None, today=day, options=options,
-                            committed=committed)
+                            committed=committed, refused=refused)
     if at is not None and dirty:
         evaluation.notes.append(AT_DIRTY_NOTE)
+    if commit is not None and not exact and explicit is None:
+        evaluation.notes.append(UNDATED_NOTE.format(sha=commit[:12]))
     try:
         yield evaluation
     finally:

@@ -61,7 +61,8 @@ def code_digest() -> str:
 
 def key(kind: str, state: Sequence[str], options: Options | None) -> str:
     """The cache key of an answer of ``kind`` about ``state`` under ``options``."""
-    return cache.digest([code_digest(), kind, *state, *(options.parts() if options else [])])
+    # os.fsencode: a workspace path that is not UTF-8 (surrogate escapes) is hashed as the bytes it is
+    return cache.digest([code_digest(), kind, *map(os.fsencode, state), *(options.parts() if options else [])])
 
 
 def commit_state(root: Path, sha: str, shallow: bool) -> list[str]:
@@ -100,19 +101,20 @@ def _walk(base: Path, prefix: str, parts: list[bytes | str]) -> None:
             if not prefix and entry.name == ".git":
                 continue
             relative = prefix + entry.name
+            name = os.fsencode(relative)  # a name that is not UTF-8 is hashed as the bytes it is
             info = entry.stat(follow_symlinks=False)
             mode = info.st_mode
             if stat.S_ISLNK(mode):
-                parts += ["L", relative, os.readlink(entry.path)]
+                parts += ["L", name, os.fsencode(os.readlink(entry.path))]
             elif stat.S_ISDIR(mode):
-                parts += ["D", relative]
+                parts += ["D", name]
                 below.append(relative + "/")
             elif stat.S_ISREG(mode):
                 if entry.name.endswith(CONTENT_SUFFIXES) or entry.name in CONTENT_NAMES:
                     with open(entry.path, "rb") as handle:
-                        parts += ["F", relative, hashlib.sha1(handle.read(), usedforsecurity=False).digest()]
+                        parts += ["F", name, hashlib.sha1(handle.read(), usedforsecurity=False).digest()]
                 else:
-                    parts += ["S", relative, f"{info.st_size}:{info.st_mtime_ns}"]
+                    parts += ["S", name, f"{info.st_size}:{info.st_mtime_ns}"]
             else:
-                parts += ["O", relative, str(stat.S_IFMT(mode))]
+                parts += ["O", name, str(stat.S_IFMT(mode))]
         pending.extend(reversed(below))

@@ -6,6 +6,11 @@ through one ``git cat-file`` process, each distinct blob is parsed once (and
 kept in the history cache between runs), and every point of the timeline is
 the same analysis ``check`` runs, with today = that commit's date. Computed
 points are cached by commit, so a second run only analyses new commits.
+
+A walk over thousands of commits takes minutes: :func:`walk` tells a
+:data:`Progress` callback how far it has got (the command line draws it on
+a terminal). A commit whose date git could not give (``clamped``) is never a
+point of its own: its date would put it in a period it does not belong to.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +33,13 @@ from isoctl.workspace.record_cache import RecordCache
 from isoctl.workspace.records import Reuse
 
 Every = Literal["commit", "week", "month"]
+
+#: Told how far a long task has got: what it is doing, how many steps are done, of how many.
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(what: str, done: int, total: int) -> None:
+    """The :data:`Progress` of a caller that shows none."""
 
 
 @dataclass
@@ -77,11 +89,16 @@ def _bucket(day: dt.date, every: Every) -> tuple[int, ...]:
 
 
 def sample(commits: Sequence[CommitInfo], every: Every) -> list[int]:
-    """Indexes of the commits that stand for each period: every commit, or the last one of each week or month."""
+    """Indexes of the commits that stand for each period: every commit, or the last one of each week or month.
+
+    Commits with a clamped date are left out (their changes still count at the next point).
+    """
     if every == "commit":
-        return list(range(len(commits)))
+        return [index for index, commit in enumerate(commits) if not commit.clamped]
     picked: list[int] = []
     for index, commit in enumerate(commits):
+        if commit.clamped:
+            continue
         key = _bucket(commit.committed.date(), every)
         if picked and _bucket(commits[picked[-1]].committed.date(), every) == key:
             picked[-1] = index
@@ -119,8 +136,9 @@ def walk(
     since: dt.date | None = None,
     until: dt.date | None = None,
     shallow: bool = False,
+    progress: Progress = no_progress,
 ) -> Timeline:
-    """Evaluate the workspace at the sampled commits between ``since`` and ``until``."""
+    """Evaluate the workspace at the sampled commits between ``since`` and ``until``; ``progress`` is told of each point."""
     chosen = [
         i for i in sample(commits, every)
         if (since is None or commits[i].committed.date() >= since) and (until is None or commits[i].committed.date() <= until)
@@ -131,7 +149,7 @@ def walk(
     known: dict[str, dict[str, Any]] = cache.read(section, store_key) or {}
     todo = [i for i in chosen if commits[i].sha not in known]
     if todo:
-        known.update(_measure_all(root, commits, todo, shallow))
+        known.update(_measure_all(root, commits, todo, shallow, progress))
         cache.write(section, store_key, known)
     points: list[Point] = []
     previous = -1
@@ -147,32 +165,43 @@ def walk(
     return Timeline(points, shallow, every)
 
 
-def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[int], shallow: bool) -> dict[str, dict[str, Any]]:
-    """Metrics at the commits ``todo``; the earlier half in a forked process, the later half here."""
+def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[int], shallow: bool, progress: Progress
+                 ) -> dict[str, dict[str, Any]]:
+    """Metrics at the commits ``todo``; the earlier half in a forked process, the later half here.
+
+    The other process cannot report, so while both run the progress counts
+    this half's points twice (the halves are the same size); it is exact again
+    once this half is done.
+    """
     from isoctl.workspace.records import can_fork
 
-    if len(todo) < PARALLEL_MIN_POINTS or not can_fork():
-        return _measure(root, commits, todo, shallow, save=True)
+    total = len(todo)
+    what = "evaluating the history"
+    if total < PARALLEL_MIN_POINTS or not can_fork():
+        return _measure(root, commits, todo, shallow, save=True, tick=lambda done: progress(what, done, total))
     import multiprocessing
 
-    first, second = todo[: len(todo) // 2], todo[len(todo) // 2 :]
+    first, second = todo[: total // 2], todo[total // 2 :]
     try:
         pool = multiprocessing.get_context("fork").Pool(1)
     except (OSError, AssertionError):
-        return _measure(root, commits, todo, shallow, save=True)
+        return _measure(root, commits, todo, shallow, save=True, tick=lambda done: progress(what, done, total))
     with pool:
         job = pool.apply_async(_measure, (root, commits, first, shallow), {"save": False})
-        mine = _measure(root, commits, second, shallow, save=True)
+        mine = _measure(root, commits, second, shallow, save=True,
+                        tick=lambda done: progress(what, min(total - 1, done * total // len(second)), total))
         try:
             theirs: dict[str, dict[str, Any]] = job.get()
         except Exception:
-            theirs = _measure(root, commits, first, shallow, save=True)
+            theirs = _measure(root, commits, first, shallow, save=True,
+                              tick=lambda done: progress(what, len(second) + done, total))
+    progress(what, total, total)
     return {**theirs, **mine}
 
 
-def _measure(root: Path, commits: Sequence[CommitInfo], indexes: list[int], shallow: bool, *, save: bool
-             ) -> dict[str, dict[str, Any]]:
-    """Rebuild the tree from the log up to each index in turn, and analyse the workspace there."""
+def _measure(root: Path, commits: Sequence[CommitInfo], indexes: list[int], shallow: bool, *, save: bool,
+             tick: Callable[[int], None] | None = None) -> dict[str, dict[str, Any]]:
+    """Rebuild the tree from the log up to each index in turn, and analyse the workspace there (``tick``: points done)."""
     out: dict[str, dict[str, Any]] = {}
     tree: dict[str, TreeEntry] = {}
     reader = BlobReader(root)
@@ -194,6 +223,8 @@ def _measure(root: Path, commits: Sequence[CommitInfo], indexes: list[int], shal
                                        commits=functools.partial(list, upto), shallow=lambda: shallow, positions=False)
             out[commit.sha] = _metrics(commit, workspace, result, day)
             previous = index
+            if tick is not None:
+                tick(len(out))
             if not gc.isenabled():
                 gc.collect(generation=0)  # the CLI runs without the cycle collector; a long walk tidies as it goes
     finally:

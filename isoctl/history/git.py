@@ -6,6 +6,11 @@ touch git never pay for it. Every failure a user can cause (no git installed,
 a broken repository) becomes a :class:`~isoctl.errors.GitError` with a clear
 message instead of a gitpython traceback. Repo handles are always closed, so no
 ``git cat-file`` process outlives a call.
+
+Whatever a repository holds is untrusted: git's output is read as bytes and
+every name, date and file name goes through :mod:`isoctl.history.decode`.
+A repository git refuses to read because another user owns it is an
+:class:`UnsafeRepository`, which ``check`` can work without.
 """
 
 from __future__ import annotations
@@ -13,12 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from isoctl.errors import GitError, UsageError
+from isoctl.errors import UnsafeRepository as UnsafeRepository  # raised here; callers catch git.UnsafeRepository
+from isoctl.history import decode
+from isoctl.history.decode import Change as Change
+from isoctl.history.decode import CommitInfo as CommitInfo
 
 #: Who commits when the user has no git identity configured at all: a scaffold
 #: must still get its first commit, and git would otherwise invent
@@ -27,6 +37,23 @@ FALLBACK_NAME = "isoctl"
 FALLBACK_EMAIL = "isoctl@localhost"
 
 _NO_GIT = "git is not installed or not on PATH"
+
+#: Settings every read runs with, whatever the user's or the repository's configuration says: output in
+#: UTF-8 and without colour or signature-check text, and no fsmonitor command (which a repository's own
+#: configuration names) run by ``git status``.
+_READ_CONFIG = ("-c", "i18n.logOutputEncoding=UTF-8", "-c", "color.ui=false", "-c", "log.showSignature=false",
+                "-c", "core.fsmonitor=false")
+
+
+def _refused(where: Path, stderr: str) -> UnsafeRepository | None:
+    """The UnsafeRepository error git's ``stderr`` amounts to, if it is git's dubious-ownership refusal."""
+    if "dubious ownership" not in stderr:
+        return None
+    allow = next((line.strip() for line in stderr.splitlines() if "safe.directory" in line), None)
+    hint = f"if you trust this repository, allow it with: {allow}" if allow else \
+        "if you trust this repository, add it to git's safe.directory setting"
+    return UnsafeRepository(f"git refuses to read the repository at {where}: another user owns it "
+                            "(\"dubious ownership\"), so its history is unavailable", hint=hint)
 
 
 def _gitpython() -> ModuleType:
@@ -143,32 +170,36 @@ def head_state(path: Path) -> tuple[str | None, bool]:
     Two plain ``git`` calls rather than gitpython: ``check`` runs this every
     time, and importing gitpython would cost more than the calls themselves.
     """
-    import subprocess
-
     where = _existing(Path(path))
     try:
-        status = subprocess.run(["git", "-C", str(where), "status", "--porcelain", "--untracked-files=normal", "--", "."],
-                                capture_output=True, text=True, check=False)
+        status = _call(where, "status", "--porcelain", "--untracked-files=normal", "--", ".")
     except FileNotFoundError:
         return None, False
     if status.returncode != 0:
-        if "bad object" in status.stderr:
-            raise GitError(f"{where}: HEAD is not a readable commit; the repository is damaged ({status.stderr.strip()})")
+        stderr = status.stderr.decode("utf-8", "replace").strip()
+        refused = _refused(where, stderr)
+        if refused is not None:
+            raise refused
+        if "bad object" in stderr:
+            raise GitError(f"{where}: HEAD is not a readable commit; the repository is damaged ({stderr})")
         if _inside_git_dir(where):
-            raise GitError(f"{where} is in a git repository that cannot be read: {status.stderr.strip()}")
+            raise GitError(f"{where} is in a git repository that cannot be read: {stderr}")
         return None, False
-    head = subprocess.run(["git", "-C", str(where), "rev-parse", "--verify", "--quiet", "HEAD"],
-                          capture_output=True, text=True, check=False)
+    dirty = bool(status.stdout.strip())
+    head = _call(where, "rev-parse", "--verify", "--quiet", "HEAD")
     if head.returncode != 0:
         # Unborn (no commit yet) is normal; a branch ref naming a missing commit is breakage.
-        ref = subprocess.run(["git", "-C", str(where), "symbolic-ref", "--quiet", "HEAD"],
-                             capture_output=True, text=True, check=False).stdout.strip()
-        exists = ref and subprocess.run(["git", "-C", str(where), "show-ref", "--verify", "--quiet", ref],
-                                        capture_output=True, check=False).returncode == 0
-        if exists:
+        ref = _call(where, "symbolic-ref", "--quiet", "HEAD").stdout.decode("utf-8", "replace").strip()
+        if ref and _call(where, "show-ref", "--verify", "--quiet", ref).returncode == 0:
             raise GitError(f"{where}: HEAD ({ref}) is not a readable commit; the repository is damaged")
-        return None, bool(status.stdout.strip())
-    return head.stdout.strip() or None, bool(status.stdout.strip())
+        return None, dirty
+    return head.stdout.decode("ascii", "replace").strip() or None, dirty
+
+
+def _call(where: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git ARGS`` at ``where`` with the read settings; bytes out, never a prompt (FileNotFoundError without git)."""
+    return subprocess.run(["git", "-C", str(where), *_READ_CONFIG, *args], capture_output=True,
+                          stdin=subprocess.DEVNULL, check=False)
 
 
 @dataclass(frozen=True)
@@ -219,101 +250,105 @@ def _open(path: Path) -> Any:
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def _prefix(root: Path) -> bytes:
+    """Where the workspace sits in its repository, as git names paths: ``b""`` at the top, else ``b"dir/"``."""
+    top = Path(os.fsdecode(_git(root, "rev-parse", "--show-toplevel").rstrip(b"\n")))
+    prefix = Path(root).resolve().relative_to(top.resolve()).as_posix()
+    return b"" if prefix == "." else os.fsencode(prefix) + b"/"
+
+
+def _pathspec(prefix: bytes) -> str:
+    """The workspace as a pathspec: from the top of the repository, taken literally (a ``[`` in a folder name is no glob)."""
+    return ":(top,literal)" + os.fsdecode(prefix)
+
+
 def snapshot(root: Path, rev: str) -> Snapshot:
     """The workspace at ``root`` as it was at revision ``rev`` (one ``git ls-tree``, blobs read on demand)."""
+    sha = commit_of(root, rev)
+    prefix = _prefix(root)
+    listing = _git(root, "ls-tree", "-r", "-z", "--long", "--full-tree", sha, "--", _pathspec(prefix))
+    files: dict[str, TreeEntry] = {}
+    for item in listing.split(b"\0"):
+        meta, tab, raw = item.partition(b"\t")
+        fields = meta.split()
+        if not tab or len(fields) != 4 or fields[1] != b"blob" or not raw.startswith(prefix) or not decode.safe_path(raw):
+            continue
+        mode, _, blob, size = (f.decode("ascii", "replace") for f in fields)
+        files[decode.path(raw[len(prefix):])] = TreeEntry(mode, blob, int(size) if size.isdigit() else 0)
+    committed, _ = commit_date(root, sha)
     repo = _open(root)
+    return Snapshot(sha, committed, files, BlobReader(repo=repo))
+
+
+def _git(root: Path, *args: str) -> bytes:
+    """``git ARGS`` run at ``root``: its output as bytes; a GitError (UnsafeRepository, not a repository) on failure."""
+    where = _existing(root)
     try:
-        sha = commit_of(root, rev)
-        top = Path(repo.working_tree_dir or root).resolve()
-        prefix = Path(root).resolve().relative_to(top).as_posix()
-        prefix = "" if prefix == "." else prefix + "/"
-        listing = repo.git.ls_tree("-r", "-z", "--long", "--full-tree", sha, "--", prefix or ".")
-        files: dict[str, TreeEntry] = {}
-        for item in listing.split("\0"):
-            if not item:
-                continue
-            meta, path = item.split("\t", 1)
-            mode, kind, blob, size = meta.split()
-            if kind != "blob" or not path.startswith(prefix):
-                continue
-            files[path[len(prefix):]] = TreeEntry(mode, blob, int(size) if size.isdigit() else 0)
-        committed = repo.commit(sha).committed_datetime
-        return Snapshot(sha, committed, files, BlobReader(repo=repo))
-    except BaseException:
-        repo.close()
-        raise
-
-
-@dataclass(frozen=True)
-class Change:
-    """One file a commit added (A), modified (M), deleted (D) or changed the type of (T)."""
-
-    status: str
-    path: str  # relative to the workspace root
-    old_blob: str
-    new_blob: str
-    new_mode: str
-
-
-@dataclass(frozen=True)
-class CommitInfo:
-    """A commit on the first-parent line, with the workspace files it changed."""
-
-    sha: str
-    parents: tuple[str, ...]
-    author: str
-    email: str
-    authored: dt.datetime
-    committed: dt.datetime
-    subject: str
-    changes: tuple[Change, ...]
-
-
-_NULL = "0" * 40
-
-
-def _workspace_prefix(root: Path, top: Path) -> str:
-    prefix = Path(root).resolve().relative_to(top.resolve()).as_posix()
-    return "" if prefix == "." else prefix + "/"
-
-
-def _run(root: Path, *args: str) -> str:
-    import subprocess
-
-    try:
-        done = subprocess.run(["git", "-C", str(_existing(root)), *args], capture_output=True, text=True, check=False)
+        done = _call(where, *args)
     except FileNotFoundError:
         raise GitError(_NO_GIT) from None
     if done.returncode != 0:
-        message = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"git {args[0]} failed"
-        if "not a git repository" in message:
+        stderr = done.stderr.decode("utf-8", "replace").strip()
+        refused = _refused(where, stderr)
+        if refused is not None:
+            raise refused
+        if "not a git repository" in stderr:
             raise GitError(f"{root} is not in a git repository, so there is no history to read",
                            hint="--at, diff, history and report need the workspace to be a git repository")
-        raise GitError(message)
+        raise GitError(stderr.splitlines()[-1] if stderr else f"git {args[0]} failed")
     return done.stdout
 
 
+def _run(root: Path, *args: str) -> str:
+    """``git ARGS`` at ``root`` for output that is ASCII by nature (shas, refs, true/false)."""
+    return _git(root, *args).decode("utf-8", "replace")
+
+
+def _end_of_day(day: dt.date) -> int:
+    """The last second of ``day`` in local time, as seconds since the epoch (days past decode.LATEST end there)."""
+    day = min(day, decode.LATEST.date())
+    moment = dt.datetime.combine(day, dt.time(23, 59, 59))
+    try:
+        return int(moment.astimezone().timestamp())
+    except (OverflowError, OSError, ValueError):  # a platform whose local-time functions stop early
+        return int(moment.replace(tzinfo=dt.UTC).timestamp())
+
+
 def commit_of(root: Path, rev: str) -> str:
-    """The commit sha ``rev`` names: a sha, tag, branch, ``HEAD~3``, or a day (the last commit on or before it)."""
+    """The commit sha ``rev`` names: a sha, tag, branch, ``HEAD~3``, or a day (the last commit on or before it).
+
+    A day after the last commit is the last commit (HEAD).
+    """
     if _DAY.match(rev):
         try:
             day = dt.date.fromisoformat(rev)
         except ValueError:
             raise UsageError(f"'{rev}' is not a date") from None
-        found = _run(root, "rev-list", "-1", f"--before={day.isoformat()} 23:59:59", "HEAD").strip()
+        end = _end_of_day(day)
+        # "@<seconds>": git's own notation, read the same for any year (a written date after 2099 is not)
+        found = _run(root, "rev-list", "-1", f"--before=@{end}", "HEAD").strip() if end >= 0 else ""
         if not found:
             raise UsageError(f"no commit on or before {rev}")
         return found
     _run(root, "rev-parse", "--git-dir")  # outside a repository: say that, not "unknown revision"
+    if rev.startswith("-"):  # never an option to git
+        raise UsageError(f"unknown revision '{rev}'", hint="give a commit, tag, branch or a date YYYY-MM-DD")
     try:
         return _run(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
+    except UnsafeRepository:
+        raise
     except GitError:
         raise UsageError(f"unknown revision '{rev}'", hint="give a commit, tag, branch or a date YYYY-MM-DD") from None
 
 
-def committed_at(root: Path, sha: str) -> dt.datetime:
-    """When the commit ``sha`` was committed (its committer date, with its offset)."""
-    return dt.datetime.fromisoformat(_run(root, "show", "-s", "--format=%cI", sha, "--").strip())
+def commit_date(root: Path, sha: str) -> tuple[dt.datetime, bool]:
+    """When the commit ``sha`` was committed (its committer date, with its offset), and whether that is its real date.
+
+    Not real (clamped) when git could not give it: see :mod:`isoctl.history.decode`.
+    """
+    raw = _git(root, "log", "-1", "--no-walk", "--date=raw", "--format=%ad%n%cd", sha, "--").split(b"\n")
+    _, committed, exact = decode.commit_dates(raw[0], raw[1] if len(raw) > 1 else b"")
+    return committed, exact
 
 
 def is_shallow(root: Path) -> bool:
@@ -321,46 +356,24 @@ def is_shallow(root: Path) -> bool:
     return _run(root, "rev-parse", "--is-shallow-repository").strip() == "true"
 
 
+_LOG_FORMAT = "--format=" + decode.LOG_FORMAT
+
+
 def log(root: Path, *, until: str = "HEAD") -> list[CommitInfo]:
     """Every commit on the first-parent line up to ``until`` that touched the workspace, oldest first.
 
     One ``git log --raw`` call; merges show their changes against the first
     parent, renames are a deletion plus an addition (records are matched by
-    id, not by file name).
+    id, not by file name). Names, dates and file names are read as
+    :mod:`isoctl.history.decode` says; a commit whose header git could not
+    make out still counts, with what could be read.
     """
-    top = Path(_run(root, "rev-parse", "--show-toplevel").strip())
-    prefix = _workspace_prefix(root, top)
+    prefix = _prefix(root)
     if until == "HEAD" and head_state(root)[0] is None:
         return []  # no commit yet
-    out = _run(root, "log", "-z", "--raw", "--no-renames", "--no-abbrev", "--reverse", "--first-parent", "-m",
-               "--format=%x01%H%x02%P%x02%an%x02%ae%x02%aI%x02%cI%x02%s", until, "--", f":(top){prefix}")
-    commits: list[CommitInfo] = []
-    header: list[str] | None = None
-    changes: list[Change] = []
-    tokens = out.split("\0")
-    index = 0
-
-    def flush() -> None:
-        if header is not None:
-            sha, parents, author, email, authored, committed, subject = header
-            commits.append(CommitInfo(sha, tuple(parents.split()), author, email, dt.datetime.fromisoformat(authored),
-                                      dt.datetime.fromisoformat(committed), subject, tuple(changes)))
-
-    while index < len(tokens):
-        token = tokens[index].lstrip("\n")
-        index += 1
-        if token.startswith("\x01"):
-            flush()
-            header = token[1:].split("\x02", 6)
-            changes = []
-        elif token.startswith(":") and index < len(tokens):
-            _, new_mode, old_blob, new_blob, status = token[1:].split()
-            path = tokens[index]
-            index += 1
-            if path.startswith(prefix):
-                changes.append(Change(status[0], path[len(prefix):], old_blob, new_blob, new_mode))
-    flush()
-    return commits
+    out = _git(root, "log", "-z", "--raw", "--no-renames", "--no-abbrev", "--reverse", "--first-parent", "-m",
+               "--date=raw", _LOG_FORMAT, until, "--", _pathspec(prefix))
+    return decode.log_entries(out, prefix)
 
 
 class BlobReader:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,7 +190,7 @@ def revisions(
         model = record.model
         if isinstance(model, Document) and model.path:
             attachments.setdefault(model.path.strip("/"), []).append(record.id)
-    store_key = cache.digest(["document-prints-1", str(root.resolve()) if root is not None else ""])
+    store_key = cache.digest(["document-prints-1", os.fsencode(root.resolve()) if root is not None else b""])
     known = cache.read("documents", store_key)
     tracker = _Tracker(read_blob, ignore, known if isinstance(known, dict) else None)
     learnt = len(tracker.known)

@@ -6,18 +6,20 @@ commit list with the files each commit changed feeds the history rules of
 the analysis, the monthly readiness timeline (whose points are cached by
 commit, and shared with ``isoctl history``) and the document register.
 Everything is evaluated on the report's ``today``; nothing reads the clock.
+On a long history both take a while: ``progress`` is told how far each has got.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from isoctl.analysis.soa import EDITION, build_soa
 from isoctl.core.changes import between
 from isoctl.core.evaluate import Evaluation, open_evaluation
 from isoctl.core.timeline import Point as TimelinePoint
-from isoctl.core.timeline import walk
+from isoctl.core.timeline import Progress, no_progress, walk
 from isoctl.history import git
 from isoctl.history.diff import Revision
 from isoctl.history.git import CommitInfo
@@ -53,33 +55,46 @@ def _label(revision: Revision, commit: str | None, dirty: bool) -> str:
     return revision.label
 
 
-def _timeline(root: Path, commits: list[CommitInfo] | None, today: dt.date, shallow: bool, months: int
-              ) -> list[TimelinePoint]:
+def _timeline(root: Path, commits: list[CommitInfo] | None, today: dt.date, shallow: bool, months: int,
+              progress: Progress) -> list[TimelinePoint]:
     if not commits:
         return []
-    return walk(root, commits, every="month", since=_months_before(today, months), until=today, shallow=shallow).points
+    return walk(root, commits, every="month", since=_months_before(today, months), until=today, shallow=shallow,
+                progress=progress).points
 
 
-def _documents(workspace: Workspace, commits: list[CommitInfo] | None, shallow: bool, uncommitted: bool
-               ) -> document_register.DocumentRegister:
+def _counted(commits: Sequence[CommitInfo], progress: Progress) -> Iterator[CommitInfo]:
+    """The commits, telling ``progress`` every hundred of them."""
+    what, total = "reading document revisions", len(commits)
+    for done, commit in enumerate(commits):
+        if done % 100 == 0:
+            progress(what, done, total)
+        yield commit
+    progress(what, total, total)
+
+
+def _documents(workspace: Workspace, commits: list[CommitInfo] | None, shallow: bool, uncommitted: bool,
+               progress: Progress) -> document_register.DocumentRegister:
     manifest = workspace.manifest
     documents = [r for r in workspace.records if r.kind == "document"]
     history = None
     if commits is not None:
         with git.BlobReader(workspace.root) as reader:
-            history = document_register.revisions(commits, documents, reader.read, ignore=manifest.ignore,
-                                                  root=workspace.root if uncommitted else None)
+            history = document_register.revisions(_counted(commits, progress), documents, reader.read,
+                                                  ignore=manifest.ignore, root=workspace.root if uncommitted else None)
     return document_register.build(documents, history, shallow=shallow, names={p.id: p.name for p in manifest.people},
                                    review_days=manifest.settings.document_review_days)
 
 
-def collect(evaluation: Evaluation, *, since: str | None = None, months: int = TIMELINE_MONTHS) -> Report:
+def collect(evaluation: Evaluation, *, since: str | None = None, months: int = TIMELINE_MONTHS,
+            progress: Progress = no_progress) -> Report:
     """The audit pack of an open evaluation (now, or at ``--at``), on its day.
 
     ``since`` adds the changes from that revision or day to the evaluated
     state, both sides evaluated the way ``isoctl diff`` does. Without git
     (no commit) there is no timeline and no revision history, and the
-    report says so; ``since`` then fails with a GitError.
+    report says so; ``since`` then fails with a GitError. ``progress`` is
+    told how the timeline and the document revisions are getting on.
     """
     workspace = evaluation.workspace()
     result = evaluation.result()
@@ -91,8 +106,8 @@ def collect(evaluation: Evaluation, *, since: str | None = None, months: int = T
     if since is not None:
         with open_evaluation(evaluation.root, at=since, today=evaluation.today) as old:
             changes = between(old, evaluation, old_name=since, new_rev=new)
-    timeline = _timeline(workspace.root, commits, evaluation.today, shallow, months)
-    register = _documents(workspace, commits, shallow, uncommitted=uncommitted)
+    timeline = _timeline(workspace.root, commits, evaluation.today, shallow, months, progress)
+    register = _documents(workspace, commits, shallow, uncommitted, progress)
     soa = build_soa(workspace, evaluation.today) if any(e.id == EDITION for e in workspace.editions) else None
     return build_report(workspace, result, soa=soa, timeline=timeline, documents=register, changes=changes,
                         revision=_label(new, evaluation.commit, uncommitted))

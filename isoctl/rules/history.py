@@ -13,12 +13,31 @@ from isoctl.workspace.files import wanted
 MIN_CHANGES = 10
 
 
+def _shifted(day: dt.date, days: int) -> dt.date:
+    """``day`` moved by ``days``, stopping at the ends of the calendar rather than overflowing.
+
+    The core keeps evaluation dates within 1900..2999, far from those ends;
+    this keeps the rules sound for a caller of :func:`isoctl.core.analyse.analyse` that does not.
+    """
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
 def _record_changes(ctx: Context, start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
-    """(day, author) of every change to a record file in [start, end)."""
+    """(day, author) of every change to a record file in [start, end).
+
+    A commit whose date git could not give (``clamped``: missing, before 1970,
+    past 2999, a time zone of +9959) says nothing about when the work was
+    done, so it is not counted in any period.
+    """
     assert ctx.history is not None
     ignore = list(ctx.workspace.manifest.ignore)
     out = []
     for commit in ctx.history:
+        if commit.clamped:
+            continue
         day = commit.authored.date()
         if start <= day < end:
             out += [(day, commit.author) for change in commit.changes if wanted(change.path, ignore)]
@@ -48,8 +67,8 @@ def pre_audit_scramble(ctx: Context) -> Iterator[Hit]:
         for index, audit in enumerate(certification.audits):
             if audit.date > ctx.today or audit.status == "planned":
                 continue
-            year = _record_changes(ctx, audit.date - dt.timedelta(days=365), audit.date)
-            window_start = audit.date - dt.timedelta(weeks=weeks)
+            year = _record_changes(ctx, _shifted(audit.date, -365), audit.date)
+            window_start = _shifted(audit.date, -7 * weeks)
             late = sum(1 for day, _ in year if day >= window_start)
             expected = weeks * 7 / 365
             if len(year) >= MIN_CHANGES and late / len(year) > max(0.5, 3 * expected):
@@ -76,7 +95,7 @@ def single_contributor(ctx: Context) -> Iterator[Hit]:
     """
     if ctx.history is None or ctx.shallow:
         return
-    changes = _record_changes(ctx, ctx.today - dt.timedelta(days=365), ctx.today + dt.timedelta(days=1))
+    changes = _record_changes(ctx, _shifted(ctx.today, -365), _shifted(ctx.today, 1))
     if len(changes) < MIN_CHANGES:
         return
     author, count = Counter(author for _, author in changes).most_common(1)[0]
