@@ -91,3 +91,30 @@ class CatalogError(IsoctlError):
 
 class GitError(IsoctlError):
     """git cannot be used here: the binary is missing, or the repository is broken."""
+
+
+class UnsafeRepository(GitError):
+    """git refuses to read the repository: another user owns it (git's ``safe.directory`` protection)."""
+
+
+# Signals inside the loader, never seen by a user as such: each becomes a located finding.
+
+
+@dataclass(frozen=True)
+class YamlProblem(Exception):
+    """A file that cannot be read as YAML, with a 1-based position."""
+
+    message: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class TooLarge(YamlProblem):
+    """A file over the size limit, refused unread (a caller may still look at its first bytes)."""
+
+
+class NotRecords(Exception):
+    """The file parsed, but holds no records where records were expected."""

@@ -108,6 +108,19 @@ def test_output_to_a_named_pipe_feeds_its_reader(workspace: Path, tmp_path: Path
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
+def test_output_to_a_process_substitution_reaches_the_process(workspace: Path) -> None:
+    # What a shell's `-o >(gzip > gap.gz)` passes: /dev/fd/N, the write end of a pipe.
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen([*isoctl_command(), "gap", "-o", f"/dev/fd/{write_end}"], cwd=workspace,
+                            pass_fds=(write_end,), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        received = pipe.read().decode()
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert "iso9001-2015" in received
+
+
 def test_output_to_a_named_pipe_nobody_reads_fails_at_once(workspace: Path, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)

@@ -22,11 +22,13 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import yaml
+
+from isoctl.errors import TooLarge as TooLarge  # re-exported: callers catch yamlio.TooLarge
+from isoctl.errors import YamlProblem as YamlProblem  # and yamlio.YamlProblem
 
 if TYPE_CHECKING:  # both loaders have the same interface; the stubs describe the C one
     _BaseLoader = yaml.CSafeLoader
@@ -39,18 +41,6 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
 #: ... and to no more characters of text than this (a few times what a file at the size limit holds).
 MAX_EXPANDED_CHARS = 4 * MAX_BYTES
-
-
-@dataclass(frozen=True)
-class YamlProblem(Exception):
-    """A file that cannot be read as YAML, with a 1-based position."""
-
-    message: str
-    line: int = 1
-    column: int = 1
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class _Loader(_BaseLoader):
@@ -90,10 +80,6 @@ for _tag, _pattern, _first in [
 def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     """Read a file as UTF-8 text, refusing huge, binary and non-UTF-8 files with a located problem."""
     return decode(read_bytes(path, max_bytes=max_bytes))
-
-
-class TooLarge(YamlProblem):
-    """A file over the size limit, refused unread (a caller may still look at its first bytes)."""
 
 
 def check_size(size: int, *, max_bytes: int = MAX_BYTES) -> None:

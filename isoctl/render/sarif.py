@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -65,21 +66,31 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def artifact_path(path: str) -> str:
-    """The path as SARIF and GitLab want it: no leading ``./``.
+_ESCAPED_BYTE = re.compile(r"\\x([0-9a-f]{2})")
 
-    isoctl's paths already use ``/``; a backslash is part of a file name (the
-    escaped byte of a name that is not UTF-8), never a separator.
+
+def artifact_path(path: str) -> str:
+    """The path as SARIF and GitLab want it: POSIX separators, no leading ``./``.
+
+    A ``\\xNN`` is the shown form of a byte of a file name that is not UTF-8
+    and stays as it is; any other backslash is a Windows separator.
     """
-    posix = path
+    parts = _ESCAPED_BYTE.split(path)
+    parts[::2] = [part.replace("\\", "/") for part in parts[::2]]
+    posix = "".join(part if index % 2 == 0 else f"\\x{part}" for index, part in enumerate(parts))
     while posix.startswith("./"):
         posix = posix[2:]
     return posix
 
 
 def artifact_uri(path: str) -> str:
-    """A relative URI reference: percent-encoded so spaces and ``#`` survive URI parsing."""
-    return quote(artifact_path(path), safe="/")
+    """A relative URI reference: percent-encoded so spaces and ``#`` survive URI parsing.
+
+    A name that is not UTF-8 is encoded as its own bytes (``caf\\xe9.yaml`` is ``caf%E9.yaml``), so a
+    SARIF viewer opens the real file.
+    """
+    parts = _ESCAPED_BYTE.split(artifact_path(path))
+    return "".join(quote(part, safe="/") if index % 2 == 0 else f"%{part.upper()}" for index, part in enumerate(parts))
 
 
 def _pascal(rule_id: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from isoctl.errors import NotRecords as NotRecords  # re-exported: callers catch read.NotRecords
 from isoctl.files import yamlio
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.S | re.M)
@@ -84,10 +85,6 @@ class RawFile:
             self._composed = True
         line, column = yamlio.locate(self._root, loc, key=key)
         return line + self.line_offset, column
-
-
-class NotRecords(Exception):
-    """The file parsed, but holds no records where records were expected."""
 
 
 def split_front_matter(text: str) -> tuple[str, int, str] | None:
