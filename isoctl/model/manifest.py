@@ -65,6 +65,24 @@ class Person(_Strict):
     top_management: bool = False
 
 
+#: The registers ``stale-record`` keeps fresh, and the date field each is judged by.
+REVIEWED_KINDS = ("risk", "aspect", "hazard", "obligation", "supplier", "activity", "asset")
+ReviewedKind = Literal["risk", "aspect", "hazard", "obligation", "supplier", "activity", "asset"]
+
+
+class ReviewDays(_Strict):
+    """How often each register is reviewed (days): risks, aspects and hazards, the compliance evaluation of
+    obligations (14001/45001 9.1.2), supplier evaluations, the business impact analysis, the asset inventory."""
+
+    risk: Days = 365
+    aspect: Days = 365
+    hazard: Days = 365
+    obligation: Days = 365
+    supplier: Days = 365
+    activity: Days = 365
+    asset: Days = 365
+
+
 class Settings(_Strict):
     """Thresholds of the time-aware rules: periods of 1 to 36,500 days (100 years), or 1 to 520 weeks."""
 
@@ -76,6 +94,14 @@ class Settings(_Strict):
     objective_measure_days: Days = 120
     scramble_weeks: Weeks = 4
     single_contributor_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.9
+    review_days: ReviewDays = ReviewDays()
+    #: kinds whose records may have no review date at all (``stale-record`` then judges only dated ones)
+    review_date_optional: list[ReviewedKind] = []
+    evidence_max_age_days: Days = 365
+    hazard_high_rating: Annotated[int, Field(ge=1, le=25)] = 15
+    independent_approval: bool = False
+    verification_min_days: Days = 30
+    recurrence_days: Days = 365
 
 
 class Manifest(_Strict):

@@ -183,6 +183,7 @@ class Aspect(RecordBase):
     condition: Literal["normal", "abnormal", "emergency"] = "normal"
     significant: bool = False
     criteria: str | None = None
+    reviewed_on: Day | None = Field(default=None, description="When the aspect and its significance were last reviewed.")
 
 
 class HazardControl(_Strict):
@@ -198,6 +199,7 @@ class Hazard(RecordBase):
     hazard: str
     controls: list[HazardControl] = []
     rating: Annotated[int, Field(ge=1, le=25)] | None = None
+    reviewed_on: Day | None = Field(default=None, description="When the hazard and its controls were last reviewed.")
 
 
 class Obligation(RecordBase):
@@ -261,6 +263,8 @@ class Action(RecordBase):
     root_cause: str | None = None
     corrective_action: str | None = None
     due: Day | None = None
+    related: TextList = Field(default=[], description="Ids of the records this action is about: a process, an obligation, "
+                                                      "a risk, a hazard, a supplier...")
     status: Literal["open", "in-progress", "closed", "cancelled"] = "open"
     closed_on: Day | None = None
     verification: Verification | None = None
@@ -351,6 +355,7 @@ class Asset(RecordBase):
     type: str | None = None
     classification: str | None = None
     location: str | None = None
+    reviewed_on: Day | None = Field(default=None, description="When the inventory entry (owner, classification) was last reviewed.")
 
 
 class Activity(RecordBase):
@@ -359,6 +364,7 @@ class Activity(RecordBase):
     rto: Text | None = None
     rpo: Text | None = None
     dependencies: TextList = []
+    reviewed_on: Day | None = Field(default=None, description="When this part of the business impact analysis was last reviewed.")
 
 
 class Exercise(RecordBase):
