@@ -134,13 +134,17 @@ def all_rules() -> dict[str, Rule]:
         actions,
         audits,
         clauses,
+        closure,
         coverage,
         documents,
+        evidence_age,
         files,
         history,
         people,
         references,
+        registers,
         reviews,
+        substance,
     )
 
     return dict(sorted(REGISTRY.items()))
