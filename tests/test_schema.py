@@ -116,6 +116,13 @@ def test_manifest_schema_accepts_the_documented_example() -> None:
     assert list(manifest.iter_errors(as_json({**example, "isoctl": 2})))
 
 
+def test_format_md_lists_every_setting_with_its_default() -> None:
+    from isoctl.model.manifest import Settings
+
+    documented = format_md_manifest()["settings"]
+    assert documented == Settings().model_dump(mode="json"), "docs/format.md's settings differ from the defaults"
+
+
 def test_scaffolded_workspace_validates_against_the_schemas(tmp_path: Path) -> None:
     from isoctl.scaffold.workspace import scaffold
 
