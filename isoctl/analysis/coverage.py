@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches, resolve_text
+from isoctl.catalog.refs import parse_ref
 from isoctl.catalog.schema import Clause, Edition, Expect
-from isoctl.model.records import Document
+from isoctl.model.records import Control, Document
+from isoctl.model.records import Evidence as EvidenceLink
 from isoctl.model.result import ClauseCoverage, StandardCoverage, Status
 from isoctl.workspace.load import Workspace
 from isoctl.workspace.records import LoadedRecord
@@ -98,7 +100,111 @@ def review_due(document: Document, default_days: int) -> dt.date | None:
     return document.approved_on + dt.timedelta(days=days)
 
 
-def _soa_status(rows: list[LoadedRecord]) -> tuple[Status, list[str]]:
+#: Kinds that record an event: their evidence is as old as the event, and that is no sign of neglect
+#: (how recent the event must be is the business of the catalogs' ``within`` and the time-aware rules).
+EVENT_KINDS = frozenset({"action", "audit", "review", "exercise", "competence"})
+
+
+def stale_evidence(record: Any, today: dt.date, max_age: int) -> EvidenceLink | None:
+    """The newest piece of a record's evidence when every piece is dated and older than ``max_age`` days.
+
+    None when the record has no evidence, when a piece carries no date (a file
+    kept up to date in place), when one is recent enough, and for the records
+    of an event (:data:`EVENT_KINDS`). Exactly ``max_age`` days old is still
+    recent enough.
+    """
+    if record.kind in EVENT_KINDS or not record.evidence:
+        return None
+    newest: EvidenceLink | None = None
+    for item in record.evidence:
+        if item.date is None:
+            return None
+        if newest is None or newest.date is None or item.date > newest.date:
+            newest = item
+    assert newest is not None and newest.date is not None
+    return newest if (today - newest.date).days > max_age else None
+
+
+def _stale(evidence: Evidence, today: dt.date, max_age: int) -> dict[int, str]:
+    """The records that rest on stale evidence only, by rank: the reason each gives (``RSK-7 (2024-01-10)``).
+
+    A rank that two records share (a duplicate id) is stale only when both are.
+    """
+    out: dict[int, str] = {}
+    fresh: set[int] = set()
+    for kind, models in evidence.by_kind.items():
+        if kind in EVENT_KINDS:
+            continue
+        for model, rank in models:
+            newest = stale_evidence(model, today, max_age)
+            if newest is None or newest.date is None:
+                fresh.add(rank)
+            else:
+                out[rank] = f"{model.id} ({newest.date.isoformat()})"
+    return {rank: reason for rank, reason in out.items() if rank not in fresh}
+
+
+def _stale_reason(reasons: list[str], max_age: int) -> str:
+    return f"evidence older than {max_age:,} days: " + ", ".join(sorted(reasons))
+
+
+def linked_records(control: Control, evidence: Evidence) -> list[LoadedRecord]:
+    """The other records that show a control at work: those naming it in ``clauses`` (a procedure, a plan, a
+    register), and the risks whose ``controls`` name it (by its clause or its SoA row id).
+
+    Only a reference to the control itself counts: naming a whole theme
+    (``iso27001:A.8``) says nothing about how any one of its controls is done,
+    and neither does a catch-all record that names more than
+    :data:`CATCH_ALL` controls one by one. Documents count once approved (a
+    draft shows an intention, not a practice).
+    """
+    out: dict[int, LoadedRecord] = {}
+    for key in evidence.soa_keys.get(id(control), ()):
+        for record in evidence.explicit.get(key, ()):
+            model = record.model
+            if model is control or (isinstance(model, Document) and model.status != "approved"):
+                continue
+            if _controls_named(model.clauses) > CATCH_ALL:
+                continue
+            if any(_names(text, key[1]) for text in model.clauses):
+                out[id(record)] = record
+        out.update((id(record), record) for record in evidence.treated_by.get(key, ()))
+    out.update((id(record), record) for record in evidence.treated_by_id.get(control.id, ()))
+    return list(out.values())
+
+
+#: A record naming more Annex A controls than this, one by one, is a catch-all ("the ISMS manual covers
+#: everything"): it shows how no single control is implemented.
+CATCH_ALL = 20
+
+
+def _controls_named(clauses: list[str]) -> int:
+    refs = (parse_ref(text) if isinstance(text, str) else None for text in clauses)
+    return len({ref.clause for ref in refs if ref is not None and ref.clause.startswith("A.")})
+
+
+def _names(text: str, clause: str) -> bool:
+    """Whether a clause reference names this clause itself (rather than a parent of it)."""
+    ref = parse_ref(text) if isinstance(text, str) else None
+    return ref is not None and ref.clause == clause
+
+
+def is_supported(control: Control, evidence: Evidence) -> bool:
+    """Whether an SoA row shows how its control is implemented: ``implementation`` text, evidence, or another record
+    that names the control (:func:`linked_records`).
+
+    A control marked ``implemented`` without any of them is a claim on paper:
+    coverage counts its clause ``partial``, and the rule
+    ``unsupported-implementation`` reports the row. Evidence counts here
+    however old it is (its age is the business of ``stale-evidence``).
+    """
+    if (control.implementation or "").strip() or control.evidence:
+        return True
+    return bool(linked_records(control, evidence))
+
+
+def _soa_status(rows: list[LoadedRecord], evidence: Evidence, stale: dict[int, str],
+                max_age: int) -> tuple[Status, list[str]]:
     if not rows:
         return "missing", ["no SoA row (control record) for this control"]
     row: Any = rows[0].model
@@ -107,6 +213,14 @@ def _soa_status(rows: list[LoadedRecord]) -> tuple[Status, list[str]]:
     reasons = []
     if row.status != "implemented":
         reasons.append(f"SoA row {rows[0].id}: status {row.status or 'not set'}")
+    elif not is_supported(row, evidence):
+        reasons.append(f"SoA row {rows[0].id}: implemented without implementation text or evidence")
+    elif not (row.implementation or "").strip():
+        # then the row's own evidence and the records that name the control are all that show it at work
+        support = ([rows[0]] if row.evidence else []) + linked_records(row, evidence)
+        old = [stale.get(evidence.rank[r.id]) for r in support]
+        if all(old):
+            reasons.append(_stale_reason([r for r in old if r], max_age))
     if not (row.justification or "").strip():
         reasons.append(f"SoA row {rows[0].id}: no justification for including the control")
     return ("partial" if reasons else "covered"), reasons
@@ -117,6 +231,7 @@ def compute(workspace: Workspace, evidence: Evidence, today: dt.date, exclusions
     clauses: list[ClauseCoverage] = []
     summaries: list[StandardCoverage] = []
     overdue = _overdue(evidence, today, workspace.manifest.settings.document_review_days)
+    stale = _stale(evidence, today, workspace.manifest.settings.evidence_max_age_days)
     for edition in workspace.editions:
         statuses: dict[str, ClauseCoverage] = {}
         for clause in reversed(edition.clauses):  # children before parents
@@ -128,7 +243,7 @@ def compute(workspace: Workspace, evidence: Evidence, today: dt.date, exclusions
                 item.status = _roll_up([c.status for c in children])
                 item.records = evidence.sorted_ids(evidence.named.get(key, ()))
             else:
-                _judge_leaf(item, edition, clause, workspace, evidence, today, exclusions, overdue)
+                _judge_leaf(item, edition, clause, workspace, evidence, today, exclusions, overdue, stale)
             statuses[clause.id] = item
         ordered = [statuses[c.id] for c in edition.clauses]
         clauses += ordered
@@ -139,13 +254,13 @@ def compute(workspace: Workspace, evidence: Evidence, today: dt.date, exclusions
 
 
 def _judge_leaf(item: ClauseCoverage, edition: Edition, clause: Clause, workspace: Workspace, evidence: Evidence,
-                today: dt.date, exclusions: ExclusionVerdict, overdue: dict[int, str]) -> None:
+                today: dt.date, exclusions: ExclusionVerdict, overdue: dict[int, str], stale: dict[int, str]) -> None:
     key = (edition.id, clause.id)
     settings = workspace.manifest.settings
     named = set(evidence.named.get(key, ()))
     if clause.is_annex:
         rows = evidence.soa.get(key, [])
-        item.status, item.reasons = _soa_status(rows)
+        item.status, item.reasons = _soa_status(rows, evidence, stale, settings.evidence_max_age_days)
         item.records = evidence.sorted_ids(named.union(evidence.rank[r.id] for r in rows))
         if item.status == "covered":
             _apply_expectations(item, clause, evidence, settings, today)
@@ -166,6 +281,8 @@ def _judge_leaf(item: ClauseCoverage, edition: Edition, clause: Clause, workspac
     reasons = [f"no {e.describe()}" + (f" ({e.note})" if e.note else "") for e in unmet]
     # drafts and overdue reviews count against a clause only for the documents that name it
     reasons += _document_state(*_named_documents(evidence, key, named), overdue)
+    if all(rank in stale for rank in found):  # every record behind the clause rests on evidence too old to count
+        reasons.append(_stale_reason([stale[rank] for rank in found], settings.evidence_max_age_days))
     item.status = "partial" if reasons else "covered"
     item.reasons = reasons
 

@@ -118,6 +118,12 @@ class Evidence:
 
     explicit: dict[ClauseKey, list[LoadedRecord]] = field(default_factory=lambda: defaultdict(list))
     soa: dict[ClauseKey, list[LoadedRecord]] = field(default_factory=lambda: defaultdict(list))
+    #: the Annex A controls each SoA row is for, by the id() of its model (the inverse of ``soa``)
+    soa_keys: dict[int, list[ClauseKey]] = field(default_factory=dict)
+    #: the risks whose ``controls`` name a control: by the clause a reference names itself (not its
+    #: sub-clauses), and by the text of every other entry (a control record's id)
+    treated_by: dict[ClauseKey, list[LoadedRecord]] = field(default_factory=lambda: defaultdict(list))
+    treated_by_id: dict[str, list[LoadedRecord]] = field(default_factory=lambda: defaultdict(list))
     bad_refs: list[BadRef] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)  # every record id, sorted: a rank is a position in it
     rank: dict[str, int] = field(default_factory=dict)
@@ -282,6 +288,15 @@ def collect(records: Iterable[LoadedRecord], catalogs: Catalogs, scope: list[Edi
                 named.append(rank)
                 if named_only:
                     only.append(record)
+        if model.kind == "risk":
+            for text in model.controls:
+                ref = parse_ref(text) if isinstance(text, str) else None
+                if ref is None:
+                    evidence.treated_by_id[text].append(record)
+                    continue
+                for edition, clause in resolve_text(text, catalogs, scope)[0]:
+                    if clause.id == ref.clause:  # the control itself, not every control of a theme it names
+                        evidence.treated_by[(edition.id, clause.id)].append(record)
         if model.kind == "control":
             found, problem = resolve_text(model.control, catalogs, scope)
             if problem:
@@ -293,6 +308,7 @@ def collect(records: Iterable[LoadedRecord], catalogs: Catalogs, scope: list[Edi
                     )
                     continue
                 evidence.soa[(edition.id, clause.id)].append(record)
+                evidence.soa_keys.setdefault(id(model), []).append((edition.id, clause.id))
     return evidence
 
 
@@ -431,6 +447,11 @@ def _hidden(norm: str, ignore: Sequence[str]) -> str | None:
 
 def _refused(message: str) -> PathCheck:
     return PathCheck("refused", message)
+
+
+def shown(text: str) -> str:
+    """A path or URL as a finding may quote it (control characters escaped, long ones shortened)."""
+    return _shown(text)
 
 
 def _shown(text: str) -> str:

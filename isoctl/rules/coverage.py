@@ -65,8 +65,11 @@ def partial_clause(ctx: Context) -> Iterator[Hit]:
 
     The reasons are listed: an expectation of the catalog is not met (no
     record of the expected kind, or none recent enough), the only documents
-    are drafts, a document is past its review date, or an Annex A control's
-    SoA row is not implemented or has no justification.
+    are drafts, a document is past its review date, every record behind the
+    clause rests on evidence older than ``evidence_max_age_days`` (default
+    365), or an Annex A control's SoA row is not implemented, is marked
+    implemented with no implementation text, evidence or other record
+    naming the control, or has no justification.
 
     Fails:  9.3 Management review evidenced only by a review held two years ago
     Passes: a review within ``management_review_days``

@@ -75,6 +75,8 @@ def _targets(model: RecordBase) -> Iterator[tuple[str, list[str], tuple[str, ...
     elif isinstance(model, Exercise):
         yield "actions", model.actions, ("action",)
         yield "plans", model.plans, None
+    elif isinstance(model, Action):
+        yield "related", model.related, None
 
 
 @rule("unknown-reference", "error", category="loading")
@@ -85,7 +87,8 @@ def unknown_reference(ctx: Context) -> Iterator[Hit]:
     verifiers and competence holders must be among them. Record references
     must name an existing record of the right kind: a process's ``kpis`` are
     objectives, its ``risks`` risks; a review's and an exercise's ``actions``
-    are actions; an audit finding's ``action`` is an action; an audit's
+    are actions; an audit finding's ``action`` is an action; an action's
+    ``related`` names records of any kind; an audit's
     ``scope`` holds clause references or record ids (processes). Evidence and
     document ``path`` values must name a file in the repository. An internal
     auditor written as a plain id (no spaces) must be a person too.
