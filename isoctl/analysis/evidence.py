@@ -368,6 +368,15 @@ def url_problem(url: str) -> str | None:
 
 
 def check_path(workspace: Workspace, path: str) -> PathCheck:
+    """See :func:`_check_path`; each path is judged once per workspace, however many rules ask."""
+    key = ("check_path", path)
+    known = workspace.memo.get(key)
+    if not isinstance(known, PathCheck):
+        known = workspace.memo[key] = _check_path(workspace, path)
+    return known
+
+
+def _check_path(workspace: Workspace, path: str) -> PathCheck:
     """Whether ``path`` names a file or folder of the workspace that may serve as evidence.
 
     It must be inside the workspace (after following symlinks, which ``check``
@@ -390,7 +399,7 @@ def check_path(workspace: Workspace, path: str) -> PathCheck:
         return _refused(f"path '{shown}' names the whole workspace; name a file or folder inside it")
     if posixpath.isabs(norm) or norm == ".." or norm.startswith("../") or re.match(r"^[A-Za-z]:", norm):
         return _refused(f"path '{shown}' leads outside the workspace")
-    hidden = _hidden(norm, workspace.manifest.ignore)
+    hidden = _hidden(norm, workspace.manifest.ignore, workspace.memo)
     if hidden:
         return _refused(f"path '{shown}' {hidden}")
     if workspace.tree is not None:  # a commit: the files it holds
@@ -432,16 +441,27 @@ def _on_disk(workspace: Workspace, norm: str, shown: str) -> PathCheck:
     return PathCheck("ok")
 
 
-def _hidden(norm: str, ignore: Sequence[str]) -> str | None:
-    """Why a relative path is not where records and evidence are read: a dot-directory or an ignored path."""
+def _hidden(norm: str, ignore: Sequence[str], memo: dict[tuple[str, str], object] | None = None) -> str | None:
+    """Why a relative path is not where records and evidence are read: a dot-directory or an ignored path.
+
+    ``memo`` keeps the answer for each folder: thousands of evidence paths share a few dozen folders.
+    """
     parts = norm.split("/")
     for index, part in enumerate(parts[:-1]):
         if part.startswith("."):
             return f"is inside the dot-directory {'/'.join(parts[: index + 1])}/, which isoctl does not read"
     for index in range(len(parts)):
         prefix = "/".join(parts[: index + 1])
-        if ignored(prefix, ignore) or ignored(prefix + "/", ignore):
-            return f"is in {prefix}{'/' if index < len(parts) - 1 else ''}, which isoctl.yaml ignores"
+        folder = index < len(parts) - 1
+        key = ("ignored-folder", prefix)
+        if folder and memo is not None and key in memo:
+            hit = bool(memo[key])
+        else:
+            hit = ignored(prefix, ignore) or ignored(prefix + "/", ignore)
+            if folder and memo is not None:
+                memo[key] = hit
+        if hit:
+            return f"is in {prefix}{'/' if folder else ''}, which isoctl.yaml ignores"
     return None
 
 

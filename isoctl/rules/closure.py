@@ -121,8 +121,19 @@ def recurring_nonconformity(ctx: Context) -> Iterator[Hit]:
     actions = [a for a in ctx.records(Action) if a.type in NEEDS_ROOT_CAUSE and a.status != "cancelled"]
     earlier = [(closed, a) for a in actions if (closed := _closed_effective(a)) is not None]
     earlier.sort(key=lambda item: item[0], reverse=True)  # the most recent closure first: it is the one named
+
+    def keys(action: Action) -> set[tuple[str, object]]:
+        named: set[tuple[str, object]] = {("clause", key) for text in action.clauses for key in clauses_of(text)}
+        return named | {("process", name) for name in action.related if name in processes}
+
+    # Each action is compared only with the earlier ones that share a clause or a process with it.
+    sharing: dict[tuple[str, object], list[int]] = {}
+    for position, (_, before) in enumerate(earlier):
+        for key in keys(before):
+            sharing.setdefault(key, []).append(position)
     for action in actions:
-        for closed, before in earlier:
+        candidates = sorted({position for key in keys(action) for position in sharing.get(key, ())})
+        for closed, before in (earlier[position] for position in candidates):
             if before is action or not 0 <= (action.raised_on - closed).days <= window:
                 continue
             shared = _shared(action, before, clauses_of, processes)

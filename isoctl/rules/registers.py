@@ -102,11 +102,19 @@ def noncompliant_obligation(ctx: Context) -> Iterator[Hit]:
     failing = [o for o in ctx.records(Obligation) if o.compliant is False]
     if not failing:
         return
-    actions = ctx.records(Action)
     keys = _keys(ctx, ("action", "obligation"))
+    # the actions about each obligation id and each clause, found in one pass over the log
+    by_id: dict[str, list[Action]] = {}
+    by_key: dict[Any, list[Action]] = {}
+    for action in ctx.records(Action):
+        for name in action.related:
+            by_id.setdefault(name, []).append(action)
+        for key in keys.get(id(action), ()):
+            by_key.setdefault(key, []).append(action)
     for obligation in failing:
-        mine = keys.get(id(obligation), set())
-        about: list[Any] = [a for a in actions if obligation.id in a.related or mine & keys.get(id(a), set())]
+        found = {id(a): a for a in by_id.get(obligation.id, ())}
+        found.update((id(a), a) for key in keys.get(id(obligation), ()) for a in by_key.get(key, ()))
+        about: list[Any] = list(found.values())
         if any(a.status in OPEN for a in about):
             continue
         when = f" on {obligation.evaluated_on.isoformat()}" if obligation.evaluated_on else ""

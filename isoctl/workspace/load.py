@@ -52,6 +52,8 @@ class Workspace:
     findings: list[Finding] = field(default_factory=list)
     links: set[str] = field(default_factory=set)  # symlinks met while walking (relative paths)
     store: RecordCache | None = None  # the record cache, which also remembers where findings were located
+    #: answers the analysis computes once per workspace and several rules ask for (paths records name)
+    memo: dict[tuple[str, str], object] = field(default_factory=dict, repr=False)
     tree: frozenset[str] | None = None  # the committed files, when loaded from a commit
 
     def save_cache(self) -> None:
