@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import Cli, committed_example
+from helpers import Cli, committed_example, isoctl_command
 
 ACTION = "ACT-0210"  # the first action of actions/2026.yaml
 LOG = "actions/2026.yaml"
@@ -385,3 +385,62 @@ def test_action_list_says_which_files_it_could_not_read(cli: Cli, example: Path)
     assert "warning: actions/incoming.yaml: not a regular file (a named pipe)" in listed.stderr
     assert "handbook.md" not in listed.stderr
     assert "ACT-" in listed.stdout
+
+
+def _on_a_terminal(args: list[str], cwd: Path) -> bytes:
+    """What ``isoctl ARGS`` writes to a terminal (a pseudo-terminal as its stdout)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([*isoctl_command(), *args], cwd=cwd, stdout=follower, stderr=subprocess.PIPE,
+                            env={**os.environ, "NO_COLOR": "1"})
+    os.close(follower)
+    received = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(leader)
+    proc.wait(timeout=30)
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    return received
+
+
+@pytest.mark.parametrize("args", [["action", "list", "-s", "all", "--format", "csv"], ["report", "-f", "md"],
+                                  ["action", "list", "-s", "all", "--format", "json"]])
+def test_csv_markdown_and_json_on_a_terminal_carry_no_raw_control_characters(example: Path, args: list[str]) -> None:
+    _retitle(example, ESCAPES)
+    shown = _on_a_terminal(args, example)
+    assert b"\x1b" not in shown and b"\x07" not in shown
+    assert b"pwned" in shown
+
+
+def test_action_commands_reach_files_whose_names_are_not_utf8(cli: Cli, example: Path) -> None:
+    name = os.fsencode(example / "actions") + b"/caf\xe9.yaml"
+    with open(name, "wb") as handle:
+        handle.write(b"- {id: ACT-0900, kind: action, title: Cafe, owner: rokafor, type: ofi, raised_on: 2026-01-01}\n")
+    assert "ACT-0900" in cli("action", "list", cwd=example).expect(0).stdout
+    assert "actions/caf\\xe9.yaml" in cli("action", "show", "ACT-0900", cwd=example).expect(0).stdout
+    cli("action", "update", "ACT-0900", "--status", "in-progress", cwd=example).expect(0, "ACT-0900 updated")
+    with open(name, "rb") as handle:
+        assert b"status: in-progress" in handle.read()
+
+
+def test_a_utf16_action_log_is_named_not_silently_skipped(cli: Cli, example: Path) -> None:
+    log = example / LOG
+    log.write_text(log.read_text(encoding="utf-8"), encoding="utf-16")
+    listed = cli("action", "list", cwd=example).expect(0)
+    assert f"warning: {LOG}: UTF-16: convert to UTF-8" in listed.stderr
+    cli("action", "show", "ACT-0244", cwd=example).expect(2, f"files that could not be read may hold it: {LOG} (UTF-16")
+
+
+def test_an_actions_folder_linked_outside_is_named_by_list_and_gap(cli: Cli, example: Path, tmp_path: Path) -> None:
+    shutil.move(example / "actions", tmp_path / "elsewhere")
+    (example / "actions").symlink_to(tmp_path / "elsewhere")
+    listed = cli("action", "list", cwd=example).expect(0)
+    assert "warning: actions: symlink to a directory outside the workspace" in listed.stderr
+    cli("gap", cwd=example).expect(0, "warning: 1 file was not read in full (actions)")

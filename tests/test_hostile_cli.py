@@ -38,7 +38,8 @@ def small_filesystem(directory: Path, *options: str) -> Iterator[Path]:
 
 @pytest.fixture
 def workspace(make_workspace: MakeWorkspace) -> Path:
-    return make_workspace({"policies/quality.yaml": "kind: policy\nid: POL-1\ntitle: Quality policy\n"})
+    return make_workspace({"policies/quality.yaml": "kind: document\ntype: policy\nstatus: draft\nid: POL-1\n"
+                                                    "title: Quality policy\nclauses: [iso9001:5.2]\n"})
 
 
 # --- -o FILE ---------------------------------------------------------------------------------------------
@@ -199,6 +200,23 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:
     text = stderr.decode()
     assert proc.returncode == 130, text
     assert text.strip() == "isoctl: interrupted"
+
+
+def test_ctrl_c_reaching_every_process_prints_one_line(make_workspace: MakeWorkspace) -> None:
+    # A terminal's Ctrl-C goes to the whole foreground process group: isoctl and its parse helper.
+    records = "".join(f"- {{id: ISS-{n}, kind: issue, type: external, title: Issue {n}, description: {'x' * 400}}}\n"
+                      for n in range(200))
+    root = make_workspace({f"context/issues-{n}.yaml": records.replace("ISS-", f"ISS-{n}-") for n in range(120)})
+    proc = subprocess.Popen([*isoctl_command(), "check"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "ISOCTL_NO_CACHE": "1"}, start_new_session=True)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 20
+    while proc.poll() is None and time.monotonic() < deadline and not children.read_text().strip():
+        time.sleep(0.01)  # until the parse helper runs beside isoctl
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130, stderr.decode()
+    assert stderr.decode() == "isoctl: interrupted\n"
 
 
 def _buffered(fd: int) -> int:

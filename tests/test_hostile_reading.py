@@ -127,6 +127,11 @@ def test_symlink_loops_are_findings_at_the_link(acme: Path, cli: Cli) -> None:
         found = finding_at(check, path)
         assert (found["rule"], found["line"], found["message"]) == ("parse-error", 1, "symlink loop: the link leads back to itself")
     cli("action", "list", cwd=acme).expect(0, "ACT-0251")
+    # committed, the same loops give the same answer at that commit
+    GitRepo(acme).commit("links", date="2026-02-01")
+    at_head = cli("check", "-f", "json", "--at", "HEAD", cwd=acme).expect(1)
+    for path in ("self.yaml", "actions/a.yaml", "actions/b.yaml"):
+        assert finding_at(at_head, path)["message"] == "symlink loop: the link leads back to itself"
 
 
 # 3. alias bombs
@@ -182,8 +187,11 @@ def test_markdown_record_whose_front_matter_never_closes_is_a_parse_error(acme: 
 
 def test_large_markdown_without_front_matter_is_not_a_record(acme: Path, cli: Cli) -> None:
     (acme / "handbook.md").write_text("# Handbook\n" + "All about the warehouse.\n" * 130_000, encoding="utf-8")
+    # front matter for a static site, without kind: a page, not a record
+    (acme / "site.md").write_text("---\ntitle: Warehouse\nlayout: page\n---\n" + "All about it.\n" * 200_000,
+                                  encoding="utf-8")
     check = cli("check", "-f", "json", cwd=acme).expect(0)
-    assert not [f for f in findings_of(check) if f["path"] == "handbook.md"]
+    assert not [f for f in findings_of(check) if f["path"] in ("handbook.md", "site.md")]
     (acme / "big.md").write_text("---\nkind: document\nid: DOC-88\n---\n" + "All about it.\n" * 200_000, encoding="utf-8")
     check = cli("check", "-f", "json", cwd=acme).expect(1, "over the 2,097,152-byte limit")
     assert finding_at(check, "big.md")["rule"] == "parse-error"
@@ -236,7 +244,7 @@ def test_file_names_that_are_not_utf8_render_in_every_format(acme: Path, cli: Cl
 def test_a_symlinked_record_is_read_once_in_the_tree_and_at_a_commit(acme: Path, cli: Cli) -> None:
     os.symlink("2024.yaml", acme / "actions" / "again.yaml")
     os.symlink("../actions/2025.yaml", acme / "policies" / "actions.yaml")
-    GitRepo(acme).commit("link two action files")
+    GitRepo(acme).commit("link two action files", date="2026-11-21")
     now = cli("check", "-f", "json", cwd=acme).expect(0)
     then = cli("check", "--at", "HEAD", "-f", "json", cwd=acme).expect(0)
     # git keeps only the links, so a commit never had them twice; the working tree now reads them once too

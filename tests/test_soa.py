@@ -229,7 +229,7 @@ def test_unreadable_files_are_reported_and_their_rows_show_as_gaps(cli: Cli, mak
                           manifest=GAPS_MANIFEST)
     result = cli("soa", "-f", "json", "--today", TODAY, cwd=root)
     assert result.exit_code == 0
-    assert "warning: 1 problem reading the workspace" in result.stderr and "isoctl check" in result.stderr
+    assert "warning: 1 file was not read in full (soa/broken.yaml)" in result.stderr and "isoctl check" in result.stderr
     assert [c["control"] for c in json.loads(result.stdout)["controls"] if c["missing"]] == ["A.8.1"]
 
 

@@ -20,7 +20,7 @@ CSV_COLUMNS = ("id", "title", "type", "severity", "source", "status", "owner", "
                "closed_on", "overdue", "days_overdue", "clauses", "path", "line")
 
 #: The order ``action show`` lists fields in: what it is, where it stands, who and when, then the story.
-SHOW_ORDER = ("status", "type", "severity", "source", "owner", "raised_on", "raised_by", "due", "closed_on", "clauses",
+SHOW_ORDER = ("status", "type", "severity", "source", "owner", "raised_on", "raised_by", "due", "closed_on", "clauses", "related",
               "description", "correction", "root_cause", "corrective_action", "verification", "evidence", "tags",
               "body")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from isoctl.files import yamlio
 from isoctl.workspace import files as workspace_files
-from isoctl.workspace.read import starts_front_matter
+from isoctl.workspace.read import HEAD_BYTES, markdown_record
 
 PREFIX = "ACT-"
 DEFAULT_WIDTH = 4
@@ -128,7 +128,7 @@ def _keyed(data: bytes, start: int) -> bool:
 def _plain_markdown(path: Path) -> bool:
     """A Markdown file without front matter: a handbook, not a record, however long."""
     try:
-        return path.suffix == ".md" and not starts_front_matter(yamlio.read_head(path, 64))
+        return path.suffix == ".md" and not markdown_record(yamlio.read_head(path, HEAD_BYTES))
     except yamlio.YamlProblem:
         return False
 
@@ -151,6 +151,12 @@ def scan(root: Path, ignore: Sequence[str] = ()) -> Scan:
             if not (isinstance(exc, yamlio.TooLarge) and _plain_markdown(candidate.path)):
                 found.unread[candidate.relative] = exc.message
             continue
+        if b"\x00" in data[:4096] or data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16/32 or binary: no grep sees it
+            try:
+                yamlio.decode(data)
+            except yamlio.YamlProblem as exc:
+                found.unread[candidate.relative] = exc.message
+                continue
         actions = sum(1 for match in _KIND_ACTION.finditer(data) if _keyed(data, match.start()))
         if actions:
             found.actions_per_file[candidate.relative] = actions

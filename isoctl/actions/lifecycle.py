@@ -230,8 +230,9 @@ def _inside(ctx: ActionContext, relative: str, what: str) -> Path:
     through it would change a file outside the repository that nobody reviews.
     """
     from isoctl.actions.writes import inside_workspace
+    from isoctl.workspace.files import on_disk
 
-    path = inside_workspace(ctx.root, relative)
+    path = inside_workspace(ctx.root, on_disk(relative))
     if path is None:
         try:
             where = f" (it resolves to {os.path.realpath(ctx.root / relative)})"

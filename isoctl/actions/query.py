@@ -21,6 +21,7 @@ from isoctl.errors import InvalidAction, Location, UsageError
 from isoctl.files import yamlio
 from isoctl.files.located import describe
 from isoctl.model.records import Action
+from isoctl.workspace import files as workspace_files
 from isoctl.workspace.read import NotRecords, RawFile, read
 
 OPEN = ("open", "in-progress")
@@ -60,7 +61,7 @@ def days_overdue(action: Action, today: dt.date) -> int:
 def _parse(root: Path, relative: str) -> RawFile | str:
     """The records of one file, or why it cannot be read (located: ``path:line:col: problem``)."""
     try:
-        raw = read(relative, yamlio.read_text(root / relative))
+        raw = read(relative, yamlio.read_text(root / workspace_files.on_disk(relative)))
     except yamlio.YamlProblem as exc:
         return f"{Location(relative, exc.line, exc.column)}: {exc.message}"
     except NotRecords as exc:
@@ -115,6 +116,9 @@ def find(scan: Scan, wanted: str) -> FoundAction:
         if scan.refused:
             links = ", ".join(sorted(scan.refused)[:3]) + (", ..." if len(scan.refused) > 3 else "")
             hints.append(f"not read, as symlinks leading outside the workspace: {links}")
+        if scan.unread:
+            files = ", ".join(f"{relative} ({why})" for relative, why in sorted(scan.unread.items())[:3])
+            hints.append(f"files that could not be read may hold it: {files}")
         hint = "; ".join(hints) or "run 'isoctl action list --status all' to see the ids"
         raise UsageError(f"no action '{wanted}' in this workspace", hint=hint)
     assert action_id is not None
@@ -149,7 +153,8 @@ def in_text(relative: str, text: str, action_id: str, line: int = 1) -> FoundAct
 def load_all(scan: Scan) -> tuple[list[FoundAction], list[str]]:
     """Every valid action of the workspace, and a message for each action record that is not valid."""
     found: list[FoundAction] = []
-    problems = [f"{relative}: {why} (any actions in it are not listed)" for relative, why in sorted(scan.unread.items())]
+    problems = [f"{relative}: {why} (any actions in it are not listed)"
+                for relative, why in sorted({**scan.unread, **scan.refused}.items())]
     for relative in sorted(scan.actions_per_file):
         raw = _parse(scan.root, relative)
         if isinstance(raw, str):

@@ -24,13 +24,14 @@ def main() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from isoctl.cli import boundary
 
+    boundary.catch_interrupts()
     try:
         code = _run(sys.argv[1:])
     except BaseException as exc:  # the boundary: a message and an exit code, never a traceback
         code = boundary.failure(exc)
         if code is None:
             raise
-    sys.exit(code)
+    sys.exit(boundary.settle(code))
 
 
 def _run(argv: list[str]) -> int | str | None:

@@ -206,7 +206,7 @@ def list_actions(
         typer.echo(f"warning: {clean(problem)}", err=True)
     actions = query.select(found, filters, day)
     if format is ListFormat.json:
-        emit(formats.to_json(actions, day))
+        emit(formats.to_json(actions, day), fmt="json")
     elif format is ListFormat.csv:
         emit(formats.to_csv(actions, day))
     else:
@@ -256,7 +256,7 @@ def show(
 
     day = parse_today(today)
     found = query.find(_context().scan(), action_id)
-    emit(formats.show_json(found, day) if format is ShowFormat.json else formats.show_text(found, day))
+    emit(formats.show_json(found, day) if format is ShowFormat.json else formats.show_text(found, day), fmt=format.value)
 
 
 @app.command("update")

@@ -26,6 +26,33 @@ BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a filter whose read
 INTERNAL = 3
 
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_interrupted = False
+
+
+def catch_interrupts() -> None:
+    """Remember every Ctrl-C, so that one swallowed on its way (Python ignores an exception raised inside a
+    ``__del__``, where a library may be when the signal arrives) still ends the run with 130, no output."""
+    import signal
+
+    def interrupted(signum: int, frame: object) -> None:
+        global _interrupted
+        _interrupted = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupted)
+
+
+def interrupted() -> bool:
+    """Whether Ctrl-C was pressed during this run (see :func:`catch_interrupts`)."""
+    return _interrupted
+
+
+def settle(code: int | str | None) -> int | str | None:
+    """The exit code of a run that finished: 130 after all if an interrupt was swallowed on the way."""
+    if _interrupted and code != INTERRUPTED:
+        _say("isoctl: interrupted")
+        return INTERRUPTED
+    return code
 
 
 def failure(exc: BaseException) -> int | None:

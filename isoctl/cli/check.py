@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from isoctl.cli.common import explicit_today, note, show
+from isoctl.cli.common import explicit_today, note, show, warn_unread
 from isoctl.model.result import Result
 
 if TYPE_CHECKING:
@@ -108,6 +108,7 @@ def gap(
 ) -> None:
     """Show the clause-by-clause coverage matrix: status, evidencing records and reasons."""
     result = evaluated(path, today, at)
+    warn_unread(result.unread(), "this matrix")
     if standard is not None:
         from isoctl.catalog.refs import normalise_edition
         from isoctl.errors import UsageError

@@ -41,12 +41,20 @@ def console(*, stderr: bool = False) -> Console:
     )
 
 
-def emit(content: str | bytes, output: Path | None = None) -> None:
+#: Formats whose text is JSON: control characters in it are already escaped as JSON allows (``\u001b``).
+_JSON_LIKE = ("json", "sarif", "gitlab")
+
+
+def emit(content: str | bytes, output: Path | None = None, *, fmt: str | None = None) -> None:
     """Write output to stdout exactly, or to ``output`` (see :mod:`isoctl.cli.output`: atomic for files).
 
     Text gets one trailing newline; bytes (xlsx, pdf) are written as they are
     and refused on a terminal, where they would only be noise.
     """
+    from isoctl.cli import boundary
+
+    if boundary.interrupted():  # a Ctrl-C swallowed on its way: nothing is written, the run ends with 130
+        raise KeyboardInterrupt
     data = content if isinstance(content, bytes) else (content if content.endswith("\n") else content + "\n").encode()
     if output is not None:
         from isoctl.cli.output import write_output
@@ -57,6 +65,9 @@ def emit(content: str | bytes, output: Path | None = None) -> None:
         raise OutputError("standard output is closed", hint="run isoctl with stdout open, or write to a file with -o FILE")
     if isinstance(content, bytes) and sys.stdout.isatty():
         raise UsageError("this format is binary and stdout is a terminal", hint="write it to a file with -o FILE")
+    if isinstance(content, str) and fmt != "text" and sys.stdout.isatty():
+        content = _terminal_safe(content, json_like=fmt in _JSON_LIKE)
+        data = content.encode() if content.endswith("\n") else (content + "\n").encode()
     from isoctl.cli import replay
 
     replay.stdout(data)
@@ -70,13 +81,35 @@ def emit(content: str | bytes, output: Path | None = None) -> None:
         raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
-def note(message: str) -> None:
+def _terminal_safe(text: str, *, json_like: bool) -> str:
+    """Output for a terminal with no control character of record data left raw (a title could retitle the
+    window or clear the screen). Text formats clean record data as they render (and colour on purpose);
+    CSV, Markdown and HTML are cleaned here; JSON keeps valid escapes."""
+    from isoctl.render.console import CONTROL, clean
+
+    if json_like:
+        return CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return clean(text)
+
+
+def note(message: str, *, label: str = "note") -> None:
     """Tell the user something on stderr (``note: ...``), as a replayed run will tell it too."""
     from isoctl.cli import replay
+    from isoctl.render.console import clean
 
-    line = f"note: {message}"
+    line = f"{label}: {clean(message)}"
     replay.stderr(line + "\n")
     typer.echo(line, err=True)
+
+
+def warn_unread(paths: list[str], what: str) -> None:
+    """Warn that the records of these files are not in ``what`` (a matrix, a report), naming a few."""
+    if not paths:
+        return
+    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    noun = "file was" if len(paths) == 1 else "files were"
+    note(f"{len(paths)} {noun} not read in full ({shown}); their records are not in {what} "
+         "(run 'isoctl check' to see why)", label="warning")
 
 
 def show(value: Any, subject: str, fmt: str, output: Path | None, **options: Any) -> None:
@@ -84,7 +117,7 @@ def show(value: Any, subject: str, fmt: str, output: Path | None, **options: Any
     from isoctl.render import render
 
     color = output is None and stdout_is_terminal()
-    emit(render(value, fmt, subject=subject, color=color, width=terminal_width(), **options), output)
+    emit(render(value, fmt, subject=subject, color=color, width=terminal_width(), **options), output, fmt=fmt)
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:
@@ -92,9 +125,15 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = dt.date.fromisoformat(value.strip())
     except ValueError:
         raise UsageError(f"{option}: '{value}' is not a date; write YYYY-MM-DD") from None
+    from isoctl.core.evaluate import check_day
+
+    try:
+        return check_day(day)
+    except UsageError as exc:
+        raise UsageError(f"{option}: {exc.message}") from None
 
 
 def parse_today(value: str | None) -> dt.date:

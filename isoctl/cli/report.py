@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from isoctl.cli.check import AtOption, OutputOption, PathArgument, TodayOption, opened
-from isoctl.cli.common import emit, note
+from isoctl.cli.common import emit, note, warn_unread
 
 
 class ReportFormat(str, enum.Enum):
@@ -50,9 +50,7 @@ def report(
         notes = evaluation.result().notes
     for message in notes:
         note(message)
-    if pack.data_problems:
-        typer.echo(f"warning: {pack.data_problems} problem{'s' if pack.data_problems != 1 else ''} reading the "
-                   "workspace; records in those files are not in this report (run 'isoctl check' to see them)", err=True)
+    warn_unread(evaluation.result().unread(), "this report")
     if pack.documents.history == "partial":
         typer.echo("note: this is a shallow clone, so revision histories and the readiness timeline are partial; "
                    "run 'git fetch --unshallow' for the full history", err=True)

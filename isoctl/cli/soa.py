@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from isoctl.cli.check import AtOption, OutputOption, PathArgument, TodayOption, opened
-from isoctl.cli.common import show
+from isoctl.cli.common import show, warn_unread
 
 
 class SoaFormat(str, enum.Enum):
@@ -32,8 +32,5 @@ def soa(
     with opened(path, today, at) as evaluation:
         workspace = evaluation.workspace()
         statement = build_soa(workspace, evaluation.today)
-    if workspace.findings:
-        count = len(workspace.findings)
-        typer.echo(f"warning: {count} problem{'s' if count != 1 else ''} reading the workspace; records in those "
-                   "files are not in this SoA (run 'isoctl check' to see them)", err=True)
+    warn_unread(sorted({f.path for f in workspace.findings}), "this SoA")
     show(statement, "soa", format.value, output)

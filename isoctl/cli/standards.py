@@ -62,11 +62,11 @@ def list_editions(
     if format is ListFormat.json:
         from isoctl.render.standards import list_json
 
-        emit(list_json(loaded, editions))
+        emit(list_json(loaded, editions), fmt="json")
     else:
         from isoctl.render.standards_text import list_text
 
-        emit(list_text(loaded, editions, **_layout()))
+        emit(list_text(loaded, editions, **_layout()), fmt="text")
 
 
 @app.command("show")
@@ -90,15 +90,15 @@ def show(
     if clause is None and parse_ref(edition) is None:
         found = loaded.edition(edition)
         if format is ListFormat.json:
-            emit(edition_json(loaded, found))
+            emit(edition_json(loaded, found), fmt="json")
         else:
-            emit(edition_text(loaded, found, depth, **_layout()))
+            emit(edition_text(loaded, found, depth, **_layout()), fmt="text")
         return
     if clause is None:
         target_edition, target = loaded.lookup(edition)
     else:
         target_edition, target = loaded.lookup(clause, edition)
     if format is ListFormat.json:
-        emit(clause_json_text(loaded, target_edition, target))
+        emit(clause_json_text(loaded, target_edition, target), fmt="json")
     else:
-        emit(clause_text(loaded, target_edition, target, **_layout()))
+        emit(clause_text(loaded, target_edition, target, **_layout()), fmt="text")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from isoctl.core import keys, results
 from isoctl.errors import IsoctlError, UsageError
+from isoctl.model.records import FIRST_DAY, LAST_DAY
 from isoctl.model.result import Result
 
 if TYPE_CHECKING:
@@ -43,10 +44,8 @@ CLAMPED_NOTE = ("{count} a date git cannot give (missing, before 1970, after 299
 UNDATED_NOTE = "commit {sha} carries no usable date, so it is evaluated as of today; give --today to choose the day"
 AT_DIRTY_NOTE = "uncommitted changes are ignored with --at"
 
-#: The span of evaluation dates: the dates a record may hold (isoctl.model.records.FIRST_DAY..LAST_DAY),
-#: far enough from Python's calendar limits for every rule's arithmetic (a year back, a hundred years ahead).
-FIRST_DAY = dt.date(1900, 1, 1)
-LAST_DAY = dt.date(2999, 12, 31)
+# The span of evaluation dates is the span of dates a record may hold (FIRST_DAY..LAST_DAY), far enough
+# from Python's calendar limits for every rule's arithmetic (a year back, a hundred years ahead).
 
 
 class Evaluation:

@@ -173,7 +173,7 @@ def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[int], sha
     this half's points twice (the halves are the same size); it is exact again
     once this half is done.
     """
-    from isoctl.workspace.records import can_fork
+    from isoctl.workspace.records import can_fork, ignore_interrupts
 
     total = len(todo)
     what = "evaluating the history"
@@ -183,7 +183,7 @@ def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[int], sha
 
     first, second = todo[: total // 2], todo[total // 2 :]
     try:
-        pool = multiprocessing.get_context("fork").Pool(1)
+        pool = multiprocessing.get_context("fork").Pool(1, initializer=ignore_interrupts)
     except (OSError, AssertionError):
         return _measure(root, commits, todo, shallow, save=True, tick=lambda done: progress(what, done, total))
     with pool:

@@ -150,6 +150,17 @@ class Result:
         counted = Counter(f.severity for f in self.findings)
         return {s: counted.get(s, 0) for s in SEVERITIES}
 
+    def unread(self) -> list[str]:
+        """The files whose records are (wholly or partly) missing from this result, sorted.
+
+        A file that does not parse or cannot be read, a record that does not
+        fit its schema, and a symlink to a file or folder outside the
+        workspace: whatever they hold is in no count, matrix or register, and
+        a reader of ``gap`` or a report must be told so.
+        """
+        return sorted({f.path for f in self.findings if f.rule in ("parse-error", "schema-error")
+                       or (f.rule == "path-outside-workspace" and f.message.startswith("symlink to a"))})
+
     def failing(self, threshold: Severity) -> list[Finding]:
         """Findings at or above ``threshold``."""
         return [f for f in self.findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]]

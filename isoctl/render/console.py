@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # rich is imported where a console is made: clean() serves co
 SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 # C0 and C1 controls (ESC starts colour, cursor, title and clear-screen sequences; \x9b is a one-byte CSI),
 # and the invisible direction overrides that make text read differently from what it holds
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def make_console(*, color: bool, width: int) -> tuple[Console, io.StringIO]:
@@ -53,7 +53,7 @@ def clean(text: str, *, one_line: bool = False) -> str:
     text = text.replace("\r\n", "\n").replace("\t", "    ")
     if one_line:
         text = text.replace("\n", " ")
-    return _CONTROL.sub(_escaped, text)
+    return CONTROL.sub(_escaped, text)
 
 
 def _escaped(match: re.Match[str]) -> str:

@@ -84,7 +84,7 @@ class Report:
     reviews: tuple[registers.ReviewRow, ...]
     objectives: tuple[registers.ObjectiveRow, ...]
     living: tuple[Finding, ...]
-    data_problems: int  # findings of loading rules: records in those files are not in this report
+    data_problems: int  # files whose records are (partly) not in this report: Result.unread()
     changes: Diff | None
     documents: DocumentRegister
     records: int
@@ -165,7 +165,7 @@ def build_report(
         reviews=registers.reviews(records, today, families, names, {p.id for p in manifest.people if p.top_management}),
         objectives=registers.objectives(records, today, names),
         living=tuple(f for f in result.findings if result.rules[f.rule].category in LIVING_CATEGORIES),
-        data_problems=sum(1 for f in result.findings if result.rules[f.rule].category == "loading"),
+        data_problems=len(result.unread()),
         changes=changes,
         documents=documents,
         records=result.records,

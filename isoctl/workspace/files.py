@@ -11,6 +11,7 @@ import errno
 import fnmatch
 import os
 import posixpath
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,12 +69,35 @@ def walk_tree(
         if entry.mode == "120000":
             if links is not None:
                 links.add(relative)
-            target = read_link(entry.blob).decode("utf-8", "replace")
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(relative), target))
-            if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+            where, target = _follow_committed(relative, files, read_link)
+            if where == "outside":
                 yield Candidate(None, relative, refused=f"symlink to a file outside the workspace ({target})")
+            elif where == "loop":
+                yield Candidate(None, relative, problem="symlink loop: the link leads back to itself")
             continue  # a link inside the workspace names a file that is read in its own right
         yield Candidate(None, relative, blob=entry.blob, size=entry.size)
+
+
+#: How many links in a row a path may go through, as the kernel allows (ELOOP beyond).
+_MAX_LINKS = 40
+
+
+def _follow_committed(relative: str, files: Mapping[str, TreeFile], read_link: Callable[[str], bytes]) -> tuple[str, str]:
+    """Where a committed symlink leads, link after link, as the working tree would resolve it once checked out:
+    ``("inside" | "outside" | "loop", the first link's target)``."""
+    first = ""
+    here = relative
+    for _ in range(_MAX_LINKS):
+        target = read_link(files[here].blob).decode("utf-8", "replace")
+        first = first or target
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(here), target))
+        if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+            return "outside", first
+        entry = files.get(resolved)
+        if entry is None or entry.mode != "120000":
+            return "inside", first
+        here = resolved
+    return "loop", first
 
 
 def ignored(relative: str, patterns: Sequence[str]) -> bool:
@@ -163,6 +187,22 @@ def printable(relative: str) -> str:
     except UnicodeEncodeError:
         return os.fsencode(relative).decode("utf-8", "backslashreplace")
     return relative
+
+
+_ESCAPED_BYTE = re.compile(r"\\x([0-9a-f]{2})")
+
+
+def on_disk(relative: str) -> str:
+    """The file-system name of a path :func:`printable` may have escaped: ``caf\\xe9.yaml`` back to its bytes.
+
+    Commands that go back to a file they listed (``action show``, ``action
+    update``) need the name the file system knows, not the one shown.
+    """
+    if "\\x" not in relative:
+        return relative
+    raw = _ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match[1], 16)) if int(match[1], 16) >= 0x80 else match[0],
+                            relative)
+    return raw
 
 
 def _reason(exc: OSError) -> str:

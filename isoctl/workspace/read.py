@@ -21,9 +21,22 @@ _OPENING = re.compile(r"\A---[ \t]*\r?\n")
 _KIND = re.compile(r"^kind\s*:", re.M)
 
 
-def starts_front_matter(head: bytes) -> bool:
-    """Whether a file starting with these bytes opens YAML front matter (a ``---`` line)."""
-    return _OPENING.match(head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")) is not None
+#: How much of a Markdown file is looked at to tell a record (front matter with ``kind:``) from a plain text.
+HEAD_BYTES = 65536
+
+
+def markdown_record(head: bytes) -> bool:
+    """Whether a Markdown file starting with ``head`` (its first :data:`HEAD_BYTES`) is a record.
+
+    It is when its front matter has a ``kind:``, or when the front matter does
+    not close within the head (then only the whole file can tell; it is
+    treated as a record, and its size limit applies).
+    """
+    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
+    if _OPENING.match(text) is None:
+        return False
+    closed = _FRONT_MATTER.match(text)
+    return closed is None or _KIND.search(closed.group(1)) is not None
 
 
 @dataclass

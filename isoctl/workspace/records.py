@@ -26,7 +26,7 @@ from isoctl.files.located import field_names, problems_from
 from isoctl.model.records import KINDS, Record, RecordBase
 from isoctl.model.result import Finding
 from isoctl.workspace import files as workspace_files
-from isoctl.workspace.read import NotRecords, RawFile, read, starts_front_matter
+from isoctl.workspace.read import HEAD_BYTES, NotRecords, RawFile, markdown_record, read
 from isoctl.workspace.record_cache import RecordCache, blob_id
 
 Loc = tuple[str | int, ...]
@@ -202,13 +202,13 @@ def _plain_markdown(candidate: workspace_files.Candidate, source: Committed | Re
         return False
     try:
         if candidate.path is not None:
-            head = yamlio.read_head(candidate.path, 64)
+            head = yamlio.read_head(candidate.path, HEAD_BYTES)
         else:
             assert source is not None and candidate.blob is not None
-            head = source.read(candidate.blob)[:64]  # the blob reader has no partial read; git holds these bytes anyway
+            head = source.read(candidate.blob)[:HEAD_BYTES]  # the blob reader has no partial read
     except yamlio.YamlProblem:
         return False
-    return not starts_front_matter(head)
+    return not markdown_record(head)
 
 
 def _blob_text(source: Committed | Reuse, blob: str) -> str:
@@ -226,6 +226,16 @@ def _from_json(relative: str, text: str | Callable[[], str], sequence: bool, rec
     raw = RawFile.lazy(relative, text, sequence=sequence)
     raw.known = known
     return [LoadedRecord(m, raw, i if sequence else None) for i, m in enumerate(models)]
+
+
+def ignore_interrupts() -> None:
+    """In a forked helper: leave Ctrl-C to the parent, which stops the helper and tells the user once.
+
+    Ctrl-C reaches every process of the terminal's foreground group; a helper
+    that took it too would print a traceback of its own beside the parent's
+    one-line message.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def can_fork() -> bool:
@@ -261,6 +271,9 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
         for position, relative, text, blob in pending[0::2]:
             results[position] = _parse_file(relative, text, blob, store)
         answers = _receive(receiver, child)
+    except BaseException:  # an interrupt, or a failure here: the child's work is no longer wanted
+        child.kill()
+        raise
     finally:
         receiver.close()
         child.join(timeout=5)
@@ -287,6 +300,7 @@ Answer = tuple[bool, str, dict[str, list[int]]] | str | None
 
 def _child(items: list[tuple[str, str]], sender: Any) -> None:
     """The helper process: its answers, or None when it failed (the parent then parses these files itself)."""
+    ignore_interrupts()
     try:
         answers: list[Answer] | None = _parse_clean(items)
     except Exception:
