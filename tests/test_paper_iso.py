@@ -35,7 +35,18 @@ LIVING_SYSTEM = {
     "objective-not-measured",
     "expired-competence",
     "climate-undetermined",
+    "stale-record",
+    "noncompliant-obligation",
+    "stale-evidence",
+    "future-evidence",
+    "unfinished-document",
+    "approver-not-authorised",
+    "rushed-closure",
+    "recurring-nonconformity",
 }
+
+#: Rules against decay that have nothing to catch in an ISO 9001-only machine shop.
+NOT_FOR_A_MACHINE_SHOP = {"weak-hazard-controls", "unsupported-implementation"}
 
 
 @pytest.fixture
@@ -64,13 +75,14 @@ def _by_rule(data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 def test_paper_iso_records_are_valid(checked: dict[str, Any]) -> None:
     problems = [f"{f['path']}:{f['line']}: {f['rule']}: {f['message']}" for f in checked["findings"] if f["rule"] in DATA_ERRORS]
     assert problems == []
-    assert 25 <= checked["summary"]["records"] <= 45
+    assert 25 <= checked["summary"]["records"] <= 50
 
 
 def test_paper_iso_decay_shows_in_the_living_system_rules(checked: dict[str, Any], paper_iso: Path) -> None:
     by_rule = _by_rule(checked)
     fired = LIVING_SYSTEM & set(by_rule)
-    assert len(fired) >= 11, f"only {sorted(fired)}; silent: {sorted(LIVING_SYSTEM - fired)}"
+    assert fired == LIVING_SYSTEM, f"silent: {sorted(LIVING_SYSTEM - fired)}"
+    assert not NOT_FOR_A_MACHINE_SHOP & set(by_rule)
     for rule_id in fired:
         for finding in by_rule[rule_id]:
             assert finding["message"].strip(), rule_id
@@ -89,3 +101,22 @@ def test_paper_iso_findings_name_the_records_behind_the_story(checked: dict[str,
     assert "CMP-RKAUR-CAL" in about.get("expired-competence", set())
     coverage = {c["standard"]: c for c in checked["coverage"]}["iso9001-2015"]
     assert coverage["missing"] >= 1 and coverage["partial"] > coverage["covered"]
+
+
+def test_paper_iso_shows_the_slower_decay(checked: dict[str, Any]) -> None:
+    """Registers nobody reviews, unmet obligations, old or mistyped evidence, a policy never finished, a fix that did not hold."""
+    by_rule = _by_rule(checked)
+    about = {rule_id: {f["record"] for f in found} for rule_id, found in by_rule.items()}
+    assert {"RSK-01", "RSK-02", "OPP-01", "SUP-MIDLAND-BAR", "SUP-ARDEN-FINISHING", "SUP-SEVERN-METROLOGY",
+            "OBL-SUBSTANCES", "OBL-LAYOUT"} <= about["stale-record"]
+    assert about["noncompliant-obligation"] == {"OBL-LAYOUT"}
+    assert {"AST-GAUGES", "REC-QUALITY-RECORDS"} <= about["stale-evidence"]
+    assert about["future-evidence"] == {"AST-CMM-01"}
+    assert about["unfinished-document"] == {"POL-QUALITY"}
+    assert about["approver-not-authorised"] == {"POL-QUALITY"}
+    assert about["rushed-closure"] == {"ACT-027"}
+    assert about["recurring-nonconformity"] == {"ACT-029"}
+    recurring = by_rule["recurring-nonconformity"][0]["message"]
+    assert "ACT-027" in recurring and "iso9001:7.1.5" in recurring
+    # ACT-017 was verified three months after closing: a real check is not rushed.
+    assert "ACT-017" not in about["rushed-closure"]

@@ -152,8 +152,8 @@ CASES = [
     ("unfinished-document", {"d.md": document("approved", words(MIN_WORDS - 1)),
                              "e.md": "---\nid: DOC-2\nkind: document\ntype: form\ntitle: Log\nstatus: approved\n---\n"},
      MANIFEST,
-     {f"d.md:6:9: DOC-1 is approved but its text has only {MIN_WORDS - 1} words (a finished document has at least 30 words)",
-      "e.md:6:9: DOC-2 is approved but it has no text (a finished document has at least 30 words)"}),
+     {"d.md:6:9: DOC-1 is approved but its text has fewer than 30 words: too little for a finished document",
+      "e.md:6:9: DOC-2 is approved but it has no text: too little for a finished document"}),
     ("unfinished-document", {"d.md": document("approved", words(MIN_WORDS))}, MANIFEST, set()),
     ("unfinished-document",  # a short note pointing at the real document; and a YAML record has no text to judge
      {"d.md": document("approved", "See the PDF.\n", extra="\npath: returns.pdf"), "returns.pdf": "%PDF-1.4\n",
