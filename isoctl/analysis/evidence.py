@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import os
 import posixpath
 import re
@@ -349,6 +350,7 @@ class PathCheck:
     message: str | None = None
 
 
+@functools.lru_cache(maxsize=4096)  # a workspace names the same few intranet and portal URLs thousands of times
 def url_problem(url: str) -> str | None:
     """Why an evidence ``url`` is not a link isoctl can show (None when it is an http(s) or mailto URL)."""
     shown = _shown(url)
