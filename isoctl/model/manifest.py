@@ -102,6 +102,8 @@ class Settings(_Strict):
     independent_approval: bool = False
     verification_min_days: Days = 30
     recurrence_days: Days = 365
+    #: auditor-rotation: this many consecutive audit cycles (``audit_cycle_days``) of one auditor on one area is reported
+    rotation_cycles: Annotated[int, Field(ge=2, le=20)] = 2
 
 
 class Manifest(_Strict):

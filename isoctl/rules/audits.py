@@ -1,4 +1,4 @@
-"""Rules about audits (9.2): findings followed up, a programme that reaches every clause, auditors who are not auditing themselves.
+"""Rules about audits (9.2): findings followed up, a programme that reaches every clause, auditors who are not auditing themselves or always the same thing.
 
 Audit ``scope`` entries are clause references (``iso9001:8.5``, ``hs:9``,
 ``iso27001:A.5``) or record ids (processes, whose own ``clauses`` say what
@@ -48,6 +48,12 @@ class _Clauses:
                 keys |= {(e.id, d.id) for e, c in found for d in descendants(e, c)}
             hit = self._memo[(text, below)] = frozenset(keys)
         return hit
+
+    def parent(self, edition: str, clause: str) -> str | None:
+        """The clause id a clause sits under in its edition (None for a top-level clause)."""
+        found = self._ctx.workspace.catalogs.editions.get(edition)
+        item = found.by_id.get(clause) if found is not None else None
+        return item.parent if item is not None else None
 
 
 def _internal_audits(ctx: Context) -> list[Audit]:
@@ -171,3 +177,101 @@ def auditor_not_independent(ctx: Context) -> Iterator[Hit]:
             ids = sorted(own, key=order.__getitem__)
             shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
             yield ctx.at(audit, "auditor", message=f"{audit.id}: auditor {auditor} owns what this audit covers: {shown}")
+
+
+#: An area an audit covers: ``("clause", (edition id, clause id))`` or ``("record", id)`` (a process named in scope).
+Area = tuple[str, ClauseKey | str]
+
+
+def _areas(resolve: _Clauses, entry: str) -> frozenset[Area]:
+    """The areas one scope entry covers: a clause with its sub-clauses, or the record it names."""
+    if parse_ref(entry) is not None:
+        return frozenset(("clause", key) for key in resolve(entry, below=True))
+    return frozenset({("record", entry)})
+
+
+def _auditor_key(auditor: str) -> str:
+    """One auditor however the name is spaced or capitalised (``ehughes``, ``Martin  Shaw``)."""
+    return " ".join(auditor.split()).casefold()
+
+
+def _name_areas(audit: Audit, repeated: set[Area], resolve: _Clauses, families: dict[str, str]) -> str:
+    """The repeated areas as the audit's scope names them; where an entry was only partly repeated, the clauses that were."""
+    names: list[str] = []
+    for entry in audit.scope:
+        covered = _areas(resolve, entry)
+        shared = covered & repeated
+        if not shared:
+            continue
+        if shared == covered:
+            names.append(entry)
+            continue
+        keys = {key for kind, key in shared if kind == "clause" and isinstance(key, tuple)}
+        for edition, clause in sorted(keys):
+            parent = resolve.parent(edition, clause)
+            if parent is None or (edition, parent) not in keys:  # the top of the shared part only
+                names.append(f"{families.get(edition, edition)}:{clause}")
+    names = list(dict.fromkeys(names))
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+@rule("auditor-rotation", "info", category="living")
+def auditor_rotation(ctx: Context) -> Iterator[Hit]:
+    """The same auditor audited the same area in ``rotation_cycles`` consecutive audit cycles.
+
+    Auditors must be objective (9.2.2, ISO 19011 5.4): one who audits the
+    same process cycle after cycle stops seeing it, and the programme stops
+    finding anything there. Cycles are windows of ``audit_cycle_days``
+    counted from the first internal audit held (the programme's start);
+    a cycle counts for an auditor and an area when an internal audit with
+    ``status: done``, dated on or before today, by that auditor covered the
+    area in it. An area is a record (a process) named in ``scope``, or a
+    clause: a clause reference covers its sub-clauses, so ``hs:9`` one cycle
+    and ``iso9001:9.2`` the next is the same area (9.2) twice. Auditors are
+    compared by their ``auditor`` text, person id or name, ignoring case and
+    spacing; audits with no ``auditor`` are not checked. A run of at least
+    ``rotation_cycles`` (isoctl.yaml ``settings``, default 2) cycles is
+    reported once, at ``auditor`` of its latest audit, naming the area and
+    the audits. An organisation that audits every area every year and wants
+    auditors rotated yearly sets ``audit_cycle_days: 365``.
+
+    Fails:  ``auditor: ehughes`` on AUD-2022 (2022-06-14) and AUD-2025 (2025-06-17), both ``scope: [PRC-WAREHOUSE]``,
+            with ``audit_cycle_days: 1095`` and the programme started 2022-06-14
+    Passes: ``auditor: rpatel`` on AUD-2025: someone else audits the warehouse in the second cycle
+    """
+    settings = ctx.workspace.manifest.settings
+    window, needed = settings.audit_cycle_days, settings.rotation_cycles
+    audits = sorted((a for a in _internal_audits(ctx) if a.status == "done" and a.date <= ctx.today
+                     and (a.auditor or "").strip()), key=lambda a: a.date)
+    if not audits:
+        return
+    start = audits[0].date
+    resolve = _Clauses(ctx)
+    families = {e.id: e.family for e in ctx.workspace.editions}
+    # per auditor and area, the latest audit of each cycle (audits are in date order, so later ones replace)
+    seen: dict[tuple[str, Area], dict[int, Audit]] = defaultdict(dict)
+    for audit in audits:
+        cycle = (audit.date - start).days // window
+        who = _auditor_key(audit.auditor or "")
+        for entry in audit.scope:
+            for area in _areas(resolve, entry):
+                seen[(who, area)][cycle] = audit
+    # runs ending at the same audit and made of the same audits are one finding, whatever areas they share
+    runs: dict[tuple[int, ...], tuple[list[Audit], set[Area]]] = {}
+    for (_, area), cycles in seen.items():
+        for cycle in cycles:
+            if cycle + 1 in cycles or cycle - needed + 1 not in cycles:
+                continue  # not the end of a run, or too short to be one (checked fully below)
+            first = cycle
+            while first - 1 in cycles:
+                first -= 1
+            if cycle - first + 1 < needed:
+                continue
+            run = [cycles[c] for c in range(first, cycle + 1)]
+            runs.setdefault(tuple(id(a) for a in run), (run, set()))[1].add(area)
+    for run, repeated in sorted(runs.values(), key=lambda item: (item[0][-1].date, item[0][-1].id)):
+        last = run[-1]
+        held = ", ".join(f"{a.id} ({a.date.isoformat()})" for a in run)
+        yield ctx.at(last, "auditor", message=f"{last.id}: auditor {(last.auditor or '').strip()} has audited "
+                     f"{_name_areas(last, repeated, resolve, families)} in {len(run)} consecutive audit cycles "
+                     f"of {window} days (audit_cycle_days; rotation_cycles: {needed}): {held}")

@@ -8,6 +8,7 @@ looked at again, the Amd 1:2024 climate question nobody has answered.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from difflib import SequenceMatcher
 
 from isoctl.model.records import Issue, Objective, Review
 from isoctl.rules import Context, Hit, rule
@@ -26,6 +27,10 @@ REVIEW_INPUTS: dict[str, tuple[str, ...]] = {
     "iso27001": ("interested_party_feedback", "risk_treatment"),
     "iso22301": ("bia_and_risk_assessment", "exercise_results", "supplier_performance"),
 }
+
+
+#: How alike (difflib ratio over the words of inputs and outputs) a review may be to the one before it.
+COPIED = 0.9
 
 
 def _held_reviews(ctx: Context) -> list[Review]:
@@ -172,3 +177,62 @@ def climate_undetermined(ctx: Context) -> Iterator[Hit]:
             yield ctx.at_manifest(*entries.get(edition.id, ("standards",)), clause=f"{edition.family}:4.1",
                                   message=f"{edition.id} ({why}): no issue records whether climate change is relevant "
                                   "(climate: relevant or not-relevant)")
+
+
+def _said(review: Review) -> list[str]:
+    """The words of a review's inputs and outputs, in a fixed order, whitespace and case set aside."""
+    parts = [f"{key}: {text}" for key, text in sorted(review.inputs.items()) if (text or "").strip()]
+    if review.outputs is not None:
+        for name in ("decisions", "changes", "resources", "improvements"):
+            parts += [f"{name}: {item}" for item in getattr(review.outputs, name) if item.strip()]
+    return " ".join(parts).casefold().split()
+
+
+def copied(this: list[str], that: list[str]) -> float | None:
+    """How alike two texts (as words) are, difflib's ratio, when it is ``COPIED`` or more; None when less."""
+    matcher = SequenceMatcher(None, this, that, autojunk=False)
+    # the cheap upper bounds first: most reviews are plainly not copies, and ratio() is quadratic
+    if matcher.real_quick_ratio() < COPIED or matcher.quick_ratio() < COPIED:
+        return None
+    ratio = matcher.ratio()
+    return ratio if ratio >= COPIED else None
+
+
+@rule("rubber-stamp-review", "warning", category="living")
+def rubber_stamp_review(ctx: Context) -> Iterator[Hit]:
+    """A management review that decided nothing, or that copies the one before it.
+
+    A review has outputs (9.3.3): decisions on improvement, on changes to
+    the system and on resources, and the actions that carry them out. One
+    with none of ``decisions``, ``changes``, ``resources`` or
+    ``improvements`` under ``outputs`` and no ``actions`` is a meeting
+    minuted, not a review. Nor is one whose ``inputs`` and ``outputs`` are
+    (nearly) the text of the previous review held: the words of both,
+    whitespace and case set aside, are compared with the previous review
+    by date (difflib ratio), and 90% or more alike is a copy. Checked on
+    every review that has been held; reported at ``outputs`` (or the date
+    when there are none), saying what is missing or which review it copies.
+
+    Fails:  ``outputs: {decisions: []}`` and no ``actions``; or MR-2026 whose inputs and outputs are MR-2025's with the year changed
+    Passes: ``outputs: {decisions: ["Second shift for returns from March"]}, actions: [ACT-0231]``
+    """
+    previous: tuple[Review, list[str]] | None = None
+    for review in _held_reviews(ctx):
+        said = _said(review)
+        problems: list[str] = []
+        outputs = review.outputs
+        given = [name for name in ("decisions", "changes", "resources", "improvements")
+                 if outputs is not None and any(item.strip() for item in getattr(outputs, name))]
+        if not given and not any(a.strip() for a in review.actions):
+            problems.append("no decisions, changes, resources, improvements or actions among its outputs")
+        if previous is not None and said and previous[1]:
+            alike = copied(said, previous[1])
+            if alike is not None:
+                before = previous[0]
+                problems.append(f"its inputs and outputs are {int(alike * 100)}% the same text as {before.id}'s "
+                                f"(held {before.date.isoformat()})")
+        if problems:
+            where = ("outputs",) if outputs is not None else ("date",)
+            yield ctx.at(review, *where, key=True, message=f"{review.id} ({review.date.isoformat()}) is a rubber stamp: "
+                         + "; ".join(problems))
+        previous = (review, said)
