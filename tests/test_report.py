@@ -207,8 +207,8 @@ def test_html_is_self_contained_and_charts_the_year(cli: Cli, year: Path) -> Non
     assert "&lt;b&gt;*Urgent*&lt;/b&gt;" in html and "<b>*Urgent*" not in html
     readiness = html.split('<section id="readiness">')[1].split("</section>")[0]
     days = re.findall(r"<title>(\d{4}-\d{2}-\d{2}): \d+%</title></circle>", readiness)
-    assert days[0] == "2025-12-01" and days[-2:] == ["2026-11-05", TODAY]  # the last commit of each month, then today
-    assert len(days) == 13
+    assert days[0] == "2025-12-31" and days[-2:] == ["2026-10-31", TODAY]  # each month's end, then today
+    assert len(days) == 12
     objectives = html.split('<section id="objectives">')[1]
     assert objectives.count("<circle") == 3 and 'stroke-dasharray="4 3"' in objectives  # 3 measurements, target line
 

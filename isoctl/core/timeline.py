@@ -1,11 +1,20 @@
-"""The management system over time: readiness, actions, findings and contributors, commit by commit.
+"""The management system over time: readiness, actions, findings and contributors, commit by commit or period by period.
 
 One ``git log --raw`` gives every commit and the files it changed; the
 workspace tree is rebuilt incrementally from those changes, blobs are read
 through one ``git cat-file`` process, each distinct blob is parsed once (and
 kept in the history cache between runs), and every point of the timeline is
-the same analysis ``check`` runs, with today = that commit's date. Computed
-points are cached by commit, so a second run only analyses new commits.
+the same analysis ``check`` runs.
+
+``every="commit"`` gives one point per commit, evaluated on that commit's
+date. ``every="week"`` or ``"month"`` gives one point per period from
+``since`` to ``until``, whether or not anyone committed in it: the workspace
+as of the last commit on or before the period's last day, evaluated on that
+day. Time moves when nobody commits (actions fall overdue, reviews lapse),
+so a period without commits is a point of its own, marked ``commits == 0``.
+Such points evaluate a tree already loaded for an earlier point: it is
+loaded once and analysed on each date. Computed points are cached by
+(commit, evaluation date), so a second run only analyses what is new.
 
 A walk over thousands of commits takes minutes: :func:`walk` tells a
 :data:`Progress` callback how far it has got (the command line draws it on
@@ -15,6 +24,7 @@ point of its own: its date would put it in a period it does not belong to.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import gc
@@ -44,10 +54,10 @@ def no_progress(what: str, done: int, total: int) -> None:
 
 @dataclass
 class Point:
-    """The state of the system at one commit."""
+    """The state of the system at one commit, evaluated on one date."""
 
-    commit: str
-    date: str  # the commit date (YYYY-MM-DD), which is also the evaluation date
+    commit: str  # the commit evaluated: this point's, or for a period the last one on or before its last day
+    date: str  # the evaluation date (YYYY-MM-DD): the commit's date, or the period's last day (never after ``until``)
     author: str
     subject: str
     readiness: dict[str, float]
@@ -58,6 +68,17 @@ class Point:
     records: int
     changes: int  # record-file changes since the previous point
     contributors: list[str] = field(default_factory=list)  # authors since the previous point
+    committed: str = ""  # the commit's date (YYYY-MM-DD); the evaluation date when not given
+    commits: int = 1  # commits dated in this point's period; 0: nobody committed, the last commit before it is shown
+
+    def __post_init__(self) -> None:
+        if not self.committed:
+            self.committed = self.date
+
+    @property
+    def silent(self) -> bool:
+        """No commit fell in this point's period: the state is an earlier commit's, seen on a later day."""
+        return self.commits == 0
 
 
 @dataclass
@@ -79,32 +100,64 @@ class _Tree:
         return self.reader.read(blob)
 
 
-def _bucket(day: dt.date, every: Every) -> tuple[int, ...]:
+def _period(day: dt.date, every: Every) -> tuple[dt.date, dt.date]:
+    """The first and last day of the ISO week (Monday to Sunday) or the month ``day`` falls in."""
     if every == "week":
-        year, week, _ = day.isocalendar()
-        return (year, week)
-    if every == "month":
-        return (day.year, day.month)
-    return ()
+        start = day - dt.timedelta(days=day.weekday())
+        return start, start + dt.timedelta(days=6)
+    start = day.replace(day=1)
+    return start, (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
-def sample(commits: Sequence[CommitInfo], every: Every) -> list[int]:
-    """Indexes of the commits that stand for each period: every commit, or the last one of each week or month.
+def periods(since: dt.date, until: dt.date, every: Every) -> list[tuple[dt.date, dt.date]]:
+    """The weeks or months from the one holding ``since`` to the one holding ``until``, as (first day, last day).
 
-    Commits with a clamped date are left out (their changes still count at the next point).
+    The last period ends on ``until``: a point is never evaluated after it.
     """
+    out: list[tuple[dt.date, dt.date]] = []
+    start, end = _period(since, every)
+    while start <= until:
+        out.append((start, min(end, until)))
+        start, end = _period(end + dt.timedelta(days=1), every)
+    return out
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One point to compute: the commit whose tree is evaluated, the evaluation date, the commits in its period."""
+
+    index: int
+    day: dt.date
+    commits: int
+
+
+def _slots(commits: Sequence[CommitInfo], every: Every, since: dt.date | None, until: dt.date | None) -> list[_Slot]:
+    """The points of a timeline, oldest first (see the module docstring); commits with a clamped date are no points.
+
+    For a period: the latest commit on the list dated on or before its last
+    day (so the index never goes back), none before the first commit.
+    """
+    dated = [(commit.committed.date(), index) for index, commit in enumerate(commits) if not commit.clamped]
     if every == "commit":
-        return [index for index, commit in enumerate(commits) if not commit.clamped]
-    picked: list[int] = []
-    for index, commit in enumerate(commits):
-        if commit.clamped:
-            continue
-        key = _bucket(commit.committed.date(), every)
-        if picked and _bucket(commits[picked[-1]].committed.date(), every) == key:
-            picked[-1] = index
-        else:
-            picked.append(index)
-    return picked
+        return [_Slot(index, day, 1) for day, index in dated
+                if (since is None or day >= since) and (until is None or day <= until)]
+    if not dated:
+        return []
+    dated.sort()
+    days = [day for day, _ in dated]
+    latest: list[int] = []  # latest[k]: the highest index among the k + 1 earliest-dated commits
+    for _, index in dated:
+        latest.append(max(index, latest[-1]) if latest else index)
+    out: list[_Slot] = []
+    for start, end in periods(max(since or days[0], days[0]), until or days[-1], every):  # none before the first commit
+        upto = bisect.bisect_right(days, end)
+        if upto:
+            out.append(_Slot(latest[upto - 1], end, upto - bisect.bisect_left(days, start)))
+    return out
+
+
+def _key(sha: str, day: dt.date) -> str:
+    return f"{sha}@{day.isoformat()}"
 
 
 def _metrics(commit: CommitInfo, workspace: Any, result: Any, day: dt.date) -> dict[str, Any]:
@@ -138,50 +191,57 @@ def walk(
     shallow: bool = False,
     progress: Progress = no_progress,
 ) -> Timeline:
-    """Evaluate the workspace at the sampled commits between ``since`` and ``until``; ``progress`` is told of each point."""
-    chosen = [
-        i for i in sample(commits, every)
-        if (since is None or commits[i].committed.date() >= since) and (until is None or commits[i].committed.date() <= until)
-    ]
+    """Evaluate the workspace at each point between ``since`` and ``until``; ``progress`` is told of each point.
+
+    Every commit, or every week or month (see the module docstring). For
+    periods, ``since`` defaults to the first commit's date and ``until`` to
+    the last one's: the caller passes today to see time pass after it.
+    """
+    slots = _slots(commits, every, since, until)
     section = "timeline"
-    # one entry per workspace holds its points by commit; isoctl's code and the clone's depth are in its key
+    # one entry per workspace holds its points by commit and date; isoctl's code and the clone's depth are in its key
     store_key = keys.key("timeline", [str(root.resolve()), str(shallow)], None)
     known: dict[str, dict[str, Any]] = cache.read(section, store_key) or {}
-    todo = [i for i in chosen if commits[i].sha not in known]
+    todo = sorted({(s.index, s.day) for s in slots if _key(commits[s.index].sha, s.day) not in known})
     if todo:
         known.update(_measure_all(root, commits, todo, shallow, progress))
         cache.write(section, store_key, known)
     points: list[Point] = []
     previous = -1
-    for index in chosen:
-        commit = commits[index]
-        since_last = commits[previous + 1 : index + 1]
+    for slot in slots:
+        commit = commits[slot.index]
+        since_last = commits[previous + 1 : slot.index + 1]  # empty when nobody committed since the previous point
         points.append(Point(
-            commit=commit.sha, date=commit.committed.date().isoformat(), author=commit.author,
+            commit=commit.sha, date=slot.day.isoformat(), author=commit.author,
             subject=commit.subject, changes=sum(len(c.changes) for c in since_last),
-            contributors=sorted({c.author for c in since_last}), **known[commit.sha],
+            contributors=sorted({c.author for c in since_last}), committed=commit.committed.date().isoformat(),
+            commits=slot.commits, **known[_key(commit.sha, slot.day)],
         ))
-        previous = index
+        previous = slot.index
     return Timeline(points, shallow, every)
 
 
-def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[int], shallow: bool, progress: Progress
-                 ) -> dict[str, dict[str, Any]]:
-    """Metrics at the commits ``todo``; the earlier half in a forked process, the later half here.
+def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[tuple[int, dt.date]], shallow: bool,
+                 progress: Progress) -> dict[str, dict[str, Any]]:
+    """Metrics at the (commit index, evaluation date) pairs ``todo``; the earlier half in a forked process, the later here.
 
-    The other process cannot report, so while both run the progress counts
-    this half's points twice (the halves are the same size); it is exact again
-    once this half is done.
+    The halves split between commits, so no tree is loaded in both. The
+    other process cannot report, so while both run the progress counts this
+    half's points twice (the halves are about the same size); it is exact
+    again once this half is done.
     """
     from isoctl.workspace.records import can_fork, ignore_interrupts
 
     total = len(todo)
     what = "evaluating the history"
-    if total < PARALLEL_MIN_POINTS or not can_fork():
+    cut = total // 2
+    while 0 < cut < total and todo[cut][0] == todo[cut - 1][0]:
+        cut += 1
+    if total < PARALLEL_MIN_POINTS or not 0 < cut < total or not can_fork():
         return _measure(root, commits, todo, shallow, save=True, tick=lambda done: progress(what, done, total))
     import multiprocessing
 
-    first, second = todo[: total // 2], todo[total // 2 :]
+    first, second = todo[:cut], todo[cut:]
     try:
         pool = multiprocessing.get_context("fork").Pool(1, initializer=ignore_interrupts)
     except (OSError, AssertionError):
@@ -199,30 +259,32 @@ def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[int], sha
     return {**theirs, **mine}
 
 
-def _measure(root: Path, commits: Sequence[CommitInfo], indexes: list[int], shallow: bool, *, save: bool,
-             tick: Callable[[int], None] | None = None) -> dict[str, dict[str, Any]]:
-    """Rebuild the tree from the log up to each index in turn, and analyse the workspace there (``tick``: points done)."""
+def _measure(root: Path, commits: Sequence[CommitInfo], todo: list[tuple[int, dt.date]], shallow: bool, *,
+             save: bool, tick: Callable[[int], None] | None = None) -> dict[str, dict[str, Any]]:
+    """Rebuild the tree from the log up to each commit index in turn, load the workspace there once, and
+    analyse it on each of its dates (``todo`` is sorted; ``tick``: points done)."""
     out: dict[str, dict[str, Any]] = {}
     tree: dict[str, TreeEntry] = {}
     reader = BlobReader(root)
     reuse = Reuse(RecordCache(root, history=True))
     previous = -1
+    workspace: Any = None
     try:
-        for index in indexes:
-            for position in range(previous + 1, index + 1):  # bring the tree up to this commit
-                for change in commits[position].changes:
-                    if change.status == "D":
-                        tree.pop(change.path, None)
-                    else:
-                        tree[change.path] = TreeEntry(change.new_mode, change.new_blob, 0)
+        for index, day in todo:
             commit = commits[index]
-            day = commit.committed.date()
-            workspace = load_workspace(root, snapshot=_Tree(commit.sha, dict(tree), reader), reuse=reuse)
+            if index != previous:
+                for position in range(previous + 1, index + 1):  # bring the tree up to this commit
+                    for change in commits[position].changes:
+                        if change.status == "D":
+                            tree.pop(change.path, None)
+                        else:
+                            tree[change.path] = TreeEntry(change.new_mode, change.new_blob, 0)
+                workspace = load_workspace(root, snapshot=_Tree(commit.sha, dict(tree), reader), reuse=reuse)
+                previous = index
             upto = commits[: index + 1]
             result = analyse_workspace(workspace, day, keys.Options(day.isoformat()), commit=commit.sha,
                                        commits=functools.partial(list, upto), shallow=lambda: shallow, positions=False)
-            out[commit.sha] = _metrics(commit, workspace, result, day)
-            previous = index
+            out[_key(commit.sha, day)] = _metrics(commit, workspace, result, day)
             if tick is not None:
                 tick(len(out))
             if not gc.isenabled():
@@ -235,7 +297,8 @@ def _measure(root: Path, commits: Sequence[CommitInfo], indexes: list[int], shal
 
 
 def as_dict(timeline: Timeline) -> dict[str, Any]:
+    """The timeline as JSON data: each point's fields, and ``silent`` (no commit in its period)."""
     return {"isoctl": __version__, "format": 1, "every": timeline.every, "shallow": timeline.shallow,
-            "points": [asdict(p) for p in timeline.points]}
+            "points": [{**asdict(p), "silent": p.silent} for p in timeline.points]}
 
 

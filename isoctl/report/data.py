@@ -102,9 +102,15 @@ class Report:
         return counts
 
 
+#: What a hollow point of a readiness chart is: a month nobody committed in, its last commit seen at the month's end.
+NO_COMMITS = "no commits that month"
+
+
 def _trend(standard: str, timeline: Sequence[TimelinePoint], now: Point) -> tuple[Point, ...]:
-    """Monthly readiness of one standard, ending with the evaluated state (which replaces a point of the same day)."""
-    points = [Point(dt.date.fromisoformat(p.date), p.readiness[standard]) for p in timeline if standard in p.readiness]
+    """Readiness of one standard at each month's end, ending with the evaluated state (which replaces a point of the
+    same day); months without commits are hollow."""
+    points = [Point(dt.date.fromisoformat(p.date), p.readiness[standard], hollow=p.silent)
+              for p in timeline if standard in p.readiness]
     points = [p for p in points if p.date < now.date]
     return (*points, now)
 
@@ -121,7 +127,7 @@ def _standard(edition: Edition, result: Result, workspace: Workspace, timeline: 
         transition_confirmed=edition.transition_confirmed, amendments=tuple(a.id for a in edition.amendments),
         certification=workspace.manifest.certification.get(edition.family),
         coverage=coverage, clauses=tuple(c for c in result.clauses if c.standard == edition.id),
-        trend=trend, chart=line_chart(trend, label=label, low=0.0, high=1.0, show=percent),
+        trend=trend, chart=line_chart(trend, label=label, low=0.0, high=1.0, show=percent, hollow=NO_COMMITS),
     )
 
 

@@ -3,8 +3,9 @@
 This is the one function ``isoctl report`` calls, with the evaluation opened
 by the core (now, or as committed at ``--at``). Git is read once: the
 commit list with the files each commit changed feeds the history rules of
-the analysis, the monthly readiness timeline (whose points are cached by
-commit, and shared with ``isoctl history``) and the document register.
+the analysis, the monthly readiness timeline (each month's end, whose
+points are cached by commit and date, and shared with ``isoctl history``)
+and the document register.
 Everything is evaluated on the report's ``today``; nothing reads the clock.
 On a long history both take a while: ``progress`` is told how far each has got.
 """
@@ -57,10 +58,15 @@ def _label(revision: Revision, commit: str | None, dirty: bool) -> str:
 
 def _timeline(root: Path, commits: list[CommitInfo] | None, today: dt.date, shallow: bool, months: int,
               progress: Progress) -> list[TimelinePoint]:
+    """The state at the end of each of the ``months`` months before today's, with or without commits in them.
+
+    Today's month ends today, with the evaluated state the report shows anyway.
+    """
     if not commits:
         return []
-    return walk(root, commits, every="month", since=_months_before(today, months), until=today, shallow=shallow,
-                progress=progress).points
+    last_month_end = today.replace(day=1) - dt.timedelta(days=1)
+    return walk(root, commits, every="month", since=_months_before(today, months), until=last_month_end,
+                shallow=shallow, progress=progress).points
 
 
 def _counted(commits: Sequence[CommitInfo], progress: Progress) -> Iterator[CommitInfo]:

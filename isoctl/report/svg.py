@@ -26,10 +26,11 @@ INK, MUTED, GRID, LINE, TARGET = "#1d232b", "#5b6470", "#d5dae0", "#2458a6", "#b
 
 @dataclass(frozen=True)
 class Point:
-    """One value on one day."""
+    """One value on one day; a ``hollow`` one is drawn as a ring (the readiness charts: a month without commits)."""
 
     date: dt.date
     value: float
+    hollow: bool = False
 
 
 def _num(value: float) -> str:
@@ -57,12 +58,16 @@ def line_chart(
     high: float | None = None,
     target: float | None = None,
     show: Callable[[float], str] = plain,
+    hollow: str = "",
 ) -> str:
     """A line over time with its first and last dates, a value axis and an optional dashed target line.
 
     ``low``/``high`` fix the value axis (readiness runs 0 to 1); otherwise it
     spans the values and the target with a little room. One point is drawn
     as a dot. ``label`` is the chart's accessible name and tooltip.
+    ``hollow`` says what a hollow point means: it follows such a point's
+    value in its tooltip, and a legend below the chart says it when one is
+    drawn.
     """
     ordered = sorted(points, key=lambda p: p.date)
     values = [p.value for p in ordered] + ([target] if target is not None else [])
@@ -100,11 +105,18 @@ def line_chart(
         path = " ".join(f"{_num(x(p.date))},{_num(y(p.value))}" for p in ordered)
         out.append(f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="1.8"/>')
     for p in ordered:
-        out.append(f'<circle cx="{_num(x(p.date))}" cy="{_num(y(p.value))}" r="2.5" fill="{LINE}">'
-                   f"<title>{p.date.isoformat()}: {escape(show(p.value))}</title></circle>")
+        fill = f'fill="#ffffff" stroke="{LINE}" stroke-width="1.2"' if p.hollow else f'fill="{LINE}"'
+        why = f" ({escape(hollow)})" if p.hollow and hollow else ""
+        out.append(f'<circle cx="{_num(x(p.date))}" cy="{_num(y(p.value))}" r="2.5" {fill}>'
+                   f"<title>{p.date.isoformat()}: {escape(show(p.value))}{why}</title></circle>")
     if ordered:
         base = _num(height - 6)
         out.append(f'<text x="{_num(left)}" y="{base}" fill="{MUTED}">{ordered[0].date.isoformat()}</text>')
+        if hollow and any(p.hollow for p in ordered):
+            start = left + plot_w / 2 - len(hollow) * 2.5  # about half the legend's width at this font size
+            out.append(f'<circle cx="{_num(start - 6)}" cy="{_num(height - 9.5)}" r="2.5" fill="#ffffff" '
+                       f'stroke="{LINE}" stroke-width="1.2"/>')
+            out.append(f'<text x="{_num(start)}" y="{base}" fill="{MUTED}">{escape(hollow)}</text>')
         if len(ordered) > 1:
             out.append(f'<text x="{_num(width - right)}" y="{base}" text-anchor="end" fill="{MUTED}">'
                        f"{ordered[-1].date.isoformat()}</text>")
