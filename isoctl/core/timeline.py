@@ -230,7 +230,7 @@ def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[tuple[int
     half's points twice (the halves are about the same size); it is exact
     again once this half is done.
     """
-    from isoctl.workspace.records import can_fork, ignore_interrupts
+    from isoctl.workspace.records import can_fork, forking, ignore_interrupts
 
     total = len(todo)
     what = "evaluating the history"
@@ -243,7 +243,8 @@ def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[tuple[int
 
     first, second = todo[:cut], todo[cut:]
     try:
-        pool = multiprocessing.get_context("fork").Pool(1, initializer=ignore_interrupts)
+        with forking():
+            pool = multiprocessing.get_context("fork").Pool(1, initializer=ignore_interrupts)
     except (OSError, AssertionError):
         return _measure(root, commits, todo, shallow, save=True, tick=lambda done: progress(what, done, total))
     with pool:

@@ -233,9 +233,23 @@ def ignore_interrupts() -> None:
 
     Ctrl-C reaches every process of the terminal's foreground group; a helper
     that took it too would print a traceback of its own beside the parent's
-    one-line message.
+    one-line message. The helper is forked with SIGINT blocked
+    (:func:`forking`), so one that arrives before this runs waits, and is
+    then dropped here.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def forking() -> Iterator[None]:
+    """Fork helpers inside this block: SIGINT is held back meanwhile, so a child cannot take a Ctrl-C before it
+    has set itself to ignore one; the parent gets any that arrived as the block ends."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def can_fork() -> bool:
@@ -263,7 +277,8 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
         receiver, sender = context.Pipe(duplex=False)
         child = context.Process(target=_child, args=([(relative, text) for _, relative, text, _ in theirs], sender),
                                 daemon=True, name="isoctl-parse")
-        child.start()
+        with forking():
+            child.start()
     except (OSError, AssertionError):  # no processes to spare, or already a helper process
         return
     sender.close()  # the child holds the only writing end: its death is an end of file here
