@@ -24,6 +24,11 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}" if self.line else self.path
 
 
+def reason(exc: OSError) -> str:
+    """Why an operating-system call failed, as people read it ("No space left on device")."""
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
 class IsoctlError(Exception):
     """Base of every error isoctl raises on purpose; ``exit_code`` is what the CLI returns."""
 

@@ -12,6 +12,7 @@ description can at worst make an id be skipped, never mistaken.
 from __future__ import annotations
 
 import difflib
+import functools
 import posixpath
 import re
 from collections import Counter
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from isoctl.files import yamlio
 from isoctl.workspace import files as workspace_files
-from isoctl.workspace.read import HEAD_BYTES, markdown_record
+from isoctl.workspace.read import plain_markdown
 
 PREFIX = "ACT-"
 DEFAULT_WIDTH = 4
@@ -125,14 +126,6 @@ def _keyed(data: bytes, start: int) -> bool:
     return start == 0 or data[start - 1] in _BEFORE_KEY
 
 
-def _plain_markdown(path: Path) -> bool:
-    """A Markdown file without front matter: a handbook, not a record, however long."""
-    try:
-        return path.suffix == ".md" and not markdown_record(yamlio.read_head(path, HEAD_BYTES))
-    except yamlio.YamlProblem:
-        return False
-
-
 def scan(root: Path, ignore: Sequence[str] = ()) -> Scan:
     """Grep every record file below ``root`` for ids and ``kind: action`` (no YAML parsing)."""
     found = Scan(root)
@@ -148,7 +141,8 @@ def scan(root: Path, ignore: Sequence[str] = ()) -> Scan:
         try:
             data = yamlio.read_bytes(candidate.path)
         except yamlio.YamlProblem as exc:  # an action may be in it: the listing says it could not look
-            if not (isinstance(exc, yamlio.TooLarge) and _plain_markdown(candidate.path)):
+            head = functools.partial(yamlio.read_head, candidate.path)
+            if not (isinstance(exc, yamlio.TooLarge) and plain_markdown(candidate.relative, head)):
                 found.unread[candidate.relative] = exc.message
             continue
         if b"\x00" in data[:4096] or data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16/32 or binary: no grep sees it

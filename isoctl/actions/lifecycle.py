@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from isoctl.actions import query
 from isoctl.actions.context import ActionContext
 from isoctl.actions.ids import format_id, highest
-from isoctl.errors import EditError, UsageError, WorkspaceError
+from isoctl.errors import EditError, UsageError, WorkspaceError, reason
 from isoctl.files import yamlio
 from isoctl.files.located import describe
 from isoctl.model.records import Action
@@ -80,7 +80,7 @@ def new_action(ctx: ActionContext, fields: Mapping[str, Any]) -> Written:
     created exclusively: a concurrent ``new`` that picked the same id gets
     the next one instead.
     """
-    from isoctl.actions.writes import create_exclusively, inside_workspace, reason
+    from isoctl.actions.writes import create_exclusively, inside_workspace
     from isoctl.actions.yaml_text import record_text
 
     given = {k: v for k, v in fields.items() if v is not None and v != []}
@@ -194,7 +194,7 @@ def close_action(
 def _edit(ctx: ActionContext, wanted: str, decide: Callable[[Action], dict[str, Any]]) -> Written:
     """Find the action, then under the file's lock: re-read it, decide the changes, edit, validate, replace."""
     from isoctl.actions.edit import REMOVE, plain, set_fields
-    from isoctl.actions.writes import locked, reason, replace_atomically
+    from isoctl.actions.writes import locked, replace_atomically
 
     found = query.find(ctx.scan(), wanted)
     path = _inside(ctx, found.relative, "the file holding " + found.id)

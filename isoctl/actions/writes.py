@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from isoctl.errors import WorkspaceError
+from isoctl.errors import WorkspaceError, reason
 from isoctl.files.atomic import temp_beside, write_all, write_atomically
 
 #: How long an edit waits for another isoctl to finish with the same file.
@@ -135,11 +135,6 @@ def locked(target: Path, *, timeout: float | None = None, label: str | None = No
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)
-
-
-def reason(exc: OSError) -> str:
-    """Why an operating-system call failed, as people read it ("No space left on device")."""
-    return exc.strerror or str(exc) or type(exc).__name__
 
 
 #: How old an empty or unreadable lock must be before it counts as abandoned: its owner writes the

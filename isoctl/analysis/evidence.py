@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from isoctl.catalog.catalogs import Catalogs
 from isoctl.catalog.refs import ClauseRef, parse_ref
 from isoctl.catalog.schema import Clause, Edition, Expect
+from isoctl.errors import reason
 from isoctl.model.manifest import Settings
 from isoctl.workspace.files import ignored  # the walker's own test: evidence and records agree
 from isoctl.workspace.records import LoadedRecord
@@ -437,7 +438,7 @@ def _on_disk(workspace: Workspace, norm: str, shown: str) -> PathCheck:
             return _refused(f"path '{shown}' is a symlink loop: the link leads back to itself")
         if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG):
             return PathCheck("missing")
-        return _refused(f"path '{shown}' cannot be read: {exc.strerror or exc}")
+        return _refused(f"path '{shown}' cannot be read: {reason(exc)}")
     except ValueError:  # pragma: no cover - NUL bytes are refused above
         return _refused(f"path '{shown}' cannot be read")
     return PathCheck("ok")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from isoctl.errors import OutputError, UsageError
+from isoctl.errors import OutputError, UsageError, reason
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -55,11 +55,10 @@ def emit(content: str | bytes, output: Path | None = None, *, fmt: str | None = 
 
     if boundary.interrupted():  # a Ctrl-C swallowed on its way: nothing is written, the run ends with 130
         raise KeyboardInterrupt
-    data = content if isinstance(content, bytes) else (content if content.endswith("\n") else content + "\n").encode()
     if output is not None:
         from isoctl.cli.output import write_output
 
-        write_output(output, data)
+        write_output(output, _as_bytes(content))
         return
     if sys.stdout is None:
         raise OutputError("standard output is closed", hint="run isoctl with stdout open, or write to a file with -o FILE")
@@ -67,7 +66,7 @@ def emit(content: str | bytes, output: Path | None = None, *, fmt: str | None = 
         raise UsageError("this format is binary and stdout is a terminal", hint="write it to a file with -o FILE")
     if isinstance(content, str) and fmt != "text" and sys.stdout.isatty():
         content = _terminal_safe(content, json_like=fmt in _JSON_LIKE)
-        data = content.encode() if content.endswith("\n") else (content + "\n").encode()
+    data = _as_bytes(content)
     from isoctl.cli import replay
 
     replay.stdout(data)
@@ -78,7 +77,14 @@ def emit(content: str | bytes, output: Path | None = None, *, fmt: str | None = 
     except BrokenPipeError:
         raise
     except OSError as exc:
-        raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+        raise OutputError(f"cannot write to standard output: {reason(exc)}") from None
+
+
+def _as_bytes(content: str | bytes) -> bytes:
+    """Bytes as they are; text with exactly one trailing newline, as UTF-8."""
+    if isinstance(content, bytes):
+        return content
+    return (content if content.endswith("\n") else content + "\n").encode()
 
 
 def _terminal_safe(text: str, *, json_like: bool) -> str:
@@ -149,15 +155,15 @@ def explicit_today(value: str | None) -> dt.date | None:
 
 
 def stdout_is_terminal() -> bool:
-    return _tty(sys.stdout) and not os.environ.get("NO_COLOR")
+    return is_terminal(sys.stdout) and not os.environ.get("NO_COLOR")
 
 
 def terminal_width() -> int:
     import shutil
 
-    return shutil.get_terminal_size((100, 24)).columns if _tty(sys.stdout) else 100
+    return shutil.get_terminal_size((100, 24)).columns if is_terminal(sys.stdout) else 100
 
 
-def _tty(stream: Any) -> bool:
+def is_terminal(stream: Any) -> bool:
     """Whether ``stream`` is a terminal; a closed standard stream (None) is not."""
     return stream is not None and bool(stream.isatty())

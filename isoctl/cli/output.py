@@ -17,7 +17,7 @@ import os
 import stat
 from pathlib import Path
 
-from isoctl.errors import OutputError
+from isoctl.errors import OutputError, reason
 
 _RECORD_SUFFIXES = (".yaml", ".yml")
 
@@ -30,7 +30,7 @@ def write_output(target: Path, data: bytes) -> None:
     except FileNotFoundError:
         info = None
     except OSError as exc:
-        raise OutputError(f"-o {shown}: {_reason(exc)}") from None
+        raise OutputError(f"-o {shown}: {reason(exc)}") from None
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise OutputError(f"-o {shown}: is a directory", hint="name a file: -o DIR/report.html")
     if (info is not None and not stat.S_ISREG(info.st_mode)) or _through_proc(target):
@@ -47,7 +47,7 @@ def write_output(target: Path, data: bytes) -> None:
     try:
         write_atomically(real, data, mode=mode)
     except OSError as exc:
-        raise OutputError(f"-o {shown}: {_reason(exc)}", hint=_hint(exc)) from None
+        raise OutputError(f"-o {shown}: {reason(exc)}", hint=_hint(exc)) from None
 
 
 def _through_proc(target: Path) -> bool:
@@ -69,7 +69,7 @@ def _write_directly(target: Path, shown: str, data: bytes) -> None:
     except OSError as exc:
         if exc.errno == errno.ENXIO:
             raise OutputError(f"-o {shown}: no process is reading this named pipe") from None
-        raise OutputError(f"-o {shown}: {_reason(exc)}", hint=_hint(exc)) from None
+        raise OutputError(f"-o {shown}: {reason(exc)}", hint=_hint(exc)) from None
     try:
         os.set_blocking(fd, True)  # the reader is there now; let it read at its own pace
         view = memoryview(data)
@@ -79,7 +79,7 @@ def _write_directly(target: Path, shown: str, data: bytes) -> None:
     except BrokenPipeError:  # the reader went away: the boundary ends quietly, as a shell filter does
         raise
     except OSError as exc:
-        raise OutputError(f"-o {shown}: {_reason(exc)}", hint=_hint(exc)) from None
+        raise OutputError(f"-o {shown}: {reason(exc)}", hint=_hint(exc)) from None
     finally:
         os.close(fd)
 
@@ -108,10 +108,6 @@ def _has_front_matter(path: Path) -> bool:
             return handle.read(4).rstrip(b"\r\n") == b"---"
     except OSError:
         return False
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or str(exc)
 
 
 def _hint(exc: OSError) -> str | None:

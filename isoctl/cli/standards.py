@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 import typer
 
-from isoctl.cli.common import ListFormat, emit, stdout_is_terminal, terminal_width
+from isoctl.cli.common import ListFormat, emit, is_terminal, stdout_is_terminal, terminal_width
 
 if TYPE_CHECKING:
     from isoctl.catalog.catalogs import Catalogs
@@ -37,7 +37,7 @@ def _layout() -> _Layout:
     """Text for a terminal: its width, folded lines, colour unless NO_COLOR; for a file or pipe the renderer's plain layout."""
     from isoctl.render.standards_text import PLAIN_WIDTH
 
-    tty = sys.stdout is not None and sys.stdout.isatty()
+    tty = is_terminal(sys.stdout)
     return {"color": stdout_is_terminal(), "width": terminal_width() if tty else PLAIN_WIDTH, "wrap": tty}
 
 

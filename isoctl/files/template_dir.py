@@ -18,7 +18,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from isoctl.errors import UsageError
+from isoctl.errors import UsageError, reason
 
 #: The largest template source read (a template is text; anything bigger is not one).
 MAX_TEMPLATE_BYTES = 8 * 1024 * 1024
@@ -39,7 +39,7 @@ def root_of(directory: Path) -> Path:
         if not stat.S_ISDIR(os.stat(root).st_mode):
             raise UsageError(f"template directory {directory} is not a directory")
     except OSError as exc:
-        raise UsageError(f"template directory {directory} cannot be read: {exc.strerror or exc}") from None
+        raise UsageError(f"template directory {directory} cannot be read: {reason(exc)}") from None
     if _pseudo(root):
         raise UsageError(f"template directory {directory} is inside /{root.parts[1]}, not a directory of templates")
     return root
@@ -67,7 +67,7 @@ def locate(directory: Path, relative: PurePosixPath) -> Path | None:
             return None
         if exc.errno == errno.ELOOP:
             raise UsageError(f"template file {shown} is a symbolic link loop") from None
-        raise UsageError(f"template file {shown} cannot be read: {exc.strerror or exc}") from None
+        raise UsageError(f"template file {shown} cannot be read: {reason(exc)}") from None
     resolved = Path(os.path.realpath(candidate))
     if resolved != root and root not in resolved.parents:
         raise UsageError(f"template file {shown} links outside the template directory",
@@ -79,7 +79,7 @@ def locate(directory: Path, relative: PurePosixPath) -> Path | None:
             raise UsageError(f"template file {shown} is a symbolic link loop") from None
         if exc.errno == errno.ENOENT:
             raise UsageError(f"template file {shown} is a broken symbolic link") from None
-        raise UsageError(f"template file {shown} cannot be read: {exc.strerror or exc}") from None
+        raise UsageError(f"template file {shown} cannot be read: {reason(exc)}") from None
     if stat.S_ISDIR(mode):
         return None
     if not stat.S_ISREG(mode):
@@ -105,7 +105,7 @@ def read_regular(path: Path, shown: Path | PurePosixPath, *, limit: int | None =
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
-        raise UsageError(f"template file {shown} cannot be read: {exc.strerror or exc}") from None
+        raise UsageError(f"template file {shown} cannot be read: {reason(exc)}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -121,7 +121,7 @@ def read_regular(path: Path, shown: Path | PurePosixPath, *, limit: int | None =
             chunks.append(chunk)
         return b"".join(chunks)
     except OSError as exc:
-        raise UsageError(f"template file {shown} cannot be read: {exc.strerror or exc}") from None
+        raise UsageError(f"template file {shown} cannot be read: {reason(exc)}") from None
     finally:
         os.close(fd)
 
@@ -142,7 +142,7 @@ def _walk(directory: Path, root: Path, prefix: PurePosixPath, skip: frozenset[st
     try:
         entries = sorted(os.scandir(here), key=lambda e: e.name)
     except OSError as exc:
-        raise UsageError(f"template folder {directory / Path(*prefix.parts)} cannot be read: {exc.strerror or exc}") from None
+        raise UsageError(f"template folder {directory / Path(*prefix.parts)} cannot be read: {reason(exc)}") from None
     for entry in entries:
         relative = prefix / entry.name
         if entry.name in skip:

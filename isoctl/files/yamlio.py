@@ -29,6 +29,7 @@ import yaml
 
 from isoctl.errors import TooLarge as TooLarge  # re-exported: callers catch yamlio.TooLarge
 from isoctl.errors import YamlProblem as YamlProblem  # and yamlio.YamlProblem
+from isoctl.errors import reason
 
 if TYPE_CHECKING:  # both loaders have the same interface; the stubs describe the C one
     _BaseLoader = yaml.CSafeLoader
@@ -101,7 +102,7 @@ def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
         try:
             data = handle.read(max_bytes + 1)  # a file growing while it is read is still bounded
         except OSError as exc:
-            raise YamlProblem(f"cannot read file: {_reason(exc)}") from None
+            raise YamlProblem(f"cannot read file: {reason(exc)}") from None
     check_size(len(data), max_bytes=max_bytes)
     return data
 
@@ -112,7 +113,7 @@ def read_head(path: Path, size: int) -> bytes:
         try:
             return handle.read(size)
         except OSError as exc:
-            raise YamlProblem(f"cannot read file: {_reason(exc)}") from None
+            raise YamlProblem(f"cannot read file: {reason(exc)}") from None
 
 
 def _open_regular(path: Path) -> BinaryIO:
@@ -127,7 +128,7 @@ def _open_regular(path: Path) -> BinaryIO:
             mode = stat.S_IFREG
         if not stat.S_ISREG(mode):
             raise YamlProblem(_not_regular(mode)) from None
-        raise YamlProblem(f"cannot read file: {_reason(exc)}") from None
+        raise YamlProblem(f"cannot read file: {reason(exc)}") from None
     handle = os.fdopen(fd, "rb")
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
@@ -140,10 +141,6 @@ def _not_regular(mode: int) -> str:
     what = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
             else "a directory" if stat.S_ISDIR(mode) else "a device")
     return f"not a regular file ({what}); isoctl reads only plain files"
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
 
 
 def decode(data: bytes) -> str:

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from isoctl.model.result import Finding, Result, RuleInfo
+from isoctl.workspace.files import ESCAPED_BYTE, on_disk
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/isoctl/isoctl"
@@ -66,16 +67,13 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-_ESCAPED_BYTE = re.compile(r"\\x([0-9a-f]{2})")
-
-
 def artifact_path(path: str) -> str:
     """The path as SARIF and GitLab want it: POSIX separators, no leading ``./``.
 
     A ``\\xNN`` is the shown form of a byte of a file name that is not UTF-8
     and stays as it is; any other backslash is a Windows separator.
     """
-    parts = _ESCAPED_BYTE.split(path)
+    parts = ESCAPED_BYTE.split(path)
     parts[::2] = [part.replace("\\", "/") for part in parts[::2]]
     posix = "".join(part if index % 2 == 0 else f"\\x{part}" for index, part in enumerate(parts))
     while posix.startswith("./"):
@@ -89,8 +87,7 @@ def artifact_uri(path: str) -> str:
     A name that is not UTF-8 is encoded as its own bytes (``caf\\xe9.yaml`` is ``caf%E9.yaml``), so a
     SARIF viewer opens the real file.
     """
-    parts = _ESCAPED_BYTE.split(artifact_path(path))
-    return "".join(quote(part, safe="/") if index % 2 == 0 else f"%{part.upper()}" for index, part in enumerate(parts))
+    return quote(os.fsencode(on_disk(artifact_path(path))), safe="/")
 
 
 def _pascal(rule_id: str) -> str:

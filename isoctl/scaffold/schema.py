@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from isoctl.errors import IsoctlError
+from isoctl.errors import IsoctlError, reason
 from isoctl.files.atomic import write_atomically
 from isoctl.model.manifest import Manifest
 from isoctl.model.records import KINDS, Record
@@ -125,7 +125,7 @@ def write_schemas(directory: Path) -> list[Path]:
         try:
             _atomic_write(target, render(schema))
         except OSError as exc:
-            raise IsoctlError(f"cannot write {target}: {exc.strerror or exc}") from exc
+            raise IsoctlError(f"cannot write {target}: {reason(exc)}") from exc
         written.append(target)
     return written
 

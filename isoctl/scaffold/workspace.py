@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
 from isoctl import __version__
-from isoctl.errors import GitError, ScaffoldError, UsageError
+from isoctl.errors import GitError, ScaffoldError, UsageError, reason
 from isoctl.files import resources
 from isoctl.scaffold.templates import render_tree, template_dir
 
@@ -256,7 +256,7 @@ def _write(target: Path, files: dict[PurePosixPath, bytes]) -> list[Path]:
             destination.write_bytes(content)
             written.append(destination)
     except OSError as exc:
-        raise ScaffoldError(f"cannot write the workspace to {target}: {exc.strerror or exc}") from exc
+        raise ScaffoldError(f"cannot write the workspace to {target}: {reason(exc)}") from exc
     return written
 
 

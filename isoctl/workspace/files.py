@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from isoctl.errors import reason
 from isoctl.workspace.discover import MANIFEST
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".md")
@@ -133,7 +134,7 @@ def walk(root: Path, ignore: Sequence[str] = (), links: set[str] | None = None) 
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as exc:
             shown = printable(prefix.rstrip("/")) or "."
-            yield Candidate(None, shown, problem=f"cannot read directory: {_reason(exc)}")
+            yield Candidate(None, shown, problem=f"cannot read directory: {reason(exc)}")
             continue
         below: list[tuple[Path, str]] = []
         for entry in entries:
@@ -148,7 +149,7 @@ def walk(root: Path, ignore: Sequence[str] = (), links: set[str] | None = None) 
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError as exc:  # an entry that cannot even be looked at
                 if name.endswith(RECORD_SUFFIXES) and not ignored(shown, ignore):
-                    yield Candidate(None, shown, problem=f"cannot read file: {_reason(exc)}")
+                    yield Candidate(None, shown, problem=f"cannot read file: {reason(exc)}")
                 continue
             if is_dir:
                 if not (ignored(shown + "/", ignore) or ignored(shown, ignore)):
@@ -189,7 +190,8 @@ def printable(relative: str) -> str:
     return relative
 
 
-_ESCAPED_BYTE = re.compile(r"\\x([0-9a-f]{2})")
+#: A byte :func:`printable` escaped (``\\xe9``).
+ESCAPED_BYTE = re.compile(r"\\x([0-9a-f]{2})")
 
 
 def on_disk(relative: str) -> str:
@@ -200,13 +202,9 @@ def on_disk(relative: str) -> str:
     """
     if "\\x" not in relative:
         return relative
-    raw = _ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match[1], 16)) if int(match[1], 16) >= 0x80 else match[0],
+    raw = ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match[1], 16)) if int(match[1], 16) >= 0x80 else match[0],
                             relative)
     return raw
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
 
 
 def _points_to_directory(full: Path) -> bool:
@@ -227,7 +225,7 @@ def _link(root: Path, full: Path, relative: str, what: str, links: set[str] | No
     except (OSError, RuntimeError) as exc:
         if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
             return Candidate(None, relative, problem="symlink loop: the link leads back to itself")
-        return Candidate(None, relative, problem=f"cannot follow the symlink: {_reason(exc)}")
+        return Candidate(None, relative, problem=f"cannot follow the symlink: {reason(exc)}")
     if target == root or root in target.parents:
         return None
     try:

@@ -39,6 +39,21 @@ def markdown_record(head: bytes) -> bool:
     return closed is None or _KIND.search(closed.group(1)) is not None
 
 
+def plain_markdown(relative: str, head: Callable[[int], bytes]) -> bool:
+    """Whether a ``.md`` file is plain Markdown, not a record, by its first bytes (``head(n)`` reads them).
+
+    A file too large for a record may still be a long handbook, and only its
+    beginning says so. A file that cannot even be looked at is not called
+    plain: it keeps its problem.
+    """
+    if not relative.endswith(".md"):
+        return False
+    try:
+        return not markdown_record(head(HEAD_BYTES))
+    except yamlio.YamlProblem:
+        return False
+
+
 @dataclass
 class RawFile:
     """A file as read: its text, where its YAML starts, and the raw records in it."""

@@ -26,7 +26,7 @@ from isoctl.files.located import field_names, problems_from
 from isoctl.model.records import KINDS, Record, RecordBase
 from isoctl.model.result import Finding
 from isoctl.workspace import files as workspace_files
-from isoctl.workspace.read import HEAD_BYTES, NotRecords, RawFile, markdown_record, read
+from isoctl.workspace.read import NotRecords, RawFile, plain_markdown, read
 from isoctl.workspace.record_cache import RecordCache, blob_id
 
 Loc = tuple[str | int, ...]
@@ -192,23 +192,12 @@ def read_all(
 
 
 def _plain_markdown(candidate: workspace_files.Candidate, source: Committed | Reuse | None) -> bool:
-    """Whether a file too large for a record is Markdown without front matter, so no record at all.
-
-    The size limit is for records; a long handbook in Markdown is not one, and
-    only its first line says so. A file that cannot even be looked at keeps
-    its size problem.
-    """
-    if not candidate.relative.endswith(".md"):
-        return False
-    try:
-        if candidate.path is not None:
-            head = yamlio.read_head(candidate.path, HEAD_BYTES)
-        else:
-            assert source is not None and candidate.blob is not None
-            head = source.read(candidate.blob)[:HEAD_BYTES]  # the blob reader has no partial read
-    except yamlio.YamlProblem:
-        return False
-    return not markdown_record(head)
+    """Whether a file too large for a record is plain Markdown, so no record at all (see :func:`plain_markdown`)."""
+    if candidate.path is not None:
+        return plain_markdown(candidate.relative, functools.partial(yamlio.read_head, candidate.path))
+    assert source is not None and candidate.blob is not None
+    blob = candidate.blob
+    return plain_markdown(candidate.relative, lambda size: source.read(blob)[:size])  # no partial read of a blob
 
 
 def _blob_text(source: Committed | Reuse, blob: str) -> str:
