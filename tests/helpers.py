@@ -237,6 +237,19 @@ class Run:
         return self
 
 
+def read_until_closed(fd: int) -> bytes:
+    """Everything written to the terminal (pty leader) ``fd`` until its other end is closed."""
+    received = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child closed its end: Linux reports EIO on the leader
+            return received
+        if not chunk:
+            return received
+        received += chunk
+
+
 def run_isoctl(*args: str, cwd: Path, timeout: float = 30, env: Mapping[str, str] | None = None,
                stdin: Any = subprocess.DEVNULL) -> Run:
     """Run the installed ``isoctl`` as a user would, in a child process that must finish within ``timeout`` s.

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import Cli, committed_example, isoctl_command
+from helpers import Cli, committed_example, isoctl_command, read_until_closed
 
 ACTION = "ACT-0210"  # the first action of actions/2026.yaml
 LOG = "actions/2026.yaml"
@@ -395,15 +395,7 @@ def _on_a_terminal(args: list[str], cwd: Path) -> bytes:
     proc = subprocess.Popen([*isoctl_command(), *args], cwd=cwd, stdout=follower, stderr=subprocess.PIPE,
                             env={**os.environ, "NO_COLOR": "1"})
     os.close(follower)
-    received = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        received += chunk
+    received = read_until_closed(leader)
     os.close(leader)
     proc.wait(timeout=30)
     assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""

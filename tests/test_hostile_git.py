@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from helpers import Cli, GitRepo, Run, committed_example, git_environment, isolate_git
+from helpers import Cli, GitRepo, Run, committed_example, git_environment, isolate_git, read_until_closed
 
 DAY = "2026-03-01"  # the evaluation date of every check here: results do not move with the real clock
 
@@ -318,15 +318,7 @@ def test_progress_on_a_terminal(busy: GitRepo, tmp_path: Path) -> None:
     try:
         child = _history_child(busy.root, tmp_path / "cache", slave)
         os.close(slave)
-        shown = b""
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # the child closed its end
-                break
-            if not data:
-                break
-            shown += data
+        shown = read_until_closed(master)
         out, _ = child.communicate(timeout=60)
     finally:
         os.close(master)
