@@ -48,8 +48,11 @@ def test_hs_10_2_is_nonconformity_in_every_standard(catalogs: Catalogs) -> None:
 def test_hs_10_1_is_continual_improvement_in_every_standard(catalogs: Catalogs) -> None:
     found = resolved(catalogs, "hs:10.1", ALL_CURRENT_SCOPE + ["iso9001-2026", "iso14001-2026"])
     assert {(e, c) for e, c in found if c.count(".") == 1} == {
+        ("iso9001-2015", "10.1"),  # 10.1 General and 10.3 of the 2015 era became 10.1 of the 2021 structure
         ("iso9001-2015", "10.3"),
+        ("iso14001-2015", "10.1"),
         ("iso14001-2015", "10.3"),
+        ("iso45001-2018", "10.1"),
         ("iso45001-2018", "10.3"),
         ("iso27001-2022", "10.1"),
         ("iso22301-2019", "10.2"),
@@ -57,12 +60,12 @@ def test_hs_10_1_is_continual_improvement_in_every_standard(catalogs: Catalogs) 
         ("iso14001-2026", "10.1"),
     }
     for edition_id, clause_id in found:
-        assert catalogs.editions[edition_id].by_id[clause_id].title == "Continual improvement"
+        assert catalogs.editions[edition_id].by_id[clause_id].title in ("Continual improvement", "General")
 
 
-def test_2015_era_10_1_general_has_no_hs_link(catalogs: Catalogs) -> None:
+def test_2015_era_10_1_general_is_hs_10_1(catalogs: Catalogs) -> None:
     for edition_id in ("iso9001-2015", "iso14001-2015", "iso45001-2018"):
-        assert catalogs.editions[edition_id].by_id["10.1"].hs is None
+        assert catalogs.editions[edition_id].by_id["10.1"].hs == "10.1"
 
 
 @pytest.mark.parametrize("hs_id", ["4.1", "4.2", "4.3", "5.2", "6.2", "7.2", "7.3", "7.5.3", "8.1", "9.2", "9.3"])

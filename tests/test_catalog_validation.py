@@ -26,10 +26,10 @@ VALID = textwrap.dedent(
         title: "Scope"
         parent: null
         summary: "Says which suppliers and services the code covers."
-        documented_information: maintain
+        documented_information: none
         applicability: required
-        expects:
-          - {kind: document, where: {type: policy}}
+        expects: []
+        expects_note: "Heading only; evidence is judged on its sub-clauses."
       - id: "1.1"
         title: "Supplier register"
         parent: "1"
@@ -38,6 +38,7 @@ VALID = textwrap.dedent(
         documented_information: retain
         applicability: required
         expects:
+          - {kind: document, where: {type: policy}}
           - {kind: supplier, has: evaluated_on, within: document_review_days}
     """
 )
@@ -65,17 +66,23 @@ BROKEN = [
     ('hs: "8.1"', 'hs: "8.9"', "19:9", "hs '8.9' is not a clause of the harmonized structure"),
     ('parent: "1"', 'parent: "2"', "18:13", "parent '2' of clause 1.1 does not exist"),
     ('id: "1.1"', 'id: "1"', "16:9", "duplicate clause id '1'"),
-    ("kind: supplier,", "kind: vendor,", "24:16", "unknown record kind 'vendor'"),
-    ("{type: policy}", "{type: poilcy}", "15:40", "document.type is never 'poilcy'"),
-    ("{type: policy}", "{colour: blue}", "15:34", "kind 'document' has no field 'colour'"),
-    ("has: evaluated_on", "has: evaluated", "24:31", "kind 'supplier' has no field 'evaluated'"),
-    ("within: document_review_days", "within: weekly", "24:53", "clauses[1].expects[0].within: expected one of document_review_days"),
+    ("kind: supplier,", "kind: vendor,", "25:16", "unknown record kind 'vendor'"),
+    ("{type: policy}", "{type: poilcy}", "24:40", "document.type is never 'poilcy'"),
+    ("{type: policy}", "{colour: blue}", "24:34", "kind 'document' has no field 'colour'"),
+    ("has: evaluated_on", "has: evaluated", "25:31", "kind 'supplier' has no field 'evaluated'"),
+    ("within: document_review_days", "within: weekly", "25:53", "clauses[1].expects[1].within: expected one of document_review_days"),
     ("documented_information: retain", "documented_information: keep", "21:29", "clauses[1].documented_information: expected one of none, maintain, retain, both"),
     ("edition: 2024", "edition: twenty", "4:10", "edition: expected a whole number; got 'twenty'"),
     ("status: current", "status: current\nstauts: draft", "6:1", "unknown field 'stauts'; did you mean 'status'?"),
     ('title: "Scope"', "title: Scope\n    title: Scope again", "10:5", "duplicate key 'title'"),
-    ("    expects:\n      - {kind: document", "    expectz:\n      - {kind: document", "14:5", "unknown field 'expectz'; did you mean 'expects'?"),
+    ("    expects:\n      - {kind: document", "    expectz:\n      - {kind: document", "23:5", "unknown field 'expectz'; did you mean 'expects'?"),
     ('summary: "Says', 'summary: [ "Says', "12:5", "invalid YAML: while parsing a flow sequence"),
+    # a clause with sub-clauses is judged by them alone: expectations of its own would never be read
+    ("    expects: []\n    expects_note: \"Heading only; evidence is judged on its sub-clauses.\"",
+     "    expects:\n      - {kind: document, where: {type: manual}}", "14:5",
+     "clause 1 has sub-clauses, and gap analysis judges it by them alone"),
+    # where compares one value: on a list it would silently never match
+    ("{type: policy}", "{tags: policy}", "24:34", "document.tags holds several values and where compares one"),
 ]
 
 
@@ -95,7 +102,7 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
     root = workspace(tmp_path, text)
     with pytest.raises(CatalogError) as caught:
         load([root / "local"], base=root)
-    assert [str(p.location) for p in caught.value.problems] == ["local/acme-2024.yaml:19:9", "local/acme-2024.yaml:24:16"]
+    assert [str(p.location) for p in caught.value.problems] == ["local/acme-2024.yaml:19:9", "local/acme-2024.yaml:25:16"]
 
 
 def test_an_edition_defined_twice_is_refused(tmp_path: Path, cli: Cli) -> None:
@@ -118,6 +125,24 @@ def test_transition_rows_must_name_real_clauses(tmp_path: Path, cli: Cli) -> Non
     assert result.exit_code == 2
     assert "local/transitions/acme.yaml:5:26: clause '1.7' is not in acme-2024" in result.stderr
     assert "1 clause(s) of acme-2024 appear in no row: 1.1" in result.stderr
+
+
+def test_a_heading_needs_no_transition_row_when_its_sub_clauses_have_one(tmp_path: Path, cli: Cli) -> None:
+    def table(where: Path, row: str) -> Path:
+        root = workspace(where, VALID)
+        (root / "local" / "transitions").mkdir()
+        (root / "local" / "transitions" / "acme.yaml").write_text(f"from: acme-2024\nto: acme-2024\nrows:\n  - {row}\n",
+                                                                  encoding="utf-8")
+        return root
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    only_the_paragraph = table(tmp_path / "a", '{from: ["1.1"], to: ["1.1"], change: same}')
+    assert cli("standards", "list", cwd=only_the_paragraph).exit_code == 0  # heading 1 goes where 1.1 goes
+    only_the_heading = table(tmp_path / "b", '{from: ["1"], to: ["1"], change: same}')
+    result = cli("standards", "list", cwd=only_the_heading)
+    assert result.exit_code == 2
+    assert "1 clause(s) of acme-2024 appear in no row: 1.1" in result.stderr  # a heading does not place its sub-clauses
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,8 @@ def test_show_clause_details(cli: Cli) -> None:
     out = cli("standards", "show", "iso22301-2019", "10.1").stdout
     assert "harmonized structure    hs:10.2 Nonconformity and corrective action" in out
     assert "sub-clauses             10.1.1, 10.1.2, 10.1.3" in out
-    assert "action (type=nonconformity|incident|complaint)" in out
+    assert "Heading only; evidence is judged on its sub-clauses." in out  # a heading expects nothing itself
+    assert "action (type=nonconformity|incident|complaint)" in cli("standards", "show", "iso22301-2019", "10.1.2").stdout
     assert "iso9001-2015 10.2" in out and "iso27001-2013 10.1" in out  # the same HS clause elsewhere
 
 
