@@ -73,7 +73,9 @@ CASES: list[tuple[str, dict[str, str], str, set[str] | None]] = [
       "d.md:7:26: unknown clause 'iso14001:6.1.2': iso14001 is not in scope (isoctl.yaml standards)",
       "d.md:7:42: unknown clause 'hs:11.1': the harmonized structure has no clause 11.1",
       "d.md:7:51: unknown clause 'clause 8': 'clause 8' is not a clause reference (write family:clause, e.g. iso9001:8.5.1 or hs:9.2)",
-      "d.md:7:63: unknown clause 'iso9001-2026:6.1.3': iso9001-2026 is not in scope; the edition in scope is iso9001-2015",
+      "d.md:7:63: unknown clause 'iso9001-2026:6.1.3': iso9001-2026 is not in scope; the edition in scope is iso9001-2015; "
+      "6.1.3 is ISO 9001:2026 (Actions to address opportunities), new in that edition, with no counterpart in 2015 — "
+      "to use the 2026 numbering, move to it with 'isoctl migrate --to iso9001:2026'",
       "a.yaml:7:9: unknown clause 'iso9001:12.1': iso9001-2015 has no clause 12.1",
       "a.yaml:8:48: unknown clause 'iso9001:7.9': iso9001-2015 has no clause 7.9"}),
     ("unknown-clause",

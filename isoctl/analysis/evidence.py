@@ -234,9 +234,29 @@ def explain_unresolved(ref: ClauseRef, catalogs: Catalogs, scope: list[Edition])
         known = ref.family in catalogs.families()
         return f"{ref.family} is not in scope (isoctl.yaml standards)" if known else f"unknown standard '{ref.family}'"
     if ref.edition is not None and all(e.id != ref.edition_id for e in in_scope):
-        return f"{ref.edition_id} is not in scope; the edition in scope is {', '.join(e.id for e in in_scope)}"
-    edition = next(e for e in in_scope if ref.edition_id in (None, e.id))
-    return f"{edition.id} has no clause {ref.clause}"
+        edition = in_scope[0]
+        problem = f"{ref.edition_id} is not in scope; the edition in scope is {edition.id}"
+    else:
+        edition = next(e for e in in_scope if ref.edition_id in (None, e.id))
+        problem = f"{edition.id} has no clause {ref.clause}"
+    return problem + _where_it_went(ref, catalogs, edition)
+
+
+def _where_it_went(ref: ClauseRef, catalogs: Catalogs, edition: Edition) -> str:
+    """For a clause of another edition of the family: where it is in the edition in scope, from the transition
+    tables, and how ``isoctl migrate`` moves the workspace's references (empty when no other edition has it)."""
+    moved = catalogs.moves(ref.family, ref.clause, edition, sources=[ref.edition_id] if ref.edition_id else [])
+    if not moved:
+        return ""
+    move = moved[0]
+    said = f"; {move.describe()}"
+    if move.forward and move.to:
+        # migrate reads the edition to move from in isoctl.yaml: a manifest switched by hand has nothing to move
+        return (f"{said} — 'isoctl migrate --to {edition.display}' rewrites such references while isoctl.yaml "
+                f"still names {move.source.display}")
+    if not move.forward and edition.status == "superseded":
+        return f"{said} — to use the {move.source.edition} numbering, move to it with 'isoctl migrate --to {move.source.display}'"
+    return said
 
 
 def resolve_text(

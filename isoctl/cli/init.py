@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.common import console, parse_today
+from isoctl.cli.common import console, note, parse_today
 
 
 class CiChoice(str, enum.Enum):
@@ -37,6 +37,9 @@ def init(
     ),
     ci: CiChoice | None = typer.Option(None, "--ci", help="CI pipeline to add. Default: github."),
     git: bool = typer.Option(True, "--git/--no-git", help="Make the workspace a git repository with a first commit."),
+    allow_superseded: bool = typer.Option(
+        False, "--allow-superseded", help="Accept an edition whose transition has ended (e.g. iso27001:2013), to migrate it later."
+    ),
 ) -> None:
     """Create a workspace: manifest, draft policies and procedures, SoA, CI, schemas, first commit.
 
@@ -46,7 +49,8 @@ def init(
     from isoctl.scaffold.workspace import copy_example, scaffold
 
     if example is not None:
-        given = [flag for flag, used in (("--standard", standard), ("--org", org), ("--ci", ci)) if used]
+        given = [flag for flag, used in (("--standard", standard), ("--org", org), ("--ci", ci),
+                                         ("--allow-superseded", allow_superseded)) if used]
         if template != "default":
             given.append("--template")
         if given:
@@ -69,7 +73,9 @@ def init(
             template=template,
             ci=(ci or CiChoice.github).value,
             git=git,
-            today=parse_today(None),  # ISOCTL_TODAY pins the date written into drafts
+            today=parse_today(None),  # ISOCTL_TODAY pins the date written into drafts (and the transitions' state)
+            allow_superseded=allow_superseded,
+            warn=lambda message: note(message, label="warning"),
         )
         described = organization
     _summarise(path, written, described, committed=git, drafts=example is None)

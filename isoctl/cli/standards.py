@@ -12,6 +12,7 @@ from isoctl.cli.common import ListFormat, emit, is_terminal, stdout_is_terminal,
 
 if TYPE_CHECKING:
     from isoctl.catalog.catalogs import Catalogs
+    from isoctl.catalog.schema import Edition
 
 app = typer.Typer(
     help="Browse the clause catalogs: editions, clauses, harmonized-structure links and transitions.",
@@ -51,6 +52,27 @@ def _catalogs(dirs: list[Path] | None) -> Catalogs:
     return Catalogs.load(extra, base=root)
 
 
+def _workspace_scope(loaded: Catalogs) -> list[Edition]:
+    """The editions in scope of the workspace around the current directory: what a family alone means there.
+
+    Outside a workspace, or with a manifest that names no edition it can use,
+    there are none and a family means its current edition. ``check`` is what
+    reports a broken manifest; browsing the catalogs does not fail on one.
+    """
+    from isoctl.files import yamlio
+    from isoctl.workspace.discover import MANIFEST, find_root
+
+    root = find_root(Path.cwd())
+    if root is None:
+        return []
+    try:
+        data = yamlio.parse(yamlio.read_text(root / MANIFEST))
+    except yamlio.YamlProblem:
+        return []
+    names = data.get("standards") if isinstance(data, dict) else None
+    return loaded.in_scope(names) if isinstance(names, list) else []
+
+
 @app.command("list")
 def list_editions(
     format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="Output format."),
@@ -79,25 +101,27 @@ def show(
 ) -> None:
     """Show an edition as a tree of clauses, or one clause with its summary, links and expectations.
 
-    A family alone (iso9001) means its current edition. `isoctl standards show iso27001:A.5.15`
-    and `isoctl standards show iso27001-2022 A.5.15` are the same.
+    A family alone (iso9001, iso9001:10.3) means its edition in scope inside a workspace, else its
+    current edition. `isoctl standards show iso27001:A.5.15` and `isoctl standards show iso27001-2022 A.5.15`
+    are the same.
     """
     from isoctl.catalog.refs import parse_ref
     from isoctl.render.standards import clause_json_text, edition_json
     from isoctl.render.standards_text import clause_text, edition_text
 
     loaded = _catalogs(catalogs)
+    scope = _workspace_scope(loaded)
     if clause is None and parse_ref(edition) is None:
-        found = loaded.edition(edition)
+        found = loaded.edition(edition, scope=scope)
         if format is ListFormat.json:
             emit(edition_json(loaded, found), fmt="json")
         else:
             emit(edition_text(loaded, found, depth, **_layout()), fmt="text")
         return
     if clause is None:
-        target_edition, target = loaded.lookup(edition)
+        target_edition, target = loaded.lookup(edition, scope=scope)
     else:
-        target_edition, target = loaded.lookup(clause, edition)
+        target_edition, target = loaded.lookup(clause, edition, scope=scope)
     if format is ListFormat.json:
         emit(clause_json_text(loaded, target_edition, target), fmt="json")
     else:

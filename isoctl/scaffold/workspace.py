@@ -17,6 +17,7 @@ import difflib
 import re
 import shutil
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -54,12 +55,16 @@ def scaffold(
     ci: Ci = "github",
     git: bool = True,
     today: dt.date,
+    allow_superseded: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Create a workspace at ``path`` and return the files written, sorted.
 
-    Refuses a non-empty target, an unknown standard (naming the closest ones)
-    and two editions of one standard. Unless ``git`` is false the workspace
-    becomes a repository with everything in its first commit.
+    Refuses a non-empty target, an unknown standard (naming the closest ones),
+    two editions of one standard, and an edition whose transition has ended on
+    ``today`` unless ``allow_superseded``; ``warn`` is told about every
+    superseded edition chosen. Unless ``git`` is false the workspace becomes a
+    repository with everything in its first commit.
     """
     from isoctl.catalog.catalogs import Catalogs
 
@@ -71,6 +76,9 @@ def scaffold(
         raise UsageError("the organization name is empty", hint="give one with --org NAME")
     catalogs = Catalogs.load()
     editions = resolve_standards(catalogs, standards)
+    for message in superseded_warnings(catalogs, editions, today, allow_superseded=allow_superseded):
+        if warn is not None:
+            warn(message)
     source = template_dir(template)
     name, email = _identity(target, required=git)
     context = _context(catalogs, editions, organization.strip(), ci, _owner(name, email), today)
@@ -137,6 +145,47 @@ def resolve_standards(catalogs: Catalogs, names: list[str]) -> list[Edition]:
             raise UsageError(f"{other.display} and {edition.display} are two editions of one standard; choose one")
         chosen[edition.family] = edition
     return list(chosen.values())
+
+
+def superseded_warnings(catalogs: Catalogs, editions: list[Edition], today: dt.date, *,
+                        allow_superseded: bool = False) -> list[str]:
+    """A warning for each superseded edition chosen; UsageError for one whose transition has ended on ``today``.
+
+    A new system is normally built on the current edition. One whose
+    transition has ended can no longer be certified, so it is only created on
+    purpose (``allow_superseded``), e.g. to rebuild an old system and then
+    migrate it.
+    """
+    from isoctl.catalog.catalogs import designation
+
+    warnings: list[str] = []
+    for edition in editions:
+        state = catalogs.transition_state(edition, today)
+        if state is None:
+            continue
+        old, new = edition.display, state.moving_to
+        successor = designation(state.successor) if state.successor is not None else "a newer edition"
+        said = f"{designation(edition)} is superseded by {successor}"
+        if state.phase == "ended" and state.ends is not None:
+            ended = f"ended on {state.ends.isoformat()}"
+            if not state.confirmed:
+                ended = f"was expected to end on {state.ends.isoformat()} (a date not confirmed)"
+            if not allow_superseded:
+                raise UsageError(
+                    f"{said} and its transition {ended}: a new system cannot be certified to it",
+                    hint=f"choose --standard {new}; to create the workspace on {old} anyway (to migrate it later), "
+                         "add --allow-superseded",
+                )
+            warnings.append(f"{said} and its transition {ended}: 'isoctl migrate --to {new}' moves the workspace to it")
+            continue
+        if state.ends is None:
+            until = "no end of its transition is announced yet"
+        else:
+            until = f"certification to it ends on {state.ends.isoformat()}"
+            until += "" if state.confirmed else " (expected, not yet confirmed)"
+        warnings.append(f"{said}; {until}. A new system is better built on {new} "
+                        f"(or moved later with 'isoctl migrate --to {new}')")
+    return warnings
 
 
 def _identity(target: Path, *, required: bool) -> tuple[str | None, str | None]:
