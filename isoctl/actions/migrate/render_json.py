@@ -1,0 +1,14 @@
+"""``migrate --format json``: the migration report for programs, byte-stable like ``check --format json``."""
+
+from __future__ import annotations
+
+import json
+
+from isoctl import __version__
+from isoctl.actions.migrate.report import Migration
+
+
+def render(migration: Migration) -> str:
+    """The JSON document: ``{"isoctl", "format": 1, "migration": {...}}``; identical input gives identical bytes."""
+    return json.dumps({"isoctl": __version__, "format": 1, "migration": migration.as_dict()}, indent=2,
+                      ensure_ascii=False) + "\n"
