@@ -39,8 +39,10 @@ def workspace(tmp_path: Path) -> Path:
     """The fixture, copied out of this checkout, committed the way a system kept for the auditor is.
 
     The manifest goes in a year before the audit; every other file follows in
-    the four weeks before it (pre-audit-scramble), all by one person
-    (single-contributor).
+    the four weeks before it (pre-audit-scramble, late-recording), all by one
+    person (single-contributor, narrow-participation); the approved quality
+    policy is edited two days before the audit (changed-after-approval), and
+    nothing changes after it (silent-period, post-certification-slump).
     """
     root = tmp_path / "every-rule"
     shutil.copytree(FIXTURE, root)
@@ -49,6 +51,10 @@ def workspace(tmp_path: Path) -> Path:
     repo.git("commit", "--quiet", "--message", "Start the management system", date=dt.date(2025, 7, 1), author=JANE)
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts)
     commit_before_the_audit(repo, [f for f in files if f != "isoctl.yaml"])
+    policy = root / "documents" / "POL-QUALITY.md"  # changed-after-approval: edited, still the same approval
+    policy.write_text(policy.read_text(encoding="utf-8") + "\nA sentence added after the approval.\n", encoding="utf-8")
+    repo.git("commit", "--quiet", "--all", "--message", "Polish the quality policy", date=AUDIT - dt.timedelta(days=2),
+             author=JANE)
     assert repo.git("status", "--porcelain") == ""
     return root
 
@@ -105,9 +111,16 @@ def test_each_case_is_found_where_the_fixture_says(checked: dict[str, Any]) -> N
         "objective-not-measured": ("objectives/OBJ-SCRAP.yaml", "OBJ-SCRAP"),
         "unsupported-implementation": ("soa/annex-a.yaml", "SOA-5.1"),
         "pre-audit-scramble": ("isoctl.yaml", None),
+        "late-recording": ("isoctl.yaml", None),
+        "narrow-participation": ("isoctl.yaml", None),
+        "silent-period": ("isoctl.yaml", None),
+        "post-certification-slump": ("isoctl.yaml", None),
+        "static-objectives": ("objectives/OBJ-SCRAP.yaml", "OBJ-SCRAP"),
+        "changed-after-approval": ("documents/POL-QUALITY.md", "POL-QUALITY"),
         "single-contributor": ("isoctl.yaml", None),
         "missing-management-review": ("isoctl.yaml", None),
         "climate-undetermined": ("isoctl.yaml", None),
         "unjustified-exclusion": ("isoctl.yaml", None),
+        "superseded-edition": ("isoctl.yaml", None),
     }
     assert {rule_id: about.get(rule_id) for rule_id in expected} == {rule_id: {case} for rule_id, case in expected.items()}

@@ -276,7 +276,9 @@ def test_repository_of_another_user(cli: Cli, tmp_path: Path, monkeypatch: pytes
     ran(check)
     json.loads(check.stdout)
     assert check.stderr.count("git refuses to read the repository") == 1, check.stderr
-    assert "the rules that read it (pre-audit-scramble, single-contributor) were skipped" in check.stderr
+    assert ("the rules that read it (changed-after-approval, late-recording, narrow-participation, "
+            "post-certification-slump, pre-audit-scramble, silent-period, single-contributor, static-objectives) "
+            "were skipped") in check.stderr
     assert f"git config --global --add safe.directory {repo.root}" in check.stderr
 
     for args in (("check", "--at", "HEAD"), ("diff", "HEAD"), ("history",), ("report", "--since", "HEAD")):

@@ -27,7 +27,8 @@ OVERDUE = "id: ACT-1\nkind: action\ntype: ofi\ntitle: Label the racks\nraised_on
 
 LOADING = {"parse-error", "schema-error", "path-outside-workspace", "duplicate-id", "unknown-reference", "unknown-clause"}
 COVERAGE = {"unmapped-clause", "partial-clause", "missing-soa-entry", "unjustified-exclusion"}
-HISTORY = {"pre-audit-scramble", "single-contributor"}
+HISTORY = {"pre-audit-scramble", "single-contributor", "late-recording", "narrow-participation", "silent-period",
+           "post-certification-slump", "static-objectives", "changed-after-approval"}
 
 
 @pytest.fixture

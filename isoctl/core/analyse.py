@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from isoctl import __version__
 from isoctl.analysis import coverage, evidence
@@ -41,8 +41,13 @@ def analyse(
     history: Sequence[CommitInfo] | None = None,
     shallow: bool = False,
     positions: bool = True,
+    blobs: Callable[[str], bytes] | None = None,
 ) -> Result:
-    """Evaluate the workspace on ``today``: coverage of every clause in scope and every enabled rule."""
+    """Evaluate the workspace on ``today``: coverage of every clause in scope and every enabled rule.
+
+    ``history`` is the commits up to the evaluated one (oldest first) and
+    ``blobs`` reads the files they name, for the rules that read the history.
+    """
     check_rule_names(select, "--select")
     check_rule_names(ignore, "--ignore")
     rules = all_rules()
@@ -59,7 +64,7 @@ def analyse(
     found = evidence.collect(workspace.records, workspace.catalogs, workspace.editions)
     exclusions = coverage.judge_exclusions(workspace)
     clauses, summaries = coverage.compute(workspace, found, today, exclusions)
-    ctx = Context(workspace, today, found, exclusions, clauses, loading, history, shallow, positions)
+    ctx = Context(workspace, today, found, exclusions, clauses, loading, history, shallow, positions, blobs)
 
     findings: list[Finding] = []
     infos: dict[str, RuleInfo] = {}
@@ -70,18 +75,23 @@ def analyse(
         infos[rule_id] = RuleInfo(rule_id, rule.severity, severity, rule.summary, rule.doc, rule.category)
         if severity == "off":
             continue
-        findings += _run(rule, ctx, severity)
+        findings += _run(rule, ctx, severity, pinned=rule_id in overrides)
     findings.sort(key=Finding.sort_key)
     info = WorkspaceInfo(shown_root(workspace.root), today, commit, dirty, workspace.manifest.organization.name)
     return Result(__version__, info, len(workspace.records), workspace.files, summaries, clauses, findings, infos)
 
 
-def _run(rule: Rule, ctx: Context, severity: Severity) -> list[Finding]:
-    """The rule's hits as findings of ``severity``, each once, in the order the rule found them."""
+def _run(rule: Rule, ctx: Context, severity: Severity, *, pinned: bool = False) -> list[Finding]:
+    """The rule's hits as findings, each once, in the order the rule found them.
+
+    A finding has ``severity``, or the hit's own where a graded rule gives one
+    and the manifest has not ``pinned`` the rule's severity.
+    """
     out: list[Finding] = []
     seen: set[Finding] = set()
     for hit in rule.check(ctx):
-        finding = Finding(rule.id, severity, hit.message, hit.path, hit.line, hit.column, hit.clause, hit.record)
+        level = severity if pinned or hit.severity is None else hit.severity
+        finding = Finding(rule.id, level, hit.message, hit.path, hit.line, hit.column, hit.clause, hit.record)
         if finding not in seen:
             seen.add(finding)
             out.append(finding)

@@ -37,6 +37,7 @@ from isoctl import __version__
 from isoctl.core import keys
 from isoctl.core.evaluate import analyse_workspace
 from isoctl.files import cache
+from isoctl.history import versions
 from isoctl.history.git import BlobReader, CommitInfo, TreeEntry
 from isoctl.workspace.load import load_workspace
 from isoctl.workspace.record_cache import RecordCache
@@ -284,16 +285,18 @@ def _measure(root: Path, commits: Sequence[CommitInfo], todo: list[tuple[int, dt
                 previous = index
             upto = commits[: index + 1]
             result = analyse_workspace(workspace, day, keys.Options(day.isoformat()), commit=commit.sha,
-                                       commits=functools.partial(list, upto), shallow=lambda: shallow, positions=False)
+                                       commits=functools.partial(list, upto), shallow=lambda: shallow, positions=False,
+                                       blobs=reader.read)
             out[_key(commit.sha, day)] = _metrics(commit, workspace, result, day)
             if tick is not None:
                 tick(len(out))
             if not gc.isenabled():
                 gc.collect(generation=0)  # the CLI runs without the cycle collector; a long walk tidies as it goes
     finally:
-        reader.close()
         if save:
             reuse.store.save()
+            versions.save_all()
+        reader.close()
     return out
 
 

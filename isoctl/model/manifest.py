@@ -63,6 +63,11 @@ class Person(_Strict):
     role: str | None = None
     email: str | None = None
     top_management: bool = False
+    coordinator: bool = Field(default=False, description="Runs the management system day to day (the quality, "
+                              "environment, safety or information security manager): narrow-participation asks "
+                              "whether improvement comes from anyone else.")
+    git: TextList = Field(default=[], description="The names and e-mail addresses this person commits with, so that "
+                          "the rules reading the git history count their commits as theirs.")
 
 
 #: The registers ``stale-record`` keeps fresh, and the date field each is judged by.
@@ -104,6 +109,12 @@ class Settings(_Strict):
     recurrence_days: Days = 365
     #: auditor-rotation: this many consecutive audit cycles (``audit_cycle_days``) of one auditor on one area is reported
     rotation_cycles: Annotated[int, Field(ge=2, le=20)] = 2
+    #: late-recording: a median delay above this between an event and the commit recording it is reported
+    late_recording_days: Days = 14
+    #: silent-period: this many days without a change to any record while a certificate is valid is reported
+    silent_days: Days = 90
+    #: static-objectives: an overdue objective whose target and due date stayed the same this long is reported
+    objective_static_days: Days = 730
 
 
 class Manifest(_Strict):

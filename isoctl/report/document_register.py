@@ -80,6 +80,7 @@ class DocumentEntry:
     file: str  # the file holding the record
     attachment: str | None  # the document's own file (``path:``), if any
     revisions: tuple[Revision, ...]
+    uncontrolled: str | None = None  # why it changed without a new approval (the changed-after-approval finding)
 
     @property
     def last_changed(self) -> dt.date | None:
@@ -227,8 +228,13 @@ def build(
     shallow: bool,
     names: dict[str, str],
     review_days: int,
+    uncontrolled: dict[str, str] | None = None,
 ) -> DocumentRegister:
-    """The register: every document in id order with its revisions (``history`` None when there is no git)."""
+    """The register: every document in id order with its revisions (``history`` None when there is no git).
+
+    ``uncontrolled`` marks the documents changed after their approval without
+    a new one: what the ``changed-after-approval`` finding said, by id.
+    """
     from isoctl.history.record_changes import natural
 
     def name(person: str | None) -> str | None:
@@ -243,6 +249,7 @@ def build(
             review_due=review_due(model, review_days) if model.status == "approved" else None,
             file=record.file.relative, attachment=model.path,
             revisions=tuple((history or {}).get(record.id, ())),
+            uncontrolled=(uncontrolled or {}).get(record.id),
         ))
     state: HistoryState = "unavailable" if history is None else "partial" if shallow else "full"
     return DocumentRegister(tuple(entries), state)

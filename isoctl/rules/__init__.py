@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from isoctl.analysis.coverage import ExclusionVerdict
     from isoctl.analysis.evidence import Evidence
     from isoctl.history.git import CommitInfo
+    from isoctl.history.versions import RecordVersions
     from isoctl.model.records import RecordBase
     from isoctl.model.result import ClauseCoverage, Finding
     from isoctl.workspace.load import Workspace
@@ -35,7 +36,12 @@ R = TypeVar("R", bound="RecordBase")
 
 @dataclass(frozen=True)
 class Hit:
-    """What a rule found, and where: a path with 1-based line and column."""
+    """What a rule found, and where: a path with 1-based line and column.
+
+    ``severity`` is for a graded rule whose findings grow more serious with
+    time (``superseded-edition``): it replaces the rule's default, unless the
+    manifest sets the rule's severity, which then holds for every finding.
+    """
 
     message: str
     path: str
@@ -43,6 +49,7 @@ class Hit:
     column: int = 1
     clause: str | None = None
     record: str | None = None
+    severity: Severity | None = None
 
 
 @dataclass
@@ -58,6 +65,7 @@ class Context:
     history: Sequence[CommitInfo] | None = None  # commits up to the evaluated one, oldest first; None without git
     shallow: bool = False  # the history is cut short (a shallow clone)
     positions: bool = True  # False when only counts matter (timelines): locating means re-reading files
+    blobs: Callable[[str], bytes] | None = None  # reads a blob of the history; None when there is none to read
     # built on first use, once per analysis: the models by class, and the loaded record of each model
     _by_class: dict[type[RecordBase], list[RecordBase]] | None = field(default=None, init=False, repr=False)
     _loaded: dict[int, LoadedRecord] | None = field(default=None, init=False, repr=False)
@@ -76,6 +84,14 @@ class Context:
             # by identity: models are not hashable, and two equal records may sit in two places
             self._loaded = {id(record.model): record for record in self.workspace.records}
         return self._loaded[id(model)]
+
+    def versions(self) -> RecordVersions | None:
+        """Every record's versions along the history (:mod:`isoctl.history.versions`); None without a full history."""
+        if self.history is None or self.shallow or self.blobs is None:
+            return None
+        from isoctl.history.versions import along
+
+        return along(self.history, self.blobs, self.workspace.manifest.ignore, self.workspace.root)
 
     def at(self, model: RecordBase, *loc: str | int, key: bool = False, message: str, clause: str | None = None) -> Hit:
         """A hit located at a field of a record (only the file, when positions are not wanted)."""
@@ -132,15 +148,18 @@ def all_rules() -> dict[str, Rule]:
     """Every rule, importing the rule modules on first use."""
     from isoctl.rules import (  # noqa: F401 - registration
         actions,
+        activity,
         audits,
         clauses,
         closure,
         coverage,
         documents,
+        editions,
         evidence_age,
         files,
         history,
         people,
+        recording,
         references,
         registers,
         reviews,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 
 from isoctl.rules import Context, Hit, rule
@@ -70,7 +70,7 @@ def how_rare(chance: float) -> str:
     return f"about 1 time in {round(1 / chance):,}"
 
 
-def _shifted(day: dt.date, days: int) -> dt.date:
+def shifted(day: dt.date, days: int) -> dt.date:
     """``day`` moved by ``days``, stopping at the ends of the calendar rather than overflowing.
 
     The core keeps evaluation dates within 1900..2999, far from those ends;
@@ -82,9 +82,34 @@ def _shifted(day: dt.date, days: int) -> dt.date:
         return dt.date.max if days > 0 else dt.date.min
 
 
-def _record_changes(ctx: Context, start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
-    """(day, author) of every commit in [start, end) that changed a record file: one change each.
+def identities(ctx: Context) -> Callable[[str, str], str]:
+    """Who made a commit, from its author's name and e-mail: the id of the person of isoctl.yaml it belongs to.
 
+    A person is known by their id, name and e-mail, and by the names and
+    e-mails listed under their ``git:`` (compared without regard to case);
+    an author that matches nobody stays as git names them.
+    """
+    known: dict[str, str] = {}
+    for person in ctx.workspace.manifest.people:
+        for identity in (*person.git, person.email, person.name, person.id):
+            if identity and identity.strip():
+                known.setdefault(identity.strip().casefold(), person.id)
+
+    def who(author: str, email: str) -> str:
+        return known.get(email.strip().casefold()) or known.get(author.strip().casefold()) or author
+
+    return who
+
+
+def name_of(ctx: Context, who: str) -> str:
+    """A person's name for a message (an author that is no person of the manifest as git names them)."""
+    return next((person.name for person in ctx.workspace.manifest.people if person.id == who), who)
+
+
+def record_changes(ctx: Context, start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
+    """(day, who) of every commit in [start, end) that changed a record file: one change each.
+
+    ``who`` is the person of isoctl.yaml the author is (:func:`identities`).
     A commit is one change however many files it touches: the tests below
     count decisions to change the system, and forty files saved together (an
     import, a first commit) are one decision, not forty independent ones.
@@ -94,13 +119,14 @@ def _record_changes(ctx: Context, start: dt.date, end: dt.date) -> list[tuple[dt
     """
     assert ctx.history is not None
     ignore = list(ctx.workspace.manifest.ignore)
+    who = identities(ctx)
     out = []
     for commit in ctx.history:
         if commit.clamped:
             continue
         day = commit.authored.date()
         if start <= day < end and any(wanted(change.path, ignore) for change in commit.changes):
-            out.append((day, commit.author))
+            out.append((day, who(commit.author, commit.email)))
     return out
 
 
@@ -135,8 +161,8 @@ def pre_audit_scramble(ctx: Context) -> Iterator[Hit]:
         for index, audit in enumerate(certification.audits):
             if audit.date > ctx.today or audit.status == "planned":
                 continue
-            year = _record_changes(ctx, _shifted(audit.date, -365), audit.date)
-            window_start = _shifted(audit.date, -7 * weeks)
+            year = record_changes(ctx, shifted(audit.date, -365), audit.date)
+            window_start = shifted(audit.date, -7 * weeks)
             late = sum(1 for day, _ in year if day >= window_start)
             if not year or Fraction(late, len(year)) <= max(Fraction(1, 2), 3 * expected):
                 continue
@@ -158,7 +184,9 @@ def single_contributor(ctx: Context) -> Iterator[Hit]:
     A management system that only its coordinator touches is not part of how
     the organization works, and stops when that person leaves. isoctl counts
     the changes to records (commits that touch a record file) in the 365
-    days before today by commit author. The busiest author is reported when
+    days before today by who made them (authors are matched to the people of
+    isoctl.yaml by name, e-mail and their ``git:`` list, so one person
+    committing from two machines counts once). The busiest is reported when
     their share reaches ``settings.single_contributor_share`` (default 90%:
     how lopsided is worth saying) and a one-sided binomial test says so
     uneven a split happens by chance at most 1 time in 100
@@ -177,11 +205,12 @@ def single_contributor(ctx: Context) -> Iterator[Hit]:
     """
     if ctx.history is None or ctx.shallow:
         return
-    changes = _record_changes(ctx, _shifted(ctx.today, -365), _shifted(ctx.today, 1))
+    changes = record_changes(ctx, shifted(ctx.today, -365), shifted(ctx.today, 1))
     if not changes:
         return
-    authors = Counter(author for _, author in changes)
-    author, count = authors.most_common(1)[0]
+    authors = Counter(who for _, who in changes)
+    busiest, count = authors.most_common(1)[0]
+    author = name_of(ctx, busiest)
     total, people = len(changes), max(len(authors), 2)
     share = count / total
     if share < ctx.workspace.manifest.settings.single_contributor_share:

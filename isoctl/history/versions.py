@@ -1,0 +1,569 @@
+"""Every record's versions through the history: which commit added it, and each commit that changed it.
+
+The rules that judge how a system is lived (when a record was first written,
+whether an approved document changed afterwards, whether an objective was
+ever revised) and ``isoctl pulse`` need, for each record, the commits that
+changed it. This module reads them from the one ``git log`` the evaluation
+already made (:func:`isoctl.history.git.log`) and the blobs it names, and
+nothing else.
+
+Parsing every version of every file would cost seconds on a few years of
+history, so files are read as text first: a YAML sequence is cut into its
+items at the lines that start a top-level ``-``, a single-record file or a
+Markdown record is one item, and each item's ``id`` and ``kind`` are read
+from its top-level lines. A record changed in a commit when its text
+changed, so a commit that edits one record of a file holding twenty changes
+only that one, and a record moved to another file unchanged is no change.
+Only the versions a rule asks about are parsed (:meth:`RecordVersions.facts`).
+A file whose text cannot be cut that way (anchors, flow style, tags, several
+documents) is parsed whole instead, each record's version then being its
+parsed content: slower, never wrong. A file that does not parse holds no
+records at that commit.
+
+What each blob holds is kept in the user cache between runs (a blob's
+content never changes), so a second run reads no blob it does not parse.
+Records are followed by id, from the commit list alone: commits with a
+clamped date still count here, since a version's order in the history is
+real even when git could not give its date.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from isoctl.files import cache, yamlio
+from isoctl.history.decode import CommitInfo
+from isoctl.workspace.files import wanted
+from isoctl.workspace.read import NotRecords, read, split_front_matter
+
+#: The version of what the cache keeps for a blob: change it when :func:`split` changes.
+FORMAT = "record-versions-7"
+
+#: Above this many blobs to read, one ``git cat-file --batch`` stream beats one request each.
+STREAM_FROM = 8
+
+#: How many records' parsed versions a run keeps (each is a few hundred bytes to a few kilobytes).
+FACTS_HELD = 20000
+
+# Text that a reading by lines cannot follow: anchors, aliases, tags, merge keys, directives, several documents.
+# (Each pattern starts with a character that is rare in records, so searching a large history stays fast.)
+_SIGIL = re.compile(r"[ \t\n:\-\[,{][&*!]\S")
+_LINE_START = re.compile(r"\n(?:[%&*!]|\.\.\.[ \t]*(?:\n|$)|---(?!\S))")
+_MERGE = re.compile(r"<<[ \t]*:")
+
+
+def _tricky(text: str) -> bool:
+    """Whether ``text`` holds YAML that a reading by lines cannot follow (see ``cut``)."""
+    sigils = "&" in text or "*" in text or "!" in text  # rare in records: the search below is slow on prose
+    return (text[:1] in ("&", "*", "!", "%") or (sigils and _SIGIL.search(text) is not None)
+            or _LINE_START.search(text) is not None or _MERGE.search(text) is not None)
+
+
+# Where an item of a top-level sequence starts: a ``-`` at the start of a line, then a blank or the line's end.
+_ITEM = re.compile(r"\n-(?=[ \t\r\n]|$)")
+_KIND_LINE = re.compile(r"^kind[ \t]*:", re.M)
+
+
+@dataclass(frozen=True)
+class Version:
+    """A record as one commit left it: its place in the history, kind, file, blob and a digest of its text."""
+
+    index: int  # the commit's position in the history (oldest first)
+    id: str
+    kind: str
+    path: str
+    blob: str
+    digest: str
+    stamps: str = ""  # the dates it states (``field=YYYY-MM-DD``, see STAMPED), or a document's approval and content
+
+    def stamp(self, name: str) -> str | None:
+        """The value of one stamp (``approval``, ``content``), if the version has it."""
+        prefix = name + "="
+        return next((s[len(prefix):] for s in self.stamps.split() if s.startswith(prefix)), None)
+
+
+Items = dict[str, tuple[str, str, str]]  # record id -> (kind, digest of its text, stamps), for one blob
+
+#: The fields whose dates each version remembers, for the records that state events (``late-recording``
+#: asks which commit first stated one, ``pulse`` what kind of work a change was): when an action was
+#: raised, closed or verified (``on``), when an audit, review, exercise or measurement took place, when a
+#: course was completed, when an obligation or supplier was evaluated.
+STAMPED = ("raised_on", "closed_on", "on", "date", "completed_on", "evaluated_on")
+STAMPED_KINDS = frozenset({"action", "audit", "review", "objective", "exercise", "competence", "obligation",
+                           "supplier"})
+_KEYS = r"(['\"]?)(raised_on|closed_on|on|date|completed_on|evaluated_on)\1[ \t]*:[ \t]*['\"]?(\d{4}-\d\d-\d\d)\b"
+_STAMP = re.compile(r"\n[ \t-]*" + _KEYS)  # a block mapping's line (each search starts at a newline: fast)
+_FLOW_STAMP = re.compile(r"[{,][ \t]*" + _KEYS)  # inside a flow mapping, looked for only in text with a "{"
+
+
+#: For documents, the lines that hold their approval, and those that say nothing about what they say.
+APPROVAL = ("status", "version", "approved_on", "approved_by")
+_APPROVAL_LINE = re.compile(r"^(?:-[ \t]+|[ \t]{0,2})(status|version|approved_on|approved_by|next_review|review_every_days)"
+                            r"[ \t]*:(.*)$")
+
+
+def _document_stamps(text: str, markdown: bool) -> str:
+    """``approval=`` a digest of a document's approval fields, ``content=`` one of the rest of its text.
+
+    Read from the text: the approval is what its top-level approval lines
+    say, the content everything else but comments, blank lines and the review
+    fields. Two versions with the same content stamp say the same; different
+    stamps may still say the same (a change of quoting), which only a parse tells.
+    """
+    approval: dict[str, str] = {}
+    rest: list[str] = []
+    body = ""
+    if markdown:
+        parts = split_front_matter(text)
+        if parts is not None:
+            text, _, body = parts
+    for line in text.splitlines():
+        match = _APPROVAL_LINE.match(line)
+        if match is not None:
+            if match.group(1) in APPROVAL:
+                approval[match.group(1)] = match.group(2).split(" #", 1)[0].strip().strip("'\"")
+            continue
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            rest.append(line.rstrip())
+    rest.append(body)  # a Markdown body counts as it is: a "#" there starts a heading, not a comment
+    return (f"approval={_digest(repr(sorted(approval.items())))} "
+            f"content={_digest(chr(10).join(rest))}")
+
+
+def _stamps_of_text(kind: str, text: str, markdown: bool = False) -> str:
+    if kind == "document":
+        return _document_stamps(text, markdown)
+    if kind not in STAMPED_KINDS:
+        return ""
+    found = {f"{m.group(2)}={m.group(3)}" for m in _STAMP.finditer("\n" + text)}
+    if "{" in text:
+        found.update(f"{m.group(2)}={m.group(3)}" for m in _FLOW_STAMP.finditer(text))
+    return " ".join(sorted(found))
+
+
+def _stamps_of_content(kind: str, content: Any) -> str:
+    if kind == "document" and isinstance(content, dict):
+        approval = sorted((k, str(content.get(k))[:10] if k == "approved_on" else str(content.get(k)))
+                          for k in APPROVAL if content.get(k) is not None)
+        rest = {k: v for k, v in content.items() if k not in APPROVAL and k not in ("next_review", "review_every_days")}
+        return f"approval={_digest(repr(approval))} content={_digest(_canonical(rest))}"
+    if kind not in STAMPED_KINDS:
+        return ""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                name = "on" if key is True else key
+                if name in STAMPED and isinstance(inner, dt.date | str) and len(str(inner)) >= 10:
+                    found.add(f"{name}={str(inner)[:10]}")
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(content)
+    return " ".join(sorted(found))
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+# An ``id:`` or ``kind:`` line: what comes before the key (a ``-`` starting an item, or spaces), the key, the value.
+_FIELD = re.compile(r"\n(-[ \t]+| *)(id|kind)[ \t]*:(?:[ \t]+([^\n]*))?")
+
+
+def _scalar(value: str | None) -> str | None:
+    """A plain or simply quoted scalar of one line, without a trailing comment; None when it is anything else."""
+    if value is None:
+        return None
+    if value[:1] in ("'", '"'):
+        quote = value[0]
+        end = value.find(quote, 1)
+        if end < 0 or value[end + 1:].strip()[:1] not in ("", "#"):
+            return None
+        inner = value[1:end]
+        return None if "\\" in inner and quote == '"' else inner
+    value = value.split(" #", 1)[0].strip()
+    if not value or value[0] in "[{|>&*!%@`'\"":
+        return None
+    return value
+
+
+# The way isoctl and its documentation write a record in a list: ``- id: X`` then ``  kind: y``.
+_USUAL = re.compile(r"\n- id:[ \t]+([A-Za-z0-9][A-Za-z0-9._:/-]*)[ \t]*\n  kind:[ \t]+([a-z]+)[ \t]*(?=\n)")
+
+
+def _usual(text: str, starts: Sequence[int]) -> list[tuple[str, str] | None] | None:
+    """:func:`_identities` for a list written the usual way (each item opening with its id, then its kind)."""
+    found = [(match.start() + 1, match.group(1), match.group(2)) for match in _USUAL.finditer("\n" + text)]
+    if len(found) != len(starts) or any(at - 1 != start for (at, _, _), start in zip(found, starts, strict=True)):
+        return None
+    if len(_FIELD.findall("\n" + text)) != 2 * len(starts):
+        return None  # another id: or kind: line somewhere: read the slow way
+    return [(record_id, kind) for _, record_id, kind in found]
+
+
+def _identities(text: str, starts: Sequence[int]) -> list[tuple[str, str] | None]:
+    """(id, kind) of each item starting at ``starts`` (one for the whole text when there are none), read from
+    the item's top-level ``id:`` and ``kind:`` lines; None for an item where they are not one plain scalar each.
+
+    One search of the whole text: a line belongs to the item it falls in, and
+    is one of its top-level keys when it is the item's first line or when it
+    is indented exactly as that line's key.
+    """
+    usual = _usual(text, starts) if starts else None
+    if usual is not None:
+        return usual
+    bounds = list(starts) or [0]
+    indents = []
+    for start in bounds:
+        if text.startswith("-", start):
+            first = re.match(r"-[ \t]*", text[start:start + 64])
+            indents.append(len(first.group(0)) if first else 1)
+        else:
+            indents.append(0)
+    found: list[dict[str, str | None] | None] = [{} for _ in bounds]
+    for match in _FIELD.finditer("\n" + text):
+        line = match.start()  # in ``text``: the leading newline added one
+        item = bisect.bisect_right(bounds, line) - 1
+        fields = found[item] if item >= 0 else None
+        if fields is None:
+            continue
+        prefix = match.group(1)
+        top = (line == bounds[item] and len(prefix) == indents[item]) if prefix.startswith("-") else \
+            len(prefix) == indents[item]
+        if not top:
+            continue
+        if match.group(2) in fields:
+            found[item] = None  # a key twice: leave it to the parser
+            continue
+        fields[match.group(2)] = _scalar(match.group(3))
+    out: list[tuple[str, str] | None] = []
+    for fields in found:
+        record_id, kind = (fields.get("id"), fields.get("kind")) if fields is not None else (None, None)
+        out.append((record_id, kind) if record_id and kind else None)
+    return out
+
+
+def cut(relative: str, text: str) -> dict[str, tuple[str, str]] | None:
+    """The records of a file's text, cut apart as text: id -> (kind, the record's text).
+
+    None when the text is not a shape this reading follows (see the module
+    docstring); ``{}`` for Markdown that is not a record.
+    """
+    if relative.endswith(".md"):
+        parts = split_front_matter(text)
+        if parts is None:
+            return {}
+        front = parts[0]
+        if not _KIND_LINE.search(front):
+            return {}
+        identity = None if _tricky("\n" + front) else _identities(front, ())[0]
+        return None if identity is None else {identity[0]: (identity[1], text)}
+    if "\t" in text or _tricky(text):
+        return None
+    starts = [match.start() + 1 for match in _ITEM.finditer(text)]
+    if text == "-" or text.startswith(("- ", "-\n", "-\r")):
+        starts.insert(0, 0)
+    if not starts:
+        identity = _identities(text, ())[0]
+        return None if identity is None else {identity[0]: (identity[1], text)}
+    if any(line.strip() and not line.lstrip().startswith("#") for line in text[: starts[0]].splitlines()):
+        return None  # something before the first item: not a plain sequence
+    out: dict[str, tuple[str, str]] = {}
+    for number, identity in enumerate(_identities(text, starts)):
+        if identity is None or identity[0] in out:
+            return None
+        end = starts[number + 1] if number + 1 < len(starts) else len(text)
+        out[identity[0]] = (identity[1], text[starts[number]:end])
+    return out
+
+
+def _parsed(relative: str, text: str) -> list[tuple[str, str, Any]]:
+    """(id, kind, content) of each record of a file parsed whole; nothing when it does not parse."""
+    try:
+        raw = read(relative, text)
+    except (yamlio.YamlProblem, NotRecords):
+        return []
+    if raw is None:
+        return []
+    out = []
+    for item in raw.records:
+        if isinstance(item, dict) and isinstance(item.get("id"), str) and isinstance(item.get("kind"), str):
+            content = dict(item)
+            if raw.body is not None:
+                content["body"] = raw.body
+            out.append((item["id"], item["kind"], content))
+    return out
+
+
+def _canonical(content: Any) -> str:
+    return json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def split(relative: str, data: bytes) -> Items:
+    """What a blob holds: each record's id, kind and a digest of its version (see the module docstring)."""
+    try:
+        text = yamlio.decode(data)
+    except yamlio.YamlProblem:
+        return {}
+    pieces = cut(relative, text)
+    if pieces is not None:
+        markdown = relative.endswith(".md")
+        return {record_id: (kind, _digest(piece), _stamps_of_text(kind, piece, markdown))
+                for record_id, (kind, piece) in pieces.items()}
+    out: Items = {}
+    for record_id, kind, content in _parsed(relative, text):
+        out.setdefault(record_id, (kind, "p" + _digest(_canonical(content)), _stamps_of_content(kind, content)))
+    return out
+
+
+#: From this many blobs to split, half are split in a forked helper process.
+PARALLEL_FROM = 400
+
+
+def split_blobs(root: Path, pairs: Sequence[tuple[str, str]]) -> dict[str, Items]:
+    """What each (key, path) blob holds, read in one stream from git (a key is the blob id, with ``.md`` for a
+    Markdown record)."""
+    from isoctl.history import git
+
+    blobs = [key.removesuffix(".md") for key, _ in pairs]
+    return {key: split(path, data or b"")
+            for (key, path), (_, data) in zip(pairs, git.read_blobs(root, blobs), strict=True)}
+
+
+def _split_in_two(root: Path, pairs: list[tuple[str, str]]) -> dict[str, Items]:
+    """:func:`split_blobs`, the first half in a forked helper while this process does the second.
+
+    Reading the blobs (git decompresses them) and cutting them apart costs
+    about the same per blob, so halves take about as long. Should the helper
+    fail or not start, this process does its half too.
+    """
+    from isoctl.workspace.records import can_fork, forking, ignore_interrupts
+
+    if not can_fork():
+        return split_blobs(root, pairs)
+    import multiprocessing
+
+    half = len(pairs) // 2
+    try:
+        with forking():
+            pool = multiprocessing.get_context("fork").Pool(1, initializer=ignore_interrupts)
+    except (OSError, AssertionError):
+        return split_blobs(root, pairs)
+    with pool:
+        job = pool.apply_async(split_blobs, (root, pairs[:half]))
+        mine = split_blobs(root, pairs[half:])
+        try:
+            theirs: dict[str, Items] = job.get()
+        except Exception:
+            theirs = split_blobs(root, pairs[:half])
+    return {**theirs, **mine}
+
+
+class RecordVersions:
+    """The versions of every record along one history, read as far as asked (:meth:`advance`)."""
+
+    def __init__(self, read_blob: Callable[[str], bytes], ignore: Sequence[str], root: Path | None = None) -> None:
+        self.read_blob = read_blob
+        self.ignore = list(ignore)
+        self._store_key = cache.digest([FORMAT, os.fsencode(root.resolve()) if root is not None else b""])
+        known = cache.read("versions", self._store_key) if root is not None else None
+        self.known: dict[str, Items] = {}
+        if isinstance(known, dict):
+            self.known = {blob: {rid: (str(v[0]), str(v[1]), str(v[2])) for rid, v in items.items()}
+                          for blob, items in known.items() if isinstance(items, dict)}
+        self._learnt = False
+        self.root = root
+        self.shas: list[str] = []  # the commits read so far, oldest first
+        self.files: dict[str, Items] = {}  # path -> what it holds now
+        self.where: dict[str, str] = {}  # record id -> the path holding it now
+        self.history: dict[str, list[Version]] = {}  # record id -> its versions, oldest first
+        self.gone: set[str] = set()  # records removed from every file (a return is a new version)
+        self._facts: OrderedDict[tuple[str, str], dict[str, Any] | None] = OrderedDict()
+
+    def advance(self, commits: Sequence[CommitInfo]) -> None:
+        """Read ``commits`` (a history starting where this one started) up to its end."""
+        if len(commits) < len(self.shas) or (self.shas and commits[len(self.shas) - 1].sha != self.shas[-1]):
+            raise ValueError("not a continuation of the history read so far")
+        self._prefetch(commits[len(self.shas):])
+        for index in range(len(self.shas), len(commits)):
+            self._apply(index, commits[index])
+            self.shas.append(commits[index].sha)
+
+    def _prefetch(self, commits: Sequence[CommitInfo]) -> None:
+        """Split every blob these commits bring that is not known yet, read in one stream from git."""
+        wanted_blobs: dict[str, str] = {}  # key -> path
+        for commit in commits:
+            for change in commit.changes:
+                if change.status != "D" and wanted(change.path, self.ignore):
+                    key = change.new_blob + (".md" if change.path.endswith(".md") else "")
+                    if key not in self.known:
+                        wanted_blobs.setdefault(key, change.path)
+        if not wanted_blobs:
+            return
+        pairs = list(wanted_blobs.items())
+        if self.root is not None and len(pairs) >= PARALLEL_FROM:
+            self.known.update(_split_in_two(self.root, pairs))
+        else:
+            for (key, path), (_, data) in zip(pairs, self._read_many([k.removesuffix(".md") for k, _ in pairs]),
+                                              strict=True):
+                self.known[key] = split(path, data)
+        self._learnt = True
+
+    def _items(self, path: str, blob: str) -> Items:
+        key = blob + (".md" if path.endswith(".md") else "")
+        found = self.known.get(key)
+        if found is None:
+            try:
+                data = self.read_blob(blob)
+            except Exception:  # a blob git cannot give (a shallow clone's edge, a damaged object) holds nothing
+                data = b""
+            found = self.known[key] = split(path, data)
+            self._learnt = True
+        return found
+
+    def _apply(self, index: int, commit: CommitInfo) -> None:
+        touched: set[str] = set()
+        for change in commit.changes:
+            if not wanted(change.path, self.ignore):
+                continue
+            old = self.files.pop(change.path, {})
+            new = {} if change.status == "D" else self._items(change.path, change.new_blob)
+            if new:
+                self.files[change.path] = new
+            for record_id in old.keys() - new.keys():
+                if self.where.get(record_id) == change.path:
+                    del self.where[record_id]
+                    touched.add(record_id)
+            for record_id, (kind, digest, stamps) in new.items():
+                self.where[record_id] = change.path
+                versions = self.history.setdefault(record_id, [])
+                if not versions or versions[-1].digest != digest or record_id in self.gone:
+                    if versions and versions[-1].index == index:
+                        versions.pop()  # twice in one commit: the last place it is in counts
+                    versions.append(Version(index, record_id, kind, change.path, change.new_blob, digest, stamps))
+                self.gone.discard(record_id)
+                touched.discard(record_id)
+        self.gone |= touched  # removed from every file by this commit
+
+    def of(self, record_id: str, upto: int | None = None) -> list[Version]:
+        """The versions of a record, oldest first; only those of the first ``upto`` commits when given."""
+        versions = self.history.get(record_id, [])
+        if upto is None or not versions or versions[-1].index < upto:
+            return versions
+        return [v for v in versions if v.index < upto]
+
+    def changes(self, upto: int | None = None) -> Iterator[Version]:
+        """Every version of every record (each one a record added or changed), in no particular order."""
+        for versions in self.history.values():
+            for version in versions:
+                if upto is None or version.index < upto:
+                    yield version
+
+    def facts(self, version: Version) -> dict[str, Any] | None:
+        """The parsed fields of a record at a version (``body`` for Markdown); None when they cannot be read."""
+        return self.facts_of([version])[0]
+
+    def facts_of(self, wanted: Sequence[Version]) -> list[dict[str, Any] | None]:
+        """:meth:`facts` of many versions at once: the blobs not read yet come in one stream from git."""
+        todo = [v for v in dict.fromkeys(wanted) if (v.blob, v.id) not in self._facts]
+        for version, text in zip(todo, self.texts_of(todo), strict=True):
+            found = _parsed(version.path, text) if text is not None else []
+            self._facts[(version.blob, version.id)] = next((f for rid, _, f in found if rid == version.id), None)
+        out = [self._facts.get((version.blob, version.id)) for version in wanted]
+        while len(self._facts) > FACTS_HELD:
+            self._facts.popitem(last=False)
+        return out
+
+    def texts_of(self, wanted: Sequence[Version]) -> list[str | None]:
+        """The text of each version: the record's own lines where the file could be cut apart, else the whole file.
+
+        Cheaper than :meth:`facts_of` (nothing is parsed), so a rule can look
+        for a value in the text first and parse only the versions holding it.
+        """
+        by_blob: dict[str, list[Version]] = {}
+        for version in wanted:
+            by_blob.setdefault(version.blob, []).append(version)
+        texts: dict[tuple[str, str], str | None] = {}
+        for blob, data in self._read_many(list(by_blob)):
+            try:
+                text = yamlio.decode(data)
+            except yamlio.YamlProblem:
+                text = None
+            pieces: dict[str, dict[str, tuple[str, str]] | None] = {}
+            for version in by_blob[blob]:
+                if text is not None and version.path not in pieces:
+                    pieces[version.path] = cut(version.path, text)
+                cut_up = pieces.get(version.path)
+                texts[(blob, version.id)] = cut_up[version.id][1] if cut_up and version.id in cut_up else text
+        return [texts.get((version.blob, version.id)) for version in wanted]
+
+    def _read_many(self, blobs: list[str]) -> Iterator[tuple[str, bytes]]:
+        """The bytes of ``blobs``: streamed from git when there are many, else one request each; b"" if missing."""
+        if self.root is not None and len(blobs) > STREAM_FROM:
+            from isoctl.history import git
+
+            for blob, data in git.read_blobs(self.root, blobs):
+                yield blob, data or b""
+            return
+        for blob in blobs:
+            try:
+                yield blob, self.read_blob(blob)
+            except Exception:  # a blob git cannot give (a shallow clone's edge, a damaged object) holds nothing
+                yield blob, b""
+
+    def save(self) -> None:
+        """Keep what the blobs read this run hold, for the next run (nothing when nothing was read)."""
+        if self._learnt and self.root is not None:
+            cache.write("versions", self._store_key, {blob: {rid: list(v) for rid, v in items.items()}
+                                                       for blob, items in self.known.items()})
+            self._learnt = False
+
+
+_open: dict[tuple[str, str, tuple[str, ...]], RecordVersions] = {}
+
+
+def along(history: Sequence[CommitInfo], read_blob: Callable[[str], bytes], ignore: Sequence[str],
+          root: Path | None = None) -> RecordVersions:
+    """The record versions of ``history``, shared by every rule of a run and by every point of a timeline.
+
+    The timeline asks for one prefix of the same history after another: the
+    versions read for one point are kept and only the commits after it are
+    read for the next. A history that is not a continuation starts afresh.
+    """
+    key = (str(root), history[0].sha if history else "", tuple(ignore))
+    versions = _open.get(key)
+    if versions is None or versions.read_blob != read_blob:
+        versions = RecordVersions(read_blob, ignore, root)
+        _open.clear()
+        _open[key] = versions
+    if len(history) > len(versions.shas):
+        try:
+            versions.advance(history)
+        except ValueError:
+            versions = _open[key] = RecordVersions(read_blob, ignore, root)
+            versions.advance(history)
+    elif history and versions.shas[len(history) - 1] != history[-1].sha:
+        versions = _open[key] = RecordVersions(read_blob, ignore, root)
+        versions.advance(history)
+    return versions
+
+
+def save_all() -> None:
+    """Write what the open record versions learnt to the user cache (at the end of a run)."""
+    for versions in _open.values():
+        versions.save()

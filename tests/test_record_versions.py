@@ -1,0 +1,121 @@
+"""Every record's versions through a real history: what counts as a change, read from the text of each file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from helpers import MANIFEST, GitRepo
+
+from isoctl.history import git, versions
+from isoctl.history.versions import cut, split
+
+LOG = """\
+# Corrective action log
+- id: ACT-1
+  kind: action
+  title: First
+  raised_on: 2026-01-10
+  evidence:
+  - path: evidence/a.pdf
+- id: "ACT-2"   # quoted, with a comment
+  title: Second
+  kind: action
+  raised_on: 2026-02-10
+  verification: {'on': 2026-03-01, by: jsmith, effective: true}
+"""
+
+
+def test_a_list_is_cut_into_its_records_by_their_text() -> None:
+    pieces = cut("actions/log.yaml", LOG)
+    assert pieces is not None and list(pieces) == ["ACT-1", "ACT-2"]
+    assert pieces["ACT-1"][0] == "action" and pieces["ACT-1"][1].startswith("- id: ACT-1\n")
+    assert pieces["ACT-2"][1].endswith("effective: true}\n")
+    assert split("actions/log.yaml", LOG.encode())["ACT-2"][2] == "on=2026-03-01 raised_on=2026-02-10"
+
+
+def test_a_single_record_and_a_markdown_record_are_one_piece_each() -> None:
+    single = "id: ISS-1\nkind: issue\ntype: internal\ntitle: One\n"
+    assert cut("context/iss.yaml", single) == {"ISS-1": ("issue", single)}
+    page = "---\nid: POL-1\nkind: document\ntitle: Policy\n---\n# Heading\n"
+    assert cut("documents/pol.md", page) == {"POL-1": ("document", page)}
+    assert cut("README.md", "# Just a readme\n") == {}
+
+
+@pytest.mark.parametrize("text", [
+    "- &base\n  id: A\n  kind: issue\n- <<: *base\n  id: B\n",  # anchors and merges
+    "- {id: A, kind: issue, title: flow}\n",  # a flow mapping per item
+    "- id: A\n  kind: issue\n- id: A\n  kind: issue\n",  # a duplicated id
+    "- id: A\n\tkind: issue\n",  # a tab
+    "title: before the list\n- id: A\n  kind: issue\n",  # not a plain list
+])
+def test_text_it_cannot_follow_is_parsed_whole_instead(text: str) -> None:
+    assert cut("x.yaml", text) is None
+    parsed = split("x.yaml", text.encode())
+    assert all(digest.startswith("p") for _, digest, _ in parsed.values())  # read by the parser
+
+
+def test_a_file_that_does_not_parse_holds_nothing() -> None:
+    assert split("x.yaml", b"- id: [unclosed\n  kind: issue\n") == {}
+    assert split("x.yaml", b"\xff\xfe\x00bad") == {}
+
+
+def test_a_document_stamp_ignores_comments_review_dates_and_quoting_but_not_a_heading() -> None:
+    page = "---\nid: P\nkind: document\nstatus: approved\nversion: '2'\n# a comment\n---\n{body}"
+    base = split("p.md", page.format(body="# Scope\nText\n").encode())["P"][2]
+    commented = split("p.md", page.replace("# a comment", "# another\nnext_review: 2027-01-01")
+                      .format(body="# Scope\nText\n").encode())["P"][2]
+    requoted = split("p.md", page.replace("'2'", '"2"').format(body="# Scope\nText\n").encode())["P"][2]
+    heading = split("p.md", page.format(body="# Purpose\nText\n").encode())["P"][2]
+    assert base == commented == requoted
+    assert heading.split()[0] == base.split()[0] and heading.split()[1] != base.split()[1]
+
+
+def all_versions(root: Path) -> dict[str, list[tuple[int, str]]]:
+    commits = git.log(root)
+    with git.BlobReader(root) as reader:
+        found = versions.RecordVersions(reader.read, [], root)
+        found.advance(commits)
+        return {rid: [(v.index, v.path) for v in found.of(rid)] for rid in sorted(found.history)}
+
+
+def test_versions_follow_records_by_id_across_files_and_commits(tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "qms")
+    repo.commit("start", files={"isoctl.yaml": MANIFEST, "actions/log.yaml": LOG}, date="2026-01-01")  # 0
+    repo.commit("edit ACT-2 only", files={"actions/log.yaml": LOG.replace("Second", "Second!")}, date="2026-01-02")  # 1
+    repo.rename("actions/log.yaml", "capa/log.yaml")
+    repo.commit("move the file", date="2026-01-03")  # 2: no record changed
+    moved = (tmp_path / "qms" / "capa" / "log.yaml").read_text()
+    repo.commit("drop ACT-1", files={"capa/log.yaml": moved[moved.index('- id: "ACT-2"'):]}, date="2026-01-04")  # 3
+    repo.commit("bring ACT-1 back", files={"capa/log.yaml": moved}, date="2026-01-05")  # 4
+    assert all_versions(repo.root) == {
+        "ACT-1": [(0, "actions/log.yaml"), (4, "capa/log.yaml")],
+        "ACT-2": [(0, "actions/log.yaml"), (1, "actions/log.yaml")],
+    }
+
+
+def test_the_cache_keeps_what_each_blob_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
+    repo = GitRepo.init(tmp_path / "qms")
+    repo.commit("start", files={"isoctl.yaml": MANIFEST, "actions/log.yaml": LOG}, date=dt.date(2026, 1, 1))
+    commits = git.log(repo.root)
+    with git.BlobReader(repo.root) as reader:
+        first = versions.RecordVersions(reader.read, [], repo.root)
+        first.advance(commits)
+        first.save()
+
+        def refuse(blob: str) -> bytes:
+            raise AssertionError(f"blob {blob} read again")
+
+        second = versions.RecordVersions(refuse, [], repo.root)
+        second.advance(commits)  # everything from the cache: no blob read
+        assert [v.stamps for v in second.of("ACT-2")] == ["on=2026-03-01 raised_on=2026-02-10"]
+
+
+def test_many_blobs_come_in_one_stream_and_missing_ones_say_so(tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "qms")
+    repo.commit("start", files={"a.yaml": "x: 1\n", "b.yaml": "y: 2\n"}, date=dt.date(2026, 1, 1))
+    blobs = [line.split()[2] for line in repo.git("ls-tree", "HEAD").splitlines()]
+    answers = list(git.read_blobs(repo.root, [*blobs, "0" * 40]))
+    assert [data for _, data in answers] == [b"x: 1\n", b"y: 2\n", None]
