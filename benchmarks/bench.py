@@ -32,9 +32,10 @@ to DIR/SHAPE-RECORDS and leaves them there for profiling. The default run
 (three sizes, two shapes, three rounds) takes about ten minutes on two cores.
 
 ``history`` generates a repository (``--commits``) and times ``isoctl
-history`` cold (fresh cache) and warm against the floor of ``git log --raw``,
-``git cat-file --batch`` and libyaml over every changed record blob; ``check
---at`` an old commit against ``check``; ``report`` against ``check``.
+history`` and ``isoctl pulse`` cold (fresh cache) and warm against the floor
+of ``git log --raw``, ``git cat-file --batch`` and libyaml over every changed
+record blob; ``check --at`` an old commit against ``check``; ``report``
+against ``check``.
 
 Benchmarks are not tests: nothing here fails on a slow machine.
 """
@@ -421,19 +422,22 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
         new_cache()
         warm = {**base, "ISOCTL_CACHE_DIR": str(scratch / "cache-warm")}
         history = [*isoctl, "history", "--format", "json", str(root)]
+        pulse = [*isoctl, "pulse", "--format", "json", "--today", TODAY, str(root)]
         back = max(1, min(commits - 1, 1000))
         check = [*isoctl, "check", "--format", "json", "--exit-zero", "--today", TODAY, str(root)]
         check_at = [*check, "--at", f"HEAD~{back}"]
         report = [*isoctl, "report", "--format", "html", "--today", TODAY, "-o", str(scratch / "report.html"), str(root)]
         floor = [sys.executable, "-c", HISTORY_FLOOR, str(root)]
         blobs = subprocess.run(floor, check=True, capture_output=True, text=True, env=base).stdout.strip()
-        for command in (history, check, check_at):
+        for command in (history, pulse, check, check_at):
             subprocess.run(command, check=True, capture_output=True, env=warm)  # prime the warm cache
         has_report = subprocess.run([*isoctl, "report", "--help"], capture_output=True, env=base).returncode == 0
         cases: dict[str, tuple[list[str], dict[str, str], Callable[[], None] | None]] = {
             "floor: git log --raw + cat-file + libyaml": (floor, base, None),
             "history, cold (fresh cache dir)": (history, fresh, new_cache),
             "history, warm": (history, warm, None),
+            "pulse, cold (fresh cache dir)": (pulse, fresh, new_cache),
+            "pulse, warm": (pulse, warm, None),
             "check at HEAD (warm)": (check, warm, None),
             f"check --at HEAD~{back} (warm)": (check_at, warm, None),
         }
@@ -450,6 +454,7 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
     ratios = {
         "history, cold (fresh cache dir)": (floor_ms, "floor", 1.3),
         "history, warm": (floor_ms, "floor", 0.2),
+        "pulse, cold (fresh cache dir)": (floor_ms, "floor", 1.3),
         f"check --at HEAD~{back} (warm)": (check_ms, "check at HEAD", 1.5),
         "report --format html (warm)": (check_ms, "check at HEAD", 3.0),
     }

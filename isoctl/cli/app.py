@@ -108,6 +108,14 @@ from isoctl.cli import diff as _diff  # noqa: E402
 
 app.command("diff", rich_help_panel="History")(_diff.diff)
 
+from isoctl.cli import pulse as _pulse  # noqa: E402
+
+app.command("pulse", rich_help_panel="History")(_pulse.pulse)
+
 from isoctl.cli import cache as _cache  # noqa: E402
 
 app.add_typer(_cache.app, name="cache", rich_help_panel="Reference")
+
+from isoctl.cli import migrate as _migrate  # noqa: E402
+
+app.command("migrate", rich_help_panel="Workspace")(_migrate.migrate)

@@ -167,3 +167,19 @@ def terminal_width() -> int:
 def is_terminal(stream: Any) -> bool:
     """Whether ``stream`` is a terminal; a closed standard stream (None) is not."""
     return stream is not None and bool(stream.isatty())
+
+
+def shallow_clone(root: Path, *, strict: bool, what: str) -> bool:
+    """Whether the repository at ``root`` is a shallow clone, after warning (or, ``strict``, failing) that ``what``
+    built from its history is partial; a GitError outside a repository."""
+    from isoctl.errors import GitError
+    from isoctl.history import git
+
+    if not git.is_shallow(root):
+        return False
+    message = (f"this is a shallow clone: history before its oldest commit is missing, so {what} is partial. "
+               "Fetch the full history with 'git fetch --unshallow' (in CI: fetch-depth: 0 on GitHub, GIT_DEPTH: 0 on GitLab)")
+    if strict:
+        raise GitError(message)
+    typer.echo(f"warning: {message}", err=True)
+    return True

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.common import note, parse_date, parse_today, show
+from isoctl.cli.common import note, parse_date, parse_today, shallow_clone, show
 
 
 class HistoryFormat(str, enum.Enum):
@@ -41,8 +41,7 @@ def history(
     from isoctl.cli import progress
     from isoctl.cli.check import opened
     from isoctl.core.timeline import walk
-    from isoctl.errors import GitError, UsageError
-    from isoctl.history import git
+    from isoctl.errors import UsageError
 
     start, end = parse_date(since, "--since"), parse_date(until, "--until")
     if every is not Every.commit and end is None:
@@ -55,13 +54,7 @@ def history(
     if start is not None and end is not None and end < start:
         raise UsageError(f"--until {end} is before --since {start}")
     with opened(path, None, None) as evaluation:
-        shallow = git.is_shallow(evaluation.root)  # outside a repository: a GitError before anything else
-        if shallow:
-            message = ("this is a shallow clone: history before its oldest commit is missing, so the timeline is partial. "
-                       "Fetch the full history with 'git fetch --unshallow' (in CI: fetch-depth: 0 on GitHub, GIT_DEPTH: 0 on GitLab)")
-            if strict_history:
-                raise GitError(message)
-            typer.echo(f"warning: {message}", err=True)
+        shallow = shallow_clone(evaluation.root, strict=strict_history, what="the timeline")
         commits = evaluation.commits() or []
         undated = sum(1 for c in commits if c.clamped)
         if undated:

@@ -1,7 +1,7 @@
 """Output formats: each a pure function of what the core computed, found through one registry.
 
 :data:`FORMATS` names, for every subject a command renders (``check``,
-``gap``, ``soa``, ``diff``, ``history``), its formats and the function that
+``gap``, ``soa``, ``diff``, ``history``, ``pulse``), its formats and the function that
 renders each; commands take their ``--format`` choices from it, and
 :func:`render` is the one way to call a renderer. Text renderers return
 strings like every other format; nothing here prints.
@@ -55,6 +55,12 @@ FORMATS: dict[str, dict[str, Format]] = {
         "text": Format("isoctl.render.history", "render_text", styled=True),
         "json": Format("isoctl.render.history", "render_json"),
         "csv": Format("isoctl.render.history", "render_csv"),
+    },
+    "pulse": {
+        "text": Format("isoctl.render.pulse", "render_text", styled=True),
+        "json": Format("isoctl.render.pulse", "render_json"),
+        "csv": Format("isoctl.render.pulse", "render_csv"),
+        "svg": Format("isoctl.render.pulse_svg", "render_svg"),
     },
 }
 

@@ -17,10 +17,14 @@ from dataclasses import dataclass
 from isoctl import __version__
 from isoctl.analysis.soa import Soa
 from isoctl.catalog.schema import Edition
+from isoctl.core.pulse import Pulse
 from isoctl.core.timeline import Point as TimelinePoint
 from isoctl.history.diff import Diff
 from isoctl.model.manifest import Certification
 from isoctl.model.result import ClauseCoverage, Finding, Result, RuleCategory, StandardCoverage
+from isoctl.render.pulse import Row as PulseRow
+from isoctl.render.pulse import rows as pulse_rows
+from isoctl.render.pulse_svg import render_svg as pulse_svg
 from isoctl.report import registers
 from isoctl.report.document_register import DocumentRegister
 from isoctl.report.svg import Point, line_chart, percent
@@ -89,6 +93,9 @@ class Report:
     documents: DocumentRegister
     records: int
     timeline_points: int
+    pulse: Pulse | None = None  # work per PDCA stage and month over the past year (None without git history)
+    pulse_rows: tuple[PulseRow, ...] = ()
+    pulse_chart: str = ""
 
     @property
     def short_commit(self) -> str | None:
@@ -140,6 +147,7 @@ def build_report(
     documents: DocumentRegister,
     changes: Diff | None,
     revision: str,
+    pulse: Pulse | None = None,
 ) -> Report:
     """The audit pack of ``workspace`` as analysed in ``result`` (whose ``today`` it is evaluated on)."""
     manifest = workspace.manifest
@@ -176,4 +184,7 @@ def build_report(
         documents=documents,
         records=result.records,
         timeline_points=len(timeline),
+        pulse=pulse,
+        pulse_rows=pulse_rows(pulse) if pulse is not None else (),
+        pulse_chart=pulse_svg(pulse, label="Work per PDCA stage and month over the past year") if pulse is not None else "",
     )

@@ -4,8 +4,8 @@ This is the one function ``isoctl report`` calls, with the evaluation opened
 by the core (now, or as committed at ``--at``). Git is read once: the
 commit list with the files each commit changed feeds the history rules of
 the analysis, the monthly readiness timeline (each month's end, whose
-points are cached by commit and date, and shared with ``isoctl history``)
-and the document register.
+points are cached by commit and date, and shared with ``isoctl history``),
+the document register and the PDCA pulse (as ``isoctl pulse`` draws it).
 Everything is evaluated on the report's ``today``; nothing reads the clock.
 On a long history both take a while: ``progress`` is told how far each has got.
 """
@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from isoctl.analysis.soa import EDITION, build_soa
+from isoctl.core import pulse
 from isoctl.core.changes import between
 from isoctl.core.evaluate import Evaluation, open_evaluation
 from isoctl.core.timeline import Point as TimelinePoint
@@ -80,7 +81,7 @@ def _counted(commits: Sequence[CommitInfo], progress: Progress) -> Iterator[Comm
 
 
 def _documents(workspace: Workspace, commits: list[CommitInfo] | None, shallow: bool, uncommitted: bool,
-               progress: Progress) -> document_register.DocumentRegister:
+               progress: Progress, uncontrolled: dict[str, str]) -> document_register.DocumentRegister:
     manifest = workspace.manifest
     documents = [r for r in workspace.records if r.kind == "document"]
     history = None
@@ -89,7 +90,7 @@ def _documents(workspace: Workspace, commits: list[CommitInfo] | None, shallow: 
             history = document_register.revisions(_counted(commits, progress), documents, reader.read,
                                                   ignore=manifest.ignore, root=workspace.root if uncommitted else None)
     return document_register.build(documents, history, shallow=shallow, names={p.id: p.name for p in manifest.people},
-                                   review_days=manifest.settings.document_review_days)
+                                   review_days=manifest.settings.document_review_days, uncontrolled=uncontrolled)
 
 
 def collect(evaluation: Evaluation, *, since: str | None = None, months: int = TIMELINE_MONTHS,
@@ -113,7 +114,13 @@ def collect(evaluation: Evaluation, *, since: str | None = None, months: int = T
         with open_evaluation(evaluation.root, at=since, today=evaluation.today) as old:
             changes = between(old, evaluation, old_name=since, new_rev=new)
     timeline = _timeline(workspace.root, commits, evaluation.today, shallow, months, progress)
-    register = _documents(workspace, commits, shallow, uncommitted, progress)
+    uncontrolled = {f.record: f.message for f in result.findings if f.rule == "changed-after-approval" and f.record}
+    register = _documents(workspace, commits, shallow, uncommitted, progress, uncontrolled)
     soa = build_soa(workspace, evaluation.today) if any(e.id == EDITION for e in workspace.editions) else None
+    picture = None
+    if commits:  # the same picture as isoctl pulse: the 12 calendar months ending with today's
+        picture = pulse.measure(workspace.root, commits, evaluation.read_blob, workspace.manifest,
+                                since=pulse.first_of_month(evaluation.today, months - 1), until=evaluation.today,
+                                shallow=shallow)
     return build_report(workspace, result, soa=soa, timeline=timeline, documents=register, changes=changes,
-                        revision=_label(new, evaluation.commit, uncommitted))
+                        revision=_label(new, evaluation.commit, uncommitted), pulse=picture)
