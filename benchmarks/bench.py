@@ -399,8 +399,9 @@ print(count)
 
 
 def bench_history(records: int, files: int, commits: int, runs: int) -> int:
-    """``isoctl history`` cold and warm against git log + cat-file + libyaml of every changed blob;
-    ``check --at`` an old commit against ``check``; ``report`` against ``check``."""
+    """``isoctl history`` and ``pulse`` cold and warm against git log + cat-file + libyaml of every changed blob;
+    ``check`` cold with the rules that read history against the same without them; ``check --at`` an old
+    commit against ``check``; ``report`` against ``check``."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from generate import generate
 
@@ -426,6 +427,16 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
         back = max(1, min(commits - 1, 1000))
         check = [*isoctl, "check", "--format", "json", "--exit-zero", "--today", TODAY, str(root)]
         check_at = [*check, "--at", f"HEAD~{back}"]
+        from isoctl.rules import all_rules
+
+        no_history = [*check, *(arg for rule_id, rule in all_rules().items() if rule.category == "history"
+                                for arg in ("--ignore", rule_id))]
+        plain = {**base}
+
+        def new_plain_cache() -> None:
+            plain["ISOCTL_CACHE_DIR"] = tempfile.mkdtemp(prefix="cache-plain-", dir=scratch)
+
+        new_plain_cache()
         report = [*isoctl, "report", "--format", "html", "--today", TODAY, "-o", str(scratch / "report.html"), str(root)]
         floor = [sys.executable, "-c", HISTORY_FLOOR, str(root)]
         blobs = subprocess.run(floor, check=True, capture_output=True, text=True, env=base).stdout.strip()
@@ -438,6 +449,8 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
             "history, warm": (history, warm, None),
             "pulse, cold (fresh cache dir)": (pulse, fresh, new_cache),
             "pulse, warm": (pulse, warm, None),
+            "check at HEAD, cold (fresh cache dir)": (check, fresh, new_cache),
+            "check at HEAD, cold, history rules off": (no_history, plain, new_plain_cache),
             "check at HEAD (warm)": (check, warm, None),
             f"check --at HEAD~{back} (warm)": (check_at, warm, None),
         }
@@ -455,6 +468,8 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
         "history, cold (fresh cache dir)": (floor_ms, "floor", 1.3),
         "history, warm": (floor_ms, "floor", 0.2),
         "pulse, cold (fresh cache dir)": (floor_ms, "floor", 1.3),
+        "check at HEAD, cold (fresh cache dir)": (results["check at HEAD, cold, history rules off"],
+                                                  "history rules off", 1.5),
         f"check --at HEAD~{back} (warm)": (check_ms, "check at HEAD", 1.5),
         "report --format html (warm)": (check_ms, "check at HEAD", 3.0),
     }

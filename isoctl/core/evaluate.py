@@ -164,7 +164,7 @@ class Evaluation:
         try:
             if self._workspace is not None:
                 self._workspace.save_cache()
-            if self._reader is not None:
+            if self.commit is not None:  # what the record versions learnt, if the history was read
                 from isoctl.history import versions
 
                 versions.save_all()

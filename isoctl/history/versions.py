@@ -49,9 +49,6 @@ from isoctl.workspace.read import NotRecords, read, split_front_matter
 #: The version of what the cache keeps for a blob: change it when :func:`split` changes.
 FORMAT = "record-versions-7"
 
-#: Above this many blobs to read, one ``git cat-file --batch`` stream beats one request each.
-STREAM_FROM = 8
-
 #: How many records' parsed versions a run keeps (each is a few hundred bytes to a few kilobytes).
 FACTS_HELD = 20000
 
@@ -513,8 +510,9 @@ class RecordVersions:
         return [texts.get((version.blob, version.id)) for version in wanted]
 
     def _read_many(self, blobs: list[str]) -> Iterator[tuple[str, bytes]]:
-        """The bytes of ``blobs``: streamed from git when there are many, else one request each; b"" if missing."""
-        if self.root is not None and len(blobs) > STREAM_FROM:
+        """The bytes of ``blobs`` (b"" for one git does not have): streamed from git, or asked one by one of
+        ``read_blob`` when there is no repository root to run git in."""
+        if self.root is not None and blobs:  # a git process costs less than importing gitpython to ask it
             from isoctl.history import git
 
             for blob, data in git.read_blobs(self.root, blobs):
