@@ -204,12 +204,15 @@ _USUAL = re.compile(r"\n- id:[ \t]+([A-Za-z0-9][A-Za-z0-9._:/-]*)[ \t]*\n  kind:
 
 
 def _usual(text: str, starts: Sequence[int]) -> list[tuple[str, str] | None] | None:
-    """:func:`_identities` for a list written the usual way (each item opening with its id, then its kind)."""
+    """:func:`_identities` for a list written the usual way (each item opening with its id, then its kind).
+
+    A second top-level ``id:`` or ``kind:`` in an item would be a duplicate
+    key, which isoctl refuses as invalid YAML: such a version holds nothing
+    a rule can use whichever of the two is read.
+    """
     found = [(match.start() + 1, match.group(1), match.group(2)) for match in _USUAL.finditer("\n" + text)]
     if len(found) != len(starts) or any(at - 1 != start for (at, _, _), start in zip(found, starts, strict=True)):
         return None
-    if len(_FIELD.findall("\n" + text)) != 2 * len(starts):
-        return None  # another id: or kind: line somewhere: read the slow way
     return [(record_id, kind) for _, record_id, kind in found]
 
 
