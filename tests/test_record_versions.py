@@ -119,3 +119,33 @@ def test_many_blobs_come_in_one_stream_and_missing_ones_say_so(tmp_path: Path) -
     blobs = [line.split()[2] for line in repo.git("ls-tree", "HEAD").splitlines()]
     answers = list(git.read_blobs(repo.root, [*blobs, "0" * 40]))
     assert [data for _, data in answers] == [b"x: 1\n", b"y: 2\n", None]
+
+
+def _sleep_then_answer() -> int:
+    import time
+
+    time.sleep(30)
+    return 1
+
+
+def test_a_helper_killed_mid_job_is_noticed_rather_than_waited_for() -> None:
+    """A pool starts a new worker for a dead one but never answers its job: isoctl must not wait for ever."""
+    import multiprocessing
+    import os
+    import signal
+    import time
+
+    from isoctl.workspace.records import helper_result
+
+    pool = multiprocessing.get_context("fork").Pool(1)
+    try:
+        job = pool.apply_async(_sleep_then_answer)
+        time.sleep(0.3)
+        os.kill(pool._pool[0].pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        started = time.monotonic()
+        with pytest.raises(ChildProcessError):
+            helper_result(pool, job)
+        assert time.monotonic() - started < 10
+    finally:
+        pool.terminate()
+        pool.join()

@@ -121,6 +121,26 @@ class Evaluation:
             self._reader = self._stack.enter_context(git.BlobReader(self.root))
         return self._reader.read(blob)
 
+    def _read_ahead(self) -> None:
+        """Have the history's blobs read in a helper while the workspace loads, when the history will be read."""
+        if (self.commit is None or self.at is not None or not self.options.history or self.refused is not None
+                or self._workspace is not None):
+            return
+        from isoctl.errors import IsoctlError
+        from isoctl.history import versions
+        from isoctl.rules import all_rules
+        from isoctl.rules.recording import READS_VERSIONS
+        from isoctl.workspace.load import load_manifest
+
+        reading = [r for r in READS_VERSIONS if r not in self.options.ignore
+                   and (not self.options.select or r in self.options.select)]
+        try:
+            manifest = load_manifest(self.root)[0]
+        except IsoctlError:
+            return  # the load reports it
+        if any(manifest.rules.get(r, all_rules()[r].severity) != "off" for r in reading):
+            versions.read_ahead(self.root, self.commit, manifest.ignore)
+
     def key(self, files: str | None) -> str | None:
         """The cache key of this evaluation's result (``files``: the working tree's fingerprint, None if unreadable)."""
         if self.at is not None:
@@ -146,6 +166,7 @@ class Evaluation:
             key = self.key(files)
             result = results.load(key)
             if result is None:
+                self._read_ahead()
                 workspace = self.workspace()
                 result = analyse_workspace(workspace, self.today, self.options, commit=self.commit, dirty=self.dirty,
                                            commits=self.commits, shallow=lambda: self.shallow, refused=self.refused,

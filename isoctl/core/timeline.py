@@ -231,7 +231,7 @@ def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[tuple[int
     half's points twice (the halves are about the same size); it is exact
     again once this half is done.
     """
-    from isoctl.workspace.records import can_fork, forking, ignore_interrupts
+    from isoctl.workspace.records import can_fork, forking, helper_result, ignore_interrupts
 
     total = len(todo)
     what = "evaluating the history"
@@ -253,7 +253,7 @@ def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[tuple[int
         mine = _measure(root, commits, second, shallow, save=True,
                         tick=lambda done: progress(what, min(total - 1, done * total // len(second)), total))
         try:
-            theirs: dict[str, dict[str, Any]] = job.get()
+            theirs: dict[str, dict[str, Any]] = helper_result(pool, job)
         except Exception:
             theirs = _measure(root, commits, first, shallow, save=True,
                               tick=lambda done: progress(what, len(second) + done, total))

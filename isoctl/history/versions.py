@@ -352,7 +352,7 @@ def _split_in_two(root: Path, pairs: list[tuple[str, str]]) -> dict[str, Items]:
     about the same per blob, so halves take about as long. Should the helper
     fail or not start, this process does its half too.
     """
-    from isoctl.workspace.records import can_fork, forking, ignore_interrupts
+    from isoctl.workspace.records import can_fork, forking, helper_result, ignore_interrupts
 
     if not can_fork():
         return split_blobs(root, pairs)
@@ -368,16 +368,84 @@ def _split_in_two(root: Path, pairs: list[tuple[str, str]]) -> dict[str, Items]:
         job = pool.apply_async(split_blobs, (root, pairs[:half]))
         mine = split_blobs(root, pairs[half:])
         try:
-            theirs: dict[str, Items] = job.get()
+            theirs: dict[str, Items] = helper_result(pool, job)
         except Exception:
             theirs = split_blobs(root, pairs[:half])
     return {**theirs, **mine}
 
 
+def _no_blob(blob: str) -> bytes:
+    raise LookupError(blob)  # a helper reading ahead streams every blob from git; it never asks one by one
+
+
+def _read_ahead(root: Path, until: str, ignore: list[str]) -> dict[str, Items]:
+    """In a helper: what each blob of the history up to ``until`` holds that the user cache does not know yet."""
+    from isoctl.history import git
+
+    versions = RecordVersions(_no_blob, ignore, root, ahead=False)
+    known = set(versions.known)
+    versions._prefetch(git.log(root, until=until))
+    return {key: items for key, items in versions.known.items() if key not in known}
+
+
+#: Helpers reading a history ahead, by (root, ignore): their pool and their pending answer.
+_ahead: dict[tuple[str, tuple[str, ...]], tuple[Any, Any]] = {}
+
+
+def read_ahead(root: Path, until: str, ignore: Sequence[str]) -> None:
+    """Start reading the history's blobs in a forked helper, while this process loads the workspace.
+
+    Loading keeps both cores busy only part of the time; the blobs of a long
+    history take about as long again, so reading them meanwhile hides most
+    of that time. The first :class:`RecordVersions` of the same root takes
+    what the helper learnt (:func:`_collect`); nothing is lost if none does.
+    """
+    from isoctl.workspace.records import can_fork, forking, ignore_interrupts
+
+    key = (str(root), tuple(ignore))
+    if key in _ahead or not can_fork():
+        return
+    import multiprocessing
+
+    try:
+        with forking():
+            pool = multiprocessing.get_context("fork").Pool(1, initializer=ignore_interrupts)
+    except (OSError, AssertionError):
+        return
+    _ahead[key] = (pool, pool.apply_async(_read_ahead, (root, until, list(ignore))))
+
+
+def _collect(root: Path, ignore: Sequence[str]) -> dict[str, Items]:
+    """What a helper reading ahead learnt for this root (nothing if none was started or it failed)."""
+    entry = _ahead.pop((str(root), tuple(ignore)), None)
+    if entry is None:
+        return {}
+    from isoctl.workspace.records import helper_result
+
+    pool, job = entry
+    try:
+        learnt: dict[str, Items] = helper_result(pool, job)
+        return learnt
+    except Exception:  # a helper that failed leaves the work to this process
+        return {}
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def cancel_ahead() -> None:
+    """Stop any helper still reading ahead (an evaluation that ends without needing it)."""
+    for pool, _ in _ahead.values():
+        pool.terminate()
+        pool.join()
+    _ahead.clear()
+
+
 class RecordVersions:
     """The versions of every record along one history, read as far as asked (:meth:`advance`)."""
 
-    def __init__(self, read_blob: Callable[[str], bytes], ignore: Sequence[str], root: Path | None = None) -> None:
+    def __init__(self, read_blob: Callable[[str], bytes], ignore: Sequence[str], root: Path | None = None, *,
+                 ahead: bool = True) -> None:
         self.read_blob = read_blob
         self.ignore = list(ignore)
         self._store_key = cache.digest([FORMAT, os.fsencode(root.resolve()) if root is not None else b""])
@@ -387,6 +455,10 @@ class RecordVersions:
             self.known = {blob: {rid: (str(v[0]), str(v[1]), str(v[2])) for rid, v in items.items()}
                           for blob, items in known.items() if isinstance(items, dict)}
         self._learnt = False
+        if root is not None and ahead:
+            learnt = _collect(root, ignore)
+            self.known.update(learnt)
+            self._learnt = bool(learnt)
         self.root = root
         self.shas: list[str] = []  # the commits read so far, oldest first
         self.files: dict[str, Items] = {}  # path -> what it holds now
@@ -565,6 +637,7 @@ def along(history: Sequence[CommitInfo], read_blob: Callable[[str], bytes], igno
 
 
 def save_all() -> None:
-    """Write what the open record versions learnt to the user cache (at the end of a run)."""
+    """Write what the open record versions learnt to the user cache (at the end of a run); stop helpers."""
+    cancel_ahead()
     for versions in _open.values():
         versions.save()

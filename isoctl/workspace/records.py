@@ -241,6 +241,20 @@ def forking() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
+def helper_result(pool: Any, job: Any) -> Any:
+    """The answer of ``job`` on a one-worker ``pool``; ChildProcessError if its worker died (the OOM killer,
+    kill -9) instead of waiting for ever, as a pool would: it starts a new worker but never answers the job."""
+    import multiprocessing
+
+    workers = list(pool._pool)  # the worker the job went to (a pool replaces a dead one silently)
+    while True:
+        try:
+            return job.get(timeout=0.25)
+        except multiprocessing.TimeoutError:
+            if any(worker.exitcode is not None for worker in workers):
+                raise ChildProcessError("a helper process ended without answering") from None
+
+
 def can_fork() -> bool:
     """Whether a helper process may be forked: Linux, two cores, and not already inside one."""
     import multiprocessing
