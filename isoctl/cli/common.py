@@ -183,3 +183,38 @@ def shallow_clone(root: Path, *, strict: bool, what: str) -> bool:
         raise GitError(message)
     typer.echo(f"warning: {message}", err=True)
     return True
+
+
+StrictHistoryOption = typer.Option(False, "--strict-history", help="Exit 2 on a shallow clone instead of warning.")
+
+
+def require_full_history(path: Path | None, *, what: str) -> None:
+    """With ``--strict-history``: fail (exit 2) before any work when the workspace at or above ``path`` is in a
+    shallow clone, since ``what`` would be built from partial history. Outside git there is nothing to complete."""
+    from isoctl.errors import GitError
+    from isoctl.history import git
+    from isoctl.workspace.discover import find_workspace
+
+    root = find_workspace(path)
+    try:
+        shallow = git.is_shallow(root)
+    except GitError:
+        if git.head_state(root)[0] is not None:
+            raise
+        return  # not a repository (or no commit yet): no history at all, which the command itself reports
+    if shallow:
+        shallow_clone(root, strict=True, what=what)
+
+
+def repo_prefix(path: Path | None, fmt: str, subject: str = "check") -> str:
+    """For a format whose paths start at the git repository root (github, gitlab, ...): the workspace's path in
+    its repository (``"compliance/"``); ``""`` at the top of a repository, outside git, and for every other format."""
+    from isoctl.render import FORMATS
+
+    chosen = FORMATS[subject].get(fmt)
+    if chosen is None or not chosen.rooted:
+        return ""
+    from isoctl.history import git
+    from isoctl.workspace.discover import find_workspace
+
+    return git.repo_prefix(find_workspace(path))

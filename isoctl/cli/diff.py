@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from isoctl.cli.check import OutputOption, TodayOption
-from isoctl.cli.common import explicit_today, show
-
-if TYPE_CHECKING:
-    pass
+from isoctl.cli.common import StrictHistoryOption, explicit_today, require_full_history, shallow_clone, show
 
 
 class DiffFormat(str, enum.Enum):
@@ -31,9 +27,15 @@ def diff(
     format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="Output format (md suits a pull-request comment)."),
     output: Path | None = OutputOption,
     today: str | None = TodayOption,
+    strict_history: bool = StrictHistoryOption,
 ) -> None:
     """Compare the workspace at REV with REV2 or the working tree: records, coverage, readiness and findings."""
     from isoctl.core.changes import diff as compute
+    from isoctl.workspace.discover import find_workspace
 
+    what = "the comparison of findings (the rules that read git history are skipped)"
+    if strict_history:
+        require_full_history(path, what=what)
     result = compute(path, rev, rev2, today=explicit_today(today))
+    shallow_clone(find_workspace(path), strict=False, what=what)  # both revisions were found, so this is a repository
     show(result, "diff", format.value, output)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.common import note, parse_date, parse_today, shallow_clone, show
+from isoctl.cli.common import StrictHistoryOption, note, parse_date, parse_today, shallow_clone, show
 
 
 class HistoryFormat(str, enum.Enum):
@@ -25,7 +25,9 @@ class Every(str, enum.Enum):
 
 def history(
     path: Path | None = typer.Argument(None, metavar="PATH", help="The workspace, or any path inside it.", show_default=False),
-    since: str | None = typer.Option(None, "--since", metavar="DATE", help="Start of the period (YYYY-MM-DD)."),
+    since: str | None = typer.Option(None, "--since", metavar="DATE|REV",
+                                     help="Start of the period: a day (YYYY-MM-DD), or a commit, tag or branch (from "
+                                          "its day)."),
     until: str | None = typer.Option(None, "--until", metavar="DATE",
                                      help="End of the period (YYYY-MM-DD). Default: --today."),
     today: str | None = typer.Option(None, "--today", metavar="DATE", envvar="ISOCTL_TODAY",
@@ -35,15 +37,17 @@ def history(
                                      "end, evaluated on that day, with or without commits in it."),
     format: HistoryFormat = typer.Option(HistoryFormat.text, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.", dir_okay=False),
-    strict_history: bool = typer.Option(False, "--strict-history", help="Exit 2 on a shallow clone instead of warning."),
+    strict_history: bool = StrictHistoryOption,
 ) -> None:
     """Readiness, actions, findings and contributors over time, from the git history."""
     from isoctl.cli import progress
     from isoctl.cli.check import opened
+    from isoctl.core import pulse
     from isoctl.core.timeline import walk
     from isoctl.errors import UsageError
 
-    start, end = parse_date(since, "--since"), parse_date(until, "--until")
+    start = parse_date(since, "--since") if since is None or pulse.is_day(since) else None
+    end = parse_date(until, "--until")
     if every is not Every.commit and end is None:
         # time moves after the last commit: weeks and months run to today, when overdue counts still grow
         end = parse_today(today)
@@ -54,8 +58,19 @@ def history(
     if start is not None and end is not None and end < start:
         raise UsageError(f"--until {end} is before --since {start}")
     with opened(path, None, None) as evaluation:
-        shallow = shallow_clone(evaluation.root, strict=strict_history, what="the timeline")
         commits = evaluation.commits() or []
+        if since is not None and start is None:
+            try:
+                start = pulse.day_of(evaluation.root, commits, since)
+            except UsageError as exc:
+                if not exc.message.startswith("unknown revision"):
+                    raise
+                raise UsageError(f"--since: '{since}' is not a date (YYYY-MM-DD) nor a commit, tag or branch",
+                                 hint=exc.hint) from None
+            if end is not None and end < start:
+                raise UsageError(f"--since {since} is a commit of {start}, after the end of the period ({end})",
+                                 hint="give --until (or --today) on or after that day")
+        shallow = shallow_clone(evaluation.root, strict=strict_history, what="the timeline")
         undated = sum(1 for c in commits if c.clamped)
         if undated:
             count, verb = ("1 commit carries", "is not a point") if undated == 1 else (f"{undated} commits carry", "are not points")

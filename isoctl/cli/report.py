@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from isoctl.cli.check import AtOption, OutputOption, PathArgument, TodayOption, opened
-from isoctl.cli.common import emit, note, warn_unread
+from isoctl.cli.common import StrictHistoryOption, emit, note, require_full_history, warn_unread
 
 
 class ReportFormat(str, enum.Enum):
@@ -32,6 +32,7 @@ def report(
     template: Path | None = typer.Option(None, "--template", metavar="DIR", file_okay=False,
                                          help="Your own report.html.j2, report.md.j2 or report.typ.j2 (rendered "
                                               "sandboxed: files inside DIR only, 5 s and 32 MB per render); files missing there come from isoctl."),
+    strict_history: bool = StrictHistoryOption,
 ) -> None:
     """Render the audit pack as HTML, PDF, Markdown or XLSX.
 
@@ -45,6 +46,8 @@ def report(
     from isoctl.report.gather import collect
 
     templates.check_directory(template)
+    if strict_history:
+        require_full_history(path, what="the report's history (document revisions, timeline, history rules)")
     with opened(path, today, at) as evaluation, progress.shown() as tell:
         pack = collect(evaluation, since=since, progress=tell)
         notes = evaluation.result().notes

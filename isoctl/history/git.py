@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from isoctl.errors import GitError, UsageError
+from isoctl.errors import GitError, UsageError, WorkspaceError
 from isoctl.errors import UnsafeRepository as UnsafeRepository  # raised here; callers catch git.UnsafeRepository
 from isoctl.history import decode
 from isoctl.history.decode import Change as Change
@@ -278,6 +278,13 @@ def snapshot(root: Path, rev: str) -> Snapshot:
             continue
         mode, _, blob, size = (f.decode("ascii", "replace") for f in fields)
         files[decode.path(raw[len(prefix):])] = TreeEntry(mode, blob, int(size) if size.isdigit() else 0)
+    if prefix and "isoctl.yaml" not in files:
+        # a workspace in a folder of a bigger repository is often younger than the repository
+        where = decode.path(prefix)
+        state = "has no isoctl.yaml" if files else "does not exist"
+        raise WorkspaceError(f"{where} {state} in commit {sha[:12]}: the workspace is younger than that revision",
+                             hint=f"choose a later revision; 'git log --oneline -- {where}' lists the commits that "
+                                  "changed the workspace")
     committed, _ = commit_date(root, sha)
     repo = _open(root)
     return Snapshot(sha, committed, files, BlobReader(repo=repo))
@@ -331,6 +338,9 @@ def commit_of(root: Path, rev: str) -> str:
         # "@<seconds>": git's own notation, read the same for any year (a written date after 2099 is not)
         found = _run(root, "rev-list", "-1", f"--before=@{end}", "HEAD").strip() if end >= 0 else ""
         if not found:
+            if is_shallow(root):
+                raise GitError(f"no commit on or before {rev} in this shallow clone: the history before its "
+                               f"oldest commit{_oldest(root)} was not fetched", hint=FETCH_HISTORY)
             raise UsageError(f"no commit on or before {rev}")
         return found
     _run(root, "rev-parse", "--git-dir")  # outside a repository: say that, not "unknown revision"
@@ -341,6 +351,8 @@ def commit_of(root: Path, rev: str) -> str:
     except UnsafeRepository:
         raise
     except GitError:
+        if is_shallow(root):
+            raise _not_fetched(root, rev) from None
         raise UsageError(f"unknown revision '{rev}'", hint="give a commit, tag, branch or a date YYYY-MM-DD") from None
 
 
@@ -357,6 +369,35 @@ def commit_date(root: Path, sha: str) -> tuple[dt.datetime, bool]:
 def is_shallow(root: Path) -> bool:
     """Whether the repository is a shallow clone (CI checkouts usually are): older history is missing."""
     return _run(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+#: How to get the history a shallow clone lacks, wherever a command needs it and finds it missing.
+FETCH_HISTORY = "fetch the full history with 'git fetch --unshallow' (in CI: fetch-depth: 0 on GitHub, GIT_DEPTH: 0 on GitLab)"
+
+_ANCESTRY = re.compile(r"^(?P<base>[^~^]+)[~^]")
+
+
+def _not_fetched(root: Path, rev: str) -> GitError:
+    """Why ``rev`` cannot be found in a shallow clone: before its oldest commit (``HEAD~1``), or perhaps not fetched."""
+    ancestry = _ANCESTRY.match(rev)
+    base_found = ancestry is not None and _call(_existing(root), "rev-parse", "--verify", "--quiet", "--end-of-options",
+                                                f"{ancestry['base']}^{{commit}}").returncode == 0
+    if base_found:
+        return GitError(f"'{rev}' is older than the oldest commit of this shallow clone{_oldest(root)}: the history "
+                        "before it was not fetched", hint=FETCH_HISTORY)
+    return GitError(f"unknown revision '{rev}' in a shallow clone: it may be a commit or branch that was not fetched "
+                    f"(the oldest commit here is{_oldest(root) or ' unknown'})", hint=FETCH_HISTORY)
+
+
+def _oldest(root: Path) -> str:
+    """`` <sha> of <day>``: the oldest commit a shallow clone holds on HEAD's line, or ``""`` when git cannot say."""
+    try:  # the commits whose parents were not fetched look parentless; git lists them newest first
+        out = _git(root, "log", "--format=%H %cs", "--max-parents=0", "HEAD")
+    except GitError:
+        return ""
+    lines = out.decode("ascii", "replace").strip().splitlines()
+    fields = lines[-1].split() if lines else []
+    return f" {fields[0][:12]} of {fields[1]}" if len(fields) == 2 else ""
 
 
 _LOG_FORMAT = "--format=" + decode.LOG_FORMAT
@@ -444,3 +485,16 @@ def read_blobs(root: Path, blobs: Sequence[str]) -> Iterator[tuple[str, bytes | 
         process.kill()
         process.wait()
         writer.join(timeout=5)
+
+
+def repo_prefix(root: Path) -> str:
+    """The workspace's path inside its git repository, as CI platforms name files: ``"compliance/"``, or ``""``
+    at the top of the repository, outside git, and where git cannot say (not installed, another user's repository).
+
+    Annotations and code-quality reports are placed by the path from the repository root, whatever directory
+    isoctl ran in; a workspace in a subdirectory of a product repository must prefix its paths with this.
+    """
+    try:
+        return decode.path(_prefix(root))
+    except (GitError, ValueError, OSError):
+        return ""

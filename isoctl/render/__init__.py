@@ -23,6 +23,8 @@ class Format:
     styled: bool = False  # takes color= and width= (text for terminals)
     binary: bool = False  # returns bytes (xlsx, pdf)
     leading: tuple[str, ...] = field(default=())  # positional arguments after the value (the gap module's format)
+    #: takes prefix= (the workspace's path in its git repository): CI platforms place files from the repository root
+    rooted: bool = False
 
 
 def _gap(fmt: str) -> Format:
@@ -33,10 +35,10 @@ FORMATS: dict[str, dict[str, Format]] = {
     "check": {
         "text": Format("isoctl.render.text", styled=True),
         "json": Format("isoctl.render.json_format"),
-        "sarif": Format("isoctl.render.sarif"),
-        "junit": Format("isoctl.render.junit"),
-        "github": Format("isoctl.render.github"),
-        "gitlab": Format("isoctl.render.gitlab"),
+        "sarif": Format("isoctl.render.sarif", rooted=True),
+        "junit": Format("isoctl.render.junit", rooted=True),
+        "github": Format("isoctl.render.github", rooted=True),
+        "gitlab": Format("isoctl.render.gitlab", rooted=True),
     },
     "gap": {name: _gap(name) for name in ("text", "json", "md", "csv")},
     "soa": {
@@ -75,7 +77,8 @@ def render(value: Any, fmt: str = "text", *, subject: str = "check", color: bool
     """Render ``value`` (a Result for ``check`` and ``gap``, a Soa, a Diff, a Timeline) in ``fmt``.
 
     ``color`` and ``width`` reach the formats meant for terminals; other
-    keyword options (``standard=`` for ``gap``) reach the renderer as given.
+    keyword options (``standard=`` for ``gap``) reach the renderer as given,
+    but ``prefix=`` only the formats whose paths start at the repository root.
     """
     try:
         chosen = FORMATS[subject][fmt]
@@ -85,5 +88,7 @@ def render(value: Any, fmt: str = "text", *, subject: str = "check", color: bool
     function = getattr(import_module(chosen.module), chosen.function)
     if chosen.styled:
         options = {**options, "color": color, "width": width}
+    if not chosen.rooted:
+        options.pop("prefix", None)
     output: str | bytes = function(value, *chosen.leading, **options)
     return output

@@ -9,6 +9,11 @@ among the first ten notices) that says how many and where to see them. The
 last line is plain log text with the counts and readiness, for people reading
 the raw log.
 
+Paths are relative to the git repository root, which is where GitHub looks
+for the file: a workspace in ``compliance/`` of a product repository annotates
+``compliance/actions/log.yaml``. The caller gives that prefix (see
+:func:`isoctl.history.git.repo_prefix`); outside git there is none.
+
 Escaping follows the runner's rules (actions/toolkit ``command.ts``): data
 escapes ``%``, CR and LF; property values additionally ``:`` and ``,``.
 """
@@ -30,10 +35,10 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding: Finding) -> str:
-    """One ``::error``/``::warning``/``::notice`` command for a finding."""
+def annotation(finding: Finding, prefix: str = "") -> str:
+    """One ``::error``/``::warning``/``::notice`` command for a finding; ``prefix`` is the workspace's path in its repository."""
     properties = (
-        ("file", finding.path),
+        ("file", prefix + finding.path),
         ("line", str(finding.line)),
         ("col", str(finding.column)),
         ("title", finding.rule),
@@ -67,12 +72,15 @@ def plain_summary(result: Result) -> str:
     return line
 
 
-def render(result: Result, *, limit: int = 50) -> str:
-    """Workflow commands for at most ``limit`` (at least 1) annotations, then the plain summary line."""
+def render(result: Result, *, limit: int = 50, prefix: str = "") -> str:
+    """Workflow commands for at most ``limit`` (at least 1) annotations, then the plain summary line.
+
+    ``prefix`` (``"compliance/"``) makes every path relative to the repository root.
+    """
     limit = max(limit, 1)
     ordered = sorted(result.findings, key=lambda f: (-SEVERITY_RANK[f.severity], *f.sort_key()))
     shown = _select(ordered, limit)
-    lines = [annotation(f) for f in shown]
+    lines = [annotation(f, prefix) for f in shown]
     if len(shown) < len(ordered):
         cut = ordered[len(shown):]
         count = {s: sum(f.severity == s for f in cut) for s in ("error", "warning", "info")}

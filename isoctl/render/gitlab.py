@@ -5,6 +5,11 @@ report of the source branch with the target branch *by fingerprint*: a
 fingerprint that changed looks like one finding fixed and another introduced.
 So fingerprints leave line numbers out (the same identity as the SARIF ones)
 and are unique within a report, as GitLab requires.
+
+``location.path`` is relative to the repository root, as GitLab places it: the
+caller gives the workspace's path in its repository as ``prefix`` (see
+:func:`isoctl.history.git.repo_prefix`). The fingerprint does not include it,
+so moving the workspace to another folder changes no finding's identity.
 """
 
 from __future__ import annotations
@@ -24,18 +29,19 @@ def _md5_hex(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-def _issue(finding: Finding, fingerprint: str) -> dict[str, Any]:
+def _issue(finding: Finding, fingerprint: str, prefix: str) -> dict[str, Any]:
     return {
         "description": finding.message,
         "check_name": finding.rule,
         "fingerprint": fingerprint,
         "severity": SEVERITIES[finding.severity],
-        "location": {"path": artifact_path(finding.path), "lines": {"begin": max(finding.line, 1)}},
+        "location": {"path": prefix + artifact_path(finding.path), "lines": {"begin": max(finding.line, 1)}},
     }
 
 
-def render(result: Result) -> str:
-    """The Code Quality JSON array, sorted like every other format, byte-stable."""
+def render(result: Result, *, prefix: str = "") -> str:
+    """The Code Quality JSON array, sorted like every other format, byte-stable; ``prefix`` (``"compliance/"``)
+    makes every path relative to the repository root."""
     findings = sorted(result.findings, key=Finding.sort_key)
-    issues = [_issue(f, p) for f, p in zip(findings, fingerprints(findings, _md5_hex), strict=True)]
+    issues = [_issue(f, p, prefix) for f, p in zip(findings, fingerprints(findings, _md5_hex), strict=True)]
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
