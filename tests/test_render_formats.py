@@ -177,7 +177,7 @@ def test_sarif_fingerprints_survive_moved_lines_and_tell_findings_apart() -> Non
 
 
 def junit_root(result: Result) -> ET.Element:
-    return ET.fromstring(junit.render(result).encode("utf-8"))
+    return ET.fromstring(junit.render(result, fail_on="warning").encode("utf-8"))
 
 
 def test_junit_parses_and_counts_add_up() -> None:

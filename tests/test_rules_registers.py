@@ -366,7 +366,7 @@ def test_findings_reach_the_counts_and_every_ci_format(cli: Cli, make_workspace:
     sarif = json.loads(cli(*args, "-f", "sarif").stdout)["runs"][0]
     assert {r["ruleId"] for r in sarif["results"]} == set(RULES)
     assert set(RULES) <= {r["id"] for r in sarif["tool"]["driver"]["rules"]}
-    suites = ET.fromstring(cli(*args, "-f", "junit").stdout)
+    suites = ET.fromstring(cli(*args, "-f", "junit", "--fail-on", "warning").stdout)  # the warnings fail too
     assert {f.get("type") for f in suites.iter("failure")} >= set(RULES)
     github = cli(*args, "-f", "github").stdout
     assert all(f"title={r}::" in github for r in RULES)

@@ -366,9 +366,11 @@ def test_findings_reach_the_counts_and_every_ci_format(cli: Cli, make_workspace:
     assert {r["ruleId"] for r in sarif["results"]} == set(RULES)
     assert {r["level"] for r in sarif["results"]} == {"warning"}
     assert set(RULES) <= {r["id"] for r in sarif["tool"]["driver"]["rules"]}
-    junit = ET.fromstring(run("junit"))
-    failures = {f.get("type") for f in junit.iter("failure")}
-    assert set(RULES) <= failures
+    junit = ET.fromstring(run("junit"))  # warnings below --fail-on error: passing cases, the build is green
+    assert not list(junit.iter("failure"))
+    strict = cli("check", str(root), "-f", "junit", "--fail-on", "warning", "--today", TODAY, *select)
+    failures = {f.get("type") for f in ET.fromstring(strict.stdout).iter("failure")}
+    assert strict.exit_code == 1 and set(RULES) <= failures
     github = run("github").splitlines()
     assert {line.split("title=", 1)[1].split("::", 1)[0] for line in github if line.startswith("::warning")} == set(RULES)
     gitlab = json.loads(run("gitlab"))

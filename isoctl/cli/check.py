@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import enum
 import os
 from collections.abc import Iterator
@@ -11,10 +12,19 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from isoctl.cli.common import explicit_today, note, show, warn_unread
-from isoctl.model.result import Result
+from isoctl.cli.common import (
+    StrictHistoryOption,
+    explicit_today,
+    note,
+    repo_prefix,
+    require_full_history,
+    show,
+    warn_unread,
+)
+from isoctl.model.result import SEVERITY_RANK, Result
 
 if TYPE_CHECKING:
+    from isoctl.core.baseline import Comparison
     from isoctl.core.evaluate import Evaluation
 
 
@@ -78,6 +88,16 @@ def evaluated(path: Path | None, today: str | None, at: str | None, *, select: l
     return result
 
 
+NewSinceOption = typer.Option(None, "--new-since", metavar="REV",
+                              help="Fail only on findings not present at REV (a branch such as origin/main, a merge "
+                                   "base, a commit or tag): existing ones are let through and fixed ones reported.",
+                              rich_help_panel="Gating on change")
+BaselineOption = typer.Option(None, "--baseline", metavar="FILE",
+                              help="Fail only on findings not in this baseline file, written by 'isoctl baseline "
+                                   "write' (usually .isoctl/baseline.json in the workspace).",
+                              show_default=False, rich_help_panel="Gating on change")
+
+
 def check(
     path: Path | None = PathArgument,
     format: CheckFormat | None = typer.Option(None, "--format", "-f", help="Output format. Default: text, or github when GITHUB_ACTIONS=true.", show_default=False),
@@ -88,14 +108,80 @@ def check(
     select: list[str] | None = typer.Option(None, "--select", metavar="RULE", help="Run only these rules (repeatable)."),
     ignore: list[str] | None = typer.Option(None, "--ignore", metavar="RULE", help="Do not run these rules (repeatable)."),
     at: str | None = AtOption,
+    strict_history: bool = StrictHistoryOption,
+    new_since: str | None = NewSinceOption,
+    baseline: str | None = BaselineOption,
 ) -> None:
     """Validate every record and report findings and coverage; exit 1 on findings at or above --fail-on."""
+    from isoctl.errors import UsageError
+
     if format is None:
         format = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
-    result = evaluated(path, today, at, select=select, ignore=ignore)
-    show(result, "check", format.value, output)
-    if result.failing(fail_on.value) and not exit_zero:
+    if new_since is not None and baseline is not None:
+        raise UsageError("--new-since and --baseline both say what counts as existing; give one of them")
+    if new_since is not None and not new_since.strip():
+        raise UsageError("--new-since needs a revision", hint="e.g. --new-since origin/main")
+    if strict_history:
+        require_full_history(path, what="the evaluation of the rules that read git history")
+    comparison: Comparison | None = None
+    with opened(path, today, at, select=select, ignore=ignore) as evaluation:
+        result = evaluation.result()
+        if new_since is not None:
+            from isoctl.core.baseline import new_since as compare_with_revision
+
+            comparison = compare_with_revision(evaluation, new_since)
+        elif baseline is not None:
+            comparison = _against_file(baseline, result)
+    for message in result.notes:
+        note(message)
+    prefix = repo_prefix(path, format.value)
+    shown, options = _rendered(result, comparison, format.value, fail_on.value)
+    show(shown, "check", format.value, output, prefix=prefix, **options)
+    failing = result.failing(fail_on.value) if comparison is None else \
+        [f for f in comparison.new if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on.value]]
+    if comparison is not None:
+        _tell(comparison, len(failing), fail_on.value)
+    if failing and not exit_zero:
         raise typer.Exit(1)
+
+
+def _against_file(given: str, result: Result) -> Comparison:
+    """The comparison with the baseline file ``given`` (relative to the current directory, as every path option)."""
+    from isoctl.core.baseline import compare, read
+
+    findings, guid = read(Path(given), given)
+    return compare(result.findings, findings, against=given, commit=None, guid=guid)
+
+
+def _rendered(result: Result, comparison: Comparison | None, fmt: str, fail_on: str) -> tuple[Result, dict[str, object]]:
+    """What each format gets when gating on change (see docs/ci.md, "Gating on change").
+
+    json, sarif and junit mark every finding new or existing (and list the
+    fixed ones); text and github show only the new findings, which are what a
+    change is answerable for; gitlab gets every finding, since GitLab itself
+    compares a merge request's report with the target branch's by fingerprint.
+    """
+    options: dict[str, object] = {"fail_on": fail_on} if fmt == "junit" else {}
+    if comparison is None:
+        return result, options
+    if fmt in ("json", "sarif", "junit"):
+        return result, {**options, "baseline": comparison}
+    if fmt in ("text", "github"):
+        return dataclasses.replace(result, findings=comparison.new), options
+    return result, options
+
+
+def _tell(comparison: Comparison, failing: int, fail_on: str) -> None:
+    """The stderr note on what the comparison let through, failed and found fixed."""
+    new, existing, fixed = len(comparison.new), len(comparison.unchanged), len(comparison.absent)
+    parts = [f"{_count(new, 'new finding')}" + (f" ({failing} at or above --fail-on {fail_on})" if new else "")]
+    parts.append(f"{_count(existing, 'existing finding')} let through")
+    parts.append(f"{_count(fixed, 'finding')} fixed")
+    note(f"compared with {comparison.label}: " + ", ".join(parts))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def gap(

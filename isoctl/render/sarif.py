@@ -4,12 +4,20 @@ GitHub code scanning, Azure DevOps and most IDE viewers read SARIF. What
 matters to them, and so to us:
 
 * locations are repo-relative URIs against ``%SRCROOT%`` so the viewer can open
-  the file at the finding, whatever directory CI checked the repo out into;
+  the file at the finding, whatever directory CI checked the repo out into:
+  ``%SRCROOT%`` is the root of the git repository, so a workspace in
+  ``compliance/`` of a product repository reports ``compliance/actions/log.yaml``
+  (the caller gives that prefix, see :func:`isoctl.history.git.repo_prefix`);
 * every result carries a ``partialFingerprints`` entry that does not include
   line numbers, so a finding keeps its identity (and its dismissal state) when
   someone inserts lines above it;
 * rules are described once in ``tool.driver.rules`` with the severity this run
-  used, and results point at them by index.
+  used, and results point at them by index;
+* when ``check`` gates on change (``--new-since``, ``--baseline``), every result
+  carries ``baselineState`` (SARIF §3.27.24): ``new`` or ``unchanged`` for the
+  current findings, and the findings of the baseline that are gone follow as
+  ``absent`` results; ``run.baselineGuid`` names the baseline, the same GUID
+  for the same commit or file.
 
 :func:`fingerprints` is shared with the GitLab renderer, which needs the same
 stability under a different hash.
@@ -22,11 +30,14 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from isoctl.model.result import Finding, Result, RuleInfo
 from isoctl.workspace.files import ESCAPED_BYTE, on_disk
+
+if TYPE_CHECKING:
+    from isoctl.core.baseline import Comparison, State
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/isoctl/isoctl"
@@ -108,7 +119,8 @@ def _descriptor(rule: RuleInfo, level: str) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, fingerprint: str, index: int | None) -> dict[str, Any]:
+def _result(finding: Finding, fingerprint: str, index: int | None, prefix: str = "",
+            state: State | None = None) -> dict[str, Any]:
     entry: dict[str, Any] = {"ruleId": finding.rule}
     if index is not None:
         entry["ruleIndex"] = index
@@ -117,48 +129,52 @@ def _result(finding: Finding, fingerprint: str, index: int | None) -> dict[str, 
     entry["locations"] = [
         {
             "physicalLocation": {
-                "artifactLocation": {"uri": artifact_uri(finding.path), "uriBaseId": SRCROOT},
+                "artifactLocation": {"uri": artifact_uri(prefix + finding.path), "uriBaseId": SRCROOT},
                 "region": {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)},
             }
         }
     ]
     entry["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint}
+    if state is not None:
+        entry["baselineState"] = state
     properties = {key: value for key, value in (("clause", finding.clause), ("record", finding.record)) if value}
     if properties:
         entry["properties"] = properties
     return entry
 
 
-def document(result: Result) -> dict[str, Any]:
-    """The SARIF log as a dict (what :func:`render` serialises)."""
+def document(result: Result, *, prefix: str = "", baseline: Comparison | None = None) -> dict[str, Any]:
+    """The SARIF log as a dict (what :func:`render` serialises); ``prefix`` is the workspace's path in its repository."""
     rules = [rule for _, rule in sorted(result.rules.items()) if rule.severity != "off"]
     index = {rule.id: i for i, rule in enumerate(rules)}
-    findings = sorted(result.findings, key=Finding.sort_key)
-    prints = fingerprints(findings, sha256_hex)
-    return {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "isoctl",
-                        "version": result.version,
-                        "semanticVersion": result.version,
-                        "informationUri": INFORMATION_URI,
-                        "rules": [_descriptor(rule, LEVELS[rule.severity]) for rule in rules],
-                    }
-                },
-                "originalUriBaseIds": {
-                    SRCROOT: {"description": {"text": "The workspace root: the directory that holds isoctl.yaml."}}
-                },
-                "columnKind": "unicodeCodePoints",
-                "results": [_result(f, p, index.get(f.rule)) for f, p in zip(findings, prints, strict=True)],
+    marked: list[tuple[Finding, State | None]]
+    if baseline is None:
+        marked = [(f, None) for f in sorted(result.findings, key=Finding.sort_key)]
+    else:
+        marked = [*sorted(baseline.marked, key=lambda pair: pair[0].sort_key()), *((f, "absent") for f in baseline.absent)]
+    prints = fingerprints([f for f, _ in marked], sha256_hex)
+    root = (f"The root of the git repository that holds the workspace (in {prefix})." if prefix
+            else "The workspace root: the directory that holds isoctl.yaml.")
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "isoctl",
+                "version": result.version,
+                "semanticVersion": result.version,
+                "informationUri": INFORMATION_URI,
+                "rules": [_descriptor(rule, LEVELS[rule.severity]) for rule in rules],
             }
-        ],
+        },
+        "originalUriBaseIds": {SRCROOT: {"description": {"text": root}}},
+        "columnKind": "unicodeCodePoints",
     }
+    if baseline is not None:
+        run["baselineGuid"] = baseline.guid
+    run["results"] = [_result(f, p, index.get(f.rule), prefix, state)
+                      for (f, state), p in zip(marked, prints, strict=True)]
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render(result: Result) -> str:
-    """The SARIF log as JSON text, byte-stable for the same result."""
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+def render(result: Result, *, prefix: str = "", baseline: Comparison | None = None) -> str:
+    """The SARIF log as JSON text, byte-stable for the same result (see :func:`document`)."""
+    return json.dumps(document(result, prefix=prefix, baseline=baseline), indent=2, ensure_ascii=False) + "\n"
