@@ -249,15 +249,17 @@ def test_ci_choice(ci: str, cli: Cli, tmp_path: Path) -> None:
         steps = yaml.safe_load(workflow.read_text())["jobs"]["check"]["steps"]
         checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))
         assert checkout["with"]["fetch-depth"] == 0
-        runs = [s["run"] for s in steps if "run" in s]
-        assert "pip install isoctl" in runs and "isoctl check --format github" in runs
+        action = next(s for s in steps if s.get("uses", "").startswith("isoctl/isoctl@v"))  # the isoctl action
+        assert action["with"] == {"path": ".", "new-since": "auto"}
     if ci == "gitlab":
         job = yaml.safe_load(gitlab.read_text())["isoctl"]
-        assert "isoctl check --format gitlab -o gl-code-quality-report.json" in job["script"]
+        script = "\n".join(job["script"])
+        assert "isoctl check --format gitlab" in script and "--new-since" in script
+        assert 'pip install "isoctl @ git+https://github.com/isoctl/isoctl@v' in script  # not on the package index
         assert job["artifacts"]["reports"] == {"codequality": "gl-code-quality-report.json", "junit": "isoctl-junit.xml"}
         assert str(job["variables"]["GIT_DEPTH"]) == "0"
     hooks = yaml.safe_load((root / ".pre-commit-config.yaml").read_text())["repos"][0]
-    assert hooks["repo"] == "local" and hooks["hooks"][0]["entry"] == "isoctl check"
+    assert hooks["repo"] == "local" and "isoctl check --new-since HEAD" in hooks["hooks"][0]["entry"]
 
 
 def test_unknown_standard_suggests_close_ones(cli: Cli, tmp_path: Path) -> None:

@@ -63,14 +63,7 @@ class ActionContext:
         people = [p.id for p in self.manifest.people]
         if value in people:
             return value
-        close = difflib.get_close_matches(value, people, n=3, cutoff=0.5)
-        if close:
-            hint = f"did you mean {' or '.join(close)}?"
-        elif people:
-            hint = f"people in {MANIFEST}: {', '.join(people)}"
-        else:
-            hint = f"{MANIFEST} lists no people; add them under people:"
-        raise UsageError(f"{option}: '{value}' is not a person in {MANIFEST}", hint=hint)
+        raise UsageError(f"{option}: '{value}' is not a person in {MANIFEST}", hint=person_hint(value, people))
 
     def clauses_of(self, text: str, option: str) -> list[tuple[Edition, Clause]]:
         """The clauses in scope a reference addresses; UsageError saying why when it addresses none."""
@@ -118,3 +111,13 @@ class ActionContext:
                     editions.append(edition)
             self._scope = (catalogs, editions)
         return self._scope
+
+
+def person_hint(value: str, people: list[str]) -> str:
+    """What to say about ``value``, which is no person of the manifest: the closest ids, or who there is."""
+    close = difflib.get_close_matches(value, people, n=3, cutoff=0.5)
+    if close:
+        return f"did you mean {' or '.join(close)}?"
+    if people:
+        return f"people in {MANIFEST}: {', '.join(people)}"
+    return f"{MANIFEST} lists no people; add them under people:"

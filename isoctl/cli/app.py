@@ -85,10 +85,12 @@ from isoctl.cli import schema as _schema  # noqa: E402
 app.command("init", rich_help_panel="Workspace")(_init.init)
 app.command("schema", rich_help_panel="Workspace")(_schema.schema)
 
-from isoctl.cli import check as _check  # noqa: E402 - commands register after the app exists
+from isoctl.cli import baseline as _baseline  # noqa: E402 - commands register after the app exists
+from isoctl.cli import check as _check  # noqa: E402
 from isoctl.cli import rules as _rules  # noqa: E402
 
 app.command("check", rich_help_panel="Workspace")(_check.check)
+app.add_typer(_baseline.app, name="baseline", rich_help_panel="Workspace")
 app.command("gap", rich_help_panel="Workspace")(_check.gap)
 app.command("rules", rich_help_panel="Reference")(_rules.rules)
 
@@ -119,3 +121,7 @@ app.add_typer(_cache.app, name="cache", rich_help_panel="Reference")
 from isoctl.cli import migrate as _migrate  # noqa: E402
 
 app.command("migrate", rich_help_panel="Workspace")(_migrate.migrate)
+
+from isoctl.cli import people as _people  # noqa: E402
+
+app.add_typer(_people.app, name="people", rich_help_panel="Workspace")

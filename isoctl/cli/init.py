@@ -36,21 +36,31 @@ def init(
         None, "--example", metavar="NAME", help="Start from a complete example management system instead of a template."
     ),
     ci: CiChoice | None = typer.Option(None, "--ci", help="CI pipeline to add. Default: github."),
-    git: bool = typer.Option(True, "--git/--no-git", help="Make the workspace a git repository with a first commit."),
+    git: bool = typer.Option(True, "--git/--no-git", help="Make the workspace a git repository with a first commit "
+                              "(never inside an existing repository: there CI goes to its root and nothing is committed)."),
     allow_superseded: bool = typer.Option(
         False, "--allow-superseded", help="Accept an edition whose transition has ended (e.g. iso27001:2013), to migrate it later."
     ),
+    person: list[str] | None = typer.Option(
+        None, "--person", "-p", metavar="ID:NAME:ROLE",
+        help="A person of the manifest, e.g. \"jsmith:Jane Smith:Managing Director:top\" (repeatable; ':top' marks top "
+             "management). Default: asked at a terminal, else the git user as top management.",
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Ask nothing: without --person, the git user is top management."),
 ) -> None:
     """Create a workspace: manifest, draft policies and procedures, SoA, CI, schemas, first commit.
 
     `isoctl init acme --org "Acme Ltd" --standard iso9001:2015 --standard iso27001:2022`
     """
     from isoctl.errors import UsageError
+    from isoctl.scaffold.repository import enclosing_repository
     from isoctl.scaffold.workspace import copy_example, scaffold
 
+    outer = enclosing_repository(path)  # inside a repository: no nested one, CI files at its root
+    told: list[str] = []
     if example is not None:
         given = [flag for flag, used in (("--standard", standard), ("--org", org), ("--ci", ci),
-                                         ("--allow-superseded", allow_superseded)) if used]
+                                         ("--allow-superseded", allow_superseded), ("--person", person)) if used]
         if template != "default":
             given.append("--template")
         if given:
@@ -59,6 +69,9 @@ def init(
             )
         written = copy_example(path, example, git=git)
         described = f"the example '{example}'"
+        if outer is not None:
+            told.append(f"The workspace is inside the git repository {outer}: no repository was created inside it "
+                        "and nothing was committed.")
     else:
         if not standard:
             raise UsageError(
@@ -66,6 +79,9 @@ def init(
                 hint="for example --standard iso9001:2015; 'isoctl standards list' shows them all",
             )
         organization = org if org is not None else path.resolve().name
+        from isoctl.cli.people import people_for_init
+
+        named = people_for_init(person or [], ask=not yes, target=path)
         written = scaffold(
             path,
             organization=organization,
@@ -76,17 +92,21 @@ def init(
             today=parse_today(None),  # ISOCTL_TODAY pins the date written into drafts (and the transitions' state)
             allow_superseded=allow_superseded,
             warn=lambda message: note(message, label="warning"),
+            people=named,
+            tell=told.append,
         )
         described = organization
-    _summarise(path, written, described, committed=git, drafts=example is None)
+    _summarise(path, written, described, committed=git and outer is None, drafts=example is None, told=told)
 
 
-def _summarise(path: Path, written: list[Path], described: str, *, committed: bool, drafts: bool) -> None:
-    """Say what was created (schemas summed up in one line) and what to do next."""
+def _summarise(path: Path, written: list[Path], described: str, *, committed: bool, drafts: bool,
+               told: list[str] | None = None) -> None:
+    """Say what was created (schemas summed up in one line), where CI went, and what to do next."""
     out = console()
     out.print(f"Created a workspace for {described} in {path}/", markup=False)
-    schemas = [p for p in written if ".isoctl" in p.relative_to(path).parts]
-    for file in written:
+    inside = [p for p in written if p.is_relative_to(path)]  # the rest sits at the root of an enclosing repository
+    schemas = [p for p in inside if ".isoctl" in p.relative_to(path).parts]
+    for file in inside:
         if file not in schemas:
             out.print(f"  {file.relative_to(path).as_posix()}", markup=False)
     if schemas:
@@ -97,7 +117,19 @@ def _summarise(path: Path, written: list[Path], described: str, *, committed: bo
         sha, _ = head_state(path)
         if sha:
             out.print(f"Committed {sha[:12]} with every file above.", markup=False)
+    import os
+
+    outside = [os.path.relpath(p) for p in written if not p.is_relative_to(path)]
+    if outside:
+        out.print("At the repository root, where GitHub, GitLab, pre-commit and editors read them:", markup=False)
+        for name in outside:
+            out.print(f"  {Path(name).as_posix()}", markup=False)
+    for line in told or []:
+        out.print(line, markup=False)
     out.print("\nNext steps:", markup=False)
+    if told:
+        added = [shlex.quote(name) for name in outside]
+        out.print(f"  git add {' '.join([shlex.quote(str(path)), *added])} && git commit", markup=False)
     out.print(f"  cd {shlex.quote(str(path))} && isoctl check", markup=False)
     if drafts:
         out.print("  then replace the TODO markers in the draft documents and fill in the manifest.", markup=False)

@@ -73,9 +73,12 @@ def schemas() -> dict[str, dict[str, Any]]:
         ),
     }
     for kind, model in sorted(KINDS.items()):
-        found[f"kinds/{kind}.json"] = _generate(
-            model, f"kinds/{kind}", f"isoctl {kind} record", _kind_description(kind)
-        )
+        schema = _generate(model, f"kinds/{kind}", f"isoctl {kind} record", _kind_description(kind))
+        # A file of a kind's folder holds one record or a list of them (risks/register.yaml): the
+        # object keywords apply to a mapping, ``items`` to a sequence, each item checked as the root.
+        schema["type"] = ["object", "array"]
+        schema["items"] = {"$ref": "#", "type": "object"}
+        found[f"kinds/{kind}.json"] = schema
     return found
 
 
@@ -104,7 +107,8 @@ KIND_PURPOSE = {
 
 def _kind_description(kind: str) -> str:
     lead = KIND_PURPOSE.get(kind, f"A record of kind '{kind}'.")
-    return f"{lead} One record of an isoctl workspace (format 1); unknown fields are errors."
+    return (f"{lead} One record of an isoctl workspace (format 1), or a list of such records as a file of the "
+            "kind's folder holds them; unknown fields are errors.")
 
 
 def render(schema: dict[str, Any]) -> str:

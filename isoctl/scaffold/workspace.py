@@ -24,6 +24,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from isoctl import __version__
 from isoctl.errors import GitError, ScaffoldError, UsageError, reason
 from isoctl.files import resources
+from isoctl.scaffold.editors import scaffold_settings
+from isoctl.scaffold.people import NewPerson, lead, team
+from isoctl.scaffold.repository import enclosing_repository, locate, place
 from isoctl.scaffold.templates import render_tree, template_dir
 
 if TYPE_CHECKING:
@@ -57,14 +60,19 @@ def scaffold(
     today: dt.date,
     allow_superseded: bool = False,
     warn: Callable[[str], None] | None = None,
+    people: list[NewPerson] | None = None,
+    tell: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Create a workspace at ``path`` and return the files written, sorted.
 
     Refuses a non-empty target, an unknown standard (naming the closest ones),
     two editions of one standard, and an edition whose transition has ended on
     ``today`` unless ``allow_superseded``; ``warn`` is told about every
-    superseded edition chosen. Unless ``git`` is false the workspace becomes a
-    repository with everything in its first commit.
+    superseded edition chosen. ``people`` are the manifest's people (the git
+    user, as top management, when there are none). Unless ``git`` is false
+    the workspace becomes a repository with everything in its first commit;
+    inside an existing repository it never does: its CI files go to that
+    repository's root and ``tell`` hears where (see :mod:`.repository`).
     """
     from isoctl.catalog.catalogs import Catalogs
 
@@ -80,17 +88,25 @@ def scaffold(
         if warn is not None:
             warn(message)
     source = template_dir(template)
+    placement = locate(target, ci=ci)  # inside another repository: CI at its root, no nested repository
     name, email = _identity(target, required=git)
-    context = _context(catalogs, editions, organization.strip(), ci, _owner(name, email), today)
+    members = team(people, _owner(name, email))
+    context = {**_context(catalogs, editions, organization.strip(), ci, lead(members), today), "people": members}
+    context.update(placement.context())
     files = render_tree(source, context)
     if PurePosixPath("isoctl.yaml") not in files:
         raise ScaffoldError(f"template {source} does not produce an isoctl.yaml", hint="a workspace needs a manifest")
-    written = _write(target, {rel: _with_modeline(rel, content) for rel, content in files.items()})
+    placed = place(placement, {rel: _with_modeline(rel, content) for rel, content in files.items()}, target)
+    written = _write(target, placed)
     written += _write_schemas(target)
-    if git:
+    written += scaffold_settings(target, warn, base=placement.root)
+    if git and placement.top is None:
         from isoctl.history.git import init_and_commit
 
         init_and_commit(target, COMMIT_MESSAGE)
+    for line in placement.told:
+        if tell is not None:
+            tell(line)
     return sorted(written)
 
 
@@ -110,7 +126,8 @@ def copy_example(path: Path, name: str, *, git: bool = True) -> list[Path]:
     except OSError as exc:
         raise ScaffoldError(f"cannot copy example '{name}' to {target}: {exc}") from exc
     _write_schemas(target)  # always the schemas of this isoctl, whatever the example shipped
-    if git:
+    scaffold_settings(target)
+    if git and enclosing_repository(target) is None:  # never a repository nested in another
         from isoctl.history.git import init_and_commit
 
         init_and_commit(target, f"Start from the isoctl example '{name}'")
@@ -118,9 +135,13 @@ def copy_example(path: Path, name: str, *, git: bool = True) -> list[Path]:
 
 
 def require_empty(target: Path) -> None:
-    """Refuse a target that is a file or a directory with anything in it (a scaffold never overwrites)."""
+    """Refuse a target that is a file or a directory with anything in it (a scaffold never overwrites).
+
+    A ``.git`` alone does not count: a freshly cloned empty repository is a
+    fine place for a workspace (which then stays that repository, uncommitted).
+    """
     if target.is_dir():
-        if any(target.iterdir()):
+        if any(entry.name != ".git" for entry in target.iterdir()):
             raise ScaffoldError(f"{target} is not empty", hint="choose a new directory, or an empty one")
     elif target.exists() or target.is_symlink():
         raise ScaffoldError(f"{target} exists and is not a directory")
@@ -295,12 +316,11 @@ def _with_modeline(relative: PurePosixPath, content: bytes) -> bytes:
     return (text[:first_line_end] + modeline + text[first_line_end:]).encode("utf-8")
 
 
-def _write(target: Path, files: dict[PurePosixPath, bytes]) -> list[Path]:
+def _write(target: Path, files: dict[Path, bytes]) -> list[Path]:
     written = []
     try:
         target.mkdir(parents=True, exist_ok=True)
-        for relative, content in sorted(files.items()):
-            destination = target.joinpath(*relative.parts)
+        for destination, content in sorted(files.items()):
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_bytes(content)
             written.append(destination)

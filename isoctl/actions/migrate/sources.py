@@ -63,8 +63,8 @@ class SourceRecord:
         return Place(self.file.relative, line, self.id)
 
 
-def read_files(root: Path, ignore: list[str]) -> list[SourceFile]:
-    """Every record file ``check`` would read; a file that does not parse stops the migration (exit 2)."""
+def read_files(root: Path, ignore: list[str], command: str = "migrate") -> list[SourceFile]:
+    """Every record file ``check`` would read; a file that does not parse stops ``command`` (exit 2)."""
     problems: list[str] = []
     found: list[SourceFile] = []
     for candidate in workspace_files.walk(root, ignore):
@@ -94,19 +94,19 @@ def read_files(root: Path, ignore: list[str]) -> list[SourceFile]:
             found.append(SourceFile(candidate.relative, candidate.path, data, text, raw))
     if problems:
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-        raise WorkspaceError(f"cannot migrate: {len(problems)} file(s) cannot be read: {shown}",
-                             hint="fix them first ('isoctl check' shows each problem), then run migrate again; "
+        raise WorkspaceError(f"cannot {command}: {len(problems)} file(s) cannot be read: {shown}",
+                             hint=f"fix them first ('isoctl check' shows each problem), then run {command} again; "
                                   "nothing was changed")
     return found
 
 
-def read_manifest(root: Path) -> SourceFile:
+def read_manifest(root: Path, command: str = "migrate") -> SourceFile:
     """The manifest; through a symlink, the file it names (which must be inside the workspace)."""
     from isoctl.actions.writes import inside_workspace
 
     path = inside_workspace(root, MANIFEST)
     if path is None:
-        raise WorkspaceError(f"{MANIFEST} leads outside the workspace; migrate writes only inside it, nothing was changed")
+        raise WorkspaceError(f"{MANIFEST} leads outside the workspace; {command} writes only inside it, nothing was changed")
     try:
         data = yamlio.read_bytes(path)
         text = yamlio.decode(data)
