@@ -8,7 +8,6 @@ shell steps run locally the way a runner runs a composite action.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import re
 import shlex
@@ -55,24 +54,14 @@ def _environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
 
 
-@functools.cache
-def has_new_since() -> bool:
-    """Whether ``isoctl check`` has ``--new-since`` (the behavioural gate tests need it)."""
-    return "--new-since" in run_isoctl("check", "--help", cwd=REPO).stdout
 
 
-def needs_new_since() -> None:
-    if not has_new_since():
-        pytest.skip("isoctl check has no --new-since yet")
-
-
-def pre_commit() -> list[str] | None:
-    """The command that runs pre-commit here, if it is installed."""
+def pre_commit() -> list[str]:
+    """The command that runs pre-commit here (a test dependency, installed beside the interpreter)."""
     script = BIN / "pre-commit"
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("pre-commit")
-    return [found] if found else None
+    found = str(script) if script.is_file() else shutil.which("pre-commit")
+    assert found, "pre-commit is a test dependency: pip install -e '.[test]'"
+    return [found]
 
 
 def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -83,27 +72,13 @@ def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     return done
 
 
-def run_hook(repo_root: Path, config: Path, hook_id: str) -> subprocess.CompletedProcess[str]:
-    """Run one hook of a pre-commit configuration as pre-commit runs it: its entry, its args, from the root."""
-    hooks = [h for r in yaml.safe_load(config.read_text(encoding="utf-8"))["repos"] for h in r["hooks"]]
-    hook = next(h for h in hooks if h["id"] == hook_id)
-    command = [*shlex.split(hook["entry"]), *hook.get("args", [])]
-    return subprocess.run(command, cwd=repo_root, capture_output=True, text=True, check=False, timeout=120)
-
-
 def commit_with_hook(repo_root: Path, config: Path, message: str) -> subprocess.CompletedProcess[str]:
-    """``git commit`` with the configuration's hook installed (pre-commit), or its entry run first when pre-commit is absent."""
+    """``git commit`` with the configuration's hook installed by pre-commit, as a user commits."""
     git(repo_root, "add", "--all")
-    command = pre_commit()
-    if command is not None:
-        assert config == repo_root / ".pre-commit-config.yaml"  # where pre-commit reads it
-        installed = subprocess.run([*command, "install"], cwd=repo_root, capture_output=True, text=True, check=False)
-        assert installed.returncode == 0, installed.stderr
-        return git(repo_root, "commit", "--quiet", "-m", message, check=False)
-    hook = run_hook(repo_root, config, "isoctl-check-new")
-    if hook.returncode != 0:
-        return hook
-    return git(repo_root, "commit", "--quiet", "--no-verify", "-m", message, check=False)
+    assert config == repo_root / ".pre-commit-config.yaml"  # where pre-commit reads it
+    installed = subprocess.run([*pre_commit(), "install"], cwd=repo_root, capture_output=True, text=True, check=False)
+    assert installed.returncode == 0, installed.stderr
+    return git(repo_root, "commit", "--quiet", "-m", message, check=False)
 
 
 def test_a_fresh_scaffold_commits_with_its_hook(cli: Cli, tmp_path: Path) -> None:
@@ -115,11 +90,8 @@ def test_a_fresh_scaffold_commits_with_its_hook(cli: Cli, tmp_path: Path) -> Non
     git(root, "init", "--quiet")
     first = commit_with_hook(root, root / ".pre-commit-config.yaml", "Start")  # no HEAD: reported, not failed
     assert first.returncode == 0, first.stdout + first.stderr
-    if pre_commit() is not None:
-        assert "isoctl check (findings this commit adds)" in first.stdout + first.stderr  # the hook did run
+    assert "isoctl check (findings this commit adds)" in first.stdout + first.stderr  # the hook did run
     assert git(root, "rev-list", "--count", "HEAD").stdout.strip() == "1"
-    if not has_new_since():
-        return
     (root / "documents" / "scope.md").write_text((root / "documents" / "scope.md").read_text() + "\nWarehousing.\n")
     second = commit_with_hook(root, root / ".pre-commit-config.yaml", "Describe the scope")
     assert second.returncode == 0, second.stdout + second.stderr
@@ -127,7 +99,6 @@ def test_a_fresh_scaffold_commits_with_its_hook(cli: Cli, tmp_path: Path) -> Non
 
 
 def test_the_hook_and_ci_fail_on_a_commit_that_adds_a_finding(cli: Cli, tmp_path: Path) -> None:
-    needs_new_since()
     assert cli("init", "ws", "--org", "Acme", "-s", "iso9001:2015", "--ci", "gitlab", "--yes").exit_code == 0
     root = tmp_path / "ws"
     (root / "actions").mkdir()
@@ -233,7 +204,7 @@ class TestInsideAnExistingRepository:
         assert "compliance/isoctl.yaml" in status and "?? app.py" not in status
         # the repository as a whole commits cleanly through the hook
         first = commit_with_hook(root, root / ".pre-commit-config.yaml", "Add the management system")
-        assert first.returncode == 0 or not has_new_since(), first.stdout + first.stderr
+        assert first.returncode == 0, first.stdout + first.stderr
 
     def test_gitlab_with_existing_files_left_alone(self, cli: Cli, tmp_path: Path) -> None:
         repo = self.product(tmp_path)
@@ -307,15 +278,12 @@ def test_pre_commit_hooks_manifest() -> None:
         assert hook["language"] == "python"  # pre-commit pip-installs this repository
         assert hook["pass_filenames"] is False  # isoctl checks the workspace, not single files
         assert "isoctl check" in hook["entry"]
-    try:
-        from pre_commit.clientlib import load_manifest
-    except ImportError:
-        return
+    from pre_commit.clientlib import load_manifest
+
     load_manifest(str(HOOKS))  # pre-commit's own validation
 
 
 def test_scaffolded_pre_commit_config_is_valid_for_pre_commit(tmp_path: Path) -> None:
-    pytest.importorskip("pre_commit")
     from pre_commit.clientlib import load_config
 
     from isoctl.scaffold.workspace import scaffold
@@ -478,10 +446,9 @@ def test_action_new_since_auto(monorepo: GitRepo, tmp_path: Path) -> None:
     pull = run_action(monorepo.root, tmp_path / "pr", {"path": "compliance", "new-since": "auto"},
                       GITHUB_EVENT_NAME="pull_request", GITHUB_BASE_REF="main")
     assert pull.outputs["since"]["since"] == monorepo.sha("main")
-    if has_new_since():
-        assert pull.code == 1 and pull.failed == "Fail on findings"
-        assert "**1 new**" in pull.summary
-        assert pull.summary.index("unknown-reference") < pull.summary.index("superseded-edition")  # the new one first
+    assert pull.code == 1 and pull.failed == "Fail on findings"
+    assert "**1 new**" in pull.summary
+    assert pull.summary.index("unknown-reference") < pull.summary.index("superseded-edition")  # the new one first
     single = GitRepo.init(tmp_path / "single")
     single.commit("Everything at once", files={"isoctl.yaml": (EXAMPLES / "acme-logistics" / "isoctl.yaml").read_text()})
     first = run_action(single.root, tmp_path / "first", {"new-since": "auto"}, GITHUB_EVENT_NAME="push")
