@@ -108,9 +108,9 @@ class Evaluation:
         if self.commit is None:
             return None
         if self._commits is None:
-            from isoctl.history import git
+            from isoctl.history import git, versions
 
-            self._commits = git.log(self.root, until=self.commit)
+            self._commits = versions.commits_ahead(self.root, self.commit) or git.log(self.root, until=self.commit)
         return self._commits
 
     def read_blob(self, blob: str) -> bytes:

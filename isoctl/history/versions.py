@@ -378,32 +378,61 @@ def _no_blob(blob: str) -> bytes:
     raise LookupError(blob)  # a helper reading ahead streams every blob from git; it never asks one by one
 
 
-def _read_ahead(root: Path, until: str, ignore: list[str]) -> dict[str, Items]:
-    """In a helper: what each blob of the history up to ``until`` holds that the user cache does not know yet."""
+def _read_ahead(root: Path, until: str, ignore: list[str]) -> tuple[list[CommitInfo], dict[str, Items]]:
+    """In a helper: the history up to ``until`` (one ``git log``) and what each of its blobs holds that the
+    user cache does not know yet."""
     from isoctl.history import git
 
+    commits = git.log(root, until=until)
     versions = RecordVersions(_no_blob, ignore, root, ahead=False)
     known = set(versions.known)
-    versions._prefetch(git.log(root, until=until))
-    return {key: items for key, items in versions.known.items() if key not in known}
+    versions._prefetch(commits)
+    return commits, {key: items for key, items in versions.known.items() if key not in known}
 
 
-#: Helpers reading a history ahead, by (root, ignore): their pool and their pending answer.
-_ahead: dict[tuple[str, tuple[str, ...]], tuple[Any, Any]] = {}
+@dataclass
+class _Ahead:
+    """A helper reading one history ahead, and its answer once it came."""
+
+    until: str
+    ignore: tuple[str, ...]
+    pool: Any
+    job: Any
+    answer: tuple[list[CommitInfo], dict[str, Items]] | None = None
+    failed: bool = False
+
+    def result(self) -> tuple[list[CommitInfo], dict[str, Items]] | None:
+        """The helper's answer (waited for once); None if it failed."""
+        if self.answer is None and not self.failed:
+            from isoctl.workspace.records import helper_result
+
+            try:
+                self.answer = helper_result(self.pool, self.job)
+            except Exception:  # a helper that failed leaves the work to this process
+                self.failed = True
+            finally:
+                self.pool.terminate()
+                self.pool.join()
+        return self.answer
+
+
+#: Helpers reading a history ahead, by the root of their workspace.
+_ahead: dict[str, _Ahead] = {}
 
 
 def read_ahead(root: Path, until: str, ignore: Sequence[str]) -> None:
-    """Start reading the history's blobs in a forked helper, while this process loads the workspace.
+    """Start reading the history in a forked helper (its ``git log`` and its blobs) while this process loads
+    the workspace.
 
     Loading keeps both cores busy only part of the time; the blobs of a long
     history take about as long again, so reading them meanwhile hides most
-    of that time. The first :class:`RecordVersions` of the same root takes
-    what the helper learnt (:func:`_collect`); nothing is lost if none does.
+    of that time. The evaluation takes the commits (:func:`commits_ahead`)
+    and the first :class:`RecordVersions` of the same root what the helper
+    learnt of the blobs; nothing is lost if neither is asked for.
     """
     from isoctl.workspace.records import can_fork, forking, ignore_interrupts
 
-    key = (str(root), tuple(ignore))
-    if key in _ahead or not can_fork():
+    if str(root) in _ahead or not can_fork():
         return
     import multiprocessing
 
@@ -412,32 +441,35 @@ def read_ahead(root: Path, until: str, ignore: Sequence[str]) -> None:
             pool = multiprocessing.get_context("fork").Pool(1, initializer=ignore_interrupts)
     except (OSError, AssertionError):
         return
-    _ahead[key] = (pool, pool.apply_async(_read_ahead, (root, until, list(ignore))))
+    _ahead[str(root)] = _Ahead(until, tuple(ignore), pool, pool.apply_async(_read_ahead, (root, until, list(ignore))))
+
+
+def commits_ahead(root: Path, until: str) -> list[CommitInfo] | None:
+    """The history up to ``until`` as a helper reading ahead found it (None if none did, or it failed)."""
+    entry = _ahead.get(str(root))
+    if entry is None or entry.until != until:
+        return None
+    answer = entry.result()
+    return None if answer is None else answer[0]
 
 
 def _collect(root: Path, ignore: Sequence[str]) -> dict[str, Items]:
-    """What a helper reading ahead learnt for this root (nothing if none was started or it failed)."""
-    entry = _ahead.pop((str(root), tuple(ignore)), None)
-    if entry is None:
+    """What a helper reading ahead learnt of this root's blobs (nothing if none was started or it failed)."""
+    entry = _ahead.pop(str(root), None)
+    if entry is None or entry.ignore != tuple(ignore):
+        if entry is not None:
+            entry.pool.terminate()
+            entry.pool.join()
         return {}
-    from isoctl.workspace.records import helper_result
-
-    pool, job = entry
-    try:
-        learnt: dict[str, Items] = helper_result(pool, job)
-        return learnt
-    except Exception:  # a helper that failed leaves the work to this process
-        return {}
-    finally:
-        pool.terminate()
-        pool.join()
+    answer = entry.result()
+    return {} if answer is None else answer[1]
 
 
 def cancel_ahead() -> None:
     """Stop any helper still reading ahead (an evaluation that ends without needing it)."""
-    for pool, _ in _ahead.values():
-        pool.terminate()
-        pool.join()
+    for entry in _ahead.values():
+        entry.pool.terminate()
+        entry.pool.join()
     _ahead.clear()
 
 
