@@ -114,6 +114,10 @@ from isoctl.cli import pulse as _pulse  # noqa: E402
 
 app.command("pulse", rich_help_panel="History")(_pulse.pulse)
 
+from isoctl.cli import portfolio as _portfolio  # noqa: E402
+
+app.command("portfolio", rich_help_panel="Reports")(_portfolio.portfolio)
+
 from isoctl.cli import cache as _cache  # noqa: E402
 
 app.add_typer(_cache.app, name="cache", rich_help_panel="Reference")
