@@ -42,6 +42,7 @@ class GapFormat(str, enum.Enum):
     json = "json"
     md = "md"
     csv = "csv"
+    xlsx = "xlsx"
 
 
 class FailOn(str, enum.Enum):

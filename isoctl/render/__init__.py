@@ -40,7 +40,8 @@ FORMATS: dict[str, dict[str, Format]] = {
         "github": Format("isoctl.render.github", rooted=True),
         "gitlab": Format("isoctl.render.gitlab", rooted=True),
     },
-    "gap": {name: _gap(name) for name in ("text", "json", "md", "csv")},
+    "gap": {**{name: _gap(name) for name in ("text", "json", "md", "csv")},
+            "xlsx": Format("isoctl.render.gap_xlsx", binary=True)},
     "soa": {
         "text": Format("isoctl.render.soa_text", styled=True),
         "md": Format("isoctl.render.soa_md"),
