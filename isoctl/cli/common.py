@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -218,3 +219,11 @@ def repo_prefix(path: Path | None, fmt: str, subject: str = "check") -> str:
     from isoctl.workspace.discover import find_workspace
 
     return git.repo_prefix(find_workspace(path))
+
+
+def note_undated(commits: Sequence[Any], one: str, many: str) -> None:
+    """Say how many commits carry no usable date, and what that means here (``one``/``many``: "is not counted")."""
+    undated = sum(1 for c in commits if c.clamped)
+    if undated:
+        count, verb = ("1 commit carries", one) if undated == 1 else (f"{undated} commits carry", many)
+        note(f"{count} no usable date (missing, before 1970, after 2999 or with an offset of a day or more) and {verb}")

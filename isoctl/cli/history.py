@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.common import StrictHistoryOption, note, parse_date, parse_today, shallow_clone, show
+from isoctl.cli.common import StrictHistoryOption, note_undated, parse_date, parse_today, shallow_clone, show
 
 
 class HistoryFormat(str, enum.Enum):
@@ -71,11 +71,7 @@ def history(
                 raise UsageError(f"--since {since} is a commit of {start}, after the end of the period ({end})",
                                  hint="give --until (or --today) on or after that day")
         shallow = shallow_clone(evaluation.root, strict=strict_history, what="the timeline")
-        undated = sum(1 for c in commits if c.clamped)
-        if undated:
-            count, verb = ("1 commit carries", "is not a point") if undated == 1 else (f"{undated} commits carry", "are not points")
-            note(f"{count} no usable date (missing, before 1970, after 2999 or with an offset of a day or more) "
-                 f"and {verb} of the timeline")
+        note_undated(commits, "is not a point of the timeline", "are not points of the timeline")
         with progress.shown() as tell:
             timeline = walk(evaluation.root, commits, every=every.value, since=start, until=end, shallow=shallow,
                             progress=tell)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.common import note, parse_date, parse_today, shallow_clone, show
+from isoctl.cli.common import StrictHistoryOption, note_undated, parse_date, parse_today, shallow_clone, show
 
 
 class PulseFormat(str, enum.Enum):
@@ -28,7 +28,7 @@ def pulse(
                                      help="Today's date (YYYY-MM-DD), where the period ends by default. Default: today."),
     format: PulseFormat = typer.Option(PulseFormat.text, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.", dir_okay=False),
-    strict_history: bool = typer.Option(False, "--strict-history", help="Exit 2 on a shallow clone instead of warning."),
+    strict_history: bool = StrictHistoryOption,
 ) -> None:
     """Work per PDCA stage and month from the git history, with external audits marked.
 
@@ -56,11 +56,8 @@ def pulse(
         if since is not None and start is None:
             start = core.day_of(evaluation.root, commits, since)
         first, last = core.default_period(day, start, end)
-        undated = sum(1 for c in commits if c.clamped)
-        if undated:
-            count, verb = ("1 commit carries", "is not counted") if undated == 1 else (f"{undated} commits carry", "are not counted")
-            note(f"{count} no usable date (missing, before 1970, after 2999 or with an offset of a day or more) and {verb}")
+        note_undated(commits, "is not counted", "are not counted")
         manifest, _, _ = load_manifest(evaluation.root)
-        picture = core.measure(evaluation.root, commits, evaluation.read_blob, manifest, since=first, until=last,
+        picture = core.measure(evaluation.root, commits, manifest, since=first, until=last,
                                shallow=shallow)
     show(picture, "pulse", format.value, output)
