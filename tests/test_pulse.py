@@ -272,9 +272,7 @@ def test_colour_only_on_a_terminal(paper: Path) -> None:
     from isoctl.workspace.load import load_manifest
 
     manifest, _, _ = load_manifest(paper)
-    with git.BlobReader(paper) as reader:
-        picture = measure(paper, git.log(paper), reader.read, manifest, since=dt.date(2025, 10, 1),
-                          until=dt.date(2026, 9, 30))
+    picture = measure(paper, git.log(paper), manifest, since=dt.date(2025, 10, 1), until=dt.date(2026, 9, 30))
     coloured = render(picture, "text", subject="pulse", color=True)
     plain = render(picture, "text", subject="pulse", color=False)
     assert isinstance(coloured, str) and "\x1b[" in coloured
@@ -530,3 +528,25 @@ def test_a_second_run_gives_the_same_picture_and_a_new_commit_a_new_one(cli: Cli
     (paper / "isoctl.yaml").write_text(MANIFEST.replace("2026-06-26", "2026-07-03"), encoding="utf-8")
     moved = json.loads(cli("pulse", "--today", TODAY, "--format", "json", cwd=paper).expect(0).stdout)
     assert [m["month"] for m in moved["months"] if m["audits"]] == ["2026-07"]  # the manifest as it is now
+
+
+def test_a_shorter_history_read_after_a_longer_one_counts_only_its_own_commits(paper: Path, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Record versions are shared within a run: a report --at an older commit must not count the later ones."""
+    import datetime as dt
+
+    from isoctl.core.pulse import measure
+    from isoctl.history import git, versions
+    from isoctl.workspace.load import load_manifest
+
+    monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
+    manifest, _, _ = load_manifest(paper)
+    commits = git.log(paper)
+    period = {"since": dt.date(2025, 10, 1), "until": dt.date(2026, 9, 30)}
+    versions._open.clear()
+    alone = measure(paper, commits[:-1], manifest, **period)
+    versions._open.clear()
+    versions.along(commits, manifest.ignore, paper)  # the whole history read first, as a check at HEAD does
+    after = measure(paper, commits[:-1], manifest, **period)
+    assert [m.work for m in after.months] == [m.work for m in alone.months]
+    assert sum(sum(w.values()) for m in alone.months for w in m.work.values()) > 0  # there is work to count

@@ -73,11 +73,9 @@ def test_a_document_stamp_ignores_comments_review_dates_and_quoting_but_not_a_he
 
 
 def all_versions(root: Path) -> dict[str, list[tuple[int, str]]]:
-    commits = git.log(root)
-    with git.BlobReader(root) as reader:
-        found = versions.RecordVersions(reader.read, [], root)
-        found.advance(commits)
-        return {rid: [(v.index, v.path) for v in found.of(rid)] for rid in sorted(found.history)}
+    found = versions.RecordVersions([], root)
+    found.advance(git.log(root))
+    return {rid: [(v.index, v.path) for v in found.of(rid)] for rid in sorted(found.history)}
 
 
 def test_versions_follow_records_by_id_across_files_and_commits(tmp_path: Path) -> None:
@@ -100,17 +98,17 @@ def test_the_cache_keeps_what_each_blob_holds(tmp_path: Path, monkeypatch: pytes
     repo = GitRepo.init(tmp_path / "qms")
     repo.commit("start", files={"isoctl.yaml": MANIFEST, "actions/log.yaml": LOG}, date=dt.date(2026, 1, 1))
     commits = git.log(repo.root)
-    with git.BlobReader(repo.root) as reader:
-        first = versions.RecordVersions(reader.read, [], repo.root)
-        first.advance(commits)
-        first.save()
+    first = versions.RecordVersions([], repo.root)
+    first.advance(commits)
+    first.save()
 
-        def refuse(blob: str) -> bytes:
-            raise AssertionError(f"blob {blob} read again")
+    def refuse(root: Path, blobs: list[str]) -> None:
+        raise AssertionError(f"blobs {blobs} read again")
 
-        second = versions.RecordVersions(refuse, [], repo.root)
-        second.advance(commits)  # everything from the cache: no blob read
-        assert [v.stamps for v in second.of("ACT-2")] == ["on=2026-03-01 raised_on=2026-02-10"]
+    monkeypatch.setattr(git, "read_blobs", refuse)
+    second = versions.RecordVersions([], repo.root)
+    second.advance(commits)  # everything from the cache: no blob read
+    assert [v.stamps for v in second.of("ACT-2")] == ["on=2026-03-01 raised_on=2026-02-10"]
 
 
 def test_many_blobs_come_in_one_stream_and_missing_ones_say_so(tmp_path: Path) -> None:

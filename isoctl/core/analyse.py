@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from isoctl import __version__
 from isoctl.analysis import coverage, evidence
@@ -41,12 +41,11 @@ def analyse(
     history: Sequence[CommitInfo] | None = None,
     shallow: bool = False,
     positions: bool = True,
-    blobs: Callable[[str], bytes] | None = None,
 ) -> Result:
     """Evaluate the workspace on ``today``: coverage of every clause in scope and every enabled rule.
 
-    ``history`` is the commits up to the evaluated one (oldest first) and
-    ``blobs`` reads the files they name, for the rules that read the history.
+    ``history`` is the commits up to the evaluated one (oldest first), for
+    the rules that read the history (they read its files through git).
     """
     check_rule_names(select, "--select")
     check_rule_names(ignore, "--ignore")
@@ -64,7 +63,7 @@ def analyse(
     found = evidence.collect(workspace.records, workspace.catalogs, workspace.editions)
     exclusions = coverage.judge_exclusions(workspace)
     clauses, summaries = coverage.compute(workspace, found, today, exclusions)
-    ctx = Context(workspace, today, found, exclusions, clauses, loading, history, shallow, positions, blobs)
+    ctx = Context(workspace, today, found, exclusions, clauses, loading, history, shallow, positions)
 
     findings: list[Finding] = []
     infos: dict[str, RuleInfo] = {}

@@ -33,7 +33,7 @@ from isoctl.model.records import FIRST_DAY, LAST_DAY
 from isoctl.model.result import Result
 
 if TYPE_CHECKING:
-    from isoctl.history.git import BlobReader, CommitInfo, Snapshot
+    from isoctl.history.git import CommitInfo, Snapshot
     from isoctl.workspace.load import Workspace
 
 SHALLOW_NOTE = ("this is a shallow clone, so the rules that read git history ({rules}) were skipped; "
@@ -75,7 +75,6 @@ class Evaluation:
         self._result: Result | None = None
         self._commits: list[CommitInfo] | None = None
         self._shallow: bool | None = None
-        self._reader: BlobReader | None = None
         self.files: str | None = None  # see result()
 
     @property
@@ -112,14 +111,6 @@ class Evaluation:
 
             self._commits = versions.commits_ahead(self.root, self.commit) or git.log(self.root, until=self.commit)
         return self._commits
-
-    def read_blob(self, blob: str) -> bytes:
-        """A blob of the repository, through one reader opened on first use and closed with the evaluation."""
-        if self._reader is None:
-            from isoctl.history import git
-
-            self._reader = self._stack.enter_context(git.BlobReader(self.root))
-        return self._reader.read(blob)
 
     def _read_ahead(self) -> None:
         """Have the history's blobs read in a helper while the workspace loads, when the history will be read."""
@@ -169,8 +160,7 @@ class Evaluation:
                 self._read_ahead()
                 workspace = self.workspace()
                 result = analyse_workspace(workspace, self.today, self.options, commit=self.commit, dirty=self.dirty,
-                                           commits=self.commits, shallow=lambda: self.shallow, refused=self.refused,
-                                           blobs=self.read_blob if self.commit is not None else None)
+                                           commits=self.commits, shallow=lambda: self.shallow, refused=self.refused)
                 # a working tree edited while it was being evaluated keeps no answer under its old key
                 if self.at is None and keys.fingerprint(self.root) != files:
                     files = key = None
@@ -195,16 +185,15 @@ class Evaluation:
 
 def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Options, *, commit: str | None,
                       dirty: bool = False, commits: Callable[[], Sequence[CommitInfo] | None],
-                      shallow: Callable[[], bool], positions: bool = True, refused: IsoctlError | None = None,
-                      blobs: Callable[[str], bytes] | None = None) -> Result:
+                      shallow: Callable[[], bool], positions: bool = True, refused: IsoctlError | None = None
+                      ) -> Result:
     """Coverage and every enabled rule on a loaded workspace, with the history policy applied.
 
     ``commits`` and ``shallow`` are asked only when a rule that reads
     history is enabled (so an evaluation that needs no history runs no git).
     ``refused`` is why git would not read the repository, if it would not:
-    said once, in the notes. ``blobs`` reads the files of past commits for
-    the rules that follow records through the history. Timelines call this
-    for each point with the commits they already have.
+    said once, in the notes. Timelines call this for each point with the
+    commits they already have.
     """
     from isoctl.core.analyse import analyse
 
@@ -225,7 +214,7 @@ def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Option
             count = "1 commit carries" if clamped == 1 else f"{clamped} commits carry"
             notes.append(CLAMPED_NOTE.format(count=count, them="it" if clamped == 1 else "them"))
     result = analyse(workspace, today, select=options.select, ignore=options.ignore, commit=commit, dirty=dirty,
-                     history=history, shallow=cut, positions=positions, blobs=blobs if history is not None else None)
+                     history=history, shallow=cut, positions=positions)
     result.notes = notes
     return result
 

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -315,7 +315,7 @@ def count(commits: Sequence[CommitInfo], record_versions: RecordVersions, audits
                if a.date >= since and a.date - dt.timedelta(weeks=weeks) <= until]
     inside = checked = imported = 0
     by_record: dict[str, list[Version]] = {}
-    for version in record_versions.changes():
+    for version in record_versions.changes(len(commits)):  # the versions may run past these commits
         by_record.setdefault(version.id, []).append(version)
     for history in by_record.values():
         history.sort(key=lambda v: v.index)
@@ -352,10 +352,10 @@ def count(commits: Sequence[CommitInfo], record_versions: RecordVersions, audits
                  commits=counted, before_audits=before, start=start)
 
 
-def measure(root: Path, commits: Sequence[CommitInfo], read_blob: Callable[[str], bytes], manifest: Manifest, *,
+def measure(root: Path, commits: Sequence[CommitInfo], manifest: Manifest, *,
             since: dt.date, until: dt.date, shallow: bool = False) -> Pulse:
     """The pulse of the workspace at ``root`` over ``since``..``until``, from ``commits`` (its first-parent history,
-    oldest first) and the blobs ``read_blob`` gives.
+    oldest first) and the blobs they name.
 
     A pulse is kept in the user cache under everything it depends on (the
     history, by its last commit, and what of the manifest it reads), so a
@@ -374,7 +374,7 @@ def measure(root: Path, commits: Sequence[CommitInfo], read_blob: Callable[[str]
             return _restored(known)
         except (KeyError, TypeError, ValueError, IndexError):
             pass  # another shape: computed again below
-    record_versions = versions.along(commits, read_blob, manifest.ignore, root)
+    record_versions = versions.along(commits, manifest.ignore, root)
     try:
         pulse = count(commits, record_versions, audits, since=since, until=until, shallow=shallow, weeks=weeks)
     finally:

@@ -285,8 +285,7 @@ def _measure(root: Path, commits: Sequence[CommitInfo], todo: list[tuple[int, dt
                 previous = index
             upto = commits[: index + 1]
             result = analyse_workspace(workspace, day, keys.Options(day.isoformat()), commit=commit.sha,
-                                       commits=functools.partial(list, upto), shallow=lambda: shallow, positions=False,
-                                       blobs=reader.read)
+                                       commits=functools.partial(list, upto), shallow=lambda: shallow, positions=False)
             out[_key(commit.sha, day)] = _metrics(commit, workspace, result, day)
             if tick is not None:
                 tick(len(out))

@@ -36,7 +36,7 @@ import json
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -374,17 +374,13 @@ def _split_in_two(root: Path, pairs: list[tuple[str, str]]) -> dict[str, Items]:
     return {**theirs, **mine}
 
 
-def _no_blob(blob: str) -> bytes:
-    raise LookupError(blob)  # a helper reading ahead streams every blob from git; it never asks one by one
-
-
 def _read_ahead(root: Path, until: str, ignore: list[str]) -> tuple[list[CommitInfo], dict[str, Items]]:
     """In a helper: the history up to ``until`` (one ``git log``) and what each of its blobs holds that the
     user cache does not know yet."""
     from isoctl.history import git
 
     commits = git.log(root, until=until)
-    versions = RecordVersions(_no_blob, ignore, root, ahead=False)
+    versions = RecordVersions(ignore, root, ahead=False)
     known = set(versions.known)
     versions._prefetch(commits)
     return commits, {key: items for key, items in versions.known.items() if key not in known}
@@ -476,22 +472,20 @@ def cancel_ahead() -> None:
 class RecordVersions:
     """The versions of every record along one history, read as far as asked (:meth:`advance`)."""
 
-    def __init__(self, read_blob: Callable[[str], bytes], ignore: Sequence[str], root: Path | None = None, *,
-                 ahead: bool = True) -> None:
-        self.read_blob = read_blob
+    def __init__(self, ignore: Sequence[str], root: Path, *, ahead: bool = True) -> None:
         self.ignore = list(ignore)
-        self._store_key = cache.digest([FORMAT, os.fsencode(root.resolve()) if root is not None else b""])
-        known = cache.read("versions", self._store_key) if root is not None else None
+        self.root = root
+        self._store_key = cache.digest([FORMAT, os.fsencode(root.resolve())])
+        known = cache.read("versions", self._store_key)
         self.known: dict[str, Items] = {}
         if isinstance(known, dict):
             self.known = {blob: {rid: (str(v[0]), str(v[1]), str(v[2])) for rid, v in items.items()}
                           for blob, items in known.items() if isinstance(items, dict)}
         self._learnt = False
-        if root is not None and ahead:
+        if ahead:
             learnt = _collect(root, ignore)
             self.known.update(learnt)
             self._learnt = bool(learnt)
-        self.root = root
         self.shas: list[str] = []  # the commits read so far, oldest first
         self.files: dict[str, Items] = {}  # path -> what it holds now
         self.where: dict[str, str] = {}  # record id -> the path holding it now
@@ -520,25 +514,13 @@ class RecordVersions:
         if not wanted_blobs:
             return
         pairs = list(wanted_blobs.items())
-        if self.root is not None and len(pairs) >= PARALLEL_FROM:
-            self.known.update(_split_in_two(self.root, pairs))
-        else:
-            for (key, path), (_, data) in zip(pairs, self._read_many([k.removesuffix(".md") for k, _ in pairs]),
-                                              strict=True):
-                self.known[key] = split(path, data)
+        self.known.update(_split_in_two(self.root, pairs) if len(pairs) >= PARALLEL_FROM
+                          else split_blobs(self.root, pairs))
         self._learnt = True
 
     def _items(self, path: str, blob: str) -> Items:
-        key = blob + (".md" if path.endswith(".md") else "")
-        found = self.known.get(key)
-        if found is None:
-            try:
-                data = self.read_blob(blob)
-            except Exception:  # a blob git cannot give (a shallow clone's edge, a damaged object) holds nothing
-                data = b""
-            found = self.known[key] = split(path, data)
-            self._learnt = True
-        return found
+        """What a blob holds (every blob of the commits being read was split by :meth:`_prefetch`)."""
+        return self.known[blob + (".md" if path.endswith(".md") else "")]
 
     def _apply(self, index: int, commit: CommitInfo) -> None:
         touched: set[str] = set()
@@ -617,23 +599,15 @@ class RecordVersions:
         return [texts.get((version.blob, version.id)) for version in wanted]
 
     def _read_many(self, blobs: list[str]) -> Iterator[tuple[str, bytes]]:
-        """The bytes of ``blobs`` (b"" for one git does not have): streamed from git, or asked one by one of
-        ``read_blob`` when there is no repository root to run git in."""
-        if self.root is not None and blobs:  # a git process costs less than importing gitpython to ask it
-            from isoctl.history import git
+        """The bytes of ``blobs`` in one stream from git (b"" for one git does not have)."""
+        from isoctl.history import git
 
-            for blob, data in git.read_blobs(self.root, blobs):
-                yield blob, data or b""
-            return
-        for blob in blobs:
-            try:
-                yield blob, self.read_blob(blob)
-            except Exception:  # a blob git cannot give (a shallow clone's edge, a damaged object) holds nothing
-                yield blob, b""
+        for blob, data in git.read_blobs(self.root, blobs):
+            yield blob, data or b""
 
     def save(self) -> None:
         """Keep what the blobs read this run hold, for the next run (nothing when nothing was read)."""
-        if self._learnt and self.root is not None:
+        if self._learnt:
             cache.write("versions", self._store_key, {blob: {rid: list(v) for rid, v in items.items()}
                                                        for blob, items in self.known.items()})
             self._learnt = False
@@ -642,9 +616,9 @@ class RecordVersions:
 _open: dict[tuple[str, str, tuple[str, ...]], RecordVersions] = {}
 
 
-def along(history: Sequence[CommitInfo], read_blob: Callable[[str], bytes], ignore: Sequence[str],
-          root: Path | None = None) -> RecordVersions:
-    """The record versions of ``history``, shared by every rule of a run and by every point of a timeline.
+def along(history: Sequence[CommitInfo], ignore: Sequence[str], root: Path) -> RecordVersions:
+    """The record versions of ``history`` (of the workspace at ``root``), shared by every rule of a run and by
+    every point of a timeline.
 
     The timeline asks for one prefix of the same history after another: the
     versions read for one point are kept and only the commits after it are
@@ -652,18 +626,18 @@ def along(history: Sequence[CommitInfo], read_blob: Callable[[str], bytes], igno
     """
     key = (str(root), history[0].sha if history else "", tuple(ignore))
     versions = _open.get(key)
-    if versions is None or versions.read_blob != read_blob:
-        versions = RecordVersions(read_blob, ignore, root)
+    if versions is None:
+        versions = RecordVersions(ignore, root)
         _open.clear()
         _open[key] = versions
     if len(history) > len(versions.shas):
         try:
             versions.advance(history)
         except ValueError:
-            versions = _open[key] = RecordVersions(read_blob, ignore, root)
+            versions = _open[key] = RecordVersions(ignore, root)
             versions.advance(history)
     elif history and versions.shas[len(history) - 1] != history[-1].sha:
-        versions = _open[key] = RecordVersions(read_blob, ignore, root)
+        versions = _open[key] = RecordVersions(ignore, root)
         versions.advance(history)
     return versions
 

@@ -119,7 +119,7 @@ def collect(evaluation: Evaluation, *, since: str | None = None, months: int = T
     soa = build_soa(workspace, evaluation.today) if any(e.id == EDITION for e in workspace.editions) else None
     picture = None
     if commits:  # the same picture as isoctl pulse: the 12 calendar months ending with today's
-        picture = pulse.measure(workspace.root, commits, evaluation.read_blob, workspace.manifest,
+        picture = pulse.measure(workspace.root, commits, workspace.manifest,
                                 since=pulse.first_of_month(evaluation.today, months - 1), until=evaluation.today,
                                 shallow=shallow)
     return build_report(workspace, result, soa=soa, timeline=timeline, documents=register, changes=changes,

@@ -65,7 +65,6 @@ class Context:
     history: Sequence[CommitInfo] | None = None  # commits up to the evaluated one, oldest first; None without git
     shallow: bool = False  # the history is cut short (a shallow clone)
     positions: bool = True  # False when only counts matter (timelines): locating means re-reading files
-    blobs: Callable[[str], bytes] | None = None  # reads a blob of the history; None when there is none to read
     # built on first use, once per analysis: the models by class, and the loaded record of each model
     _by_class: dict[type[RecordBase], list[RecordBase]] | None = field(default=None, init=False, repr=False)
     _loaded: dict[int, LoadedRecord] | None = field(default=None, init=False, repr=False)
@@ -87,11 +86,11 @@ class Context:
 
     def versions(self) -> RecordVersions | None:
         """Every record's versions along the history (:mod:`isoctl.history.versions`); None without a full history."""
-        if self.history is None or self.shallow or self.blobs is None:
+        if self.history is None or self.shallow:
             return None
         from isoctl.history.versions import along
 
-        return along(self.history, self.blobs, self.workspace.manifest.ignore, self.workspace.root)
+        return along(self.history, self.workspace.manifest.ignore, self.workspace.root)
 
     def at(self, model: RecordBase, *loc: str | int, key: bool = False, message: str, clause: str | None = None) -> Hit:
         """A hit located at a field of a record (only the file, when positions are not wanted)."""
