@@ -343,3 +343,12 @@ def test_the_document_register_marks_an_uncontrolled_change(cli: Cli, tmp_path: 
     controlled.commit("Approve the quality policy", files=policy(), date="2026-02-01", author=JANE)
     clean = cli("report", "-f", "md", "--today", TODAY, cwd=controlled.root)
     assert "uncontrolled change" not in clean.stdout
+
+
+def test_commits_after_the_evaluation_date_are_not_yet_history(cli: Cli, tmp_path: Path) -> None:
+    """--today before the last commits judges the system as it stood that day: a later edit has not happened yet."""
+    repo = repo_with(tmp_path)
+    repo.commit("Approve the quality policy", files=policy(), date="2026-02-01", author=JANE)
+    repo.commit("Tweak the wording", files=policy(body="Reworded."), date="2026-05-12", author=MIA)
+    assert findings(cli, repo.root, "changed-after-approval", today="2026-05-11") == []
+    assert len(findings(cli, repo.root, "changed-after-approval", today="2026-05-12")) == 1

@@ -205,11 +205,12 @@ def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Option
         skipped = f", and the rules that read it ({', '.join(wanted)}) were skipped" if wanted else ""
         notes.append(REFUSED_NOTE.format(reason=refused.message, skipped=skipped, hint=refused.hint or ""))
     elif wanted:
-        history = commits()
+        every = commits()
+        history = _as_of(every, today)
         cut = history is not None and shallow()
         if cut:
             notes.append(SHALLOW_NOTE.format(rules=", ".join(wanted)))
-        clamped = sum(1 for c in history or () if c.clamped)
+        clamped = sum(1 for c in every or () if c.clamped)
         if clamped and not cut:
             count = "1 commit carries" if clamped == 1 else f"{clamped} commits carry"
             notes.append(CLAMPED_NOTE.format(count=count, them="it" if clamped == 1 else "them"))
@@ -217,6 +218,23 @@ def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Option
                      history=history, shallow=cut, positions=positions)
     result.notes = notes
     return result
+
+
+def _as_of(history: Sequence[CommitInfo] | None, today: dt.date) -> Sequence[CommitInfo] | None:
+    """The commits made by ``today``: the history as it stood on the evaluation date, not after it.
+
+    ``--today`` may name a day before the last commits (``check --today
+    2026-11-21`` of a tree committed later); the rules that read history then
+    judge the system as of that day, as they judge its records. The cut is at
+    the first commit dated after ``today`` (a prefix, so every rule sees one
+    consistent history); a commit without a usable date stays.
+    """
+    if history is None:
+        return None
+    for index, commit in enumerate(history):
+        if not commit.clamped and commit.committed.date() > today:
+            return history[:index]
+    return history
 
 
 def history_rules(workspace: Workspace, options: keys.Options) -> list[str]:
