@@ -167,7 +167,9 @@ def _rendered(result: Result, comparison: Comparison | None, fmt: str, fail_on: 
         return result, options
     if fmt in ("json", "sarif", "junit"):
         return result, {**options, "baseline": comparison}
-    if fmt in ("text", "github"):
+    if fmt == "text":
+        return dataclasses.replace(result, findings=comparison.new), {**options, "existing": len(comparison.unchanged)}
+    if fmt == "github":
         return dataclasses.replace(result, findings=comparison.new), options
     return result, options
 

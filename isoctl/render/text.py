@@ -31,13 +31,23 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def summary_line(result: Result) -> str:
-    """``3 errors, 5 warnings, 1 info in 214 records (120 files)`` or ``no findings in ...``."""
+def summary_line(result: Result, *, existing: int | None = None) -> str:
+    """``3 errors, 5 warnings, 1 info in 214 records (120 files)`` or ``no findings in ...``.
+
+    ``existing`` is set when the findings shown are only the new ones of a comparison with a baseline: the line then
+    says so, with how many existing findings were let through, rather than claiming the workspace has none.
+    """
     counts = result.counts()
     scope = f"in {plural(result.records, 'record')} ({plural(result.files, 'file')})"
+    if existing is None:
+        if not result.findings:
+            return f"no findings {scope}"
+        return ", ".join(plural(counts[s], s) for s in ("error", "warning", "info")) + f" {scope}"
+    through = f"{plural(existing, 'existing finding')} let through"
     if not result.findings:
-        return f"no findings {scope}"
-    return ", ".join(plural(counts[s], s) for s in ("error", "warning", "info")) + f" {scope}"
+        return f"no new findings ({through}) {scope}"
+    new = ", ".join(plural(counts[s], s) for s in ("error", "warning", "info"))
+    return f"new: {new} ({through}) {scope}"
 
 
 def _standard_of(result: Result) -> dict[str, str]:
@@ -136,8 +146,8 @@ def _readiness(result: Result) -> Table:
     return table
 
 
-def render(result: Result, *, color: bool = False, width: int = 100) -> str:
-    """The human report of ``check``; plain text (no ANSI) unless ``color``."""
+def render(result: Result, *, color: bool = False, width: int = 100, existing: int | None = None) -> str:
+    """The human report of ``check``; plain text (no ANSI) unless ``color``; ``existing``: see :func:`summary_line`."""
     console, out = make_console(color=color, width=width)
     findings = sorted(result.findings, key=Finding.sort_key)
     listed, folded = _fold(result, findings)
@@ -153,5 +163,5 @@ def render(result: Result, *, color: bool = False, width: int = 100) -> str:
     counts = result.counts()
     worst = max((s for s in counts if counts[s]), key=SEVERITY_RANK.__getitem__, default=None)
     style = SEVERITY_STYLES[worst] if worst else "green"
-    console.print(Text(summary_line(result), style=style))
+    console.print(Text(summary_line(result, existing=existing), style=style))
     return out.getvalue()
