@@ -287,6 +287,21 @@ def test_dry_run_changes_nothing_and_says_the_same(cli: Cli, tmp_path: Path) -> 
     assert text.stdout.startswith("Would rename 'jsmith' to 'jane': 14 references in 9 files (dry run")
 
 
+def test_uncommitted_changes_stop_the_rename_unless_allowed(cli: Cli, tmp_path: Path) -> None:
+    root = workspace(tmp_path)
+    repo = GitRepo.init(root)
+    repo.commit("Start", files={})
+    (root / "risks" / "crlf.yaml").write_bytes(b"id: RSK-1\r\nkind: risk\r\ntitle: Supplier loss\r\nowner: jsmith\r\n"
+                                               b"likelihood: 2\r\nimpact: 3\r\n")
+    before = snapshot(root)
+    refused = cli("people", "rename", "jsmith", "jane", cwd=root).expect(2, "uncommitted changes")
+    assert "--allow-dirty" in refused.stderr
+    assert snapshot(root) == before
+    cli("people", "rename", "jsmith", "jane", "--dry-run", cwd=root).expect(0)  # a dry run writes nothing: allowed
+    cli("people", "rename", "jsmith", "jane", "--allow-dirty", cwd=root).expect(0, "Renamed 'jsmith' to 'jane'")
+    assert b"owner: jane\r\n" in (root / "risks" / "crlf.yaml").read_bytes()
+
+
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [

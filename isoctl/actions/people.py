@@ -73,7 +73,8 @@ class PersonRename:
         return sorted(seen, key=lambda p: (p != MANIFEST, p))
 
 
-def rename_person(path: Path | str | None, old: str, new: str, *, dry_run: bool = False) -> PersonRename:
+def rename_person(path: Path | str | None, old: str, new: str, *, dry_run: bool = False,
+                  allow_dirty: bool = False) -> PersonRename:
     """Rename the person ``old`` to ``new`` in the workspace at or above ``path``; the report of it.
 
     Raises UsageError (exit 2) for an ``old`` that is neither a person nor
@@ -82,12 +83,16 @@ def rename_person(path: Path | str | None, old: str, new: str, *, dry_run: bool 
     cannot be read or written, every file then left as it was. When ``old``
     is no longer in the manifest but ``new`` is (the manifest was edited by
     hand), only the references are rewritten, which is how such a rename is
-    finished.
+    finished. In a git repository with uncommitted changes the rename is
+    refused (UsageError) unless ``allow_dirty``: it touches many files and
+    should be one reviewable change of its own.
     """
     from isoctl.actions.context import ActionContext
 
     ctx = ActionContext.open(Path(path) if path is not None else None)
     root = ctx.root
+    if not dry_run and not allow_dirty:
+        _refuse_dirty(root)
     people = [p.id for p in ctx.manifest.people]
     _check_id(new)
     if new == old:
@@ -217,3 +222,17 @@ def render_json(rename: PersonRename) -> str:
         "written": rename.written, "notes": rename.notes, "files": rename.files,
         "references": [ref.as_dict() for ref in rename.references],
     }, indent=2, ensure_ascii=False) + "\n"
+
+
+def _refuse_dirty(root: Path) -> None:
+    """A rename rewrites many files: refuse to mix it with uncommitted work that git could not tell apart from it."""
+    from isoctl.actions.lifecycle import in_git_work_tree
+    from isoctl.history.git import head_state
+
+    if not in_git_work_tree(root):
+        return
+    _, dirty = head_state(root)
+    if dirty:
+        raise UsageError("the working tree has uncommitted changes: commit or stash them first, so that the rename "
+                         "is one change of its own", hint="see 'git status'; --dry-run shows the changes; "
+                                                          "--allow-dirty renames anyway")

@@ -27,6 +27,8 @@ def rename(
     path: Path | None = typer.Option(None, "--path", metavar="DIR",
                                      help="The workspace (or a folder in it). Default: the current directory."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Change nothing; print what would change."),
+    allow_dirty: bool = typer.Option(False, "--allow-dirty",
+                                     help="Rename even when the git working tree has uncommitted changes."),
     json_format: bool = typer.Option(False, "--json", help="Report as JSON (every reference with file, line, record, field)."),
 ) -> None:
     """Rename a person id in isoctl.yaml and every reference to it, byte for byte, in every file or none.
@@ -39,12 +41,13 @@ def rename(
     already (OLD is gone, NEW is a person), the references are moved to NEW.
 
     Exit codes: 0 renamed (or a dry run); 2 cannot run: OLD is nobody, NEW is
-    not a valid id or is a person already, a file cannot be read or
+    not a valid id or is a person already, the git working tree has
+    uncommitted changes (without --allow-dirty), a file cannot be read or
     written (every file is then left as it was).
     """
     from isoctl.actions.people import rename_person, render_json, render_text
 
-    result = rename_person(path, old, new, dry_run=dry_run)
+    result = rename_person(path, old, new, dry_run=dry_run, allow_dirty=allow_dirty)
     emit(render_json(result) if json_format else render_text(result), fmt="json" if json_format else None)
     if result.written:
         note("run 'isoctl check' to confirm, then commit the change")
