@@ -142,6 +142,15 @@ def test_clean_clients_exit_zero(cli: Cli, tmp_path: Path) -> None:
     assert names == ["Acme Logistics Ltd", "Nimbus Cloud GmbH"]  # the nearer audit first
 
 
+def test_a_workspace_deep_in_a_monorepo_is_found_with_depth(cli: Cli, tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES / "nimbus-cloud", tmp_path / "mono" / "teams" / "platform" / "compliance" / "isms" / "ws")
+    run = cli("portfolio", "mono", "--today", TODAY)
+    assert run.exit_code == 2 and "up to 4 levels below" in run.stderr and "--depth 6" in run.stderr
+    run = cli("portfolio", "mono", "--depth", "6", "--today", TODAY, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    assert [c["organization"] for c in json.loads(run.stdout)["clients"]] == ["Nimbus Cloud GmbH"]
+
+
 def test_bad_input(cli: Cli, tmp_path: Path) -> None:
     run = cli("portfolio", "missing")
     assert run.exit_code == 2 and "error: no such directory: missing" in run.stderr and "hint:" in run.stderr

@@ -26,11 +26,13 @@ def portfolio(
     format: PortfolioFormat = typer.Option(PortfolioFormat.text, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.",
                                        dir_okay=False),
+    depth: int = typer.Option(4, "--depth", min=0, max=32, metavar="N",
+                              help="Look for workspaces this many folder levels below each DIR."),
 ) -> None:
     """Every client workspace at once: readiness, findings, overdue actions, next audit, decay signals.
 
-    Finds each workspace (a folder with isoctl.yaml, in git or not) up to four
-    levels below each DIR, never entering dot-directories, node_modules or
+    Finds each workspace (a folder with isoctl.yaml, in git or not) up to
+    --depth levels below each DIR (four by default), never entering dot-directories, node_modules or
     symbolic links, evaluates each as 'isoctl check' would (two at a time),
     and shows one row per client, most urgent first: clients that cannot be
     evaluated, then more errors, then more overdue actions, then an external
@@ -46,7 +48,7 @@ def portfolio(
     from isoctl.core.portfolio import gather
 
     day = parse_today(today)
-    result = gather(directories or [Path.cwd()], day)
+    result = gather(directories or [Path.cwd()], day, depth=depth)
     from isoctl.render import portfolio as render
 
     content: str | bytes

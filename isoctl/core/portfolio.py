@@ -184,13 +184,14 @@ def _walk(directory: Path, depth: int) -> Iterator[Path]:
         yield from _walk(directory / name, depth - 1)
 
 
-def gather(directories: Sequence[Path], today: dt.date, *, parallel: bool = True) -> Portfolio:
+def gather(directories: Sequence[Path], today: dt.date, *, parallel: bool = True, depth: int = MAX_DEPTH) -> Portfolio:
     """The portfolio of every workspace below ``directories`` as of ``today``; WorkspaceError when there is none."""
-    roots = find_workspaces(directories)
+    roots = find_workspaces(directories, depth=depth)
     if not roots:
         shown = ", ".join(str(d) for d in directories)
-        raise WorkspaceError(f"no workspace ({MANIFEST}) found in {shown} or up to {MAX_DEPTH} levels below",
-                             hint="give the directories that hold the client workspaces")
+        raise WorkspaceError(f"no workspace ({MANIFEST}) found in {shown} or up to {depth} levels below",
+                             hint="give the directories that hold the client workspaces, or look deeper with "
+                                  f"--depth {depth + 2}")
     with _read_only_git():
         clients = _evaluate_all(roots, today, parallel=parallel)
     return Portfolio(today, sorted(clients, key=risk_key))
