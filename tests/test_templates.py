@@ -214,8 +214,11 @@ CONSULTANT = {
     "{% for p in people %}  - {id: {{ p.id }}, name: {{ p.name | yaml }}"
     "{% if p.top_management %}, top_management: true{% endif %}}\n{% endfor %}",
     "variables.txt.j2": VARIABLES_J2,
-    "{{ owner.id }}-handbook.md.j2": "---\nid: MAN-{{ owner.id | upper }}\nkind: document\ntype: manual\n"
-    "title: {{ (organization ~ ' handbook') | yaml }}\nstatus: draft\nowner: {{ owner.id }}\nclauses: [hs:4.4]\n---\n"
+    "{% if false %}partials{% endif %}/front-matter.j2": "{% macro document(id, type, title) %}---\nid: {{ id }}\n"
+    "kind: document\ntype: {{ type }}\ntitle: {{ title | yaml }}\nstatus: draft\nowner: {{ owner.id }}\n"
+    "{% endmacro %}",
+    "{{ owner.id }}-handbook.md.j2": "{% import '{% if false %}partials{% endif %}/front-matter.j2' as fm with context %}"
+    "{{ fm.document('MAN-' ~ owner.id | upper, 'manual', organization ~ ' handbook') }}clauses: [hs:4.4]\n---\n"
     "# Handbook of {{ organization }}\n",
     "{% if ci_gitlab %}.gitlab-ci.yml{% endif %}.j2": "isoctl: {script: [isoctl check]}\n",
     "{% if ci_github %}.github{% endif %}/workflows/isoctl.yml.j2": "name: isoctl ({{ workspace_dir }})\n",
@@ -272,6 +275,8 @@ def test_consultant_template_renders_every_variable(cli: Cli, catalogs: Catalogs
     assert (root / "logo.svg").read_text() == "<svg>{{ copied as it is }}</svg>"
     handbook = (root / "jsmith-handbook.md").read_text(encoding="utf-8")
     assert handbook.splitlines()[1] == "# yaml-language-server: $schema=.isoctl/schema/record.json"
+    assert "id: MAN-JSMITH" in handbook and 'title: "Acme: Logistics & Co handbook"' in handbook  # from the macro
+    assert not [p for p in root.rglob("*") if "partials" in p.name or "front-matter" in p.name]  # shared, not written
     assert yaml.safe_load((root / "isoctl.yaml").read_text(encoding="utf-8"))["organization"]["name"] == org
     found = check_json(cli, root)
     assert not [f for f in found["findings"] if f["rule"] in ("schema-error", "parse-error", "unknown-reference")]
