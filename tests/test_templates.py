@@ -175,6 +175,14 @@ def test_integrated_output_is_deterministic_and_in_our_own_words(cli: Cli, catal
     assert "TODO" in (first / "documents" / "procedures" / "internal-audit.md").read_text(encoding="utf-8")
 
 
+def test_integrated_repository_files_are_those_of_default() -> None:
+    """CI, hook and ignore files are the same in both built-in templates: a fix to one reaches both."""
+    shared = [".gitignore.j2", ".pre-commit-config.yaml.j2", "{% if ci_gitlab %}.gitlab-ci.yml{% endif %}.j2",
+              "{% if ci_github %}.github{% endif %}/workflows/isoctl.yml.j2"]
+    for name in shared:
+        assert (BUILT_IN / "integrated" / name).read_bytes() == (BUILT_IN / "default" / name).read_bytes(), name
+
+
 # -- a consultant's own template ------------------------------------------------------------------
 
 VARIABLES_J2 = """\
