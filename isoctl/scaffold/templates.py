@@ -185,7 +185,7 @@ def _guard(relative: PurePosixPath, context: dict[str, Any], render: Callable[[]
     except UndefinedError as exc:
         raise ScaffoldError(
             f"template {relative}:{_line(exc, relative)}: {exc}",
-            hint=f"templates can use: {', '.join(sorted(context))} (see templates/scaffold/README.md)",
+            hint=f"templates can use: {', '.join(sorted(context))} (see docs/templates.md)",
         ) from None
     except Exception as exc:
         raise ScaffoldError(f"template {relative}:{_line(exc, relative)}: {type(exc).__name__}: {exc}") from None
