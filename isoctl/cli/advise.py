@@ -157,6 +157,58 @@ def write_answers(path: Path, answers: dict[str, Any], table: Table) -> None:
              f"# 'isoctl advise --answers {path.name}' again, or 'isoctl init DIR --answers {path.name}'."]
     for question in table.questions:
         lines.append(f"# {question.prompt}")
-        lines.append(yaml.safe_dump({question.id: answers[question.id]}, default_flow_style=None, allow_unicode=True,
-                                    width=1000, sort_keys=False).rstrip("\n"))
+        value = answers[question.id]
+        # a list on one line ([a, b]), a scalar as a plain block entry (flow style would brace the whole mapping)
+        lines.append(yaml.safe_dump({question.id: value}, default_flow_style=None if isinstance(value, list) else False,
+                                    allow_unicode=True, width=1000, sort_keys=False).rstrip("\n"))
     write_output(path, ("\n".join(lines) + "\n").encode())
+
+
+def plan_for_init(path: Path, standards: list[str], org: str | None) -> tuple[Advice, list[str], str | None]:
+    """For ``init --answers``: the advice, the editions to scaffold and the organisation's name.
+
+    The essential and recommended standards are scaffolded; ``--standard``
+    adds to them, or picks another edition of one of them. ``--org`` wins
+    over the name in the answers.
+    """
+    from isoctl.errors import UsageError
+
+    catalogs, table = load()
+    advice = evaluate(read(path, catalogs, table), catalogs, table, parse_today(None))
+    chosen = {r.family: r.display for r in advice.chosen}
+    for name in standards:
+        chosen[catalogs.edition(name).family] = name
+    if not chosen:
+        raise UsageError(f"the answers in {path} recommend no standard to build a system on",
+                         hint="run 'isoctl advise --answers FILE' to see why, or choose one with --standard")
+    return advice, list(chosen.values()), org if org is not None else advice.organization or None
+
+
+def keep_analysis(root: Path, advice: Advice) -> tuple[Path, list[str]]:
+    """Write the analysis into the new workspace at ``root`` as a record; the file and what to tell the user."""
+    from isoctl.errors import ScaffoldError, reason
+    from isoctl.files import yamlio
+    from isoctl.files.atomic import write_atomically
+    from isoctl.render.advise_record import PATH, render_record
+
+    target = root.joinpath(*PATH.parts)
+    if target.exists():
+        raise ScaffoldError(f"the template already wrote {PATH}; the needs analysis was not kept",
+                            hint="rename that file in the template")
+    try:
+        manifest = yamlio.parse(yamlio.read_text(root / "isoctl.yaml"))
+    except (OSError, yamlio.YamlProblem):
+        manifest = None
+    people = manifest.get("people") if isinstance(manifest, dict) else None
+    people = [p for p in people or [] if isinstance(p, dict) and isinstance(p.get("id"), str)]
+    owner = next((p["id"] for p in people if p.get("top_management")), people[0]["id"] if people else None)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, render_record(advice, owner=owner).encode())
+    except OSError as exc:
+        raise ScaffoldError(f"cannot write {PATH}: {reason(exc)}") from exc
+    told = [f"The needs analysis is kept in {PATH} (evidence for the scope, clause 4.3). Suggested scope for "
+            f"isoctl.yaml and documents/scope.md: {advice.scope}"]
+    for mismatch in advice.mismatches:
+        told.append(f"{mismatch.designation} was asked for but is not in scope: {mismatch.reasons[0].text}")
+    return target, told

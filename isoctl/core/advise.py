@@ -86,15 +86,18 @@ def validate_answers(data: Any, table: Table, catalogs: Catalogs, *, shown: str 
         raise AnswersError([Problem(Location(shown, 1, 1), "expected a mapping from question ids to answers, "
                                     f"e.g. 'sector: manufacturing'; questions: {', '.join(table.question_ids)}")])
     model = table.answers_model()
+    problems: list[Problem] = []
     try:
         answers: dict[str, Any] = model.model_validate(data).model_dump()
     except ValidationError as exc:
         known = list(table.question_ids)
         located = problems_from(exc, path=shown, root=root, known_fields=lambda loc: known)
-        raise AnswersError([Problem(p.location, p.message.replace("unknown field", "unknown question"))
-                            for p in located]) from None
-    problems: list[Problem] = []
+        problems += [Problem(p.location, p.message.replace("unknown field", "unknown question")) for p in located]
+        failed = {error["loc"][0] for error in exc.errors() if error["loc"]}
+        answers = {q.id: data[q.id] for q in table.questions if q.id in data and q.id not in failed}
     for question in table.questions:
+        if question.id not in answers:
+            continue
         value = answers[question.id]
         try:
             answers[question.id] = _checked(question, value, catalogs)

@@ -153,11 +153,11 @@ def render_md(advice: Advice, *, level: int = 1) -> str:
 
 
 def _labelled(values: Any, value: Any) -> str:
-    """An answer with the words of its choices: ``core (they are the product: ...)``."""
+    """An answer with the words of its choices: ``core — they are the product: ...``."""
     labels = {c.value: c.label for c in values}
     items = value if isinstance(value, list) else [value]
     if labels and items and all(isinstance(v, str) for v in items):
-        return "; ".join(f"{v} ({labels[v]})" if v in labels else v for v in items)
+        return "; ".join(f"{v} — {labels[v]}" if v in labels else v for v in items)
     return answer_text(value)
 
 
