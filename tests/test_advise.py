@@ -423,3 +423,14 @@ def test_a_broken_decision_table_is_refused_with_every_problem_located(tmp_path:
     messages = [f"{p.location.line}: {p.message}" for p in caught.value.problems]
     assert any(m.endswith("no question 'hazard'") for m in messages)
     assert any(m.endswith("'wastes' is not an answer to footprint") for m in messages)
+
+
+def test_docs_describe_every_question_rule_and_mismatch_of_the_table() -> None:
+    from isoctl.core.advise import load_table
+
+    docs = (REPO / "docs" / "advise.md").read_text()
+    table = load_table()
+    for name in [*table.question_ids, *(r.id for r in table.rules), *(m.id for m in table.mismatches)]:
+        assert f"| `{name}` |" in docs, name
+    shown = yaml.safe_load(docs.split("```yaml\n")[1].split("```")[0])
+    assert shown == yaml.safe_load((ANSWERS / "factory.yaml").read_text())
