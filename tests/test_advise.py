@@ -434,3 +434,26 @@ def test_docs_describe_every_question_rule_and_mismatch_of_the_table() -> None:
         assert f"| `{name}` |" in docs, name
     shown = yaml.safe_load(docs.split("```yaml\n")[1].split("```")[0])
     assert shown == yaml.safe_load((ANSWERS / "factory.yaml").read_text())
+
+
+def test_installed_command_asks_on_a_real_terminal_and_refuses_without_one(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+
+    from helpers import isoctl_command, run_isoctl
+
+    run_isoctl("advise", cwd=tmp_path).expect(2, "there is none here")  # stdin is /dev/null
+    run_isoctl("advise", "--answers", str(ANSWERS / "fintech-dora.yaml"), "--today", TODAY, cwd=tmp_path).expect(
+        0, "ISO/IEC 27001:2022 and ISO 22301:2019 integrate on the harmonized structure")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([*isoctl_command(), "advise", "-f", "json", "--today", TODAY], cwd=tmp_path,
+                            stdin=follower, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "NO_COLOR": "1"})
+    os.close(follower)
+    os.write(leader, TYPED.encode())
+    out, err = proc.communicate(timeout=60)
+    os.close(leader)
+    assert proc.returncode == 0, err.decode()
+    assert b"[16/16] Which standards is it asking for or considering, if any?" in err
+    assert json.loads(out)["standards"] == ["iso27001:2022", "iso22301:2019"]

@@ -406,11 +406,12 @@ def integration(editions: Sequence[Edition], catalogs: Catalogs) -> Integration 
 
 def _scope(template: str, answers: Mapping[str, Any], standards: list[str]) -> str:
     activities = str(answers.get("activities") or "The activities").strip().rstrip(".")
-    sites = int(answers.get("sites") or 1)
+    sites = int(answers.get("sites", 1))
     values = {
         "activities": activities[:1].upper() + activities[1:],
         "organization": str(answers.get("organization", "")).strip(),
-        "sites": "its single site" if sites <= 1 else f"its {sites} sites",
+        "sites": ("working without a fixed site" if sites == 0 else "at its single site" if sites == 1
+                  else f"at its {sites} sites"),
         "standards": _and(standards) if standards else "the standards it chooses",
     }
     return " ".join(template.format(**values).split())
