@@ -249,7 +249,10 @@ def integration(editions: Sequence[Edition], catalogs: Catalogs) -> Integration 
     ordered = [c for c in hs.clauses if c.id in shared]
     headings = [(c.id, c.title or "") for c in ordered if c.parent is None]
     parents = {c.parent for c in ordered}
-    lowest = [(c.id, c.title or "") for c in ordered if c.id not in parents]
+    titles = {c.id: c.title or "" for c in ordered}
+    # "7.5.1 General" says little on its own: such a clause carries its parent's title too
+    lowest = [(c.id, f"{titles[c.id]} ({titles.get(c.parent or '', '')})" if titles[c.id] == "General" else titles[c.id])
+              for c in ordered if c.id not in parents]
     names = [designation(e) for e in editions]
     statement = (f"{_and(names)} integrate on the harmonized structure: they share clauses "
                  f"{_and([f'{c} {t}' for c, t in headings])}. One set of records for the {len(lowest)} shared "
