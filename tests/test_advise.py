@@ -416,6 +416,9 @@ def test_a_broken_decision_table_is_refused_with_every_problem_located(tmp_path:
     text = text.replace("when: {hazards: {one_of: [driving, manual-handling, lone-work]}}",
                         "when: {hazard: {one_of: [driving]}}")
     text = text.replace("when: {footprint: {one_of: [waste]}}", "when: {footprint: {one_of: [wastes]}}")
+    text = text.replace("  - id: quality-problems\n", "  - id: quality-demanded\n")
+    text = text.replace("    type: number\n    prompt: At how many sites or locations does it work?\n    default: 1\n",
+                        "    type: number\n    prompt: At how many sites or locations does it work?\n    default: one\n")
     broken = tmp_path / "advice.yaml"
     broken.write_text(text)
     with pytest.raises(CatalogError) as caught:
@@ -423,6 +426,9 @@ def test_a_broken_decision_table_is_refused_with_every_problem_located(tmp_path:
     messages = [f"{p.location.line}: {p.message}" for p in caught.value.problems]
     assert any(m.endswith("no question 'hazard'") for m in messages)
     assert any(m.endswith("'wastes' is not an answer to footprint") for m in messages)
+    assert any(m.endswith("'quality-demanded' is used twice") for m in messages)
+    assert any(m.endswith("the default does not suit a number question") for m in messages)
+    assert len(messages) == 4
 
 
 def test_docs_describe_every_question_rule_and_mismatch_of_the_table() -> None:

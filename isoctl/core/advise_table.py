@@ -16,7 +16,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+)
 
 from isoctl.errors import CatalogError, Location, Problem
 from isoctl.files import yamlio
@@ -215,6 +224,11 @@ def _check(table: Table, families: tuple[str, ...] | None) -> list[tuple[tuple[s
         if question.id in seen:
             found.append((("questions", n, "id"), f"question '{question.id}' is asked twice"))
         seen.add(question.id)
+        if not question.required:
+            try:
+                TypeAdapter(question.annotation()).validate_python(question.default)
+            except ValidationError:
+                found.append((("questions", n, "default"), f"the default does not suit a {question.type} question"))
         if (question.type in ("choice", "multi-choice")) != bool(question.values):
             found.append((("questions", n), f"a {question.type} question " +
                           ("needs values" if question.type in ("choice", "multi-choice") else "takes no values")))
@@ -223,7 +237,11 @@ def _check(table: Table, families: tuple[str, ...] | None) -> list[tuple[tuple[s
             found.append((("standards", family), f"no catalog of '{family}' is installed"))
     sections: list[tuple[str, Sequence[Rule | MismatchRule]]] = [("rules", table.rules), ("mismatches", table.mismatches)]
     for section, entries in sections:
+        ids: set[str] = set()
         for n, entry in enumerate(entries):
+            if entry.id in ids:
+                found.append(((section, n, "id"), f"'{entry.id}' is used twice"))
+            ids.add(entry.id)
             if entry.standard not in table.standards and not (section == "mismatches" and entry.standard == "any"):
                 found.append(((section, n, "standard"), f"'{entry.standard}' is not one of the standards"))
             for name, test in entry.when.items():
