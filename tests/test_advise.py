@@ -462,4 +462,5 @@ def test_installed_command_asks_on_a_real_terminal_and_refuses_without_one(tmp_p
     os.close(leader)
     assert proc.returncode == 0, err.decode()
     assert b"[16/16] Which standards is it asking for or considering, if any?" in err
+    assert b"note: these answers were not kept; add --save-answers FILE.yaml" in err
     assert json.loads(out)["standards"] == ["iso27001:2022", "iso22301:2019"]

@@ -65,6 +65,11 @@ def advise(
         given = ask(table, catalogs)
         if save is not None:
             write_answers(save, given, table)
+        else:
+            from isoctl.cli.common import note
+
+            note("these answers were not kept; add --save-answers FILE.yaml to keep them for "
+                 "'isoctl init DIR --answers FILE.yaml' or a later run")
     else:
         raise UsageError("no answers: isoctl advise asks its questions at a terminal, and there is none here",
                          hint="give the answers in a file with --answers FILE.yaml (examples/answers/ has some; "
