@@ -83,6 +83,10 @@ from isoctl.cli import init as _init  # noqa: E402 - commands register after the
 from isoctl.cli import schema as _schema  # noqa: E402
 
 app.command("init", rich_help_panel="Workspace")(_init.init)
+
+from isoctl.cli import advise as _advise  # noqa: E402
+
+app.command("advise", rich_help_panel="Workspace")(_advise.advise)
 app.command("schema", rich_help_panel="Workspace")(_schema.schema)
 
 from isoctl.cli import baseline as _baseline  # noqa: E402 - commands register after the app exists

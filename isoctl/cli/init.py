@@ -47,6 +47,11 @@ def init(
              "management). Default: asked at a terminal, else the git user as top management.",
     ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Ask nothing: without --person, the git user is top management."),
+    answers: Path | None = typer.Option(
+        None, "--answers", metavar="FILE.yaml", dir_okay=False,
+        help="Scaffold the essential and recommended standards of a needs analysis (see 'isoctl advise') and keep "
+             "the analysis in the workspace; --standard adds to them.",
+    ),
 ) -> None:
     """Create a workspace: manifest, draft policies and procedures, SoA, CI, schemas, first commit.
 
@@ -58,9 +63,11 @@ def init(
 
     outer = enclosing_repository(path)  # inside a repository: no nested one, CI files at its root
     told: list[str] = []
+    said: list[str] = []  # what a needs analysis adds to the summary
     if example is not None:
         given = [flag for flag, used in (("--standard", standard), ("--org", org), ("--ci", ci),
-                                         ("--allow-superseded", allow_superseded), ("--person", person)) if used]
+                                         ("--allow-superseded", allow_superseded), ("--person", person),
+                                         ("--answers", answers)) if used]
         if template != "default":
             given.append("--template")
         if given:
@@ -73,6 +80,15 @@ def init(
             told.append(f"The workspace is inside the git repository {outer}: no repository was created inside it "
                         "and nothing was committed.")
     else:
+        advice = None
+        if answers is not None:
+            from isoctl.cli.advise import plan_for_init
+
+            advice, standard, org = plan_for_init(answers, standard or [], org)
+            if git and outer is None:
+                from isoctl.history.git import user_identity
+
+                user_identity(path)  # a missing git fails here, before anything is written
         if not standard:
             raise UsageError(
                 "choose at least one standard with --standard",
@@ -88,19 +104,30 @@ def init(
             standards=standard,
             template=template,
             ci=(ci or CiChoice.github).value,
-            git=git,
+            git=git and advice is None,  # with an analysis to keep, the first commit waits for it
             today=parse_today(None),  # ISOCTL_TODAY pins the date written into drafts (and the transitions' state)
             allow_superseded=allow_superseded,
             warn=lambda message: note(message, label="warning"),
             people=named,
             tell=told.append,
         )
+        if advice is not None:
+            from isoctl.cli.advise import keep_analysis
+
+            kept, said = keep_analysis(path, advice)
+            written = sorted([*written, kept])
+            if git and outer is None:
+                from isoctl.history.git import init_and_commit
+                from isoctl.scaffold.workspace import COMMIT_MESSAGE
+
+                init_and_commit(path, COMMIT_MESSAGE)
         described = organization
-    _summarise(path, written, described, committed=git and outer is None, drafts=example is None, told=told)
+    _summarise(path, written, described, committed=git and outer is None, drafts=example is None, told=told,
+               said=said)
 
 
 def _summarise(path: Path, written: list[Path], described: str, *, committed: bool, drafts: bool,
-               told: list[str] | None = None) -> None:
+               told: list[str] | None = None, said: list[str] | None = None) -> None:
     """Say what was created (schemas summed up in one line), where CI went, and what to do next."""
     out = console()
     out.print(f"Created a workspace for {described} in {path}/", markup=False)
@@ -124,7 +151,7 @@ def _summarise(path: Path, written: list[Path], described: str, *, committed: bo
         out.print("At the repository root, where GitHub, GitLab, pre-commit and editors read them:", markup=False)
         for name in outside:
             out.print(f"  {Path(name).as_posix()}", markup=False)
-    for line in told or []:
+    for line in [*(told or []), *(said or [])]:
         out.print(line, markup=False)
     out.print("\nNext steps:", markup=False)
     if told:
