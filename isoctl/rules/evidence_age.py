@@ -129,7 +129,8 @@ def _record_dates(model: RecordBase) -> Iterator[tuple[Loc, dt.date]]:
         if model.completed_on is not None:
             yield ("completed_on",), model.completed_on
     elif isinstance(model, Review):
-        if model.inputs or model.actions or (model.outputs is not None and any(model.outputs.model_dump().values())):
+        said = model.inputs or model.actions or (model.outputs is not None and any(model.outputs.model_dump().values()))
+        if said and model.status != "draft":  # a draft's date is the meeting it is prepared for
             yield ("date",), model.date
     elif isinstance(model, Exercise) and ((model.outcome or "").strip() or model.actions):
         yield ("date",), model.date
@@ -160,7 +161,8 @@ def future_evidence(ctx: Context) -> Iterator[Hit]:
     a certificate's ``issued`` and the date of an external audit with
     ``status: done``. Dates that are naturally ahead are not: ``due``,
     ``next_review``, ``expires_on``, a planned audit, a certificate's
-    ``expires``, a review or exercise that is only in the calendar.
+    ``expires``, a review or exercise that is only in the calendar, a
+    review with ``status: draft`` (prepared for its meeting).
     Today itself is not in the future. Reported at the date.
 
     Fails:  ``closed_on: 2026-12-05`` on 2026-11-21 (14 days after today)

@@ -34,8 +34,9 @@ COPIED = 0.9
 
 
 def _held_reviews(ctx: Context) -> list[Review]:
-    """Reviews held on or before today, oldest first (a review dated in the future is only planned)."""
-    return sorted((r for r in ctx.records(Review) if r.date <= ctx.today), key=lambda r: r.date)
+    """Reviews held on or before today, oldest first (a review dated in the future is only planned, and one with
+    ``status: draft`` is being prepared: neither has been held)."""
+    return sorted((r for r in ctx.records(Review) if r.date <= ctx.today and r.status != "draft"), key=lambda r: r.date)
 
 
 @rule("missing-management-review", "error", category="living")
@@ -45,7 +46,8 @@ def missing_management_review(ctx: Context) -> Iterator[Hit]:
     Top management has to review the system at planned intervals (9.3); a
     system whose last review is older than the interval it promised is
     running without anyone steering it. A ``review`` record counts from its
-    ``date`` once that date has come. The interval is ``management_review_days``
+    ``date`` once that date has come, unless it is a ``status: draft`` still
+    being prepared (``isoctl review prepare``). The interval is ``management_review_days``
     in isoctl.yaml ``settings`` (default 365). Reported once, at isoctl.yaml,
     naming the last review held.
 
