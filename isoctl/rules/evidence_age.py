@@ -161,8 +161,7 @@ def future_evidence(ctx: Context) -> Iterator[Hit]:
     a certificate's ``issued`` and the date of an external audit with
     ``status: done``. Dates that are naturally ahead are not: ``due``,
     ``next_review``, ``expires_on``, a planned audit, a certificate's
-    ``expires``, a review or exercise that is only in the calendar, a
-    review with ``status: draft`` (prepared for its meeting).
+    ``expires``, a review or exercise that is only in the calendar.
     Today itself is not in the future. Reported at the date.
 
     Fails:  ``closed_on: 2026-12-05`` on 2026-11-21 (14 days after today)

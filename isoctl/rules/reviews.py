@@ -46,8 +46,7 @@ def missing_management_review(ctx: Context) -> Iterator[Hit]:
     Top management has to review the system at planned intervals (9.3); a
     system whose last review is older than the interval it promised is
     running without anyone steering it. A ``review`` record counts from its
-    ``date`` once that date has come, unless it is a ``status: draft`` still
-    being prepared (``isoctl review prepare``). The interval is ``management_review_days``
+    ``date`` once that date has come. The interval is ``management_review_days``
     in isoctl.yaml ``settings`` (default 365). Reported once, at isoctl.yaml,
     naming the last review held.
 
