@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from isoctl.core.evaluate import open_evaluation
-from isoctl.core.review_inputs import TITLES, ObjectiveTrend, gather, objective_trend
-from isoctl.core.review_period import NO_DATA, Changes, Period, previous_review
+from isoctl.core.review_inputs import TITLES, gather
+from isoctl.core.review_period import NO_DATA, Changes, ObjectiveTrend, Period, objective_trend, previous_review
 from isoctl.errors import IsoctlError
 from isoctl.history.record_changes import natural
 from isoctl.model.records import Objective, Review

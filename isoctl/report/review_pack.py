@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from isoctl import __version__
-from isoctl.core.review_inputs import ObjectiveTrend
+from isoctl.core.review_period import ObjectiveTrend
 from isoctl.core.review_prepare import Preparation
 from isoctl.errors import IsoctlError
 from isoctl.files.resources import data_dir
