@@ -75,7 +75,7 @@ def draft_text(prep: Preparation, review_id: str, header: str = "") -> str:
     ]
     if prep.owner:
         lines.append(f"owner: {inline_scalar(prep.owner, flow=False)}")
-    lines += ["status: draft", "clauses: [hs:9.3]", f"date: {prep.date.isoformat()}",
+    lines += ["status: draft", f"date: {prep.date.isoformat()}",
               f"attendees: {flow_value(list(prep.attendees))}",
               "inputs:", "  " + block_mapping(inputs_of(prep), 2, 2, "\n"), "outputs:"]
     for name, prompt in PROMPTS.items():
