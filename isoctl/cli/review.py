@@ -11,7 +11,7 @@ from isoctl.cli.check import OutputOption, PathArgument, TodayOption
 from isoctl.cli.common import emit, explicit_today, note, parse_date
 
 app = typer.Typer(
-    help="Management reviews: prepare the next one from the data, so the meeting spends its time on decisions.",
+    help="Management reviews: draft the next one from the repository.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
