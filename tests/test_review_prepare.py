@@ -299,3 +299,9 @@ def test_cannot_run_outside_a_workspace_or_on_a_bad_date(cli: Cli, tmp_path: Pat
     root = make_workspace(tmp_path / "ws")
     cli("review", "prepare", str(root), "--date", "next tuesday").expect(2, "--date: 'next tuesday' is not a date")
     assert not (root / "reviews").exists()
+
+
+def test_records_that_cannot_be_read_are_named(cli: Cli, tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws", {"actions.yaml": "- {id: ACT-1, kind: action, title: [unclosed\n"})
+    run = cli("review", "prepare", str(root), "--today", "2026-06-30", "--dry-run").expect(0)
+    assert "1 file was not read in full (actions.yaml); their records are not in this review" in run.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from isoctl.cli.check import OutputOption, PathArgument, TodayOption
-from isoctl.cli.common import emit, explicit_today, note, parse_date
+from isoctl.cli.common import emit, explicit_today, note, parse_date, warn_unread
 
 app = typer.Typer(
     help="Management reviews: draft the next one from the repository.",
@@ -59,6 +59,7 @@ def prepare(
 
     day = parse_date(date, "--date")
     prep = gather(path, date=day, since=since, today=explicit_today(today))
+    warn_unread(list(prep.unread), "this review")
     pack = review_pack.render(prep, format.value)
     drafted = write_draft(prep, dry_run=not write)
     emit(pack, output, fmt=format.value)

@@ -76,6 +76,7 @@ class Preparation:
     inputs: tuple[InputSection, ...]
     objectives: tuple[ObjectiveTrend, ...]
     reviews: tuple[ReviewPlace, ...]
+    unread: tuple[str, ...] = ()  # files whose records could not be read, so are in no input
 
     def name(self, person: str) -> str:
         return self.names.get(person, person)
@@ -128,6 +129,8 @@ def prepare(path: Path | str | None, *, date: dt.date | None = None, since: str 
         owner=previous.owner if previous is not None and previous.owner in names else None,
         attendees=top, names=names, inputs=sections,
         objectives=tuple(objective_trend(o, facts) for o in facts.of(Objective)), reviews=reviews,
+        unread=tuple(sorted({f.path for f in workspace.findings if f.rule in ("parse-error", "schema-error")
+                             or (f.rule == "path-outside-workspace" and f.message.startswith("symlink to a"))})),
     )
 
 
