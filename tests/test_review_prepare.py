@@ -305,3 +305,18 @@ def test_records_that_cannot_be_read_are_named(cli: Cli, tmp_path: Path) -> None
     root = make_workspace(tmp_path / "ws", {"actions.yaml": "- {id: ACT-1, kind: action, title: [unclosed\n"})
     run = cli("review", "prepare", str(root), "--today", "2026-06-30", "--dry-run").expect(0)
     assert "1 file was not read in full (actions.yaml); their records are not in this review" in run.stderr
+
+
+def test_nothing_is_written_when_the_pack_cannot_be(cli: Cli, tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws")
+    cli("review", "prepare", str(root), "--today", "2026-06-30", "-o", str(tmp_path / "no" / "such" / "pack.md")).expect(2)
+    assert not (root / "reviews").exists()
+
+
+def test_never_writes_through_a_link_leading_outside(cli: Cli, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    root = make_workspace(tmp_path / "ws")
+    (root / "reviews").symlink_to(outside, target_is_directory=True)
+    cli("review", "prepare", str(root), "--today", "2026-06-30").expect(2, "outside the workspace")
+    assert list(outside.iterdir()) == []

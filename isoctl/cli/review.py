@@ -61,8 +61,10 @@ def prepare(
     prep = gather(path, date=day, since=since, today=explicit_today(today))
     warn_unread(list(prep.unread), "this review")
     pack = review_pack.render(prep, format.value)
-    drafted = write_draft(prep, dry_run=not write)
+    drafted = write_draft(prep, dry_run=True)  # a held review on that day stops the run before anything is written
     emit(pack, output, fmt=format.value)
+    if write and drafted.changed:
+        drafted = write_draft(prep)
     if not drafted.changed:
         note(f"{drafted.relative}: {drafted.id} is up to date")
     elif drafted.written:
