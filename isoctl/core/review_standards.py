@@ -25,6 +25,7 @@ from isoctl.core.review_period import (
     objective_trend,
     record_changes,
 )
+from isoctl.history.record_changes import natural
 from isoctl.model.records import (
     Action,
     Activity,
@@ -55,7 +56,7 @@ def incidents(period: Period) -> list[str]:
 def customer_satisfaction(period: Period) -> list[str]:
     complaints = [a for a in period.of(Action) if a.type == "complaint" or a.source == "complaint"]
     lines = action_summary(period, complaints, "complaint", "complaints")
-    return lines + titled_objectives(period, "customer_satisfaction")
+    return lines + titled_objectives(period, "customer_satisfaction") + titled("customer_satisfaction")(period)
 
 
 def titled_objectives(period: Period, key: str) -> list[str]:
@@ -166,7 +167,7 @@ def exercise_results(period: Period) -> list[str]:
     held = sorted((e for e in exercises if period.within(e.date)), key=lambda e: e.date)
     lines = [f"Exercises held {period.since}: {len(held)}"]
     for exercise in held:
-        outcome = (exercise.outcome or "no outcome recorded").strip().splitlines()[0]
+        outcome = ((exercise.outcome or "").strip().splitlines() or ["no outcome recorded"])[0]
         lines.append(f"{exercise.id} on {exercise.date.isoformat()} ({exercise.scenario}): {outcome}"
                      + (f"; actions {listed(exercise.actions)}" if exercise.actions else ""))
     return lines
@@ -175,10 +176,12 @@ def exercise_results(period: Period) -> list[str]:
 def interested_party_feedback(period: Period) -> list[str]:
     complaints = [a for a in period.of(Action) if a.type == "complaint" or a.source == "complaint"]
     return action_summary(period, complaints, "complaint", "complaints") + \
-        record_changes(period, "party", "interested party", "interested parties")
+        record_changes(period, "party", "interested party", "interested parties") + \
+        titled("interested_party_feedback")(period)
 
 
-#: Kinds whose title says what they are about, not what they record (an audit of "communication").
+#: Kinds whose title says what they are about, not what they record (an audit of "communication"), and
+#: complaints, which their inputs count already.
 NOT_TITLED = frozenset({"audit", "objective", "control", "risk", "obligation"})
 
 
@@ -189,6 +192,7 @@ def titled(key: str) -> Callable[[Period], list[str]]:
         words = TITLE_WORDS[key]
         found = [r.model for r in period.records if r.kind not in NOT_TITLED
                  and any(w in r.model.title.casefold() for w in words)
-                 and (not isinstance(r.model, Action) or period.within(r.model.raised_on) or r.model.status in OPEN)]
-        return [f"{m.id} {m.title}" for m in sorted(found, key=lambda m: m.id)]
+                 and (not isinstance(r.model, Action) or (r.model.type != "complaint" and r.model.source != "complaint"
+                                                          and (period.within(r.model.raised_on) or r.model.status in OPEN)))]
+        return [f"{m.id} {m.title}" for m in sorted(found, key=lambda m: natural(m.id))]
     return gather
