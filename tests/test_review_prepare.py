@@ -320,3 +320,13 @@ def test_never_writes_through_a_link_leading_outside(cli: Cli, tmp_path: Path) -
     (root / "reviews").symlink_to(outside, target_is_directory=True)
     cli("review", "prepare", str(root), "--today", "2026-06-30").expect(2, "outside the workspace")
     assert list(outside.iterdir()) == []
+
+
+def test_the_installed_command(tmp_path: Path) -> None:
+    from helpers import run_isoctl
+
+    root = make_workspace(tmp_path / "ws")
+    run = run_isoctl("review", "prepare", "--date", "2026-07-01", env={"ISOCTL_TODAY": "2026-06-30"}, cwd=root).expect(0)
+    assert run.stdout.startswith("# Management review 2026-07-01 — Test Ltd\n")
+    assert _draft(root, "MR-2026-07-01.yaml")["attendees"] == ["jsmith"]
+    run_isoctl("review", "prepare", cwd=tmp_path).expect(2, "isoctl.yaml")
