@@ -330,3 +330,12 @@ def test_the_installed_command(tmp_path: Path) -> None:
     assert run.stdout.startswith("# Management review 2026-07-01 — Test Ltd\n")
     assert _draft(root, "MR-2026-07-01.yaml")["attendees"] == ["jsmith"]
     run_isoctl("review", "prepare", cwd=tmp_path).expect(2, "isoctl.yaml")
+
+
+def test_the_audit_pack_shows_a_draft_as_planned(cli: Cli, tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    _every_standard(root)
+    cli("review", "prepare", str(root), "--today", "2026-06-30").expect(0)
+    pack = cli("report", str(root), "--today", "2026-06-30", "--format", "md").expect(0).stdout
+    assert "### MR-2026-06-30 — Management review 2026-06-30 (2026-06-30, planned)" in pack
+    assert "### MR-1 — Management review January (2026-01-10)" in pack
