@@ -269,6 +269,8 @@ def test_since_a_day_or_a_revision(cli: Cli, tmp_path: Path) -> None:
     assert "- Added since 2026-02-01: ISS-2 New low-emission zone; ISS-3 Heat waves" in run.stdout
     assert "- Raised since 2026-02-01: 1 nonconformity or incident" not in run.stdout
     cli("review", "prepare", str(root), "--today", "2026-06-30", "--since", "no-such-tag").expect(2, "unknown revision")
+    cli("review", "prepare", str(root), "--today", "2026-06-30", "--since", "2026-07-01").expect(
+        2, "--since 2026-07-01: the period would start on 2026-07-01, after today (2026-06-30)")
 
 
 def test_today_from_the_environment_and_the_same_bytes_each_time(cli: Cli, tmp_path: Path,

@@ -19,7 +19,7 @@ from pathlib import Path
 from isoctl.core.evaluate import open_evaluation
 from isoctl.core.review_inputs import TITLES, gather
 from isoctl.core.review_period import NO_DATA, Changes, ObjectiveTrend, Period, objective_trend, previous_review
-from isoctl.errors import IsoctlError
+from isoctl.errors import IsoctlError, UsageError
 from isoctl.history.record_changes import natural
 from isoctl.model.records import Objective, Review
 from isoctl.rules.reviews import REVIEW_INPUTS, required_inputs
@@ -107,6 +107,9 @@ def prepare(path: Path | str | None, *, date: dt.date | None = None, since: str 
         meeting = date or today
         previous = previous_review(workspace.records, meeting, today)
         start, rev, period = _period(evaluation.root, since, previous)
+        if since is not None and start is not None and start > today:
+            raise UsageError(f"--since {since}: the period would start on {start.isoformat()}, after today "
+                             f"({today.isoformat()})", hint="give a day or revision on or before today")
         changes = _changes(evaluation.root, rev, workspace, today, explicit=since is not None and not _DAY.match(since))
     manifest = workspace.manifest
     names = {p.id: p.name for p in manifest.people}
