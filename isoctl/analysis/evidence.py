@@ -83,6 +83,8 @@ def matches(record: Any, expect: Expect, settings: Settings, today: dt.date) -> 
         return False
     if record.kind == "document" and record.status == "obsolete":
         return False
+    if record.kind == "review" and record.status == "draft":  # prepared for a meeting not held yet
+        return False
     for name, wanted in expect.where.items():
         value = getattr(record, name, None)
         allowed = wanted if isinstance(wanted, list) else [wanted]
@@ -182,8 +184,8 @@ class _Reads:
     @classmethod
     def of(cls, expect: Expect) -> _Reads:
         where = set(expect.where)
-        if expect.kind == "document":
-            where.add("status")  # obsolete documents match nothing
+        if expect.kind in ("document", "review"):
+            where.add("status")  # obsolete documents and draft reviews match nothing
         return cls(frozenset(where), frozenset({expect.has} if expect.has is not None else ()), expect.within is not None)
 
     def union(self, other: _Reads | None) -> _Reads:

@@ -133,3 +133,7 @@ app.command("migrate", rich_help_panel="Workspace")(_migrate.migrate)
 from isoctl.cli import people as _people  # noqa: E402
 
 app.add_typer(_people.app, name="people", rich_help_panel="Workspace")
+
+from isoctl.cli import review as _review  # noqa: E402
+
+app.add_typer(_review.app, name="review", rich_help_panel="Actions")

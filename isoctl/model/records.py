@@ -326,6 +326,9 @@ class ReviewOutputs(_Strict):
 
 class Review(RecordBase):
     kind: Literal["review"]
+    status: Literal["draft", "held"] | None = Field(
+        default=None, description="draft: prepared for a meeting not held yet (isoctl review prepare); held, or "
+                                  "no status: held on its date once that date has come.")
     date: Day
     attendees: TextList = []
     inputs: dict[ReviewInput, str] = {}

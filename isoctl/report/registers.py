@@ -238,7 +238,7 @@ def reviews(records: Iterable[LoadedRecord], today: dt.date, families: list[str]
         groups = tuple((name, tuple(getattr(outputs, name))) for name in ("decisions", "changes", "resources", "improvements")
                        if outputs is not None and getattr(outputs, name))
         rows.append(ReviewRow(
-            id=record.id, title=model.title, date=model.date, held=model.date <= today,
+            id=record.id, title=model.title, date=model.date, held=model.date <= today and model.status != "draft",
             attendees=tuple(names.get(a, a) for a in model.attendees), top_management=bool(set(model.attendees) & top),
             covered=tuple(k for k in needed if k in given) + tuple(sorted(given - set(needed))),
             missing=tuple(k for k in needed if k not in given), outputs=groups, actions=tuple(model.actions),

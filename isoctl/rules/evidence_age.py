@@ -129,7 +129,8 @@ def _record_dates(model: RecordBase) -> Iterator[tuple[Loc, dt.date]]:
         if model.completed_on is not None:
             yield ("completed_on",), model.completed_on
     elif isinstance(model, Review):
-        if model.inputs or model.actions or (model.outputs is not None and any(model.outputs.model_dump().values())):
+        said = model.inputs or model.actions or (model.outputs is not None and any(model.outputs.model_dump().values()))
+        if said and model.status != "draft":  # a draft's date is the meeting it is prepared for
             yield ("date",), model.date
     elif isinstance(model, Exercise) and ((model.outcome or "").strip() or model.actions):
         yield ("date",), model.date

@@ -58,7 +58,8 @@ def events(ctx: Context) -> Iterator[Event]:
         if action.verification is not None:
             yield Event(action.id, "verified", action.verification.on, "on")
     held: list[Audit | Review | Exercise] = [a for a in ctx.records(Audit) if a.status == "done"]
-    for record in (*held, *ctx.records(Review), *ctx.records(Exercise)):
+    held += [r for r in ctx.records(Review) if r.status != "draft"]  # a draft is prepared, not held yet
+    for record in (*held, *ctx.records(Exercise)):
         yield Event(record.id, "held", record.date, "date")
     for objective in ctx.records(Objective):
         for measurement in objective.measurements:

@@ -34,8 +34,9 @@ COPIED = 0.9
 
 
 def _held_reviews(ctx: Context) -> list[Review]:
-    """Reviews held on or before today, oldest first (a review dated in the future is only planned)."""
-    return sorted((r for r in ctx.records(Review) if r.date <= ctx.today), key=lambda r: r.date)
+    """Reviews held on or before today, oldest first (a review dated in the future is only planned, and one with
+    ``status: draft`` is being prepared: neither has been held)."""
+    return sorted((r for r in ctx.records(Review) if r.date <= ctx.today and r.status != "draft"), key=lambda r: r.date)
 
 
 @rule("missing-management-review", "error", category="living")
