@@ -129,3 +129,7 @@ app.command("migrate", rich_help_panel="Workspace")(_migrate.migrate)
 from isoctl.cli import people as _people  # noqa: E402
 
 app.add_typer(_people.app, name="people", rich_help_panel="Workspace")
+
+from isoctl.cli import audit as _audit  # noqa: E402
+
+app.add_typer(_audit.app, name="audit", rich_help_panel="Actions")

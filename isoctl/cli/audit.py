@@ -1,0 +1,171 @@
+"""``isoctl audit``: plan the internal audit programme, and hand the auditor a checklist for one audit.
+
+Thin commands: the plan is :func:`isoctl.core.audit_plan.plan`, the
+checklist :func:`isoctl.core.checklist.build`; this module parses options,
+renders, and (``plan --write``) adds the planned audits as a new file.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from isoctl.cli.check import OutputOption, PathArgument, TodayOption, opened
+from isoctl.cli.common import emit, note, parse_date
+from isoctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from isoctl.core.audit_plan import Programme
+    from isoctl.core.evaluate import Evaluation
+    from isoctl.history.git import CommitInfo
+
+app = typer.Typer(
+    help="Plan the internal audit programme over the certification cycle; the auditor's checklist for one audit.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+class PlanFormat(str, enum.Enum):
+    text = "text"
+    md = "md"
+    json = "json"
+    xlsx = "xlsx"
+
+
+class ChecklistFormat(str, enum.Enum):
+    md = "md"
+    html = "html"
+    pdf = "pdf"
+    xlsx = "xlsx"
+
+
+@app.command("plan")
+def plan(
+    path: Path | None = PathArgument,
+    cycle_start: str | None = typer.Option(None, "--cycle-start", metavar="DATE",
+                                           help="First day of the programme (YYYY-MM-DD). Default: today."),
+    years: int | None = typer.Option(None, "--years", metavar="N",
+                                     help="Years to plan. Default: one audit cycle (audit_cycle_days), rounded."),
+    auditor: list[str] | None = typer.Option(None, "--auditor", metavar="PERSON",
+                                             help="Who may audit (repeatable): a person id of isoctl.yaml, or an "
+                                                  "external auditor's full name. Default: everyone in isoctl.yaml "
+                                                  "who is not top management."),
+    today: str | None = TodayOption,
+    format: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f", help="Output format."),
+    output: Path | None = OutputOption,
+    write: bool = typer.Option(False, "--write", help="Add the planned audits (status: planned) to the workspace "
+                                                      "as one new file; no existing file is changed."),
+) -> None:
+    """Propose the internal audit programme: every process and clause within the cycle, riskier areas more often.
+
+    Auditors never audit what they own and rotate between areas; the load is
+    spread over auditors and quarters. See docs/audit-programme.md.
+    """
+    from isoctl import __version__
+    from isoctl.core.audit_plan import plan as make_plan
+    from isoctl.render import audit_plan
+
+    with opened(path, today, None) as evaluation:
+        workspace = evaluation.workspace()
+        settings = workspace.manifest.settings
+        start = parse_date(cycle_start, "--cycle-start") or evaluation.today
+        span = years if years is not None else max(1, round(settings.audit_cycle_days / 365.25))
+        pool = _auditors(evaluation, auditor or [])
+        result = evaluation.result()
+        programme = make_plan(workspace, result.clauses, evaluation.today, start=start, years=span, auditors=pool,
+                              commits=_commits(evaluation))
+        root = evaluation.root
+    for message in programme.notes:
+        note(message)
+    day = evaluation.today.isoformat()
+    if format is PlanFormat.json:
+        emit(audit_plan.render_json(programme, __version__, day), output, fmt="json")
+    elif format is PlanFormat.md:
+        emit(audit_plan.render_md(programme), output, fmt="md")
+    elif format is PlanFormat.xlsx:
+        from isoctl.render import audit_plan_xlsx
+
+        emit(audit_plan_xlsx.render(programme, evaluation.today, __version__), output, fmt="xlsx")
+    else:
+        emit(audit_plan.render_text(programme), output, fmt="text")
+    if write:
+        _write(programme, root, evaluation.today.isoformat())
+
+
+def _auditors(evaluation: Evaluation, given: list[str]) -> list[str]:
+    """The auditor pool: the people named (each a person id, or a full name with a space for an external auditor)."""
+    from isoctl.actions.context import person_hint
+
+    people = evaluation.workspace().manifest.people
+    ids = [p.id for p in people]
+    if not given:
+        return [p.id for p in people if not p.top_management]
+    pool = []
+    for value in given:
+        text = " ".join(value.split())
+        if text in ids or " " in text:
+            pool.append(text)
+            continue
+        raise UsageError(f"--auditor: '{value}' is not a person in isoctl.yaml",
+                         hint=person_hint(text, ids) + "; an external auditor is named in full ('Jane Roe')")
+    return pool
+
+
+def _commits(evaluation: Evaluation) -> list[CommitInfo] | None:
+    """The history, for how often records changed; none on a shallow clone or outside git."""
+    from isoctl.errors import IsoctlError
+
+    if evaluation.refused is not None:
+        return None
+    try:
+        if evaluation.shallow:
+            return None
+        found = evaluation.commits()
+    except IsoctlError:
+        return None
+    return list(found) if found is not None else None
+
+
+def _write(programme: Programme, root: Path, today: str) -> None:
+    """Add the new audits as one new YAML file next to the internal audits; never change an existing file."""
+    import posixpath
+
+    from isoctl.actions.writes import create_exclusively, inside_workspace
+    from isoctl.actions.yaml_text import record_text
+    from isoctl.errors import EditError, WorkspaceError, reason
+
+    new = programme.new
+    if not new:
+        note("nothing written: the audits already planned cover the programme")
+        return
+    folder = programme.folder or "audits"
+    lines = [f"# Internal audit programme {programme.start.isoformat()} to "
+             f"{new[-1].date.isoformat()}, planned with 'isoctl audit plan' on {today}.",
+             "# Why each area is audited as often as it is: 'isoctl audit plan --format md'."]
+    for audit in new:
+        fields = {"id": audit.id, "kind": "audit", "title": audit.title, "owner": programme.owner, "type": "internal",
+                  "status": "planned", "date": audit.date, "auditor": audit.auditor, "scope": audit.scope}
+        text = record_text(fields).rstrip("\n").split("\n")
+        lines += ["- " + text[0]] + ["  " + line for line in text[1:]]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    directory = root / folder
+    number = 1
+    while True:
+        name = f"programme-{programme.start.isoformat()}" + (f"-{number}" if number > 1 else "") + ".yaml"
+        relative = posixpath.join(folder, name)
+        if inside_workspace(root, folder) is None or inside_workspace(root, relative) is None:
+            raise EditError(f"{relative} would be written outside the workspace; nothing was written")
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            create_exclusively(directory / name, data)
+        except FileExistsError:
+            number += 1
+            continue
+        except OSError as exc:
+            raise WorkspaceError(f"cannot write {relative}: {reason(exc)}; nothing was written") from None
+        break
+    note(f"wrote {len(new)} planned audits to {relative}", label="written")
