@@ -261,7 +261,7 @@ def _changes(workspace: Workspace, resolve: Resolver, today: dt.date,
     for commit in commits:
         if commit.clamped or not year_ago < commit.committed.date() <= today:
             continue
-        for path in {change.path for change in commit.changes}:
+        for path in {change.path for change in commit.changes if change.status in ("M", "T")}:  # edits, not additions
             per_file[path] += 1
     out: dict[str, tuple[frozenset[ClauseKey], int]] = {}
     for record in workspace.records:

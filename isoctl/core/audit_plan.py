@@ -79,8 +79,8 @@ class PlannedAudit:
 
     @property
     def title(self) -> str:
-        names = [a.key if a.kind == "process" else a.title.split(" ", 1)[1] for a in self.areas]
-        shown = "; ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        names = [a.key for a in self.areas]
+        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
         return f"Internal audit: {shown}"
 
 
@@ -169,7 +169,7 @@ def plan(workspace: Workspace, coverage: Sequence[ClauseCoverage], today: dt.dat
     visits = _schedule(areas, freq, fixed, total, cycle_quarters, start)
     history = _history(audits, resolve, processes, today)
     programme = Programme(start, end, settings.audit_cycle_days, sorted(dict.fromkeys(auditors)), areas, freq, [],
-                          _owner(audits))
+                          _owner(audits), _folder(workspace))
     _assign(programme, visits, history, settings.audit_cycle_days)
     programme.audits = _group(programme, visits, audits, workspace)
     external = sum(len(a.areas) for a in programme.new if a.auditor.startswith(EXTERNAL))
