@@ -169,3 +169,32 @@ def _write(programme: Programme, root: Path, today: str) -> None:
             raise WorkspaceError(f"cannot write {relative}: {reason(exc)}; nothing was written") from None
         break
     note(f"wrote {len(new)} planned audits to {relative}", label="written")
+
+
+@app.command("checklist")
+def checklist(
+    audit_id: str = typer.Argument(..., metavar="AUDIT-ID", help="The audit's id (AUD-2027-02)."),
+    path: Path | None = PathArgument,
+    format: ChecklistFormat = typer.Option(ChecklistFormat.md, "--format", "-f",
+                                           help="md; html (one file, prints well); pdf; xlsx (notes and verdict "
+                                                "cells to fill in)."),
+    output: Path | None = OutputOption,
+    today: str | None = TodayOption,
+) -> None:
+    """The auditor's checklist for one audit: per process and clause in its scope, our summary, the evidence to
+    sample, open and recent actions and findings, questions to ask, room for notes and a verdict; plus the
+    findings of the previous audit of the same area to follow up."""
+    from isoctl import __version__
+    from isoctl.core.checklist import build
+    from isoctl.render import audit_checklist
+
+    with opened(path, today, None) as evaluation:
+        made = build(evaluation.workspace(), evaluation.result(), audit_id)
+    for entry in made.unknown:
+        note(f"{made.audit.id}: scope entry '{entry}' names no clause in scope and no process of this workspace")
+    if format is ChecklistFormat.pdf:
+        emit(audit_checklist.render_pdf(made, __version__), output, fmt="pdf")
+    elif format is ChecklistFormat.xlsx:
+        emit(audit_checklist.render_xlsx(made, __version__), output, fmt="xlsx")
+    else:
+        emit(audit_checklist.render_text(made, format.value, __version__), output, fmt=format.value)
