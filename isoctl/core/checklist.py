@@ -29,6 +29,8 @@ from isoctl.workspace.load import Workspace
 RECENT_DAYS = 365
 #: Records and evidence paths listed per clause: enough to choose a sample from.
 SAMPLE = 8
+#: Rules about the audit programme itself: questions for whoever plans audits, not for the auditee.
+PROGRAMME_RULES = ("audit-programme-gap", "auditor-not-independent", "auditor-rotation")
 #: Verdicts an auditor may write down for each item.
 VERDICTS = ("conforming", "observation", "opportunity for improvement", "minor nonconformity", "major nonconformity")
 
@@ -234,11 +236,20 @@ def _clause(edition: Edition, clause: Clause, covered: ClauseCoverage, by_id: di
     questions += [f"isoctl finds: {reason}. What is being done about it?" for reason in covered.reasons]
     own = {r.id for r in records}
     for said in result.findings:
+        # coverage findings restate the reasons above, and the programme's own gaps are not the auditee's to answer
+        if said.rule in PROGRAMME_RULES or result.rules[said.rule].category == "coverage":
+            continue
+        if any(reason in said.message for reason in covered.reasons):
+            continue
         if said.clause in (covered.ref, f"{edition.id}:{clause.id}") or (said.record in own and said.clause is None):
             questions.append(f"isoctl {said.rule} ({said.record or said.path}): {said.message}. Why, and what is planned?")
     questions += [f"Is {a.id} ({a.title}) on track" + (f" for {a.due.isoformat()}" if a.due else "") + "?"
                   for a in on_it if a.status in ("open", "in-progress")]
-    return ClauseItem(covered.ref, edition.id, clause.id, clause.label, clause.summary, covered.status,
+    title = clause.title
+    if title is None:  # a numbered paragraph without a title of its own: say what it belongs to
+        parent = edition.by_id.get(clause.parent or "")
+        title = f"(paragraph of {parent.id} {parent.label})" if parent is not None else clause.label
+    return ClauseItem(covered.ref, edition.id, clause.id, title, clause.summary, covered.status,
                       list(covered.reasons), listed, _evidence(records), [_action(a) for a in on_it],
                       sorted(earlier, key=lambda f: (f.date, f.audit, f.id)), list(dict.fromkeys(questions)))
 
