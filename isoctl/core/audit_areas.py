@@ -25,7 +25,7 @@ from isoctl.analysis.evidence import descendants, resolve_text
 from isoctl.catalog.refs import parse_ref
 from isoctl.catalog.schema import Clause, Edition
 from isoctl.history.git import CommitInfo
-from isoctl.model.records import Action, Audit, Control, Process, RecordBase, Risk
+from isoctl.model.records import Action, Audit, Control, Process, Risk
 from isoctl.model.result import ClauseCoverage
 from isoctl.workspace.load import Workspace
 
@@ -298,6 +298,3 @@ def covers(area: Area, keys: frozenset[ClauseKey], named: frozenset[str]) -> boo
         return area.key in named
     return bool(area.clauses) and area.clauses <= keys
 
-
-def all_records(workspace: Workspace) -> list[RecordBase]:
-    return [record.model for record in workspace.records]

@@ -227,11 +227,9 @@ def _schedule(areas: Sequence[Area], freq: dict[str, int], fixed: dict[str, list
             offset = held[0][0] % interval
         else:
             offset = min(range(allowed), key=lambda q: (sum(load[q::interval]), q))
+        visits += [Visit(area, quarter, (audit.auditor or "").strip(), fixed=audit.id) for quarter, audit in held]
         taken = {quarter for quarter, _ in held}
         for quarter in range(offset, total, interval):
-            for audit_quarter, audit in held:
-                if audit_quarter == quarter:
-                    visits.append(Visit(area, quarter, (audit.auditor or "").strip(), fixed=audit.id))
             if quarter not in taken:
                 visits.append(Visit(area, quarter))
                 load[quarter] += 1
