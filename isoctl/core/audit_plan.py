@@ -60,6 +60,7 @@ class Visit:
     quarter: int
     auditor: str = ""
     fixed: str | None = None  # the id of an audit already planned that holds this visit
+    date: dt.date | None = None  # that audit's date
 
 
 @dataclass
@@ -227,7 +228,7 @@ def _schedule(areas: Sequence[Area], freq: dict[str, int], fixed: dict[str, list
             offset = held[0][0] % interval
         else:
             offset = min(range(allowed), key=lambda q: (sum(load[q::interval]), q))
-        visits += [Visit(area, quarter, (audit.auditor or "").strip(), fixed=audit.id) for quarter, audit in held]
+        visits += [Visit(area, quarter, (audit.auditor or "").strip(), audit.id, audit.date) for quarter, audit in held]
         taken = {quarter for quarter, _ in held}
         for quarter in range(offset, total, interval):
             if quarter not in taken:
@@ -289,13 +290,19 @@ def _assign(programme: Programme, visits: list[Visit], seen: _Seen, cycle_days: 
     for date, who, keys, _ in seen.dated:
         by_cycle[(who, (date - origin).days // cycle_days)] |= keys
 
+    owned: dict[str, list[str]] = defaultdict(list)
+    repeated: dict[str, list[str]] = defaultdict(list)
+
     def clashes(person: str, cycles: set[int], area: Area) -> bool:
         return any(by_cycle.get((_who(person), c + step), set()) & area.scope_keys for c in cycles for step in (-1, 1))
 
     for visit in visits:
         area = visit.area
         begin, after = programme.quarter_start(visit.quarter), programme.quarter_start(visit.quarter + 1)
-        cycles = {(begin - origin).days // cycle_days, (after - dt.timedelta(days=1) - origin).days // cycle_days}
+        if visit.date is not None:
+            cycles = {(visit.date - origin).days // cycle_days}
+        else:
+            cycles = {(begin - origin).days // cycle_days, (after - dt.timedelta(days=1) - origin).days // cycle_days}
         if visit.fixed is None:
             free = [p for p in programme.auditors if p not in area.owners and not clashes(p, cycles, area)]
             fresh = [p for p in free if _who(p) != last.get(area.key)] or free
@@ -307,10 +314,25 @@ def _assign(programme: Programme, visits: list[Visit], seen: _Seen, cycle_days: 
                 load[visit.auditor] += 1
             else:
                 visit.auditor = f"{EXTERNAL} (cycle {max(cycles) + 1})"
+        else:  # an audit planned already: kept as it is, but say what the audit rules will make of it
+            if visit.auditor in area.owners:
+                owned[visit.fixed].append(area.key)
+            if visit.auditor and clashes(visit.auditor, cycles, area):
+                repeated[visit.fixed].append(area.key)
         who = _who(visit.auditor)
         last[area.key] = who
         for cycle in cycles:
             by_cycle[(who, cycle)] |= area.scope_keys
+    for audit_id, names in sorted(owned.items()):
+        programme.notes.append(f"{audit_id} (planned already): its auditor owns part of what it covers "
+                               f"({_listed(names)}); auditor-not-independent reports it")
+    for audit_id, names in sorted(repeated.items()):
+        programme.notes.append(f"{audit_id} (planned already): its auditor audits {_listed(names)} in the audit cycle "
+                               "next to one where they audited it too; auditor-rotation will report it once both are held")
+
+
+def _listed(keys: Sequence[str]) -> str:
+    return ", ".join(keys[:4]) + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
 
 
 def _owner(audits: Sequence[Audit]) -> str | None:
