@@ -110,7 +110,7 @@ def generated(root: Path, processes: int = 50) -> Path:
 def test_a_fifty_process_workspace_is_covered_by_independent_rotated_auditors_with_a_balanced_load(
         cli: Cli, tmp_path: Path) -> None:
     root = generated(tmp_path / "gen")
-    data, relative, _ = write_plan(cli, root, "--years", "6")  # two cycles of 1095 days: rotation matters
+    data, _, _ = write_plan(cli, root, "--years", "6")  # two cycles of 1095 days: rotation matters
     areas = {a["area"]: a for a in data["areas"]}
     assert sum(a["kind"] == "process" for a in areas.values()) == 50
     audits = {a["id"]: a for a in data["audits"]}
