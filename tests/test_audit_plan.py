@@ -242,3 +242,26 @@ def test_audits_planned_already_are_kept_and_their_rule_breaks_are_pointed_out(c
     held(root)
     rotation = {f["record"] for f in findings(cli, root, "2027-12-31") if f["rule"] == "auditor-rotation"}
     assert rotation == set(told)  # what the rule says once they are held
+
+
+def test_write_refuses_a_folder_leading_outside_and_never_reuses_an_id_of_a_record_that_does_not_load(
+        cli: Cli, make_workspace: Any, tmp_path: Path) -> None:
+    root = make_workspace({
+        "processes.yaml": "- {id: PRC-A, kind: process, title: A, owner: akhan}\n",
+        # a schema error: this record does not load, but its id is taken all the same
+        "broken.yaml": "- {id: AUD-2027-01, kind: audit, title: Old, type: internal, status: planned, date: 2027-02-30}\n",
+        ".isoctl/schema/record.json": "{}\n",
+    })
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "audits").symlink_to(outside, target_is_directory=True)
+    run = cli("audit", "plan", str(root), "--today", "2027-01-04", "--auditor", "jsmith", "-f", "json", "--write")
+    run.expect(2, "audits/programme-2027-01-04.yaml would be written outside the workspace; nothing was written")
+    assert list(outside.iterdir()) == []
+    (root / "audits").unlink()
+    data, relative, _ = write_plan(cli, root, "--cycle-start", "2027-01-04", "--auditor", "jsmith")
+    assert "AUD-2027-01" not in [a["id"] for a in data["audits"]]
+    assert relative == "audits/programme-2027-01-04.yaml"
+    written = (root / relative).read_text(encoding="utf-8")
+    assert written.startswith("# yaml-language-server: $schema=../.isoctl/schema/record.json\n# Internal audit programme")
+    assert "  status: planned\n" in written and "  auditor: jsmith\n" in written

@@ -77,7 +77,7 @@ def plan(
         pool = _auditors(evaluation, auditor or [])
         result = evaluation.result()
         programme = make_plan(workspace, result.clauses, evaluation.today, start=start, years=span, auditors=pool,
-                              commits=_commits(evaluation))
+                              commits=_commits(evaluation), taken=_ids(evaluation.root))
         root = evaluation.root
     for message in programme.notes:
         note(message)
@@ -115,6 +115,13 @@ def _auditors(evaluation: Evaluation, given: list[str]) -> list[str]:
     return pool
 
 
+def _ids(root: Path) -> set[str]:
+    """Every id written in the workspace's record files, also those that do not load: no new audit may take one."""
+    from isoctl.actions.context import ActionContext
+
+    return set(ActionContext.open(root).scan().ids)
+
+
 def _commits(evaluation: Evaluation) -> list[CommitInfo] | None:
     """The history, for how often records changed; none on a shallow clone or outside git."""
     from isoctl.errors import IsoctlError
@@ -134,21 +141,34 @@ def _write(programme: Programme, root: Path, today: str) -> None:
     """Add the new audits as one new YAML file next to the internal audits; never change an existing file."""
     import posixpath
 
+    from pydantic import ValidationError
+
+    from isoctl.actions.lifecycle import SCHEMA_FILE
     from isoctl.actions.writes import create_exclusively, inside_workspace
     from isoctl.actions.yaml_text import record_text
     from isoctl.errors import EditError, WorkspaceError, reason
+    from isoctl.files.located import describe
+    from isoctl.model.records import Audit
 
     new = programme.new
     if not new:
         note("nothing written: the audits already planned cover the programme")
         return
     folder = programme.folder or "audits"
-    lines = [f"# Internal audit programme {programme.start.isoformat()} to "
+    lines = []
+    if (root / SCHEMA_FILE).is_file():  # editors complete and check the new file as they do the others
+        lines.append(f"# yaml-language-server: $schema={'../' * len(Path(folder).parts)}{SCHEMA_FILE.as_posix()}")
+    lines += [f"# Internal audit programme {programme.start.isoformat()} to "
              f"{new[-1].date.isoformat()}, planned with 'isoctl audit plan' on {today}.",
              "# Why each area is audited as often as it is: 'isoctl audit plan --format md'."]
     for audit in new:
         fields = {"id": audit.id, "kind": "audit", "title": audit.title, "owner": programme.owner, "type": "internal",
                   "status": "planned", "date": audit.date, "auditor": audit.auditor, "scope": audit.scope}
+        try:
+            Audit.model_validate(fields)
+        except ValidationError as exc:  # a bug, or a name no record may hold: nothing is written
+            problems = "; ".join(describe(dict(e)) for e in exc.errors(include_url=False))
+            raise EditError(f"planned audit {audit.id} would not be a valid record: {problems}; nothing was written") from None
         text = record_text(fields).rstrip("\n").split("\n")
         lines += ["- " + text[0]] + ["  " + line for line in text[1:]]
     data = ("\n".join(lines) + "\n").encode("utf-8")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from isoctl.core.audit_areas import (
@@ -146,8 +146,13 @@ def frequency(score: int) -> int:
 
 
 def plan(workspace: Workspace, coverage: Sequence[ClauseCoverage], today: dt.date, *, start: dt.date, years: int,
-         auditors: Sequence[str], commits: Sequence[CommitInfo] | None = None) -> Programme:
-    """The internal audit programme from ``start`` for ``years`` years, by ``auditors`` (person ids or names)."""
+         auditors: Sequence[str], commits: Sequence[CommitInfo] | None = None,
+         taken: Iterable[str] = ()) -> Programme:
+    """The internal audit programme from ``start`` for ``years`` years, by ``auditors`` (person ids or names).
+
+    ``commits`` is the history (for how often records changed); ``taken`` are ids new audits must not take
+    beyond those of the loaded records (ids in files that did not load, say).
+    """
     if not 1 <= years <= 10:
         raise UsageError(f"--years {years}: plan for 1 to 10 years")
     if not auditors:
@@ -172,7 +177,7 @@ def plan(workspace: Workspace, coverage: Sequence[ClauseCoverage], today: dt.dat
     programme = Programme(start, end, settings.audit_cycle_days, sorted(dict.fromkeys(auditors)), areas, freq, [],
                           _owner(audits), _folder(workspace))
     _assign(programme, visits, history, settings.audit_cycle_days)
-    programme.audits = _group(programme, visits, audits, workspace)
+    programme.audits = _group(programme, visits, audits, workspace, set(taken))
     external = sum(len(a.areas) for a in programme.new if a.auditor.startswith(EXTERNAL))
     if external:
         programme.notes.append(f"{external} area visits have no independent auditor free to audit them "
@@ -350,9 +355,10 @@ def _folder(workspace: Workspace) -> str | None:
     return min(counts, key=lambda f: (-counts[f], f)) if counts else None
 
 
-def _group(programme: Programme, visits: list[Visit], audits: Sequence[Audit], workspace: Workspace) -> list[PlannedAudit]:
+def _group(programme: Programme, visits: list[Visit], audits: Sequence[Audit], workspace: Workspace,
+           taken: set[str]) -> list[PlannedAudit]:
     """Per quarter, one audit per auditor; audits already planned keep their id and date."""
-    taken = {r.id for r in workspace.records}
+    taken = taken | {r.id for r in workspace.records}
     held = {a.id: a for a in audits}
     grouped: dict[tuple[int, str], list[Area]] = defaultdict(list)
     existing: dict[str, list[Area]] = defaultdict(list)
