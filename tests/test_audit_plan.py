@@ -223,6 +223,9 @@ def test_today_from_the_environment_auditors_and_errors(cli: Cli, tmp_path: Path
     cli("audit", "plan", str(root), "--years", "0").expect(2, "plan for 1 to 10 years")
     cli("audit", "plan", str(root), "--cycle-start", "soon").expect(2, "--cycle-start: 'soon' is not a date")
     cli("audit", "plan", str(tmp_path / "nowhere")).expect(2)
+    bosses = {"isoctl": 1, "organization": {"name": "Two Bosses Ltd"}, "standards": ["iso9001:2015"],
+              "people": [{"id": "a", "name": "A", "top_management": True}, {"id": "b", "name": "B", "top_management": True}]}
+    cli("audit", "plan", str(make_workspace(tmp_path / "bosses", manifest=bosses))).expect(2, "no auditors to plan with")
     (tmp_path / "empty").mkdir()
     run_isoctl("audit", "plan", cwd=tmp_path / "empty").expect(2, "isoctl.yaml")
 

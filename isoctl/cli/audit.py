@@ -201,9 +201,13 @@ def checklist(
     output: Path | None = OutputOption,
     today: str | None = TodayOption,
 ) -> None:
-    """The auditor's checklist for one audit: per process and clause in its scope, our summary, the evidence to
-    sample, open and recent actions and findings, questions to ask, room for notes and a verdict; plus the
-    findings of the previous audit of the same area to follow up."""
+    """Hand the auditor a checklist for one audit, process by process and clause by clause.
+
+    For each: our own summary of the clause, the records and evidence to
+    sample, open and recent actions and findings, questions to ask, and room
+    for notes and a verdict; first, the findings of the previous audit of the
+    same area to follow up. See docs/audit-programme.md.
+    """
     from isoctl import __version__
     from isoctl.core.checklist import build
     from isoctl.render import audit_checklist
