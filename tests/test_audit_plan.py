@@ -3,6 +3,7 @@ rotated auditors, with the load spread over auditors and quarters, written only 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import itertools
@@ -71,6 +72,17 @@ def test_a_plan_on_each_example_reaches_everything_and_the_audit_rules_pass_once
     scoped = {entry for audit in data["audits"] for entry in audit["scope"]}
     assert processes and processes <= scoped
     assert all(area["audits"] for area in data["areas"])  # every area has an audit in the period
+    # an area audited before is audited again before it falls due (its last audit plus its interval), unless it
+    # falls due within the first quarter (then: in the first year)
+    start = dt.date.fromisoformat(data["programme"]["start"])
+    audits = {a["id"]: a for a in data["audits"]}
+    for area in data["areas"]:
+        first = min((audits[i] for i in area["audits"]), key=lambda a: a["date"])
+        if area["last_audited"] is None or first["status"] == "existing":
+            continue
+        due = dt.date.fromisoformat(area["last_audited"]) + dt.timedelta(days=round(12 // area["per_cycle"] * 365.25 / 4))
+        latest = due if due >= start + dt.timedelta(days=92) else start + dt.timedelta(days=366)
+        assert dt.date.fromisoformat(first["date"]) <= latest, (area, first)
     # independence holds while the audits are only planned
     mine = [f for f in findings(cli, root, TODAY) if f["path"] == relative]
     assert not [f for f in mine if f["rule"] == "auditor-not-independent"]

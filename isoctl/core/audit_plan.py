@@ -212,16 +212,21 @@ def _schedule(areas: Sequence[Area], freq: dict[str, int], fixed: dict[str, list
             load[quarter] += 1
 
     def window(area: Area, interval: int) -> int:
-        """How many quarters from the start the first visit may fall in."""
-        # never audited: as soon as the first year when it matters, else anywhere in its interval
-        allowed = min(interval, 4 if area.score >= 2 or area.last_audited is not None else interval, total)
-        if area.last_audited is not None:
-            due = area.last_audited + dt.timedelta(days=round(interval * 365.25 / 4))
-            quarter = 0
-            while quarter < interval and add_months(start, 3 * (quarter + 1)) <= due:
-                quarter += 1
-            allowed = max(allowed, min(interval, quarter + 1, total)) if due >= start else allowed
-        return max(1, allowed)
+        """How many quarters from the start the first visit may fall in.
+
+        Never audited: anywhere in its interval, or the first year when its
+        score is 2 or more. Audited: in a quarter that ends before it falls
+        due again (its last audit plus its interval); already overdue, or due
+        within the first quarter: the first year, so the load stays spread.
+        """
+        base = min(interval, total)
+        if area.last_audited is None:
+            return max(1, min(base, 4) if area.score >= 2 else base)
+        due = area.last_audited + dt.timedelta(days=round(interval * 365.25 / 4))
+        ended = 0  # quarters that end on or before the day it falls due
+        while ended < base and add_months(start, 3 * (ended + 1)) <= due:
+            ended += 1
+        return max(1, ended if ended else min(base, 4))
 
     pending = []
     for area in areas:
