@@ -272,6 +272,7 @@ def test_write_refuses_a_folder_leading_outside_and_never_reuses_an_id_of_a_reco
     (root / "audits").symlink_to(outside, target_is_directory=True)
     run = cli("audit", "plan", str(root), "--today", "2027-01-04", "--auditor", "jsmith", "-f", "json", "--write")
     run.expect(2, "audits/programme-2027-01-04.yaml would be written outside the workspace; nothing was written")
+    assert run.stdout == ""  # no plan shown as if it had been added
     assert list(outside.iterdir()) == []
     (root / "audits").unlink()
     data, relative, _ = write_plan(cli, root, "--cycle-start", "2027-01-04", "--auditor", "jsmith")

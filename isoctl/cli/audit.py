@@ -82,18 +82,20 @@ def plan(
     for message in programme.notes:
         note(message)
     day = evaluation.today.isoformat()
+    shown: str | bytes
     if format is PlanFormat.json:
-        emit(audit_plan.render_json(programme, __version__, day), output, fmt="json")
+        shown = audit_plan.render_json(programme, __version__, day)
     elif format is PlanFormat.md:
-        emit(audit_plan.render_md(programme), output, fmt="md")
+        shown = audit_plan.render_md(programme)
     elif format is PlanFormat.xlsx:
         from isoctl.render import audit_plan_xlsx
 
-        emit(audit_plan_xlsx.render(programme, evaluation.today, __version__), output, fmt="xlsx")
+        shown = audit_plan_xlsx.render(programme, evaluation.today, __version__)
     else:
-        emit(audit_plan.render_text(programme), output, fmt="text")
-    if write:
-        _write(programme, root, evaluation.today.isoformat())
+        shown = audit_plan.render_text(programme)
+    if write:  # first: a plan that could not be added is not shown as if it had been
+        _write(programme, root, day)
+    emit(shown, output, fmt=format.value)
 
 
 def _auditors(evaluation: Evaluation, given: list[str]) -> list[str]:
