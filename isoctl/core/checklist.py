@@ -237,7 +237,8 @@ def _clause(edition: Edition, clause: Clause, covered: ClauseCoverage, by_id: di
     own = {r.id for r in records}
     for said in result.findings:
         # coverage findings restate the reasons above, and the programme's own gaps are not the auditee's to answer
-        if said.rule in PROGRAMME_RULES or result.rules[said.rule].category == "coverage":
+        info = result.rules.get(said.rule)
+        if said.rule in PROGRAMME_RULES or (info is not None and info.category == "coverage"):
             continue
         if any(reason in said.message for reason in covered.reasons):
             continue
