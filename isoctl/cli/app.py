@@ -137,3 +137,7 @@ app.add_typer(_people.app, name="people", rich_help_panel="Workspace")
 from isoctl.cli import review as _review  # noqa: E402
 
 app.add_typer(_review.app, name="review", rich_help_panel="Actions")
+
+from isoctl.cli import audit as _audit  # noqa: E402
+
+app.add_typer(_audit.app, name="audit", rich_help_panel="Actions")
