@@ -1,0 +1,184 @@
+"""The registers the records hold, as the audit pack shows them: risks, aspects, hazards, obligations, competence,
+suppliers, assets, the business impact analysis and exercises.
+
+A :class:`Register` is one section of the report's "Registers" part and one
+sheet of its XLSX: a title, its columns (:data:`LAYOUT`) and its rows (built
+in :mod:`isoctl.report.record_rows`), so the HTML, Markdown and PDF tables and
+the sheet show the same columns and the same figures.
+
+A register with no records is still shown when a standard in scope needs it
+(an aspects register for ISO 14001 6.1.2, a BIA for ISO 22301 8.2.2...), as
+one sentence saying so; one that no standard in scope needs, or whose clause is
+excluded, is left out. The report shows the first :data:`LIMIT` rows of a
+register and the full list in an appendix, so a long register does not bury the
+sections after it; the XLSX sheet always has them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from isoctl.catalog.schema import Edition
+from isoctl.model.manifest import ReviewDays
+from isoctl.model.records import Action
+from isoctl.model.result import ClauseCoverage
+from isoctl.render.xlsx import Column
+from isoctl.report import record_rows as rows_of
+from isoctl.workspace.records import LoadedRecord
+
+#: Rows of a register shown in the report's section; the rest are in the appendix (and all are in the XLSX).
+LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Register:
+    """One register of the pack: its columns, its rows in their order, and which standards in scope need it."""
+
+    key: str  # risks, aspects, ... (also the HTML anchor: register-<key>)
+    title: str  # "Risks and opportunities"
+    sheet: str  # the XLSX sheet's name (at most 31 characters)
+    note: str  # what the register shows and in what order
+    columns: tuple[Column, ...]
+    rows: tuple[Any, ...]
+    needed_by: tuple[str, ...]  # "ISO 14001:2015 (6.1.2)"
+    need: str  # "an aspects register"
+    what: str  # "aspects", as "No aspects recorded" says it
+    limit: int = LIMIT
+
+    @property
+    def shown(self) -> tuple[Any, ...]:
+        """The rows the report's section shows (the first ``limit``)."""
+        return self.rows[: self.limit]
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.rows) > self.limit
+
+    @property
+    def empty(self) -> str | None:
+        """The sentence for a needed register with no records (None when it has some)."""
+        if self.rows:
+            return None
+        who = " and ".join((", ".join(self.needed_by[:-1]), self.needed_by[-1])) if len(self.needed_by) > 1 \
+            else self.needed_by[0]
+        return f"No {self.what} recorded: {who} {'needs' if len(self.needed_by) == 1 else 'need'} {self.need}."
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(name for name, _, _ in self.columns)
+
+    @property
+    def wraps(self) -> tuple[bool, ...]:
+        return tuple(wrap for _, _, wrap in self.columns)
+
+
+#: For each register, the clause of each standard family that needs it: the first clause of the list that the
+#: edition in scope has (later ones serve older editions, such as ISO/IEC 27001:2013's Annex A numbering).
+NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "risks": {"iso9001": ("6.1",), "iso14001": ("6.1",), "iso45001": ("6.1",), "iso27001": ("6.1.2",),
+              "iso22301": ("8.2.3",)},
+    "aspects": {"iso14001": ("6.1.2",)},
+    "hazards": {"iso45001": ("6.1.2.1",)},
+    "obligations": {"iso14001": ("6.1.3",), "iso45001": ("6.1.3",), "iso27001": ("A.5.31", "A.18.1.1"),
+                    "iso22301": ("4.2.2",)},
+    "competence": dict.fromkeys(("iso9001", "iso14001", "iso45001", "iso27001", "iso22301"), ("7.2",)),
+    "suppliers": {"iso9001": ("8.4",), "iso27001": ("A.5.19", "A.15.1.1")},
+    "assets": {"iso27001": ("A.5.9", "A.8.1.1")},
+    "activities": {"iso22301": ("8.2.2",)},
+    "exercises": {"iso22301": ("8.5",)},
+}
+
+
+def needed_by(key: str, editions: Sequence[Edition], clauses: Iterable[ClauseCoverage]) -> tuple[str, ...]:
+    """The standards in scope that need register ``key``, each with its clause: ``ISO 14001:2015 (6.1.2)``.
+
+    A clause that is excluded (an exclusion, or an Annex A control not applicable) does not count.
+    """
+    status = {(c.standard, c.clause): c.status for c in clauses}
+    out = []
+    for edition in editions:
+        for clause in NEEDS[key].get(edition.family, ()):
+            if (edition.id, clause) in status:
+                if status[edition.id, clause] != "excluded":
+                    name = re.match(r"^(.*?:\d{4})\b", edition.title)
+                    out.append(f"{name.group(1) if name else edition.title} ({clause})")
+                break
+    return tuple(out)
+
+
+W = True  # a column of long text, wrapped in every format
+REVIEW = [("Reviewed", 11, False), ("Next review", 11, False)]
+#: key: (title, sheet, what, need, note, columns)
+LAYOUT: dict[str, tuple[str, str, str, str, str, list[Column]]] = {
+    "risks": ("Risks and opportunities", "Risks", "risks or opportunities", "a register of risks and opportunities with their treatment",
+              "Highest score first; score = likelihood x impact (1-25), residual as assessed with the controls working.",
+              [("Risk", 12, False), ("Type", 11, False), ("Title", 30, W), ("Description", 44, W), ("Owner", 18, W),
+               ("Likelihood", 8, False), ("Impact", 8, False), ("Score", 7, False), ("Treatment", 11, False),
+               ("Controls", 24, W), ("Residual", 8, False), *REVIEW]),
+    "aspects": ("Environmental aspects", "Aspects", "aspects", "an aspects register",
+                "Significant aspects first, with the criteria that made them so.",
+                [("Record", 10, False), ("Activity", 30, W), ("Aspect", 34, W), ("Impact", 34, W),
+                 ("Condition", 11, False), ("Significance", 14, False), ("Criteria", 30, W), ("Owner", 18, W), *REVIEW]),
+    "hazards": ("Hazards", "Hazards", "hazards", "a register of hazards and their controls",
+                "Highest rating first; controls by level of the hierarchy of controls (ISO 45001 8.1.2).",
+                [("Record", 10, False), ("Activity", 28, W), ("Hazard", 30, W), ("Elimination", 24, W),
+                 ("Substitution", 24, W), ("Engineering", 28, W), ("Administrative", 28, W), ("PPE", 22, W),
+                 ("Rating", 7, False), ("Owner", 18, W), *REVIEW]),
+    "obligations": ("Legal and other requirements", "Obligations", "legal or other requirements", "a register of legal and other requirements",
+                    "Each requirement with its last evaluation of compliance and the next one due "
+                    "(review_days.obligation after it).",
+                    [("Obligation", 12, False), ("Title", 30, W), ("Source", 36, W), ("Applies to", 36, W),
+                     ("Owner", 18, W), ("Evaluated", 11, False), ("Compliant", 10, False),
+                     ("Next evaluation", 12, False)]),
+    "competence": ("Competence", "Competence", "competence", "competence records",
+                   f"By person; expiring soon: within {rows_of.EXPIRING_DAYS} days; renewed: a later record of the same course "
+                   "is in date.",
+                   [("Record", 10, False), ("Person", 20, W), ("Role", 20, W), ("Competence", 40, W),
+                    ("Completed", 11, False), ("Expires", 11, False), ("Status", 13, False)]),
+    "suppliers": ("Suppliers", "Suppliers", "suppliers", "a register of evaluated suppliers",
+                  "Each supplier with its last evaluation (rating 1-5, approved) and the next one due.",
+                  [("Supplier", 16, False), ("Name", 26, W), ("Supplies", 40, W), ("Owner", 18, W),
+                   ("Evaluated", 11, False), ("Rating", 7, False), ("Approved", 9, False), ("Next evaluation", 12, False)]),
+    "assets": ("Assets", "Assets", "assets", "an inventory of assets", "The asset inventory with owners and classification.",
+               [("Asset", 14, False), ("Name", 30, W), ("Type", 14, W), ("Owner", 18, W), ("Classification", 14, False),
+                ("Location", 24, W), *REVIEW]),
+    "activities": ("Business impact analysis", "BIA", "activities of a business impact analysis", "a business impact analysis",
+                   "Activities with their maximum tolerable period of disruption (MTPD), recovery time (RTO) and "
+                   "recovery point (RPO) objectives.",
+                   [("Activity", 14, False), ("Title", 30, W), ("Owner", 18, W), ("MTPD", 10, False), ("RTO", 10, False),
+                    ("RPO", 10, False), ("Dependencies", 50, W), *REVIEW]),
+    "exercises": ("Exercises", "Exercises", "exercises", "an exercise programme with its exercises",
+                  "Oldest first; each action raised with its status now.",
+                  [("Exercise", 12, False), ("Date", 11, False), ("Title", 30, W), ("Scenario", 44, W),
+                   ("Plans", 18, W), ("Outcome", 44, W), ("Actions", 20, W)]),
+}
+
+
+def build(records: Sequence[LoadedRecord], editions: Sequence[Edition], clauses: Sequence[ClauseCoverage],
+          every: ReviewDays, today: dt.date, names: dict[str, str], *,
+          limit: int = LIMIT) -> tuple[Register, ...]:
+    """Every register that has records or that a standard in scope needs, in the order the report shows them."""
+    status = {r.id: r.model.status for r in records if isinstance(r.model, Action)}
+    rows: dict[str, Callable[[], tuple[Any, ...]]] = {
+        "risks": lambda: rows_of.risks(records, every, today, names),
+        "aspects": lambda: rows_of.aspects(records, every, today, names),
+        "hazards": lambda: rows_of.hazards(records, every, today, names),
+        "obligations": lambda: rows_of.obligations(records, every, today, names),
+        "competence": lambda: rows_of.competence(records, today, names),
+        "suppliers": lambda: rows_of.suppliers(records, every, today, names),
+        "assets": lambda: rows_of.assets(records, every, today, names),
+        "activities": lambda: rows_of.activities(records, every, today, names),
+        "exercises": lambda: rows_of.exercises(records, status),
+    }
+    out = []
+    for key, make in rows.items():
+        title, sheet, what, need, note, columns = LAYOUT[key]
+        found = make()
+        needs = needed_by(key, editions, clauses)
+        if found or needs:
+            out.append(Register(key, title, sheet, note, tuple(columns), found, needs, need, what, limit))
+    return tuple(out)
