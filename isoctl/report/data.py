@@ -179,7 +179,7 @@ def build_report(
         audit_findings=findings,
         reviews=registers.reviews(records, today, families, names, {p.id for p in manifest.people if p.top_management}),
         objectives=registers.objectives(records, today, names),
-        registers=record_registers.build(records, workspace.editions, result.clauses, manifest.settings.review_days, today, names),
+        registers=record_registers.build(records, workspace.editions, result.clauses, manifest.settings, today, names),
         living=tuple(f for f in result.findings if result.rules[f.rule].category in LIVING_CATEGORIES),
         data_problems=len(result.unread()),
         changes=changes,

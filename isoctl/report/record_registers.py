@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from isoctl.catalog.schema import Edition
-from isoctl.model.manifest import ReviewDays
+from isoctl.model.manifest import Settings
 from isoctl.model.records import Action
 from isoctl.model.result import ClauseCoverage
 from isoctl.render.xlsx import Column
@@ -66,6 +66,14 @@ class Register:
         who = " and ".join((", ".join(self.needed_by[:-1]), self.needed_by[-1])) if len(self.needed_by) > 1 \
             else self.needed_by[0]
         return f"No {self.what} recorded: {who} {'needs' if len(self.needed_by) == 1 else 'need'} {self.need}."
+
+    def values(self) -> list[tuple[rows_of.Value, ...]]:
+        """Every row's values in column order, then its file (as the XLSX sheet lists them)."""
+        return [(*(c.value for c in row.cells()), row.file) for row in self.rows]
+
+    def flagged(self) -> list[bool]:
+        """For every row, whether one of its cells needs attention (an XLSX sheet shades those rows)."""
+        return [any(c.tone == "bad" for c in row.cells()) for row in self.rows]
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -159,19 +167,19 @@ LAYOUT: dict[str, tuple[str, str, str, str, str, list[Column]]] = {
 
 
 def build(records: Sequence[LoadedRecord], editions: Sequence[Edition], clauses: Sequence[ClauseCoverage],
-          every: ReviewDays, today: dt.date, names: dict[str, str], *,
+          settings: Settings, today: dt.date, names: dict[str, str], *,
           limit: int = LIMIT) -> tuple[Register, ...]:
     """Every register that has records or that a standard in scope needs, in the order the report shows them."""
     status = {r.id: r.model.status for r in records if isinstance(r.model, Action)}
     rows: dict[str, Callable[[], tuple[Any, ...]]] = {
-        "risks": lambda: rows_of.risks(records, every, today, names),
-        "aspects": lambda: rows_of.aspects(records, every, today, names),
-        "hazards": lambda: rows_of.hazards(records, every, today, names),
-        "obligations": lambda: rows_of.obligations(records, every, today, names),
+        "risks": lambda: rows_of.risks(records, settings, today, names),
+        "aspects": lambda: rows_of.aspects(records, settings, today, names),
+        "hazards": lambda: rows_of.hazards(records, settings, today, names),
+        "obligations": lambda: rows_of.obligations(records, settings, today, names),
         "competence": lambda: rows_of.competence(records, today, names),
-        "suppliers": lambda: rows_of.suppliers(records, every, today, names),
-        "assets": lambda: rows_of.assets(records, every, today, names),
-        "activities": lambda: rows_of.activities(records, every, today, names),
+        "suppliers": lambda: rows_of.suppliers(records, settings, today, names),
+        "assets": lambda: rows_of.assets(records, settings, today, names),
+        "activities": lambda: rows_of.activities(records, settings, today, names),
         "exercises": lambda: rows_of.exercises(records, status),
     }
     out = []

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from isoctl.history.record_changes import natural
-from isoctl.model.manifest import ReviewDays
+from isoctl.model.manifest import ReviewedKind, Settings
 from isoctl.model.records import Activity, Aspect, Asset, Competence, Exercise, Hazard, Obligation, Risk, Supplier
 from isoctl.report.svg import plain
 from isoctl.workspace.records import LoadedRecord
@@ -73,11 +73,12 @@ def _joined(items: Iterable[str]) -> str | None:
     return ", ".join(items) or None
 
 
-def _due(when: dt.date | None, every: int, today: dt.date) -> Cell:
-    """The next review or evaluation: ``when`` plus its cadence, in red once past (or never done)."""
+def _due(when: dt.date | None, settings: Settings, kind: ReviewedKind, today: dt.date) -> Cell:
+    """The next review or evaluation: ``when`` plus the cadence of ``kind`` (``settings: review_days``), in red once
+    past, or when it was never done (unless ``review_date_optional`` lists the kind, as ``stale-record`` reads it)."""
     if when is None:
-        return Cell("never done", "bad")
-    due = when + dt.timedelta(days=every)
+        return Cell(None) if kind in settings.review_date_optional else Cell("never done", "bad")
+    due = when + dt.timedelta(days=getattr(settings.review_days, kind))
     return Cell(due, "bad" if due < today else None)
 
 
@@ -256,41 +257,41 @@ def _highest_first(score: int | None, record_id: str) -> tuple[int, tuple[tuple[
     return (-(score or 0), natural(record_id))
 
 
-def risks(records: Iterable[LoadedRecord], every: ReviewDays, today: dt.date, names: dict[str, str]) -> tuple[RiskRow, ...]:
+def risks(records: Iterable[LoadedRecord], settings: Settings, today: dt.date, names: dict[str, str]) -> tuple[RiskRow, ...]:
     """Risks and opportunities, highest score (likelihood x impact) first."""
     rows = []
     for record, m in _of(records, Risk):
         score = m.likelihood * m.impact if m.likelihood and m.impact else None
         rows.append(RiskRow(record.id, m.type, m.title, m.description, names.get(m.owner, m.owner) if m.owner else None,
                             m.likelihood, m.impact, score, m.treatment, tuple(m.controls), m.residual, m.reviewed_on,
-                            _due(m.reviewed_on, every.risk, today), record.file.relative))
+                            _due(m.reviewed_on, settings, "risk", today), record.file.relative))
     return tuple(sorted(rows, key=lambda r: _highest_first(r.score, r.id)))
 
 
-def aspects(records: Iterable[LoadedRecord], every: ReviewDays, today: dt.date, names: dict[str, str]) -> tuple[AspectRow, ...]:
+def aspects(records: Iterable[LoadedRecord], settings: Settings, today: dt.date, names: dict[str, str]) -> tuple[AspectRow, ...]:
     """Environmental aspects, significant ones first."""
     rows = [AspectRow(r.id, m.activity, m.aspect, m.impact, m.condition, m.significant, m.criteria,
                       names.get(m.owner, m.owner) if m.owner else None, m.reviewed_on,
-                      _due(m.reviewed_on, every.aspect, today), r.file.relative) for r, m in _of(records, Aspect)]
+                      _due(m.reviewed_on, settings, "aspect", today), r.file.relative) for r, m in _of(records, Aspect)]
     return tuple(sorted(rows, key=lambda r: (not r.significant, natural(r.id))))
 
 
-def hazards(records: Iterable[LoadedRecord], every: ReviewDays, today: dt.date, names: dict[str, str]) -> tuple[HazardRow, ...]:
+def hazards(records: Iterable[LoadedRecord], settings: Settings, today: dt.date, names: dict[str, str]) -> tuple[HazardRow, ...]:
     """Hazards with their controls at each level of the hierarchy of controls, highest rating first."""
     rows = []
     for record, m in _of(records, Hazard):
         levels = tuple((level, tuple(c.control for c in m.controls if c.level == level)) for level in LEVELS)
         rows.append(HazardRow(record.id, m.activity, m.hazard, levels, m.rating,
                               names.get(m.owner, m.owner) if m.owner else None, m.reviewed_on,
-                              _due(m.reviewed_on, every.hazard, today), record.file.relative))
+                              _due(m.reviewed_on, settings, "hazard", today), record.file.relative))
     return tuple(sorted(rows, key=lambda r: _highest_first(r.rating, r.id)))
 
 
-def obligations(records: Iterable[LoadedRecord], every: ReviewDays, today: dt.date,
+def obligations(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
                 names: dict[str, str]) -> tuple[ObligationRow, ...]:
     """Legal and other requirements with their last evaluation of compliance and the next one due."""
     return tuple(ObligationRow(r.id, m.title, m.source, tuple(m.applies_to), names.get(m.owner, m.owner) if m.owner else None,
-                               m.evaluated_on, m.compliant, _due(m.evaluated_on, every.obligation, today), r.file.relative)
+                               m.evaluated_on, m.compliant, _due(m.evaluated_on, settings, "obligation", today), r.file.relative)
                  for r, m in _of(records, Obligation))
 
 
@@ -316,26 +317,26 @@ def competence(records: Iterable[LoadedRecord], today: dt.date, names: dict[str,
     return tuple(sorted(rows, key=lambda r: (r.person.lower(), r.competence.lower(), natural(r.id))))
 
 
-def suppliers(records: Iterable[LoadedRecord], every: ReviewDays, today: dt.date,
+def suppliers(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
               names: dict[str, str]) -> tuple[SupplierRow, ...]:
     """Suppliers with their last evaluation, its result and the next one due."""
     return tuple(SupplierRow(r.id, m.title, m.service, names.get(m.owner, m.owner) if m.owner else None, m.evaluated_on,
-                             m.rating, m.approved, _due(m.evaluated_on, every.supplier, today), r.file.relative)
+                             m.rating, m.approved, _due(m.evaluated_on, settings, "supplier", today), r.file.relative)
                  for r, m in _of(records, Supplier))
 
 
-def assets(records: Iterable[LoadedRecord], every: ReviewDays, today: dt.date, names: dict[str, str]) -> tuple[AssetRow, ...]:
+def assets(records: Iterable[LoadedRecord], settings: Settings, today: dt.date, names: dict[str, str]) -> tuple[AssetRow, ...]:
     """The asset inventory."""
     return tuple(AssetRow(r.id, m.title, m.type, names.get(m.owner, m.owner) if m.owner else None, m.classification,
-                          m.location, m.reviewed_on, _due(m.reviewed_on, every.asset, today), r.file.relative)
+                          m.location, m.reviewed_on, _due(m.reviewed_on, settings, "asset", today), r.file.relative)
                  for r, m in _of(records, Asset))
 
 
-def activities(records: Iterable[LoadedRecord], every: ReviewDays, today: dt.date,
+def activities(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
                names: dict[str, str]) -> tuple[ActivityRow, ...]:
     """Activities of the business impact analysis with their MTPD, RTO and RPO."""
     return tuple(ActivityRow(r.id, m.title, names.get(m.owner, m.owner) if m.owner else None, m.mtpd, m.rto, m.rpo,
-                             tuple(m.dependencies), m.reviewed_on, _due(m.reviewed_on, every.activity, today),
+                             tuple(m.dependencies), m.reviewed_on, _due(m.reviewed_on, settings, "activity", today),
                              r.file.relative)
                  for r, m in _of(records, Activity))
 
