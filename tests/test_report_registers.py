@@ -299,3 +299,29 @@ def test_same_input_same_bytes(cli: Cli, examples: dict[str, Path], tmp_path: Pa
             "Risks", "Aspects", "Hazards", "Obligations", "Competence", "Suppliers", "Assets", "Exercises"]
     else:
         assert b"Pick faces limited to floor and first beam; climbing racking prohibited" in first
+
+
+def test_hazards_met_only_by_rules_and_ppe_are_marked(cli: Cli, make_workspace: MakeWorkspace) -> None:
+    manifest = "isoctl: 1\norganization: {name: Dock Ltd}\nstandards: [iso45001:2018]\n"
+    root = make_workspace({"hazards.yaml": """\
+- {id: HAZ-1, kind: hazard, title: Dock edge, activity: Loading, hazard: Fall from the dock edge, rating: 20,
+   reviewed_on: 2026-06-01, controls: [{control: Keep clear sign, level: administrative}, {control: Boots, level: ppe}]}
+- {id: HAZ-2, kind: hazard, title: Forklift, activity: Loading, hazard: Struck by a forklift, rating: 20,
+   reviewed_on: 2026-06-01, controls: [{control: Barriers, level: engineering}]}
+- {id: HAZ-3, kind: hazard, title: Noise, activity: Sorting, hazard: Noise, rating: 4, reviewed_on: 2026-06-01}
+"""}, manifest=manifest)
+    hazards = {h[0]: h for h in md_rows(part(run(cli, root, "md"), "\n### Hazards\n", "\n### "))}
+    assert hazards["HAZ-1"][3:9] == ["", "", "", "Keep clear sign", "Boots", "**20**"]  # high rating, weak controls
+    assert hazards["HAZ-2"][3:9] == ["", "", "Barriers", "", "", "20"]
+    assert hazards["HAZ-3"][3:9] == ["**none**"] * 5 + ["4"]  # no control at any level
+
+
+def test_the_pdf_bookmarks_every_register(cli: Cli, examples: dict[str, Path], tmp_path: Path) -> None:
+    import re
+
+    data = write(cli, examples["acme-logistics"], tmp_path / "acme.pdf", "pdf")
+    titles = {(bytes.fromhex(hexed.decode()).decode("utf-16") if hexed else literal.decode("latin-1"))
+              for literal, hexed in re.findall(rb"/Title\s*(?:\(((?:[^()\\]|\\.)*)\)|<([0-9A-Fa-f]+)>)", data)}
+    assert {"Registers", "Risks and opportunities", "Environmental aspects", "Hazards", "Legal and other requirements",
+            "Competence", "Suppliers", "Assets", "Exercises"} <= titles
+    assert "Registers in full" not in titles  # no register of acme is longer than the section shows

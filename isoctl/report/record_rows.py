@@ -132,6 +132,7 @@ class HazardRow:
     hazard: str
     controls: tuple[tuple[str, tuple[str, ...]], ...]  # (level, controls) for each level of LEVELS
     rating: int | None
+    weak: bool  # rated at or above settings.hazard_high_rating with no control above administrative (8.1.2)
     owner: str | None
     reviewed_on: dt.date | None
     review_due: Cell
@@ -141,7 +142,7 @@ class HazardRow:
         none = Cell("none", "bad") if not any(items for _, items in self.controls) else Cell(None)
         return (_c(self.id), _c(self.activity), _c(self.hazard),
                 *(Cell("; ".join(items)) if items else none for _, items in self.controls),
-                _c(self.rating), _c(self.owner), _c(self.reviewed_on), self.review_due)
+                Cell(self.rating, "bad" if self.weak else None), _c(self.owner), _c(self.reviewed_on), self.review_due)
 
 
 @dataclass(frozen=True)
@@ -277,11 +278,14 @@ def aspects(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
 
 
 def hazards(records: Iterable[LoadedRecord], settings: Settings, today: dt.date, names: dict[str, str]) -> tuple[HazardRow, ...]:
-    """Hazards with their controls at each level of the hierarchy of controls, highest rating first."""
+    """Hazards with their controls at each level of the hierarchy of controls, highest rating first; a high rating
+    met only by administrative controls and PPE is weak (as the rule ``weak-hazard-controls`` judges it)."""
     rows = []
     for record, m in _of(records, Hazard):
         levels = tuple((level, tuple(c.control for c in m.controls if c.level == level)) for level in LEVELS)
-        rows.append(HazardRow(record.id, m.activity, m.hazard, levels, m.rating,
+        weak = (m.rating is not None and m.rating >= settings.hazard_high_rating
+                and not any(c.level in LEVELS[:3] for c in m.controls))
+        rows.append(HazardRow(record.id, m.activity, m.hazard, levels, m.rating, weak,
                               names.get(m.owner, m.owner) if m.owner else None, m.reviewed_on,
                               _due(m.reviewed_on, settings, "hazard", today), record.file.relative))
     return tuple(sorted(rows, key=lambda r: _highest_first(r.rating, r.id)))
