@@ -177,7 +177,8 @@ standards: [iso14001:2015, iso45001:2018, iso22301:2019]
 
 
 def test_a_register_a_standard_needs_says_so_when_empty(cli: Cli, make_workspace: MakeWorkspace, tmp_path: Path) -> None:
-    root = make_workspace({"records/risk.yaml": "{id: RSK-1, kind: risk, title: Flood, likelihood: 2, impact: 3, "
+    title = "'<b>Flood</b> | #pagebreak() $x$ *y*'"  # the workspace's text is text in every format
+    root = make_workspace({"records/risk.yaml": f"{{id: RSK-1, kind: risk, title: {title}, likelihood: 2, impact: 3, "
                                                 "reviewed_on: 2026-06-01}\n"}, manifest=NEEDS_ALL)
     md = run(cli, root, "md")
     registers = part(md, "\n## Registers\n")
@@ -194,11 +195,14 @@ def test_a_register_a_standard_needs_says_so_when_empty(cli: Cli, make_workspace
     for title, sentence in sentences.items():
         assert part(registers, f"\n### {title}\n", "\n### ").strip() == sentence
     assert "\n### Risks and opportunities\n\n1 record." in registers
+    assert "| RSK-1 | risk | &lt;b&gt;Flood&lt;/b&gt; \\| #pagebreak() $x$ *y* |" in registers
     # none of the three standards asks for an asset inventory or a supplier register: empty, they are left out
     assert "### Assets" not in registers and "### Suppliers" not in registers
     html = run(cli, root, "html")
     assert f'<p class="note">{sentences["Environmental aspects"]}</p>' in html
+    assert "<td>&lt;b&gt;Flood&lt;/b&gt; | #pagebreak() $x$ *y*</td>" in html
     typ = run_typst(cli, root)
+    assert "[\\<b\\>Flood\\<\\/b\\> | \\#pagebreak() \\$x\\$ \\*y\\*]" in typ  # and the PDF compiled
     assert "No aspects recorded\\: ISO 14001\\:2015 (6\\.1\\.2) needs an aspects register\\." in typ
     # the XLSX lists records: no sheet for an empty register
     from openpyxl import load_workbook
