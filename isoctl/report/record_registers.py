@@ -20,7 +20,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from isoctl.catalog.schema import Edition
 from isoctl.model.manifest import Settings
@@ -43,14 +42,14 @@ class Register:
     sheet: str  # the XLSX sheet's name (at most 31 characters)
     note: str  # what the register shows and in what order
     columns: tuple[Column, ...]
-    rows: tuple[Any, ...]
+    rows: tuple[rows_of.Row, ...]
     needed_by: tuple[str, ...]  # "ISO 14001:2015 (6.1.2)"
     need: str  # "an aspects register"
     what: str  # "aspects", as "No aspects recorded" says it
     limit: int = LIMIT
 
     @property
-    def shown(self) -> tuple[Any, ...]:
+    def shown(self) -> tuple[rows_of.Row, ...]:
         """The rows the report's section shows (the first ``limit``)."""
         return self.rows[: self.limit]
 
@@ -118,60 +117,81 @@ def needed_by(key: str, editions: Sequence[Edition], clauses: Iterable[ClauseCov
     return tuple(out)
 
 
-W = True  # a column of long text, wrapped in every format
-REVIEW = [("Reviewed", 11, False), ("Next review", 11, False)]
-#: key: (title, sheet, what, need, note, columns)
-LAYOUT: dict[str, tuple[str, str, str, str, str, list[Column]]] = {
-    "risks": ("Risks and opportunities", "Risks", "risks or opportunities", "a register of risks and opportunities with their treatment",
-              "Highest score first; score = likelihood x impact (1-25), residual as assessed with the controls working.",
-              [("Risk", 12, False), ("Type", 11, False), ("Title", 30, W), ("Description", 44, W), ("Owner", 18, W),
-               ("Likelihood", 8, False), ("Impact", 8, False), ("Score", 7, False), ("Treatment", 11, False),
-               ("Controls", 24, W), ("Residual", 8, False), *REVIEW]),
-    "aspects": ("Environmental aspects", "Aspects", "aspects", "an aspects register",
-                "Significant aspects first, with the criteria that made them so.",
-                [("Record", 10, False), ("Activity", 30, W), ("Aspect", 34, W), ("Impact", 34, W),
-                 ("Condition", 11, False), ("Significance", 14, False), ("Criteria", 30, W), ("Owner", 18, W), *REVIEW]),
-    "hazards": ("Hazards", "Hazards", "hazards", "a register of hazards and their controls",
-                "Highest rating first; controls by level of the hierarchy of controls (ISO 45001 8.1.2).",
-                [("Record", 10, False), ("Activity", 28, W), ("Hazard", 30, W), ("Elimination", 24, W),
-                 ("Substitution", 24, W), ("Engineering", 28, W), ("Administrative", 28, W), ("PPE", 22, W),
-                 ("Rating", 7, False), ("Owner", 18, W), *REVIEW]),
-    "obligations": ("Legal and other requirements", "Obligations", "legal or other requirements", "a register of legal and other requirements",
-                    "Each requirement with its last evaluation of compliance and the next one due "
-                    "(review_days.obligation after it).",
-                    [("Obligation", 12, False), ("Title", 30, W), ("Source", 36, W), ("Applies to", 36, W),
-                     ("Owner", 18, W), ("Evaluated", 11, False), ("Compliant", 10, False),
-                     ("Next evaluation", 12, False)]),
-    "competence": ("Competence", "Competence", "competence", "competence records",
-                   f"By person; expiring soon: within {rows_of.EXPIRING_DAYS} days; renewed: a later record of the same course "
-                   "is in date.",
-                   [("Record", 10, False), ("Person", 20, W), ("Role", 20, W), ("Competence", 40, W),
-                    ("Completed", 11, False), ("Expires", 11, False), ("Status", 13, False)]),
-    "suppliers": ("Suppliers", "Suppliers", "suppliers", "a register of evaluated suppliers",
-                  "Each supplier with its last evaluation (rating 1-5, approved) and the next one due.",
-                  [("Supplier", 16, False), ("Name", 26, W), ("Supplies", 40, W), ("Owner", 18, W),
-                   ("Evaluated", 11, False), ("Rating", 7, False), ("Approved", 9, False), ("Next evaluation", 12, False)]),
-    "assets": ("Assets", "Assets", "assets", "an inventory of assets", "The asset inventory with owners and classification.",
-               [("Asset", 14, False), ("Name", 30, W), ("Type", 14, W), ("Owner", 18, W), ("Classification", 14, False),
-                ("Location", 24, W), *REVIEW]),
-    "activities": ("Business impact analysis", "BIA", "activities of a business impact analysis", "a business impact analysis",
-                   "Activities with their maximum tolerable period of disruption (MTPD), recovery time (RTO) and "
-                   "recovery point (RPO) objectives.",
-                   [("Activity", 14, False), ("Title", 30, W), ("Owner", 18, W), ("MTPD", 10, False), ("RTO", 10, False),
-                    ("RPO", 10, False), ("Dependencies", 50, W), *REVIEW]),
-    "exercises": ("Exercises", "Exercises", "exercises", "an exercise programme with its exercises",
-                  "Oldest first; each action raised with its status now.",
-                  [("Exercise", 12, False), ("Date", 11, False), ("Title", 30, W), ("Scenario", 44, W),
-                   ("Plans", 18, W), ("Outcome", 44, W), ("Actions", 20, W)]),
+@dataclass(frozen=True)
+class Layout:
+    """How a register is titled and laid out, and what the sentence for a needed, empty one says."""
+
+    title: str  # the section's heading
+    sheet: str  # the XLSX sheet
+    what: str  # "No <what> recorded: ..."
+    need: str  # "... needs <need>."
+    note: str  # what the register shows, in what order
+    columns: tuple[Column, ...]  # (header, width in the XLSX in characters, long text that wraps)
+
+
+WRAP = True
+REVIEW: tuple[Column, ...] = (("Reviewed", 11, False), ("Next review", 11, False))
+LAYOUT: dict[str, Layout] = {
+    "risks": Layout(
+        "Risks and opportunities", "Risks", "risks or opportunities",
+        "a register of risks and opportunities with their treatment",
+        "Highest score first; score = likelihood x impact (1-25), residual as assessed with the controls working.",
+        (("Risk", 12, False), ("Type", 11, False), ("Title", 30, WRAP), ("Description", 44, WRAP), ("Owner", 18, WRAP),
+         ("Likelihood", 8, False), ("Impact", 8, False), ("Score", 7, False), ("Treatment", 11, False),
+         ("Controls", 24, WRAP), ("Residual", 8, False), *REVIEW)),
+    "aspects": Layout(
+        "Environmental aspects", "Aspects", "aspects", "an aspects register",
+        "Significant aspects first, with the criteria that made them so.",
+        (("Record", 10, False), ("Activity", 30, WRAP), ("Aspect", 34, WRAP), ("Impact", 34, WRAP),
+         ("Condition", 11, False), ("Significance", 14, False), ("Criteria", 30, WRAP), ("Owner", 18, WRAP), *REVIEW)),
+    "hazards": Layout(
+        "Hazards", "Hazards", "hazards", "a register of hazards and their controls",
+        "Highest rating first; controls by level of the hierarchy of controls (ISO 45001 8.1.2).",
+        (("Record", 10, False), ("Activity", 28, WRAP), ("Hazard", 30, WRAP), ("Elimination", 24, WRAP),
+         ("Substitution", 24, WRAP), ("Engineering", 28, WRAP), ("Administrative", 28, WRAP), ("PPE", 22, WRAP),
+         ("Rating", 7, False), ("Owner", 18, WRAP), *REVIEW)),
+    "obligations": Layout(
+        "Legal and other requirements", "Obligations", "legal or other requirements",
+        "a register of legal and other requirements",
+        "Each requirement with its last evaluation of compliance and the next one due (review_days.obligation after "
+        "it).",
+        (("Obligation", 12, False), ("Title", 30, WRAP), ("Source", 36, WRAP), ("Applies to", 36, WRAP),
+         ("Owner", 18, WRAP), ("Evaluated", 11, False), ("Compliant", 10, False), ("Next evaluation", 12, False))),
+    "competence": Layout(
+        "Competence", "Competence", "competence", "competence records",
+        f"By person; expiring soon: within {rows_of.EXPIRING_DAYS} days; renewed: a later record of the same course "
+        "is in date.",
+        (("Record", 10, False), ("Person", 20, WRAP), ("Role", 20, WRAP), ("Competence", 40, WRAP),
+         ("Completed", 11, False), ("Expires", 11, False), ("Status", 13, False))),
+    "suppliers": Layout(
+        "Suppliers", "Suppliers", "suppliers", "a register of evaluated suppliers",
+        "Each supplier with its last evaluation (rating 1-5, approved) and the next one due.",
+        (("Supplier", 16, False), ("Name", 26, WRAP), ("Supplies", 40, WRAP), ("Owner", 18, WRAP),
+         ("Evaluated", 11, False), ("Rating", 7, False), ("Approved", 9, False), ("Next evaluation", 12, False))),
+    "assets": Layout(
+        "Assets", "Assets", "assets", "an inventory of assets", "The asset inventory with owners and classification.",
+        (("Asset", 14, False), ("Name", 30, WRAP), ("Type", 14, WRAP), ("Owner", 18, WRAP),
+         ("Classification", 14, False), ("Location", 24, WRAP), *REVIEW)),
+    "activities": Layout(
+        "Business impact analysis", "BIA", "activities of a business impact analysis", "a business impact analysis",
+        "Activities with their maximum tolerable period of disruption (MTPD), recovery time (RTO) and recovery point "
+        "(RPO) objectives.",
+        (("Activity", 14, False), ("Title", 30, WRAP), ("Owner", 18, WRAP), ("MTPD", 10, False), ("RTO", 10, False),
+         ("RPO", 10, False), ("Dependencies", 50, WRAP), *REVIEW)),
+    "exercises": Layout(
+        "Exercises", "Exercises", "exercises", "an exercise programme with its exercises",
+        "Oldest first; each action raised with its status now.",
+        (("Exercise", 12, False), ("Date", 11, False), ("Title", 30, WRAP), ("Scenario", 44, WRAP),
+         ("Plans", 18, WRAP), ("Outcome", 44, WRAP), ("Actions", 20, WRAP))),
 }
 
 
 def build(records: Sequence[LoadedRecord], editions: Sequence[Edition], clauses: Sequence[ClauseCoverage],
-          settings: Settings, today: dt.date, names: dict[str, str], *,
+          settings: Settings, today: dt.date, names: rows_of.Names, *,
           limit: int = LIMIT) -> tuple[Register, ...]:
     """Every register that has records or that a standard in scope needs, in the order the report shows them."""
     status = {r.id: r.model.status for r in records if isinstance(r.model, Action)}
-    rows: dict[str, Callable[[], tuple[Any, ...]]] = {
+    rows: dict[str, Callable[[], tuple[rows_of.Row, ...]]] = {
         "risks": lambda: rows_of.risks(records, settings, today, names),
         "aspects": lambda: rows_of.aspects(records, settings, today, names),
         "hazards": lambda: rows_of.hazards(records, settings, today, names),
@@ -184,9 +204,10 @@ def build(records: Sequence[LoadedRecord], editions: Sequence[Edition], clauses:
     }
     out = []
     for key, make in rows.items():
-        title, sheet, what, need, note, columns = LAYOUT[key]
+        layout = LAYOUT[key]
         found = make()
         needs = needed_by(key, editions, clauses)
         if found or needs:
-            out.append(Register(key, title, sheet, note, tuple(columns), found, needs, need, what, limit))
+            out.append(Register(key, layout.title, layout.sheet, layout.note, layout.columns, found, needs, layout.need,
+                                layout.what, limit))
     return tuple(out)

@@ -30,6 +30,7 @@ EXPIRING_DAYS = 90
 LEVELS = ("elimination", "substitution", "engineering", "administrative", "ppe")
 
 Tone = Literal["bad", "warn", "good"] | None
+Names = Mapping[str, str]  # person id -> name
 Value = str | int | float | dt.date | None
 
 
@@ -53,8 +54,13 @@ class Cell:
 
 
 class Row(Protocol):
-    id: str
-    file: str
+    """What every register's row gives: its record's id and file, and its cells in the register's column order."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def file(self) -> str: ...
 
     def cells(self) -> tuple[Cell, ...]: ...
 
@@ -84,6 +90,8 @@ def _due(when: dt.date | None, settings: Settings, kind: ReviewedKind, today: dt
 
 @dataclass(frozen=True)
 class RiskRow:
+    """A risk or opportunity with its score, treatment, controls and residual rating."""
+
     id: str
     type: str
     title: str
@@ -107,6 +115,8 @@ class RiskRow:
 
 @dataclass(frozen=True)
 class AspectRow:
+    """An environmental aspect: the activity, the aspect and its impact, its condition and significance."""
+
     id: str
     activity: str
     aspect: str
@@ -127,6 +137,8 @@ class AspectRow:
 
 @dataclass(frozen=True)
 class HazardRow:
+    """A hazard with its controls at each level of the hierarchy of controls and its rating."""
+
     id: str
     activity: str
     hazard: str
@@ -147,6 +159,8 @@ class HazardRow:
 
 @dataclass(frozen=True)
 class ObligationRow:
+    """A legal or other requirement with its last evaluation of compliance and the next one due."""
+
     id: str
     title: str
     source: str
@@ -166,6 +180,8 @@ class ObligationRow:
 
 @dataclass(frozen=True)
 class CompetenceRow:
+    """A person's qualification or training, when it expires and where that leaves it."""
+
     id: str
     person: str
     role: str | None
@@ -183,6 +199,8 @@ class CompetenceRow:
 
 @dataclass(frozen=True)
 class SupplierRow:
+    """A supplier with its last evaluation, its result and the next one due."""
+
     id: str
     name: str
     service: str
@@ -200,6 +218,8 @@ class SupplierRow:
 
 @dataclass(frozen=True)
 class AssetRow:
+    """An entry of the asset inventory."""
+
     id: str
     name: str
     type: str | None
@@ -217,6 +237,8 @@ class AssetRow:
 
 @dataclass(frozen=True)
 class ActivityRow:
+    """An activity of the business impact analysis with its MTPD, RTO, RPO and dependencies."""
+
     id: str
     activity: str
     owner: str | None
@@ -235,6 +257,8 @@ class ActivityRow:
 
 @dataclass(frozen=True)
 class ExerciseRow:
+    """An exercise or test of the continuity plans, its outcome and the actions it raised."""
+
     id: str
     date: dt.date
     title: str
@@ -254,30 +278,38 @@ def _of(records: Iterable[LoadedRecord], kind: type[Any]) -> list[tuple[LoadedRe
     return sorted(((r, r.model) for r in records if isinstance(r.model, kind)), key=lambda pair: natural(pair[0].id))
 
 
+def _name(person: str | None, names: Names) -> str | None:
+    """A person's name from the manifest's people (their id when the manifest does not list them)."""
+    return names.get(person, person) if person else None
+
+
 def _highest_first(score: int | None, record_id: str) -> tuple[int, tuple[tuple[int, int | str], ...]]:
     return (-(score or 0), natural(record_id))
 
 
-def risks(records: Iterable[LoadedRecord], settings: Settings, today: dt.date, names: dict[str, str]) -> tuple[RiskRow, ...]:
+def risks(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
+          names: Names) -> tuple[RiskRow, ...]:
     """Risks and opportunities, highest score (likelihood x impact) first."""
     rows = []
     for record, m in _of(records, Risk):
         score = m.likelihood * m.impact if m.likelihood and m.impact else None
-        rows.append(RiskRow(record.id, m.type, m.title, m.description, names.get(m.owner, m.owner) if m.owner else None,
+        rows.append(RiskRow(record.id, m.type, m.title, m.description, _name(m.owner, names),
                             m.likelihood, m.impact, score, m.treatment, tuple(m.controls), m.residual, m.reviewed_on,
                             _due(m.reviewed_on, settings, "risk", today), record.file.relative))
     return tuple(sorted(rows, key=lambda r: _highest_first(r.score, r.id)))
 
 
-def aspects(records: Iterable[LoadedRecord], settings: Settings, today: dt.date, names: dict[str, str]) -> tuple[AspectRow, ...]:
+def aspects(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
+            names: Names) -> tuple[AspectRow, ...]:
     """Environmental aspects, significant ones first."""
     rows = [AspectRow(r.id, m.activity, m.aspect, m.impact, m.condition, m.significant, m.criteria,
-                      names.get(m.owner, m.owner) if m.owner else None, m.reviewed_on,
+                      _name(m.owner, names), m.reviewed_on,
                       _due(m.reviewed_on, settings, "aspect", today), r.file.relative) for r, m in _of(records, Aspect)]
     return tuple(sorted(rows, key=lambda r: (not r.significant, natural(r.id))))
 
 
-def hazards(records: Iterable[LoadedRecord], settings: Settings, today: dt.date, names: dict[str, str]) -> tuple[HazardRow, ...]:
+def hazards(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
+            names: Names) -> tuple[HazardRow, ...]:
     """Hazards with their controls at each level of the hierarchy of controls, highest rating first; a high rating
     met only by administrative controls and PPE is weak (as the rule ``weak-hazard-controls`` judges it)."""
     rows = []
@@ -286,20 +318,20 @@ def hazards(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
         weak = (m.rating is not None and m.rating >= settings.hazard_high_rating
                 and not any(c.level in LEVELS[:3] for c in m.controls))
         rows.append(HazardRow(record.id, m.activity, m.hazard, levels, m.rating, weak,
-                              names.get(m.owner, m.owner) if m.owner else None, m.reviewed_on,
+                              _name(m.owner, names), m.reviewed_on,
                               _due(m.reviewed_on, settings, "hazard", today), record.file.relative))
     return tuple(sorted(rows, key=lambda r: _highest_first(r.rating, r.id)))
 
 
 def obligations(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
-                names: dict[str, str]) -> tuple[ObligationRow, ...]:
+                names: Names) -> tuple[ObligationRow, ...]:
     """Legal and other requirements with their last evaluation of compliance and the next one due."""
-    return tuple(ObligationRow(r.id, m.title, m.source, tuple(m.applies_to), names.get(m.owner, m.owner) if m.owner else None,
-                               m.evaluated_on, m.compliant, _due(m.evaluated_on, settings, "obligation", today), r.file.relative)
+    return tuple(ObligationRow(r.id, m.title, m.source, tuple(m.applies_to), _name(m.owner, names), m.evaluated_on,
+                               m.compliant, _due(m.evaluated_on, settings, "obligation", today), r.file.relative)
                  for r, m in _of(records, Obligation))
 
 
-def competence(records: Iterable[LoadedRecord], today: dt.date, names: dict[str, str]) -> tuple[CompetenceRow, ...]:
+def competence(records: Iterable[LoadedRecord], today: dt.date, names: Names) -> tuple[CompetenceRow, ...]:
     """Qualifications by person: expired, renewed (a later record of the same person and course is in date),
     expiring within :data:`EXPIRING_DAYS`, valid, or with no expiry."""
     pairs = _of(records, Competence)
@@ -316,30 +348,31 @@ def competence(records: Iterable[LoadedRecord], today: dt.date, names: dict[str,
             status = "renewed" if subject(m) in current else "expired"
         else:
             status = "expiring soon" if (m.expires_on - today).days <= EXPIRING_DAYS else "valid"
-        rows.append(CompetenceRow(record.id, names.get(m.person, m.person), m.role, m.course or m.title, m.completed_on,
-                                  m.expires_on, status, record.file.relative))
+        rows.append(CompetenceRow(record.id, names.get(m.person, m.person), m.role, m.course or m.title,
+                                  m.completed_on, m.expires_on, status, record.file.relative))
     return tuple(sorted(rows, key=lambda r: (r.person.lower(), r.competence.lower(), natural(r.id))))
 
 
 def suppliers(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
-              names: dict[str, str]) -> tuple[SupplierRow, ...]:
+              names: Names) -> tuple[SupplierRow, ...]:
     """Suppliers with their last evaluation, its result and the next one due."""
-    return tuple(SupplierRow(r.id, m.title, m.service, names.get(m.owner, m.owner) if m.owner else None, m.evaluated_on,
+    return tuple(SupplierRow(r.id, m.title, m.service, _name(m.owner, names), m.evaluated_on,
                              m.rating, m.approved, _due(m.evaluated_on, settings, "supplier", today), r.file.relative)
                  for r, m in _of(records, Supplier))
 
 
-def assets(records: Iterable[LoadedRecord], settings: Settings, today: dt.date, names: dict[str, str]) -> tuple[AssetRow, ...]:
+def assets(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
+           names: Names) -> tuple[AssetRow, ...]:
     """The asset inventory."""
-    return tuple(AssetRow(r.id, m.title, m.type, names.get(m.owner, m.owner) if m.owner else None, m.classification,
+    return tuple(AssetRow(r.id, m.title, m.type, _name(m.owner, names), m.classification,
                           m.location, m.reviewed_on, _due(m.reviewed_on, settings, "asset", today), r.file.relative)
                  for r, m in _of(records, Asset))
 
 
 def activities(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
-               names: dict[str, str]) -> tuple[ActivityRow, ...]:
+               names: Names) -> tuple[ActivityRow, ...]:
     """Activities of the business impact analysis with their MTPD, RTO and RPO."""
-    return tuple(ActivityRow(r.id, m.title, names.get(m.owner, m.owner) if m.owner else None, m.mtpd, m.rto, m.rpo,
+    return tuple(ActivityRow(r.id, m.title, _name(m.owner, names), m.mtpd, m.rto, m.rpo,
                              tuple(m.dependencies), m.reviewed_on, _due(m.reviewed_on, settings, "activity", today),
                              r.file.relative)
                  for r, m in _of(records, Activity))
