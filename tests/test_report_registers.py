@@ -329,3 +329,33 @@ def test_the_pdf_bookmarks_every_register(cli: Cli, examples: dict[str, Path], t
     assert {"Registers", "Risks and opportunities", "Environmental aspects", "Hazards", "Legal and other requirements",
             "Competence", "Suppliers", "Assets", "Exercises"} <= titles
     assert "Registers in full" not in titles  # no register of acme is longer than the section shows
+
+
+def test_a_consultant_template_reads_the_registers_in_the_sandbox(cli: Cli, examples: dict[str, Path],
+                                                                   tmp_path: Path) -> None:
+    own = tmp_path / "consultant"
+    own.mkdir()
+    (own / "report.md.j2").write_text(
+        '{% import "isoctl/registers.md.j2" as registers %}'
+        "{% for reg in report.registers %}{{ reg.sheet }}: {{ reg.rows | length }}\n{% endfor %}"
+        "{% set hazards = report.registers | selectattr('key', 'equalto', 'hazards') | first %}"
+        "Top hazard: {{ hazards.rows[0].hazard }} ({{ hazards.rows[0].cells()[8].text }})\n"
+        "{{ registers.table(hazards, hazards.rows[:1]) | raw }}", encoding="utf-8")
+    md = run(cli, examples["acme-logistics"], "md", "--template", str(own))
+    assert md.startswith("Risks: 18\nAspects: 9\nHazards: 9\nObligations: 14\nCompetence: 16\nSuppliers: 9\nAssets: 7\n"
+                         "Exercises: 6\nTop hazard: Musculoskeletal injury from lifting, pushing and repetitive handling "
+                         "(12)\n| Record | Activity | Hazard |")
+    assert md.count("\n| HAZ-") == 1
+
+
+def test_register_sheets_have_frozen_filtered_headers_and_real_dates(cli: Cli, examples: dict[str, Path],
+                                                                     tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(write(cli, examples["acme-logistics"], tmp_path / "a.xlsx")))
+    for name in ("Risks", "Aspects", "Hazards", "Obligations", "Competence", "Suppliers", "Assets", "Exercises"):
+        sheet_ = book[name]
+        assert sheet_.freeze_panes == "A4" and str(sheet_.auto_filter.ref).startswith("A3:")
+        assert sheet_.cell(row=3, column=sheet_.max_column).value == "File"
+    obligation = next(row for row in book["Obligations"].iter_rows(min_row=4, values_only=True) if row[0] == "OBL-02")
+    assert obligation[5:] == (dt.datetime(2026, 1, 8), "yes", dt.datetime(2027, 1, 8), "compliance/obligations.yaml")
