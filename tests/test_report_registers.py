@@ -274,6 +274,18 @@ def test_a_long_register_is_cut_in_its_section_and_in_full_in_the_appendix(cli: 
     assert len(sheet(write(cli, root, tmp_path / "r.xlsx"), "Risks")) == 64  # the XLSX always has every row
 
 
+def test_the_pdf_leaves_a_very_long_register_to_the_xlsx_and_html(cli: Cli, make_workspace: MakeWorkspace,
+                                                                   tmp_path: Path) -> None:
+    root = make_workspace({"risks.yaml": long_register(201)})  # one more than the PDF prints
+    typ = run_typst(cli, root)
+    assert ("201 records. Highest score first; score \\= likelihood x impact (1\\-25), residual as assessed with the "
+            "controls working\\. The first 50 are shown here; all 201 are in the XLSX, where they can be filtered, and "
+            "in the HTML pack (the PDF prints a register in full up to 200 rows).") in typ
+    assert "Registers in full" not in typ and typ.count("], [risk], [Risk number ") == 50
+    assert part(run(cli, root, "md"), "\n## Registers in full\n", "\n---\n").count("\n| RSK-") == 201
+    assert len(sheet(write(cli, root, tmp_path / "r.xlsx"), "Risks")) == 201
+
+
 def test_next_evaluation_follows_the_cadence_in_the_manifest(cli: Cli, make_workspace: MakeWorkspace) -> None:
     manifest = ("isoctl: 1\norganization: {name: Slow Ltd}\nstandards: [iso14001:2015]\n"
                 "settings: {review_days: {obligation: 730, supplier: 90}, review_date_optional: [supplier]}\n")

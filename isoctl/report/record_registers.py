@@ -11,7 +11,10 @@ A register with no records is still shown when a standard in scope needs it
 one sentence saying so; one that no standard in scope needs, or whose clause is
 excluded, is left out. The report shows the first :data:`LIMIT` rows of a
 register and the full list in an appendix, so a long register does not bury the
-sections after it; the XLSX sheet always has them all.
+sections after it; the XLSX sheet always has them all. The PDF's appendix
+prints a register of up to :data:`PRINT_LIMIT` rows: a longer one would be
+dozens of pages nobody reads on paper (and most of the PDF's compile time), so
+the PDF points to the XLSX, where it can be filtered, and to the HTML pack.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from isoctl.workspace.records import LoadedRecord
 
 #: Rows of a register shown in the report's section; the rest are in the appendix (and all are in the XLSX).
 LIMIT = 50
+#: Longest register the PDF's appendix prints in full (about ten landscape pages).
+PRINT_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,15 @@ class Register:
     @property
     def truncated(self) -> bool:
         return len(self.rows) > self.limit
+
+    @property
+    def print_limit(self) -> int:
+        return PRINT_LIMIT
+
+    @property
+    def printed(self) -> bool:
+        """Whether the PDF's appendix prints the whole register (a cut one of at most :data:`PRINT_LIMIT` rows)."""
+        return self.truncated and len(self.rows) <= PRINT_LIMIT
 
     @property
     def empty(self) -> str | None:
