@@ -259,7 +259,8 @@ def test_nimbus_cloud_has_its_soa_sheet(cli: Cli, tmp_path: Path) -> None:
 
     root = nimbus_repo(tmp_path)
     book = load_workbook(io.BytesIO(to_file(cli, root, tmp_path / "n.xlsx", "--format", "xlsx", "--today", TODAY)))
-    assert book.sheetnames == ["Gap matrix", "Statement of Applicability", "Actions", "Documents", "Document revisions"]
+    assert book.sheetnames == ["Gap matrix", "Statement of Applicability", "Actions", "Documents", "Document revisions",
+                               "Risks", "Obligations", "Competence", "Suppliers", "Assets", "BIA", "Exercises"]
     assert book["Statement of Applicability"].max_row == 3 + 93
 
 

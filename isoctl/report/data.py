@@ -25,7 +25,7 @@ from isoctl.model.result import ClauseCoverage, Finding, Result, RuleCategory, S
 from isoctl.render.pulse import Row as PulseRow
 from isoctl.render.pulse import rows as pulse_rows
 from isoctl.render.pulse_svg import render_svg as pulse_svg
-from isoctl.report import registers
+from isoctl.report import record_registers, registers
 from isoctl.report.document_register import DocumentRegister
 from isoctl.report.svg import Point, line_chart, percent
 from isoctl.workspace.load import Workspace
@@ -96,6 +96,7 @@ class Report:
     pulse: Pulse | None = None  # work per PDCA stage and month over the past year (None without git history)
     pulse_rows: tuple[PulseRow, ...] = ()
     pulse_chart: str = ""
+    registers: tuple[record_registers.Register, ...] = ()  # risks, aspects, ... each with records or needed in scope
 
     @property
     def short_commit(self) -> str | None:
@@ -178,6 +179,7 @@ def build_report(
         audit_findings=findings,
         reviews=registers.reviews(records, today, families, names, {p.id for p in manifest.people if p.top_management}),
         objectives=registers.objectives(records, today, names),
+        registers=record_registers.build(records, workspace.editions, result.clauses, manifest.settings, today, names),
         living=tuple(f for f in result.findings if result.rules[f.rule].category in LIVING_CATEGORIES),
         data_problems=len(result.unread()),
         changes=changes,

@@ -108,4 +108,8 @@ def render(report: Report) -> bytes:
     _table(book, "Document revisions", heading % "Document revision history", register.note, REVISIONS,
            ((d.id, d.title, v.short, v.date, v.author, v.message, v.change)
             for d in register.documents for v in d.revisions))
+    for record_register in (r for r in report.registers if r.rows):  # risks, aspects, ...: every row, with its file
+        _table(book, record_register.sheet, heading % record_register.title, record_register.note,
+               (*record_register.columns, ("File", 30, False)), record_register.values(),
+               highlight=record_register.flagged())
     return workbook_bytes(book, report.today, report.version, f"Audit pack registers — {report.organization}")
