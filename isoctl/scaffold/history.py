@@ -61,6 +61,7 @@ class Step:
     add: tuple[str, ...] = ()
     write: dict[str, str] = field(default_factory=dict)
     earlier: dict[str, dict[str, str]] = field(default_factory=dict)  # record id -> field -> value it had then
+    final: tuple[str, ...] = ()  # added exactly as the example has them, whatever their dates
 
     @property
     def day(self) -> dt.date:
@@ -93,8 +94,8 @@ def load(path: Path) -> History:
     steps: list[Step] = []
     for number, raw in enumerate(data["steps"], start=1):
         where = f"{path}: step {number}"
-        if not isinstance(raw, dict) or set(raw) - {"date", "author", "message", "add", "write", "earlier"}:
-            raise ScaffoldError(f"{where}: a step has date, author, message, and add, earlier and/or write")
+        if not isinstance(raw, dict) or set(raw) - {"date", "author", "message", "add", "final", "earlier", "write"}:
+            raise ScaffoldError(f"{where}: a step has date, author, message, and add, final, earlier and/or write")
         match = _TIME.match(str(raw.get("date", "")))
         if match is None:
             raise ScaffoldError(f"{where}: date must be YYYY-MM-DD or 'YYYY-MM-DD HH:MM'")
@@ -103,10 +104,10 @@ def load(path: Path) -> History:
         # no time given: the working day, in order (steps of one day 50 minutes or so apart from 9 o'clock)
         minutes = int(match[2]) * 60 + int(match[3]) if match[2] else 540 + min(same_day * 50, 780) + number * 7 % 20
         when = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), offset)
-        add, write = raw.get("add", []), raw.get("write", {})
-        if not isinstance(add, list) or not all(isinstance(a, str) for a in add) or not isinstance(write, dict) \
-                or not all(isinstance(k, str) and isinstance(v, str) for k, v in write.items()):
-            raise ScaffoldError(f"{where}: 'add' is a list of paths and record ids, 'write' maps paths to text")
+        add, final, write = raw.get("add", []), raw.get("final", []), raw.get("write", {})
+        if not all(isinstance(names, list) and all(isinstance(a, str) for a in names) for names in (add, final)) \
+                or not isinstance(write, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in write.items()):
+            raise ScaffoldError(f"{where}: 'add' and 'final' are lists of paths and record ids, 'write' maps paths to text")
         if steps and when < steps[-1].when:
             raise ScaffoldError(f"{where}: dated {when:%Y-%m-%d %H:%M}, before the step above it")
         earlier = raw.get("earlier", {})
@@ -114,7 +115,7 @@ def load(path: Path) -> History:
             raise ScaffoldError(f"{where}: 'earlier' maps record ids to the fields they had then")
         then = {str(rid): {str(k): _scalar(v) for k, v in fields.items()} for rid, fields in earlier.items()}
         steps.append(Step(when, str(raw.get("author", "")), str(raw.get("message", "")).strip(),
-                          (*add, *then), write, then))
+                          (*add, *then, *final), write, then, tuple(final)))
     if not steps:
         raise ScaffoldError(f"{path}: an example history needs at least one step")
     return History(steps, path)
@@ -303,12 +304,13 @@ def plan(history: History, final: dict[str, bytes], *, first: Iterable[str] = ()
     for number, step in enumerate(history.steps, start=1):
         touched: set[str] = set(first) if number == 1 else set()
         for name in step.add:
+            day = dt.date.max if name in step.final else step.day
             if name in ids:
                 path, item = ids[name]
                 if item is None:
-                    files[path].whole = step.day
+                    files[path].whole = day
                 else:
-                    files[path].shown[item] = step.day
+                    files[path].shown[item] = day
                 files[path].literal = None
                 files[path].earlier[-1 if item is None else item] = step.earlier.get(name, {})
                 touched.add(path)
@@ -319,8 +321,8 @@ def plan(history: History, final: dict[str, bytes], *, first: Iterable[str] = ()
                                     "of the example")
             for path in paths:
                 state = files[path]
-                state.whole, state.literal = step.day, None
-                state.shown = dict.fromkeys(range(len(state.items)), step.day)
+                state.whole, state.literal = day, None
+                state.shown = dict.fromkeys(range(len(state.items)), day)
                 state.earlier = {}
                 touched.add(path)
         for path, text in step.write.items():
