@@ -228,3 +228,136 @@ def test_inside_a_repository_no_history_is_made(cli: Cli, tmp_path: Path) -> Non
     assert run.exit_code == 0, run.stderr
     assert not (outer.root / "compliance" / ".git").exists()
     assert len(log(outer.root)) == 1, "the product repository gets no commits of its own from the example"
+
+
+TINY_ACTIONS = """\
+# Action log
+- id: ACT-1
+  kind: action
+  type: nonconformity
+  severity: minor
+  title: Wrong label
+  owner: ann
+  raised_on: 2026-01-05
+  raised_by: bob
+  root_cause: No check at packing.
+  corrective_action: Label check added.
+  status: closed
+  closed_on: 2026-02-10
+  verification: {"on": 2026-04-01, by: ann, effective: true}
+- id: ACT-2
+  kind: action
+  type: improvement
+  title: Faster packing
+  raised_on: 2026-03-01
+  raised_by: bob
+"""
+
+TINY_POLICY = """\
+---
+id: POL-QUALITY
+kind: document
+type: policy
+title: Quality policy
+status: approved
+version: "3"
+approved_by: ann
+approved_on: 2026-03-15
+---
+We ship what was ordered.
+"""
+
+TINY_HISTORY = """\
+timezone: "+01:00"
+steps:
+  - date: 2026-01-06
+    author: ann
+    message: Start
+    add: [isoctl.yaml, ACT-1]
+    earlier:
+      POL-QUALITY: {version: "2", approved_on: 2025-03-10}
+  - date: 2026-02-11 16:30
+    author: ann
+    message: Close ACT-1
+    add: [ACT-1]
+  - date: 2026-03-02
+    author: bob
+    message: Raise ACT-2
+    add: [ACT-2]
+  - date: 2026-03-16
+    author: ann
+    message: Review the policy
+    add: [POL-QUALITY]
+  - date: 2026-04-02
+    author: ann
+    message: Verify ACT-1
+    add: [actions/]
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A shipped examples directory with one small example and its history; returns the history file."""
+    from isoctl.files import resources
+
+    shipped = tmp_path / "shipped" / "examples"
+    example = shipped / "tiny"
+    (example / "actions").mkdir(parents=True)
+    (example / "isoctl.yaml").write_text(
+        "isoctl: 1\norganization: {name: Tiny}\nstandards: [iso9001:2015]\npeople:\n"
+        "  - {id: ann, name: Ann Lee, email: ann@tiny.example, top_management: true}\n  - {id: bob, name: Bob Roy}\n")
+    (example / "actions" / "log.yaml").write_text(TINY_ACTIONS)
+    (example / "POL-QUALITY.md").write_text(TINY_POLICY)
+    (shipped / "_history").mkdir()
+    (shipped / "_history" / "tiny.yaml").write_text(TINY_HISTORY)
+    real = resources.data_dir
+    monkeypatch.setattr(resources, "data_dir", lambda name: shipped if name == "examples" else real(name))
+    return shipped / "_history" / "tiny.yaml"
+
+
+def test_records_are_committed_as_they_stood(tiny: Path, cli: Cli, tmp_path: Path) -> None:
+    run = cli("init", "ws", "--example", "tiny")
+    assert run.exit_code == 0, run.stderr
+    root = tmp_path / "ws"
+    repo = GitRepo(root)
+    commits = log(root)
+    assert [(c[1], c[2], c[3], c[5]) for c in commits] == [
+        ("Ann Lee", "ann@tiny.example", "2026-01-06T09:07:00+01:00", "Start"),
+        ("Ann Lee", "ann@tiny.example", "2026-02-11T16:30:00+01:00", "Close ACT-1"),
+        ("Bob Roy", "bob@example.org", "2026-03-02T09:01:00+01:00", "Raise ACT-2"),
+        ("Ann Lee", "ann@tiny.example", "2026-03-16T09:08:00+01:00", "Review the policy"),
+        ("Ann Lee", "ann@tiny.example", "2026-04-02T09:15:00+01:00", "Verify ACT-1"),
+    ]
+    first = repo.git("show", f"{commits[0][0]}:actions/log.yaml")
+    assert first == (TINY_ACTIONS.split("- id: ACT-2")[0].replace("  root_cause: No check at packing.\n", "")
+                     .replace("  corrective_action: Label check added.\n", "").replace("status: closed", "status: open")
+                     .split("  closed_on:")[0]).rstrip("\n")
+    closed = repo.git("show", f"{commits[1][0]}:actions/log.yaml")
+    assert "closed_on: 2026-02-10" in closed and "verification" not in closed and "ACT-2" not in closed
+    policy = repo.git("show", f"{commits[0][0]}:POL-QUALITY.md")
+    assert 'version: "2"\n' in policy and "approved_on: 2025-03-10\n" in policy
+    assert repo.git("show", f"{commits[3][0]}:POL-QUALITY.md") + "\n" == TINY_POLICY
+    assert (root / "actions" / "log.yaml").read_text() == TINY_ACTIONS and not repo.dirty()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("    add: [actions/]\n", "    add: [isoctl.yaml]\n"), "the history does not end in the example's files: actions/log.yaml"),
+        (("author: bob", "author: eve"), "authors eve are no people of the example's isoctl.yaml"),
+        (("add: [ACT-2]", "add: [ACT-3]"), "step 3 adds 'ACT-3', which is no file or record id of the example"),
+        (("2026-03-02", "2025-03-02"), "step 3: dated 2025-03-02 09:01, before the step above it"),
+    ],
+)
+def test_a_broken_history_creates_nothing(tiny: Path, cli: Cli, tmp_path: Path, change: tuple[str, str],
+                                          message: str) -> None:
+    tiny.write_text(TINY_HISTORY.replace(*change))
+    run = cli("init", "ws", "--example", "tiny")
+    assert run.exit_code == 2, run.stdout
+    assert message in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "ws").exists()
+
+
+def test_the_history_folder_is_no_example(tiny: Path, cli: Cli) -> None:
+    run = cli("init", "ws", "--example", "nope")
+    assert run.exit_code == 2 and "available examples: tiny\n" in run.stderr + "\n"
