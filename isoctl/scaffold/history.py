@@ -70,7 +70,7 @@ class Step:
 
 @dataclass
 class History:
-    """An example's history: its steps in order and the time zone its people work in."""
+    """An example's history: its steps in order, and the file they were read from."""
 
     steps: list[Step]
     source: Path
@@ -99,11 +99,14 @@ def load(path: Path) -> History:
         match = _TIME.match(str(raw.get("date", "")))
         if match is None:
             raise ScaffoldError(f"{where}: date must be YYYY-MM-DD or 'YYYY-MM-DD HH:MM'")
-        day = dt.date.fromisoformat(match[1])
-        same_day = sum(s.when.date() == day for s in steps)
-        # no time given: the working day, in order (steps of one day 50 minutes or so apart from 9 o'clock)
-        minutes = int(match[2]) * 60 + int(match[3]) if match[2] else 540 + min(same_day * 50, 780) + number * 7 % 20
-        when = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), offset)
+        try:
+            day = dt.date.fromisoformat(match[1])
+            same_day = sum(s.when.date() == day for s in steps)
+            # no time given: the working day, in order (steps of one day 50 minutes or so apart from 9 o'clock)
+            minutes = int(match[2]) * 60 + int(match[3]) if match[2] else 540 + min(same_day * 50, 780) + number * 7 % 20
+            when = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), offset)
+        except ValueError:
+            raise ScaffoldError(f"{where}: '{raw.get('date')}' is not a date and time") from None
         add, final, write = raw.get("add", []), raw.get("final", []), raw.get("write", {})
         if not all(isinstance(names, list) and all(isinstance(a, str) for a in names) for names in (add, final)) \
                 or not isinstance(write, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in write.items()):
@@ -259,8 +262,9 @@ def _index(final: dict[str, bytes]) -> tuple[dict[str, _File], dict[str, tuple[s
             continue
         state.records = True
         state.links = frozenset(m[1] for m in map(_PATH_LINE.match, text.splitlines()) if m)
+        content = next((line for line in text.splitlines() if line.strip() and not line.startswith(("#", "---"))), "")
         starts = [m.start() for m in _ITEM.finditer(text)] if path.endswith((".yaml", ".yml")) else []
-        if starts:
+        if starts and content.startswith("- "):  # a list of records (not a mapping with a list at its margin)
             state.head = text[:starts[0]]
             chunks = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
             for number, chunk in enumerate(chunks):
