@@ -362,3 +362,11 @@ def test_a_broken_history_creates_nothing(tiny: Path, cli: Cli, tmp_path: Path, 
 def test_the_history_folder_is_no_example(tiny: Path, cli: Cli) -> None:
     run = cli("init", "ws", "--example", "nope")
     assert run.exit_code == 2 and "available examples: tiny\n" in run.stderr + "\n"
+
+
+def test_a_broken_history_leaves_a_given_folder_empty(tiny: Path, cli: Cli, tmp_path: Path) -> None:
+    tiny.write_text(TINY_HISTORY.replace("    add: [actions/]\n", "    add: [isoctl.yaml]\n"))
+    (tmp_path / "ws").mkdir()
+    run = cli("init", "ws", "--example", "tiny")
+    assert run.exit_code == 2 and "does not end in the example's files" in run.stderr
+    assert list((tmp_path / "ws").iterdir()) == []

@@ -128,9 +128,10 @@ def copy_example(path: Path, name: str, *, git: bool = True) -> list[Path]:
     _identity(target, required=git)  # fail on a missing git before copying anything
     from isoctl.scaffold import history
 
-    shipped = history.history_file(root, name) if git and enclosing_repository(target) is None else None
+    own_repository = git and enclosing_repository(target) is None  # never a repository nested in another
+    shipped = history.history_file(root, name) if own_repository else None
     past = history.load(shipped) if shipped is not None else None  # a broken history fails before a byte is copied
-    existed = target.exists()
+    before = set(target.iterdir()) if target.is_dir() else None  # at most a .git (see require_empty)
     try:
         try:
             shutil.copytree(root / name, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git", "__pycache__"))
@@ -140,22 +141,22 @@ def copy_example(path: Path, name: str, *, git: bool = True) -> list[Path]:
         scaffold_settings(target)
         if past is not None:  # the example's past, replayed as dated commits by its people
             history.replay(target, past, example=root / name)
-        elif git and enclosing_repository(target) is None:  # never a repository nested in another
+        elif own_repository:
             from isoctl.history.git import init_and_commit
 
             init_and_commit(target, f"Start from the isoctl example '{name}'")
     except BaseException:
-        _undo(target, existed=existed)  # no half-made workspace left behind
+        _undo(target, before)  # no half-made workspace left behind
         raise
     return sorted(p for p in target.rglob("*") if p.is_file() and ".git" not in p.relative_to(target).parts)
 
 
-def _undo(target: Path, *, existed: bool) -> None:
-    """Remove what a failed ``copy_example`` wrote: the folder it created, or everything in the empty one it was given."""
-    if not existed:
+def _undo(target: Path, before: set[Path] | None) -> None:
+    """Remove what a failed ``copy_example`` wrote: the folder it created, or what it added to the one it was given."""
+    if before is None:
         shutil.rmtree(target, ignore_errors=True)
         return
-    for entry in target.iterdir() if target.is_dir() else ():
+    for entry in set(target.iterdir()) - before if target.is_dir() else ():
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
         else:
