@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import REPO
-from helpers import Cli, GitRepo, isolate_git
+from helpers import Cli, GitRepo, isolate_git, run_isoctl
 
 TODAY = "2026-11-21"
 EXAMPLES = REPO / "examples"
@@ -204,10 +205,13 @@ def test_an_action_is_first_committed_as_raised(made: dict[str, Path]) -> None:
     assert "closed_on: 2026-02-20" in closed and "verification" not in closed
 
 
-def test_works_with_no_git_identity(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_works_with_no_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The installed command, with no user.name or user.email anywhere (and no home to find them in)."""
     isolate_git(monkeypatch)
-    run = cli("init", "paper", "--example", "paper-iso")
-    assert run.exit_code == 0, run.stderr
+    monkeypatch.setenv("HOME", str(tmp_path))
+    unset = subprocess.run(["git", "config", "user.name"], cwd=tmp_path, capture_output=True, check=False)
+    assert unset.returncode == 1, "no git identity is configured"
+    run_isoctl("init", "paper", "--example", "paper-iso", cwd=tmp_path).expect(0, "Created a workspace")
     commits = log(tmp_path / "paper")
     assert len(commits) == EXPECTED["paper-iso"][0]
     assert {(c[1], c[2]) for c in commits} == {("Lorraine Taylor", "lorraine@paperweight-components.example")}
