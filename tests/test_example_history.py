@@ -374,3 +374,22 @@ def test_a_broken_history_leaves_a_given_folder_empty(tiny: Path, cli: Cli, tmp_
     run = cli("init", "ws", "--example", "tiny")
     assert run.exit_code == 2 and "does not end in the example's files" in run.stderr
     assert list((tmp_path / "ws").iterdir()) == []
+
+
+def test_report_document_register_shows_each_revision(cli: Cli, made: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    run = cli("report", "--today", TODAY, "--format", "md", "-o", str(out), cwd=made["acme-logistics"])
+    assert run.exit_code in (0, 1), run.stderr
+    row = next(line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| POL-QHSE |"))
+    assert "Daniel Greaves 2026-01-20" in row
+    assert row.count("Sana Khan:") == 3, "imported, then approved again in 2025 and 2026 by its owner"
+    assert "Approve POL-QHSE version 5" in row and "Approve POL-QHSE version 6" in row
+
+
+def test_a_living_system_was_living_at_its_last_audit(cli: Cli, made: dict[str, Path]) -> None:
+    """Evaluated as it was on the day of its 2026 surveillance audit, acme-logistics passes the history rules too."""
+    run = cli("check", "--at", "2026-03-09", "--today", "2026-03-09", "--format", "json", "--exit-zero",
+              cwd=made["acme-logistics"])
+    findings = json.loads(run.stdout)["findings"]
+    assert [f["rule"] for f in findings if f["rule"] in HISTORY_RULES] == []
+    assert json.loads(run.stdout)["summary"]["records"] == 203
