@@ -34,7 +34,7 @@ EXPECTED = {
                        {"Sana Khan", "Nina Wright", "Ravi Patel", "Chris Foster", "Marek Nowak", "Tom Brennan",
                         "Lucy Walsh", "Emma Hughes", "Aisha Hill", "Joy Adeyemi", "Rachel Okafor", "Daniel Greaves",
                         "Helen Baxter", "Ben Carter"}),
-    "nimbus-cloud": (360, "2025-01-20", "2026-11-19",
+    "nimbus-cloud": (482, "2024-01-15", "2026-11-19",
                      {"Lena Hoffmann", "Jakub Nowak", "Markus Brandt", "David Okafor", "Paul Fischer", "Anna Schulz",
                       "Elif Kaya", "Sabine Weber", "Clara Wolf", "Tobias Bauer", "Dr. Miriam Krause", "Ralf Lange"}),
     "paper-iso": (25, "2024-05-14", "2026-11-16", {"Lorraine Taylor"}),
@@ -393,3 +393,18 @@ def test_a_living_system_was_living_at_its_last_audit(cli: Cli, made: dict[str, 
     findings = json.loads(run.stdout)["findings"]
     assert [f["rule"] for f in findings if f["rule"] in HISTORY_RULES] == []
     assert json.loads(run.stdout)["summary"]["records"] == 203
+
+
+def test_the_manifest_as_it_stood_before_certification(made: dict[str, Path]) -> None:
+    """nimbus-cloud starts in git ten months before its certification audit: audits planned, no certificate yet."""
+    repo = GitRepo(made["nimbus-cloud"])
+    commits = log(made["nimbus-cloud"])
+    first = repo.git("show", f"{commits[0][0]}:isoctl.yaml")
+    assert "{type: certification, date: 2024-11-26, status: planned}" in first
+    assert "issued:" not in first and "certificate:" not in first and "status: done" not in first
+    issued = next(c for c in commits if c[5].startswith("The certificates are issued"))
+    assert issued[3][:10] == "2025-01-14"
+    manifest = repo.git("show", f"{issued[0]}:isoctl.yaml")
+    assert 'certificate: "ISMS-24-0871"' in manifest and "issued: 2025-01-13" in manifest
+    assert "{type: certification, date: 2024-11-26, status: done}" in manifest
+    assert "{type: surveillance, date: 2025-11-18, status: planned}" in manifest

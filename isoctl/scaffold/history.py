@@ -48,6 +48,9 @@ _PATH_LINE = re.compile(r"^\s*- \{\s*path:\s*['\"]?([^'\",}]+?)['\"]?\s*[,}]")
 _KEY = re.compile(r"^(?P<indent> *)(?:- )?(?P<key>[A-Za-z_][\w-]*):(?:\s|$)")
 _CLOSED = re.compile(r"^ *closed_on:\s*" + _DAY, re.M)
 _VERIFIED = re.compile(r"^ *verification:\s*\{[^}]*[\"']?on[\"']?:\s*" + _DAY, re.M)
+_HELD = re.compile(r"(\bstatus:\s*)done\b")
+_ISSUED = re.compile(r"^(?P<indent> +)issued:\s*" + _DAY + r"\s*$")
+_CERTIFICATE_FIELDS = ("certificate", "issued", "expires")
 _TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2}))?$")
 
 
@@ -141,7 +144,8 @@ def as_of(text: str, day: dt.date, *, indent: int, exists: Callable[[str], bool]
     """A record's text (a file, or one item of a list) as it stood on ``day``, derived from its final text.
 
     Lines such as ``- {date: 2026-03-31, value: 98}`` (measurements, evidence,
-    findings) dated after ``day`` are left out, unless planned, and so are
+    findings) dated after ``day`` are left out, unless planned (an audit
+    ``status: done`` after ``day`` is still planned then), and so are
     evidence entries ``- {path: ...}`` naming a file that does not
     ``exist`` yet; a list left empty is ``[]``. An action closed after
     ``day`` is open, without :data:`CLOSURE_FIELDS`; one verified after
@@ -152,6 +156,8 @@ def as_of(text: str, day: dt.date, *, indent: int, exists: Callable[[str], bool]
     for line in text.splitlines(keepends=True):
         dated = _DATED_LINE.match(line)
         linked = _PATH_LINE.match(line)
+        if dated and dated[1] > day.isoformat() and _HELD.search(line):
+            line = _HELD.sub(r"\1planned", line)  # an external audit of isoctl.yaml, still ahead
         if (dated and dated[1] > day.isoformat() and "planned" not in line) or (linked and not exists(linked[1])):
             if kept and kept[-1].rstrip().endswith(":") and _lead(kept[-1]) < _lead(line):
                 emptied.add(len(kept) - 1)
@@ -171,6 +177,25 @@ def as_of(text: str, day: dt.date, *, indent: int, exists: Callable[[str], bool]
     elif verified and verified[1] > day.isoformat():
         text = _drop(text, ("verification",), indent)
     return text
+
+
+def _certificates_as_of(text: str, day: dt.date) -> str:
+    """isoctl.yaml as it stood on ``day``: a certificate issued after it is not there yet (its number and dates)."""
+    lines = text.splitlines(keepends=True)
+    gone: set[int] = set()
+    for number, line in enumerate(lines):
+        issued = _ISSUED.match(line)
+        if issued is None or issued[2] <= day.isoformat():
+            continue
+        indent = issued["indent"]
+        for step in (-1, 1):  # the other fields of the same certification, above and below
+            other = number
+            while 0 <= other < len(lines) and (other == number or lines[other].startswith(indent)):
+                key = _KEY.match(lines[other])
+                if key and key["indent"] == indent and key["key"] in _CERTIFICATE_FIELDS:
+                    gone.add(other)
+                other += step
+    return "".join(line for number, line in enumerate(lines) if number not in gone)
 
 
 def _lead(line: str) -> int:
@@ -211,6 +236,7 @@ class _File:
     earlier: dict[int, dict[str, str]] = field(default_factory=dict)  # item (-1: the file) -> fields it had then
 
     records: bool = False  # a YAML or Markdown file, whose records are shown as they stood
+    manifest: bool = False  # isoctl.yaml, whose certificates are shown as they stood
     links: frozenset[str] = frozenset()  # the files its evidence entries name
 
     @property
@@ -228,6 +254,7 @@ class _File:
             if self.whole is None:
                 return None
             then = as_of(text, self.whole, indent=0, exists=exists)
+            then = _certificates_as_of(then, self.whole) if self.manifest else then
             return _with(then, self.earlier.get(-1, {}), indent=0).encode("utf-8")
         if not self.shown:
             return None
@@ -253,7 +280,7 @@ def _index(final: dict[str, bytes]) -> tuple[dict[str, _File], dict[str, tuple[s
     files: dict[str, _File] = {}
     ids: dict[str, tuple[str, int | None]] = {}
     for path, data in sorted(final.items()):
-        state = files[path] = _File(data)
+        state = files[path] = _File(data, manifest=path == "isoctl.yaml")
         if not path.endswith((".yaml", ".yml", ".md")):
             continue
         try:
