@@ -5,11 +5,12 @@ history (``examples/_history/<name>.yaml``, described in docs/examples.md) is
 an ordered list of steps, each with a day, an author (a person id of the
 example's isoctl.yaml), a message and what it adds: whole files, or single
 records by id from files that hold several. A record is written *as it
-stood on the step's day*, derived from its final text: an action raised
-but not yet closed is open, without its investigation, closure and
-verification; a measurement, evidence entry or audit held after that day is
-not there yet. Naming it again on a later day brings it up to that day. A
-step may also write an earlier version of a file literally. After the last
+stood on the step's day*, derived from its final text by :mod:`.as_of`: an
+action raised but not yet closed is open, without its investigation,
+closure and verification; a measurement, evidence entry or audit held
+after that day is not there yet. Naming it again on a later day brings it
+up to that day; ``earlier`` gives fields the values they had then. A step
+may also write an earlier version of a file literally. After the last
 step every file must be exactly the example's file, byte for byte, or the
 history is refused: the shipped data is checked, not trusted.
 
@@ -33,24 +34,13 @@ from pathlib import Path
 
 from isoctl.errors import GitError, ScaffoldError, YamlProblem
 from isoctl.files import yamlio
+from isoctl.scaffold.as_of import PATH_LINE, as_of, certificates_as_of, with_fields
 
 #: Where the histories live, beside the example folders (a folder of data, not an example).
 HISTORY_DIR = "_history"
 
-#: Fields of an action that come from investigating and closing it: not there while it is only raised.
-CLOSURE_FIELDS = ("root_cause", "corrective_action", "closed_on", "verification")
-
-_DAY = r"(\d{4}-\d{2}-\d{2})"
 _ITEM = re.compile(r"^- ", re.M)
 _ID = re.compile(r"^(?:- |  )?id:\s*['\"]?([^'\"\s#]+)", re.M)
-_DATED_LINE = re.compile(r"^\s*- \{.*\bdate:\s*" + _DAY)
-_PATH_LINE = re.compile(r"^\s*- \{\s*path:\s*['\"]?([^'\",}]+?)['\"]?\s*[,}]")
-_KEY = re.compile(r"^(?P<indent> *)(?:- )?(?P<key>[A-Za-z_][\w-]*):(?:\s|$)")
-_CLOSED = re.compile(r"^ *closed_on:\s*" + _DAY, re.M)
-_VERIFIED = re.compile(r"^ *verification:\s*\{[^}]*[\"']?on[\"']?:\s*" + _DAY, re.M)
-_HELD = re.compile(r"(\bstatus:\s*)done\b")
-_ISSUED = re.compile(r"^(?P<indent> +)issued:\s*" + _DAY + r"\s*$")
-_CERTIFICATE_FIELDS = ("certificate", "issued", "expires")
 _TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2}))?$")
 
 
@@ -140,89 +130,6 @@ def _offset(text: object, path: Path) -> dt.timezone:
     return dt.timezone(dt.timedelta(minutes=-minutes if match[1] == "-" else minutes))
 
 
-def as_of(text: str, day: dt.date, *, indent: int, exists: Callable[[str], bool] = lambda _: True) -> str:
-    """A record's text (a file, or one item of a list) as it stood on ``day``, derived from its final text.
-
-    Lines such as ``- {date: 2026-03-31, value: 98}`` (measurements, evidence,
-    findings) dated after ``day`` are left out, unless planned (an audit
-    ``status: done`` after ``day`` is still planned then), and so are
-    evidence entries ``- {path: ...}`` naming a file that does not
-    ``exist`` yet; a list left empty is ``[]``. An action closed after
-    ``day`` is open, without :data:`CLOSURE_FIELDS`; one verified after
-    ``day`` has no verification yet.
-    """
-    kept: list[str] = []
-    emptied: set[int] = set()  # kept lines (keys) whose every entry was left out
-    for line in text.splitlines(keepends=True):
-        dated = _DATED_LINE.match(line)
-        linked = _PATH_LINE.match(line)
-        if dated and dated[1] > day.isoformat() and _HELD.search(line):
-            line = _HELD.sub(r"\1planned", line)  # an external audit of isoctl.yaml, still ahead
-        if (dated and dated[1] > day.isoformat() and "planned" not in line) or (linked and not exists(linked[1])):
-            if kept and kept[-1].rstrip().endswith(":") and _lead(kept[-1]) < _lead(line):
-                emptied.add(len(kept) - 1)
-            continue
-        if emptied and len(kept) - 1 in emptied and _lead(line) >= _lead(kept[-1]) + 1 and line.strip():
-            emptied.discard(len(kept) - 1)  # an entry that stays
-        kept.append(line)
-    for number in emptied:
-        kept[number] = kept[number].rstrip("\r\n").rstrip() + " []" + kept[number][len(kept[number].rstrip("\r\n")):]
-    text = "".join(kept)
-    if not re.search(r"^(?:- |\s*)kind:\s*action\b", text, re.M):
-        return text
-    closed, verified = _CLOSED.search(text), _VERIFIED.search(text)
-    if closed and closed[1] > day.isoformat():
-        text = _drop(text, CLOSURE_FIELDS, indent)
-        text = re.sub(r"^( *)status:\s*\S+", r"\1status: open", text, count=1, flags=re.M)
-    elif verified and verified[1] > day.isoformat():
-        text = _drop(text, ("verification",), indent)
-    return text
-
-
-def _certificates_as_of(text: str, day: dt.date) -> str:
-    """isoctl.yaml as it stood on ``day``: a certificate issued after it is not there yet (its number and dates)."""
-    lines = text.splitlines(keepends=True)
-    gone: set[int] = set()
-    for number, line in enumerate(lines):
-        issued = _ISSUED.match(line)
-        if issued is None or issued[2] <= day.isoformat():
-            continue
-        indent = issued["indent"]
-        for step in (-1, 1):  # the other fields of the same certification, above and below
-            other = number
-            while 0 <= other < len(lines) and (other == number or lines[other].startswith(indent)):
-                key = _KEY.match(lines[other])
-                if key and key["indent"] == indent and key["key"] in _CERTIFICATE_FIELDS:
-                    gone.add(other)
-                other += step
-    return "".join(line for number, line in enumerate(lines) if number not in gone)
-
-
-def _lead(line: str) -> int:
-    """How far a line is indented (a sequence entry's dash counts as indentation)."""
-    stripped = line.lstrip(" ")
-    return len(line) - len(stripped) + (2 if stripped.startswith("- ") else 0)
-
-
-def _drop(text: str, keys: Iterable[str], indent: int) -> str:
-    """``text`` without the keys (at ``indent``) named, each with the lines that continue its value."""
-    out: list[str] = []
-    dropping = False
-    for line in text.splitlines(keepends=True):
-        match = _KEY.match(line)
-        if match and len(match["indent"]) == indent and not line.startswith("- "):
-            dropping = match["key"] in keys
-        elif match and line.startswith("- ") and indent == 2:
-            dropping = False
-        elif dropping and line.strip():
-            lead = len(line) - len(line.lstrip(" "))
-            # a value goes on at a deeper indent, or as a sequence at the key's own indent
-            dropping = lead > indent or (lead == indent and line[lead:].startswith("- ") and indent == 0)
-        if not dropping:
-            out.append(line)
-    return "".join(out)
-
-
 @dataclass
 class _File:
     """A file of the example as the history has it so far."""
@@ -254,25 +161,13 @@ class _File:
             if self.whole is None:
                 return None
             then = as_of(text, self.whole, indent=0, exists=exists)
-            then = _certificates_as_of(then, self.whole) if self.manifest else then
-            return _with(then, self.earlier.get(-1, {}), indent=0).encode("utf-8")
+            then = certificates_as_of(then, self.whole) if self.manifest else then
+            return with_fields(then, self.earlier.get(-1, {}), indent=0).encode("utf-8")
         if not self.shown:
             return None
-        body = "".join(_with(as_of(item, self.shown[i], indent=2, exists=exists), self.earlier.get(i, {}), indent=2)
+        body = "".join(with_fields(as_of(item, self.shown[i], indent=2, exists=exists), self.earlier.get(i, {}), indent=2)
                        for i, (_, item) in enumerate(self.items) if i in self.shown)
         return (self.head + body).encode("utf-8")
-
-
-def _with(text: str, fields: dict[str, str], *, indent: int) -> str:
-    """``text`` with the one-line top-level ``fields`` given other values (quoted where the final value is)."""
-    for key, value in fields.items():
-        pattern = re.compile(rf"^({' ' * indent}{re.escape(key)}:[ \t]*)(['\"]?)[^\n#]*?\2([ \t]*(?:#.*)?)$", re.M)
-
-        def then(match: re.Match[str], value: str = value) -> str:
-            return f"{match[1]}{match[2]}{value}{match[2]}{match[3]}"
-
-        text = pattern.sub(then, text, count=1)
-    return text
 
 
 def _index(final: dict[str, bytes]) -> tuple[dict[str, _File], dict[str, tuple[str, int | None]]]:
@@ -288,7 +183,7 @@ def _index(final: dict[str, bytes]) -> tuple[dict[str, _File], dict[str, tuple[s
         except UnicodeDecodeError:
             continue
         state.records = True
-        state.links = frozenset(m[1] for m in map(_PATH_LINE.match, text.splitlines()) if m)
+        state.links = frozenset(m[1] for m in map(PATH_LINE.match, text.splitlines()) if m)
         content = next((line for line in text.splitlines() if line.strip() and not line.startswith(("#", "---"))), "")
         starts = [m.start() for m in _ITEM.finditer(text)] if path.endswith((".yaml", ".yml")) else []
         if starts and content.startswith("- "):  # a list of records (not a mapping with a list at its margin)
