@@ -41,6 +41,9 @@ HISTORY_DIR = "_history"
 
 _ITEM = re.compile(r"^- ", re.M)
 _ID = re.compile(r"^(?:- |  )?id:\s*['\"]?([^'\"\s#]+)", re.M)
+#: Variables that tell git where a repository is, which the one created here never takes from the caller.
+_LOCATION = frozenset({"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
+                       "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE"})
 _TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2}))?$")
 
 
@@ -354,7 +357,9 @@ def _quoted(path: str) -> bytes:
 
 def _git(where: Path, *args: str, stdin: bytes | None = None) -> bytes:
     """``git ARGS`` in ``where``, run as isoctl runs git to write: no prompts, the user's own configuration."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    # a GIT_DIR or GIT_INDEX_FILE of the caller (a hook, a script) must not point the new repository elsewhere
+    env = {name: value for name, value in os.environ.items() if name not in _LOCATION}
+    env["GIT_TERMINAL_PROMPT"] = "0"
     try:
         done = subprocess.run(["git", "-C", str(where), *args], input=stdin, capture_output=True, env=env, check=False)
     except FileNotFoundError:
