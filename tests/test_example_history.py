@@ -360,6 +360,8 @@ def test_records_are_committed_as_they_stood(tiny: Path, cli: Cli, tmp_path: Pat
         (("add: [ACT-2]", "add: [ACT-3]"), "step 3 adds 'ACT-3', which is no file or record id of the example"),
         (("2026-03-02", "2025-03-02"), "step 3: dated 2025-03-02 09:01, before the step above it"),
         (("2026-03-16", "2026-13-16"), "step 4: '2026-13-16' is not a date and time"),
+        (("    author: bob\n", ""), "step 3: every step needs an author (a person id) and a message"),
+        (('timezone: "+01:00"', 'timezone: "+01:00"\nrepo: elsewhere'), "a mapping of 'timezone' and a list of 'steps'"),
     ],
 )
 def test_a_broken_history_creates_nothing(tiny: Path, cli: Cli, tmp_path: Path, change: tuple[str, str],

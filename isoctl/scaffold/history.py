@@ -84,8 +84,8 @@ def load(path: Path) -> History:
         data = yamlio.parse(yamlio.read_text(path))
     except (OSError, YamlProblem) as exc:
         raise ScaffoldError(f"cannot read the example history {path}: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
-        raise ScaffoldError(f"{path}: an example history is a mapping with a list of 'steps'")
+    if not isinstance(data, dict) or not isinstance(data.get("steps"), list) or set(data) - {"timezone", "steps"}:
+        raise ScaffoldError(f"{path}: an example history is a mapping of 'timezone' and a list of 'steps'")
     offset = _offset(data.get("timezone", "+00:00"), path)
     steps: list[Step] = []
     for number, raw in enumerate(data["steps"], start=1):
@@ -107,6 +107,8 @@ def load(path: Path) -> History:
         if not all(isinstance(names, list) and all(isinstance(a, str) for a in names) for names in (add, final)) \
                 or not isinstance(write, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in write.items()):
             raise ScaffoldError(f"{where}: 'add' and 'final' are lists of paths and record ids, 'write' maps paths to text")
+        if not str(raw.get("author") or "").strip() or not str(raw.get("message") or "").strip():
+            raise ScaffoldError(f"{where}: every step needs an author (a person id) and a message")
         if steps and when < steps[-1].when:
             raise ScaffoldError(f"{where}: dated {when:%Y-%m-%d %H:%M}, before the step above it")
         earlier = raw.get("earlier", {})
