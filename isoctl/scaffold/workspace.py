@@ -111,9 +111,14 @@ def scaffold(
 
 
 def copy_example(path: Path, name: str, *, git: bool = True) -> list[Path]:
-    """Create a workspace at ``path`` as a copy of the shipped example ``name``; returns the files written."""
+    """Create a workspace at ``path`` as a copy of the shipped example ``name``; returns the files written.
+
+    With git, outside any other repository, the copy becomes a repository
+    whose commits replay the example's shipped history (:mod:`.history`), or
+    holds it in one commit when the example has none.
+    """
     root = resources.data_dir("examples")
-    available = sorted(d.name for d in root.iterdir() if d.is_dir()) if root.is_dir() else []
+    available = sorted(d.name for d in root.iterdir() if (d / "isoctl.yaml").is_file()) if root.is_dir() else []
     if name not in available:
         hint = f"available examples: {', '.join(available)}" if available else "this installation ships no examples"
         close = difflib.get_close_matches(name, available, n=1)
@@ -121,17 +126,41 @@ def copy_example(path: Path, name: str, *, git: bool = True) -> list[Path]:
     target = Path(path)
     require_empty(target)
     _identity(target, required=git)  # fail on a missing git before copying anything
-    try:
-        shutil.copytree(root / name, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git", "__pycache__"))
-    except OSError as exc:
-        raise ScaffoldError(f"cannot copy example '{name}' to {target}: {exc}") from exc
-    _write_schemas(target)  # always the schemas of this isoctl, whatever the example shipped
-    scaffold_settings(target)
-    if git and enclosing_repository(target) is None:  # never a repository nested in another
-        from isoctl.history.git import init_and_commit
+    from isoctl.scaffold import history
 
-        init_and_commit(target, f"Start from the isoctl example '{name}'")
+    own_repository = git and enclosing_repository(target) is None  # never a repository nested in another
+    shipped = history.history_file(root, name) if own_repository else None
+    past = history.load(shipped) if shipped is not None else None  # a broken history fails before a byte is copied
+    before = set(target.iterdir()) if target.is_dir() else None  # at most a .git (see require_empty)
+    try:
+        try:
+            shutil.copytree(root / name, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git", "__pycache__"))
+        except OSError as exc:
+            raise ScaffoldError(f"cannot copy example '{name}' to {target}: {exc}") from exc
+        _write_schemas(target)  # always the schemas of this isoctl, whatever the example shipped
+        scaffold_settings(target)
+        if past is not None:  # the example's past, replayed as dated commits by its people
+            history.replay(target, past, example=root / name)
+        elif own_repository:
+            from isoctl.history.git import init_and_commit
+
+            init_and_commit(target, f"Start from the isoctl example '{name}'")
+    except BaseException:
+        _undo(target, before)  # no half-made workspace left behind
+        raise
     return sorted(p for p in target.rglob("*") if p.is_file() and ".git" not in p.relative_to(target).parts)
+
+
+def _undo(target: Path, before: set[Path] | None) -> None:
+    """Remove what a failed ``copy_example`` wrote: the folder it created, or what it added to the one it was given."""
+    if before is None:
+        shutil.rmtree(target, ignore_errors=True)
+        return
+    for entry in set(target.iterdir()) - before if target.is_dir() else ():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def require_empty(target: Path) -> None:
