@@ -25,7 +25,7 @@ from isoctl.model.result import ClauseCoverage, Finding, Result, RuleCategory, S
 from isoctl.render.pulse import Row as PulseRow
 from isoctl.render.pulse import rows as pulse_rows
 from isoctl.render.pulse_svg import render_svg as pulse_svg
-from isoctl.report import registers
+from isoctl.report import registers, summary
 from isoctl.report.document_register import DocumentRegister
 from isoctl.report.svg import Point, line_chart, percent
 from isoctl.workspace.load import Workspace
@@ -64,6 +64,11 @@ class StandardSection:
     def readiness(self) -> float:
         return self.coverage.readiness
 
+    @property
+    def change(self) -> str:
+        """How readiness moved over the charted year: ``+12 points since December 2025``."""
+        return summary.trend(self.trend)
+
 
 @dataclass(frozen=True)
 class Report:
@@ -96,6 +101,7 @@ class Report:
     pulse: Pulse | None = None  # work per PDCA stage and month over the past year (None without git history)
     pulse_rows: tuple[PulseRow, ...] = ()
     pulse_chart: str = ""
+    risks: tuple[summary.Risk, ...] = ()  # the executive summary's certification risks, most likely nonconformity first
 
     @property
     def short_commit(self) -> str | None:
@@ -154,7 +160,7 @@ def build_report(
     today = result.workspace.today
     names = {p.id: p.name for p in manifest.people}
     records = workspace.records
-    actions, summary = registers.actions(records, today, names)
+    actions, counts = registers.actions(records, today, names)
     years, others, findings = registers.audits(records, names)
     display = {e.family: e.display for e in workspace.editions}
     families = list(dict.fromkeys(e.family for e in workspace.editions))
@@ -172,7 +178,7 @@ def build_report(
         exclusions=tuple((e.clause, (e.justification or "").strip()) for e in manifest.exclusions),
         soa=soa,
         actions=actions,
-        action_summary=summary,
+        action_summary=counts,
         audit_years=years,
         external_audits=registers.external_audits(manifest, others, today, display),
         audit_findings=findings,
@@ -187,4 +193,7 @@ def build_report(
         pulse=pulse,
         pulse_rows=pulse_rows(pulse) if pulse is not None else (),
         pulse_chart=pulse_svg(pulse, label="Work per PDCA stage and month over the past year") if pulse is not None else "",
+        risks=summary.risks(result.findings, summary.Facts(
+            actions=actions, audit_findings=findings, documents=len(documents.documents),
+            review_due={d.id: d.review_due for d in documents.documents})),
     )
