@@ -23,9 +23,13 @@ from isoctl.workspace.records import LoadedRecord
 OPEN = ("open", "in-progress")
 
 
+#: Action types whose closure needs a root cause, a corrective action and an effectiveness check (ISO 10.2).
+NEEDS_ROOT_CAUSE = ("nonconformity", "incident")
+
+
 @dataclass(frozen=True)
 class ActionRow:
-    """One action of the CAPA log, with its age or its time to close."""
+    """One action of the CAPA log, with its age or its time to close, and everything an auditor checks in it."""
 
     id: str
     title: str
@@ -42,10 +46,63 @@ class ActionRow:
     days_overdue: int | None  # open actions past due
     effective: bool | None  # the verification's verdict
     file: str
+    raised_by: str | None = None
+    description: str | None = None
+    correction: str | None = None
+    root_cause: str | None = None
+    corrective_action: str | None = None
+    verified_on: dt.date | None = None
+    verified_by: str | None = None
+    verification_note: str | None = None
 
     @property
     def overdue(self) -> bool:
         return self.days_overdue is not None
+
+    @property
+    def not_effective(self) -> bool:
+        """Closed although its effectiveness check found it not effective."""
+        return self.effective is False
+
+    @property
+    def without_root_cause(self) -> bool:
+        """A closed nonconformity or incident with no root cause or no corrective action on record."""
+        return (self.status == "closed" and self.type in NEEDS_ROOT_CAUSE
+                and not ((self.root_cause or "").strip() and (self.corrective_action or "").strip()))
+
+    @property
+    def unverified(self) -> bool:
+        """A closed nonconformity or incident with no effectiveness check."""
+        return self.status == "closed" and self.type in NEEDS_ROOT_CAUSE and self.effective is None
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """What makes a closure doubtful, in words: such an action never shows as a plain (green) ``closed``."""
+        return tuple(text for text, on in (("not effective", self.not_effective),
+                                           ("closed without root cause", self.without_root_cause),
+                                           ("not verified", self.unverified)) if on)
+
+    @property
+    def state(self) -> str:
+        """The status as the register colours it: ``closed`` only for a closure nothing is wrong with."""
+        if self.overdue:
+            return "overdue"
+        return "flagged" if self.flags else self.status
+
+    @property
+    def verification(self) -> str:
+        """The effectiveness check in one line: ``2026-05-01 by Jane Smith: not effective (Labels still wrong)``."""
+        if self.effective is None or self.verified_on is None:
+            return ""
+        text = f"{self.verified_on.isoformat()} by {self.verified_by}: {'effective' if self.effective else 'not effective'}"
+        return text + (f" ({self.verification_note.strip()})" if self.verification_note and self.verification_note.strip() else "")
+
+    @property
+    def details(self) -> tuple[tuple[str, str], ...]:
+        """The CAPA text fields that are filled, labelled, for the detail line under the row."""
+        fields = (("Description", self.description), ("Correction", self.correction), ("Root cause", self.root_cause),
+                  ("Corrective action", self.corrective_action), ("Effectiveness check", self.verification))
+        return tuple((label, text.strip()) for label, text in fields if text and text.strip())
 
 
 @dataclass(frozen=True)
@@ -56,6 +113,11 @@ class ActionSummary:
     closed: int
     mean_days_to_close: float | None
     oldest_open_days: int | None
+    flagged_ids: tuple[str, ...] = ()  # closed actions whose closure is doubtful (not effective, no root cause, unverified)
+
+    @property
+    def flagged(self) -> int:
+        return len(self.flagged_ids)
 
 
 @dataclass(frozen=True)
@@ -170,6 +232,12 @@ def actions(records: Iterable[LoadedRecord], today: dt.date, names: dict[str, st
             days_to_close=(model.closed_on - model.raised_on).days if closed else None,
             days_overdue=late, effective=model.verification.effective if model.verification else None,
             file=record.file.relative,
+            raised_by=names.get(model.raised_by, model.raised_by) if model.raised_by else None,
+            description=model.description, correction=model.correction, root_cause=model.root_cause,
+            corrective_action=model.corrective_action,
+            verified_on=model.verification.on if model.verification else None,
+            verified_by=names.get(model.verification.by, model.verification.by) if model.verification else None,
+            verification_note=model.verification.note if model.verification else None,
         ))
     closing = [r.days_to_close for r in rows if r.days_to_close is not None]
     ages = [r.age_days for r in rows if r.age_days is not None]
@@ -178,6 +246,7 @@ def actions(records: Iterable[LoadedRecord], today: dt.date, names: dict[str, st
         closed=sum(1 for r in rows if r.status == "closed"),
         mean_days_to_close=round(sum(closing) / len(closing), 1) if closing else None,
         oldest_open_days=max(ages) if ages else None,
+        flagged_ids=tuple(r.id for r in rows if r.flags),
     )
     return tuple(rows), summary
 

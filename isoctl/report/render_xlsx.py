@@ -32,7 +32,9 @@ ACTIONS: tuple[Column, ...] = (
     ("Action", 12, False), ("Title", 44, True), ("Type", 14, False), ("Severity", 9, False), ("Source", 16, False),
     ("Owner", 20, True), ("Raised", 11, False), ("Due", 11, False), ("Status", 12, False), ("Overdue (days)", 9, False),
     ("Age (days)", 9, False), ("Closed", 11, False), ("Days to close", 9, False), ("Effective", 9, False),
-    ("File", 30, False),
+    ("Flagged", 22, True), ("Raised by", 20, True), ("Description", 50, True), ("Correction", 40, True),
+    ("Root cause", 40, True), ("Corrective action", 40, True), ("Verified on", 11, False), ("Verified by", 20, True),
+    ("Verification note", 40, True), ("File", 30, False),
 )
 DOCUMENTS: tuple[Column, ...] = (
     ("Document", 20, False), ("Title", 44, True), ("Type", 11, False), ("Status", 10, False), ("Version", 9, False),
@@ -97,10 +99,13 @@ def render(report: Report) -> bytes:
         soa_sheet(report.soa, book.create_sheet("SoA"))  # titles itself as isoctl soa does
     summary = report.action_summary
     _table(book, "Actions", heading % "Action register",
-           f"{summary.total} actions: {summary.open} open ({summary.overdue} overdue), {summary.closed} closed", ACTIONS,
+           f"{summary.total} actions: {summary.open} open ({summary.overdue} overdue), {summary.closed} closed"
+           + (f" ({summary.flagged} flagged: {', '.join(summary.flagged_ids)})" if summary.flagged else ""), ACTIONS,
            ((a.id, a.title, a.type, a.severity, a.source, a.owner, a.raised_on, a.due, a.status, a.days_overdue,
-             a.age_days, a.closed_on, a.days_to_close, _yes_no(a.effective), a.file) for a in report.actions),
-           highlight=[a.overdue for a in report.actions])
+             a.age_days, a.closed_on, a.days_to_close, _yes_no(a.effective), "; ".join(a.flags) or None, a.raised_by,
+             a.description, a.correction, a.root_cause, a.corrective_action, a.verified_on, a.verified_by,
+             a.verification_note, a.file) for a in report.actions),
+           highlight=[a.overdue or bool(a.flags) for a in report.actions])
     register = report.documents
     _table(book, "Documents", heading % "Document register", register.note, DOCUMENTS,
            ((d.id, d.title, d.type, d.status, d.version, d.owner, d.approved_by, d.approved_on, d.review_due,
