@@ -327,6 +327,7 @@ class ReviewOutputs(_Strict):
 class Review(RecordBase):
     kind: Literal["review"]
     date: Day
+    chair: str | None = Field(default=None, description="Person id of who chaired the review (top management, normally).")
     attendees: TextList = []
     inputs: dict[ReviewInput, str] = {}
     outputs: ReviewOutputs | None = None
