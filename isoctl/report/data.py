@@ -25,7 +25,7 @@ from isoctl.model.result import ClauseCoverage, Finding, Result, RuleCategory, S
 from isoctl.render.pulse import Row as PulseRow
 from isoctl.render.pulse import rows as pulse_rows
 from isoctl.render.pulse_svg import render_svg as pulse_svg
-from isoctl.report import registers, summary
+from isoctl.report import programme, registers, summary
 from isoctl.report.document_register import DocumentRegister
 from isoctl.report.svg import Point, line_chart, percent
 from isoctl.workspace.load import Workspace
@@ -34,6 +34,11 @@ from isoctl.workspace.load import Workspace
 #: ``loading`` ones are counted (records in those files are not in the report), ``coverage`` ones are the matrix,
 #: the exclusions and the SoA, which the report shows in full.
 LIVING_CATEGORIES: frozenset[RuleCategory] = frozenset({"living", "history"})
+
+
+def _name(title: str) -> str:
+    match = re.match(r"^(.*?:\d{4})\b", title)
+    return match.group(1) if match else title
 
 
 @dataclass(frozen=True)
@@ -57,8 +62,7 @@ class StandardSection:
     @property
     def name(self) -> str:
         """``ISO 9001:2015``: the catalog title up to its year."""
-        match = re.match(r"^(.*?:\d{4})\b", self.title)
-        return match.group(1) if match else self.title
+        return _name(self.title)
 
     @property
     def readiness(self) -> float:
@@ -102,6 +106,7 @@ class Report:
     pulse_rows: tuple[PulseRow, ...] = ()
     pulse_chart: str = ""
     risks: tuple[summary.Risk, ...] = ()  # the executive summary's certification risks, most likely nonconformity first
+    programme: programme.Programme | None = None  # internal audits as a clause-by-year matrix over the cycle
 
     @property
     def short_commit(self) -> str | None:
@@ -161,7 +166,7 @@ def build_report(
     names = {p.id: p.name for p in manifest.people}
     records = workspace.records
     actions, counts = registers.actions(records, today, names)
-    years, others, findings = registers.audits(records, names)
+    years, others, findings = registers.audits(records, names, today)
     display = {e.family: e.display for e in workspace.editions}
     families = list(dict.fromkeys(e.family for e in workspace.editions))
     return Report(
@@ -194,6 +199,8 @@ def build_report(
         pulse=pulse,
         pulse_rows=pulse_rows(pulse) if pulse is not None else (),
         pulse_chart=pulse_svg(pulse, label="Work per PDCA stage and month over the past year") if pulse is not None else "",
+        programme=programme.build(workspace, result.clauses, today, names,
+                                  {e.id: _name(e.title) for e in workspace.editions}),
         risks=summary.risks(result.findings, summary.Facts(
             actions=actions, audit_findings=findings, documents=len(documents.documents),
             review_due={d.id: d.review_due for d in documents.documents})),

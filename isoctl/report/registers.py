@@ -145,6 +145,12 @@ class AuditRow:
     scope: tuple[str, ...]
     findings: int
     file: str
+    overdue: bool = False  # still planned on a day that has passed
+
+    @property
+    def state(self) -> str:
+        """``overdue`` for a planned audit whose date has passed, else its status."""
+        return "overdue" if self.overdue else self.status
 
 
 @dataclass(frozen=True)
@@ -315,9 +321,12 @@ def actions(records: Iterable[LoadedRecord], today: dt.date, names: dict[str, st
     return tuple(rows), summary
 
 
-def audits(records: Iterable[LoadedRecord], names: dict[str, str]
+def audits(records: Iterable[LoadedRecord], names: dict[str, str], today: dt.date | None = None
            ) -> tuple[tuple[AuditYear, ...], tuple[AuditRow, ...], tuple[FindingRow, ...]]:
-    """Internal audits by year, other audit records, and every finding of every audit with its action."""
+    """Internal audits by year, other audit records, and every finding of every audit with its action.
+
+    An audit still planned on a day before ``today`` is marked overdue.
+    """
     records = list(records)
     status = {r.id: m.status for r, m in _of(records, Action)}
     internal: dict[int, list[AuditRow]] = {}
@@ -326,7 +335,8 @@ def audits(records: Iterable[LoadedRecord], names: dict[str, str]
     for record, model in sorted(_of(records, Audit), key=lambda pair: (pair[1].date, natural(pair[0].id))):
         row = AuditRow(record.id, model.title, model.type, model.status, model.date,
                        names.get(model.auditor, model.auditor) if model.auditor else None, tuple(model.scope),
-                       len(model.findings), record.file.relative)
+                       len(model.findings), record.file.relative,
+                       overdue=today is not None and model.status == "planned" and model.date < today)
         (internal.setdefault(model.date.year, []) if model.type == "internal" else others).append(row)
         for finding in model.findings:
             linked = status.get(finding.action, "unknown") if finding.action else None
@@ -349,14 +359,15 @@ def external_audits(manifest: Manifest, others: Iterable[AuditRow], today: dt.da
     for family, certification in manifest.certification.items():
         for audit in certification.audits:
             record = records.get((audit.type, audit.date))
-            state = record.status if record else audit.status or ("done" if audit.date <= today else "planned")
+            state = record.state if record else audit.status or ("done" if audit.date <= today else "planned")
+            state = "overdue" if state == "planned" and audit.date < today else state
             if record is not None:
                 used.add(record.id)
             rows.append(ExternalAuditRow(display.get(family, family), audit.type, audit.date, state, certification.body,
                                          record.id if record else None))
     for row in records.values():
         if row.id not in used:
-            rows.append(ExternalAuditRow("", row.type, row.date, row.status, row.auditor, row.id))
+            rows.append(ExternalAuditRow("", row.type, row.date, row.state, row.auditor, row.id))
     return tuple(sorted(rows, key=lambda r: (r.date, r.standard, r.type)))
 
 
