@@ -112,6 +112,16 @@ class Report:
     def short_commit(self) -> str | None:
         return self.commit[:8] if self.commit else None
 
+    def excluded_by(self, clause: ClauseCoverage) -> str | None:
+        """The exclusion of isoctl.yaml an excluded clause falls under (``iso9001:8.3``), so its justification is
+        printed once, in the exclusions table, not on every sub-clause."""
+        for ref, _why in self.exclusions:
+            family, _, number = ref.partition(":")
+            if family in (clause.family, clause.standard) and (clause.clause == number
+                                                                or clause.clause.startswith(number + ".")):
+                return ref
+        return None
+
     @property
     def living_counts(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "info": 0}
