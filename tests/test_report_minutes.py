@@ -97,3 +97,16 @@ def test_html_and_pdf_minutes(cli: Cli, make_workspace: MakeWorkspace, tmp_path:
     assert 'ACT\\-2 Spill kit empty: #text(weight: "bold", fill: rgb("#a01c1c"))[closed, not effective]' in reviews
     target = tmp_path / "pack.pdf"
     assert cli("report", "-f", "pdf", "--today", TODAY, "-o", str(target), cwd=root).exit_code == 0
+
+
+def test_xlsx_sheet_of_review_inputs(cli: Cli, make_workspace: MakeWorkspace, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    target = tmp_path / "pack.xlsx"
+    root = make_workspace(FILES, manifest=MANIFEST)
+    assert cli("report", "-f", "xlsx", "--today", TODAY, "-o", str(target), cwd=root).exit_code == 0
+    rows = [r for r in load_workbook(target)["Review inputs"].iter_rows(min_row=4, values_only=True) if r[0] == "MR-2026"]
+    assert len(rows) == 16
+    assert rows[0][2:] == ("Jane Smith", "Jane Smith (top management), Amir Khan", "All standards",
+                           "Status of actions from previous reviews", "All 2025 actions closed")
+    assert rows[1][6] == "not covered"

@@ -82,3 +82,15 @@ def test_html_and_pdf_highlight_the_gaps(cli: Cli, root: Path) -> None:
     assert '#text(fill: colours.at("overdue"))[AUD\\-2 (Jane Smith), overdue]' in audits
     target = cli("report", "-f", "pdf", "--today", TODAY, "-o", str(root / "pack.pdf"), cwd=root)
     assert target.exit_code == 0 and (root / "pack.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_xlsx_sheet_of_the_programme(cli: Cli, root: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    target = tmp_path / "pack.xlsx"
+    assert cli("report", "-f", "xlsx", "--today", TODAY, "-o", str(target), cwd=root).exit_code == 0
+    sheet = load_workbook(target)["Audit programme"]
+    assert [c.value for c in sheet[3]] == ["Standard", "Clause", "Title", "2024", "2025", "2026", "2027", "Gap"]
+    rows = {r[1].value: r for r in sheet.iter_rows(min_row=4)}
+    assert [c.value for c in rows["9.1.1"]][3:] == [None, "AUD-1 (Amir Khan)", "AUD-2 (Jane Smith), overdue", None, "no"]
+    assert rows["9.2.1"][7].value == "yes" and rows["9.2.1"][0].fill.fgColor.rgb.endswith("FDECEC")

@@ -145,3 +145,17 @@ def test_pdf_page_one_is_the_executive_summary(cli: Cli, make_workspace: MakeWor
     assert bookmark_page(data, "Executive summary") == 1
     assert bookmark_page(data, "Certification risks, most likely nonconformity first") == 1
     assert bookmark_page(data, "Scope and standards") > 1
+
+
+def test_xlsx_opens_on_the_executive_summary(cli: Cli, make_workspace: MakeWorkspace, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    target = tmp_path / "pack.xlsx"
+    assert cli("report", "-f", "xlsx", "--today", TODAY, "-o", str(target), cwd=make_workspace(DECAYED)).exit_code == 0
+    book = load_workbook(target)
+    sheet = book.worksheets[0]
+    assert sheet.title == "Executive summary"
+    assert sheet["A2"].value == "ISO 9001:2015: readiness 11%, no earlier month to compare with"
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert rows[0][:3] == (1, "Management review", "error") and rows[0][4:] == ("Management reviews", "isoctl.yaml:1")
+    assert rows[2][3] == "1 action is past due: ACT-1 by 235 days."
