@@ -81,7 +81,7 @@ def test_pdf_register_colours_a_flagged_closure_red(cli: Cli, root: Path, tmp_pa
     assert '#text(weight: "bold", fill: rgb("#a01c1c"))[not effective]' in act2
     act4 = next(line for line in register.splitlines() if line.startswith("  [ACT\\-4]"))
     assert '#st("closed")' in act4 and "a01c1c" not in act4
-    assert "*Root cause:* No label template" in register and "table.cell(colspan: 10)" in register
+    assert "*Root cause:* No label template" in register and "table.cell(colspan: 9)" in register
     assert render(cli, root, "pdf", tmp_path).startswith(b"%PDF-")
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from helpers import Cli, GitRepo, MakeWorkspace
 
-from isoctl.report.summary import trend
+from isoctl.model.result import Finding
+from isoctl.report.summary import Facts, trend
+from isoctl.report.summary import risks as rank
 from isoctl.report.svg import Point
 
 TODAY = "2026-11-21"
@@ -79,6 +81,10 @@ def test_risks_are_ranked_in_sentences_with_figures_and_places(cli: Cli, make_wo
                     r"cycle\): iso9001:4\.1, iso9001:4\.2, ", ranked[6])
     stale = next(line for line in ranked if line.startswith("**Document control:**"))
     assert stale.startswith("**Document control:** 1 of 1 document is past its review date: POL-Q (due 2025-01-09).")
+    inputs = next(line for line in ranked if "did not cover" in line)
+    assert inputs.startswith("**Management review:** MR-2025 (2025-06-10) did not cover 12 required inputs: changes in "
+                             "external and internal issues, changes in needs and expectations of interested parties, ")
+    assert "context_changes" not in inputs
     assert len(ranked) <= 10 and "Every other finding is listed under Living-system indicators." in text
 
 
@@ -159,3 +165,27 @@ def test_xlsx_opens_on_the_executive_summary(cli: Cli, make_workspace: MakeWorks
     rows = list(sheet.iter_rows(min_row=4, values_only=True))
     assert rows[0][:3] == (1, "Management review", "error") and rows[0][4:] == ("Management reviews", "isoctl.yaml:1")
     assert rows[2][3] == "1 action is past due: ACT-1 by 235 days."
+
+
+def test_decay_in_the_history_ranks_after_what_auditors_raise_first() -> None:
+    facts = Facts(actions=(), audit_findings=(), documents=0, review_due={})
+    found = [
+        Finding("silent-period", "warning", "no record changed in the 5 months from 2026-06 to 2026-10 (p = 0.01)",
+                "isoctl.yaml"),
+        Finding("expired-competence", "warning", "CMP-1: akhan's forklift licence expired on 2026-01-01 (324 days ago)",
+                "people/competence.yaml", 3, record="CMP-1"),
+        Finding("expired-competence", "warning", "CMP-2: jsmith's first aid expired on 2026-02-01",
+                "people/competence.yaml", 9, record="CMP-2"),
+        Finding("stale-document", "warning", "POL-Q was due for review on 2025-01-09 (681 days ago)", "docs/POL.md", 9,
+                record="POL-Q"),
+        Finding("partial-clause", "warning", "iso9001-2015 4.1: no issue", "isoctl.yaml"),  # the matrix shows those
+    ]
+    ranked = rank(found, facts)
+    assert [r.rule for r in ranked] == ["stale-document", "silent-period", "expired-competence"]
+    assert ranked[0].sentence == "1 of 1 document is past its review date: POL-Q."
+    assert ranked[1].sentence == "No record changed in the 5 months from 2026-06 to 2026-10 (p = 0.01)."
+    assert ranked[1].topic == "Decay in the history" and ranked[1].anchor == "living"
+    assert ranked[2].sentence == ("CMP-1: akhan's forklift licence expired on 2026-01-01 (324 days ago); "
+                                  "the same for CMP-2.")
+    assert ranked[2].where == "people/competence.yaml:3"
+    assert [r.rank for r in rank(found, facts, limit=2)] == [1, 2]

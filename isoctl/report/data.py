@@ -178,7 +178,9 @@ def build_report(
     actions, counts = registers.actions(records, today, names)
     years, others, findings = registers.audits(records, names, today)
     display = {e.family: e.display for e in workspace.editions}
+    top = {p.id for p in manifest.people if p.top_management}
     families = list(dict.fromkeys(e.family for e in workspace.editions))
+    minutes = registers.reviews(records, today, families, names, top, manifest.settings.management_review_days)
     return Report(
         version=__version__,
         organization=manifest.organization.name,
@@ -197,8 +199,7 @@ def build_report(
         audit_years=years,
         external_audits=registers.external_audits(manifest, others, today, display),
         audit_findings=findings,
-        reviews=registers.reviews(records, today, families, names, {p.id for p in manifest.people if p.top_management},
-                                  manifest.settings.management_review_days),
+        reviews=minutes,
         objectives=registers.objectives(records, today, names),
         living=tuple(f for f in result.findings if result.rules[f.rule].category in LIVING_CATEGORIES),
         data_problems=len(result.unread()),
@@ -213,5 +214,5 @@ def build_report(
                                   {e.id: _name(e.title) for e in workspace.editions}),
         risks=summary.risks(result.findings, summary.Facts(
             actions=actions, audit_findings=findings, documents=len(documents.documents),
-            review_due={d.id: d.review_due for d in documents.documents})),
+            review_due={d.id: d.review_due for d in documents.documents}, reviews=minutes)),
     )

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from isoctl.model.result import Finding
-from isoctl.report.registers import ActionRow, FindingRow
+from isoctl.report.registers import ActionRow, FindingRow, ReviewRow, input_label
 from isoctl.report.svg import Point
 
 #: How many risks the summary ranks; the rest are in the living-system indicators.
@@ -54,6 +54,7 @@ class Facts:
     audit_findings: Sequence[FindingRow]
     documents: int
     review_due: dict[str, dt.date | None]  # document id -> its review date
+    reviews: Sequence[ReviewRow] = ()
 
 
 def trend(points: Sequence[Point]) -> str:
@@ -162,6 +163,19 @@ def _stale_documents(found: Sequence[Finding], facts: Facts) -> str:
 SECTIONS = {"Management reviews": "reviews", "Action register": "actions", "Audit programme and findings": "audits",
             "Document register": "documents", "Objectives": "objectives", "Living-system indicators": "living"}
 
+def _inputs_missing(found: Sequence[Finding], facts: Facts) -> str:
+    rows = {r.id: r for r in facts.reviews}
+    parts = []
+    for finding in found:
+        row = rows.get(finding.record or "")
+        if row is None or not row.missing:
+            return _generic(found, facts)
+        labels = [input_label(key).lower() for key in row.missing]
+        parts.append(f"{row.id} ({row.date.isoformat()}) did not cover {_plural(len(labels), 'required input', 'required inputs')}: "
+                     f"{_named(labels)}")
+    return _sentence("; ".join(parts))
+
+
 Compose = Callable[[Sequence[Finding], Facts], str]
 
 #: The rules an auditor raises first, most likely nonconformity first: (rule, topic, report section, sentence).
@@ -177,7 +191,7 @@ RANKED: tuple[tuple[str, str, str, Compose], ...] = (
     ("noncompliant-obligation", "Legal compliance", "Living-system indicators", _generic),
     ("stale-document", "Document control", "Document register", _stale_documents),
     ("changed-after-approval", "Document control", "Document register", _generic),
-    ("review-inputs-incomplete", "Management review", "Management reviews", _generic),
+    ("review-inputs-incomplete", "Management review", "Management reviews", _inputs_missing),
     ("auditor-not-independent", "Audit programme", "Audit programme and findings", _generic),
     ("recurring-nonconformity", "Corrective actions", "Action register", _generic),
     ("rushed-closure", "Corrective actions", "Action register", _generic),
