@@ -214,5 +214,5 @@ def build_report(
                                   {e.id: _name(e.title) for e in workspace.editions}),
         risks=summary.risks(result.findings, summary.Facts(
             actions=actions, audit_findings=findings, documents=len(documents.documents),
-            review_due={d.id: d.review_due for d in documents.documents}, reviews=minutes)),
+            review_due={d.id: d.review_due for d in documents.documents}, reviews=minutes, names=names)),
     )

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from isoctl.model.result import Finding
 from isoctl.report.registers import ActionRow, FindingRow, ReviewRow, input_label
 from isoctl.report.svg import Point
 
 #: How many risks the summary ranks; the rest are in the living-system indicators.
-MAX_RISKS = 10
+MAX_RISKS = 12
 #: How many ids a sentence names before it says how many more there are (and where they are listed).
 NAMED = 8
 
@@ -55,6 +55,7 @@ class Facts:
     documents: int
     review_due: dict[str, dt.date | None]  # document id -> its review date
     reviews: Sequence[ReviewRow] = ()
+    names: Mapping[str, str] = field(default_factory=dict)  # person id -> name
 
 
 def trend(points: Sequence[Point]) -> str:
@@ -176,6 +177,25 @@ def _inputs_missing(found: Sequence[Finding], facts: Facts) -> str:
     return _sentence("; ".join(parts))
 
 
+_OWN_WORK = re.compile(r"^(?P<audit>\S+): auditor (?P<who>\S+) owns what this audit covers: (?P<what>.*)$")
+
+
+def _own_work(found: Sequence[Finding], facts: Facts) -> str:
+    by_auditor: dict[str, list[tuple[str, str]]] = {}
+    for finding in found:
+        match = _OWN_WORK.match(finding.message)
+        if match is None:
+            return _generic(found, facts)
+        by_auditor.setdefault(match["who"], []).append((match["audit"], match["what"]))
+    parts = []
+    for who, audits in by_auditor.items():
+        ids = [audit for audit, _ in audits]
+        name = facts.names.get(who, who)
+        parts.append(f"in {_plural(len(ids), 'internal audit', 'internal audits')} ({_named(ids)}) the auditor, {name}, "
+                     f"audited records they own, such as {audits[0][1]}")
+    return _sentence("; ".join(parts))
+
+
 Compose = Callable[[Sequence[Finding], Facts], str]
 
 #: The rules an auditor raises first, most likely nonconformity first: (rule, topic, report section, sentence).
@@ -188,11 +208,11 @@ RANKED: tuple[tuple[str, str, str, Compose], ...] = (
     ("closed-without-root-cause", "Corrective actions", "Action register", _no_root_cause),
     ("finding-without-action", "Audit findings", "Audit programme and findings", _without_action),
     ("audit-programme-gap", "Audit programme", "Audit programme and findings", _never_audited),
+    ("auditor-not-independent", "Audit programme", "Audit programme and findings", _own_work),
     ("noncompliant-obligation", "Legal compliance", "Living-system indicators", _generic),
     ("stale-document", "Document control", "Document register", _stale_documents),
     ("changed-after-approval", "Document control", "Document register", _generic),
     ("review-inputs-incomplete", "Management review", "Management reviews", _inputs_missing),
-    ("auditor-not-independent", "Audit programme", "Audit programme and findings", _generic),
     ("recurring-nonconformity", "Corrective actions", "Action register", _generic),
     ("rushed-closure", "Corrective actions", "Action register", _generic),
     ("silent-period", "Decay in the history", "Living-system indicators", _generic),
