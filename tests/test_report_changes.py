@@ -69,3 +69,23 @@ def test_gap_markdown_names_the_organisation_day_and_commit_and_labels_paragraph
     assert f"· commit {repo.sha(short=8)} with uncommitted changes ·" in dirty
     plain = cli("gap", "-f", "md", "--today", TODAY, cwd=write_workspace(tmp_path / "plain"))
     assert "· not a git repository ·" in plain.stdout
+
+
+def test_a_finding_whose_figures_moved_is_neither_new_nor_resolved() -> None:
+    import datetime as dt
+
+    from isoctl.history.diff import Diff, Revision
+    from isoctl.model.result import Finding
+    from isoctl.report.registers import finding_changes
+
+    def finding(rule: str, message: str, record: str | None = None) -> Finding:
+        return Finding(rule, "info", message, "isoctl.yaml", record=record)
+
+    then = [finding("single-contributor", "Jane made all 11 record changes"), finding("overdue-action", "ACT-1 late", "ACT-1")]
+    now = [finding("single-contributor", "Jane made all 12 record changes"), finding("overdue-action", "ACT-2 late", "ACT-2")]
+    diff = Diff("0", dt.date(2026, 11, 21), Revision(None), Revision(None), (), (), (), (), (), tuple(now), tuple(then))
+    changes = finding_changes(diff)
+    assert [f.message for f in changes.new] == ["ACT-2 late"]
+    assert [f.message for f in changes.resolved] == ["ACT-1 late"]
+    assert [(a.message, b.message) for a, b in changes.updated] == [("Jane made all 11 record changes",
+                                                                      "Jane made all 12 record changes")]

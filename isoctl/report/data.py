@@ -107,6 +107,7 @@ class Report:
     pulse_chart: str = ""
     risks: tuple[summary.Risk, ...] = ()  # the executive summary's certification risks, most likely nonconformity first
     programme: programme.Programme | None = None  # internal audits as a clause-by-year matrix over the cycle
+    finding_changes: registers.FindingChanges | None = None  # with --since: which findings are new, resolved, updated
 
     @property
     def short_commit(self) -> str | None:
@@ -210,6 +211,7 @@ def build_report(
         pulse=pulse,
         pulse_rows=pulse_rows(pulse) if pulse is not None else (),
         pulse_chart=pulse_svg(pulse, label="Work per PDCA stage and month over the past year") if pulse is not None else "",
+        finding_changes=registers.finding_changes(changes) if changes is not None else None,
         programme=programme.build(workspace, result.clauses, today, names,
                                   {e.id: _name(e.title) for e in workspace.editions}),
         risks=summary.risks(result.findings, summary.Facts(

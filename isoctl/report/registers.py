@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from isoctl.history.diff import Diff
 from isoctl.history.record_changes import natural
 from isoctl.model.manifest import Manifest
 from isoctl.model.records import Action, Audit, Objective, Review
+from isoctl.model.result import Finding
 from isoctl.report.svg import Point, line_chart, plain
 from isoctl.rules.reviews import required_inputs
 from isoctl.workspace.records import LoadedRecord
@@ -432,3 +434,33 @@ def objectives(records: Iterable[LoadedRecord], today: dt.date, names: dict[str,
             measurements=points, chart=chart,
         ))
     return tuple(rows)
+
+
+@dataclass(frozen=True)
+class FindingChanges:
+    """The findings of ``--since``: new ones, resolved ones, and those still there whose figures moved."""
+
+    new: tuple[Finding, ...]
+    resolved: tuple[Finding, ...]
+    updated: tuple[tuple[Finding, Finding], ...]  # (then, now): same rule about the same record, clause or file
+
+
+def finding_changes(diff: Diff) -> FindingChanges:
+    """Split a diff's appeared and disappeared findings: a finding whose message only changed its figures (an action
+    now 40 days overdue instead of 10) is the same finding, updated, neither new nor resolved."""
+    def about(finding: Finding) -> tuple[str, str | None, str | None, str | None]:
+        return (finding.rule, finding.record, finding.clause, finding.path if finding.record is None else None)
+
+    gone: dict[tuple[str, str | None, str | None, str | None], list[Finding]] = {}
+    for finding in diff.disappeared:
+        gone.setdefault(about(finding), []).append(finding)
+    new, updated = [], []
+    for finding in diff.appeared:
+        earlier = gone.get(about(finding))
+        if earlier:
+            updated.append((earlier.pop(0), finding))
+        else:
+            new.append(finding)
+    paired = {id(then) for then, _ in updated}
+    resolved = tuple(f for f in diff.disappeared if id(f) not in paired)
+    return FindingChanges(tuple(new), resolved, tuple(updated))
