@@ -25,7 +25,7 @@ from isoctl.model.result import ClauseCoverage, Finding, Result, RuleCategory, S
 from isoctl.render.pulse import Row as PulseRow
 from isoctl.render.pulse import rows as pulse_rows
 from isoctl.render.pulse_svg import render_svg as pulse_svg
-from isoctl.report import programme, registers, summary
+from isoctl.report import minutes, programme, registers, summary
 from isoctl.report.document_register import DocumentRegister
 from isoctl.report.svg import Point, line_chart, percent
 from isoctl.workspace.load import Workspace
@@ -94,7 +94,7 @@ class Report:
     audit_years: tuple[registers.AuditYear, ...]
     external_audits: tuple[registers.ExternalAuditRow, ...]
     audit_findings: tuple[registers.FindingRow, ...]
-    reviews: tuple[registers.ReviewRow, ...]
+    reviews: tuple[minutes.ReviewRow, ...]
     objectives: tuple[registers.ObjectiveRow, ...]
     living: tuple[Finding, ...]
     data_problems: int  # files whose records are (partly) not in this report: Result.unread()
@@ -181,7 +181,7 @@ def build_report(
     display = {e.family: e.display for e in workspace.editions}
     top = {p.id for p in manifest.people if p.top_management}
     families = list(dict.fromkeys(e.family for e in workspace.editions))
-    minutes = registers.reviews(records, today, families, names, top, manifest.settings.management_review_days)
+    review_rows = minutes.reviews(records, today, families, names, top, manifest.settings.management_review_days)
     return Report(
         version=__version__,
         organization=manifest.organization.name,
@@ -200,7 +200,7 @@ def build_report(
         audit_years=years,
         external_audits=registers.external_audits(manifest, others, today, display),
         audit_findings=findings,
-        reviews=minutes,
+        reviews=review_rows,
         objectives=registers.objectives(records, today, names),
         living=tuple(f for f in result.findings if result.rules[f.rule].category in LIVING_CATEGORIES),
         data_problems=len(result.unread()),
@@ -216,5 +216,5 @@ def build_report(
                                   {e.id: _name(e.title) for e in workspace.editions}),
         risks=summary.risks(result.findings, summary.Facts(
             actions=actions, audit_findings=findings, documents=len(documents.documents),
-            review_due={d.id: d.review_due for d in documents.documents}, reviews=minutes, names=names)),
+            review_due={d.id: d.review_due for d in documents.documents}, reviews=review_rows, names=names)),
     )

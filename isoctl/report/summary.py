@@ -19,7 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from isoctl.model.result import Finding
-from isoctl.report.registers import ActionRow, FindingRow, ReviewRow, input_label
+from isoctl.report.minutes import ReviewRow, input_label
+from isoctl.report.registers import ActionRow, FindingRow
 from isoctl.report.svg import Point
 
 #: How many risks the summary ranks; the rest are in the living-system indicators.
