@@ -184,14 +184,15 @@ def test_markdown_register_lines_and_registers(cli: Cli, year: Path) -> None:
     # the action register: age of open actions, days to close, overdue marked; HTML and pipes escaped
     row = next(line for line in md.splitlines() if line.startswith("| ACT-3 |"))
     assert "&lt;b&gt;*Urgent*&lt;/b&gt; #pagebreak() \\| form" in row
-    assert "open **overdue 6 d** | 37 |" in row
-    assert next(line for line in md.splitlines() if line.startswith("| ACT-2 |")).endswith("| closed |  | 236 |")
+    assert "open **overdue 6 d** |  | 37 |" in row
+    assert next(line for line in md.splitlines() if line.startswith("| ACT-2 |")).endswith("| closed | 2026-11-01 |  | 236 |")
     assert "ACT-1" not in md.split("## Action register")[1].split("## Audit")[0]  # deleted from the repository
     assert "| AUD-1 | F1 | minor | iso9001:8.5.1 | Lists unchecked | ACT-2 (closed) |" in md
     assert "| EXT-2026 | NC1 | minor | iso9001:7.5.3 | Form versions unclear | ACT-3 (open) |" in md
     # the manifest's planned audit and the audit record of the same day are one row
     assert "| 2026-10-15 | iso9001:2015 | surveillance | done | Example Certification Ltd | EXT-2026 |" in md
-    assert "- Inputs missing: context_changes, interested_party_changes, nonconformities" in md
+    assert "| All standards | Status of actions from previous reviews | ACT-1 withdrawn |" in md
+    assert "| All standards | Changes in external and internal issues | **not covered** |" in md
     assert "| OBJ-1 | On-time deliveries | increase to 95 % | 96 % | 2026-09-01 | met |" in md
     assert "## Changes since" not in md
 
@@ -243,7 +244,8 @@ def test_xlsx_registers_have_frozen_filtered_headers(cli: Cli, year: Path, tmp_p
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(to_file(cli, year, tmp_path / "x.xlsx", "--format", "xlsx", "--today", TODAY)))
-    assert book.sheetnames == ["Gap matrix", "Actions", "Documents", "Document revisions"]  # no SoA without 27001
+    assert book.sheetnames == ["Executive summary", "Gap matrix", "Actions", "Audit programme", "Review inputs",
+                               "Documents", "Document revisions"]  # no SoA without 27001
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A3:")
         assert all((sheet.column_dimensions[c].width or 0) >= 6 for c in "ABC")
@@ -259,7 +261,8 @@ def test_nimbus_cloud_has_its_soa_sheet(cli: Cli, tmp_path: Path) -> None:
 
     root = nimbus_repo(tmp_path)
     book = load_workbook(io.BytesIO(to_file(cli, root, tmp_path / "n.xlsx", "--format", "xlsx", "--today", TODAY)))
-    assert book.sheetnames == ["Gap matrix", "Statement of Applicability", "Actions", "Documents", "Document revisions",
+    assert book.sheetnames == ["Executive summary", "Gap matrix", "Statement of Applicability", "Actions",
+                               "Audit programme", "Review inputs", "Documents", "Document revisions",
                                "Risks", "Obligations", "Competence", "Suppliers", "Assets", "BIA", "Exercises"]
     assert book["Statement of Applicability"].max_row == 3 + 93
 
@@ -295,7 +298,7 @@ def test_at_reports_the_system_as_it_was(cli: Cli, year: Path) -> None:
     register = md.split("## Document register")[1]
     assert "FRM-1" not in register and "| POL-QUALITY |" in register
     assert "Rename the quality policy file" not in register
-    assert "| ACT-1 | Label the bays | improvement | Amir Khan | 2025-12-01 | 2026-02-28 | open **overdue 15 d** | 104 |" in md
+    assert "| ACT-1 | Label the bays | improvement |  | 2025-12-01 | Amir Khan | 2026-02-28 | open **overdue 15 d** |  | 104 |" in md
 
 
 def test_bad_revisions_and_dates_exit_2(cli: Cli, year: Path) -> None:

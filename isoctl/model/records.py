@@ -330,6 +330,7 @@ class Review(RecordBase):
         default=None, description="draft: prepared for a meeting not held yet (isoctl review prepare); held, or "
                                   "no status: held on its date once that date has come.")
     date: Day
+    chair: str | None = Field(default=None, description="Person id of who chaired the review (top management, normally).")
     attendees: TextList = []
     inputs: dict[ReviewInput, str] = {}
     outputs: ReviewOutputs | None = None

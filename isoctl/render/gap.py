@@ -120,8 +120,28 @@ def _cell(text: str) -> str:
     return "<br>".join(text.splitlines()) if text else ""
 
 
+def label_of(clause: ClauseCoverage, titles: dict[tuple[str, str], str | None]) -> str:
+    """A clause's title; a numbered paragraph without one is named by the nearest titled clause it belongs to."""
+    if clause.title is not None:
+        return clause.title
+    parent = clause.parent
+    while parent is not None and not titles.get((clause.standard, parent)):
+        parent = parent.rpartition(".")[0] or None
+    return f"(part of {parent} {titles[(clause.standard, parent)]})" if parent else UNTITLED
+
+
+def heading_of(result: Result) -> list[str]:
+    """The title and the line saying whose system, evaluated on which day, at which commit."""
+    info = result.workspace
+    where = f"commit {info.commit[:8]}" + (" with uncommitted changes" if info.dirty else "") if info.commit else \
+        "not a git repository"
+    title = f"# Gap analysis — {_cell(info.organization)}" if info.organization else "# Gap analysis"
+    return [title, "", f"As of {info.today.isoformat()} · {where} · isoctl {result.version}", ""]
+
+
 def _markdown(result: Result, clauses: Sequence[ClauseCoverage]) -> str:
-    lines = ["# Gap analysis", ""]
+    lines = heading_of(result)
+    titles = {(c.standard, c.clause): c.title for c in result.clauses}
     groups = by_standard(result, clauses)
     if not groups:
         lines += ["No clauses to show.", ""]
@@ -139,7 +159,7 @@ def _markdown(result: Result, clauses: Sequence[ClauseCoverage]) -> str:
         ]
         for c in members:
             clause = _cell(c.clause) if c.leaf else f"**{_cell(c.clause)}**"
-            cells = (clause, _cell(title_of(c)), c.status, _cell(", ".join(c.records)), _cell("; ".join(c.reasons)))
+            cells = (clause, _cell(label_of(c, titles)), c.status, _cell(", ".join(c.records)), _cell("; ".join(c.reasons)))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)

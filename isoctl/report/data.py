@@ -25,7 +25,7 @@ from isoctl.model.result import ClauseCoverage, Finding, Result, RuleCategory, S
 from isoctl.render.pulse import Row as PulseRow
 from isoctl.render.pulse import rows as pulse_rows
 from isoctl.render.pulse_svg import render_svg as pulse_svg
-from isoctl.report import record_registers, registers
+from isoctl.report import minutes, programme, record_registers, registers, summary
 from isoctl.report.document_register import DocumentRegister
 from isoctl.report.svg import Point, line_chart, percent
 from isoctl.workspace.load import Workspace
@@ -34,6 +34,11 @@ from isoctl.workspace.load import Workspace
 #: ``loading`` ones are counted (records in those files are not in the report), ``coverage`` ones are the matrix,
 #: the exclusions and the SoA, which the report shows in full.
 LIVING_CATEGORIES: frozenset[RuleCategory] = frozenset({"living", "history"})
+
+
+def _name(title: str) -> str:
+    match = re.match(r"^(.*?:\d{4})\b", title)
+    return match.group(1) if match else title
 
 
 @dataclass(frozen=True)
@@ -57,12 +62,16 @@ class StandardSection:
     @property
     def name(self) -> str:
         """``ISO 9001:2015``: the catalog title up to its year."""
-        match = re.match(r"^(.*?:\d{4})\b", self.title)
-        return match.group(1) if match else self.title
+        return _name(self.title)
 
     @property
     def readiness(self) -> float:
         return self.coverage.readiness
+
+    @property
+    def change(self) -> str:
+        """How readiness moved over the charted year: ``+12 points since December 2025``."""
+        return summary.trend(self.trend)
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,7 @@ class Report:
     audit_years: tuple[registers.AuditYear, ...]
     external_audits: tuple[registers.ExternalAuditRow, ...]
     audit_findings: tuple[registers.FindingRow, ...]
-    reviews: tuple[registers.ReviewRow, ...]
+    reviews: tuple[minutes.ReviewRow, ...]
     objectives: tuple[registers.ObjectiveRow, ...]
     living: tuple[Finding, ...]
     data_problems: int  # files whose records are (partly) not in this report: Result.unread()
@@ -97,10 +106,23 @@ class Report:
     pulse_rows: tuple[PulseRow, ...] = ()
     pulse_chart: str = ""
     registers: tuple[record_registers.Register, ...] = ()  # risks, aspects, ... each with records or needed in scope
+    risks: tuple[summary.Risk, ...] = ()  # the executive summary's certification risks, most likely nonconformity first
+    programme: programme.Programme | None = None  # internal audits as a clause-by-year matrix over the cycle
+    finding_changes: registers.FindingChanges | None = None  # with --since: which findings are new, resolved, updated
 
     @property
     def short_commit(self) -> str | None:
         return self.commit[:8] if self.commit else None
+
+    def excluded_by(self, clause: ClauseCoverage) -> str | None:
+        """The exclusion of isoctl.yaml an excluded clause falls under (``iso9001:8.3``), so its justification is
+        printed once, in the exclusions table, not on every sub-clause."""
+        for ref, _why in self.exclusions:
+            family, _, number = ref.partition(":")
+            if family in (clause.family, clause.standard) and (clause.clause == number
+                                                                or clause.clause.startswith(number + ".")):
+                return ref
+        return None
 
     @property
     def living_counts(self) -> dict[str, int]:
@@ -155,10 +177,12 @@ def build_report(
     today = result.workspace.today
     names = {p.id: p.name for p in manifest.people}
     records = workspace.records
-    actions, summary = registers.actions(records, today, names)
-    years, others, findings = registers.audits(records, names)
+    actions, counts = registers.actions(records, today, names)
+    years, others, findings = registers.audits(records, names, today)
     display = {e.family: e.display for e in workspace.editions}
+    top = {p.id for p in manifest.people if p.top_management}
     families = list(dict.fromkeys(e.family for e in workspace.editions))
+    review_rows = minutes.reviews(records, today, families, names, top, manifest.settings.management_review_days)
     return Report(
         version=__version__,
         organization=manifest.organization.name,
@@ -173,11 +197,11 @@ def build_report(
         exclusions=tuple((e.clause, (e.justification or "").strip()) for e in manifest.exclusions),
         soa=soa,
         actions=actions,
-        action_summary=summary,
+        action_summary=counts,
         audit_years=years,
         external_audits=registers.external_audits(manifest, others, today, display),
         audit_findings=findings,
-        reviews=registers.reviews(records, today, families, names, {p.id for p in manifest.people if p.top_management}),
+        reviews=review_rows,
         objectives=registers.objectives(records, today, names),
         registers=record_registers.build(records, workspace.editions, result.clauses, manifest.settings, today, names),
         living=tuple(f for f in result.findings if result.rules[f.rule].category in LIVING_CATEGORIES),
@@ -189,4 +213,10 @@ def build_report(
         pulse=pulse,
         pulse_rows=pulse_rows(pulse) if pulse is not None else (),
         pulse_chart=pulse_svg(pulse, label="Work per PDCA stage and month over the past year") if pulse is not None else "",
+        finding_changes=registers.finding_changes(changes) if changes is not None else None,
+        programme=programme.build(workspace, result.clauses, today, names,
+                                  {e.id: _name(e.title) for e in workspace.editions}),
+        risks=summary.risks(result.findings, summary.Facts(
+            actions=actions, audit_findings=findings, documents=len(documents.documents),
+            review_due={d.id: d.review_due for d in documents.documents}, reviews=review_rows, names=names)),
     )

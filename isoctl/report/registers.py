@@ -1,4 +1,4 @@
-"""The registers of the audit pack as plain rows: actions, audits and findings, reviews, objectives.
+"""The registers of the audit pack as plain rows: actions, audits and findings, objectives (reviews: minutes.py).
 
 Each is a pure function of the loaded records and ``today``; the numbers an
 auditor asks for (how long an action has been open, how long closing took,
@@ -13,19 +13,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from isoctl.history.diff import Diff
 from isoctl.history.record_changes import natural
 from isoctl.model.manifest import Manifest
-from isoctl.model.records import Action, Audit, Objective, Review
+from isoctl.model.records import Action, Audit, Objective
+from isoctl.model.result import Finding
 from isoctl.report.svg import Point, line_chart, plain
-from isoctl.rules.reviews import required_inputs
 from isoctl.workspace.records import LoadedRecord
 
 OPEN = ("open", "in-progress")
 
 
+#: Action types whose closure needs a root cause, a corrective action and an effectiveness check (ISO 10.2).
+NEEDS_ROOT_CAUSE = ("nonconformity", "incident")
+
+
 @dataclass(frozen=True)
 class ActionRow:
-    """One action of the CAPA log, with its age or its time to close."""
+    """One action of the CAPA log, with its age or its time to close, and everything an auditor checks in it."""
 
     id: str
     title: str
@@ -42,10 +47,63 @@ class ActionRow:
     days_overdue: int | None  # open actions past due
     effective: bool | None  # the verification's verdict
     file: str
+    raised_by: str | None = None
+    description: str | None = None
+    correction: str | None = None
+    root_cause: str | None = None
+    corrective_action: str | None = None
+    verified_on: dt.date | None = None
+    verified_by: str | None = None
+    verification_note: str | None = None
 
     @property
     def overdue(self) -> bool:
         return self.days_overdue is not None
+
+    @property
+    def not_effective(self) -> bool:
+        """Closed although its effectiveness check found it not effective."""
+        return self.effective is False
+
+    @property
+    def without_root_cause(self) -> bool:
+        """A closed nonconformity or incident with no root cause or no corrective action on record."""
+        return (self.status == "closed" and self.type in NEEDS_ROOT_CAUSE
+                and not ((self.root_cause or "").strip() and (self.corrective_action or "").strip()))
+
+    @property
+    def unverified(self) -> bool:
+        """A closed nonconformity or incident with no effectiveness check."""
+        return self.status == "closed" and self.type in NEEDS_ROOT_CAUSE and self.effective is None
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """What makes a closure doubtful, in words: such an action never shows as a plain (green) ``closed``."""
+        return tuple(text for text, on in (("not effective", self.not_effective),
+                                           ("closed without root cause", self.without_root_cause),
+                                           ("not verified", self.unverified)) if on)
+
+    @property
+    def state(self) -> str:
+        """The status as the register colours it: ``closed`` only for a closure nothing is wrong with."""
+        if self.overdue:
+            return "overdue"
+        return "flagged" if self.flags else self.status
+
+    @property
+    def verification(self) -> str:
+        """The effectiveness check in one line: ``2026-05-01 by Jane Smith: not effective (Labels still wrong)``."""
+        if self.effective is None or self.verified_on is None:
+            return ""
+        text = f"{self.verified_on.isoformat()} by {self.verified_by}: {'effective' if self.effective else 'not effective'}"
+        return text + (f" ({self.verification_note.strip()})" if self.verification_note and self.verification_note.strip() else "")
+
+    @property
+    def details(self) -> tuple[tuple[str, str], ...]:
+        """The CAPA text fields that are filled, labelled, for the detail line under the row."""
+        fields = (("Description", self.description), ("Correction", self.correction), ("Root cause", self.root_cause),
+                  ("Corrective action", self.corrective_action), ("Effectiveness check", self.verification))
+        return tuple((label, text.strip()) for label, text in fields if text and text.strip())
 
 
 @dataclass(frozen=True)
@@ -56,6 +114,11 @@ class ActionSummary:
     closed: int
     mean_days_to_close: float | None
     oldest_open_days: int | None
+    flagged_ids: tuple[str, ...] = ()  # closed actions whose closure is doubtful (not effective, no root cause, unverified)
+
+    @property
+    def flagged(self) -> int:
+        return len(self.flagged_ids)
 
 
 @dataclass(frozen=True)
@@ -83,6 +146,12 @@ class AuditRow:
     scope: tuple[str, ...]
     findings: int
     file: str
+    overdue: bool = False  # still planned on a day that has passed
+
+    @property
+    def state(self) -> str:
+        """``overdue`` for a planned audit whose date has passed, else its status."""
+        return "overdue" if self.overdue else self.status
 
 
 @dataclass(frozen=True)
@@ -107,20 +176,6 @@ class ExternalAuditRow:
     status: str
     body: str | None
     record: str | None
-
-
-@dataclass(frozen=True)
-class ReviewRow:
-    id: str
-    title: str
-    date: dt.date
-    held: bool
-    attendees: tuple[str, ...]
-    top_management: bool
-    covered: tuple[str, ...]
-    missing: tuple[str, ...]
-    outputs: tuple[tuple[str, tuple[str, ...]], ...]  # (decisions|changes|resources|improvements, items)
-    actions: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -151,14 +206,15 @@ class ObjectiveRow:
         return plain(value) + (f" {self.unit}" if self.unit else "")
 
 
-def _of(records: Iterable[LoadedRecord], kind: type[Any]) -> list[tuple[LoadedRecord, Any]]:
+def of_kind(records: Iterable[LoadedRecord], kind: type[Any]) -> list[tuple[LoadedRecord, Any]]:
+    """The records of one kind with their models, in natural id order."""
     return sorted(((r, r.model) for r in records if isinstance(r.model, kind)), key=lambda pair: natural(pair[0].id))
 
 
 def actions(records: Iterable[LoadedRecord], today: dt.date, names: dict[str, str]) -> tuple[tuple[ActionRow, ...], ActionSummary]:
     """Every action in id order, and the counts at the head of the register."""
     rows = []
-    for record, model in _of(records, Action):
+    for record, model in of_kind(records, Action):
         is_open = model.status in OPEN
         late = (today - model.due).days if is_open and model.due is not None and model.due < today else None
         closed = model.status == "closed" and model.closed_on is not None
@@ -170,6 +226,12 @@ def actions(records: Iterable[LoadedRecord], today: dt.date, names: dict[str, st
             days_to_close=(model.closed_on - model.raised_on).days if closed else None,
             days_overdue=late, effective=model.verification.effective if model.verification else None,
             file=record.file.relative,
+            raised_by=names.get(model.raised_by, model.raised_by) if model.raised_by else None,
+            description=model.description, correction=model.correction, root_cause=model.root_cause,
+            corrective_action=model.corrective_action,
+            verified_on=model.verification.on if model.verification else None,
+            verified_by=names.get(model.verification.by, model.verification.by) if model.verification else None,
+            verification_note=model.verification.note if model.verification else None,
         ))
     closing = [r.days_to_close for r in rows if r.days_to_close is not None]
     ages = [r.age_days for r in rows if r.age_days is not None]
@@ -178,22 +240,27 @@ def actions(records: Iterable[LoadedRecord], today: dt.date, names: dict[str, st
         closed=sum(1 for r in rows if r.status == "closed"),
         mean_days_to_close=round(sum(closing) / len(closing), 1) if closing else None,
         oldest_open_days=max(ages) if ages else None,
+        flagged_ids=tuple(r.id for r in rows if r.flags),
     )
     return tuple(rows), summary
 
 
-def audits(records: Iterable[LoadedRecord], names: dict[str, str]
+def audits(records: Iterable[LoadedRecord], names: dict[str, str], today: dt.date | None = None
            ) -> tuple[tuple[AuditYear, ...], tuple[AuditRow, ...], tuple[FindingRow, ...]]:
-    """Internal audits by year, other audit records, and every finding of every audit with its action."""
+    """Internal audits by year, other audit records, and every finding of every audit with its action.
+
+    An audit still planned on a day before ``today`` is marked overdue.
+    """
     records = list(records)
-    status = {r.id: m.status for r, m in _of(records, Action)}
+    status = {r.id: m.status for r, m in of_kind(records, Action)}
     internal: dict[int, list[AuditRow]] = {}
     others: list[AuditRow] = []
     findings: list[FindingRow] = []
-    for record, model in sorted(_of(records, Audit), key=lambda pair: (pair[1].date, natural(pair[0].id))):
+    for record, model in sorted(of_kind(records, Audit), key=lambda pair: (pair[1].date, natural(pair[0].id))):
         row = AuditRow(record.id, model.title, model.type, model.status, model.date,
                        names.get(model.auditor, model.auditor) if model.auditor else None, tuple(model.scope),
-                       len(model.findings), record.file.relative)
+                       len(model.findings), record.file.relative,
+                       overdue=today is not None and model.status == "planned" and model.date < today)
         (internal.setdefault(model.date.year, []) if model.type == "internal" else others).append(row)
         for finding in model.findings:
             linked = status.get(finding.action, "unknown") if finding.action else None
@@ -216,40 +283,22 @@ def external_audits(manifest: Manifest, others: Iterable[AuditRow], today: dt.da
     for family, certification in manifest.certification.items():
         for audit in certification.audits:
             record = records.get((audit.type, audit.date))
-            state = record.status if record else audit.status or ("done" if audit.date <= today else "planned")
+            state = record.state if record else audit.status or ("done" if audit.date <= today else "planned")
+            state = "overdue" if state == "planned" and audit.date < today else state
             if record is not None:
                 used.add(record.id)
             rows.append(ExternalAuditRow(display.get(family, family), audit.type, audit.date, state, certification.body,
                                          record.id if record else None))
     for row in records.values():
         if row.id not in used:
-            rows.append(ExternalAuditRow("", row.type, row.date, row.status, row.auditor, row.id))
+            rows.append(ExternalAuditRow("", row.type, row.date, row.state, row.auditor, row.id))
     return tuple(sorted(rows, key=lambda r: (r.date, r.standard, r.type)))
-
-
-def reviews(records: Iterable[LoadedRecord], today: dt.date, families: list[str], names: dict[str, str],
-            top: set[str]) -> tuple[ReviewRow, ...]:
-    """Management reviews, newest first, with the inputs the standards in scope require covered or missing."""
-    needed = list(dict.fromkeys(key for keys in required_inputs(families).values() for key in keys))
-    rows = []
-    for record, model in sorted(_of(records, Review), key=lambda pair: pair[1].date, reverse=True):
-        given = {key for key, text in model.inputs.items() if (text or "").strip()}
-        outputs = model.outputs
-        groups = tuple((name, tuple(getattr(outputs, name))) for name in ("decisions", "changes", "resources", "improvements")
-                       if outputs is not None and getattr(outputs, name))
-        rows.append(ReviewRow(
-            id=record.id, title=model.title, date=model.date, held=model.date <= today and model.status != "draft",
-            attendees=tuple(names.get(a, a) for a in model.attendees), top_management=bool(set(model.attendees) & top),
-            covered=tuple(k for k in needed if k in given) + tuple(sorted(given - set(needed))),
-            missing=tuple(k for k in needed if k not in given), outputs=groups, actions=tuple(model.actions),
-        ))
-    return tuple(rows)
 
 
 def objectives(records: Iterable[LoadedRecord], today: dt.date, names: dict[str, str]) -> tuple[ObjectiveRow, ...]:
     """Objectives with their latest value on or before ``today`` and a trend chart with the target line."""
     rows = []
-    for record, model in _of(records, Objective):
+    for record, model in of_kind(records, Objective):
         points = tuple(sorted((Point(m.date, m.value) for m in model.measurements if m.date <= today),
                               key=lambda p: p.date))
         latest = points[-1] if points else None
@@ -263,3 +312,33 @@ def objectives(records: Iterable[LoadedRecord], today: dt.date, names: dict[str,
             measurements=points, chart=chart,
         ))
     return tuple(rows)
+
+
+@dataclass(frozen=True)
+class FindingChanges:
+    """The findings of ``--since``: new ones, resolved ones, and those still there whose figures moved."""
+
+    new: tuple[Finding, ...]
+    resolved: tuple[Finding, ...]
+    updated: tuple[tuple[Finding, Finding], ...]  # (then, now): same rule about the same record, clause or file
+
+
+def finding_changes(diff: Diff) -> FindingChanges:
+    """Split a diff's appeared and disappeared findings: a finding whose message only changed its figures (an action
+    now 40 days overdue instead of 10) is the same finding, updated, neither new nor resolved."""
+    def about(finding: Finding) -> tuple[str, str | None, str | None, str | None]:
+        return (finding.rule, finding.record, finding.clause, finding.path if finding.record is None else None)
+
+    gone: dict[tuple[str, str | None, str | None, str | None], list[Finding]] = {}
+    for finding in diff.disappeared:
+        gone.setdefault(about(finding), []).append(finding)
+    new, updated = [], []
+    for finding in diff.appeared:
+        earlier = gone.get(about(finding))
+        if earlier:
+            updated.append((earlier.pop(0), finding))
+        else:
+            new.append(finding)
+    paired = {id(then) for then, _ in updated}
+    resolved = tuple(f for f in diff.disappeared if id(f) not in paired)
+    return FindingChanges(tuple(new), resolved, tuple(updated))

@@ -1,4 +1,5 @@
-"""The audit pack's registers as an XLSX workbook: gap matrix, SoA, actions, documents and their revisions.
+"""The audit pack's registers as an XLSX workbook: executive summary, gap matrix, SoA, actions, audit programme,
+management review inputs, documents and their revisions.
 
 One sheet per register, each with a title line, its header row frozen, an
 autofilter over the table and column widths people can read without
@@ -32,8 +33,15 @@ ACTIONS: tuple[Column, ...] = (
     ("Action", 12, False), ("Title", 44, True), ("Type", 14, False), ("Severity", 9, False), ("Source", 16, False),
     ("Owner", 20, True), ("Raised", 11, False), ("Due", 11, False), ("Status", 12, False), ("Overdue (days)", 9, False),
     ("Age (days)", 9, False), ("Closed", 11, False), ("Days to close", 9, False), ("Effective", 9, False),
-    ("File", 30, False),
+    ("Flagged", 22, True), ("Raised by", 20, True), ("Description", 50, True), ("Correction", 40, True),
+    ("Root cause", 40, True), ("Corrective action", 40, True), ("Verified on", 11, False), ("Verified by", 20, True),
+    ("Verification note", 40, True), ("File", 30, False),
 )
+SUMMARY: tuple[Column, ...] = (("Rank", 6, False), ("Topic", 20, True), ("Severity", 9, False),
+                               ("What an auditor will raise", 90, True), ("Section", 26, True), ("Where", 40, True))
+REVIEW_INPUTS: tuple[Column, ...] = (("Review", 14, False), ("Date", 11, False), ("Chair", 20, True),
+                                     ("Attendees", 36, True), ("Required by", 14, False), ("Input", 40, True),
+                                     ("What was reviewed", 70, True))
 DOCUMENTS: tuple[Column, ...] = (
     ("Document", 20, False), ("Title", 44, True), ("Type", 11, False), ("Status", 10, False), ("Version", 9, False),
     ("Owner", 20, True), ("Approved by", 20, True), ("Approved on", 11, False), ("Review due", 11, False),
@@ -87,6 +95,10 @@ def render(report: Report) -> bytes:
     assert first is not None  # a new workbook always has one sheet
     book.remove(first)
     heading = f"{report.organization} — %s — {report.revision} — as of {report.today.isoformat()} — isoctl {report.version}"
+    _table(book, "Executive summary", heading % "Executive summary",
+           "; ".join(f"{s.name}: readiness {round(s.readiness * 100)}%, {s.change}" for s in report.standards), SUMMARY,
+           ((x.rank, x.topic, x.severity, x.sentence, x.section, x.where) for x in report.risks),
+           highlight=[x.severity == "error" for x in report.risks])
     clauses = [(s, c) for s in report.standards for c in s.clauses]
     _table(book, "Gap matrix", heading % "Clause coverage",
            "; ".join(f"{s.name}: readiness {round(s.readiness * 100)}%" for s in report.standards), GAP,
@@ -97,10 +109,27 @@ def render(report: Report) -> bytes:
         soa_sheet(report.soa, book.create_sheet("SoA"))  # titles itself as isoctl soa does
     summary = report.action_summary
     _table(book, "Actions", heading % "Action register",
-           f"{summary.total} actions: {summary.open} open ({summary.overdue} overdue), {summary.closed} closed", ACTIONS,
+           f"{summary.total} actions: {summary.open} open ({summary.overdue} overdue), {summary.closed} closed"
+           + (f" ({summary.flagged} flagged: {', '.join(summary.flagged_ids)})" if summary.flagged else ""), ACTIONS,
            ((a.id, a.title, a.type, a.severity, a.source, a.owner, a.raised_on, a.due, a.status, a.days_overdue,
-             a.age_days, a.closed_on, a.days_to_close, _yes_no(a.effective), a.file) for a in report.actions),
-           highlight=[a.overdue for a in report.actions])
+             a.age_days, a.closed_on, a.days_to_close, _yes_no(a.effective), "; ".join(a.flags) or None, a.raised_by,
+             a.description, a.correction, a.root_cause, a.corrective_action, a.verified_on, a.verified_by,
+             a.verification_note, a.file) for a in report.actions),
+           highlight=[a.overdue or bool(a.flags) for a in report.actions])
+    programme = report.programme
+    if programme is not None and programme.rows:
+        columns = (("Standard", 18, False), ("Clause", 10, False), ("Title", 40, True),
+                   *((str(year), 30, True) for year in programme.years), ("Gap", 6, False))
+        _table(book, "Audit programme", heading % "Internal audit programme over the audit cycle",
+               f"{programme.days} days since {programme.since.isoformat()}: {programme.gaps} clauses not audited in the cycle",
+               columns, ((row.standard, row.clause, row.title, *("\n".join(m.text for m in cell) or None for cell in row.cells),
+                          "yes" if row.gap else "no") for row in programme.rows),
+               highlight=[row.gap for row in programme.rows])
+    _table(book, "Review inputs", heading % "Management review inputs", "Every input the standards in scope require, "
+           "per review: what was reviewed, or not covered", REVIEW_INPUTS,
+           ((v.id, v.date, v.chair, ", ".join(f"{name} (top management)" if top else name for name, top in v.people),
+             i.standard, i.label, i.reviewed or "not covered") for v in report.reviews for i in v.inputs),
+           highlight=[i.reviewed is None for v in report.reviews for i in v.inputs])
     register = report.documents
     _table(book, "Documents", heading % "Document register", register.note, DOCUMENTS,
            ((d.id, d.title, d.type, d.status, d.version, d.owner, d.approved_by, d.approved_on, d.review_due,

@@ -91,6 +91,11 @@ def brief(items: Any, limit: int = 12) -> str:
     return ", ".join(items[:limit]) + f" … and {len(items) - limit} more"
 
 
+def plural(count: Any, noun: str, nouns: str | None = None) -> str:
+    """``1 finding``, ``2 findings``: a count with its noun in the right number (``nouns`` when not just ``s``)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
 def spark(points: Any) -> str:
     """A readiness series as a sparkline (one character per point) for formats without charts."""
     from isoctl.render.history import sparkline
@@ -131,6 +136,7 @@ def environment(flavour: Flavour, directory: Path | None = None) -> Any:
     env.filters["pct"] = percent
     env.filters["brief"] = brief
     env.filters["spark"] = spark
+    env.filters["plural"] = plural
     return env
 
 
