@@ -192,7 +192,7 @@ def test_markdown_register_lines_and_registers(cli: Cli, year: Path) -> None:
     # the manifest's planned audit and the audit record of the same day are one row
     assert "| 2026-10-15 | iso9001:2015 | surveillance | done | Example Certification Ltd | EXT-2026 |" in md
     assert "- Inputs missing: context_changes, interested_party_changes, nonconformities" in md
-    assert "| OBJ-1 | On-time deliveries | increase to 95 % | 96 % | 2026-09-01 | met |" in md
+    assert "| OBJ-1 | On-time deliveries | increase to 95 % | 96 % | 2026-09-01 (81 days ago) | met |" in md
     assert "## Changes since" not in md
 
 

@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 from isoctl.errors import IsoctlError, UsageError
 from isoctl.files.resources import data_dir
+from isoctl.render.css import css_string
 from isoctl.render.typst_markup import Raw, typst_string, typst_text
 
 Flavour = Literal["html", "md", "typ"]
@@ -105,6 +106,7 @@ def environment(flavour: Flavour, directory: Path | None = None) -> Any:
     env.filters["raw"] = Raw
     env.filters["pct"] = percent
     env.filters["brief"] = brief
+    env.filters["css_string"] = css_string
     env.filters["spark"] = spark
     return env
 
