@@ -438,3 +438,25 @@ def test_pdf_is_deterministic_landscape_and_refused_on_a_terminal_only(cli: Cli,
     piped = subprocess.run([sys.executable, "-m", "isoctl", "soa", "-f", "pdf", "--today", TODAY], cwd=root,
                            capture_output=True, check=True)
     assert piped.stdout == data
+
+
+def test_pdf_of_a_soa_with_gaps_duplicates_and_markup_in_its_texts(cli: Cli, make_workspace: MakeWorkspace,
+                                                                   catalogs: Catalogs, tmp_path: Path) -> None:
+    from isoctl.analysis.soa import build_soa
+    from isoctl.render import soa_pdf
+    from isoctl.workspace.load import load_workspace
+
+    rows = control_rows(catalogs).replace(
+        '"justification": "Treats the risks around policies for information security."',
+        '"justification": "#import \\"evil.typ\\" *bold* $x$ [link] // not a comment"',
+    )
+    root = gaps_workspace(make_workspace, catalogs)
+    make_workspace({"soa/annex-a.yaml": rows}, manifest=GAPS_MANIFEST)
+    target = tmp_path / "soa.pdf"
+    result = cli("soa", "--today", TODAY, "-f", "pdf", "-o", str(target), cwd=root)
+    assert result.exit_code == 0, result.stderr
+    assert target.read_bytes().startswith(b"%PDF-")
+    source = soa_pdf.source(build_soa(load_workspace(root), dt.date(2026, 11, 21)))
+    assert "\\#import \\\"evil\\.typ\\\" \\*bold\\* \\$x\\$ \\[link\\] \\/\\/ not a comment" in source  # shown, not run
+    assert source.count('#st("no SoA entry")') == 3 and "No SoA entry: A\\.5\\.3, A\\.7\\.4, A\\.8\\.30." in source
+    assert "A\\.5\\.2 has more than one SoA row: SOA\\-5\\.2, SOA\\-5\\.2\\-OLD (the first is shown)." in source
