@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import REPO
-from helpers import Cli, Golden, MakeWorkspace
+from helpers import Cli, GitRepo, Golden, MakeWorkspace
 from test_check_cli import copy_of
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def test_gaps_golden(cli: Cli, golden: Golden, make_workspace: MakeWorkspace, ca
 
 def test_every_control_in_catalog_order_with_everything_an_auditor_reads(cli: Cli, tmp_path: Path, catalogs: Catalogs) -> None:
     data = soa_json(cli, copy_of("nimbus-cloud", tmp_path), "--today", TODAY)
-    assert list(data) == ["isoctl", "format", "standard", "organization", "date", "summary", "controls"]
+    assert list(data) == ["isoctl", "format", "standard", "organization", "date", "document", "summary", "controls"]
     assert (data["format"], data["standard"], data["organization"], data["date"]) == (
         1, "iso27001-2022", "Nimbus Cloud GmbH", TODAY)
     ids = [c["control"] for c in data["controls"]]
@@ -323,3 +323,140 @@ def test_soa_is_listed_under_reports_in_help(cli: Cli) -> None:
     text = cli("--help").stdout
     assert re.search(r"Reports:\n\s+soa\s+Show the Statement of Applicability", text)
     assert (REPO / "templates" / "report" / "soa.html.j2").is_file()
+
+
+# -- the SoA as a controlled document ----------------------------------------------
+
+APPROVED = GAPS_MANIFEST + "soa: {version: '2026-2', approved_by: ncole, approved_on: 2026-10-20}\n"
+
+
+def approved_repo(git_repo: GitRepo, catalogs: Catalogs) -> GitRepo:
+    """The full SoA of a small ISMS, its version and approval in the manifest, committed twice."""
+    git_repo.commit("SoA 2026-1", files={"isoctl.yaml": APPROVED.replace("2026-2", "2026-1"),
+                                         "soa/annex-a.yaml": control_rows(catalogs, skip=())}, date="2026-03-02")
+    git_repo.commit("SoA 2026-2", files={"isoctl.yaml": APPROVED}, date="2026-10-21")
+    return git_repo
+
+
+def xlsx_text(path: Path) -> str:
+    import openpyxl
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    sheet = openpyxl.load_workbook(path).active
+    assert isinstance(sheet, Worksheet)
+    cells = [str(sheet.cell(row=1, column=1).value), str(sheet.cell(row=2, column=1).value)]
+    return "\n".join([*cells, sheet.oddHeader.left.text or "", sheet.oddHeader.right.text or "",
+                      sheet.oddFooter.left.text or "", sheet.oddFooter.right.text or ""])
+
+
+def test_every_format_names_the_version_the_approval_and_the_commit(cli: Cli, git_repo: GitRepo, catalogs: Catalogs,
+                                                                    tmp_path: Path) -> None:
+    repo = approved_repo(git_repo, catalogs)
+    short = repo.sha()[:8]
+    text = cli("soa", "--today", TODAY, cwd=repo.root).stdout
+    assert ("Version: 2026-2 · Approved by: Nadia Cole · Approved on: 2026-10-20 · Commit: " + short) in text
+    md = cli("soa", "--today", TODAY, "-f", "md", cwd=repo.root).stdout
+    assert ("**Version:** 2026-2 · **Approved by:** Nadia Cole · **Approved on:** 2026-10-20 · **Commit:** "
+            + short) in md
+    html = cli("soa", "--today", TODAY, "-f", "html", cwd=repo.root).stdout
+    assert "<dt>Version</dt><dd>2026-2</dd>" in html and "<dt>Approved by</dt><dd>Nadia Cole</dd>" in html
+    assert "<dt>Approved on</dt><dd>2026-10-20</dd>" in html and f"<dt>Commit</dt><dd>{short}</dd>" in html
+    data = soa_json(cli, repo.root, "--today", TODAY)
+    assert data["document"] == {"version": "2026-2", "approved_by": "Nadia Cole", "approved_by_id": "ncole",
+                                "approved_on": "2026-10-20", "commit": repo.sha(), "dirty": False}
+    book = tmp_path / "soa.xlsx"
+    assert cli("soa", "--today", TODAY, "-f", "xlsx", "-o", str(book), cwd=repo.root).exit_code == 0
+    sheet = xlsx_text(book)
+    assert f"Version: 2026-2 · Approved by: Nadia Cole · Approved on: 2026-10-20 · Commit: {short}" in sheet
+    assert "Gapwise Ltd — Statement of Applicability, version 2026-2" in sheet and f"commit {short}" in sheet
+    assert "version 2026-2, approved by Nadia Cole on 2026-10-20" in sheet and "&P / &N" in sheet
+
+
+def test_the_pdf_carries_the_document_control_on_its_cover_and_every_page(git_repo: GitRepo, catalogs: Catalogs) -> None:
+    from isoctl.analysis.soa import build_soa
+    from isoctl.core.evaluate import open_evaluation
+    from isoctl.render import soa_pdf
+
+    repo = approved_repo(git_repo, catalogs)
+    with open_evaluation(repo.root, at=None, today=dt.date(2026, 11, 21)) as evaluation:
+        soa = build_soa(evaluation.workspace(), evaluation.today, commit=evaluation.commit, dirty=evaluation.dirty)
+    source = soa_pdf.source(soa)
+    short = repo.sha()[:8]
+    # the running header and footer, then the cover's facts
+    assert "Gapwise Ltd — Statement of Applicability, version 2026\\-2" in source
+    assert f"version 2026\\-2, approved by Nadia Cole on 2026\\-10\\-20 · commit {short}" in source
+    assert "muted[Approved by], [*Nadia Cole*]" in source and f"muted[Commit], [*{short}*]" in source
+
+
+def test_uncommitted_changes_are_said_and_at_shows_the_commit_read(cli: Cli, git_repo: GitRepo, catalogs: Catalogs) -> None:
+    repo = approved_repo(git_repo, catalogs)
+    repo.write("soa/extra.yaml", "- {id: SOA-X, kind: control, title: Extra, control: iso27001:A.5.1, applicable: true,"
+                                 " justification: x, status: planned}\n")
+    now = soa_json(cli, repo.root, "--today", TODAY)["document"]
+    assert (now["commit"], now["dirty"]) == (repo.sha(), True)
+    assert f"Commit: {repo.sha()[:8]} + uncommitted changes" in cli("soa", "--today", TODAY, cwd=repo.root).stdout
+    then = soa_json(cli, repo.root, "--today", TODAY, "--at", "HEAD~1")["document"]
+    assert (then["version"], then["commit"], then["dirty"]) == ("2026-1", repo.sha("HEAD~1"), False)
+
+
+def test_outside_git_and_without_approval_it_says_so(cli: Cli, make_workspace: MakeWorkspace, catalogs: Catalogs) -> None:
+    root = gaps_workspace(make_workspace, catalogs)
+    text = cli("soa", "--today", TODAY, cwd=root).stdout
+    assert ("Version: not set · Approved by: not recorded · Approved on: not recorded · "
+            "Commit: not under version control") in text
+    make_workspace(manifest=GAPS_MANIFEST + "soa: {version: 7, approved_by: the management board}\n")
+    document = soa_json(cli, root, "--today", TODAY)["document"]
+    assert (document["version"], document["approved_by"], document["approved_on"]) == ("7", "the management board", None)
+
+
+def test_a_bad_approval_date_is_reported_where_it_is_written(cli: Cli, make_workspace: MakeWorkspace,
+                                                              catalogs: Catalogs) -> None:
+    root = gaps_workspace(make_workspace, catalogs)
+    make_workspace(manifest=GAPS_MANIFEST + "soa: {version: '1', approved_on: last tuesday}\n")
+    result = cli("soa", "--today", TODAY, cwd=root)
+    assert result.exit_code == 0 and "Approved on: not recorded" in result.stdout
+    assert "warning: 1 file was not read in full (isoctl.yaml)" in result.stderr
+    check = cli("check", "--today", TODAY, cwd=root).stdout
+    line = next(line for line in check.splitlines() if "soa.approved_on" in line)
+    assert re.match(r"\s+7:34\s+error\s+schema-error\s+soa.approved_on: expected a date", line), line
+
+
+# -- PDF -------------------------------------------------------------------------------
+
+
+def test_pdf_is_deterministic_landscape_and_refused_on_a_terminal_only(cli: Cli, tmp_path: Path) -> None:
+    root = copy_of("nimbus-cloud", tmp_path)
+    first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
+    for target in (first, second):
+        result = cli("soa", "--today", TODAY, "-f", "pdf", "-o", str(target), cwd=root)
+        assert result.exit_code == 0 and result.stdout == "" and result.stderr == ""
+    data = first.read_bytes()
+    assert data.startswith(b"%PDF-") and data == second.read_bytes()
+    assert 6 <= data.count(b"/Type/Page/") <= 14  # 93 controls with their texts, A4 landscape
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
+    assert boxes and {(round(float(w)), round(float(h))) for w, h in boxes} == {(842, 595)}  # A4 landscape, every page
+    piped = subprocess.run([sys.executable, "-m", "isoctl", "soa", "-f", "pdf", "--today", TODAY], cwd=root,
+                           capture_output=True, check=True)
+    assert piped.stdout == data
+
+
+def test_pdf_of_a_soa_with_gaps_duplicates_and_markup_in_its_texts(cli: Cli, make_workspace: MakeWorkspace,
+                                                                   catalogs: Catalogs, tmp_path: Path) -> None:
+    from isoctl.analysis.soa import build_soa
+    from isoctl.render import soa_pdf
+    from isoctl.workspace.load import load_workspace
+
+    rows = control_rows(catalogs).replace(
+        '"justification": "Treats the risks around policies for information security."',
+        '"justification": "#import \\"evil.typ\\" *bold* $x$ [link] // not a comment"',
+    )
+    root = gaps_workspace(make_workspace, catalogs)
+    make_workspace({"soa/annex-a.yaml": rows}, manifest=GAPS_MANIFEST)
+    target = tmp_path / "soa.pdf"
+    result = cli("soa", "--today", TODAY, "-f", "pdf", "-o", str(target), cwd=root)
+    assert result.exit_code == 0, result.stderr
+    assert target.read_bytes().startswith(b"%PDF-")
+    source = soa_pdf.source(build_soa(load_workspace(root), dt.date(2026, 11, 21)))
+    assert "\\#import \\\"evil\\.typ\\\" \\*bold\\* \\$x\\$ \\[link\\] \\/\\/ not a comment" in source  # shown, not run
+    assert source.count('#st("no SoA entry")') == 3 and "No SoA entry: A\\.5\\.3, A\\.7\\.4, A\\.8\\.30." in source
+    assert "A\\.5\\.2 has more than one SoA row: SOA\\-5\\.2, SOA\\-5\\.2\\-OLD (the first is shown)." in source

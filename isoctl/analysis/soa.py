@@ -6,6 +6,11 @@ it treats and where the evidence is. It is built here as plain data from a
 loaded workspace; every output format (text, Markdown, HTML, JSON, XLSX) is
 a pure function of the :class:`Soa` in ``isoctl.render``.
 
+The SoA is a controlled document (27001 6.1.3 d): every output carries its
+:class:`SoaDocument` — the version, approver and approval date written under
+``soa:`` in ``isoctl.yaml``, and the commit it was rendered from — so a
+printed or exported SoA always says which approved state it shows.
+
 Every one of the catalog's controls gets a row, in catalog order. A control
 with no ``control`` record is kept as a gap row ("no SoA entry") and counted,
 never dropped: an SoA that silently skips a control is exactly what an audit
@@ -144,6 +149,67 @@ class SoaSummary:
         )
 
 
+#: What an SoA rendered outside git says instead of a commit.
+UNVERSIONED = "not under version control"
+
+
+@dataclass(frozen=True)
+class SoaDocument:
+    """The SoA as a controlled document: its version and approval (from the manifest) and the commit rendered."""
+
+    version: str | None
+    approved_by: str | None  # the person's name from the manifest, else as written
+    approved_by_id: str | None
+    approved_on: dt.date | None
+    commit: str | None  # the evaluated commit; None outside git
+    dirty: bool  # the working tree had uncommitted changes (never with --at)
+
+    @property
+    def short_commit(self) -> str | None:
+        return self.commit[:8] if self.commit else None
+
+    @property
+    def revision(self) -> str:
+        """``1a2b3c4d``, ``1a2b3c4d + uncommitted changes`` or ``not under version control``."""
+        if self.commit is None:
+            return UNVERSIONED
+        return f"{self.commit[:8]} + uncommitted changes" if self.dirty else self.commit[:8]
+
+    @property
+    def approval(self) -> str:
+        """``version 2026-2, approved by Dr. Miriam Krause on 2026-10-20``; ``not approved`` parts say so."""
+        version = f"version {self.version}" if self.version else "no version"
+        if self.approved_by and self.approved_on:
+            return f"{version}, approved by {self.approved_by} on {self.approved_on.isoformat()}"
+        if self.approved_by:
+            return f"{version}, approved by {self.approved_by} (no approval date)"
+        if self.approved_on:
+            return f"{version}, approved on {self.approved_on.isoformat()} (approver not named)"
+        return f"{version}, approval not recorded"
+
+    def facts(self) -> tuple[tuple[str, str], ...]:
+        """The document-control lines every format prints, as (label, value)."""
+        return (
+            ("Version", self.version or "not set"),
+            ("Approved by", self.approved_by or "not recorded"),
+            ("Approved on", self.approved_on.isoformat() if self.approved_on else "not recorded"),
+            ("Commit", self.revision),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "approved_by": self.approved_by,
+            "approved_by_id": self.approved_by_id,
+            "approved_on": self.approved_on.isoformat() if self.approved_on else None,
+            "commit": self.commit,
+            "dirty": self.dirty,
+        }
+
+
+NO_DOCUMENT = SoaDocument(None, None, None, None, None, False)
+
+
 @dataclass(frozen=True)
 class Soa:
     """The whole Statement of Applicability: what every renderer starts from."""
@@ -155,6 +221,7 @@ class Soa:
     date: dt.date
     summary: SoaSummary
     rows: tuple[SoaRow, ...]
+    document: SoaDocument = NO_DOCUMENT
 
     @property
     def standard_name(self) -> str:
@@ -178,6 +245,7 @@ class Soa:
             "standard": self.standard,
             "organization": self.organization,
             "date": self.date.isoformat(),
+            "document": self.document.as_dict(),
             "summary": self.summary.as_dict(),
             "controls": [row.as_dict() for row in self.rows],
         }
@@ -195,8 +263,12 @@ def edition_in_scope(workspace: Workspace) -> Edition:
     raise UsageError(f"the Statement of Applicability needs iso27001:2022 in scope; in scope: {in_scope}", hint=hint)
 
 
-def build_soa(workspace: Workspace, today: dt.date) -> Soa:
-    """The SoA of ``workspace`` as of ``today``: one row per Annex A control, in catalog order."""
+def build_soa(workspace: Workspace, today: dt.date, *, commit: str | None = None, dirty: bool = False) -> Soa:
+    """The SoA of ``workspace`` as of ``today``: one row per Annex A control, in catalog order.
+
+    ``commit`` is the commit the workspace was read from (None outside git) and
+    ``dirty`` whether the working tree had changes on top of it.
+    """
     edition = edition_in_scope(workspace)
     found = collect(workspace.records, workspace.catalogs, [edition])
     names = {person.id: person.name for person in workspace.manifest.people}
@@ -212,7 +284,17 @@ def build_soa(workspace: Workspace, today: dt.date) -> Soa:
         implemented=sum(1 for r in rows if r.applicable is True and r.status == "implemented"),
         missing=sum(1 for r in rows if r.missing),
     )
-    return Soa(__version__, edition.id, edition.title, workspace.manifest.organization.name, today, summary, rows)
+    declared = workspace.manifest.soa
+    document = SoaDocument(
+        version=declared.version.strip() or None if declared and declared.version else None,
+        approved_by=names.get(declared.approved_by, declared.approved_by) if declared and declared.approved_by else None,
+        approved_by_id=declared.approved_by if declared else None,
+        approved_on=declared.approved_on if declared else None,
+        commit=commit,
+        dirty=dirty and commit is not None,
+    )
+    return Soa(__version__, edition.id, edition.title, workspace.manifest.organization.name, today, summary, rows,
+               document)
 
 
 def _risk_links(workspace: Workspace, edition: Edition) -> dict[str, set[str]]:

@@ -1,4 +1,4 @@
-"""``isoctl soa``: the Statement of Applicability of ISO/IEC 27001:2022 in text, Markdown, HTML, JSON or XLSX."""
+"""``isoctl soa``: the Statement of Applicability of ISO/IEC 27001:2022 in text, Markdown, HTML, JSON, XLSX or PDF."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ class SoaFormat(str, enum.Enum):
     html = "html"
     json = "json"
     xlsx = "xlsx"
+    pdf = "pdf"
 
 
 def soa(
@@ -31,6 +32,8 @@ def soa(
 
     with opened(path, today, at) as evaluation:
         workspace = evaluation.workspace()
-        statement = build_soa(workspace, evaluation.today)
+        # with --at the commit is what was read: changes in the working tree are not in it
+        statement = build_soa(workspace, evaluation.today, commit=evaluation.commit,
+                              dirty=evaluation.dirty and evaluation.at is None)
     warn_unread(sorted({f.path for f in workspace.findings}), "this SoA")
     show(statement, "soa", format.value, output)

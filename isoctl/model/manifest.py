@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from isoctl.model.records import Day, Days, TextList, Weeks
+from isoctl.model.records import Day, Days, Text, TextList, Weeks
 
 
 def _off(value: object) -> object:
@@ -117,6 +117,22 @@ class Settings(_Strict):
     objective_static_days: Days = 730
 
 
+class SoaDocument(_Strict):
+    """The Statement of Applicability as a controlled document (ISO/IEC 27001 6.1.3 d): its version and approval.
+
+    The SoA's rows are ``control`` records, one per Annex A control; what makes
+    the whole of them a document (which version this is, who approved it and
+    when) is written once here. Every SoA output shows it, with the commit the
+    SoA was rendered from.
+    """
+
+    version: Text | None = Field(default=None, description="The SoA's version as the organization numbers it "
+                                 "(e.g. \"2026-2\").")
+    approved_by: str | None = Field(default=None, description="Who approved this version: a person id of the "
+                                    "manifest, or a name as written (e.g. a board).")
+    approved_on: Day | None = Field(default=None, description="When this version was approved.")
+
+
 class Manifest(_Strict):
     """The root of a workspace: what is in scope and who is who."""
 
@@ -126,6 +142,7 @@ class Manifest(_Strict):
     standards: Annotated[list[str], Field(min_length=1)]
     certification: dict[str, Certification] = {}
     exclusions: list[Exclusion] = []
+    soa: SoaDocument | None = None
     people: list[Person] = []
     settings: Settings = Settings()
     rules: dict[str, RuleSeverity] = {}

@@ -48,6 +48,7 @@ FORMATS: dict[str, dict[str, Format]] = {
         "html": Format("isoctl.render.soa_html"),
         "json": Format("isoctl.render.soa_json"),
         "xlsx": Format("isoctl.render.soa_xlsx", binary=True),
+        "pdf": Format("isoctl.render.soa_pdf", binary=True),
     },
     "diff": {
         "text": Format("isoctl.render.diff_text", styled=True),

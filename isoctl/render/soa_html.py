@@ -3,7 +3,8 @@
 The page carries its CSS inline and fetches nothing (no fonts, scripts or
 images), so it opens the same from an email attachment or an air-gapped
 laptop, and prints on A4 landscape with the table header repeated on every
-page. Everything from the workspace is autoescaped: a justification holding
+page, rows kept whole, and (in Chromium) the organization, the SoA's version
+and page x of N in the margins. Everything from the workspace is autoescaped: a justification holding
 ``<script>`` shows as text, never runs.
 """
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from isoctl.analysis.soa import Soa
 from isoctl.files.resources import data_dir
+from isoctl.render.css import css_string
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -26,12 +28,14 @@ def environment() -> Environment:
     """The environment for isoctl's own report templates: autoescaped, strict about undefined names."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(data_dir("templates") / "report"),
         autoescape=True,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    env.filters["css_string"] = css_string
+    return env
 
 
 def render(soa: Soa) -> str:

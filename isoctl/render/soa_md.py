@@ -43,6 +43,8 @@ def render(soa: Soa) -> str:
         "",
         f"{cell(soa.standard_name)} Annex A · {soa.date.isoformat()} · isoctl {soa.version}",
         "",
+        " · ".join(f"**{label}:** {cell(value)}" for label, value in soa.document.facts()),
+        "",
         f"**{soa.summary.sentence()}.**",
         "",
     ]

@@ -31,6 +31,7 @@ def _summary(soa: Soa) -> Text:
     out = Text()
     out.append(clean(f"Statement of Applicability — {soa.organization}"), style="bold")
     out.append(f"\n{soa.standard_name} Annex A · {soa.date.isoformat()} · isoctl {soa.version}\n")
+    out.append(clean(" · ".join(f"{label}: {value}" for label, value in soa.document.facts())) + "\n")
     out.append(f"{s.controls} controls: ")
     out.append(f"{s.applicable} applicable", style="bold")
     out.append(f" ({s.implemented} implemented), {s.excluded} excluded, ")

@@ -1,9 +1,11 @@
 """``isoctl soa --format xlsx``: the SoA as the spreadsheet consultants and auditors ask for.
 
 One sheet: a title line (organization, "Statement of Applicability", the
-isoctl version and the date), the summary, then the table with its header
-row frozen and an autofilter over it, long texts wrapped. It prints on A4
-landscape, one page wide, with the header repeated.
+isoctl version and the date), the summary with the document control (the
+SoA's version, approver, approval date and commit), then the table with its
+header row frozen and an autofilter over it, long texts wrapped. It prints
+on A4 landscape, one page wide, with the header repeated, the organization
+and the SoA's version at the head of every page and page x of N at its foot.
 
 The bytes are deterministic for the same SoA: openpyxl stamps the document
 properties and every zip entry with the current time, so both are pinned to
@@ -53,7 +55,8 @@ def sheet_of(soa: Soa, sheet: Worksheet) -> None:
     sheet.title = SHEET
     title = (f"{soa.organization} — Statement of Applicability — {soa.standard_name} Annex A — "
              f"isoctl {soa.version} — {soa.date.isoformat()}")
-    head(sheet, title, soa.summary.sentence(), COLUMNS)
+    control = " · ".join(f"{label}: {value}" for label, value in soa.document.facts())
+    head(sheet, title, f"{soa.summary.sentence()} — {control}", COLUMNS)
     wrapped, plain = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     gap_fill, gap_font = PatternFill("solid", fgColor="FDECEC"), Font(bold=True, color="A01C1C")
     for offset, row in enumerate(soa.rows, start=1):
@@ -75,6 +78,18 @@ def sheet_of(soa: Soa, sheet: Worksheet) -> None:
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    version = f"version {soa.document.version}" if soa.document.version else "no version"
+    header, footer = sheet.oddHeader, sheet.oddFooter
+    assert header is not None and footer is not None  # a new sheet always has them
+    header.left.text = _escaped(f"{soa.organization} — Statement of Applicability, {version}")
+    header.right.text = _escaped(f"commit {soa.document.revision}")
+    footer.left.text = _escaped(soa.document.approval)
+    footer.right.text = "&P / &N"
+
+
+def _escaped(text: str) -> str:
+    """Text for a print header or footer, where ``&`` starts a code (``&P`` is the page number)."""
+    return text.replace("&", "&&")
 
 
 

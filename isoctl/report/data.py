@@ -27,6 +27,7 @@ from isoctl.render.pulse import rows as pulse_rows
 from isoctl.render.pulse_svg import render_svg as pulse_svg
 from isoctl.report import minutes, programme, record_registers, registers, summary
 from isoctl.report.document_register import DocumentRegister
+from isoctl.report.registers import FindingChanges  # by name: the field 'registers' shadows the module in Report
 from isoctl.report.svg import Point, line_chart, percent
 from isoctl.workspace.load import Workspace
 
@@ -108,7 +109,7 @@ class Report:
     registers: tuple[record_registers.Register, ...] = ()  # risks, aspects, ... each with records or needed in scope
     risks: tuple[summary.Risk, ...] = ()  # the executive summary's certification risks, most likely nonconformity first
     programme: programme.Programme | None = None  # internal audits as a clause-by-year matrix over the cycle
-    finding_changes: registers.FindingChanges | None = None  # with --since: which findings are new, resolved, updated
+    finding_changes: FindingChanges | None = None  # with --since: which findings are new, resolved, updated
 
     @property
     def short_commit(self) -> str | None:

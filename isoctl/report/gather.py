@@ -116,7 +116,7 @@ def collect(evaluation: Evaluation, *, since: str | None = None, months: int = T
     timeline = _timeline(workspace.root, commits, evaluation.today, shallow, months, progress)
     uncontrolled = {f.record: f.message for f in result.findings if f.rule == "changed-after-approval" and f.record}
     register = _documents(workspace, commits, shallow, uncommitted, progress, uncontrolled)
-    soa = build_soa(workspace, evaluation.today) if any(e.id == EDITION for e in workspace.editions) else None
+    soa = build_soa(workspace, evaluation.today, commit=evaluation.commit, dirty=uncommitted) if any(e.id == EDITION for e in workspace.editions) else None
     picture = None
     if commits:  # the same picture as isoctl pulse: the 12 calendar months ending with today's
         picture = pulse.measure(workspace.root, commits, workspace.manifest,

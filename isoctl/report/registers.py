@@ -18,7 +18,7 @@ from isoctl.history.record_changes import natural
 from isoctl.model.manifest import Manifest
 from isoctl.model.records import Action, Audit, Objective
 from isoctl.model.result import Finding
-from isoctl.report.svg import Point, line_chart, plain
+from isoctl.report.svg import Point, objective_chart, plain
 from isoctl.workspace.records import LoadedRecord
 
 OPEN = ("open", "in-progress")
@@ -303,8 +303,9 @@ def objectives(records: Iterable[LoadedRecord], today: dt.date, names: dict[str,
                               key=lambda p: p.date))
         latest = points[-1] if points else None
         unit = f" {model.unit}" if model.unit else ""
-        chart = line_chart(points, label=f"{record.id} {model.title}: measurements against the target "
-                                         f"{plain(model.target)}{unit}", target=model.target, width=360, height=120)
+        chart = objective_chart(points, label=f"{record.id} {model.title}: measurements against the target "
+                                              f"{plain(model.target)}{unit}", target=model.target, unit=model.unit,
+                                today=today)
         rows.append(ObjectiveRow(
             id=record.id, title=model.title, owner=names.get(model.owner, model.owner) if model.owner else None,
             target=model.target, unit=model.unit, direction=model.direction, baseline=model.baseline, due=model.due,

@@ -18,6 +18,7 @@ from isoctl.core.review_period import ObjectiveTrend
 from isoctl.core.review_prepare import Preparation
 from isoctl.errors import IsoctlError
 from isoctl.files.resources import data_dir
+from isoctl.render.typst_markup import Raw, typst_string
 from isoctl.report import templates
 from isoctl.report.svg import Point, line_chart
 
@@ -69,8 +70,8 @@ def _environment(flavour: Flavour) -> Any:
         lstrip_blocks=flavour != "html",
         finalize=templates.FINALIZE[flavour],
     )
-    env.filters["typst_string"] = templates.typst_string
-    env.filters["raw"] = templates.Raw
+    env.filters["typst_string"] = typst_string
+    env.filters["raw"] = Raw
     return env
 
 

@@ -31,41 +31,17 @@ from __future__ import annotations
 
 import functools
 import html
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from isoctl.errors import IsoctlError, UsageError
 from isoctl.files.resources import data_dir
+from isoctl.render.css import css_string
+from isoctl.render.typst_markup import Raw, typst_string, typst_text
 
 Flavour = Literal["html", "md", "typ"]
 TEMPLATES = {"html": "report.html.j2", "md": "report.md.j2", "typ": "report.typ.j2"}
-
-
-class Raw(str):
-    """Text already written in the output's own language: printed as is by Markdown and Typst templates."""
-
-    __slots__ = ()
-
-
-_TYPST_MARKUP = re.compile(r"""([\\#*_`$<>@=\-+/~\[\]"'.:{}])""")
-
-
-def typst_text(value: Any) -> str:
-    """Any value as Typst markup that shows exactly its text (every markup character escaped)."""
-    if value is None:
-        return ""
-    if isinstance(value, Raw):
-        return str(value)
-    escaped = _TYPST_MARKUP.sub(r"\\\1", str(value))
-    return "#linebreak()".join(escaped.splitlines()) if "\n" in escaped or "\r" in escaped else escaped
-
-
-def typst_string(value: Any) -> Raw:
-    """A Typst string literal holding ``value`` (for code such as ``image(bytes(...))``)."""
-    text = "" if value is None else str(value)
-    return Raw('"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "") + '"')
 
 
 def markdown_cell(value: Any) -> str:
@@ -135,6 +111,7 @@ def environment(flavour: Flavour, directory: Path | None = None) -> Any:
     env.filters["raw"] = Raw
     env.filters["pct"] = percent
     env.filters["brief"] = brief
+    env.filters["css_string"] = css_string
     env.filters["spark"] = spark
     env.filters["plural"] = plural
     return env

@@ -1,0 +1,121 @@
+"""Every format of ``isoctl report`` for every example, as goldens: Markdown, HTML, the PDF's Typst source, XLSX.
+
+Each example is committed once (a fixed author and date, so its commit hash
+and therefore the goldens never change) and evaluated on a fixed day. The
+XLSX is compared as a text dump of its sheets and cells, the PDF through its
+Typst source (its bytes are checked for determinism and its pages counted).
+Every format is rendered twice, the second time from a warm cache: the bytes
+must not differ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from helpers import Cli, Golden, committed_example
+
+TODAY = "2026-11-21"
+EXAMPLES = ("acme-logistics", "nimbus-cloud", "paper-iso")
+ORGANIZATIONS = {"acme-logistics": "Acme Logistics Ltd", "nimbus-cloud": "Nimbus Cloud GmbH",
+                 "paper-iso": "Paperweight Components Ltd"}
+PAGE = re.compile(rb"/Type\s*/Page[^s]")
+
+
+@pytest.fixture(scope="module")
+def example_roots(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each example in its own repository, committed once with a fixed author and date."""
+    roots = {}
+    for name in EXAMPLES:
+        root = tmp_path_factory.mktemp("examples") / name
+        committed_example(root, name, date="2026-11-20T09:00:00+00:00")
+        roots[name] = root
+    return roots
+
+
+def rendered(cli: Cli, root: Path, fmt: str, target: Path) -> bytes:
+    """``isoctl report --format FMT`` written with ``-o``, as bytes."""
+    result = cli("report", "--today", TODAY, "--format", fmt, "-o", str(target), cwd=root)
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return target.read_bytes()
+
+
+def typst_source(root: Path) -> str:
+    """The Typst source the PDF is compiled from, gathered the way ``isoctl report`` gathers it."""
+    from isoctl.core.evaluate import open_evaluation
+    from isoctl.report import render_pdf
+    from isoctl.report.gather import collect
+
+    with open_evaluation(root, at=None, today=dt.date.fromisoformat(TODAY)) as evaluation:
+        pack = collect(evaluation)
+    return render_pdf.source(pack)
+
+
+def xlsx_dump(data: bytes) -> str:
+    """A workbook as text: each sheet's name, frozen pane, filter and print titles, then every non-empty cell."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    lines = []
+    for sheet in book.worksheets:
+        lines.append(f"== sheet {sheet.title!r}: {sheet.max_row} rows, {sheet.max_column} columns")
+        lines.append(f"frozen {sheet.freeze_panes} · filter {sheet.auto_filter.ref} · "
+                     f"print titles {sheet.print_title_rows} · {sheet.page_setup.orientation}")
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is not None and cell.value != "":
+                    lines.append(f"{cell.coordinate}: {json.dumps(cell.value, ensure_ascii=False, default=str)}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("fmt", ["md", "html", "xlsx"])
+def test_golden_and_deterministic(cli: Cli, golden: Golden, example_roots: dict[str, Path], tmp_path: Path,
+                                  example: str, fmt: str) -> None:
+    root = example_roots[example]
+    first = rendered(cli, root, fmt, tmp_path / f"first.{fmt}")
+    assert rendered(cli, root, fmt, tmp_path / f"second.{fmt}") == first
+    text = xlsx_dump(first) if fmt == "xlsx" else first.decode("utf-8")
+    golden(f"report-formats/{example}.{fmt}{'.txt' if fmt == 'xlsx' else ''}", text)
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_typst_source_golden(golden: Golden, example_roots: dict[str, Path], example: str) -> None:
+    source = typst_source(example_roots[example])
+    assert typst_source(example_roots[example]) == source
+    golden(f"report-formats/{example}.typ", source)
+
+
+def first_page_text(pdf: Path, root: Path) -> str:
+    """The text of the PDF's first page: through pypdf when installed, else poppler's pdftotext, else from the
+    Typst source's cover (everything before its first page break)."""
+    try:
+        import pypdf
+    except ImportError:
+        pass
+    else:
+        return str(pypdf.PdfReader(pdf).pages[0].extract_text())
+    tool = shutil.which("pdftotext")
+    if tool:
+        done = subprocess.run([tool, "-f", "1", "-l", "1", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                              check=True, text=True, encoding="utf-8")
+        return done.stdout
+    return typst_source(root).split("#pagebreak()")[0]
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_pdf_is_deterministic_and_opens_on_the_cover(cli: Cli, example_roots: dict[str, Path], tmp_path: Path,
+                                                     example: str) -> None:
+    root = example_roots[example]
+    first = rendered(cli, root, "pdf", tmp_path / "first.pdf")
+    assert first.startswith(b"%PDF-") and rendered(cli, root, "pdf", tmp_path / "second.pdf") == first
+    assert 8 <= len(PAGE.findall(first)) <= 80
+    page_one = re.sub(r"\s+", " ", first_page_text(tmp_path / "first.pdf", root))
+    assert ORGANIZATIONS[example] in page_one
