@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from helpers import JANE, Cli, GitRepo, Golden, isoctl_command, write_tree
+from helpers import JANE, Cli, GitRepo, isoctl_command, write_tree
 
 TODAY = "2026-11-21"
 AMIR = "Amir Khan <amir@example.com>"
@@ -394,12 +394,6 @@ def nimbus_repo(tmp_path: Path) -> Path:
     repo = GitRepo.init(root, author=AMIR)
     repo.commit("Import the Nimbus Cloud management system", date="2026-11-20T09:00:00+00:00")  # the sha is in the goldens
     return root
-
-
-@pytest.mark.parametrize("fmt", ["md", "html"])
-def test_nimbus_cloud_golden(cli: Cli, golden: Golden, tmp_path: Path, fmt: str) -> None:
-    root = nimbus_repo(tmp_path)
-    golden(f"report/nimbus-cloud.{fmt}", report(cli, root, "--today", TODAY, fmt=fmt))
 
 
 def test_installed_command_writes_the_pdf(tmp_path: Path) -> None:
