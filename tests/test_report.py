@@ -191,7 +191,7 @@ def test_markdown_register_lines_and_registers(cli: Cli, year: Path) -> None:
     assert "| EXT-2026 | NC1 | minor | iso9001:7.5.3 | Form versions unclear | ACT-3 (open) |" in md
     # the manifest's planned audit and the audit record of the same day are one row
     assert "| 2026-10-15 | iso9001:2015 | surveillance | done | Example Certification Ltd | EXT-2026 |" in md
-    assert "| All standards | Status of actions from previous reviews | ACT-1 withdrawn |" in md
+    assert "| All standards | Status of actions from previous management reviews | ACT-1 withdrawn |" in md
     assert "| All standards | Changes in external and internal issues | **not covered** |" in md
     assert "| OBJ-1 | On-time deliveries | increase to 95 % | 96 % | 2026-09-01 (81 days ago) | met |" in md
     assert "## Changes since" not in md

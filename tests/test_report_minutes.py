@@ -61,7 +61,7 @@ def test_minutes_name_chair_attendees_and_the_next_review(md: str) -> None:
 
 def test_every_required_input_is_listed_in_words_reviewed_or_not_covered(md: str) -> None:
     mr = minutes(md, "MR-2026")
-    assert "| All standards | Status of actions from previous reviews | All 2025 actions closed |" in mr
+    assert "| All standards | Status of actions from previous management reviews | All 2025 actions closed |" in mr
     assert "| All standards | Changes in external and internal issues | **not covered** |" in mr
     assert "| ISO 9001 | Customer satisfaction and feedback | **not covered** |" in mr
     assert "| ISO 14001 | Significant environmental aspects | Diesel use still the largest |" in mr
@@ -108,5 +108,5 @@ def test_xlsx_sheet_of_review_inputs(cli: Cli, make_workspace: MakeWorkspace, tm
     rows = [r for r in load_workbook(target)["Review inputs"].iter_rows(min_row=4, values_only=True) if r[0] == "MR-2026"]
     assert len(rows) == 16
     assert rows[0][2:] == ("Jane Smith", "Jane Smith (top management), Amir Khan", "All standards",
-                           "Status of actions from previous reviews", "All 2025 actions closed")
+                           "Status of actions from previous management reviews", "All 2025 actions closed")
     assert rows[1][6] == "not covered"

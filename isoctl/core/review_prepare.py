@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from isoctl.core.evaluate import open_evaluation
-from isoctl.core.review_inputs import TITLES, gather
+from isoctl.core.review_inputs import gather
 from isoctl.core.review_period import NO_DATA, Changes, ObjectiveTrend, Period, objective_trend, previous_review
 from isoctl.errors import IsoctlError, UsageError
 from isoctl.history.record_changes import natural
 from isoctl.model.records import Objective, Review
+from isoctl.rules.reviews import INPUT_TITLES as TITLES
 from isoctl.rules.reviews import REVIEW_INPUTS, required_inputs
 from isoctl.workspace.load import Workspace
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from isoctl.history.record_changes import natural
 from isoctl.model.records import Action, Review
 from isoctl.report.registers import actions, of_kind
-from isoctl.rules.reviews import required_inputs
+from isoctl.rules.reviews import INPUT_TITLES, required_inputs
 from isoctl.workspace.records import LoadedRecord
 
 
@@ -62,40 +62,13 @@ class ReviewRow:
     file: str = ""
 
 
-#: What each review input key means, as minutes name it (design §3.2 keys; words of our own).
-INPUT_LABELS: dict[str, str] = {
-    "previous_actions": "Status of actions from previous reviews",
-    "context_changes": "Changes in external and internal issues",
-    "interested_party_changes": "Changes in needs and expectations of interested parties",
-    "nonconformities": "Nonconformities and corrective actions",
-    "monitoring_results": "Monitoring and measurement results",
-    "audit_results": "Audit results",
-    "objectives": "Extent to which objectives are met",
-    "resources": "Adequacy of resources",
-    "risks_and_opportunities": "Effectiveness of actions on risks and opportunities",
-    "improvement_opportunities": "Opportunities for improvement",
-    "customer_satisfaction": "Customer satisfaction and feedback",
-    "process_performance": "Process performance and conformity of products and services",
-    "external_providers": "Performance of external providers",
-    "compliance_obligations": "Fulfilment of compliance obligations",
-    "significant_aspects": "Significant environmental aspects",
-    "communications": "Communications from interested parties",
-    "worker_participation": "Consultation and participation of workers",
-    "incidents": "Incidents",
-    "interested_party_feedback": "Feedback from interested parties",
-    "risk_treatment": "Risk assessment results and status of the risk treatment plan",
-    "bia_and_risk_assessment": "Business impact analysis and risk assessment",
-    "exercise_results": "Results of exercises and tests",
-    "supplier_performance": "Performance of suppliers and partners",
-}
-
 FAMILY_NAMES = {"iso9001": "ISO 9001", "iso14001": "ISO 14001", "iso45001": "ISO 45001", "iso27001": "ISO/IEC 27001",
                 "iso22301": "ISO 22301"}
 
 
 def input_label(key: str) -> str:
     """``previous_actions`` as minutes say it; an unknown key in words."""
-    return INPUT_LABELS.get(key, key.replace("_", " ").capitalize())
+    return INPUT_TITLES.get(key, key.replace("_", " ").capitalize())
 
 
 def reviews(records: Iterable[LoadedRecord], today: dt.date, families: list[str], names: dict[str, str],

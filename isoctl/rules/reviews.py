@@ -28,6 +28,33 @@ REVIEW_INPUTS: dict[str, tuple[str, ...]] = {
     "iso22301": ("bia_and_risk_assessment", "exercise_results", "supplier_performance"),
 }
 
+#: What each input is about, in plain words: how the meeting pack, the minutes and the findings head it (never the key).
+INPUT_TITLES: dict[str, str] = {
+    "previous_actions": "Status of actions from previous management reviews",
+    "context_changes": "Changes in external and internal issues",
+    "interested_party_changes": "Changes in the needs and expectations of interested parties",
+    "nonconformities": "Nonconformities and corrective actions",
+    "monitoring_results": "Monitoring and measurement results",
+    "audit_results": "Audit results",
+    "objectives": "Extent to which objectives have been met",
+    "resources": "Adequacy of resources",
+    "risks_and_opportunities": "Effectiveness of actions on risks and opportunities",
+    "improvement_opportunities": "Opportunities for improvement",
+    "customer_satisfaction": "Customer satisfaction and feedback",
+    "process_performance": "Process performance and conformity of products and services",
+    "external_providers": "Performance of external providers",
+    "compliance_obligations": "Fulfilment of compliance obligations",
+    "significant_aspects": "Significant environmental aspects",
+    "communications": "Communications from interested parties",
+    "worker_participation": "Consultation and participation of workers",
+    "incidents": "Incidents",
+    "interested_party_feedback": "Feedback from interested parties",
+    "risk_treatment": "Risk assessment results and status of the risk treatment plan",
+    "bia_and_risk_assessment": "Business impact analysis and risk assessment",
+    "exercise_results": "Results of exercises and tests",
+    "supplier_performance": "Performance of suppliers and partners",
+}
+
 
 #: How alike (difflib ratio over the words of inputs and outputs) a review may be to the one before it.
 COPIED = 0.9
