@@ -83,7 +83,7 @@ def test_risks_are_ranked_in_sentences_with_figures_and_places(cli: Cli, make_wo
     assert stale.startswith("**Document control:** 1 of 1 document is past its review date: POL-Q (due 2025-01-09).")
     inputs = next(line for line in ranked if "did not cover" in line)
     assert inputs.startswith("**Management review:** MR-2025 (2025-06-10) did not cover 12 required inputs: changes in "
-                             "external and internal issues, changes in needs and expectations of interested parties, ")
+                             "external and internal issues, changes in the needs and expectations of interested parties, ")
     assert "context_changes" not in inputs
     assert len(ranked) <= 12 and "The other findings are listed under Living-system indicators, and the coverage ones in Clause coverage." in text
 
