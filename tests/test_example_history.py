@@ -88,6 +88,10 @@ def test_init_example_replays_the_history(cli: Cli, tmp_path: Path) -> None:
     assert len(commits) == EXPECTED["acme-logistics"][0]
     assert commits[0][5] == "Move the integrated management system from the shared drive into git"
     assert not GitRepo(tmp_path / "acme").dirty()
+    # the summary tells what was replayed, and the next steps read the past as of the example's day
+    assert f"Replayed the example's past: {len(commits)} dated commits by " in run.stdout
+    assert "cd acme && isoctl check --today 2026-11-21\n  isoctl history --today 2026-11-21\n" in run.stdout
+    assert "Committed " not in run.stdout
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -361,7 +365,9 @@ def test_records_are_committed_as_they_stood(tiny: Path, cli: Cli, tmp_path: Pat
         (("2026-03-02", "2025-03-02"), "step 3: dated 2025-03-02 09:01, before the step above it"),
         (("2026-03-16", "2026-13-16"), "step 4: '2026-13-16' is not a date and time"),
         (("    author: bob\n", ""), "step 3: every step needs an author (a person id) and a message"),
-        (('timezone: "+01:00"', 'timezone: "+01:00"\nrepo: elsewhere'), "a mapping of 'timezone' and a list of 'steps'"),
+        (('timezone: "+01:00"', 'timezone: "+01:00"\nrepo: elsewhere'), "a mapping of 'timezone', 'read_on' and a list"),
+        (('timezone: "+01:00"', 'timezone: "+01:00"\nread_on: 2025-01-01'), "read_on 2025-01-01 is before the last step"),
+        (('timezone: "+01:00"', 'timezone: "+01:00"\nread_on: soon'), "read_on must be a date (YYYY-MM-DD)"),
     ],
 )
 def test_a_broken_history_creates_nothing(tiny: Path, cli: Cli, tmp_path: Path, change: tuple[str, str],

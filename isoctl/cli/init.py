@@ -64,6 +64,7 @@ def init(
     outer = enclosing_repository(path)  # inside a repository: no nested one, CI files at its root
     told: list[str] = []
     said: list[str] = []  # what a needs analysis adds to the summary
+    replayed: list[str] = []  # an example's replayed past (its commits say the rest)
     if example is not None:
         given = [flag for flag, used in (("--standard", standard), ("--org", org), ("--ci", ci),
                                          ("--allow-superseded", allow_superseded), ("--person", person),
@@ -74,7 +75,8 @@ def init(
             raise UsageError(
                 f"--example copies a complete management system; it cannot be combined with {', '.join(given)}"
             )
-        written = copy_example(path, example, git=git)
+        written = copy_example(path, example, git=git, tell=replayed.append)
+        said = replayed  # its past, and the day to read it on, after the list of files
         described = f"the example '{example}'"
         if outer is not None:
             told.append(f"The workspace is inside the git repository {outer}: no repository was created inside it "
@@ -122,12 +124,21 @@ def init(
 
                 init_and_commit(path, COMMIT_MESSAGE)
         described = organization
-    _summarise(path, written, described, committed=git and outer is None, drafts=example is None, told=told,
-               said=said)
+    later: list[str] = []
+    when = ""
+    if replayed and example is not None:  # a past to look at: the commands that show it, as of the example's day
+        from isoctl.scaffold.workspace import example_read_on
+
+        day = example_read_on(example)
+        when = f" --today {day}" if day else ""
+        later = [f"isoctl history{when}", f"isoctl pulse{when}", f"isoctl report{when} -o pack.html"]
+    _summarise(path, written, described, committed=git and outer is None and not replayed, drafts=example is None,
+               told=told, said=said, check=f"isoctl check{when}", later=later)
 
 
 def _summarise(path: Path, written: list[Path], described: str, *, committed: bool, drafts: bool,
-               told: list[str] | None = None, said: list[str] | None = None) -> None:
+               told: list[str] | None = None, said: list[str] | None = None, check: str = "isoctl check",
+               later: list[str] | None = None) -> None:
     """Say what was created (schemas summed up in one line), where CI went, and what to do next."""
     out = console()
     out.print(f"Created a workspace for {described} in {path}/", markup=False)
@@ -157,6 +168,8 @@ def _summarise(path: Path, written: list[Path], described: str, *, committed: bo
     if told:
         added = [shlex.quote(name) for name in outside]
         out.print(f"  git add {' '.join([shlex.quote(str(path)), *added])} && git commit", markup=False)
-    out.print(f"  cd {shlex.quote(str(path))} && isoctl check", markup=False)
+    out.print(f"  cd {shlex.quote(str(path))} && {check}", markup=False)
+    for command in later or []:
+        out.print(f"  {command}", markup=False)
     if drafts:
         out.print("  then replace the TODO markers in the draft documents and fill in the manifest.", markup=False)

@@ -70,6 +70,14 @@ class History:
 
     steps: list[Step]
     source: Path
+    read_on: dt.date | None = None  # the day the example is meant to be evaluated on (its README's --today)
+
+    def describe(self) -> str:
+        """One line on what the replay made: how many commits, by how many people, over which dates."""
+        people = len({s.author for s in self.steps})
+        first, last = self.steps[0].day, self.steps[-1].day
+        return (f"Replayed the example's past: {len(self.steps)} dated commit{'s' if len(self.steps) != 1 else ''} "
+                f"by {people} {'person' if people == 1 else 'people'} from {first} to {last}.")
 
 
 def history_file(examples: Path, name: str) -> Path | None:
@@ -84,8 +92,14 @@ def load(path: Path) -> History:
         data = yamlio.parse(yamlio.read_text(path))
     except (OSError, YamlProblem) as exc:
         raise ScaffoldError(f"cannot read the example history {path}: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("steps"), list) or set(data) - {"timezone", "steps"}:
-        raise ScaffoldError(f"{path}: an example history is a mapping of 'timezone' and a list of 'steps'")
+    if not isinstance(data, dict) or not isinstance(data.get("steps"), list) or set(data) - {"timezone", "read_on", "steps"}:
+        raise ScaffoldError(f"{path}: an example history is a mapping of 'timezone', 'read_on' and a list of 'steps'")
+    read_on = None
+    if data.get("read_on") is not None:
+        try:
+            read_on = dt.date.fromisoformat(str(data["read_on"]))
+        except ValueError:
+            raise ScaffoldError(f"{path}: read_on must be a date (YYYY-MM-DD)") from None
     offset = _offset(data.get("timezone", "+00:00"), path)
     steps: list[Step] = []
     for number, raw in enumerate(data["steps"], start=1):
@@ -119,7 +133,9 @@ def load(path: Path) -> History:
                           (*add, *then, *final), write, then, tuple(final)))
     if not steps:
         raise ScaffoldError(f"{path}: an example history needs at least one step")
-    return History(steps, path)
+    if read_on is not None and read_on < steps[-1].day:
+        raise ScaffoldError(f"{path}: read_on {read_on} is before the last step ({steps[-1].day})")
+    return History(steps, path, read_on)
 
 
 def _scalar(value: object) -> str:

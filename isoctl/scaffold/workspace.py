@@ -110,12 +110,14 @@ def scaffold(
     return sorted(written)
 
 
-def copy_example(path: Path, name: str, *, git: bool = True) -> list[Path]:
+def copy_example(path: Path, name: str, *, git: bool = True,
+                 tell: Callable[[str], None] | None = None) -> list[Path]:
     """Create a workspace at ``path`` as a copy of the shipped example ``name``; returns the files written.
 
     With git, outside any other repository, the copy becomes a repository
     whose commits replay the example's shipped history (:mod:`.history`), or
-    holds it in one commit when the example has none.
+    holds it in one commit when the example has none. ``tell`` hears what
+    the replay made and the day the example is meant to be read on.
     """
     root = resources.data_dir("examples")
     available = sorted(d.name for d in root.iterdir() if (d / "isoctl.yaml").is_file()) if root.is_dir() else []
@@ -141,6 +143,11 @@ def copy_example(path: Path, name: str, *, git: bool = True) -> list[Path]:
         scaffold_settings(target)
         if past is not None:  # the example's past, replayed as dated commits by its people
             history.replay(target, past, example=root / name)
+            if tell is not None:
+                tell(past.describe())
+                if past.read_on is not None:
+                    tell(f"Its records are dated for reading on {past.read_on}: evaluate it as of that day with "
+                         f"--today {past.read_on} (or ISOCTL_TODAY={past.read_on}).")
         elif own_repository:
             from isoctl.history.git import init_and_commit
 
@@ -161,6 +168,14 @@ def _undo(target: Path, before: set[Path] | None) -> None:
             shutil.rmtree(entry, ignore_errors=True)
         else:
             entry.unlink(missing_ok=True)
+
+
+def example_read_on(name: str) -> dt.date | None:
+    """The day the shipped example ``name`` is meant to be evaluated on (its history's ``read_on``), if it says."""
+    from isoctl.scaffold import history
+
+    shipped = history.history_file(resources.data_dir("examples"), name)
+    return history.load(shipped).read_on if shipped is not None else None
 
 
 def require_empty(target: Path) -> None:
