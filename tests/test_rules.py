@@ -44,7 +44,8 @@ CASES: list[tuple[str, dict[str, str], str, set[str] | None]] = [
     ("unknown-reference",
      {"p.yaml": "id: PRO-1\nkind: process\ntitle: Deliver\nowner: jsmtih\nkpis: [OBJ-1, RSK-1]\nrisks: [RSK-9]\n",
       "r.yaml": "id: RSK-1\nkind: risk\ntitle: Late trucks\nowner: akhan\n",
-      "m.yaml": "id: MR-1\nkind: review\ntitle: Review\ndate: 2026-05-01\nattendees: [jsmith, nobody]\nactions: [RSK-1]\n",
+      "m.yaml": "id: MR-1\nkind: review\ntitle: Review\ndate: 2026-05-01\nattendees: [jsmith, nobody]\nactions: [RSK-1]\n"
+                "chair: jsmiht\n",
       "a.yaml": "id: AUD-1\nkind: audit\ntitle: Q1 audit\ntype: internal\nstatus: done\ndate: 2026-02-01\nauditor: akahn\n"
                 "scope: [iso9001:8.5, PRO-1, PRO-7]\nfindings:\n  - {id: F1, type: minor, action: ACT-404}\n"},
      MANIFEST,
@@ -54,6 +55,7 @@ CASES: list[tuple[str, dict[str, str], str, set[str] | None]] = [
       "p.yaml:6:9: risks: no record with id 'RSK-9'",
       "m.yaml:5:21: attendees: 'nobody' is not a person in isoctl.yaml people",
       "m.yaml:6:11: actions: 'RSK-1' is a risk, not an action",
+      "m.yaml:7:8: chair: 'jsmiht' is not a person in isoctl.yaml people",
       "a.yaml:7:10: auditor: 'akahn' is not a person in isoctl.yaml people (write an external auditor's full name)",
       "a.yaml:8:29: scope: 'PRO-7' is neither a clause reference nor a record id",
       "a.yaml:10:35: findings[0].action: no record with id 'ACT-404'"}),

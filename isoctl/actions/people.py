@@ -1,7 +1,7 @@
 """``isoctl people rename OLD NEW``: change a person's id everywhere, byte for byte, all files or none.
 
 A person id is how every record names its owner, approver, raiser,
-verifier, auditor, attendees and competence holder (the fields
+verifier, auditor, review chair and attendees and competence holder (the fields
 ``unknown-reference`` checks). Changing it by hand in ``isoctl.yaml`` leaves
 each of those references pointing at nobody. This rewrites the manifest's
 ``people[].id`` and every reference with the machinery of ``migrate``: the
@@ -36,7 +36,7 @@ PERSON_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "document": (("approved_by",),),
     "action": (("raised_by",), ("verification", "by")),
     "audit": (("auditor",),),
-    "review": (("attendees",),),
+    "review": (("chair",), ("attendees",)),
     "competence": (("person",),),
 }
 

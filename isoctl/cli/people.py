@@ -34,7 +34,7 @@ def rename(
     """Rename a person id in isoctl.yaml and every reference to it, byte for byte, in every file or none.
 
     References are the fields that name people: owner, approved_by,
-    raised_by, verification.by, auditor (when written as an id), attendees
+    raised_by, verification.by, auditor (when written as an id), chair, attendees
     and a competence record's person. Only those values change: comments,
     quoting, layout and Markdown bodies stay as they were. The report lists
     each change by file and line. When isoctl.yaml was edited by hand

@@ -55,6 +55,8 @@ def _people(model: RecordBase) -> Iterator[tuple[str, Loc, str]]:
         if model.verification is not None:
             yield "verification.by", ("verification", "by"), model.verification.by
     elif isinstance(model, Review):
+        if model.chair is not None:
+            yield "chair", ("chair",), model.chair
         for index, person in enumerate(model.attendees):
             yield "attendees", ("attendees", index), person
     elif isinstance(model, Competence):
@@ -83,7 +85,7 @@ def _targets(model: RecordBase) -> Iterator[tuple[str, list[str], tuple[str, ...
 def unknown_reference(ctx: Context) -> Iterator[Hit]:
     """An owner, person, record id or evidence file that does not exist.
 
-    People are the ``people:`` of the manifest; owners, approvers, attendees,
+    People are the ``people:`` of the manifest; owners, approvers, review chairs and attendees,
     verifiers and competence holders must be among them. Record references
     must name an existing record of the right kind: a process's ``kpis`` are
     objectives, its ``risks`` risks; a review's and an exercise's ``actions``
