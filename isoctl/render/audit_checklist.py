@@ -15,26 +15,15 @@ from __future__ import annotations
 
 import functools
 import html
-import re
 from typing import Any, Literal
 
 from isoctl.core.checklist import Checklist
 from isoctl.errors import IsoctlError
 from isoctl.files.resources import data_dir
+from isoctl.render.typst_markup import compile_pdf, typst_text
 from isoctl.render.xlsx import HEADER_ROW, Column, head, put, workbook_bytes
 
 Flavour = Literal["html", "md", "typ"]
-
-_TYPST_MARKUP = re.compile(r"""([\\#*_`$<>@=\-+/~\[\]"'.:{}])""")
-
-
-def _typst(value: Any) -> str:
-    """Any value as Typst markup showing exactly its text."""
-    if value is None:
-        return ""
-    escaped = _TYPST_MARKUP.sub(r"\\\1", str(value))
-    return "#linebreak()".join(escaped.splitlines()) if "\n" in escaped or "\r" in escaped else escaped
-
 
 def _markdown(value: Any) -> str:
     """Any value as one line of Markdown text: HTML and pipes escaped."""
@@ -55,7 +44,7 @@ def _environment(flavour: Flavour) -> Any:
     return Environment(loader=FileSystemLoader(data_dir("templates") / "audit"), autoescape=flavour == "html",
                        undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=flavour != "html",
                        lstrip_blocks=flavour != "html",
-                       finalize={"html": _html, "md": _markdown, "typ": _typst}[flavour])
+                       finalize={"html": _html, "md": _markdown, "typ": typst_text}[flavour])
 
 
 def render_text(checklist: Checklist, flavour: Flavour, version: str) -> str:
@@ -68,7 +57,7 @@ def render_pdf(checklist: Checklist, version: str) -> bytes:
 
     source = render_text(checklist, "typ", version)
     try:
-        data: bytes = typst.compile(source.encode("utf-8"), format="pdf", ignore_system_fonts=True)
+        data = compile_pdf(source)
     except typst.TypstError as exc:
         raise IsoctlError(f"the checklist PDF could not be compiled: {exc}",
                           hint="this is a bug in isoctl; please report it with the command you ran") from None
