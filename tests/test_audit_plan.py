@@ -63,6 +63,8 @@ def test_a_plan_on_each_example_reaches_everything_and_the_audit_rules_pass_once
         cli: Cli, tmp_path: Path, example: str) -> None:
     root = tmp_path / example
     committed_example(root, example)
+    for programme in root.glob("audits/**/programme-*.yaml"):  # planned from scratch, without the example's own
+        programme.unlink()
     before = snapshot(root)
     data, relative, _ = write_plan(cli, root)
     after = snapshot(root)
@@ -245,6 +247,14 @@ def test_today_from_the_environment_auditors_and_errors(cli: Cli, tmp_path: Path
 def test_audits_planned_already_are_kept_and_their_rule_breaks_are_pointed_out(cli: Cli, tmp_path: Path) -> None:
     root = tmp_path / "acme"
     committed_example(root, "acme-logistics")
+    # the example's 2027 audits as first planned, before their auditors were rotated, and without its programme
+    (next(root.glob("audits/**/programme-*.yaml"))).unlink()
+    planned = root / "audits" / "internal" / "2027-planned.yaml"
+    text = planned.read_text(encoding="utf-8")
+    for audit, auditor in (("AUD-2027-02", "ehughes"), ("AUD-2027-03", "bcarter"), ("AUD-2027-04", "ahill")):
+        head, rest = text.split(f"- id: {audit}\n")
+        text = head + f"- id: {audit}\n" + re.sub(r"auditor: \w+", f"auditor: {auditor}", rest, count=1)
+    planned.write_text(text, encoding="utf-8")
     run = cli("audit", "plan", str(root), "--today", TODAY, "-f", "json")
     assert run.exit_code == 0, run.stderr
     data = json.loads(run.stdout)
