@@ -34,7 +34,7 @@ EXPECTED = {
                        {"Sana Khan", "Nina Wright", "Ravi Patel", "Chris Foster", "Marek Nowak", "Tom Brennan",
                         "Lucy Walsh", "Emma Hughes", "Aisha Hill", "Joy Adeyemi", "Rachel Okafor", "Daniel Greaves",
                         "Helen Baxter", "Ben Carter"}),
-    "nimbus-cloud": (485, "2024-01-15", "2026-11-21",
+    "nimbus-cloud": (486, "2024-01-15", "2026-11-21",
                      {"Lena Hoffmann", "Jakub Nowak", "Markus Brandt", "David Okafor", "Paul Fischer", "Anna Schulz",
                       "Elif Kaya", "Sabine Weber", "Clara Wolf", "Tobias Bauer", "Dr. Miriam Krause", "Ralf Lange"}),
     "paper-iso": (27, "2024-05-14", "2026-11-21", {"Lorraine Taylor"}),
@@ -425,3 +425,9 @@ def test_the_manifest_as_it_stood_before_certification(made: dict[str, Path]) ->
     assert 'certificate: "ISMS-24-0871"' in manifest and "issued: 2025-01-13" in manifest
     assert "{type: certification, date: 2024-11-26, status: done}" in manifest
     assert "{type: surveillance, date: 2025-11-18, status: planned}" in manifest
+    # the SoA's approval is in isoctl.yaml from the day the board gave it, not before
+    assert "approved_on: 2026-10-20" not in manifest
+    approved = next(c for c in commits if c[5].startswith("Statement of Applicability version 2026-2 approved"))
+    assert approved[3][:10] == "2026-10-20" and approved[1] == "Dr. Miriam Krause"
+    assert "soa: {version: '2026-2', approved_by: mkrause, approved_on: 2026-10-20}" in \
+        repo.git("show", f"{approved[0]}:isoctl.yaml")

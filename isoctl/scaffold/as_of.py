@@ -67,11 +67,20 @@ def as_of(text: str, day: dt.date, *, indent: int, exists: Callable[[str], bool]
     return text
 
 
+#: The SoA's approval in isoctl.yaml, written on one line (``soa: {version: ..., approved_on: ...}``).
+_SOA_APPROVAL = re.compile(r"^soa:\s*\{.*\bapproved_on:\s*" + _DAY)
+
+
 def certificates_as_of(text: str, day: dt.date) -> str:
-    """isoctl.yaml as it stood on ``day``: a certificate issued after it is not there yet (its number and dates)."""
+    """isoctl.yaml as it stood on ``day``: a certificate issued after it is not there yet (its number and dates),
+    nor an SoA approval given after it (a one-line ``soa:`` block)."""
     lines = text.splitlines(keepends=True)
     gone: set[int] = set()
     for number, line in enumerate(lines):
+        approval = _SOA_APPROVAL.match(line)
+        if approval is not None and approval[1] > day.isoformat():
+            gone.add(number)
+            continue
         issued = _ISSUED.match(line)
         if issued is None or issued[2] <= day.isoformat():
             continue
