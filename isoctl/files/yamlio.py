@@ -177,6 +177,7 @@ def _wide_encoding(data: bytes) -> str | None:
     return None
 
 
+_ScalarNode = yaml.ScalarNode
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
@@ -223,27 +224,29 @@ def _build(node: yaml.Node, memo: dict[int, Any], merged_keys: list[int]) -> Any
             raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
         items: list[Any] = []
         memo[id(node)] = items
-        items.extend(_build(child, memo, merged_keys) for child in node.value)
+        for child in node.value:  # plain text, most of a record, without a call per value
+            items.append(child.value if child.__class__ is _ScalarNode and child.tag == _STR
+                         else _build(child, memo, merged_keys))
         return items
     if node.tag != _MAP:
         raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
     mapping: dict[Any, Any] = {}
     memo[id(node)] = mapping
     merges: list[yaml.Node] = []
-    firsts: dict[Any, yaml.Node] = {}
     for key_node, value_node in node.value:
-        if key_node.tag == _MERGE:
+        key_tag = key_node.tag
+        if key_tag == _MERGE:
             merges.append(value_node)
             continue
-        if not isinstance(key_node, yaml.ScalarNode):
+        if key_node.__class__ is not _ScalarNode:
             raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value", key_node.start_mark)
-        key = _build(key_node, memo, merged_keys)
+        key = key_node.value if key_tag == _STR else _build(key_node, memo, merged_keys)
         if key in mapping:
-            first = firsts[key].start_mark.line + 1
+            first = _first_key(node, key, memo, merged_keys).start_mark.line + 1
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first defined on line {first})", key_node.start_mark)
-        firsts[key] = key_node
-        mapping[key] = _build(value_node, memo, merged_keys)
+        mapping[key] = (value_node.value if value_node.__class__ is _ScalarNode and value_node.tag == _STR
+                        else _build(value_node, memo, merged_keys))
     for merge in merges:  # << fills in keys the mapping does not set; earlier sources win
         sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
         for source in sources:
@@ -257,6 +260,13 @@ def _build(node: yaml.Node, memo: dict[int, Any], merged_keys: list[int]) -> Any
             for key, value in merged.items():
                 mapping.setdefault(key, value)
     return mapping
+
+
+def _first_key(node: yaml.Node, key: Any, memo: dict[int, Any], merged_keys: list[int]) -> yaml.Node:
+    """The node of the first key of mapping ``node`` equal to ``key`` (for the message about a duplicate key)."""
+    first: yaml.Node = next(key_node for key_node, _ in node.value
+                            if key_node.tag != _MERGE and _build(key_node, memo, merged_keys) == key)
+    return first
 
 
 def _load(text: str) -> tuple[Any, yaml.Node | None]:
