@@ -376,30 +376,38 @@ def position_index(root: yaml.Node | None, *, depth: int = 4, line_offset: int =
     """Positions of every key and value down to ``depth``, keyed as :meth:`RawFile.locate` remembers them.
 
     Lets a process that parsed a file hand its positions to another one
-    without sending the nodes themselves.
+    without sending the nodes themselves. A key is the ``str()`` of the path
+    as a list (``['evidence', 0, 'date']``), built a step at a time here
+    rather than formatted whole for every key.
     """
     index: dict[str, list[int]] = {}
 
-    def walk(node: yaml.Node, path: list[str | int], level: int) -> None:
+    def walk(node: yaml.Node, inner: str, level: int) -> None:
         if level >= depth:
             return
-        if isinstance(node, yaml.MappingNode):
+        joint = f"{inner}, " if inner else ""
+        if node.__class__ is yaml.MappingNode:
             for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
+                if key_node.__class__ is not _ScalarNode:
                     continue
-                step = [*path, key_node.value]
-                index[f"{step}k"] = [key_node.start_mark.line + 1 + line_offset, key_node.start_mark.column + 1]
-                index[f"{step}"] = [value_node.start_mark.line + 1 + line_offset, value_node.start_mark.column + 1]
-                walk(value_node, step, level + 1)
-        elif isinstance(node, yaml.SequenceNode):
+                step = f"{joint}{key_node.value!r}"
+                mark = key_node.start_mark
+                index[f"[{step}]k"] = [mark.line + 1 + line_offset, mark.column + 1]
+                mark = value_node.start_mark
+                index[f"[{step}]"] = [mark.line + 1 + line_offset, mark.column + 1]
+                if value_node.__class__ is not _ScalarNode:
+                    walk(value_node, step, level + 1)
+        elif node.__class__ is yaml.SequenceNode:
             for number, item in enumerate(node.value):
-                step = [*path, number]
-                index[f"{step}"] = index[f"{step}k"] = [item.start_mark.line + 1 + line_offset, item.start_mark.column + 1]
-                walk(item, step, level + 1)
+                step = f"{joint}{number}"
+                mark = item.start_mark
+                index[f"[{step}]"] = index[f"[{step}]k"] = [mark.line + 1 + line_offset, mark.column + 1]
+                if item.__class__ is not _ScalarNode:
+                    walk(item, step, level + 1)
 
     if root is not None:
         index["[]"] = index["[]k"] = [root.start_mark.line + 1 + line_offset, root.start_mark.column + 1]
-        walk(root, [], 0)
+        walk(root, "", 0)
     return index
 
 

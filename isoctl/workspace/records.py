@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import json
 import os
 import signal
 import sys
@@ -307,13 +308,13 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
             sequence, records_json, index = answer
             loaded = _from_json(relative, text, sequence, records_json, known=store.positions(blob))
             if loaded:
-                loaded[0].file.index = index
+                loaded[0].file.packed_index = index
             if loaded is not None:
                 store.put(blob, sequence, records_json)
                 results[position] = (loaded, [])
 
 
-Answer = tuple[bool, str, dict[str, list[int]]] | str | None
+Answer = tuple[bool, str, str] | str | None
 
 
 def _child(items: list[tuple[str, str]], sender: Any) -> None:
@@ -347,7 +348,13 @@ def _receive(receiver: Any, child: Any) -> list[Answer] | None:
 
 
 def _parse_clean(items: list[tuple[str, str]]) -> list[Answer]:
-    """In the child: (is a sequence, validated records as JSON, positions) per clean file; None where there is a problem."""
+    """In the child: (is a sequence, validated records as JSON, positions as JSON) per clean file; None where there is
+    a problem.
+
+    Positions go as one JSON string per file: the parent unpickles a string
+    at once and decodes it only for a file it locates a finding in, where a
+    dict of every key's position cost more to send than to parse the file.
+    """
     out: list[Answer] = []
     for relative, text in items:
         try:
@@ -363,7 +370,7 @@ def _parse_clean(items: list[tuple[str, str]]) -> list[Answer]:
         except ValidationError:
             out.append(None)
             continue
-        index = yamlio.position_index(raw._root, line_offset=raw.line_offset)
+        index = json.dumps(yamlio.position_index(raw._root, line_offset=raw.line_offset), separators=(",", ":"))
         out.append((raw.sequence, _RECORDS.dump_json(models, exclude_unset=True).decode(), index))
     return out
 
