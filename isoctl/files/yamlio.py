@@ -177,6 +177,7 @@ def _wide_encoding(data: bytes) -> str | None:
     return None
 
 
+_ScalarNode = yaml.ScalarNode
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
@@ -223,27 +224,29 @@ def _build(node: yaml.Node, memo: dict[int, Any], merged_keys: list[int]) -> Any
             raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
         items: list[Any] = []
         memo[id(node)] = items
-        items.extend(_build(child, memo, merged_keys) for child in node.value)
+        for child in node.value:  # plain text, most of a record, without a call per value
+            items.append(child.value if child.__class__ is _ScalarNode and child.tag == _STR
+                         else _build(child, memo, merged_keys))
         return items
     if node.tag != _MAP:
         raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
     mapping: dict[Any, Any] = {}
     memo[id(node)] = mapping
     merges: list[yaml.Node] = []
-    firsts: dict[Any, yaml.Node] = {}
     for key_node, value_node in node.value:
-        if key_node.tag == _MERGE:
+        key_tag = key_node.tag
+        if key_tag == _MERGE:
             merges.append(value_node)
             continue
-        if not isinstance(key_node, yaml.ScalarNode):
+        if key_node.__class__ is not _ScalarNode:
             raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value", key_node.start_mark)
-        key = _build(key_node, memo, merged_keys)
+        key = key_node.value if key_tag == _STR else _build(key_node, memo, merged_keys)
         if key in mapping:
-            first = firsts[key].start_mark.line + 1
+            first = _first_key(node, key, memo, merged_keys).start_mark.line + 1
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first defined on line {first})", key_node.start_mark)
-        firsts[key] = key_node
-        mapping[key] = _build(value_node, memo, merged_keys)
+        mapping[key] = (value_node.value if value_node.__class__ is _ScalarNode and value_node.tag == _STR
+                        else _build(value_node, memo, merged_keys))
     for merge in merges:  # << fills in keys the mapping does not set; earlier sources win
         sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
         for source in sources:
@@ -257,6 +260,13 @@ def _build(node: yaml.Node, memo: dict[int, Any], merged_keys: list[int]) -> Any
             for key, value in merged.items():
                 mapping.setdefault(key, value)
     return mapping
+
+
+def _first_key(node: yaml.Node, key: Any, memo: dict[int, Any], merged_keys: list[int]) -> yaml.Node:
+    """The node of the first key of mapping ``node`` equal to ``key`` (for the message about a duplicate key)."""
+    first: yaml.Node = next(key_node for key_node, _ in node.value
+                            if key_node.tag != _MERGE and _build(key_node, memo, merged_keys) == key)
+    return first
 
 
 def _load(text: str) -> tuple[Any, yaml.Node | None]:
@@ -366,30 +376,38 @@ def position_index(root: yaml.Node | None, *, depth: int = 4, line_offset: int =
     """Positions of every key and value down to ``depth``, keyed as :meth:`RawFile.locate` remembers them.
 
     Lets a process that parsed a file hand its positions to another one
-    without sending the nodes themselves.
+    without sending the nodes themselves. A key is the ``str()`` of the path
+    as a list (``['evidence', 0, 'date']``), built a step at a time here
+    rather than formatted whole for every key.
     """
     index: dict[str, list[int]] = {}
 
-    def walk(node: yaml.Node, path: list[str | int], level: int) -> None:
+    def walk(node: yaml.Node, inner: str, level: int) -> None:
         if level >= depth:
             return
-        if isinstance(node, yaml.MappingNode):
+        joint = f"{inner}, " if inner else ""
+        if node.__class__ is yaml.MappingNode:
             for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
+                if key_node.__class__ is not _ScalarNode:
                     continue
-                step = [*path, key_node.value]
-                index[f"{step}k"] = [key_node.start_mark.line + 1 + line_offset, key_node.start_mark.column + 1]
-                index[f"{step}"] = [value_node.start_mark.line + 1 + line_offset, value_node.start_mark.column + 1]
-                walk(value_node, step, level + 1)
-        elif isinstance(node, yaml.SequenceNode):
+                step = f"{joint}{key_node.value!r}"
+                mark = key_node.start_mark
+                index[f"[{step}]k"] = [mark.line + 1 + line_offset, mark.column + 1]
+                mark = value_node.start_mark
+                index[f"[{step}]"] = [mark.line + 1 + line_offset, mark.column + 1]
+                if value_node.__class__ is not _ScalarNode:
+                    walk(value_node, step, level + 1)
+        elif node.__class__ is yaml.SequenceNode:
             for number, item in enumerate(node.value):
-                step = [*path, number]
-                index[f"{step}"] = index[f"{step}k"] = [item.start_mark.line + 1 + line_offset, item.start_mark.column + 1]
-                walk(item, step, level + 1)
+                step = f"{joint}{number}"
+                mark = item.start_mark
+                index[f"[{step}]"] = index[f"[{step}]k"] = [mark.line + 1 + line_offset, mark.column + 1]
+                if item.__class__ is not _ScalarNode:
+                    walk(item, step, level + 1)
 
     if root is not None:
         index["[]"] = index["[]k"] = [root.start_mark.line + 1 + line_offset, root.start_mark.column + 1]
-        walk(root, [], 0)
+        walk(root, "", 0)
     return index
 
 

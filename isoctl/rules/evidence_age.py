@@ -72,25 +72,30 @@ def stale_evidence_rule(ctx: Context) -> Iterator[Hit]:
     Passes: ``{path: reports/pentest-2026.pdf, date: 2026-09-30}`` added to it
     """
     max_age = ctx.workspace.manifest.settings.evidence_max_age_days
-    covers: dict[str, list[ClauseCoverage]] = {}
-    for item in ctx.clauses:
-        if item.leaf:
-            for record_id in item.records:
-                covers.setdefault(record_id, []).append(item)
+    stale = []
     for record in ctx.workspace.records:
         model = record.model
         newest = stale_evidence(model, ctx.today, max_age)
-        if newest is None or newest.date is None:
-            continue
+        if newest is not None and newest.date is not None:
+            stale.append((model, newest, newest.date))
+    # the clauses each stale record counts toward (only theirs: every record of a large workspace counts toward some)
+    wanted = {model.id for model, _, _ in stale if not isinstance(model, Document | Control)}
+    covers: dict[str, list[ClauseCoverage]] = {}
+    for item in ctx.clauses if wanted else ():
+        if item.leaf:
+            for record_id in item.records:
+                if record_id in wanted:
+                    covers.setdefault(record_id, []).append(item)
+    for model, newest, dated in stale:
         claim = _claim(model, covers)
         if claim is None:
             continue
         index = next(i for i, e in enumerate(model.evidence) if e is newest)
         which = "its newest evidence" if len(model.evidence) > 1 else "its evidence"
-        age = (ctx.today - newest.date).days
+        age = (ctx.today - dated).days
         yield ctx.at(model, "evidence", index, "date",
                      message=f"{model.id} {claim}, but {which}, '{shown(newest.path or newest.url or '')}', is dated "
-                     f"{newest.date.isoformat()}, {count_days(age)} ago; evidence behind a current record may be at most "
+                     f"{dated.isoformat()}, {count_days(age)} ago; evidence behind a current record may be at most "
                      f"{count_days(max_age)} old (evidence_max_age_days)")
 
 

@@ -6,6 +6,7 @@ out later, and only for files that have something to report.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ class RawFile:
     _loader: Callable[[], str] | None = None
     known: dict[str, list[int]] | None = None  # positions found in earlier runs (from the record cache)
     index: dict[str, list[int]] | None = None  # positions sent by the process that parsed the file
+    packed_index: str | None = None  # ... as it sent them (JSON), until something in the file is located
 
     @classmethod
     def lazy(cls, relative: str, text: str | Callable[[], str], *, sequence: bool) -> RawFile:
@@ -96,6 +98,8 @@ class RawFile:
         if self.known is not None and remembered in self.known:
             line, column = self.known[remembered]
             return line, column
+        if self.packed_index is not None:
+            self.index, self.packed_index = json.loads(self.packed_index), None
         if self.index is not None and remembered in self.index:
             line, column = self.index[remembered]
         else:

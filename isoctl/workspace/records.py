@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import json
 import os
 import signal
 import sys
@@ -32,7 +33,13 @@ from isoctl.workspace.record_cache import RecordCache, blob_id
 Loc = tuple[str | int, ...]
 
 _RECORDS = TypeAdapter(list[Record])
-_RECORD = TypeAdapter(Record)
+
+
+@functools.cache
+def _one_record() -> TypeAdapter[Any]:
+    """The validator of a single record, built when a file's records fail to validate together (~15 ms a run
+    otherwise spent on every check)."""
+    return TypeAdapter(Record)
 
 
 @dataclass
@@ -128,6 +135,8 @@ Outcome = tuple[list[LoadedRecord] | None, list[Finding]]  # (records, or None f
 
 #: Below this many files to parse, a second process costs more than it saves.
 PARALLEL_MIN_FILES = 48
+#: Which of every five files the helper process parses (see :func:`_parse_in_two`).
+CHILD_SHARE = (1, 3)
 
 
 def read_all(
@@ -264,7 +273,11 @@ def can_fork() -> bool:
 
 
 def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcome | None], store: RecordCache) -> None:
-    """Parse every other pending file in a forked child while this process parses the rest.
+    """Parse two of every five pending files in a forked child while this process parses the rest.
+
+    The child does more per file than this process (it also indexes every
+    position and sends it all back), so an even split left this process
+    waiting: a fifth of a cold check's time on workspaces of large records.
 
     The child sends back only clean files, as validated JSON; anything with a
     problem is left for this process, so messages come from one code path.
@@ -274,7 +287,8 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
     """
     import multiprocessing
 
-    theirs = pending[1::2]
+    theirs = [item for number, item in enumerate(pending) if number % 5 in CHILD_SHARE]
+    ours = [item for number, item in enumerate(pending) if number % 5 not in CHILD_SHARE]
     context = multiprocessing.get_context("fork")
     try:
         receiver, sender = context.Pipe(duplex=False)
@@ -286,7 +300,7 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
         return
     sender.close()  # the child holds the only writing end: its death is an end of file here
     try:
-        for position, relative, text, blob in pending[0::2]:
+        for position, relative, text, blob in ours:
             results[position] = _parse_file(relative, text, blob, store)
         answers = _receive(receiver, child)
     except BaseException:  # an interrupt, or a failure here: the child's work is no longer wanted
@@ -307,13 +321,13 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
             sequence, records_json, index = answer
             loaded = _from_json(relative, text, sequence, records_json, known=store.positions(blob))
             if loaded:
-                loaded[0].file.index = index
+                loaded[0].file.packed_index = index
             if loaded is not None:
                 store.put(blob, sequence, records_json)
                 results[position] = (loaded, [])
 
 
-Answer = tuple[bool, str, dict[str, list[int]]] | str | None
+Answer = tuple[bool, str, str] | str | None
 
 
 def _child(items: list[tuple[str, str]], sender: Any) -> None:
@@ -347,7 +361,13 @@ def _receive(receiver: Any, child: Any) -> list[Answer] | None:
 
 
 def _parse_clean(items: list[tuple[str, str]]) -> list[Answer]:
-    """In the child: (is a sequence, validated records as JSON, positions) per clean file; None where there is a problem."""
+    """In the child: (is a sequence, validated records as JSON, positions as JSON) per clean file; None where there is
+    a problem.
+
+    Positions go as one JSON string per file: the parent unpickles a string
+    at once and decodes it only for a file it locates a finding in, where a
+    dict of every key's position cost more to send than to parse the file.
+    """
     out: list[Answer] = []
     for relative, text in items:
         try:
@@ -363,7 +383,7 @@ def _parse_clean(items: list[tuple[str, str]]) -> list[Answer]:
         except ValidationError:
             out.append(None)
             continue
-        index = yamlio.position_index(raw._root, line_offset=raw.line_offset)
+        index = json.dumps(yamlio.position_index(raw._root, line_offset=raw.line_offset), separators=(",", ":"))
         out.append((raw.sequence, _RECORDS.dump_json(models, exclude_unset=True).decode(), index))
     return out
 
@@ -398,7 +418,7 @@ def _parse_file(relative: str, text: str, blob: str, store: RecordCache) -> Outc
     for index, item in enumerate(items):
         position = index if raw.sequence else None
         try:
-            loaded.append(LoadedRecord(_RECORD.validate_python(item), raw, position))
+            loaded.append(LoadedRecord(_one_record().validate_python(item), raw, position))
         except ValidationError as exc:
             findings += _schema_findings(exc, raw, item, position)
     return loaded, findings
