@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -9,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import helpers
 import pytest
+import typer
+import typer.main
+import typer.testing
 from helpers import MANIFEST as MANIFEST  # re-exported: `from conftest import MANIFEST` works too
 from helpers import Cli, Files, GitRepo, Golden, MakeWorkspace, Run
 from helpers import write_tree as write_tree  # re-exported likewise
@@ -42,6 +46,12 @@ def catalogs() -> Catalogs:
     return Catalogs.load()
 
 
+@functools.cache
+def _command(app: typer.Typer) -> Any:
+    """The click command typer builds from ``app``: built once, since building it costs more than many commands."""
+    return typer.main.get_command(app)
+
+
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cli:
     """Run ``isoctl ARGS`` in-process from a directory (default: an empty temp dir)."""
@@ -49,6 +59,8 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cli:
 
     # A bug (exit 3) shows its traceback in the failing test's stderr instead of one line.
     monkeypatch.setenv("ISOCTL_DEBUG", "1")
+    # Every test's runner reuses the one command tree (click commands hold no state between calls).
+    monkeypatch.setattr(typer.testing, "_get_command", _command)
 
     def run(*args: str, cwd: Path | None = None) -> Run:
         monkeypatch.chdir(cwd or tmp_path)
