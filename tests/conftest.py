@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -64,7 +65,14 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cli:
 
     def run(*args: str, cwd: Path | None = None) -> Run:
         monkeypatch.chdir(cwd or tmp_path)
-        result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        # The installed command runs with the cycle collector off (isoctl.cli.main); so does this one.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        finally:
+            if enabled:
+                gc.enable()
         return Run(result.exit_code, result.stdout, result.stderr)
 
     return run
