@@ -53,6 +53,23 @@ def _command(app: typer.Typer) -> Any:
     return typer.main.get_command(app)
 
 
+@pytest.fixture(scope="session")
+def replayed_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each example made into a repository once per test process, as ``init --example`` makes it.
+
+    Replaying an example's hundreds of dated commits costs seconds; the tests
+    sharing these repositories only read them (and assert they stay clean).
+    """
+    from isoctl.scaffold.workspace import copy_example
+
+    root = tmp_path_factory.mktemp("examples")
+    out = {}
+    for name in ("acme-logistics", "nimbus-cloud", "paper-iso"):
+        copy_example(root / name, name)
+        out[name] = root / name
+    return out
+
+
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cli:
     """Run ``isoctl ARGS`` in-process from a directory (default: an empty temp dir)."""
