@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -9,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import helpers
 import pytest
+import typer
+import typer.main
+import typer.testing
 from helpers import MANIFEST as MANIFEST  # re-exported: `from conftest import MANIFEST` works too
 from helpers import Cli, Files, GitRepo, Golden, MakeWorkspace, Run
 from helpers import write_tree as write_tree  # re-exported likewise
@@ -42,6 +47,29 @@ def catalogs() -> Catalogs:
     return Catalogs.load()
 
 
+@functools.cache
+def _command(app: typer.Typer) -> Any:
+    """The click command typer builds from ``app``: built once, since building it costs more than many commands."""
+    return typer.main.get_command(app)
+
+
+@pytest.fixture(scope="session")
+def replayed_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each example made into a repository once per test process, as ``init --example`` makes it.
+
+    Replaying an example's hundreds of dated commits costs seconds; the tests
+    sharing these repositories only read them (and assert they stay clean).
+    """
+    from isoctl.scaffold.workspace import copy_example
+
+    root = tmp_path_factory.mktemp("examples")
+    out = {}
+    for name in ("acme-logistics", "nimbus-cloud", "paper-iso"):
+        copy_example(root / name, name)
+        out[name] = root / name
+    return out
+
+
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cli:
     """Run ``isoctl ARGS`` in-process from a directory (default: an empty temp dir)."""
@@ -49,10 +77,19 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cli:
 
     # A bug (exit 3) shows its traceback in the failing test's stderr instead of one line.
     monkeypatch.setenv("ISOCTL_DEBUG", "1")
+    # Every test's runner reuses the one command tree (click commands hold no state between calls).
+    monkeypatch.setattr(typer.testing, "_get_command", _command)
 
     def run(*args: str, cwd: Path | None = None) -> Run:
         monkeypatch.chdir(cwd or tmp_path)
-        result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        # The installed command runs with the cycle collector off (isoctl.cli.main); so does this one.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        finally:
+            if enabled:
+                gc.enable()
         return Run(result.exit_code, result.stdout, result.stderr)
 
     return run

@@ -103,7 +103,7 @@ def test_unknown_ids_outside_a_workspace_and_today_from_the_environment(cli: Cli
     committed_example(root, "paper-iso")
     cli("audit", "checklist", "AUD-2O26-01", str(root)).expect(2, "did you mean AUD-2026-01")
     (tmp_path / "empty").mkdir()
-    run_isoctl("audit", "checklist", "AUD-2026-01", cwd=tmp_path / "empty").expect(2, "isoctl.yaml")
+    cli("audit", "checklist", "AUD-2026-01", cwd=tmp_path / "empty").expect(2, "isoctl.yaml")
     run = run_isoctl("audit", "checklist", "AUD-2026-01", cwd=root, env={"ISOCTL_TODAY": "2027-01-31"}).expect(0)
     assert "Prepared 2027-01-31 by isoctl" in run.stdout
     make_workspace(tmp_path / "ws", {"audits.yaml": "- {id: AUD-9, kind: audit, title: Odd, type: internal, "

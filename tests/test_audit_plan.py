@@ -241,7 +241,7 @@ def test_today_from_the_environment_auditors_and_errors(cli: Cli, tmp_path: Path
               "people": [{"id": "a", "name": "A", "top_management": True}, {"id": "b", "name": "B", "top_management": True}]}
     cli("audit", "plan", str(make_workspace(tmp_path / "bosses", manifest=bosses))).expect(2, "no auditors to plan with")
     (tmp_path / "empty").mkdir()
-    run_isoctl("audit", "plan", cwd=tmp_path / "empty").expect(2, "isoctl.yaml")
+    cli("audit", "plan", cwd=tmp_path / "empty").expect(2, "isoctl.yaml")
 
 
 def test_audits_planned_already_are_kept_and_their_rule_breaks_are_pointed_out(cli: Cli, tmp_path: Path) -> None:

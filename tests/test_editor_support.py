@@ -11,6 +11,7 @@ editor would flag records that ``isoctl check`` accepts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import shutil
@@ -80,8 +81,16 @@ def plain(data: Any) -> Any:
     return json.loads(json.dumps(data, default=lambda v: v.isoformat() if isinstance(v, dt.date) else str(v)))
 
 
-def schema_of(key: str) -> dict[str, Any]:
-    return schemas()[key.split(".isoctl/schema/", 1)[1]]
+@functools.cache
+def validator_of(key: str) -> Draft202012Validator:
+    """The validator of one schema ``init`` writes, built once: generating the schemas is costly and they only get read."""
+    return Draft202012Validator(generated()[key.split(".isoctl/schema/", 1)[1]])
+
+
+@functools.cache
+def generated() -> dict[str, dict[str, Any]]:
+    """Every schema, generated once for the module (the tests only read them)."""
+    return schemas()
 
 
 def yaml_of(path: Path) -> Any:
@@ -98,7 +107,7 @@ def check_folder(root: Path, mapping: dict[str, list[str]]) -> dict[str, list[st
         keys = schemas_for(mapping, path.resolve().as_uri())
         got[relative.as_posix()] = keys
         for key in keys:
-            errors = [e.message for e in Draft202012Validator(schema_of(key)).iter_errors(yaml_of(path))]
+            errors = [e.message for e in validator_of(key).iter_errors(yaml_of(path))]
             assert not errors, (relative.as_posix(), key, errors[:3])
     return got
 
@@ -154,7 +163,7 @@ def test_every_example_file_fits_the_schemas_it_gets(example: str, tmp_path: Pat
 def test_a_kind_schema_takes_one_record_or_a_list_of_that_kind() -> None:
     risk = {"id": "RSK-1", "kind": "risk", "title": "Supplier failure", "likelihood": 3, "impact": 4}
     action = {"id": "ACT-1", "kind": "action", "type": "ofi", "title": "Labels", "raised_on": "2026-01-02"}
-    validator = Draft202012Validator(schemas()["kinds/risk.json"])
+    validator = Draft202012Validator(generated()["kinds/risk.json"])
     assert not list(validator.iter_errors(risk))
     assert not list(validator.iter_errors([risk, {**risk, "id": "RSK-2"}]))
     assert list(validator.iter_errors([risk, action]))

@@ -41,17 +41,11 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Each example made into a repository once for the module, as ``init --example`` makes it."""
-    from isoctl.scaffold.workspace import copy_example
-
-    root = tmp_path_factory.mktemp("examples")
-    out = {}
-    for name in EXPECTED:
-        copy_example(root / name, name)
-        out[name] = root / name
-    return out
+@pytest.fixture
+def made(replayed_examples: dict[str, Path]) -> dict[str, Path]:
+    """Each example made into a repository, as ``init --example`` makes it (once per test process: see conftest)."""
+    assert set(EXPECTED) <= set(replayed_examples)
+    return replayed_examples
 
 
 def log(root: Path) -> list[list[str]]:

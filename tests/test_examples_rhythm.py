@@ -34,17 +34,11 @@ RHYTHM = {
 }
 
 
-@pytest.fixture(scope="module")
-def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Each example made into a repository once for the module, as ``init --example`` makes it."""
-    from isoctl.scaffold.workspace import copy_example
-
-    root = tmp_path_factory.mktemp("rhythm")
-    out = {}
-    for name in RHYTHM:
-        copy_example(root / name, name)
-        out[name] = root / name
-    return out
+@pytest.fixture
+def made(replayed_examples: dict[str, Path]) -> dict[str, Path]:
+    """Each example made into a repository, as ``init --example`` makes it (once per test process: see conftest)."""
+    assert set(RHYTHM) <= set(replayed_examples)
+    return replayed_examples
 
 
 def checked(cli: Cli, root: Path, *options: str) -> dict[str, Any]:

@@ -88,7 +88,8 @@ def test_built_wheel_works_from_another_directory(tmp_path: Path) -> None:
     assert pip.returncode == 0, pip.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {**os.environ, "ISOCTL_CACHE_DIR": str(tmp_path / "cache")}
+    # far from the checkout: a PYTHONPATH naming it (a worktree under test) would import the sources, not the wheel
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "ISOCTL_CACHE_DIR": str(tmp_path / "cache")}
     run = subprocess.run(
         [str(bindir / "isoctl"), "standards", "show", "iso27001:A.8.8"], cwd=elsewhere, capture_output=True, text=True, env=env
     )
@@ -98,9 +99,10 @@ def test_built_wheel_works_from_another_directory(tmp_path: Path) -> None:
     assert not (tmp_path / "cache" / "catalogs").exists()
     assert "site-packages" in subprocess.run(
         [str(bindir / "python"), "-c", "from isoctl.files.resources import data_dir; print(data_dir('standards'))"],
-        cwd=elsewhere, capture_output=True, text=True, check=True,
+        cwd=elsewhere, capture_output=True, text=True, check=True, env=env,
     ).stdout
-    module = subprocess.run([str(bindir / "python"), "-m", "isoctl", "--version"], cwd=elsewhere, capture_output=True, text=True)
+    module = subprocess.run([str(bindir / "python"), "-m", "isoctl", "--version"], cwd=elsewhere, capture_output=True, text=True,
+                            env=env)
     assert module.returncode == 0 and module.stdout.startswith("isoctl ")
 
 

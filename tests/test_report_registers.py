@@ -9,6 +9,7 @@ left out, or one that belongs to another register, fails here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from pathlib import Path
 from typing import Any
@@ -71,9 +72,16 @@ def md_rows(section: str) -> list[list[str]]:
 
 
 def sheet(data: bytes, name: str) -> list[tuple[Any, ...]]:
+    """The rows below the header of one sheet of the workbook ``data``."""
+    return list(workbook(data)[name].iter_rows(min_row=4, values_only=True))
+
+
+@functools.lru_cache(maxsize=2)
+def workbook(data: bytes) -> Any:
+    """The workbook ``data`` opened once, however many of its sheets a test reads (the tests only read it)."""
     from openpyxl import load_workbook
 
-    return list(load_workbook(io.BytesIO(data))[name].iter_rows(min_row=4, values_only=True))
+    return load_workbook(io.BytesIO(data))
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from pathlib import Path
@@ -20,8 +21,15 @@ from isoctl.scaffold.schema import BASE_ID, DIALECT, schemas, write_schemas
 ACTION = {"id": "ACT-0001", "kind": "action", "type": "nonconformity", "title": "Late delivery", "raised_on": "2025-03-01"}
 
 
+@functools.cache
+def generated() -> dict[str, dict[str, Any]]:
+    """Every schema, generated once for the module: generating them is costly, and these tests only read them."""
+    return schemas()
+
+
+@functools.cache
 def validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(schemas()[name], format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(generated()[name], format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def all_messages(error: ValidationError) -> list[str]:
@@ -51,7 +59,7 @@ def test_unknown_fields_are_rejected_everywhere() -> None:
             return own + [o for value in node.values() for o in objects(value)]
         return [o for value in node for o in objects(value)] if isinstance(node, list) else []
 
-    for name, schema in schemas().items():
+    for name, schema in generated().items():
         for obj in objects(schema):
             assert obj.get("additionalProperties") is False, (name, obj.get("title"))
 
@@ -77,7 +85,7 @@ def test_record_schema_takes_one_record_or_a_sequence() -> None:
 
 
 def test_dates_have_the_date_format() -> None:
-    action = schemas()["kinds/action.json"]
+    action = generated()["kinds/action.json"]
     assert action["properties"]["raised_on"] == {"format": "date", "title": "Raised On", "type": "string"}
     assert list(validator("record.json").iter_errors({**ACTION, "raised_on": "2025-13-45"}))
 
@@ -160,7 +168,7 @@ def test_cli_writes_at_the_workspace_root(cli: Cli, tmp_path: Path) -> None:
     run = cli("schema", cwd=tmp_path / "deep" / "er")
     assert run.exit_code == 0, run.stderr
     assert (tmp_path / ".isoctl" / "schema" / "kinds" / "risk.json").is_file()
-    assert len(run.stdout.splitlines()) == len(schemas())
+    assert len(run.stdout.splitlines()) == len(generated())
     assert str(tmp_path / ".isoctl" / "schema" / "manifest.json") in run.stdout
 
 
@@ -171,7 +179,7 @@ def test_cli_outside_a_workspace_and_with_output(cli: Cli, tmp_path: Path) -> No
     assert ".isoctl/schema/record.json" in run.stdout.splitlines()
     run = cli("schema", "-o", "out")
     assert run.exit_code == 0
-    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.json")) == sorted(schemas())
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.json")) == sorted(generated())
 
 
 def test_cli_unwritable_output_exits_2(cli: Cli, tmp_path: Path) -> None:
@@ -183,6 +191,6 @@ def test_cli_unwritable_output_exits_2(cli: Cli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_each_kind_schema_requires_its_kind(kind: str) -> None:
-    schema = schemas()[f"kinds/{kind}.json"]
+    schema = generated()[f"kinds/{kind}.json"]
     assert schema["properties"]["kind"]["const"] == kind
     assert {"id", "title", "kind"} <= set(schema["required"])
