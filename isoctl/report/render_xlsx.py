@@ -1,5 +1,6 @@
 """The audit pack's registers as an XLSX workbook: executive summary, gap matrix, SoA, actions, audit programme,
-management review inputs, documents and their revisions.
+management review inputs, documents and their revisions, every register of the records, and the living-system
+findings (every one: the PDF and the Markdown group a long list of them by rule and point here).
 
 One sheet per register, each with a title line, its header row frozen, an
 autofilter over the table and column widths people can read without
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 from isoctl.render.soa_xlsx import sheet_of as soa_sheet
 from isoctl.render.xlsx import HEADER_ROW, Column, head, put, workbook_bytes
 from isoctl.report.data import Report
+from isoctl.report.templates import plural
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -47,6 +49,8 @@ DOCUMENTS: tuple[Column, ...] = (
     ("Owner", 20, True), ("Approved by", 20, True), ("Approved on", 11, False), ("Review due", 11, False),
     ("Revisions", 9, False), ("Last changed", 11, False), ("File", 32, False), ("Document file", 32, False),
 )
+FINDINGS: tuple[Column, ...] = (("Severity", 9, False), ("Rule", 26, False), ("Finding", 90, True), ("File", 36, False),
+                                ("Line", 7, False), ("Column", 7, False), ("Clause", 16, False), ("Record", 16, False))
 REVISIONS: tuple[Column, ...] = (("Document", 20, False), ("Title", 36, True), ("Commit", 10, False),
                                  ("Date", 11, False), ("Author", 22, False), ("Message", 60, True), ("Change", 34, True))
 
@@ -141,4 +145,12 @@ def render(report: Report) -> bytes:
         _table(book, record_register.sheet, heading % record_register.title, record_register.note,
                (*record_register.columns, ("File", 30, False)), record_register.values(),
                highlight=record_register.flagged())
+    counts = report.living_counts
+    _table(book, "Findings", heading % "Living-system findings",
+           f"{plural(len(report.living), 'finding')} of the rules that show whether the system is worked all year round: "
+           f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, {plural(counts['info'], 'note')}; "
+           "by file and line",
+           FINDINGS, ((f.severity, f.rule, f.message, f.path, f.line, f.column, f.clause, f.record)
+                      for f in report.living),
+           highlight=[f.severity == "error" for f in report.living])
     return workbook_bytes(book, report.today, report.version, f"Audit pack registers — {report.organization}")
