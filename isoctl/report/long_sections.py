@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from isoctl.history.record_changes import natural
 from isoctl.model.result import Finding
 from isoctl.report.document_register import DocumentEntry
 from isoctl.report.registers import ActionRow
@@ -102,8 +103,9 @@ def _worst(findings: Iterable[Finding]) -> str:
     return min((f.severity for f in findings), key=lambda s: SEVERITY_ORDER.get(s, 3))
 
 
-#: Why a row is on a shortlist: its rank (lower first), its order within the rank, and the reason in words.
-Reason = tuple[int, tuple[int, str], str]
+#: Why a row is on a shortlist: its rank (lower first), its order within the rank (a number, then the id in natural
+#: order: ``ACT-2`` before ``ACT-10``), and the reason in words.
+Reason = tuple[int, tuple[int, tuple[tuple[int, int | str], ...]], str]
 
 
 def _shortlist(rows: Sequence[T], reasons: Callable[[T], Reason | None], cap: int) -> Shortlist[T]:
@@ -114,9 +116,9 @@ def _shortlist(rows: Sequence[T], reasons: Callable[[T], Reason | None], cap: in
 
 
 def _action_reason(action: ActionRow) -> Reason | None:
-    oldest = (action.raised_on.toordinal(), action.id)
+    oldest = (action.raised_on.toordinal(), natural(action.id))
     if action.overdue:
-        return 0, (-(action.days_overdue or 0), action.id), f"overdue {action.days_overdue} d"
+        return 0, (-(action.days_overdue or 0), natural(action.id)), f"overdue {action.days_overdue} d"
     if action.flags:
         return 1, oldest, "; ".join(action.flags)
     if action.status in ("open", "in-progress"):
@@ -137,12 +139,12 @@ def _document_reason(today: dt.date) -> Callable[[DocumentEntry], Reason | None]
 
     def reason(document: DocumentEntry) -> Reason | None:
         if document.uncontrolled:
-            return 0, (0, document.id), "changed without a new approval"
+            return 0, (0, natural(document.id)), "changed without a new approval"
         if document.review_due is not None and document.review_due < today:
-            return 1, (document.review_due.toordinal(), document.id), f"review due {document.review_due.isoformat()}"
+            return 1, (document.review_due.toordinal(), natural(document.id)), f"review due {document.review_due.isoformat()}"
         last = document.last_changed
         if last is not None and last >= since:
-            return 2, (-last.toordinal(), document.id), f"changed {last.isoformat()}"
+            return 2, (-last.toordinal(), natural(document.id)), f"changed {last.isoformat()}"
         return None
 
     return reason

@@ -1,0 +1,240 @@
+"""``isoctl report`` on a large management system: long sections summarised in the PDF and Markdown, every row kept
+in the XLSX and the HTML pack, a bounded page count, the same bytes on every run.
+
+The workspace is generated: 200 actions (overdue ones, closures without root
+cause, sound closures), 200 documents (approved in 2024 and committed in 2025,
+some past review, a few changed this year) and lapsed competence, committed in
+two dated commits, so it has a few hundred living-system findings, more than
+the report lists one by one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import GitRepo, make_workspace
+
+from isoctl.report import long_sections
+
+TODAY = "2026-11-21"
+OVERDUE = range(1, 21)  # ACT-1..20: open nonconformities past due
+NO_ROOT_CAUSE = range(21, 51)  # ACT-21..50: closed nonconformities without root cause or verification
+ACTIONS = 200  # ACT-51..200: improvements closed and verified
+STALE = range(1, 61)  # DOC-1..60: review was due in 2025
+CHANGED = range(61, 66)  # DOC-61..65: revised this year
+DOCUMENTS = 200
+LAPSED = 40  # competence records that expired in 2025
+
+
+def _actions() -> str:
+    lines = []
+    for n in range(1, ACTIONS + 1):
+        head = f"- {{id: ACT-{n}, kind: action, title: Action number {n}, owner: akhan, raised_on: 2025-0{1 + n % 9}-10"
+        if n in OVERDUE:
+            lines.append(f"{head}, type: nonconformity, severity: minor, due: 2026-0{1 + n % 9}-01}}")
+        elif n in NO_ROOT_CAUSE:
+            lines.append(f"{head}, type: nonconformity, severity: minor, status: closed, closed_on: 2025-12-01}}")
+        else:
+            lines.append(f"{head}, type: improvement, status: closed, closed_on: 2025-12-01,"
+                         " verification: {on: 2026-03-01, by: jsmith, effective: true}}")
+    return "\n".join(lines) + "\n"
+
+
+def _document(n: int, version: int) -> str:
+    review = "2025-06-01" if n in STALE else "2027-06-01"
+    return (f"- {{id: DOC-{n}, kind: document, type: procedure, title: Procedure number {n}, status: approved,"
+            f" version: '{version}', approved_by: jsmith, approved_on: 2024-06-0{1 + version}, next_review: {review},"
+            f" owner: akhan, clauses: ['iso9001:7.5']}}")
+
+
+def _documents(changed: bool) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for n in range(1, DOCUMENTS + 1):
+        name = f"documents/set-{(n - 1) // 50}.yaml"
+        version = 2 if changed and n in CHANGED else 1
+        files[name] = files.get(name, "") + _document(n, version) + "\n"
+    return files
+
+
+def _competence() -> str:
+    return "".join(f"- {{id: CMP-{n}, kind: competence, title: Forklift licence {n}, owner: akhan, person: akhan,"
+                   f" role: Driver, course: Forklift licence, completed_on: 2022-01-10, expires_on: 2025-01-10}}\n"
+                   for n in range(1, LAPSED + 1))
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_workspace(tmp_path_factory.mktemp("long") / "ws", {
+        "actions/log.yaml": _actions(), "competence/licences.yaml": _competence(), **_documents(changed=False)})
+    repo = GitRepo.init(root)
+    repo.commit("The management system as it came into git", date="2025-05-01")
+    repo.write_files(_documents(changed=True))
+    repo.commit("Five procedures revised", date="2026-04-01")
+    return root
+
+
+@pytest.fixture(scope="module")
+def pack(root: Path) -> Any:
+    from isoctl.core.evaluate import open_evaluation
+    from isoctl.report.gather import collect
+
+    with open_evaluation(root, at=None, today=dt.date.fromisoformat(TODAY)) as evaluation:
+        return collect(evaluation)
+
+
+@pytest.fixture(scope="module")
+def outputs(root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Every format, written by the real CLI (in a subprocess), twice."""
+    from helpers import run_isoctl
+
+    out = tmp_path_factory.mktemp("out")
+    written = {}
+    for fmt in ("pdf", "md", "html", "xlsx"):
+        for run in (1, 2):
+            target = out / f"pack-{run}.{fmt}"
+            run_isoctl("report", "--format", fmt, "--today", TODAY, "-o", str(target), str(root),
+                       cwd=out, timeout=120).expect(0)
+            written[f"{fmt}{run}"] = target.read_bytes()
+    return written
+
+
+def section(text: str, start: str, end: str) -> str:
+    assert start in text, start
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_the_workspace_is_long_enough_to_be_summarised(pack: Any) -> None:
+    assert len(pack.living) > long_sections.FINDING_LIMIT
+    assert len(pack.actions) == ACTIONS > long_sections.ACTION_LIMIT
+    assert len(pack.documents.documents) == DOCUMENTS > long_sections.DOCUMENT_LIMIT
+
+
+def test_pdf_groups_living_findings_by_rule_and_says_where_the_rest_are(pack: Any) -> None:
+    from isoctl.report import render_pdf
+
+    typ = render_pdf.source(pack)
+    living = section(typ, "\n= Living-system indicators", "\n= ")
+    total = len(pack.living)
+    assert f"{total} findings of " in living and "grouped by rule, errors first" in living
+    assert f'all {total} are in the XLSX "Findings" sheet' in living
+    rows = re.findall(r'^  \[#st\("(\w+)"\)\], \[(.*?)\], \[(\d+)\], \[(.*)\],$', living, flags=re.M)
+    by_rule = {rule.replace("\\-", "-"): (severity, int(count), rest) for severity, rule, count, rest in rows}
+    counts: dict[str, int] = {}
+    for finding in pack.living:
+        counts[finding.rule] = counts.get(finding.rule, 0) + 1
+    assert {rule: count for rule, (_, count, _) in by_rule.items()} == counts  # every rule, every finding counted
+    severities = [severity for severity, _, _, _ in rows]
+    assert severities == sorted(severities, key=["error", "warning", "info"].index)  # errors first
+    severity, count, rest = by_rule["overdue-action"]
+    assert (severity, count) == ("error", len(OVERDUE))
+    assert rest.count("#muted[actions\\/log\\.yaml:") == long_sections.EXAMPLES  # the first three, with file:line
+    assert f'{len(OVERDUE) - long_sections.EXAMPLES} more in the XLSX "Findings" sheet and the HTML pack' in rest
+    assert "[Where]" not in living  # no finding-by-finding table
+
+
+def test_pdf_shortlists_the_actions_that_need_attention(pack: Any) -> None:
+    from isoctl.report import render_pdf
+
+    typ = render_pdf.source(pack)
+    register = section(typ, "\n= Action register", "\n= ")
+    attention = len(OVERDUE) + len(NO_ROOT_CAUSE)
+    assert f"{attention} actions need attention: overdue (longest first)" in register
+    assert f'all {ACTIONS} actions, with every CAPA field, are in the XLSX "Actions" sheet' in register
+    listed = re.findall(r"^  \[(ACT\\-\d+)\], ", register, flags=re.M)
+    ids = [int(x.split("-")[1]) for x in listed]
+    assert set(ids) == set(OVERDUE) | set(NO_ROOT_CAUSE)  # the sound closures are left to the XLSX and HTML
+    assert set(ids[:len(OVERDUE)]) == set(OVERDUE)  # overdue ones first
+    assert "… and 18 more" in register  # the 30 flagged ids in the summary line: the first 12, then a count
+
+
+def test_pdf_shortlists_the_documents_an_auditor_samples_first(pack: Any) -> None:
+    from isoctl.report import render_pdf
+
+    typ = render_pdf.source(pack)
+    register = section(typ, "\n= Document register", "\n= ")
+    listed = [int(n) for n in re.findall(r"^  \[DOC\\-(\d+)\], ", register, flags=re.M)]
+    assert listed == [*STALE, *CHANGED]  # past review (all due the same day), then changed this year; the rest left out
+    assert f"{len(STALE) + len(CHANGED)} documents are what an auditor samples first" in register
+    assert "#muted[review due 2025\\-06\\-01]" in register and "#muted[changed 2026\\-04\\-01]" in register
+    assert f'all {DOCUMENTS} documents are in the XLSX "Documents" and "Document revisions" sheets' in register
+
+
+def test_markdown_summarises_like_the_pdf(outputs: dict[str, bytes], pack: Any) -> None:
+    md = outputs["md1"].decode()
+    living = section(md, "\n## Living-system indicators", "\n## ")
+    assert f'all {len(pack.living)} are in the XLSX "Findings" sheet' in living
+    assert "| error | overdue-action | 20 |" in living
+    actions = section(md, "\n## Action register", "\n## ")
+    assert len(re.findall(r"^\| ACT-\d+ \|", actions, flags=re.M)) == len(OVERDUE) + len(NO_ROOT_CAUSE)
+    documents = section(md, "\n## Document register", "\n## ")
+    assert len(re.findall(r"^\| DOC-\d+ \|", documents, flags=re.M)) == len(STALE) + len(CHANGED)
+
+
+def test_html_keeps_every_finding_action_and_document(outputs: dict[str, bytes], pack: Any) -> None:
+    html = outputs["html1"].decode()
+    living = section(html, '<section id="living">', "</section>")
+    assert living.count('<td class="status s-') == len(pack.living)
+    actions = section(html, '<section id="actions">', "</section>")
+    assert {int(n) for n in re.findall(r'<td class="nowrap">ACT-(\d+)</td>', actions)} == set(range(1, ACTIONS + 1))
+    documents = section(html, '<section id="documents">', "</section>")
+    assert {int(n) for n in re.findall(r'<td class="nowrap">DOC-(\d+)<br>', documents)} == set(range(1, DOCUMENTS + 1))
+
+
+def test_xlsx_has_every_finding_action_and_document(outputs: dict[str, bytes], pack: Any) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(outputs["xlsx1"]))
+
+    def rows(name: str) -> list[tuple[Any, ...]]:
+        return [r for r in book[name].iter_rows(min_row=4, values_only=True) if any(v is not None for v in r)]
+
+    findings = rows("Findings")
+    assert [(r[0], r[1], r[2], r[3], r[4]) for r in findings] == [
+        (f.severity, f.rule, f.message, f.path, f.line) for f in pack.living]
+    assert book["Findings"]["A3"].value == "Severity" and book["Findings"].freeze_panes == "A4"
+    assert {r[0] for r in rows("Actions")} == {f"ACT-{n}" for n in range(1, ACTIONS + 1)}
+    assert {r[0] for r in rows("Documents")} == {f"DOC-{n}" for n in range(1, DOCUMENTS + 1)}
+
+
+def test_pdf_summarised_sections_take_a_few_pages(outputs: dict[str, bytes], tmp_path: Path) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's pages cannot be read")
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(outputs["pdf1"])
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    # every part starts on a new page: its title is the first line under the running header
+    starts = [next(iter(line.strip() for line in page.splitlines()[1:] if line.strip()), "")
+              for page in text.split("\f")]
+    spans: dict[str, int] = {}
+    current = ""
+    for first in starts:
+        if first in ("Action register", "Living-system indicators", "Document register", "Audit programme and findings",
+                     "Management reviews", "Objectives", "Registers", "Changes", "Registers in full"):
+            current = first
+        spans[current] = spans.get(current, 0) + 1
+    # listed in full, the 200 actions with their CAPA lines took 7 pages, the findings 6 and the documents 6
+    assert spans["Action register"] <= 3, spans
+    assert spans["Living-system indicators"] <= 2, spans
+    assert spans["Document register"] <= 4, spans
+    assert len(starts) <= 26, len(starts)  # 38 listed in full; 14 of them are clause coverage and the like
+
+
+def test_every_format_is_byte_identical_on_a_second_run(outputs: dict[str, bytes]) -> None:
+    for fmt in ("pdf", "md", "html", "xlsx"):
+        assert outputs[f"{fmt}1"] == outputs[f"{fmt}2"], fmt
+    assert outputs["pdf1"].startswith(b"%PDF-")
+
+
+def test_a_register_at_the_limit_is_listed_in_full(pack: Any) -> None:
+    assert long_sections.actions(pack.actions[: long_sections.ACTION_LIMIT]) is None
+    assert long_sections.group_findings(pack.living[: long_sections.FINDING_LIMIT]) is None
+    assert long_sections.documents(pack.documents.documents[: long_sections.DOCUMENT_LIMIT], pack.today) is None
+    capped = long_sections.actions(pack.actions, cap=10)
+    assert capped is not None and len(capped.rows) == 10 and capped.capped == capped.qualifying - 10
