@@ -31,6 +31,8 @@ STALE = range(1, 61)  # DOC-1..60: review was due in 2025
 CHANGED = range(61, 66)  # DOC-61..65: revised this year
 DOCUMENTS = 200
 LAPSED = 40  # competence records that expired in 2025
+REVIEWS = 8  # MR-1..8, one every half year since 2023
+AUDITS, FINDINGS, UNANSWERED = 4, 40, 8  # AUD-n: F1 major and F2..F8 minor with no action, F9 minor on ACT-n (open)
 
 
 def _actions() -> str:
@@ -69,10 +71,33 @@ def _competence() -> str:
                    for n in range(1, LAPSED + 1))
 
 
+def _reviews() -> str:
+    return "".join(f"- {{id: MR-{n}, kind: review, title: Management review {n}, owner: jsmith,"
+                   f" date: {2023 + (n - 1) // 2}-0{1 + 6 * ((n - 1) % 2)}-15, attendees: [jsmith, akhan],"
+                   f" inputs: {{previous_actions: All closed, audit_results: Audit {n} reported}},"
+                   f" outputs: {{decisions: [Keep the objectives]}}}}\n" for n in range(1, REVIEWS + 1))
+
+
+def _audits() -> str:
+    out = []
+    for n in range(1, AUDITS + 1):
+        findings = [f"{{id: F{k}, type: {'major' if k == 1 else 'minor'}, clause: 'iso9001:7.5',"
+                    f" description: Finding {k} of audit {n}}}" for k in range(1, UNANSWERED + 1)]
+        findings.append(f"{{id: F{UNANSWERED + 1}, type: minor, clause: 'iso9001:8.5', description: Answered late,"
+                        f" action: ACT-{n}}}")
+        findings += [f"{{id: F{k}, type: observation, clause: 'iso9001:9.1', description: Observation {k}}}"
+                     for k in range(UNANSWERED + 2, FINDINGS + 1)]
+        out.append(f"- {{id: AUD-{n}, kind: audit, title: Internal audit {n}, owner: akhan, type: internal,"
+                   f" status: done, date: 2026-0{n + 1}-10, auditor: jsmith, scope: ['iso9001:7', 'iso9001:8'],"
+                   f" findings: [{', '.join(findings)}]}}\n")
+    return "".join(out)
+
+
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_workspace(tmp_path_factory.mktemp("long") / "ws", {
-        "actions/log.yaml": _actions(), "competence/licences.yaml": _competence(), **_documents(changed=False)})
+        "actions/log.yaml": _actions(), "competence/licences.yaml": _competence(), "reviews/reviews.yaml": _reviews(),
+        "audits/internal.yaml": _audits(), **_documents(changed=False)})
     repo = GitRepo.init(root)
     repo.commit("The management system as it came into git", date="2025-05-01")
     repo.write_files(_documents(changed=True))
@@ -166,6 +191,34 @@ def test_pdf_shortlists_the_documents_an_auditor_samples_first(pack: Any) -> Non
     assert f'all {DOCUMENTS} documents are in the XLSX "Documents" and "Document revisions" sheets' in register
 
 
+def test_pdf_lists_the_audit_findings_not_yet_answered(pack: Any) -> None:
+    from isoctl.report import render_pdf
+
+    typ = render_pdf.source(pack)
+    findings = section(typ, "\n== Findings", "\n= ")
+    total, open_ = AUDITS * FINDINGS, AUDITS * (UNANSWERED + 1)
+    assert f"{total} audit findings. {open_} major or minor findings are not yet answered" in findings
+    assert f'all {total} findings are in the XLSX "Audit findings" sheet' in findings
+    listed = re.findall(r"^  \[AUD\\-(\d)\], \[F(\d+)\], \[(\w+)\]", findings, flags=re.M)
+    assert len(listed) == open_ and all(kind != "observation" for _, _, kind in listed)
+    assert [(int(a), int(f)) for a, f, _ in listed[:AUDITS]] == [(n, 1) for n in range(AUDITS, 0, -1)]  # majors first
+    assert ("1", str(UNANSWERED + 1), "minor") in listed  # answered by an action that is still open
+
+
+def test_pdf_prints_the_latest_reviews_as_minutes_and_the_earlier_ones_in_a_table(pack: Any) -> None:
+    from isoctl.report import render_pdf
+
+    typ = render_pdf.source(pack)
+    reviews = section(typ, "\n= Management reviews", "\n= ")
+    latest = long_sections.REVIEW_LIMIT
+    assert f"{REVIEWS} management reviews: the latest {latest} as minutes" in reviews
+    minutes = re.findall(r"^== MR\\-(\d+) — ", reviews, flags=re.M)
+    assert minutes == [str(n) for n in range(REVIEWS, REVIEWS - latest, -1)]  # newest first
+    earlier = section(reviews, "\n== Earlier reviews", "\n)")
+    assert re.findall(r"^  \[MR\\-(\d+)\]", earlier, flags=re.M) == [str(n) for n in range(REVIEWS - latest, 0, -1)]
+    assert "[present], [2 of 13], [none]" in earlier
+
+
 def test_markdown_summarises_like_the_pdf(outputs: dict[str, bytes], pack: Any) -> None:
     md = outputs["md1"].decode()
     living = section(md, "\n## Living-system indicators", "\n## ")
@@ -173,6 +226,11 @@ def test_markdown_summarises_like_the_pdf(outputs: dict[str, bytes], pack: Any) 
     assert "| error | overdue-action | 20 |" in living
     actions = section(md, "\n## Action register", "\n## ")
     assert len(re.findall(r"^\| ACT-\d+ \|", actions, flags=re.M)) == len(OVERDUE) + len(NO_ROOT_CAUSE)
+    audits = section(md, "\n## Audit programme and findings", "\n## ")
+    assert len(re.findall(r"^\| AUD-\d \| F\d+ \|", audits, flags=re.M)) == AUDITS * (UNANSWERED + 1)
+    reviews = section(md, "\n## Management reviews", "\n## ")
+    assert len(re.findall(r"^### MR-\d+ — ", reviews, flags=re.M)) == long_sections.REVIEW_LIMIT
+    assert len(re.findall(r"^\| MR-\d+ \|", reviews, flags=re.M)) == REVIEWS - long_sections.REVIEW_LIMIT
     documents = section(md, "\n## Document register", "\n## ")
     assert len(re.findall(r"^\| DOC-\d+ \|", documents, flags=re.M)) == len(STALE) + len(CHANGED)
 
@@ -183,6 +241,10 @@ def test_html_keeps_every_finding_action_and_document(outputs: dict[str, bytes],
     assert living.count('<td class="status s-') == len(pack.living)
     actions = section(html, '<section id="actions">', "</section>")
     assert {int(n) for n in re.findall(r'<td class="nowrap">ACT-(\d+)</td>', actions)} == set(range(1, ACTIONS + 1))
+    audits = section(html, '<section id="audits">', "</section>")
+    assert len(re.findall(r'<td class="nowrap">AUD-\d<br>.*?</td><td class="nowrap">F\d+</td>', audits)) == AUDITS * FINDINGS
+    reviews = section(html, '<section id="reviews">', "</section>")
+    assert all(f"MR-{n}" in reviews for n in range(1, REVIEWS + 1))
     documents = section(html, '<section id="documents">', "</section>")
     assert {int(n) for n in re.findall(r'<td class="nowrap">DOC-(\d+)<br>', documents)} == set(range(1, DOCUMENTS + 1))
 
@@ -201,6 +263,10 @@ def test_xlsx_has_every_finding_action_and_document(outputs: dict[str, bytes], p
     assert book["Findings"]["A3"].value == "Severity" and book["Findings"].freeze_panes == "A4"
     assert {r[0] for r in rows("Actions")} == {f"ACT-{n}" for n in range(1, ACTIONS + 1)}
     assert {r[0] for r in rows("Documents")} == {f"DOC-{n}" for n in range(1, DOCUMENTS + 1)}
+    audit_findings = rows("Audit findings")
+    assert len(audit_findings) == AUDITS * FINDINGS
+    assert {(r[0], r[2], r[3]) for r in audit_findings} == {(f.audit, f.id, f.type) for f in pack.audit_findings}
+    assert len({r[0] for r in rows("Review inputs")}) == REVIEWS  # every review's inputs, not only the latest
 
 
 def test_pdf_summarised_sections_take_a_few_pages(outputs: dict[str, bytes], tmp_path: Path) -> None:
@@ -219,11 +285,12 @@ def test_pdf_summarised_sections_take_a_few_pages(outputs: dict[str, bytes], tmp
                      "Management reviews", "Objectives", "Registers", "Changes", "Registers in full"):
             current = first
         spans[current] = spans.get(current, 0) + 1
-    # listed in full, the 200 actions with their CAPA lines took 7 pages, the findings 6 and the documents 6
+    # listed in full: actions 7 pages, audits and findings 6, living-system findings 6, documents 7; 43 in all
     assert spans["Action register"] <= 3, spans
+    assert spans["Audit programme and findings"] <= 4, spans
     assert spans["Living-system indicators"] <= 2, spans
     assert spans["Document register"] <= 4, spans
-    assert len(starts) <= 26, len(starts)  # 38 listed in full; 14 of them are clause coverage and the like
+    assert len(starts) <= 31, len(starts)
 
 
 def test_every_format_is_byte_identical_on_a_second_run(outputs: dict[str, bytes]) -> None:

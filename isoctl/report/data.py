@@ -129,7 +129,8 @@ class Report:
     @functools.cached_property
     def digest(self) -> long_sections.Digest:
         """The long sections as the PDF and the Markdown summarise them (each part None when listed in full)."""
-        return long_sections.digest(self.living, self.actions, self.documents.documents, self.today)
+        return long_sections.digest(self.living, self.actions, self.documents.documents, self.today,
+                                    finding_rows=self.audit_findings, review_rows=self.reviews)
 
     @property
     def living_counts(self) -> dict[str, int]:

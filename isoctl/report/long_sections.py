@@ -14,10 +14,15 @@ at first, and say where the rest is:
   :data:`SHORTLIST` of them;
 * a document register beyond :data:`DOCUMENT_LIMIT` shows the documents
   changed without a new approval, past their review date, or changed in the
-  past year, up to :data:`SHORTLIST` of them.
+  past year, up to :data:`SHORTLIST` of them;
+* audit findings beyond :data:`AUDIT_FINDING_LIMIT` are shortlisted to the
+  major and minor ones not yet answered (no action, or its action still open);
+* more than :data:`REVIEW_LIMIT` management reviews: the latest are printed
+  as minutes, the earlier ones one line each.
 
-The XLSX keeps every row (the "Findings", "Actions" and "Documents" sheets)
-and so does the HTML pack, which can be searched. The limits sit well above
+The XLSX keeps every row (the "Findings", "Actions", "Documents", "Audit
+findings" and "Review inputs" sheets) and so does the HTML pack, which can be
+searched. The limits sit well above
 what a typical management system has (the examples stay listed in full), so
 only a large workspace is summarised. Every choice is a pure function of the
 report: the same report gives the same summary.
@@ -33,7 +38,8 @@ from typing import Generic, TypeVar
 from isoctl.history.record_changes import natural
 from isoctl.model.result import Finding
 from isoctl.report.document_register import DocumentEntry
-from isoctl.report.registers import ActionRow
+from isoctl.report.minutes import ReviewRow
+from isoctl.report.registers import ActionRow, FindingRow
 
 #: Living-system findings listed one by one up to this many (about six pages); beyond, grouped by rule.
 FINDING_LIMIT = 150
@@ -45,6 +51,10 @@ ACTION_LIMIT = 150
 DOCUMENT_LIMIT = 150
 #: Most rows a shortlist shows (the rest of those that qualify are counted, and listed in the XLSX and HTML).
 SHORTLIST = 100
+#: Management reviews printed as minutes, newest first (two a year over a three-year cycle); earlier ones in one table.
+REVIEW_LIMIT = 6
+#: Audit findings listed in full up to this many; beyond, the shortlist of those not yet answered.
+AUDIT_FINDING_LIMIT = 150
 #: How far back "changed in the period" reaches for documents: the year the readiness charts show.
 PERIOD_DAYS = 365
 
@@ -159,6 +169,52 @@ def documents(rows: Sequence[DocumentEntry], today: dt.date, *, limit: int = DOC
     return _shortlist(rows, _document_reason(today), cap)
 
 
+_FINDING_WEIGHT = {"major": 0, "minor": 1}
+
+
+def _audit_finding_reason(finding: FindingRow) -> Reason | None:
+    if finding.type not in _FINDING_WEIGHT:
+        return None  # observations, opportunities and positive findings need no action
+    # majors before minors, each the latest audit first (a day's ordinal is below a million)
+    order = (_FINDING_WEIGHT[finding.type] * 10**6 - finding.audit_date.toordinal(), natural(f"{finding.audit} {finding.id}"))
+    if finding.action is None:
+        return 0, order, "no action"
+    if finding.action_status == "unknown":
+        return 0, order, f"no action {finding.action}"
+    if finding.action_status not in ("closed", "cancelled"):
+        return 1, order, f"action {finding.action_status}"
+    return None
+
+
+def unanswered(finding: FindingRow) -> bool:
+    """A major or minor audit finding with no action, or whose action is still open."""
+    return _audit_finding_reason(finding) is not None
+
+
+def audit_findings(rows: Sequence[FindingRow], *, limit: int = AUDIT_FINDING_LIMIT,
+                   cap: int = SHORTLIST) -> Shortlist[FindingRow] | None:
+    """The major and minor audit findings not yet answered (no action, then an action still open; majors and the
+    latest audits first), or None when the findings are few enough to list in full."""
+    if len(rows) <= limit:
+        return None
+    return _shortlist(rows, _audit_finding_reason, cap)
+
+
+@dataclass(frozen=True)
+class Reviews:
+    """A long series of management reviews: the latest printed as minutes, the earlier ones one line each."""
+
+    latest: tuple[ReviewRow, ...]
+    earlier: tuple[ReviewRow, ...]
+
+
+def reviews(rows: Sequence[ReviewRow], *, limit: int = REVIEW_LIMIT) -> Reviews | None:
+    """The reviews (newest first) split after the first ``limit``, or None when there are no more than that."""
+    if len(rows) <= limit:
+        return None
+    return Reviews(tuple(rows[:limit]), tuple(rows[limit:]))
+
+
 @dataclass(frozen=True)
 class Digest:
     """What the PDF and the Markdown summarise; each part None when its section is listed in full."""
@@ -167,10 +223,12 @@ class Digest:
     actions: Shortlist[ActionRow] | None
     documents: Shortlist[DocumentEntry] | None
     since: dt.date  # the start of the period "changed in the period" means
+    audit_findings: Shortlist[FindingRow] | None = None
+    reviews: Reviews | None = None
 
 
 def digest(living: Sequence[Finding], action_rows: Sequence[ActionRow], document_rows: Sequence[DocumentEntry],
-           today: dt.date) -> Digest:
+           today: dt.date, *, finding_rows: Sequence[FindingRow] = (), review_rows: Sequence[ReviewRow] = ()) -> Digest:
     """The summaries of a report's long sections."""
     return Digest(group_findings(living), actions(action_rows), documents(document_rows, today),
-                  today - dt.timedelta(days=PERIOD_DAYS))
+                  today - dt.timedelta(days=PERIOD_DAYS), audit_findings(finding_rows), reviews(review_rows))

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from isoctl.render.soa_xlsx import sheet_of as soa_sheet
 from isoctl.render.xlsx import HEADER_ROW, Column, head, put, workbook_bytes
+from isoctl.report import long_sections
 from isoctl.report.data import Report
 from isoctl.report.templates import plural
 
@@ -51,6 +52,9 @@ DOCUMENTS: tuple[Column, ...] = (
 )
 FINDINGS: tuple[Column, ...] = (("Severity", 9, False), ("Rule", 26, False), ("Finding", 90, True), ("File", 36, False),
                                 ("Line", 7, False), ("Column", 7, False), ("Clause", 16, False), ("Record", 16, False))
+AUDIT_FINDINGS: tuple[Column, ...] = (("Audit", 16, False), ("Audit date", 11, False), ("Finding", 10, False),
+                                      ("Type", 12, False), ("Clause", 16, False), ("Description", 70, True),
+                                      ("Action", 14, False), ("Action status", 14, False))
 REVISIONS: tuple[Column, ...] = (("Document", 20, False), ("Title", 36, True), ("Commit", 10, False),
                                  ("Date", 11, False), ("Author", 22, False), ("Message", 60, True), ("Change", 34, True))
 
@@ -153,4 +157,12 @@ def render(report: Report) -> bytes:
            FINDINGS, ((f.severity, f.rule, f.message, f.path, f.line, f.column, f.clause, f.record)
                       for f in report.living),
            highlight=[f.severity == "error" for f in report.living])
+    unanswered = [long_sections.unanswered(f) for f in report.audit_findings]
+    _table(book, "Audit findings", heading % "Audit findings",
+           f"{plural(len(report.audit_findings), 'finding')} of internal and external audits, each with the action that "
+           f"answers it and that action's status now; {plural(sum(unanswered), 'major or minor finding')} not yet "
+           "answered (shaded)", AUDIT_FINDINGS,
+           ((f.audit, f.audit_date, f.id, f.type, f.clause, f.description, f.action,
+             "no such action" if f.action_status == "unknown" else f.action_status) for f in report.audit_findings),
+           highlight=unanswered)
     return workbook_bytes(book, report.today, report.version, f"Audit pack registers — {report.organization}")
