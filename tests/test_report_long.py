@@ -27,11 +27,12 @@ TODAY = "2026-11-21"
 OVERDUE = range(1, 21)  # ACT-1..20: open nonconformities past due
 NO_ROOT_CAUSE = range(21, 51)  # ACT-21..50: closed nonconformities without root cause or verification
 ACTIONS = 200  # ACT-51..200: improvements closed and verified
-STALE = range(1, 61)  # DOC-1..60: review was due in 2025
-CHANGED = range(61, 66)  # DOC-61..65: revised this year
+STALE = range(1, 41)  # DOC-1..40: review was due in 2025
+CHANGED = range(41, 46)  # DOC-41..45: revised this year
 DOCUMENTS = 200
 LAPSED = 40  # competence records that expired in 2025
 REVIEWS = 8  # MR-1..8, one every half year since 2023
+OBJECTIVES = 30  # OBJ-1..5 never measured, OBJ-6..10 off target, OBJ-11..15 last measured in 2025, the rest fine
 AUDITS, FINDINGS, UNANSWERED = 4, 40, 8  # AUD-n: F1 major and F2..F8 minor with no action, F9 minor on ACT-n (open)
 
 
@@ -78,6 +79,16 @@ def _reviews() -> str:
                    f" outputs: {{decisions: [Keep the objectives]}}}}\n" for n in range(1, REVIEWS + 1))
 
 
+def _objectives() -> str:
+    out = []
+    for n in range(1, OBJECTIVES + 1):
+        value, day = (80, "2026-10-31") if 6 <= n <= 10 else (97, "2025-06-30" if n <= 15 else "2026-10-31")
+        measured = "" if n <= 5 else f", measurements: [{{date: 2025-01-31, value: 90}}, {{date: {day}, value: {value}}}]"
+        out.append(f"- {{id: OBJ-{n}, kind: objective, title: Objective {n}, owner: akhan, target: 95, unit: '%',"
+                   f" direction: increase, due: 2027-12-31{measured}}}\n")
+    return "".join(out)
+
+
 def _audits() -> str:
     out = []
     for n in range(1, AUDITS + 1):
@@ -97,7 +108,7 @@ def _audits() -> str:
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_workspace(tmp_path_factory.mktemp("long") / "ws", {
         "actions/log.yaml": _actions(), "competence/licences.yaml": _competence(), "reviews/reviews.yaml": _reviews(),
-        "audits/internal.yaml": _audits(), **_documents(changed=False)})
+        "objectives/objectives.yaml": _objectives(),         "audits/internal.yaml": _audits(), **_documents(changed=False)})
     repo = GitRepo.init(root)
     repo.commit("The management system as it came into git", date="2025-05-01")
     repo.write_files(_documents(changed=True))
@@ -219,6 +230,20 @@ def test_pdf_prints_the_latest_reviews_as_minutes_and_the_earlier_ones_in_a_tabl
     assert "[present], [2 of 13], [none]" in earlier
 
 
+def test_pdf_charts_the_objectives_an_auditor_asks_about_and_tables_them_all(pack: Any) -> None:
+    from isoctl.report import render_pdf
+
+    typ = render_pdf.source(pack)
+    objectives = section(typ, "\n= Objectives", "\n= ")
+    assert f"{OBJECTIVES} objectives. Charts for the 15 objectives an auditor asks about first" in objectives
+    charted = [int(n) for n in re.findall(r"^== OBJ\\-(\d+) — ", objectives, flags=re.M)]
+    assert charted == [*range(1, 16)]  # never measured, off target, then not measured lately
+    assert objectives.count("chart(") == 15
+    table = section(objectives, "\n== All objectives", "\n)")
+    assert [int(n) for n in re.findall(r"^  \[OBJ\\-(\d+)\]", table, flags=re.M)] == [*range(1, OBJECTIVES + 1)]
+    assert '[#st("missing") never]' in table and '[#st("not met")]' in table
+
+
 def test_markdown_summarises_like_the_pdf(outputs: dict[str, bytes], pack: Any) -> None:
     md = outputs["md1"].decode()
     living = section(md, "\n## Living-system indicators", "\n## ")
@@ -238,7 +263,11 @@ def test_markdown_summarises_like_the_pdf(outputs: dict[str, bytes], pack: Any) 
 def test_html_keeps_every_finding_action_and_document(outputs: dict[str, bytes], pack: Any) -> None:
     html = outputs["html1"].decode()
     living = section(html, '<section id="living">', "</section>")
-    assert living.count('<td class="status s-') == len(pack.living)
+    by_rule = section(living, '<table class="by-rule">', "</table>")  # a count per rule first, as the PDF groups them
+    assert len(re.findall(r'<td class="num">(\d+)</td>', by_rule)) == len(pack.digest.findings)
+    assert sum(int(n) for n in re.findall(r'<td class="num">(\d+)</td>', by_rule)) == len(pack.living)
+    listed = living.split('<table class="by-rule">', 1)[1].split("</table>", 1)[1]
+    assert listed.count('<td class="status s-') == len(pack.living)  # then every finding
     actions = section(html, '<section id="actions">', "</section>")
     assert {int(n) for n in re.findall(r'<td class="nowrap">ACT-(\d+)</td>', actions)} == set(range(1, ACTIONS + 1))
     audits = section(html, '<section id="audits">', "</section>")

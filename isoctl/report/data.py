@@ -130,7 +130,8 @@ class Report:
     def digest(self) -> long_sections.Digest:
         """The long sections as the PDF and the Markdown summarise them (each part None when listed in full)."""
         return long_sections.digest(self.living, self.actions, self.documents.documents, self.today,
-                                    finding_rows=self.audit_findings, review_rows=self.reviews)
+                                    finding_rows=self.audit_findings, review_rows=self.reviews,
+                                    objective_rows=self.objectives)
 
     @property
     def living_counts(self) -> dict[str, int]:

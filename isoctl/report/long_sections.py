@@ -18,7 +18,10 @@ at first, and say where the rest is:
 * audit findings beyond :data:`AUDIT_FINDING_LIMIT` are shortlisted to the
   major and minor ones not yet answered (no action, or its action still open);
 * more than :data:`REVIEW_LIMIT` management reviews: the latest are printed
-  as minutes, the earlier ones one line each.
+  as minutes, the earlier ones one line each;
+* more than :data:`OBJECTIVE_LIMIT` objectives: charts for those never
+  measured, off target or not measured lately (at most that many), then one
+  table of every objective.
 
 The XLSX keeps every row (the "Findings", "Actions", "Documents", "Audit
 findings" and "Review inputs" sheets) and so does the HTML pack, which can be
@@ -39,7 +42,8 @@ from isoctl.history.record_changes import natural
 from isoctl.model.result import Finding
 from isoctl.report.document_register import DocumentEntry
 from isoctl.report.minutes import ReviewRow
-from isoctl.report.registers import ActionRow, FindingRow
+from isoctl.report.registers import ActionRow, FindingRow, ObjectiveRow
+from isoctl.report.svg import STALE_DAYS
 
 #: Living-system findings listed one by one up to this many (about six pages); beyond, grouped by rule.
 FINDING_LIMIT = 150
@@ -49,8 +53,12 @@ EXAMPLES = 3
 ACTION_LIMIT = 150
 #: Documents listed in full up to this many; beyond, the shortlist an auditor samples first.
 DOCUMENT_LIMIT = 150
-#: Most rows a shortlist shows (the rest of those that qualify are counted, and listed in the XLSX and HTML).
-SHORTLIST = 100
+#: Most rows a shortlist shows, about two pages (the rest of those that qualify are counted, and listed in the XLSX
+#: and HTML).
+SHORTLIST = 50
+#: Objectives drawn as charts up to this many (two to a page); beyond, charts for those an auditor asks about first
+#: (at most this many) and one table of every objective.
+OBJECTIVE_LIMIT = 24
 #: Management reviews printed as minutes, newest first (two a year over a three-year cycle); earlier ones in one table.
 REVIEW_LIMIT = 6
 #: Audit findings listed in full up to this many; beyond, the shortlist of those not yet answered.
@@ -200,6 +208,28 @@ def audit_findings(rows: Sequence[FindingRow], *, limit: int = AUDIT_FINDING_LIM
     return _shortlist(rows, _audit_finding_reason, cap)
 
 
+def _objective_reason(today: dt.date) -> Callable[[ObjectiveRow], Reason | None]:
+    def reason(objective: ObjectiveRow) -> Reason | None:
+        if objective.latest_on is None:
+            return 0, (0, natural(objective.id)), "never measured"
+        if objective.met is False:
+            return 1, (0, natural(objective.id)), "target not met"
+        days = (today - objective.latest_on).days
+        if days > STALE_DAYS:
+            return 2, (-days, natural(objective.id)), f"last measured {days} days ago"
+        return None
+
+    return reason
+
+
+def objectives(rows: Sequence[ObjectiveRow], today: dt.date, *, limit: int = OBJECTIVE_LIMIT) -> Shortlist[ObjectiveRow] | None:
+    """The objectives to chart (never measured, target not met, then not measured for longest), at most ``limit``;
+    None when every objective can be charted."""
+    if len(rows) <= limit:
+        return None
+    return _shortlist(rows, _objective_reason(today), limit)
+
+
 @dataclass(frozen=True)
 class Reviews:
     """A long series of management reviews: the latest printed as minutes, the earlier ones one line each."""
@@ -225,10 +255,13 @@ class Digest:
     since: dt.date  # the start of the period "changed in the period" means
     audit_findings: Shortlist[FindingRow] | None = None
     reviews: Reviews | None = None
+    objectives: Shortlist[ObjectiveRow] | None = None
 
 
 def digest(living: Sequence[Finding], action_rows: Sequence[ActionRow], document_rows: Sequence[DocumentEntry],
-           today: dt.date, *, finding_rows: Sequence[FindingRow] = (), review_rows: Sequence[ReviewRow] = ()) -> Digest:
+           today: dt.date, *, finding_rows: Sequence[FindingRow] = (), review_rows: Sequence[ReviewRow] = (),
+           objective_rows: Sequence[ObjectiveRow] = ()) -> Digest:
     """The summaries of a report's long sections."""
     return Digest(group_findings(living), actions(action_rows), documents(document_rows, today),
-                  today - dt.timedelta(days=PERIOD_DAYS), audit_findings(finding_rows), reviews(review_rows))
+                  today - dt.timedelta(days=PERIOD_DAYS), audit_findings(finding_rows), reviews(review_rows),
+                  objectives(objective_rows, today))

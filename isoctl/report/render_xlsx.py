@@ -145,10 +145,6 @@ def render(report: Report) -> bytes:
     _table(book, "Document revisions", heading % "Document revision history", register.note, REVISIONS,
            ((d.id, d.title, v.short, v.date, v.author, v.message, v.change)
             for d in register.documents for v in d.revisions))
-    for record_register in (r for r in report.registers if r.rows):  # risks, aspects, ...: every row, with its file
-        _table(book, record_register.sheet, heading % record_register.title, record_register.note,
-               (*record_register.columns, ("File", 30, False)), record_register.values(),
-               highlight=record_register.flagged())
     counts = report.living_counts
     _table(book, "Findings", heading % "Living-system findings",
            f"{plural(len(report.living), 'finding')} of the rules that show whether the system is worked all year round: "
@@ -165,4 +161,8 @@ def render(report: Report) -> bytes:
            ((f.audit, f.audit_date, f.id, f.type, f.clause, f.description, f.action,
              "no such action" if f.action_status == "unknown" else f.action_status) for f in report.audit_findings),
            highlight=unanswered)
+    for record_register in (r for r in report.registers if r.rows):  # risks, aspects, ...: every row, with its file
+        _table(book, record_register.sheet, heading % record_register.title, record_register.note,
+               (*record_register.columns, ("File", 30, False)), record_register.values(),
+               highlight=record_register.flagged())
     return workbook_bytes(book, report.today, report.version, f"Audit pack registers — {report.organization}")
