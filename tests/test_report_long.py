@@ -57,11 +57,12 @@ def _document(n: int, version: int) -> str:
             f" owner: akhan, clauses: ['iso9001:7.5']}}")
 
 
-def _documents(changed: bool) -> dict[str, str]:
+def _documents(changed: bool, busy: int = 2) -> dict[str, str]:
+    """Every document; ``changed``: those of CHANGED at version 2, the first of them at version ``busy``."""
     files: dict[str, str] = {}
     for n in range(1, DOCUMENTS + 1):
         name = f"documents/set-{(n - 1) // 50}.yaml"
-        version = 2 if changed and n in CHANGED else 1
+        version = (busy if n == CHANGED[0] else 2) if changed and n in CHANGED else 1
         files[name] = files.get(name, "") + _document(n, version) + "\n"
     return files
 
@@ -113,6 +114,9 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo.commit("The management system as it came into git", date="2025-05-01")
     repo.write_files(_documents(changed=True))
     repo.commit("Five procedures revised", date="2026-04-01")
+    for version in (3, 4, 5):  # one of them twice more: five revisions in all
+        repo.write_files(_documents(changed=True, busy=version))
+        repo.commit(f"Procedure {CHANGED[0]} revised again", date=f"2026-0{version + 2}-01")
     return root
 
 
@@ -199,6 +203,9 @@ def test_pdf_shortlists_the_documents_an_auditor_samples_first(pack: Any) -> Non
     assert listed == [*STALE, *CHANGED]  # past review (all due the same day), then changed this year; the rest left out
     assert f"{len(STALE) + len(CHANGED)} documents are what an auditor samples first" in register
     assert "#muted[review due 2025\\-06\\-01]" in register and "#muted[changed 2026\\-04\\-01]" in register
+    busy = section(register, f"  [DOC\\-{CHANGED[0]}], ", "\n")  # five revisions: the latest three, two counted
+    assert '#muted[2 earlier revisions in the XLSX "Document revisions" sheet]' in busy
+    assert busy.count("#raw(") == long_sections.REVISIONS and "2026\\-07\\-01" in busy and "2025\\-05\\-01" not in busy
     assert f'all {DOCUMENTS} documents are in the XLSX "Documents" and "Document revisions" sheets' in register
 
 

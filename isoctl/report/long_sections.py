@@ -14,7 +14,8 @@ at first, and say where the rest is:
   :data:`SHORTLIST` of them;
 * a document register beyond :data:`DOCUMENT_LIMIT` shows the documents
   changed without a new approval, past their review date, or changed in the
-  past year, up to :data:`SHORTLIST` of them;
+  past year, up to :data:`SHORTLIST` of them, each with its latest
+  :data:`REVISIONS` revisions;
 * audit findings beyond :data:`AUDIT_FINDING_LIMIT` are shortlisted to the
   major and minor ones not yet answered (no action, or its action still open);
 * more than :data:`REVIEW_LIMIT` management reviews: the latest are printed
@@ -63,6 +64,8 @@ OBJECTIVE_LIMIT = 24
 REVIEW_LIMIT = 6
 #: Audit findings listed in full up to this many; beyond, the shortlist of those not yet answered.
 AUDIT_FINDING_LIMIT = 150
+#: Revisions of a shortlisted document printed, the latest (the earlier ones are counted).
+REVISIONS = 3
 #: How far back "changed in the period" reaches for documents: the year the readiness charts show.
 PERIOD_DAYS = 365
 
@@ -256,6 +259,7 @@ class Digest:
     audit_findings: Shortlist[FindingRow] | None = None
     reviews: Reviews | None = None
     objectives: Shortlist[ObjectiveRow] | None = None
+    revisions: int = REVISIONS  # revisions printed for each shortlisted document
 
 
 def digest(living: Sequence[Finding], action_rows: Sequence[ActionRow], document_rows: Sequence[DocumentEntry],
