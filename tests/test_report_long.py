@@ -341,3 +341,6 @@ def test_a_register_at_the_limit_is_listed_in_full(pack: Any) -> None:
     assert long_sections.documents(pack.documents.documents[: long_sections.DOCUMENT_LIMIT], pack.today) is None
     capped = long_sections.actions(pack.actions, cap=10)
     assert capped is not None and len(capped.rows) == 10 and capped.capped == capped.qualifying - 10
+    assert capped.listed == "The first 10 are listed here" and capped.more == ACTIONS - 10
+    sound = long_sections.actions([a for a in pack.actions if a.status == "closed" and not a.flags], limit=10)
+    assert sound is not None and sound.rows == () and sound.listed == "None is listed here"

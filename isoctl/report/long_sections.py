@@ -107,6 +107,13 @@ class Shortlist(Generic[T]):
         """Rows that qualify but did not fit in the shortlist."""
         return self.qualifying - len(self.rows)
 
+    @property
+    def listed(self) -> str:
+        """How much of the shortlist the section prints, in words (the sentence then says where all the rows are)."""
+        if not self.rows:
+            return "None is listed here"
+        return f"The first {len(self.rows)} are listed here" if self.capped else "They are listed here"
+
 
 def group_findings(findings: Sequence[Finding], *, limit: int = FINDING_LIMIT,
                    examples: int = EXAMPLES) -> tuple[RuleGroup, ...] | None:
