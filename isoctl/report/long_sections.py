@@ -1,4 +1,4 @@
-"""Long sections of the audit pack summarised for reading: living-system findings, the action and document registers.
+"""Long sections of the audit pack summarised for reading: findings, actions, documents, reviews and objectives.
 
 On a small management system the report lists every finding, action and
 document. On a large one those lists run to hundreds of pages that nobody
@@ -26,9 +26,8 @@ at first, and say where the rest is:
 
 The XLSX keeps every row (the "Findings", "Actions", "Documents", "Audit
 findings" and "Review inputs" sheets) and so does the HTML pack, which can be
-searched. The limits sit well above
-what a typical management system has (the examples stay listed in full), so
-only a large workspace is summarised. Every choice is a pure function of the
+searched. The limits sit well above what a typical management system has (the
+examples stay listed in full), so only a large workspace is summarised. Every choice is a pure function of the
 report: the same report gives the same summary.
 """
 
@@ -54,8 +53,8 @@ EXAMPLES = 3
 ACTION_LIMIT = 150
 #: Documents listed in full up to this many; beyond, the shortlist an auditor samples first.
 DOCUMENT_LIMIT = 150
-#: Most rows a shortlist shows, about two pages (the rest of those that qualify are counted, and listed in the XLSX
-#: and HTML).
+#: Most rows a shortlist shows, a few pages (the rest of those that qualify are counted, and listed in the XLSX and
+#: the HTML pack).
 SHORTLIST = 50
 #: Objectives drawn as charts up to this many (two to a page); beyond, charts for those an auditor asks about first
 #: (at most this many) and one table of every objective.
