@@ -344,3 +344,18 @@ def test_a_register_at_the_limit_is_listed_in_full(pack: Any) -> None:
     assert capped.listed == "The first 10 are listed here" and capped.more == ACTIONS - 10
     sound = long_sections.actions([a for a in pack.actions if a.status == "closed" and not a.flags], limit=10)
     assert sound is not None and sound.rows == () and sound.listed == "None is listed here"
+
+
+@pytest.mark.parametrize("example", ["acme-logistics", "nimbus-cloud", "paper-iso"])
+def test_the_examples_are_listed_in_full(example: str, tmp_path: Path) -> None:
+    from helpers import committed_example
+
+    from isoctl.core.evaluate import open_evaluation
+    from isoctl.report.gather import collect
+
+    root = tmp_path / example
+    committed_example(root, example, date="2026-11-20")
+    with open_evaluation(root, at=None, today=dt.date.fromisoformat(TODAY)) as evaluation:
+        digest = collect(evaluation).digest
+    assert digest.findings is None and digest.actions is None and digest.documents is None
+    assert digest.audit_findings is None and digest.reviews is None and digest.objectives is None
