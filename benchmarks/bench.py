@@ -35,7 +35,7 @@ to DIR/SHAPE-RECORDS and leaves them there for profiling. The default run
 history`` and ``isoctl pulse`` cold (fresh cache) and warm against the floor
 of ``git log --raw``, ``git cat-file --batch`` and libyaml over every changed
 record blob; ``check --at`` an old commit against ``check``; ``report``
-against ``check``.
+against ``check``, and ``report --format pdf`` against the HTML report.
 
 Benchmarks are not tests: nothing here fails on a slow machine.
 """
@@ -401,7 +401,7 @@ print(count)
 def bench_history(records: int, files: int, commits: int, runs: int) -> int:
     """``isoctl history`` and ``pulse`` cold and warm against git log + cat-file + libyaml of every changed blob;
     ``check`` cold with the rules that read history against the same without them; ``check --at`` an old
-    commit against ``check``; ``report`` against ``check``."""
+    commit against ``check``; ``report`` against ``check``, and the PDF report against the HTML one."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from generate import generate
 
@@ -438,6 +438,7 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
 
         new_plain_cache()
         report = [*isoctl, "report", "--format", "html", "--today", TODAY, "-o", str(scratch / "report.html"), str(root)]
+        report_pdf = [*isoctl, "report", "--format", "pdf", "--today", TODAY, "-o", str(scratch / "report.pdf"), str(root)]
         floor = [sys.executable, "-c", HISTORY_FLOOR, str(root)]
         blobs = subprocess.run(floor, check=True, capture_output=True, text=True, env=base).stdout.strip()
         for command in (history, pulse, check, check_at):
@@ -457,6 +458,7 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
         if has_report:
             subprocess.run(report, check=True, capture_output=True, env=warm)
             cases["report --format html (warm)"] = (report, warm, None)
+            cases["report --format pdf (warm)"] = (report_pdf, warm, None)
         results = interleaved(cases, runs)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -472,6 +474,7 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
                                                   "history rules off", 1.5),
         f"check --at HEAD~{back} (warm)": (check_ms, "check at HEAD", 1.5),
         "report --format html (warm)": (check_ms, "check at HEAD", 3.0),
+        "report --format pdf (warm)": (results.get("report --format html (warm)", 0.0), "report html", 2.0),
     }
     for name, value in results.items():
         note = ""

@@ -245,7 +245,7 @@ def test_xlsx_registers_have_frozen_filtered_headers(cli: Cli, year: Path, tmp_p
 
     book = load_workbook(io.BytesIO(to_file(cli, year, tmp_path / "x.xlsx", "--format", "xlsx", "--today", TODAY)))
     assert book.sheetnames == ["Executive summary", "Gap matrix", "Actions", "Audit programme", "Review inputs",
-                               "Documents", "Document revisions"]  # no SoA without 27001
+                               "Documents", "Document revisions", "Findings", "Audit findings"]  # no SoA without 27001
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A3:")
         assert all((sheet.column_dimensions[c].width or 0) >= 6 for c in "ABC")
@@ -263,7 +263,8 @@ def test_nimbus_cloud_has_its_soa_sheet(cli: Cli, tmp_path: Path) -> None:
     book = load_workbook(io.BytesIO(to_file(cli, root, tmp_path / "n.xlsx", "--format", "xlsx", "--today", TODAY)))
     assert book.sheetnames == ["Executive summary", "Gap matrix", "Statement of Applicability", "Actions",
                                "Audit programme", "Review inputs", "Documents", "Document revisions",
-                               "Risks", "Obligations", "Competence", "Suppliers", "Assets", "BIA", "Exercises"]
+                               "Findings", "Audit findings", "Risks", "Obligations", "Competence", "Suppliers",
+                               "Assets", "BIA", "Exercises"]
     assert book["Statement of Applicability"].max_row == 3 + 93
 
 

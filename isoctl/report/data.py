@@ -10,6 +10,7 @@ an HTML pack and its PDF never disagree on a number.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from isoctl.model.result import ClauseCoverage, Finding, Result, RuleCategory, S
 from isoctl.render.pulse import Row as PulseRow
 from isoctl.render.pulse import rows as pulse_rows
 from isoctl.render.pulse_svg import render_svg as pulse_svg
-from isoctl.report import minutes, programme, record_registers, registers, summary
+from isoctl.report import long_sections, minutes, programme, record_registers, registers, summary
 from isoctl.report.document_register import DocumentRegister
 from isoctl.report.registers import FindingChanges  # by name: the field 'registers' shadows the module in Report
 from isoctl.report.svg import Point, line_chart, percent
@@ -124,6 +125,13 @@ class Report:
                                                                 or clause.clause.startswith(number + ".")):
                 return ref
         return None
+
+    @functools.cached_property
+    def digest(self) -> long_sections.Digest:
+        """The long sections as the PDF and the Markdown summarise them (each part None when listed in full)."""
+        return long_sections.digest(self.living, self.actions, self.documents.documents, self.today,
+                                    finding_rows=self.audit_findings, review_rows=self.reviews,
+                                    objective_rows=self.objectives)
 
     @property
     def living_counts(self) -> dict[str, int]:

@@ -1,5 +1,6 @@
 """The audit pack's registers as an XLSX workbook: executive summary, gap matrix, SoA, actions, audit programme,
-management review inputs, documents and their revisions.
+management review inputs, documents and their revisions, every register of the records, and the living-system
+findings (every one: the PDF and the Markdown group a long list of them by rule and point here).
 
 One sheet per register, each with a title line, its header row frozen, an
 autofilter over the table and column widths people can read without
@@ -20,7 +21,9 @@ from typing import TYPE_CHECKING
 
 from isoctl.render.soa_xlsx import sheet_of as soa_sheet
 from isoctl.render.xlsx import HEADER_ROW, Column, head, put, workbook_bytes
+from isoctl.report import long_sections
 from isoctl.report.data import Report
+from isoctl.report.templates import plural
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -47,6 +50,11 @@ DOCUMENTS: tuple[Column, ...] = (
     ("Owner", 20, True), ("Approved by", 20, True), ("Approved on", 11, False), ("Review due", 11, False),
     ("Revisions", 9, False), ("Last changed", 11, False), ("File", 32, False), ("Document file", 32, False),
 )
+FINDINGS: tuple[Column, ...] = (("Severity", 9, False), ("Rule", 26, False), ("Finding", 90, True), ("File", 36, False),
+                                ("Line", 7, False), ("Column", 7, False), ("Clause", 16, False), ("Record", 16, False))
+AUDIT_FINDINGS: tuple[Column, ...] = (("Audit", 16, False), ("Audit date", 11, False), ("Finding", 10, False),
+                                      ("Type", 12, False), ("Clause", 16, False), ("Description", 70, True),
+                                      ("Action", 14, False), ("Action status", 14, False))
 REVISIONS: tuple[Column, ...] = (("Document", 20, False), ("Title", 36, True), ("Commit", 10, False),
                                  ("Date", 11, False), ("Author", 22, False), ("Message", 60, True), ("Change", 34, True))
 
@@ -137,6 +145,22 @@ def render(report: Report) -> bytes:
     _table(book, "Document revisions", heading % "Document revision history", register.note, REVISIONS,
            ((d.id, d.title, v.short, v.date, v.author, v.message, v.change)
             for d in register.documents for v in d.revisions))
+    counts = report.living_counts
+    _table(book, "Findings", heading % "Living-system findings",
+           f"{plural(len(report.living), 'finding')} of the rules that show whether the system is worked all year round: "
+           f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, {plural(counts['info'], 'note')}; "
+           "by file and line",
+           FINDINGS, ((f.severity, f.rule, f.message, f.path, f.line, f.column, f.clause, f.record)
+                      for f in report.living),
+           highlight=[f.severity == "error" for f in report.living])
+    unanswered = [long_sections.unanswered(f) for f in report.audit_findings]
+    _table(book, "Audit findings", heading % "Audit findings",
+           f"{plural(len(report.audit_findings), 'finding')} of internal and external audits, each with the action that "
+           f"answers it and that action's status now; {plural(sum(unanswered), 'major or minor finding')} not yet "
+           "answered (shaded)", AUDIT_FINDINGS,
+           ((f.audit, f.audit_date, f.id, f.type, f.clause, f.description, f.action,
+             "no such action" if f.action_status == "unknown" else f.action_status) for f in report.audit_findings),
+           highlight=unanswered)
     for record_register in (r for r in report.registers if r.rows):  # risks, aspects, ...: every row, with its file
         _table(book, record_register.sheet, heading % record_register.title, record_register.note,
                (*record_register.columns, ("File", 30, False)), record_register.values(),
