@@ -119,8 +119,7 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
 
 def previous_review(records: Iterable[LoadedRecord], before: dt.date, today: dt.date) -> Review | None:
     """The last review held before the meeting day ``before`` (drafts and reviews still ahead are not held)."""
-    held = [r.model for r in records if isinstance(r.model, Review) and r.model.status != "draft"
-            and r.model.date < before and r.model.date <= today]
+    held = [r.model for r in records if isinstance(r.model, Review) and r.model.held_by(today) and r.model.date < before]
     return max(held, key=lambda r: (r.date, natural(r.id)), default=None)
 
 

@@ -336,6 +336,10 @@ class Review(RecordBase):
     outputs: ReviewOutputs | None = None
     actions: TextList = []
 
+    def held_by(self, day: dt.date) -> bool:
+        """Whether the review has been held by ``day``: its date has come and it is no draft prepared for it."""
+        return self.status != "draft" and self.date <= day
+
 
 class Competence(RecordBase):
     kind: Literal["competence"]

@@ -84,7 +84,7 @@ def reviews(records: Iterable[LoadedRecord], today: dt.date, families: list[str]
     actions_now = {r.id: m for r, m in of_kind(records, Action)}
     action_rows = {row.id: row for row in actions(records, today, names)[0]}
     ordered = sorted(of_kind(records, Review), key=lambda pair: (pair[1].date, natural(pair[0].id)), reverse=True)
-    latest_held = next((record.id for record, model in ordered if model.date <= today and model.status != "draft"), None)
+    latest_held = next((record.id for record, model in ordered if model.held_by(today)), None)
     rows = []
     for record, model in ordered:
         given = {key: text.strip() for key, text in model.inputs.items() if (text or "").strip()}
@@ -99,7 +99,7 @@ def reviews(records: Iterable[LoadedRecord], today: dt.date, families: list[str]
             found, row = actions_now.get(action_id), action_rows.get(action_id)
             raised.append(ReviewActionRow(action_id, found.title if found else None, found.status if found else "unknown",
                                           row.flags if row else (), row.overdue if row else False))
-        held = model.date <= today and model.status != "draft"  # a draft is prepared for its meeting, not held
+        held = model.held_by(today)
         rows.append(ReviewRow(
             id=record.id, title=model.title, date=model.date, held=held,
             attendees=tuple(names.get(a, a) for a in model.attendees), top_management=bool(set(model.attendees) & top),

@@ -63,7 +63,7 @@ COPIED = 0.9
 def _held_reviews(ctx: Context) -> list[Review]:
     """Reviews held on or before today, oldest first (a review dated in the future is only planned, and one with
     ``status: draft`` is being prepared: neither has been held)."""
-    return sorted((r for r in ctx.records(Review) if r.date <= ctx.today and r.status != "draft"), key=lambda r: r.date)
+    return sorted((r for r in ctx.records(Review) if r.held_by(ctx.today)), key=lambda r: r.date)
 
 
 @rule("missing-management-review", "error", category="living")
