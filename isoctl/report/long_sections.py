@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from isoctl.history.record_changes import natural
-from isoctl.model.result import Finding
+from isoctl.model.result import SEVERITY_RANK, Finding
 from isoctl.report.document_register import DocumentEntry
 from isoctl.report.minutes import ReviewRow
 from isoctl.report.registers import ActionRow, FindingRow, ObjectiveRow
@@ -68,7 +68,6 @@ REVISIONS = 3
 #: How far back "changed in the period" reaches for documents: the year the readiness charts show.
 PERIOD_DAYS = 365
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 T = TypeVar("T")
 
@@ -123,11 +122,11 @@ def group_findings(findings: Sequence[Finding], *, limit: int = FINDING_LIMIT,
     for finding in findings:
         by_rule.setdefault(finding.rule, []).append(finding)
     groups = [RuleGroup(rule, _worst(found), len(found), tuple(found[:examples])) for rule, found in by_rule.items()]
-    return tuple(sorted(groups, key=lambda g: (SEVERITY_ORDER.get(g.severity, 3), -g.count, g.rule)))
+    return tuple(sorted(groups, key=lambda g: (-SEVERITY_RANK[g.severity], -g.count, g.rule)))
 
 
 def _worst(findings: Iterable[Finding]) -> str:
-    return min((f.severity for f in findings), key=lambda s: SEVERITY_ORDER.get(s, 3))
+    return min((f.severity for f in findings), key=lambda s: -SEVERITY_RANK[s])
 
 
 #: Why a row is on a shortlist: its rank (lower first), its order within the rank (a number, then the id in natural

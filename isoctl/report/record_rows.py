@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from isoctl.history.record_changes import natural
 from isoctl.model.manifest import ReviewedKind, Settings
 from isoctl.model.records import Activity, Aspect, Asset, Competence, Exercise, Hazard, Obligation, Risk, Supplier
+from isoctl.report.registers import of_kind
 from isoctl.report.svg import plain
 from isoctl.workspace.records import LoadedRecord
 
@@ -274,10 +275,6 @@ class ExerciseRow:
                 Cell(self.outcome) if self.outcome else Cell("not recorded", "warn"), _c(actions))
 
 
-def _of(records: Iterable[LoadedRecord], kind: type[Any]) -> list[tuple[LoadedRecord, Any]]:
-    return sorted(((r, r.model) for r in records if isinstance(r.model, kind)), key=lambda pair: natural(pair[0].id))
-
-
 def _name(person: str | None, names: Names) -> str | None:
     """A person's name from the manifest's people (their id when the manifest does not list them)."""
     return names.get(person, person) if person else None
@@ -291,7 +288,7 @@ def risks(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
           names: Names) -> tuple[RiskRow, ...]:
     """Risks and opportunities, highest score (likelihood x impact) first."""
     rows = []
-    for record, m in _of(records, Risk):
+    for record, m in of_kind(records, Risk):
         score = m.likelihood * m.impact if m.likelihood and m.impact else None
         rows.append(RiskRow(record.id, m.type, m.title, m.description, _name(m.owner, names),
                             m.likelihood, m.impact, score, m.treatment, tuple(m.controls), m.residual, m.reviewed_on,
@@ -304,7 +301,7 @@ def aspects(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
     """Environmental aspects, significant ones first."""
     rows = [AspectRow(r.id, m.activity, m.aspect, m.impact, m.condition, m.significant, m.criteria,
                       _name(m.owner, names), m.reviewed_on,
-                      _due(m.reviewed_on, settings, "aspect", today), r.file.relative) for r, m in _of(records, Aspect)]
+                      _due(m.reviewed_on, settings, "aspect", today), r.file.relative) for r, m in of_kind(records, Aspect)]
     return tuple(sorted(rows, key=lambda r: (not r.significant, natural(r.id))))
 
 
@@ -313,7 +310,7 @@ def hazards(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
     """Hazards with their controls at each level of the hierarchy of controls, highest rating first; a high rating
     met only by administrative controls and PPE is weak (as the rule ``weak-hazard-controls`` judges it)."""
     rows = []
-    for record, m in _of(records, Hazard):
+    for record, m in of_kind(records, Hazard):
         levels = tuple((level, tuple(c.control for c in m.controls if c.level == level)) for level in LEVELS)
         weak = (m.rating is not None and m.rating >= settings.hazard_high_rating
                 and not any(c.level in LEVELS[:3] for c in m.controls))
@@ -328,13 +325,13 @@ def obligations(records: Iterable[LoadedRecord], settings: Settings, today: dt.d
     """Legal and other requirements with their last evaluation of compliance and the next one due."""
     return tuple(ObligationRow(r.id, m.title, m.source, tuple(m.applies_to), _name(m.owner, names), m.evaluated_on,
                                m.compliant, _due(m.evaluated_on, settings, "obligation", today), r.file.relative)
-                 for r, m in _of(records, Obligation))
+                 for r, m in of_kind(records, Obligation))
 
 
 def competence(records: Iterable[LoadedRecord], today: dt.date, names: Names) -> tuple[CompetenceRow, ...]:
     """Qualifications by person: expired, renewed (a later record of the same person and course is in date),
     expiring within :data:`EXPIRING_DAYS`, valid, or with no expiry."""
-    pairs = _of(records, Competence)
+    pairs = of_kind(records, Competence)
 
     def subject(m: Competence) -> tuple[str, str]:
         return m.person, (m.course or m.title).strip().lower()
@@ -358,7 +355,7 @@ def suppliers(records: Iterable[LoadedRecord], settings: Settings, today: dt.dat
     """Suppliers with their last evaluation, its result and the next one due."""
     return tuple(SupplierRow(r.id, m.title, m.service, _name(m.owner, names), m.evaluated_on,
                              m.rating, m.approved, _due(m.evaluated_on, settings, "supplier", today), r.file.relative)
-                 for r, m in _of(records, Supplier))
+                 for r, m in of_kind(records, Supplier))
 
 
 def assets(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
@@ -366,7 +363,7 @@ def assets(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
     """The asset inventory."""
     return tuple(AssetRow(r.id, m.title, m.type, _name(m.owner, names), m.classification,
                           m.location, m.reviewed_on, _due(m.reviewed_on, settings, "asset", today), r.file.relative)
-                 for r, m in _of(records, Asset))
+                 for r, m in of_kind(records, Asset))
 
 
 def activities(records: Iterable[LoadedRecord], settings: Settings, today: dt.date,
@@ -375,12 +372,12 @@ def activities(records: Iterable[LoadedRecord], settings: Settings, today: dt.da
     return tuple(ActivityRow(r.id, m.title, _name(m.owner, names), m.mtpd, m.rto, m.rpo,
                              tuple(m.dependencies), m.reviewed_on, _due(m.reviewed_on, settings, "activity", today),
                              r.file.relative)
-                 for r, m in _of(records, Activity))
+                 for r, m in of_kind(records, Activity))
 
 
 def exercises(records: Iterable[LoadedRecord], actions: Mapping[str, str]) -> tuple[ExerciseRow, ...]:
     """Exercises and tests in date order, each action they raised with its status now."""
     rows = [ExerciseRow(r.id, m.date, m.title, m.scenario, tuple(m.plans), m.outcome,
                         tuple((a, actions.get(a, "unknown")) for a in m.actions), r.file.relative)
-            for r, m in _of(records, Exercise)]
+            for r, m in of_kind(records, Exercise)]
     return tuple(sorted(rows, key=lambda r: (r.date, natural(r.id))))
