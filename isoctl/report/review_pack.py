@@ -9,7 +9,6 @@ the audit pack does. The same preparation gives the same bytes.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,8 +16,6 @@ from isoctl import __version__
 from isoctl.core.review_period import ObjectiveTrend
 from isoctl.core.review_prepare import Preparation
 from isoctl.errors import IsoctlError
-from isoctl.files.resources import data_dir
-from isoctl.render.typst_markup import Raw, typst_string
 from isoctl.report import templates
 from isoctl.report.svg import Point, line_chart
 
@@ -56,23 +53,9 @@ def charts(prep: Preparation) -> tuple[Chart, ...]:
     return tuple(out)
 
 
-@functools.cache
 def _environment(flavour: Flavour) -> Any:
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    env = SandboxedEnvironment(
-        loader=FileSystemLoader(data_dir("templates") / "review"),
-        autoescape=flavour == "html",
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=flavour != "html",
-        lstrip_blocks=flavour != "html",
-        finalize=templates.FINALIZE[flavour],
-    )
-    env.filters["typst_string"] = typst_string
-    env.filters["raw"] = Raw
-    return env
+    """The report's environment (escaping, filters) over the meeting pack's own templates in templates/review/."""
+    return templates.environment(flavour, folder="review")
 
 
 def source(prep: Preparation, flavour: Flavour) -> str:

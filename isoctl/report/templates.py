@@ -87,13 +87,14 @@ FINALIZE: dict[Flavour, Callable[[Any], Any]] = {"html": _html_value, "md": mark
 
 
 @functools.cache
-def environment(flavour: Flavour, directory: Path | None = None) -> Any:
-    """The environment for one flavour: plain for isoctl's templates, sandboxed over ``directory`` when given."""
+def environment(flavour: Flavour, directory: Path | None = None, *, folder: str = "report") -> Any:
+    """The environment for one flavour: plain for isoctl's templates (``templates/<folder>``), sandboxed over
+    ``directory`` when given."""
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
 
     from isoctl.render.sandbox import BudgetedSandbox, DirectoryLoader
 
-    builtin = FileSystemLoader(data_dir("templates") / "report")
+    builtin = FileSystemLoader(data_dir("templates") / folder)
     options: dict[str, Any] = {
         "autoescape": flavour == "html",
         "undefined": StrictUndefined,
