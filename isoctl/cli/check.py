@@ -176,15 +176,13 @@ def _rendered(result: Result, comparison: Comparison | None, fmt: str, fail_on: 
 
 def _tell(comparison: Comparison, failing: int, fail_on: str) -> None:
     """The stderr note on what the comparison let through, failed and found fixed."""
+    from isoctl.history.record_changes import plural
+
     new, existing, fixed = len(comparison.new), len(comparison.unchanged), len(comparison.absent)
-    parts = [f"{_count(new, 'new finding')}" + (f" ({failing} at or above --fail-on {fail_on})" if new else "")]
-    parts.append(f"{_count(existing, 'existing finding')} let through")
-    parts.append(f"{_count(fixed, 'finding')} fixed")
+    parts = [f"{plural(new, 'new finding')}" + (f" ({failing} at or above --fail-on {fail_on})" if new else "")]
+    parts.append(f"{plural(existing, 'existing finding')} let through")
+    parts.append(f"{plural(fixed, 'finding')} fixed")
     note(f"compared with {comparison.label}: " + ", ".join(parts))
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def gap(

@@ -21,7 +21,6 @@ from isoctl.core.review_period import (
     Period,
     action_summary,
     actions_of,
-    counted,
     finding_ref,
     findings_summary,
     listed,
@@ -29,6 +28,7 @@ from isoctl.core.review_period import (
     objective_trend,
     record_changes,
 )
+from isoctl.history.record_changes import plural
 from isoctl.model.records import Action, Audit, Competence, Objective, Risk
 
 #: Audit types a certification body carries out (supplier audits are about external providers).
@@ -60,7 +60,7 @@ def previous_actions(period: Period) -> list[str]:
         else:
             states = [f"{i} {period.action_state(known[i])}" if i in known else f"{i} (no such action in the repository)"
                       for i in review.actions]
-            lines.append(f"{review.id} ({review.date.isoformat()}) raised {counted(len(review.actions), 'action')}: "
+            lines.append(f"{review.id} ({review.date.isoformat()}) raised {plural(len(review.actions), 'action')}: "
                          + "; ".join(states))
         for name in ("decisions", "changes", "resources", "improvements"):
             items = getattr(review.outputs, name) if review.outputs is not None else []
@@ -86,7 +86,7 @@ def monitoring_results(period: Period) -> list[str]:
         return []
     measured = [(o, [m for m in o.measurements if period.within(m.date)]) for o in objectives]
     count = sum(len(found) for _, found in measured)
-    lines = [f"{counted(count, 'measurement')} of {counted(sum(1 for _, f in measured if f), 'objective')} {period.since}"]
+    lines = [f"{plural(count, 'measurement')} of {plural(sum(1 for _, f in measured if f), 'objective')} {period.since}"]
     silent = [o.id for o, found in measured if not found]
     if silent:
         lines.append(f"Not measured {period.since}: {listed(silent)}")
@@ -123,7 +123,7 @@ def resources(period: Period) -> list[str]:
         done = [c for c in competence if period.within(c.completed_on)]
         expired = [c for c in competence if c.expires_on is not None and c.expires_on < period.today]
         soon = [c for c in competence if c.expires_on is not None and 0 <= (c.expires_on - period.today).days <= 90]
-        lines.append(f"Competence: {counted(len(done), 'course')} completed {period.since}; "
+        lines.append(f"Competence: {plural(len(done), 'course')} completed {period.since}; "
                      f"{len(expired)} expired" + (f" ({listed(c.id for c in expired)})" if expired else "")
                      + f"; {len(soon)} expiring within 90 days" + (f" ({listed(c.id for c in soon)})" if soon else ""))
     review = period.previous
@@ -137,7 +137,7 @@ def risks_and_opportunities(period: Period) -> list[str]:
     if not risks:
         return []
     threats = [r for r in risks if r.type == "risk"]
-    lines = [f"{counted(len(threats), 'risk')} and {counted(len(risks) - len(threats), 'opportunity', 'opportunities')} "
+    lines = [f"{plural(len(threats), 'risk')} and {plural(len(risks) - len(threats), 'opportunity', 'opportunities')} "
              f"recorded; {sum(1 for r in risks if period.within(r.reviewed_on))} reviewed {period.since}"]
     scored = sorted(((r.likelihood * r.impact, r.id) for r in threats if r.likelihood and r.impact), key=lambda s: (-s[0], s[1]))
     if scored:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from isoctl.history.record_changes import RecordChange, RecordRef, compare_records, natural
+from isoctl.history.record_changes import RecordChange, RecordRef, compare_records, natural, plural
 from isoctl.model.records import Action, Audit, Finding, Objective, RecordBase, Review
 from isoctl.workspace.records import LoadedRecord
 
@@ -112,11 +112,6 @@ def listed(items: Iterable[str], limit: int = 8) -> str:
     return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
 
 
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """``1 nonconformity``, ``3 nonconformities``."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
-
-
 def previous_review(records: Iterable[LoadedRecord], before: dt.date, today: dt.date) -> Review | None:
     """The last review held before the meeting day ``before`` (drafts and reviews still ahead are not held)."""
     held = [r.model for r in records if isinstance(r.model, Review) and r.model.held_by(today) and r.model.date < before]
@@ -191,13 +186,13 @@ def objective_line(trend: ObjectiveTrend) -> str:
             f"target {trend.target_text}{verdict}; {moved}")
 
 
-def record_changes(period: Period, kind: str, noun: str, plural: str) -> list[str]:
+def record_changes(period: Period, kind: str, noun: str, nouns: str) -> list[str]:
     """What changed in the records of one kind, as git tells it, or how many there are when it cannot."""
     records = [r for r in period.records if r.kind == kind]
     if not records:
         return []
     found = period.kind_changes(kind)
-    total = f"{counted(len(records), noun, plural)} recorded"
+    total = f"{plural(len(records), noun, nouns)} recorded"
     if found is None:
         if period.start is None:
             return [f"{total}: {listed(sorted({r.id for r in records}))} (no earlier review to compare with)"]
@@ -216,13 +211,13 @@ def actions_of(period: Period, *types: str) -> list[Action]:
     return [a for a in period.of(Action) if a.type in types]
 
 
-def action_summary(period: Period, actions: list[Action], noun: str, plural: str) -> list[str]:
+def action_summary(period: Period, actions: list[Action], noun: str, nouns: str) -> list[str]:
     """Raised, closed, effectiveness and overdue counts of a group of actions."""
     if not actions:
         return []
     raised = [a for a in actions if period.within(a.raised_on)]
     severity = ", ".join(f"{n} {s}" for s in ("major", "minor") if (n := sum(1 for a in raised if a.severity == s)))
-    lines = [f"Raised {period.since}: {counted(len(raised), noun, plural)}" + (f" ({severity})" if severity else "")
+    lines = [f"Raised {period.since}: {plural(len(raised), noun, nouns)}" + (f" ({severity})" if severity else "")
              + (f": {listed(a.id for a in raised)}" if raised else "")]
     closed = [a for a in actions if a.status == "closed" and period.within(a.closed_on)]
     if closed:

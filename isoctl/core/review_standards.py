@@ -18,14 +18,13 @@ from isoctl.core.review_period import (
     Period,
     action_summary,
     actions_of,
-    counted,
     findings_summary,
     listed,
     objective_line,
     objective_trend,
     record_changes,
 )
-from isoctl.history.record_changes import natural
+from isoctl.history.record_changes import natural, plural
 from isoctl.model.records import (
     Action,
     Activity,
@@ -73,7 +72,7 @@ def process_performance(period: Period) -> list[str]:
         trends = [objective_trend(objectives_by_id[k], period) for k in process.kpis if k in objectives_by_id]
         kpis = [f"{t.id} {t.verdict or 'measured'}, {t.trend}" if t.latest else f"{t.id} not measured yet" for t in trends]
         raised = [a.id for a in nonconforming if process.id in a.related and period.within(a.raised_on)]
-        facts = kpis + ([f"{counted(len(raised), 'nonconformity', 'nonconformities')} {period.since} ({listed(raised)})"]
+        facts = kpis + ([f"{plural(len(raised), 'nonconformity', 'nonconformities')} {period.since} ({listed(raised)})"]
                         if raised else [])
         lines.append(f"{process.id} {process.title}: " + ("; ".join(facts) if facts else "no KPI or nonconformity recorded"))
     return lines
@@ -84,7 +83,7 @@ def external_providers(period: Period) -> list[str]:
     if not suppliers:
         return []
     rated = [s.rating for s in suppliers if s.rating is not None]
-    lines = [f"{counted(len(suppliers), 'supplier')}; {sum(1 for s in suppliers if period.within(s.evaluated_on))} "
+    lines = [f"{plural(len(suppliers), 'supplier')}; {sum(1 for s in suppliers if period.within(s.evaluated_on))} "
              f"evaluated {period.since}" + (f"; average rating {sum(rated) / len(rated):.1f} of 5" if rated else "")]
     low = [f"{s.id} ({s.rating})" for s in suppliers if s.rating is not None and s.rating <= 2]
     if low:
@@ -110,7 +109,7 @@ def compliance_obligations(period: Period) -> list[str]:
     if not obligations:
         return []
     evaluated = [o for o in obligations if period.within(o.evaluated_on)]
-    lines = [f"{counted(len(obligations), 'obligation')}; {len(evaluated)} evaluated {period.since}, "
+    lines = [f"{plural(len(obligations), 'obligation')}; {len(evaluated)} evaluated {period.since}, "
              f"{sum(1 for o in evaluated if o.compliant)} of them compliant"]
     failing = [o.id for o in obligations if o.compliant is False]
     if failing:
@@ -126,7 +125,7 @@ def significant_aspects(period: Period) -> list[str]:
     if not aspects:
         return []
     significant = [a.id for a in aspects if a.significant]
-    lines = [f"{counted(len(aspects), 'aspect')}, {len(significant)} significant" + (f": {listed(significant)}" if significant else "")
+    lines = [f"{plural(len(aspects), 'aspect')}, {len(significant)} significant" + (f": {listed(significant)}" if significant else "")
              + f"; {sum(1 for a in aspects if period.within(a.reviewed_on))} reviewed {period.since}"]
     return lines + record_changes(period, "aspect", "aspect", "aspects")
 
@@ -136,7 +135,7 @@ def risk_treatment(period: Period) -> list[str]:
     lines = []
     if controls:
         states = ("implemented", "partial", "planned", "not-started")
-        lines.append(f"{counted(len(controls), 'applicable control')}: " + ", ".join(
+        lines.append(f"{plural(len(controls), 'applicable control')}: " + ", ".join(
             f"{sum(1 for c in controls if c.status == s)} {s}" for s in states))
         behind = [c.id for c in controls if c.status in ("planned", "not-started")]
         if behind:
@@ -152,7 +151,7 @@ def bia_and_risk_assessment(period: Period) -> list[str]:
     activities = period.of(Activity)
     if not activities:
         return []
-    lines = [f"{counted(len(activities), 'activity', 'activities')} in the business impact analysis; "
+    lines = [f"{plural(len(activities), 'activity', 'activities')} in the business impact analysis; "
              f"{sum(1 for a in activities if period.within(a.reviewed_on))} reviewed {period.since}"]
     missing = [a.id for a in activities if not a.rto]
     if missing:

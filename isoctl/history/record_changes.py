@@ -172,9 +172,10 @@ def show(value: Scalar) -> str:
     return str(value)
 
 
-def plural(count: int, word: str) -> str:
-    """A count with its noun, plural unless the count is one: ``1 line``, ``3 lines``."""
-    return f"{count} {word}" + ("" if count == 1 else "s")
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """A count with its noun, plural unless the count is one: ``1 line``, ``3 lines``; ``words`` when the plural is
+    not just an ``s`` (``3 opportunities``)."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
 
 
 def _text_detail(was: Any, now: Any) -> str:

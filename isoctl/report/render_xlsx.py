@@ -19,11 +19,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from isoctl.history.record_changes import plural
 from isoctl.render.soa_xlsx import sheet_of as soa_sheet
 from isoctl.render.xlsx import HEADER_ROW, Column, head, put, workbook_bytes
 from isoctl.report import long_sections
 from isoctl.report.data import Report
-from isoctl.report.templates import plural
 
 if TYPE_CHECKING:
     from openpyxl import Workbook

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from isoctl.history.record_changes import plural
 from isoctl.model.result import Finding
 from isoctl.report.minutes import ReviewRow, input_label
 from isoctl.report.registers import ActionRow, FindingRow
@@ -83,10 +84,6 @@ def _named(ids: Sequence[str]) -> str:
     return shown + (f" and {len(ids) - NAMED} more" if len(ids) > NAMED else "")
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
 def _generic(found: Sequence[Finding], _facts: Facts) -> str:
     """The first finding's own sentence, then the records of the others that say the same."""
     first = _sentence(found[0].message)
@@ -104,7 +101,7 @@ def _overdue(found: Sequence[Finding], facts: Facts) -> str:
     late.sort(key=lambda a: -(a.days_overdue or 0))
     items = [f"{a.id} by {a.days_overdue} days" for a in late]
     verb = "is" if len(late) == 1 else "are"
-    return f"{_plural(len(late), 'action', 'actions')} {verb} past due: {_named(items)}."
+    return f"{plural(len(late), 'action')} {verb} past due: {_named(items)}."
 
 
 def _unverified(found: Sequence[Finding], facts: Facts) -> str:
@@ -135,7 +132,7 @@ def _without_action(found: Sequence[Finding], facts: Facts) -> str:
         return _generic(found, facts)
     items = [f"{f.audit} {f.id} ({f.type}{', ' + f.clause if f.clause else ''})" for f in rows]
     verb = "has" if len(rows) == 1 else "have"
-    return f"{_plural(len(rows), 'audit finding', 'audit findings')} {verb} no action: {_named(items)}."
+    return f"{plural(len(rows), 'audit finding')} {verb} no action: {_named(items)}."
 
 
 def _never_audited(found: Sequence[Finding], facts: Facts) -> str:
@@ -145,7 +142,7 @@ def _never_audited(found: Sequence[Finding], facts: Facts) -> str:
     cycle = re.search(r"not audited within ([\d,]+) days", found[0].message)
     when = f"within {cycle.group(1)} days (the audit cycle)" if cycle else "in the audit cycle"
     verb = "was" if len(clauses) == 1 else "were"
-    return f"{_plural(len(clauses), 'clause', 'clauses')} in scope {verb} not audited {when}: {_named(clauses)}."
+    return f"{plural(len(clauses), 'clause')} in scope {verb} not audited {when}: {_named(clauses)}."
 
 
 def _stale_documents(found: Sequence[Finding], facts: Facts) -> str:
@@ -158,7 +155,7 @@ def _stale_documents(found: Sequence[Finding], facts: Facts) -> str:
         items.append(f"{doc} (due {due.isoformat()})" if due else doc)
     count, total = len(ids), max(facts.documents, len(ids))
     verb, their = ("is", "its") if count == 1 else ("are", "their")
-    return f"{count} of {_plural(total, 'document', 'documents')} {verb} past {their} review date: {_named(items)}."
+    return f"{count} of {plural(total, 'document')} {verb} past {their} review date: {_named(items)}."
 
 
 #: The report sections a risk points to, with their ids in the HTML report.
@@ -173,7 +170,7 @@ def _inputs_missing(found: Sequence[Finding], facts: Facts) -> str:
         if row is None or not row.missing:
             return _generic(found, facts)
         labels = [input_label(key).lower() for key in row.missing]
-        parts.append(f"{row.id} ({row.date.isoformat()}) did not cover {_plural(len(labels), 'required input', 'required inputs')}: "
+        parts.append(f"{row.id} ({row.date.isoformat()}) did not cover {plural(len(labels), 'required input')}: "
                      f"{_named(labels)}")
     return _sentence("; ".join(parts))
 
@@ -192,7 +189,7 @@ def _own_work(found: Sequence[Finding], facts: Facts) -> str:
     for who, audits in by_auditor.items():
         ids = [audit for audit, _ in audits]
         name = facts.names.get(who, who)
-        parts.append(f"in {_plural(len(ids), 'internal audit', 'internal audits')} ({_named(ids)}) the auditor, {name}, "
+        parts.append(f"in {plural(len(ids), 'internal audit')} ({_named(ids)}) the auditor, {name}, "
                      f"audited records they own, such as {audits[0][1]}")
     return _sentence("; ".join(parts))
 

@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 from isoctl.errors import IsoctlError, UsageError
 from isoctl.files.resources import data_dir
+from isoctl.history.record_changes import plural
 from isoctl.render.css import css_string
 from isoctl.render.typst_markup import Raw, typst_string, typst_text
 
@@ -65,11 +66,6 @@ def brief(items: Any, limit: int = 12) -> str:
     if len(items) <= limit:
         return ", ".join(items)
     return ", ".join(items[:limit]) + f" … and {len(items) - limit} more"
-
-
-def plural(count: Any, noun: str, nouns: str | None = None) -> str:
-    """``1 finding``, ``2 findings``: a count with its noun in the right number (``nouns`` when not just ``s``)."""
-    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def spark(points: Any) -> str:
