@@ -191,7 +191,8 @@ def build_report(
     display = {e.family: e.display for e in workspace.editions}
     top = {p.id for p in manifest.people if p.top_management}
     families = list(dict.fromkeys(e.family for e in workspace.editions))
-    review_rows = minutes.reviews(records, today, families, names, top, manifest.settings.management_review_days)
+    review_rows = minutes.reviews(records, today, families, names, top, manifest.settings.management_review_days,
+                                  actions)
     return Report(
         version=__version__,
         organization=manifest.organization.name,

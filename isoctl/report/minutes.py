@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from isoctl.history.record_changes import natural
-from isoctl.model.records import Action, Review
-from isoctl.report.registers import actions, of_kind
+from isoctl.model.records import Review
+from isoctl.report.registers import ActionRow, of_kind
 from isoctl.rules.reviews import INPUT_TITLES, required_inputs
 from isoctl.workspace.records import LoadedRecord
 
@@ -72,17 +72,17 @@ def input_label(key: str) -> str:
 
 
 def reviews(records: Iterable[LoadedRecord], today: dt.date, families: list[str], names: dict[str, str],
-            top: set[str], review_days: int = 365) -> tuple[ReviewRow, ...]:
+            top: set[str], review_days: int, action_rows: Iterable[ActionRow]) -> tuple[ReviewRow, ...]:
     """Management reviews as minutes, newest first: chair, attendees, every required input reviewed or not covered,
-    outputs, the actions raised with their status now, and when the next review is due after the latest held."""
+    outputs, the actions raised with their status now (from the action register's ``action_rows``), and when the
+    next review is due after the latest held."""
     records = list(records)
     groups = required_inputs(families)
     needed: dict[str, str] = {}
     for group, keys in groups.items():
         for key in keys:
             needed.setdefault(key, FAMILY_NAMES.get(group, group[:1].upper() + group[1:]))
-    actions_now = {r.id: m for r, m in of_kind(records, Action)}
-    action_rows = {row.id: row for row in actions(records, today, names)[0]}
+    register = {row.id: row for row in action_rows}
     ordered = sorted(of_kind(records, Review), key=lambda pair: (pair[1].date, natural(pair[0].id)), reverse=True)
     latest_held = next((record.id for record, model in ordered if model.held_by(today)), None)
     rows = []
@@ -96,8 +96,8 @@ def reviews(records: Iterable[LoadedRecord], today: dt.date, families: list[str]
                         if key not in needed)
         raised = []
         for action_id in model.actions:
-            found, row = actions_now.get(action_id), action_rows.get(action_id)
-            raised.append(ReviewActionRow(action_id, found.title if found else None, found.status if found else "unknown",
+            row = register.get(action_id)
+            raised.append(ReviewActionRow(action_id, row.title if row else None, row.status if row else "unknown",
                                           row.flags if row else (), row.overdue if row else False))
         held = model.held_by(today)
         rows.append(ReviewRow(
