@@ -272,6 +272,43 @@ def resolve_text(
     return (found, None) if found else ([], explain_unresolved(ref, catalogs, scope))
 
 
+
+class ClauseResolver:
+    """Clause references resolved once each: to the clauses they name, optionally with every sub-clause."""
+
+    def __init__(self, catalogs: Catalogs, editions: list[Edition]) -> None:
+        self.catalogs = catalogs
+        self.editions = editions
+        self._memo: dict[tuple[str, bool], frozenset[ClauseKey]] = {}
+
+    def __call__(self, text: str, *, below: bool) -> frozenset[ClauseKey]:
+        hit = self._memo.get((text, below))
+        if hit is None:
+            found, _ = resolve_text(text, self.catalogs, self.editions)
+            keys = {(e.id, c.id) for e, c in found}
+            if below:
+                keys |= {(e.id, d.id) for e, c in found for d in descendants(e, c)}
+            hit = self._memo[(text, below)] = frozenset(keys)
+        return hit
+
+    def parent(self, edition: str, clause: str) -> str | None:
+        """The clause id a clause sits under in its edition (None for a top-level clause)."""
+        found = self.catalogs.editions.get(edition)
+        item = found.by_id.get(clause) if found is not None else None
+        return item.parent if item is not None else None
+
+    def audited(self, scope: Iterable[str], by_id: dict[str, Any]) -> set[ClauseKey]:
+        """Every clause an audit's ``scope`` covers: the clauses it names with their sub-clauses, and those the
+        records it names (processes) address, from ``by_id`` (record id to its model)."""
+        keys: set[ClauseKey] = set()
+        for entry in scope:
+            if parse_ref(entry) is not None:
+                keys |= self(entry, below=True)
+            elif entry in by_id:
+                for text in by_id[entry].clauses:
+                    keys |= self(text, below=True)
+        return keys
+
 def collect(records: Iterable[LoadedRecord], catalogs: Catalogs, scope: list[Edition]) -> Evidence:
     """Explicit references of every record, SoA rows per Annex A control, and unresolvable references."""
     records = list(records)

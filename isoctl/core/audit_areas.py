@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from isoctl.analysis.evidence import descendants, resolve_text
+from isoctl.analysis.evidence import ClauseResolver, descendants
 from isoctl.catalog.refs import parse_ref
 from isoctl.catalog.schema import Clause, Edition
 from isoctl.history.git import CommitInfo
@@ -63,22 +63,12 @@ class Area:
         return frozenset(("clause", key) for key in self.clauses)
 
 
-class Resolver:
-    """Clause references resolved once each, with or without sub-clauses."""
+class Resolver(ClauseResolver):
+    """Clause references of a workspace resolved once each, with or without sub-clauses."""
 
     def __init__(self, workspace: Workspace) -> None:
+        super().__init__(workspace.catalogs, workspace.editions)
         self.workspace = workspace
-        self._memo: dict[tuple[str, bool], frozenset[ClauseKey]] = {}
-
-    def __call__(self, text: str, *, below: bool) -> frozenset[ClauseKey]:
-        hit = self._memo.get((text, below))
-        if hit is None:
-            found, _ = resolve_text(text, self.workspace.catalogs, self.workspace.editions)
-            keys = {(e.id, c.id) for e, c in found}
-            if below:
-                keys |= {(e.id, d.id) for e, c in found for d in descendants(e, c)}
-            hit = self._memo[(text, below)] = frozenset(keys)
-        return hit
 
     def scope(self, audit: Audit, processes: dict[str, Process]) -> tuple[frozenset[ClauseKey], frozenset[str]]:
         """The clauses (sub-clauses included) and the process ids an audit's scope names."""

@@ -17,8 +17,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from isoctl.analysis.evidence import descendants, resolve_text
-from isoctl.catalog.refs import parse_ref
+from isoctl.analysis.evidence import ClauseResolver
 from isoctl.model.records import Audit
 from isoctl.model.result import ClauseCoverage
 from isoctl.workspace.load import Workspace
@@ -84,24 +83,7 @@ def build(workspace: Workspace, clauses: Sequence[ClauseCoverage], today: dt.dat
     by_id = {r.id: r.model for r in workspace.records}
     audits = sorted(((r.id, r.model) for r in workspace.records
                      if isinstance(r.model, Audit) and r.model.type == "internal"), key=lambda a: (a[1].date, a[0]))
-    memo: dict[str, frozenset[tuple[str, str]]] = {}
-
-    def resolve(text: str) -> frozenset[tuple[str, str]]:
-        if text not in memo:
-            found, _ = resolve_text(text, workspace.catalogs, workspace.editions)
-            keys = {(e.id, c.id) for e, c in found} | {(e.id, d.id) for e, c in found for d in descendants(e, c)}
-            memo[text] = frozenset(keys)
-        return memo[text]
-
-    def covered(audit: Audit) -> set[tuple[str, str]]:
-        keys: set[tuple[str, str]] = set()
-        for entry in audit.scope:
-            if parse_ref(entry) is not None:
-                keys |= resolve(entry)
-            elif entry in by_id:
-                for text in by_id[entry].clauses:
-                    keys |= resolve(text)
-        return keys
+    resolve = ClauseResolver(workspace.catalogs, workspace.editions)
 
     last_year = max([today.year, *(a.date.year for _, a in audits if a.status == "planned")])
     # the cycle's first calendar year only shows when an audit falls in it
@@ -114,7 +96,7 @@ def build(workspace: Workspace, clauses: Sequence[ClauseCoverage], today: dt.dat
             continue
         mark = Mark(audit_id, names.get(audit.auditor, audit.auditor) if audit.auditor else None,
                     state(audit.status, audit.date, today))
-        for key in covered(audit):
+        for key in resolve.audited(audit.scope, by_id):
             cells.setdefault(key, {}).setdefault(audit.date.year, []).append(mark)
             if audit.status == "done" and since <= audit.date <= today:
                 audited.add(key)

@@ -11,10 +11,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
-from isoctl.analysis.evidence import ClauseKey, descendants, resolve_text
+from isoctl.analysis.evidence import ClauseKey, ClauseResolver
 from isoctl.catalog.refs import parse_ref
 from isoctl.errors import UsageError
-from isoctl.model.records import Audit, RecordBase
+from isoctl.model.records import Audit
 from isoctl.rules import Context, Hit, rule
 
 #: Finding types that are nonconformities and so need an action (10.2); observations and OFIs may have one.
@@ -32,28 +32,8 @@ def standard_entries(ctx: Context) -> dict[str, tuple[str | int, ...]]:
     return entries
 
 
-class _Clauses:
-    """Clause references resolved once each: to the clauses they name, optionally with every sub-clause."""
-
-    def __init__(self, ctx: Context) -> None:
-        self._ctx = ctx
-        self._memo: dict[tuple[str, bool], frozenset[ClauseKey]] = {}
-
-    def __call__(self, text: str, *, below: bool) -> frozenset[ClauseKey]:
-        hit = self._memo.get((text, below))
-        if hit is None:
-            found, _ = resolve_text(text, self._ctx.workspace.catalogs, self._ctx.workspace.editions)
-            keys = {(e.id, c.id) for e, c in found}
-            if below:
-                keys |= {(e.id, d.id) for e, c in found for d in descendants(e, c)}
-            hit = self._memo[(text, below)] = frozenset(keys)
-        return hit
-
-    def parent(self, edition: str, clause: str) -> str | None:
-        """The clause id a clause sits under in its edition (None for a top-level clause)."""
-        found = self._ctx.workspace.catalogs.editions.get(edition)
-        item = found.by_id.get(clause) if found is not None else None
-        return item.parent if item is not None else None
+def _clauses(ctx: Context) -> ClauseResolver:
+    return ClauseResolver(ctx.workspace.catalogs, ctx.workspace.editions)
 
 
 def _internal_audits(ctx: Context) -> list[Audit]:
@@ -80,18 +60,6 @@ def finding_without_action(ctx: Context) -> Iterator[Hit]:
                              message=f"{audit.id} finding {finding.id} ({finding.type}{about}) is linked to no action")
 
 
-def _audited(resolve: _Clauses, audit: Audit, by_id: dict[str, RecordBase]) -> set[ClauseKey]:
-    """Every clause an audit's scope covers: named clauses and their sub-clauses, and what named records address."""
-    keys: set[ClauseKey] = set()
-    for entry in audit.scope:
-        if parse_ref(entry) is not None:
-            keys |= resolve(entry, below=True)
-        elif entry in by_id:
-            for text in by_id[entry].clauses:
-                keys |= resolve(text, below=True)
-    return keys
-
-
 @rule("audit-programme-gap", "warning", category="living")
 def audit_programme_gap(ctx: Context) -> Iterator[Hit]:
     """A clause in scope that no internal audit has covered within ``audit_cycle_days``.
@@ -111,13 +79,13 @@ def audit_programme_gap(ctx: Context) -> Iterator[Hit]:
     Passes: ``{kind: audit, type: internal, status: done, date: 2026-04-14, scope: [hs:7.1]}``
     """
     window = ctx.workspace.manifest.settings.audit_cycle_days
-    resolve = _Clauses(ctx)
+    resolve = _clauses(ctx)
     by_id = {r.id: r.model for r in ctx.workspace.records}
     last: dict[ClauseKey, tuple[dt.date, str]] = {}
     for audit in _internal_audits(ctx):
         if audit.status != "done" or audit.date > ctx.today:
             continue
-        for key in _audited(resolve, audit, by_id):
+        for key in resolve.audited(audit.scope, by_id):
             if key not in last or last[key][0] < audit.date:
                 last[key] = (audit.date, audit.id)
     entries = standard_entries(ctx)
@@ -148,7 +116,7 @@ def auditor_not_independent(ctx: Context) -> Iterator[Hit]:
     Passes: ``auditor: rpatel``, who owns nothing in that scope
     """
     people = {p.id for p in ctx.workspace.manifest.people}
-    resolve = _Clauses(ctx)
+    resolve = _clauses(ctx)
     # per person: the records they own by id, and by each clause those records name (built once, not per audit)
     owned: dict[str, set[str]] = defaultdict(set)
     owned_clauses: dict[str, dict[ClauseKey, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -183,7 +151,7 @@ def auditor_not_independent(ctx: Context) -> Iterator[Hit]:
 Area = tuple[str, ClauseKey | str]
 
 
-def _areas(resolve: _Clauses, entry: str) -> frozenset[Area]:
+def _areas(resolve: ClauseResolver, entry: str) -> frozenset[Area]:
     """The areas one scope entry covers: a clause with its sub-clauses, or the record it names."""
     if parse_ref(entry) is not None:
         return frozenset(("clause", key) for key in resolve(entry, below=True))
@@ -195,7 +163,7 @@ def _auditor_key(auditor: str) -> str:
     return " ".join(auditor.split()).casefold()
 
 
-def _name_areas(audit: Audit, repeated: set[Area], resolve: _Clauses, families: dict[str, str]) -> str:
+def _name_areas(audit: Audit, repeated: set[Area], resolve: ClauseResolver, families: dict[str, str]) -> str:
     """The repeated areas as the audit's scope names them; where an entry was only partly repeated, the clauses that were."""
     names: list[str] = []
     for entry in audit.scope:
@@ -246,7 +214,7 @@ def auditor_rotation(ctx: Context) -> Iterator[Hit]:
     if not audits:
         return
     start = audits[0].date
-    resolve = _Clauses(ctx)
+    resolve = _clauses(ctx)
     families = {e.id: e.family for e in ctx.workspace.editions}
     # per auditor and area, the latest audit of each cycle (audits are in date order, so later ones replace)
     seen: dict[tuple[str, Area], dict[int, Audit]] = defaultdict(dict)
