@@ -5,10 +5,14 @@ from __future__ import annotations
 import enum
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from isoctl.cli.common import console, note, parse_today
+
+if TYPE_CHECKING:
+    from isoctl.scaffold.history import History
 
 
 class CiChoice(str, enum.Enum):
@@ -64,7 +68,7 @@ def init(
     outer = enclosing_repository(path)  # inside a repository: no nested one, CI files at its root
     told: list[str] = []
     said: list[str] = []  # what a needs analysis adds to the summary
-    replayed: list[str] = []  # an example's replayed past (its commits say the rest)
+    pasts: list[History] = []  # an example's replayed past (its commits say the rest)
     if example is not None:
         given = [flag for flag, used in (("--standard", standard), ("--org", org), ("--ci", ci),
                                          ("--allow-superseded", allow_superseded), ("--person", person),
@@ -75,8 +79,7 @@ def init(
             raise UsageError(
                 f"--example copies a complete management system; it cannot be combined with {', '.join(given)}"
             )
-        written = copy_example(path, example, git=git, tell=replayed.append)
-        said = replayed  # its past, and the day to read it on, after the list of files
+        written = copy_example(path, example, git=git, replayed=pasts.append)
         described = f"the example '{example}'"
         if outer is not None:
             told.append(f"The workspace is inside the git repository {outer}: no repository was created inside it "
@@ -126,13 +129,14 @@ def init(
         described = organization
     later: list[str] = []
     when = ""
-    if replayed and example is not None:  # a past to look at: the commands that show it, as of the example's day
-        from isoctl.scaffold.workspace import example_read_on
-
-        day = example_read_on(example)
-        when = f" --today {day}" if day else ""
+    for past in pasts:  # a past to look at: what was replayed, and the commands that show it as of the example's day
+        said = [past.describe()]
+        if past.read_on is not None:
+            said.append(f"Its records are dated for reading on {past.read_on}: evaluate it as of that day with "
+                        f"--today {past.read_on} (or ISOCTL_TODAY={past.read_on}).")
+            when = f" --today {past.read_on}"
         later = [f"isoctl history{when}", f"isoctl pulse{when}", f"isoctl report{when} -o pack.html"]
-    _summarise(path, written, described, committed=git and outer is None and not replayed, drafts=example is None,
+    _summarise(path, written, described, committed=git and outer is None and not pasts, drafts=example is None,
                told=told, said=said, check=f"isoctl check{when}", later=later)
 
 

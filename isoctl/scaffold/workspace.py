@@ -32,6 +32,7 @@ from isoctl.scaffold.templates import render_tree, template_dir
 if TYPE_CHECKING:
     from isoctl.catalog.catalogs import Catalogs
     from isoctl.catalog.schema import Edition
+    from isoctl.scaffold.history import History
 
 Ci = Literal["github", "gitlab", "none"]
 CI_CHOICES: tuple[str, ...] = ("github", "gitlab", "none")
@@ -111,13 +112,13 @@ def scaffold(
 
 
 def copy_example(path: Path, name: str, *, git: bool = True,
-                 tell: Callable[[str], None] | None = None) -> list[Path]:
+                 replayed: Callable[[History], None] | None = None) -> list[Path]:
     """Create a workspace at ``path`` as a copy of the shipped example ``name``; returns the files written.
 
     With git, outside any other repository, the copy becomes a repository
     whose commits replay the example's shipped history (:mod:`.history`), or
-    holds it in one commit when the example has none. ``tell`` hears what
-    the replay made and the day the example is meant to be read on.
+    holds it in one commit when the example has none. ``replayed`` is given
+    the history that was replayed (what it made, the day it is read on).
     """
     root = resources.data_dir("examples")
     available = sorted(d.name for d in root.iterdir() if (d / "isoctl.yaml").is_file()) if root.is_dir() else []
@@ -143,11 +144,8 @@ def copy_example(path: Path, name: str, *, git: bool = True,
         scaffold_settings(target)
         if past is not None:  # the example's past, replayed as dated commits by its people
             history.replay(target, past, example=root / name)
-            if tell is not None:
-                tell(past.describe())
-                if past.read_on is not None:
-                    tell(f"Its records are dated for reading on {past.read_on}: evaluate it as of that day with "
-                         f"--today {past.read_on} (or ISOCTL_TODAY={past.read_on}).")
+            if replayed is not None:
+                replayed(past)
         elif own_repository:
             from isoctl.history.git import init_and_commit
 
@@ -168,14 +166,6 @@ def _undo(target: Path, before: set[Path] | None) -> None:
             shutil.rmtree(entry, ignore_errors=True)
         else:
             entry.unlink(missing_ok=True)
-
-
-def example_read_on(name: str) -> dt.date | None:
-    """The day the shipped example ``name`` is meant to be evaluated on (its history's ``read_on``), if it says."""
-    from isoctl.scaffold import history
-
-    shipped = history.history_file(resources.data_dir("examples"), name)
-    return history.load(shipped).read_on if shipped is not None else None
 
 
 def require_empty(target: Path) -> None:
