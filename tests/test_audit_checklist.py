@@ -111,3 +111,16 @@ def test_unknown_ids_outside_a_workspace_and_today_from_the_environment(cli: Cli
     run = cli("audit", "checklist", "AUD-9", str(tmp_path / "ws"), "--today", TODAY).expect(0)
     assert "scope entry 'PRC-NONE' names no clause in scope and no process" in run.stderr
     assert re.search(r"Scope entries that name nothing in this workspace: PRC-NONE, iso9001:8\.5\.9", run.stdout)
+
+
+def test_files_that_cannot_be_read_are_named_by_the_plan_and_the_checklist(cli: Cli, tmp_path: Path) -> None:
+    """A FIFO and a link out of the workspace among the records: both commands say their records are missing."""
+    import os
+
+    root = tmp_path / "acme"
+    committed_example(root, "acme-logistics")
+    os.mkfifo(root / "actions" / "fifo.yaml")
+    (root / "evidence" / "outside.yaml").symlink_to("/etc/hostname")
+    for args in (("audit", "plan"), ("audit", "checklist", "AUD-2026-01")):
+        run = cli(*args, "--today", "2026-11-21", cwd=root).expect(0)
+        assert "2 files were not read in full (actions/fifo.yaml, evidence/outside.yaml)" in run.stderr

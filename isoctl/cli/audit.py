@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from isoctl.cli.check import OutputOption, PathArgument, TodayOption, opened
-from isoctl.cli.common import emit, note, parse_date
+from isoctl.cli.common import emit, note, parse_date, warn_unread
 from isoctl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ def plan(
         span = years if years is not None else max(1, round(settings.audit_cycle_days / 365.25))
         pool = _auditors(evaluation, auditor or [])
         result = evaluation.result()
+        warn_unread(result.unread(), "this programme")
         programme = make_plan(workspace, result.clauses, evaluation.today, start=start, years=span, auditors=pool,
                               commits=_commits(evaluation), taken=_ids(evaluation.root))
         root = evaluation.root
@@ -215,7 +216,9 @@ def checklist(
     from isoctl.render import audit_checklist
 
     with opened(path, today, None) as evaluation:
-        made = build(evaluation.workspace(), evaluation.result(), audit_id)
+        result = evaluation.result()
+        warn_unread(result.unread(), "this checklist")
+        made = build(evaluation.workspace(), result, audit_id)
     for entry in made.unknown:
         note(f"{made.audit.id}: scope entry '{entry}' names no clause in scope and no process of this workspace")
     if format is ChecklistFormat.pdf:
