@@ -323,12 +323,28 @@ def split(relative: str, data: bytes) -> Items:
     pieces = cut(relative, text)
     if pieces is not None:
         markdown = relative.endswith(".md")
-        return {record_id: (kind, _digest(piece), _stamps_of_text(kind, piece, markdown))
-                for record_id, (kind, piece) in pieces.items()}
+        return {record_id: (kind, *_read_piece(kind, piece, markdown)) for record_id, (kind, piece) in pieces.items()}
     out: Items = {}
     for record_id, kind, content in _parsed(relative, text):
         out.setdefault(record_id, (kind, "p" + _digest(_canonical(content)), _stamps_of_content(kind, content)))
     return out
+
+
+#: How many record texts :func:`_read_piece` remembers (a few hundred bytes to a few kilobytes each).
+PIECES_HELD = 50000
+_pieces: dict[tuple[str, bool, str], tuple[str, str]] = {}
+
+
+def _read_piece(kind: str, piece: str, markdown: bool) -> tuple[str, str]:
+    """The digest and stamps of one record's text, remembered: a commit that edits one record of a file leaves
+    the others' text as it was, so most of a history's record texts were seen in an earlier version."""
+    key = (kind, markdown, piece)
+    known = _pieces.get(key)
+    if known is None:
+        if len(_pieces) >= PIECES_HELD:
+            _pieces.clear()
+        known = _pieces[key] = (_digest(piece), _stamps_of_text(kind, piece, markdown))
+    return known
 
 
 #: From this many blobs to split, half are split in a forked helper process.
@@ -535,7 +551,12 @@ class RecordVersions:
                 if self.where.get(record_id) == change.path:
                     del self.where[record_id]
                     touched.add(record_id)
-            for record_id, (kind, digest, stamps) in new.items():
+            for record_id, item in new.items():
+                if old.get(record_id) == item and self.where.get(record_id) == change.path:
+                    # the same text where it was (so not gone either): nothing to record
+                    touched.discard(record_id)
+                    continue
+                kind, digest, stamps = item
                 self.where[record_id] = change.path
                 versions = self.history.setdefault(record_id, [])
                 if not versions or versions[-1].digest != digest or record_id in self.gone:

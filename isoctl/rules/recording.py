@@ -198,6 +198,13 @@ def uncontrolled_changes(ctx: Context, versions: RecordVersions, documents: list
     changed_text = {b for a, b in pairs
                     if parsed[a] is not None and parsed[b] is not None and _text(parsed[a]) != _text(parsed[b])}  # type: ignore[arg-type]
     out: dict[str, list[Uncontrolled]] = {}
+    attachments = {d.path.strip("/") for d in documents if d.path and d.id in runs}
+    commits_of: dict[str, list[int]] = {}  # each attached file -> the commits that changed it, in order
+    if attachments:
+        for index, commit in enumerate(ctx.history[:upto]):
+            for change in commit.changes:
+                if change.path in attachments:
+                    commits_of.setdefault(change.path, []).append(index)
     for document in documents:
         assert document.approved_on is not None
         run = runs.get(document.id)
@@ -206,8 +213,8 @@ def uncontrolled_changes(ctx: Context, versions: RecordVersions, documents: list
         changed = {v.index: "its text" for v in run[1:] if v in changed_text}
         if document.path:
             attachment = document.path.strip("/")
-            for index in range(run[0].index + 1, upto):
-                if any(change.path == attachment for change in ctx.history[index].changes):
+            for index in commits_of.get(attachment, ()):
+                if index > run[0].index:
                     changed.setdefault(index, f"its file {attachment}")
         found = []
         for index in sorted(changed):
