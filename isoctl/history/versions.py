@@ -390,42 +390,67 @@ def _split_in_two(root: Path, pairs: list[tuple[str, str]]) -> dict[str, Items]:
     return {**theirs, **mine}
 
 
-def _read_ahead(root: Path, until: str, ignore: list[str]) -> tuple[list[CommitInfo], dict[str, Items]]:
-    """In a helper: the history up to ``until`` (one ``git log``) and what each of its blobs holds that the
-    user cache does not know yet."""
+_logged: list[CommitInfo] = []  # in a helper reading ahead: the history its first job read, for the second
+
+
+def _log_ahead(root: Path, until: str) -> list[CommitInfo]:
+    """In a helper, its first job: the history up to ``until`` (one ``git log``), sent back at once."""
     from isoctl.history import git
 
-    commits = git.log(root, until=until)
+    _logged[:] = git.log(root, until=until)
+    return _logged
+
+
+def _split_ahead(root: Path, ignore: list[str]) -> dict[str, Items]:
+    """In a helper, its second job: what each blob of the history its first job read holds, that the user
+    cache does not know yet."""
     versions = RecordVersions(ignore, root, ahead=False)
     known = set(versions.known)
-    versions._prefetch(commits)
-    return commits, {key: items for key, items in versions.known.items() if key not in known}
+    versions._prefetch(_logged)
+    return {key: items for key, items in versions.known.items() if key not in known}
 
 
 @dataclass
 class _Ahead:
-    """A helper reading one history ahead, and its answer once it came."""
+    """A helper reading one history ahead (its commits, then its blobs), and its answers once they came."""
 
     until: str
     ignore: tuple[str, ...]
     pool: Any
-    job: Any
-    answer: tuple[list[CommitInfo], dict[str, Items]] | None = None
+    log_job: Any
+    split_job: Any
+    commits: list[CommitInfo] | None = None
+    blobs: dict[str, Items] | None = None
     failed: bool = False
 
-    def result(self) -> tuple[list[CommitInfo], dict[str, Items]] | None:
-        """The helper's answer (waited for once); None if it failed."""
-        if self.answer is None and not self.failed:
-            from isoctl.workspace.records import helper_result
+    def logged(self) -> list[CommitInfo] | None:
+        """The helper's history (waited for once); None if it failed."""
+        if self.commits is None and not self.failed:
+            self.commits = self._wait(self.log_job)
+        return self.commits
 
+    def split(self) -> dict[str, Items] | None:
+        """What the helper learnt of the blobs (waited for once, then the helper stops); None if it failed."""
+        if self.blobs is None and not self.failed:
             try:
-                self.answer = helper_result(self.pool, self.job)
-            except Exception:  # a helper that failed leaves the work to this process
-                self.failed = True
+                self.blobs = self._wait(self.split_job)
             finally:
-                self.pool.terminate()
-                self.pool.join()
-        return self.answer
+                self.stop()
+        return self.blobs
+
+    def _wait(self, job: Any) -> Any:
+        from isoctl.workspace.records import helper_result
+
+        try:
+            return helper_result(self.pool, job)
+        except Exception:  # a helper that failed leaves the work to this process
+            self.failed = True
+            self.stop()
+            return None
+
+    def stop(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
 
 
 #: Helpers reading a history ahead, by the root of their workspace.
@@ -453,7 +478,9 @@ def read_ahead(root: Path, until: str, ignore: Sequence[str]) -> None:
             pool = multiprocessing.get_context("fork").Pool(1, initializer=ignore_interrupts)
     except (OSError, AssertionError):
         return
-    _ahead[str(root)] = _Ahead(until, tuple(ignore), pool, pool.apply_async(_read_ahead, (root, until, list(ignore))))
+    log_job = pool.apply_async(_log_ahead, (root, until))
+    split_job = pool.apply_async(_split_ahead, (root, list(ignore)))  # the same worker, once the log is sent
+    _ahead[str(root)] = _Ahead(until, tuple(ignore), pool, log_job, split_job)
 
 
 def commits_ahead(root: Path, until: str) -> list[CommitInfo] | None:
@@ -461,8 +488,7 @@ def commits_ahead(root: Path, until: str) -> list[CommitInfo] | None:
     entry = _ahead.get(str(root))
     if entry is None or entry.until != until:
         return None
-    answer = entry.result()
-    return None if answer is None else answer[0]
+    return entry.logged()
 
 
 def _collect(root: Path, ignore: Sequence[str]) -> dict[str, Items]:
@@ -470,18 +496,15 @@ def _collect(root: Path, ignore: Sequence[str]) -> dict[str, Items]:
     entry = _ahead.pop(str(root), None)
     if entry is None or entry.ignore != tuple(ignore):
         if entry is not None:
-            entry.pool.terminate()
-            entry.pool.join()
+            entry.stop()
         return {}
-    answer = entry.result()
-    return {} if answer is None else answer[1]
+    return entry.split() or {}
 
 
 def cancel_ahead() -> None:
     """Stop any helper still reading ahead (an evaluation that ends without needing it)."""
     for entry in _ahead.values():
-        entry.pool.terminate()
-        entry.pool.join()
+        entry.stop()
     _ahead.clear()
 
 
