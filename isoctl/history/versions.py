@@ -210,10 +210,10 @@ def _usual(text: str, starts: Sequence[int]) -> list[tuple[str, str] | None] | N
     key, which isoctl refuses as invalid YAML: such a version holds nothing
     a rule can use whichever of the two is read.
     """
-    found = [(match.start() + 1, match.group(1), match.group(2)) for match in _USUAL.finditer("\n" + text)]
-    if len(found) != len(starts) or any(at - 1 != start for (at, _, _), start in zip(found, starts, strict=True)):
-        return None
-    return [(record_id, kind) for _, record_id, kind in found]
+    # Every match starts an item (a "-" at a line's start, then a blank), and no two start the same one:
+    # as many matches as items means one per item, in order.
+    found: list[tuple[str, str] | None] = _USUAL.findall("\n" + text)
+    return found if len(found) == len(starts) else None
 
 
 def _identities(text: str, starts: Sequence[int]) -> list[tuple[str, str] | None]:
