@@ -271,3 +271,31 @@ def test_a_tree_edited_while_it_is_evaluated_keeps_no_answer(repo: GitRepo, own_
     monkeypatch.setattr(core, "analyse_workspace", real)
     isoctl.evaluate(repo.root, today="2026-03-01")
     assert entries(own_cache / "results")  # an undisturbed evaluation is kept
+
+
+@pytest.mark.parametrize("damage", ["short", "long", "sizes", "index"])
+def test_a_signed_record_entry_whose_index_disagrees_with_its_body_is_a_miss(repo: GitRepo, cli: Cli, own_cache: Path,
+                                                                            damage: str) -> None:
+    """Records are kept after a one-line index of blob sizes: an index that does not describe the bytes after it
+    (even one signed with the user's own key) is a miss, and the records are read again."""
+    expected = check(cli, repo.root)
+    (path,) = entries(own_cache / "workspaces")
+    key = path.stem
+    body = path.read_bytes().partition(b"\n")[2]
+    header, _, records = body.partition(b"\n")
+    index = json.loads(header)
+    assert [blob for blob, _, _ in index["index"]] and records.startswith(b"[{")
+    if damage == "short":
+        body = body[:-1]
+    elif damage == "long":
+        body += b" "
+    elif damage == "sizes":
+        index["index"] = [[blob, sequence, size + 1] for blob, sequence, size in index["index"]]
+        body = json.dumps(index).encode() + b"\n" + records
+    else:
+        index["index"] = {"not": "a list"}
+        body = json.dumps(index).encode() + b"\n" + records
+    cache.write_bytes("workspaces", key, body)
+    for answer in entries(own_cache / "results") + entries(own_cache / "replay"):
+        answer.unlink()  # no answer to give again: the records are read
+    assert check(cli, repo.root) == expected
