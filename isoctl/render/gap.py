@@ -11,11 +11,11 @@ rich is imported only for the text format so JSON/CSV runs stay cheap.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable, Sequence
 from typing import Literal
 
 from isoctl.model.result import ClauseCoverage, Finding, Result, StandardCoverage
+from isoctl.render import json_text
 from isoctl.render.cells import csv_text
 from isoctl.rules.coverage import reporting_rule
 
@@ -105,7 +105,7 @@ def render(
 
 def _json(result: Result, clauses: Sequence[ClauseCoverage]) -> str:
     body = {"isoctl": result.version, "format": 1, "clauses": [c.as_dict() for c in clauses]}
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(body) + "\n"
 
 
 def _csv(clauses: Sequence[ClauseCoverage]) -> str:

@@ -15,10 +15,10 @@ so moving the workspace to another folder changes no finding's identity.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from isoctl.model.result import Finding, Result
+from isoctl.render import json_text
 from isoctl.render.sarif import artifact_path, fingerprints
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
@@ -44,4 +44,4 @@ def render(result: Result, *, prefix: str = "") -> str:
     makes every path relative to the repository root."""
     findings = sorted(result.findings, key=Finding.sort_key)
     issues = [_issue(f, p, prefix) for f, p in zip(findings, fingerprints(findings, _md5_hex), strict=True)]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(issues) + "\n"

@@ -14,10 +14,10 @@ and the findings that are gone (``fixed``).
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from isoctl.model.result import Result
+from isoctl.render import json_text
 
 if TYPE_CHECKING:
     from isoctl.core.baseline import Comparison
@@ -29,4 +29,4 @@ def render(result: Result, *, baseline: Comparison | None = None) -> str:
     if baseline is not None:
         document["findings"] = [{**f.as_dict(), "baseline": state} for f, state in baseline.marked]
         document["baseline"] = baseline.as_dict()
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(document) + "\n"

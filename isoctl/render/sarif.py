@@ -26,7 +26,6 @@ stability under a different hash.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from isoctl.model.result import Finding, Result, RuleInfo
+from isoctl.render import json_text
 from isoctl.workspace.files import ESCAPED_BYTE, on_disk
 
 if TYPE_CHECKING:
@@ -177,4 +177,4 @@ def document(result: Result, *, prefix: str = "", baseline: Comparison | None = 
 
 def render(result: Result, *, prefix: str = "", baseline: Comparison | None = None) -> str:
     """The SARIF log as JSON text, byte-stable for the same result (see :func:`document`)."""
-    return json.dumps(document(result, prefix=prefix, baseline=baseline), indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(document(result, prefix=prefix, baseline=baseline)) + "\n"
