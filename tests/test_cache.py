@@ -299,3 +299,55 @@ def test_a_signed_record_entry_whose_index_disagrees_with_its_body_is_a_miss(rep
     for answer in entries(own_cache / "results") + entries(own_cache / "replay"):
         answer.unlink()  # no answer to give again: the records are read
     assert check(cli, repo.root) == expected
+
+
+def test_unchanged_record_files_are_not_read_again(tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record file whose size, times and inode are those it had when hashed (well before) is not read again."""
+    import builtins
+    import time
+
+    from isoctl.core import keys
+
+    monkeypatch.setattr(keys, "RACY_NS", 0)
+    root = make_workspace(tmp_path / "ws", {"actions/ACT-1.yaml": ACTION, "actions/ACT-2.yaml": ACTION})
+    time.sleep(0.05)
+    opened: list[str] = []
+
+    def counting_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(str(file))
+        return builtins.open(file, *args, **kwargs)
+
+    monkeypatch.setattr(keys, "open", counting_open, raising=False)
+    first = keys.fingerprint(root)
+    assert any(name.endswith("ACT-1.yaml") for name in opened)
+    opened.clear()
+    keys._Hashes._open.clear()  # as a new process would: what was hashed comes from the user cache
+    assert keys.fingerprint(root) == first and opened == []
+    (root / "actions" / "ACT-2.yaml").write_text(ACTION.replace("Label", "Clean"), encoding="utf-8")
+    assert keys.fingerprint(root) != first
+    assert [Path(name).name for name in opened] == ["ACT-2.yaml"]
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_seen(repo: GitRepo, cli: Cli, own_cache: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Size and modification time can be kept by an edit (``touch -r``, a tool restoring times); the inode's
+    change time cannot, so the file is read again and the answer follows the edit."""
+    import time
+
+    from isoctl.core import keys
+
+    monkeypatch.setattr(keys, "RACY_NS", 0)
+    target = repo.root / "actions" / "ACT-1.yaml"
+    time.sleep(0.05)
+    before = check(cli, repo.root)
+    files = keys.fingerprint(repo.root)
+    info = target.stat()
+    time.sleep(0.05)
+    edited = ACTION.replace("status: open", "status: 0pen")  # the same length: an invalid status
+    assert len(edited) == len(ACTION)
+    target.write_text(edited, encoding="utf-8")
+    os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (target.stat().st_size, target.stat().st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+    assert keys.fingerprint(repo.root) != files
+    out = check(cli, repo.root)[1]
+    assert "0pen" in out and out != before[1]

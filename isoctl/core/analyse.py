@@ -74,9 +74,9 @@ def analyse(
         infos[rule_id] = RuleInfo(rule_id, rule.severity, severity, rule.summary, rule.doc, rule.category)
     # The rules that read history run last, giving a helper reading the history ahead the most time;
     # the order findings are found in does not show (they are sorted by place, then rule).
-    for info in sorted(infos.values(), key=lambda info: info.category == "history"):
-        if info.severity != "off":
-            findings += _run(rules[info.id], ctx, info.severity, pinned=info.id in overrides)
+    for described in sorted(infos.values(), key=lambda described: described.category == "history"):
+        if described.severity != "off":
+            findings += _run(rules[described.id], ctx, described.severity, pinned=described.id in overrides)
     findings.sort(key=Finding.sort_key)
     info = WorkspaceInfo(shown_root(workspace.root), today, commit, dirty, workspace.manifest.organization.name)
     return Result(__version__, info, len(workspace.records), workspace.files, summaries, clauses, findings, infos)

@@ -17,9 +17,11 @@ import functools
 import hashlib
 import os
 import stat
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from isoctl import __version__
 from isoctl.files import cache
@@ -75,21 +77,78 @@ def tree_state(root: Path, files: str, head: str | None, dirty: bool, shallow: b
     return ["tree", str(root.resolve()), files, head or "", str(dirty), str(shallow)]
 
 
+#: How long after a file's last change (or its inode's) its stat may vouch for its content: a change made
+#: within one tick of the file system's clock after a hash was taken can leave size and times as they were.
+RACY_NS = 2_000_000_000
+
+
 def fingerprint(root: Path) -> str | None:
     """A digest of every entry below ``root`` (``.git`` aside); None when a directory or file cannot be read.
 
     Only regular files are ever opened: a FIFO named like a record is
-    fingerprinted by its type, never read (reading it would block).
+    fingerprinted by its type, never read (reading it would block). A record
+    file is hashed by its content, read again only when its size, times or
+    inode differ from when it was last hashed, or when it changed less than
+    :data:`RACY_NS` before that (the way git trusts its index).
     """
     parts: list[bytes | str] = []
+    base = Path(root).resolve()
+    hashes = _Hashes.of(base)
     try:
-        _walk(Path(root).resolve(), "", parts)
+        _walk(base, "", parts, hashes)
     except OSError:
         return None
+    finally:
+        hashes.save()
     return cache.digest(parts)
 
 
-def _walk(base: Path, prefix: str, parts: list[bytes | str]) -> None:
+class _Hashes:
+    """The content hash of each record file with the stat it had then, kept in the user cache per workspace."""
+
+    _open: ClassVar[dict[Path, _Hashes]] = {}
+
+    def __init__(self, base: Path) -> None:
+        self.key = cache.digest(["file hashes 1", os.fsencode(base)]) if cache.cache_dir() is not None else None
+        self.known: dict[str, list[int | str]] = {}
+        self.changed = False
+        if self.key is not None:
+            found = cache.read("hashes", self.key)
+            if isinstance(found, dict):
+                self.known = found
+
+    @classmethod
+    def of(cls, base: Path) -> _Hashes:
+        hashes = cls._open.get(base)
+        if hashes is None:
+            hashes = cls._open[base] = cls(base)
+        return hashes
+
+    def digest(self, path: str, relative: str, info: os.stat_result) -> bytes:
+        """The SHA-1 of the file's bytes: as hashed before when its stat vouches for it, else read now."""
+        seen = self.known.get(relative)
+        now = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        if (isinstance(seen, list) and len(seen) == 6 and tuple(seen[:4]) == now and isinstance(seen[4], str)
+                and isinstance(seen[5], int) and max(now[1], now[2]) < seen[5] - RACY_NS and len(seen[4]) == 40):
+            try:
+                return bytes.fromhex(seen[4])
+            except ValueError:
+                pass
+        started = time.time_ns()
+        with open(path, "rb") as handle:
+            digest = hashlib.sha1(handle.read(), usedforsecurity=False).digest()
+        if self.key is not None:
+            self.known[relative] = [*now, digest.hex(), started]
+            self.changed = True
+        return digest
+
+    def save(self) -> None:
+        if self.changed and self.key is not None:
+            cache.write("hashes", self.key, self.known)
+            self.changed = False
+
+
+def _walk(base: Path, prefix: str, parts: list[bytes | str], hashes: _Hashes) -> None:
     """Depth first in name order, with a stack rather than recursion: any depth of folders is fine."""
     pending = [prefix]
     while pending:
@@ -111,8 +170,7 @@ def _walk(base: Path, prefix: str, parts: list[bytes | str]) -> None:
                 below.append(relative + "/")
             elif stat.S_ISREG(mode):
                 if entry.name.endswith(CONTENT_SUFFIXES) or entry.name in CONTENT_NAMES:
-                    with open(entry.path, "rb") as handle:
-                        parts += ["F", name, hashlib.sha1(handle.read(), usedforsecurity=False).digest()]
+                    parts += ["F", name, hashes.digest(entry.path, relative, info)]
                 else:
                     parts += ["S", name, f"{info.st_size}:{info.st_mtime_ns}"]
             else:
