@@ -314,8 +314,18 @@ def _canonical(content: Any) -> str:
     return json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
 
 
-def split(relative: str, data: bytes) -> Items:
-    """What a blob holds: each record's id, kind and a digest of its version (see the module docstring)."""
+#: What the last version of each file split held: path -> record id -> (its text, what was read of it).
+Earlier = dict[str, dict[str, tuple[str, tuple[str, str, str]]]]
+
+
+def split(relative: str, data: bytes, earlier: Earlier | None = None) -> Items:
+    """What a blob holds: each record's id, kind and a digest of its version (see the module docstring).
+
+    ``earlier`` remembers the last version of each file split before: a
+    commit that edits one record of a file leaves the others' text as it
+    was, so their digests and dates are not computed again, and the versions
+    of a record share one entry in memory.
+    """
     try:
         text = yamlio.decode(data)
     except yamlio.YamlProblem:
@@ -323,28 +333,22 @@ def split(relative: str, data: bytes) -> Items:
     pieces = cut(relative, text)
     if pieces is not None:
         markdown = relative.endswith(".md")
-        return {record_id: (kind, *_read_piece(kind, piece, markdown)) for record_id, (kind, piece) in pieces.items()}
-    out: Items = {}
+        before = earlier.get(relative, {}) if earlier is not None else {}
+        now: dict[str, tuple[str, tuple[str, str, str]]] = {}
+        out: Items = {}
+        for record_id, (kind, piece) in pieces.items():
+            seen = before.get(record_id)
+            item = seen[1] if seen is not None and seen[0] == piece and seen[1][0] == kind else \
+                (kind, _digest(piece), _stamps_of_text(kind, piece, markdown))
+            now[record_id] = (piece, item)
+            out[record_id] = item
+        if earlier is not None:
+            earlier[relative] = now
+        return out
+    out = {}
     for record_id, kind, content in _parsed(relative, text):
         out.setdefault(record_id, (kind, "p" + _digest(_canonical(content)), _stamps_of_content(kind, content)))
     return out
-
-
-#: How many record texts :func:`_read_piece` remembers (a few hundred bytes to a few kilobytes each).
-PIECES_HELD = 50000
-_pieces: dict[tuple[str, bool, str], tuple[str, str]] = {}
-
-
-def _read_piece(kind: str, piece: str, markdown: bool) -> tuple[str, str]:
-    """The digest and stamps of one record's text, remembered: a commit that edits one record of a file leaves
-    the others' text as it was, so most of a history's record texts were seen in an earlier version."""
-    key = (kind, markdown, piece)
-    known = _pieces.get(key)
-    if known is None:
-        if len(_pieces) >= PIECES_HELD:
-            _pieces.clear()
-        known = _pieces[key] = (_digest(piece), _stamps_of_text(kind, piece, markdown))
-    return known
 
 
 #: From this many blobs to split, half are split in a forked helper process.
@@ -357,7 +361,8 @@ def split_blobs(root: Path, pairs: Sequence[tuple[str, str]]) -> dict[str, Items
     from isoctl.history import git
 
     blobs = [key.removesuffix(".md") for key, _ in pairs]
-    return {key: split(path, data or b"")
+    earlier: Earlier = {}
+    return {key: split(path, data or b"", earlier)
             for (key, path), (_, data) in zip(pairs, git.read_blobs(root, blobs), strict=True)}
 
 
