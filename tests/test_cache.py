@@ -351,3 +351,16 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_seen(repo: GitRepo, cli: Cli
     assert keys.fingerprint(repo.root) != files
     out = check(cli, repo.root)[1]
     assert "0pen" in out and out != before[1]
+
+
+def test_what_the_history_holds_is_kept_for_the_next_run(repo: GitRepo, cli: Cli, own_cache: Path) -> None:
+    """A check that reads the history keeps what each blob of it holds, so the next evaluation reads no blob twice."""
+    from isoctl.history import git, versions
+
+    check(cli, repo.root)
+    assert entries(own_cache / "versions")
+    blobs = {change.new_blob for commit in git.log(repo.root) for change in commit.changes
+             if change.path.startswith("actions/")}
+    kept = versions.RecordVersions([], repo.root, ahead=False).known
+    assert blobs and blobs <= set(kept)
+    assert {record for items in kept.values() for record in items} == {"ACT-1", "ACT-2"}

@@ -406,13 +406,25 @@ def _log_ahead(root: Path, until: str) -> list[CommitInfo]:
     return _logged
 
 
+_split: list[RecordVersions] = []  # in a helper reading ahead: what its second job read, for the third
+
+
 def _split_ahead(root: Path, ignore: list[str]) -> dict[str, Items]:
     """In a helper, its second job: what each blob of the history its first job read holds, that the user
     cache does not know yet."""
     versions = RecordVersions(ignore, root, ahead=False)
     known = set(versions.known)
     versions._prefetch(_logged)
+    _split[:] = [versions]
     return {key: items for key, items in versions.known.items() if key not in known}
+
+
+def _save_ahead() -> bool:
+    """In a helper, its third job, once the evaluation has what it needs: keep what the second job learnt in the
+    user cache (the evaluation then has nothing of its own to write)."""
+    for versions in _split:
+        versions.save()
+    return True
 
 
 @dataclass
@@ -426,6 +438,7 @@ class _Ahead:
     split_job: Any
     commits: list[CommitInfo] | None = None
     blobs: dict[str, Items] | None = None
+    save_job: Any = None
     failed: bool = False
 
     def logged(self) -> list[CommitInfo] | None:
@@ -435,13 +448,22 @@ class _Ahead:
         return self.commits
 
     def split(self) -> dict[str, Items] | None:
-        """What the helper learnt of the blobs (waited for once, then the helper stops); None if it failed."""
+        """What the helper learnt of the blobs (waited for once); None if it failed.
+
+        The helper then writes what it learnt to the user cache while the
+        evaluation goes on (:meth:`finish` waits for it).
+        """
         if self.blobs is None and not self.failed:
-            try:
-                self.blobs = self._wait(self.split_job)
-            finally:
-                self.stop()
+            self.blobs = self._wait(self.split_job)
+            if self.blobs is not None:
+                self.save_job = self.pool.apply_async(_save_ahead)
         return self.blobs
+
+    def finish(self) -> None:
+        """Let the helper finish writing the cache (if it is writing it), then stop it."""
+        if self.save_job is not None and not self.failed:
+            self._wait(self.save_job)
+        self.stop()
 
     def _wait(self, job: Any) -> Any:
         from isoctl.workspace.records import helper_result
@@ -496,18 +518,32 @@ def commits_ahead(root: Path, until: str) -> list[CommitInfo] | None:
     return entry.logged()
 
 
-def _collect(root: Path, ignore: Sequence[str]) -> dict[str, Items]:
-    """What a helper reading ahead learnt of this root's blobs (nothing if none was started or it failed)."""
+#: Helpers that handed over what they learnt and are writing it to the user cache.
+_saving: list[_Ahead] = []
+
+
+def _collect(root: Path, ignore: Sequence[str]) -> tuple[dict[str, Items], bool]:
+    """What a helper reading ahead learnt of this root's blobs (nothing if none was started or it failed), and
+    whether the helper is keeping it in the user cache itself."""
     entry = _ahead.pop(str(root), None)
     if entry is None or entry.ignore != tuple(ignore):
         if entry is not None:
             entry.stop()
-        return {}
-    return entry.split() or {}
+        return {}, False
+    learnt = entry.split() or {}
+    if entry.save_job is None:
+        entry.stop()
+        return learnt, False
+    _saving.append(entry)
+    return learnt, True
 
 
 def cancel_ahead() -> None:
-    """Stop any helper still reading ahead (an evaluation that ends without needing it)."""
+    """Let helpers writing the cache finish; stop any helper still reading ahead (an evaluation that ends
+    without needing it)."""
+    for entry in _saving:
+        entry.finish()
+    _saving.clear()
     for entry in _ahead.values():
         entry.stop()
     _ahead.clear()
@@ -527,9 +563,9 @@ class RecordVersions:
                           for blob, items in known.items() if isinstance(items, dict)}
         self._learnt = False
         if ahead:
-            learnt = _collect(root, ignore)
+            learnt, saved = _collect(root, ignore)
             self.known.update(learnt)
-            self._learnt = bool(learnt)
+            self._learnt = bool(learnt) and not saved  # a helper writing it down leaves nothing to write here
         self.shas: list[str] = []  # the commits read so far, oldest first
         self.files: dict[str, Items] = {}  # path -> what it holds now
         self.where: dict[str, str] = {}  # record id -> the path holding it now
