@@ -364,3 +364,16 @@ def test_what_the_history_holds_is_kept_for_the_next_run(repo: GitRepo, cli: Cli
     kept = versions.RecordVersions([], repo.root, ahead=False).known
     assert blobs and blobs <= set(kept)
     assert {record for items in kept.values() for record in items} == {"ACT-1", "ACT-2"}
+
+
+def test_the_hashes_of_deleted_files_are_forgotten(tmp_path: Path, own_cache: Path) -> None:
+    from isoctl.core import keys
+
+    root = make_workspace(tmp_path / "ws", {"actions/ACT-1.yaml": ACTION, "actions/ACT-2.yaml": ACTION})
+    keys.fingerprint(root)
+    assert {"actions/ACT-1.yaml", "actions/ACT-2.yaml"} <= set(keys._Hashes.of(root.resolve()).known)
+    (root / "actions" / "ACT-2.yaml").unlink()
+    keys.fingerprint(root)
+    keys._Hashes._open.clear()
+    kept = keys._Hashes.of(root.resolve()).known
+    assert "actions/ACT-1.yaml" in kept and "actions/ACT-2.yaml" not in kept

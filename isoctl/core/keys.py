@@ -94,12 +94,13 @@ def fingerprint(root: Path) -> str | None:
     parts: list[bytes | str] = []
     base = Path(root).resolve()
     hashes = _Hashes.of(base)
+    hashes.visited.clear()
     try:
         _walk(base, "", parts, hashes)
     except OSError:
+        hashes.save(complete=False)
         return None
-    finally:
-        hashes.save()
+    hashes.save(complete=True)
     return cache.digest(parts)
 
 
@@ -111,6 +112,7 @@ class _Hashes:
     def __init__(self, base: Path) -> None:
         self.key = cache.digest(["file hashes 1", os.fsencode(base)]) if cache.cache_dir() is not None else None
         self.known: dict[str, list[int | str]] = {}
+        self.visited: set[str] = set()  # the files of the walk under way
         self.changed = False
         if self.key is not None:
             found = cache.read("hashes", self.key)
@@ -126,6 +128,7 @@ class _Hashes:
 
     def digest(self, path: str, relative: str, info: os.stat_result) -> bytes:
         """The SHA-1 of the file's bytes: as hashed before when its stat vouches for it, else read now."""
+        self.visited.add(relative)
         seen = self.known.get(relative)
         now = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
         if (isinstance(seen, list) and len(seen) == 6 and tuple(seen[:4]) == now and isinstance(seen[4], str)
@@ -142,7 +145,11 @@ class _Hashes:
             self.changed = True
         return digest
 
-    def save(self) -> None:
+    def save(self, *, complete: bool) -> None:
+        """Keep what changed; after a ``complete`` walk, forget the files it did not meet (gone since)."""
+        if complete and len(self.visited) < len(self.known):
+            self.known = {name: seen for name, seen in self.known.items() if name in self.visited}
+            self.changed = True
         if self.changed and self.key is not None:
             cache.write("hashes", self.key, self.known)
             self.changed = False
