@@ -116,34 +116,44 @@ def auditor_not_independent(ctx: Context) -> Iterator[Hit]:
     Passes: ``auditor: rpatel``, who owns nothing in that scope
     """
     people = {p.id for p in ctx.workspace.manifest.people}
+    audits = _internal_audits(ctx)
+    auditors = {(audit.auditor or "").strip() for audit in audits} & people  # only what they own matters
     resolve = _clauses(ctx)
-    # per person: the records they own by id, and by each clause those records name (built once, not per audit)
+    # per auditor: the records they own, and by each clause text those records name (built once, not per audit; a
+    # text is resolved once per auditor). Records are kept as the position of their id's first owned record.
+    records = ctx.workspace.records
+    first: dict[str, int] = {}
     owned: dict[str, set[str]] = defaultdict(set)
-    owned_clauses: dict[str, dict[ClauseKey, list[str]]] = defaultdict(lambda: defaultdict(list))
-    order: dict[str, int] = {}
-    for position, record in enumerate(ctx.workspace.records):
+    owned_texts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for position, record in enumerate(records):
         model = record.model
         owner = model.owner
-        if owner is None or owner not in people or isinstance(model, Audit):  # owning audit reports is the job itself
+        if owner not in auditors or isinstance(model, Audit):  # owning audit reports is the job itself
             continue
-        owned[owner].add(model.id)
-        order.setdefault(model.id, position)
+        at = first.setdefault(record.id, position)
+        owned[owner].add(record.id)
+        by_text = owned_texts[owner]
         for text in model.clauses:
+            by_text[text].append(at)
+    owned_clauses: dict[str, dict[ClauseKey, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for owner, by_text in owned_texts.items():
+        by_clause = owned_clauses[owner]
+        for text, positions in by_text.items():
             for key in resolve(text, below=False):
-                owned_clauses[owner][key].append(model.id)
-    for audit in _internal_audits(ctx):
+                by_clause[key].update(positions)
+    for audit in audits:
         auditor = (audit.auditor or "").strip()
         if auditor not in owned:
             continue
-        own = {entry for entry in audit.scope if entry in owned[auditor]}
+        own = {first[entry] for entry in audit.scope if entry in owned[auditor]}
         by_clause = owned_clauses[auditor]
         for entry in audit.scope:
             if parse_ref(entry) is not None:
                 for key in resolve(entry, below=True):
                     own.update(by_clause.get(key, ()))
         if own:
-            ids = sorted(own, key=order.__getitem__)
-            shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            ids = [records[position].id for position in sorted(own)[:5]]
+            shown = ", ".join(ids) + (f" and {len(own) - 5} more" if len(own) > 5 else "")
             yield ctx.at(audit, "auditor", message=f"{audit.id}: auditor {auditor} owns what this audit covers: {shown}")
 
 
