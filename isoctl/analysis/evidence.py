@@ -410,9 +410,20 @@ class PathCheck:
     message: str | None = None
 
 
-@functools.lru_cache(maxsize=4096)  # a workspace names the same few intranet and portal URLs thousands of times
+#: A plain web address (http or https, a host of letters, digits, dots and dashes, no spaces or control
+#: characters): what nearly every evidence link is, and a link :func:`url_problem` accepts without parsing it.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#][!-~]*)?")
+
+
 def url_problem(url: str) -> str | None:
     """Why an evidence ``url`` is not a link isoctl can show (None when it is an http(s) or mailto URL)."""
+    if _PLAIN_URL.fullmatch(url):
+        return None
+    return _url_problem(url)
+
+
+@functools.lru_cache(maxsize=4096)  # a workspace names the same few intranet and portal URLs thousands of times
+def _url_problem(url: str) -> str | None:
     shown = _shown(url)
     if _CONTROL.search(url):
         return f"url '{shown}' contains control characters"

@@ -69,15 +69,22 @@ def path_outside_workspace(ctx: Context) -> Iterator[Hit]:
     Passes: ``evidence: [{path: evidence/2026/calibration.pdf}]``
     """
     yield from _loaded(ctx, "path-outside-workspace")
+    refused: dict[str, str | None] = {}  # per distinct path: why it is refused (None when it is not)
     for record in ctx.workspace.records:
-        for loc, path in _paths(record.model):
-            found = check_path(ctx.workspace, path)
-            if found.status == "refused":
-                yield ctx.at(record.model, *loc, message=found.message or f"path '{path}' is refused")
-        for index, item in enumerate(record.model.evidence):
+        model = record.model
+        if not model.evidence and not isinstance(model, Document):  # nothing this rule reads
+            continue
+        for loc, path in _paths(model):
+            if path not in refused:
+                found = check_path(ctx.workspace, path)
+                refused[path] = (found.message or f"path '{path}' is refused") if found.status == "refused" else None
+            message = refused[path]
+            if message is not None:
+                yield ctx.at(model, *loc, message=message)
+        for index, item in enumerate(model.evidence):
             problem = url_problem(item.url) if item.url is not None else None
             if problem:
-                yield ctx.at(record.model, "evidence", index, "url", message=problem)
+                yield ctx.at(model, "evidence", index, "url", message=problem)
 
 
 def _paths(model: RecordBase) -> Iterator[tuple[tuple[str | int, ...], str]]:
