@@ -99,45 +99,47 @@ def stale_evidence_rule(ctx: Context) -> Iterator[Hit]:
                      f"{count_days(max_age)} old (evidence_max_age_days)")
 
 
-def _record_dates(model: RecordBase) -> Iterator[tuple[Loc, dt.date]]:
-    """Every date of a record that says something has happened: (where it is, the date).
+#: The kinds whose one date says when they were last looked at, and that field.
+_REVIEW_DATES = {
+    "risk": "reviewed_on", "aspect": "reviewed_on", "hazard": "reviewed_on", "asset": "reviewed_on",
+    "activity": "reviewed_on", "obligation": "evaluated_on", "supplier": "evaluated_on",
+    "document": "approved_on", "competence": "completed_on",
+}
+
+
+def _dates_after(model: RecordBase, today: dt.date) -> Iterator[tuple[Loc, dt.date]]:
+    """Every date of a record that says something has happened, and lies after today: (where it is, the date).
 
     Not the dates that are naturally ahead (``due``, ``next_review``,
     ``expires_on``, a planned audit), and not a review or an exercise that
     records nothing yet: those are how people put a meeting in the calendar.
     """
     for index, item in enumerate(model.evidence):
-        if item.date is not None:
+        if item.date is not None and item.date > today:
             yield ("evidence", index, "date"), item.date
-    if isinstance(model, Risk | Aspect | Hazard | Asset | Activity):
-        if model.reviewed_on is not None:
-            yield ("reviewed_on",), model.reviewed_on
-    elif isinstance(model, Obligation | Supplier):
-        if model.evaluated_on is not None:
-            yield ("evaluated_on",), model.evaluated_on
-    elif isinstance(model, Document):
-        if model.approved_on is not None:
-            yield ("approved_on",), model.approved_on
+    field = _REVIEW_DATES.get(getattr(model, "kind", ""))
+    if field is not None:
+        when: dt.date | None = getattr(model, field)
+        if when is not None and when > today:
+            yield (field,), when
     elif isinstance(model, Action):
-        yield ("raised_on",), model.raised_on
-        if model.closed_on is not None:
-            yield ("closed_on",), model.closed_on
-        if model.verification is not None:
-            yield ("verification", "on"), model.verification.on
+        for loc, when in ((("raised_on",), model.raised_on), (("closed_on",), model.closed_on),
+                          (("verification", "on"), model.verification.on if model.verification is not None else None)):
+            if when is not None and when > today:
+                yield loc, when
     elif isinstance(model, Audit):
-        if model.status == "done":
+        if model.status == "done" and model.date > today:
             yield ("date",), model.date
     elif isinstance(model, Objective):
         for index, measurement in enumerate(model.measurements):
-            yield ("measurements", index, "date"), measurement.date
-    elif isinstance(model, Competence):
-        if model.completed_on is not None:
-            yield ("completed_on",), model.completed_on
+            if measurement.date > today:
+                yield ("measurements", index, "date"), measurement.date
     elif isinstance(model, Review):
-        said = model.inputs or model.actions or (model.outputs is not None and any(model.outputs.model_dump().values()))
-        if said and model.status != "draft":  # a draft's date is the meeting it is prepared for
-            yield ("date",), model.date
-    elif isinstance(model, Exercise) and ((model.outcome or "").strip() or model.actions):
+        if model.date > today and model.status != "draft":  # a draft's date is the meeting it is prepared for
+            said = model.inputs or model.actions or (model.outputs is not None and any(model.outputs.model_dump().values()))
+            if said:
+                yield ("date",), model.date
+    elif isinstance(model, Exercise) and model.date > today and ((model.outcome or "").strip() or model.actions):
         yield ("date",), model.date
 
 
@@ -174,9 +176,8 @@ def future_evidence(ctx: Context) -> Iterator[Hit]:
     """
     today = ctx.today
     for record in ctx.workspace.records:
-        for loc, when in _record_dates(record.model):
-            if when > today:
-                yield ctx.at(record.model, *loc, message=_future(f"{record.id}: {_field(loc)}", when, today))
+        for loc, when in _dates_after(record.model, today):
+            yield ctx.at(record.model, *loc, message=_future(f"{record.id}: {_field(loc)}", when, today))
     for family, certification in ctx.workspace.manifest.certification.items():
         if certification.issued is not None and certification.issued > today:
             yield ctx.at_manifest("certification", family, "issued",
