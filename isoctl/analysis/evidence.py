@@ -139,6 +139,9 @@ class Evidence:
     _reads: dict[str, _Reads] = field(default_factory=dict)  # per kind, what the expectations in scope read
     _groups: dict[str, tuple[_Reads, list[tuple[Any, list[int]]]]] = field(default_factory=dict)
     _satisfied: dict[str, frozenset[int]] = field(default_factory=dict)
+    #: per (today, evidence_max_age_days): the newest evidence of each record resting on stale evidence only, by
+    #: the id() of its model (see :func:`isoctl.analysis.coverage.stale_newest`)
+    stale_memo: dict[tuple[dt.date, int], dict[int, Any]] = field(default_factory=dict)
 
     def sorted_ids(self, ranks: Iterable[int]) -> list[str]:
         """The ids of these ranks, in id order, each once."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from isoctl.analysis.coverage import stale_evidence
+from isoctl.analysis.coverage import stale_newest
 from isoctl.analysis.evidence import shown
 from isoctl.model.records import (
     Action,
@@ -72,20 +72,19 @@ def stale_evidence_rule(ctx: Context) -> Iterator[Hit]:
     Passes: ``{path: reports/pentest-2026.pdf, date: 2026-09-30}`` added to it
     """
     max_age = ctx.workspace.manifest.settings.evidence_max_age_days
+    newest_of = stale_newest(ctx.evidence, ctx.today, max_age)  # worked out once, for coverage
     stale = []
-    for record in ctx.workspace.records:
-        model = record.model
-        newest = stale_evidence(model, ctx.today, max_age)
+    for record in ctx.workspace.records if newest_of else ():
+        newest = newest_of.get(id(record.model))
         if newest is not None and newest.date is not None:
-            stale.append((model, newest, newest.date))
+            stale.append((record.model, newest, newest.date))
     # the clauses each stale record counts toward (only theirs: every record of a large workspace counts toward some)
     wanted = {model.id for model, _, _ in stale if not isinstance(model, Document | Control)}
     covers: dict[str, list[ClauseCoverage]] = {}
     for item in ctx.clauses if wanted else ():
         if item.leaf:
-            for record_id in item.records:
-                if record_id in wanted:
-                    covers.setdefault(record_id, []).append(item)
+            for record_id in wanted.intersection(item.records):
+                covers.setdefault(record_id, []).append(item)
     for model, newest, dated in stale:
         claim = _claim(model, covers)
         if claim is None:
