@@ -14,11 +14,13 @@ Importing this module costs no pydantic: formats ask it what the rules are.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from isoctl.catalog.refs import parse_ref
 from isoctl.model.result import RuleCategory, Severity
 
 if TYPE_CHECKING:
@@ -106,6 +108,12 @@ class Context:
 
 
 Check = Callable[[Context], Iterator[Hit]]
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same few scope entries and controls, thousands of times
+def is_clause_ref(text: str) -> bool:
+    """Whether a text is written as a clause reference (``family:clause``), rather than as a record id."""
+    return parse_ref(text) is not None
 
 
 @dataclass(frozen=True)

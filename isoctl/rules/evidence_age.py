@@ -15,21 +15,13 @@ from isoctl.analysis.coverage import stale_newest
 from isoctl.analysis.evidence import shown
 from isoctl.model.records import (
     Action,
-    Activity,
-    Aspect,
-    Asset,
     Audit,
-    Competence,
     Control,
     Document,
     Exercise,
-    Hazard,
     Objective,
-    Obligation,
     RecordBase,
     Review,
-    Risk,
-    Supplier,
 )
 from isoctl.model.result import ClauseCoverage
 from isoctl.rules import Context, Hit, rule

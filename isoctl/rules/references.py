@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from isoctl.analysis.evidence import check_path
-from isoctl.catalog.refs import parse_ref
 from isoctl.model.records import Action, Audit, Competence, Control, Document, Exercise, Process, Review, Risk
-from isoctl.rules import Context, Hit, rule
+from isoctl.rules import Context, Hit, is_clause_ref, rule
 
 if TYPE_CHECKING:
     from isoctl.model.records import RecordBase
@@ -119,7 +118,7 @@ def unknown_reference(ctx: Context) -> Iterator[Hit]:
         if kind in _NAMING_RECORDS:
             for name, targets, kinds in _targets(model):
                 for index, target in enumerate(targets):
-                    if name == "controls" and parse_ref(target) is not None:
+                    if name == "controls" and is_clause_ref(target):
                         continue  # a clause reference: checked by unknown-clause
                     problem = _record_problem(by_id, target, kinds)
                     if problem:
@@ -131,7 +130,7 @@ def unknown_reference(ctx: Context) -> Iterator[Hit]:
                     if problem:
                         yield ctx.at(model, "findings", index, "action", message=f"findings[{index}].action: {problem}")
             for index, item in enumerate(model.scope):
-                if parse_ref(item) is None and item not in by_id:
+                if not is_clause_ref(item) and item not in by_id:
                     yield ctx.at(model, "scope", index, message=f"scope: '{item}' is neither a clause reference nor a record id")
         if model.evidence or kind == "document":
             yield from _files(ctx, model, missing)
