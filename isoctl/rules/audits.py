@@ -15,7 +15,7 @@ from isoctl.analysis.evidence import ClauseKey, ClauseResolver
 from isoctl.catalog.refs import parse_ref
 from isoctl.errors import UsageError
 from isoctl.model.records import Audit
-from isoctl.rules import Context, Hit, rule
+from isoctl.rules import Context, Hit, is_clause_ref, rule
 
 #: Finding types that are nonconformities and so need an action (10.2); observations and OFIs may have one.
 NONCONFORMITY = ("major", "minor")
@@ -141,16 +141,25 @@ def auditor_not_independent(ctx: Context) -> Iterator[Hit]:
         for text, positions in by_text.items():
             for key in resolve(text, below=False):
                 by_clause[key].update(positions)
+    covered: dict[tuple[str, str], set[int]] = {}  # per auditor and scope entry: what of theirs the entry covers
+
+    def covers(auditor: str, entry: str) -> set[int]:
+        found = covered.get((auditor, entry))
+        if found is None:
+            found = covered[(auditor, entry)] = {first[entry]} if entry in owned[auditor] else set()
+            if is_clause_ref(entry):
+                by_clause = owned_clauses[auditor]
+                for key in resolve(entry, below=True):
+                    found.update(by_clause.get(key, ()))
+        return found
+
     for audit in audits:
         auditor = (audit.auditor or "").strip()
         if auditor not in owned:
             continue
-        own = {first[entry] for entry in audit.scope if entry in owned[auditor]}
-        by_clause = owned_clauses[auditor]
+        own: set[int] = set()
         for entry in audit.scope:
-            if parse_ref(entry) is not None:
-                for key in resolve(entry, below=True):
-                    own.update(by_clause.get(key, ()))
+            own |= covers(auditor, entry)
         if own:
             ids = [records[position].id for position in sorted(own)[:5]]
             shown = ", ".join(ids) + (f" and {len(own) - 5} more" if len(own) > 5 else "")
