@@ -81,13 +81,21 @@ def audit_programme_gap(ctx: Context) -> Iterator[Hit]:
     window = ctx.workspace.manifest.settings.audit_cycle_days
     resolve = _clauses(ctx)
     by_id = {r.id: r.model for r in ctx.workspace.records}
-    last: dict[ClauseKey, tuple[dt.date, str]] = {}
-    for audit in _internal_audits(ctx):
+    # per scope entry, then per clause: the newest audit that covered it, the first held that day (by its order)
+    newest: dict[str, tuple[dt.date, int, str]] = {}
+    for order, audit in enumerate(_internal_audits(ctx)):
         if audit.status != "done" or audit.date > ctx.today:
             continue
-        for key in resolve.audited(audit.scope, by_id):
-            if key not in last or last[key][0] < audit.date:
-                last[key] = (audit.date, audit.id)
+        for entry in audit.scope:
+            if entry not in newest or newest[entry][0] < audit.date:
+                newest[entry] = (audit.date, order, audit.id)
+    held: dict[ClauseKey, tuple[dt.date, int, str]] = {}
+    for entry, (date, order, audit_id) in newest.items():
+        for key in resolve.audited([entry], by_id):
+            seen = held.get(key)
+            if seen is None or seen[0] < date or (seen[0] == date and order < seen[1]):
+                held[key] = (date, order, audit_id)
+    last = {key: (date, audit_id) for key, (date, _, audit_id) in held.items()}
     entries = standard_entries(ctx)
     for item in ctx.clauses:
         if not item.leaf or item.status == "excluded":
