@@ -146,13 +146,17 @@ def _record_problem(by_id: dict[str, LoadedRecord], target: str, kinds: tuple[st
 
 
 def _files(ctx: Context, model: RecordBase, missing: dict[str, bool]) -> Iterator[Hit]:
-    paths: list[tuple[Loc, str]] = [
-        (("evidence", i, "path"), e.path) for i, e in enumerate(model.evidence) if e.path is not None
-    ]
-    if isinstance(model, Document) and model.path:
-        paths.append((("path",), model.path))
-    for loc, path in paths:
+    """Evidence and document paths that name no file (``missing``: what each distinct path was found to be)."""
+    for loc, path in _paths(model):
         if path not in missing:
             missing[path] = check_path(ctx.workspace, path).status == "missing"
         if missing[path]:
             yield ctx.at(model, *loc, message=f"file '{path}' does not exist in the workspace")
+
+
+def _paths(model: RecordBase) -> Iterator[tuple[Loc, str]]:
+    for index, item in enumerate(model.evidence):
+        if item.path is not None:
+            yield ("evidence", index, "path"), item.path
+    if isinstance(model, Document) and model.path:
+        yield ("path",), model.path
