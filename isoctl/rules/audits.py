@@ -92,8 +92,8 @@ def audit_programme_gap(ctx: Context) -> Iterator[Hit]:
     held: dict[ClauseKey, tuple[dt.date, int, str]] = {}
     for entry, (date, order, audit_id) in newest.items():
         for key in resolve.audited([entry], by_id):
-            seen = held.get(key)
-            if seen is None or seen[0] < date or (seen[0] == date and order < seen[1]):
+            before = held.get(key)
+            if before is None or before[0] < date or (before[0] == date and order < before[1]):
                 held[key] = (date, order, audit_id)
     last = {key: (date, audit_id) for key, (date, _, audit_id) in held.items()}
     entries = standard_entries(ctx)
