@@ -70,6 +70,7 @@ class Context:
     # built on first use, once per analysis: the models by class, and the loaded record of each model
     _by_class: dict[type[RecordBase], list[RecordBase]] | None = field(default=None, init=False, repr=False)
     _loaded: dict[int, LoadedRecord] | None = field(default=None, init=False, repr=False)
+    _by_id: dict[str, LoadedRecord] | None = field(default=None, init=False, repr=False)
 
     def records(self, kind: type[R]) -> list[R]:
         """The valid records of one kind as their typed models, in workspace order: ``ctx.records(Action)``."""
@@ -85,6 +86,12 @@ class Context:
             # by identity: models are not hashable, and two equal records may sit in two places
             self._loaded = {id(record.model): record for record in self.workspace.records}
         return self._loaded[id(model)]
+
+    def by_id(self) -> dict[str, LoadedRecord]:
+        """Every record by its id (of two with one id, the later in workspace order), for rules that follow references."""
+        if self._by_id is None:
+            self._by_id = {record.id: record for record in self.workspace.records}
+        return self._by_id
 
     def versions(self) -> RecordVersions | None:
         """Every record's versions along the history (:mod:`isoctl.history.versions`); None without a full history."""

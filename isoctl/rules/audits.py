@@ -80,7 +80,7 @@ def audit_programme_gap(ctx: Context) -> Iterator[Hit]:
     """
     window = ctx.workspace.manifest.settings.audit_cycle_days
     resolve = _clauses(ctx)
-    by_id = {r.id: r.model for r in ctx.workspace.records}
+    records = ctx.by_id()
     # per scope entry, then per clause: the newest audit that covered it, the first held that day (by its order)
     newest: dict[str, tuple[dt.date, int, str]] = {}
     for order, audit in enumerate(_internal_audits(ctx)):
@@ -91,7 +91,8 @@ def audit_programme_gap(ctx: Context) -> Iterator[Hit]:
                 newest[entry] = (audit.date, order, audit.id)
     held: dict[ClauseKey, tuple[dt.date, int, str]] = {}
     for entry, (date, order, audit_id) in newest.items():
-        for key in resolve.audited([entry], by_id):
+        named = {entry: records[entry].model} if entry in records else {}  # a record: the clauses it names
+        for key in resolve.audited([entry], named):
             before = held.get(key)
             if before is None or before[0] < date or (before[0] == date and order < before[1]):
                 held[key] = (date, order, audit_id)

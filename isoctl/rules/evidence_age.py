@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from isoctl.analysis.coverage import stale_newest
 from isoctl.analysis.evidence import shown
@@ -26,6 +27,9 @@ from isoctl.model.records import (
 from isoctl.model.result import ClauseCoverage
 from isoctl.rules import Context, Hit, rule
 from isoctl.rules.registers import count_days
+
+if TYPE_CHECKING:
+    from isoctl.workspace.records import LoadedRecord
 
 Loc = tuple[str | int, ...]
 
@@ -98,22 +102,18 @@ _REVIEW_DATES = {
 }
 
 
-def _dates_after(model: RecordBase, today: dt.date) -> Iterator[tuple[Loc, dt.date]]:
-    """Every date of a record that says something has happened, and lies after today: (where it is, the date).
+#: The kinds of record that record an event, whose dates :func:`_event_dates_after` reads.
+_EVENTS = frozenset({"action", "audit", "objective", "review", "exercise"})
 
-    Not the dates that are naturally ahead (``due``, ``next_review``,
-    ``expires_on``, a planned audit), and not a review or an exercise that
-    records nothing yet: those are how people put a meeting in the calendar.
+
+def _event_dates_after(model: RecordBase, today: dt.date) -> Iterator[tuple[Loc, dt.date]]:
+    """The dates of an event a record records that lie after today: (where it is, the date).
+
+    Not the dates that are naturally ahead (``due``, ``next_review``, a
+    planned audit), and not a review or an exercise that records nothing
+    yet: those are how people put a meeting in the calendar.
     """
-    for index, item in enumerate(model.evidence):
-        if item.date is not None and item.date > today:
-            yield ("evidence", index, "date"), item.date
-    field = _REVIEW_DATES.get(getattr(model, "kind", ""))
-    if field is not None:
-        when: dt.date | None = getattr(model, field)
-        if when is not None and when > today:
-            yield (field,), when
-    elif isinstance(model, Action):
+    if isinstance(model, Action):
         for loc, when in ((("raised_on",), model.raised_on), (("closed_on",), model.closed_on),
                           (("verification", "on"), model.verification.on if model.verification is not None else None)):
             if when is not None and when > today:
@@ -166,9 +166,23 @@ def future_evidence(ctx: Context) -> Iterator[Hit]:
     Passes: ``closed_on: 2026-11-21``, or ``due: 2026-12-05``
     """
     today = ctx.today
+
+    def hit(record: LoadedRecord, loc: Loc, when: dt.date) -> Hit:
+        return ctx.at(record.model, *loc, message=_future(f"{record.id}: {_field(loc)}", when, today))
+
     for record in ctx.workspace.records:
-        for loc, when in _dates_after(record.model, today):
-            yield ctx.at(record.model, *loc, message=_future(f"{record.id}: {_field(loc)}", when, today))
+        model = record.model
+        for index, item in enumerate(model.evidence):
+            if item.date is not None and item.date > today:
+                yield hit(record, ("evidence", index, "date"), item.date)
+        field = _REVIEW_DATES.get(record.kind)  # the one date of a register entry, a document or competence
+        if field is not None:
+            when: dt.date | None = getattr(model, field)
+            if when is not None and when > today:
+                yield hit(record, (field,), when)
+        elif record.kind in _EVENTS:
+            for loc, event in _event_dates_after(model, today):
+                yield hit(record, loc, event)
     for family, certification in ctx.workspace.manifest.certification.items():
         if certification.issued is not None and certification.issued > today:
             yield ctx.at_manifest("certification", family, "issued",

@@ -101,7 +101,7 @@ def unknown_reference(ctx: Context) -> Iterator[Hit]:
     Passes: ``owner: jsmith``
     """
     people = {p.id for p in ctx.workspace.manifest.people}
-    by_id = {r.id: r for r in ctx.workspace.records}
+    by_id = ctx.by_id()
     missing: dict[str, bool] = {}  # per distinct evidence or document path: whether it names no file
     for record in ctx.workspace.records:
         model = record.model
