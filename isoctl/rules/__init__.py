@@ -18,7 +18,7 @@ import functools
 import inspect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from isoctl.catalog.refs import parse_ref
 from isoctl.model.result import RuleCategory, Severity
@@ -78,7 +78,8 @@ class Context:
             self._by_class = {}
             for record in self.workspace.records:
                 self._by_class.setdefault(type(record.model), []).append(record.model)
-        return [model for model in self._by_class.get(kind, ()) if isinstance(model, kind)]
+        # keyed by each model's own class, so every model under ``kind`` is one: a copy, not a filtered list
+        return cast("list[R]", list(self._by_class.get(kind, ())))
 
     def loaded(self, model: RecordBase) -> LoadedRecord:
         """The loaded record (file and place in it) that a model of this workspace came from."""
