@@ -132,8 +132,11 @@ def unknown_reference(ctx: Context) -> Iterator[Hit]:
             for index, item in enumerate(model.scope):
                 if not is_clause_ref(item) and item not in by_id:
                     yield ctx.at(model, "scope", index, message=f"scope: '{item}' is neither a clause reference nor a record id")
-        if model.evidence or kind == "document":
-            yield from _files(ctx, model, missing)
+        for index, link in enumerate(model.evidence):
+            if link.path is not None and _missing(ctx, link.path, missing):
+                yield ctx.at(model, "evidence", index, "path", message=f"file '{link.path}' does not exist in the workspace")
+        if isinstance(model, Document) and model.path and _missing(ctx, model.path, missing):
+            yield ctx.at(model, "path", message=f"file '{model.path}' does not exist in the workspace")
 
 
 def _record_problem(by_id: dict[str, LoadedRecord], target: str, kinds: tuple[str, ...] | None) -> str | None:
@@ -145,18 +148,8 @@ def _record_problem(by_id: dict[str, LoadedRecord], target: str, kinds: tuple[st
     return None
 
 
-def _files(ctx: Context, model: RecordBase, missing: dict[str, bool]) -> Iterator[Hit]:
-    """Evidence and document paths that name no file (``missing``: what each distinct path was found to be)."""
-    for loc, path in _paths(model):
-        if path not in missing:
-            missing[path] = check_path(ctx.workspace, path).status == "missing"
-        if missing[path]:
-            yield ctx.at(model, *loc, message=f"file '{path}' does not exist in the workspace")
-
-
-def _paths(model: RecordBase) -> Iterator[tuple[Loc, str]]:
-    for index, item in enumerate(model.evidence):
-        if item.path is not None:
-            yield ("evidence", index, "path"), item.path
-    if isinstance(model, Document) and model.path:
-        yield ("path",), model.path
+def _missing(ctx: Context, path: str, known: dict[str, bool]) -> bool:
+    """Whether an evidence or document path names no file (``known``: the answer for each path asked before)."""
+    if path not in known:
+        known[path] = check_path(ctx.workspace, path).status == "missing"
+    return known[path]
