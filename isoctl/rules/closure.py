@@ -123,9 +123,14 @@ def recurring_nonconformity(ctx: Context) -> Iterator[Hit]:
     earlier = [(closed, a) for a in actions if (closed := _closed_effective(a)) is not None]
     earlier.sort(key=lambda item: item[0], reverse=True)  # the most recent closure first: it is the one named
 
+    named_by: dict[int, set[tuple[str, object]]] = {}  # by the id() of an action: an earlier one is asked twice
+
     def keys(action: Action) -> set[tuple[str, object]]:
-        named: set[tuple[str, object]] = {("clause", key) for text in action.clauses for key in clauses_of(text)}
-        return named | {("process", name) for name in action.related if name in processes}
+        named = named_by.get(id(action))
+        if named is None:
+            named = {("clause", key) for text in action.clauses for key in clauses_of(text)}
+            named = named_by[id(action)] = named | {("process", name) for name in action.related if name in processes}
+        return named
 
     # Each action is compared only with the earlier ones that share a clause or a process with it, and that were
     # closed within the window before it was raised: positions lo to hi in ``earlier`` (newest closure first).
