@@ -125,18 +125,36 @@ def stale_evidence(record: Any, today: dt.date, max_age: int) -> EvidenceLink | 
     return newest if (today - newest.date).days > max_age else None
 
 
+def stale_newest(evidence: Evidence, today: dt.date, max_age: int) -> dict[int, EvidenceLink]:
+    """The newest evidence of every record whose evidence is all stale (:func:`stale_evidence`), by the id() of its
+    model. Worked out once per analysis: coverage and the rule ``stale-evidence`` both ask."""
+    key = (today, max_age)
+    known = evidence.stale_memo.get(key)
+    if known is None:
+        known = evidence.stale_memo[key] = {}
+        for kind, models in evidence.by_kind.items():
+            if kind in EVENT_KINDS:
+                continue
+            for model, _ in models:
+                newest = stale_evidence(model, today, max_age)
+                if newest is not None:
+                    known[id(model)] = newest
+    return known
+
+
 def _stale(evidence: Evidence, today: dt.date, max_age: int) -> dict[int, str]:
     """The records that rest on stale evidence only, by rank: the reason each gives (``RSK-7 (2024-01-10)``).
 
     A rank that two records share (a duplicate id) is stale only when both are.
     """
+    newest_of = stale_newest(evidence, today, max_age)
     out: dict[int, str] = {}
     fresh: set[int] = set()
     for kind, models in evidence.by_kind.items():
         if kind in EVENT_KINDS:
             continue
         for model, rank in models:
-            newest = stale_evidence(model, today, max_age)
+            newest = newest_of.get(id(model))
             if newest is None or newest.date is None:
                 fresh.add(rank)
             else:

@@ -139,6 +139,9 @@ class Evidence:
     _reads: dict[str, _Reads] = field(default_factory=dict)  # per kind, what the expectations in scope read
     _groups: dict[str, tuple[_Reads, list[tuple[Any, list[int]]]]] = field(default_factory=dict)
     _satisfied: dict[str, frozenset[int]] = field(default_factory=dict)
+    #: per (today, evidence_max_age_days): the newest evidence of each record resting on stale evidence only, by
+    #: the id() of its model (see :func:`isoctl.analysis.coverage.stale_newest`)
+    stale_memo: dict[tuple[dt.date, int], dict[int, Any]] = field(default_factory=dict)
 
     def sorted_ids(self, ranks: Iterable[int]) -> list[str]:
         """The ids of these ranks, in id order, each once."""
@@ -410,9 +413,20 @@ class PathCheck:
     message: str | None = None
 
 
-@functools.lru_cache(maxsize=4096)  # a workspace names the same few intranet and portal URLs thousands of times
+#: A plain web address (http or https, a host of letters, digits, dots and dashes, no spaces or control
+#: characters): what nearly every evidence link is, and a link :func:`url_problem` accepts without parsing it.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#][!-~]*)?")
+
+
 def url_problem(url: str) -> str | None:
     """Why an evidence ``url`` is not a link isoctl can show (None when it is an http(s) or mailto URL)."""
+    if _PLAIN_URL.fullmatch(url):
+        return None
+    return _url_problem(url)
+
+
+@functools.lru_cache(maxsize=4096)  # a workspace names the same few intranet and portal URLs thousands of times
+def _url_problem(url: str) -> str | None:
     shown = _shown(url)
     if _CONTROL.search(url):
         return f"url '{shown}' contains control characters"

@@ -14,11 +14,13 @@ Importing this module costs no pydantic: formats ask it what the rules are.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
+from isoctl.catalog.refs import parse_ref
 from isoctl.model.result import RuleCategory, Severity
 
 if TYPE_CHECKING:
@@ -68,6 +70,7 @@ class Context:
     # built on first use, once per analysis: the models by class, and the loaded record of each model
     _by_class: dict[type[RecordBase], list[RecordBase]] | None = field(default=None, init=False, repr=False)
     _loaded: dict[int, LoadedRecord] | None = field(default=None, init=False, repr=False)
+    _by_id: dict[str, LoadedRecord] | None = field(default=None, init=False, repr=False)
 
     def records(self, kind: type[R]) -> list[R]:
         """The valid records of one kind as their typed models, in workspace order: ``ctx.records(Action)``."""
@@ -75,7 +78,8 @@ class Context:
             self._by_class = {}
             for record in self.workspace.records:
                 self._by_class.setdefault(type(record.model), []).append(record.model)
-        return [model for model in self._by_class.get(kind, ()) if isinstance(model, kind)]
+        # keyed by each model's own class, so every model under ``kind`` is one: a copy, not a filtered list
+        return cast("list[R]", list(self._by_class.get(kind, ())))
 
     def loaded(self, model: RecordBase) -> LoadedRecord:
         """The loaded record (file and place in it) that a model of this workspace came from."""
@@ -83,6 +87,12 @@ class Context:
             # by identity: models are not hashable, and two equal records may sit in two places
             self._loaded = {id(record.model): record for record in self.workspace.records}
         return self._loaded[id(model)]
+
+    def by_id(self) -> dict[str, LoadedRecord]:
+        """Every record by its id (of two with one id, the later in workspace order), for rules that follow references."""
+        if self._by_id is None:
+            self._by_id = {record.id: record for record in self.workspace.records}
+        return self._by_id
 
     def versions(self) -> RecordVersions | None:
         """Every record's versions along the history (:mod:`isoctl.history.versions`); None without a full history."""
@@ -106,6 +116,12 @@ class Context:
 
 
 Check = Callable[[Context], Iterator[Hit]]
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same few scope entries and controls, thousands of times
+def is_clause_ref(text: str) -> bool:
+    """Whether a text is written as a clause reference (``family:clause``), rather than as a record id."""
+    return parse_ref(text) is not None
 
 
 @dataclass(frozen=True)

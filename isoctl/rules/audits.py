@@ -15,7 +15,7 @@ from isoctl.analysis.evidence import ClauseKey, ClauseResolver
 from isoctl.catalog.refs import parse_ref
 from isoctl.errors import UsageError
 from isoctl.model.records import Audit
-from isoctl.rules import Context, Hit, rule
+from isoctl.rules import Context, Hit, is_clause_ref, rule
 
 #: Finding types that are nonconformities and so need an action (10.2); observations and OFIs may have one.
 NONCONFORMITY = ("major", "minor")
@@ -80,14 +80,23 @@ def audit_programme_gap(ctx: Context) -> Iterator[Hit]:
     """
     window = ctx.workspace.manifest.settings.audit_cycle_days
     resolve = _clauses(ctx)
-    by_id = {r.id: r.model for r in ctx.workspace.records}
-    last: dict[ClauseKey, tuple[dt.date, str]] = {}
-    for audit in _internal_audits(ctx):
+    records = ctx.by_id()
+    # per scope entry, then per clause: the newest audit that covered it, the first held that day (by its order)
+    newest: dict[str, tuple[dt.date, int, str]] = {}
+    for order, audit in enumerate(_internal_audits(ctx)):
         if audit.status != "done" or audit.date > ctx.today:
             continue
-        for key in resolve.audited(audit.scope, by_id):
-            if key not in last or last[key][0] < audit.date:
-                last[key] = (audit.date, audit.id)
+        for entry in audit.scope:
+            if entry not in newest or newest[entry][0] < audit.date:
+                newest[entry] = (audit.date, order, audit.id)
+    held: dict[ClauseKey, tuple[dt.date, int, str]] = {}
+    for entry, (date, order, audit_id) in newest.items():
+        named = {entry: records[entry].model} if entry in records else {}  # a record: the clauses it names
+        for key in resolve.audited([entry], named):
+            before = held.get(key)
+            if before is None or before[0] < date or (before[0] == date and order < before[1]):
+                held[key] = (date, order, audit_id)
+    last = {key: (date, audit_id) for key, (date, _, audit_id) in held.items()}
     entries = standard_entries(ctx)
     for item in ctx.clauses:
         if not item.leaf or item.status == "excluded":
@@ -116,34 +125,53 @@ def auditor_not_independent(ctx: Context) -> Iterator[Hit]:
     Passes: ``auditor: rpatel``, who owns nothing in that scope
     """
     people = {p.id for p in ctx.workspace.manifest.people}
+    audits = _internal_audits(ctx)
+    auditors = {(audit.auditor or "").strip() for audit in audits} & people  # only what they own matters
     resolve = _clauses(ctx)
-    # per person: the records they own by id, and by each clause those records name (built once, not per audit)
+    # per auditor: the records they own, and by each clause text those records name (built once, not per audit; a
+    # text is resolved once per auditor). Records are kept as the position of their id's first owned record.
+    records = ctx.workspace.records
+    first: dict[str, int] = {}
     owned: dict[str, set[str]] = defaultdict(set)
-    owned_clauses: dict[str, dict[ClauseKey, list[str]]] = defaultdict(lambda: defaultdict(list))
-    order: dict[str, int] = {}
-    for position, record in enumerate(ctx.workspace.records):
+    owned_texts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for position, record in enumerate(records):
         model = record.model
         owner = model.owner
-        if owner is None or owner not in people or isinstance(model, Audit):  # owning audit reports is the job itself
+        if owner not in auditors or isinstance(model, Audit):  # owning audit reports is the job itself
             continue
-        owned[owner].add(model.id)
-        order.setdefault(model.id, position)
+        at = first.setdefault(record.id, position)
+        owned[owner].add(record.id)
+        by_text = owned_texts[owner]
         for text in model.clauses:
+            by_text[text].append(at)
+    owned_clauses: dict[str, dict[ClauseKey, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for owner, by_text in owned_texts.items():
+        by_clause = owned_clauses[owner]
+        for text, positions in by_text.items():
             for key in resolve(text, below=False):
-                owned_clauses[owner][key].append(model.id)
-    for audit in _internal_audits(ctx):
+                by_clause[key].update(positions)
+    covered: dict[tuple[str, str], set[int]] = {}  # per auditor and scope entry: what of theirs the entry covers
+
+    def covers(auditor: str, entry: str) -> set[int]:
+        found = covered.get((auditor, entry))
+        if found is None:
+            found = covered[(auditor, entry)] = {first[entry]} if entry in owned[auditor] else set()
+            if is_clause_ref(entry):
+                by_clause = owned_clauses[auditor]
+                for key in resolve(entry, below=True):
+                    found.update(by_clause.get(key, ()))
+        return found
+
+    for audit in audits:
         auditor = (audit.auditor or "").strip()
         if auditor not in owned:
             continue
-        own = {entry for entry in audit.scope if entry in owned[auditor]}
-        by_clause = owned_clauses[auditor]
+        own: set[int] = set()
         for entry in audit.scope:
-            if parse_ref(entry) is not None:
-                for key in resolve(entry, below=True):
-                    own.update(by_clause.get(key, ()))
+            own |= covers(auditor, entry)
         if own:
-            ids = sorted(own, key=order.__getitem__)
-            shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            ids = [records[position].id for position in sorted(own)[:5]]
+            shown = ", ".join(ids) + (f" and {len(own) - 5} more" if len(own) > 5 else "")
             yield ctx.at(audit, "auditor", message=f"{audit.id}: auditor {auditor} owns what this audit covers: {shown}")
 
 

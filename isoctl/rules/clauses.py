@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from isoctl.analysis.evidence import resolve_text
-from isoctl.catalog.refs import parse_ref
 from isoctl.model.records import Audit, Control, Risk
-from isoctl.rules import Context, Hit, rule
+from isoctl.rules import Context, Hit, is_clause_ref, rule
 
 
 @rule("unknown-clause", "error", category="loading")
@@ -27,16 +26,21 @@ def unknown_clause(ctx: Context) -> Iterator[Hit]:
         assert bad.record is not None
         yield ctx.at(bad.record.model, *bad.loc, message=f"unknown clause '{bad.text}': {bad.reason}")
     workspace = ctx.workspace
+    problems: dict[str, str | None] = {}  # per distinct text: why it resolves to nothing (None when it resolves)
     for record in workspace.records:
+        if record.kind not in ("audit", "risk"):  # the only records with references besides clauses and control
+            continue
         model = record.model
         places: list[tuple[tuple[str | int, ...], str]] = []
         if isinstance(model, Audit):
-            places += [(("scope", i), s) for i, s in enumerate(model.scope) if parse_ref(s) is not None]
+            places += [(("scope", i), s) for i, s in enumerate(model.scope) if is_clause_ref(s)]
             places += [(("findings", i, "clause"), f.clause) for i, f in enumerate(model.findings) if f.clause]
         elif isinstance(model, Risk):
-            places += [(("controls", i), c) for i, c in enumerate(model.controls) if parse_ref(c) is not None]
+            places += [(("controls", i), c) for i, c in enumerate(model.controls) if is_clause_ref(c)]
         for loc, text in places:
-            _, problem = resolve_text(text, workspace.catalogs, workspace.editions)
+            if text not in problems:
+                problems[text] = resolve_text(text, workspace.catalogs, workspace.editions)[1]
+            problem = problems[text]
             if problem:
                 yield ctx.at(model, *loc, message=f"unknown clause '{text}': {problem}")
     for index, exclusion in enumerate(workspace.manifest.exclusions):

@@ -9,6 +9,7 @@ nothing, and the same problem raised again soon after a check that said
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 
 from isoctl.analysis.evidence import resolve_text
@@ -122,17 +123,27 @@ def recurring_nonconformity(ctx: Context) -> Iterator[Hit]:
     earlier = [(closed, a) for a in actions if (closed := _closed_effective(a)) is not None]
     earlier.sort(key=lambda item: item[0], reverse=True)  # the most recent closure first: it is the one named
 
-    def keys(action: Action) -> set[tuple[str, object]]:
-        named: set[tuple[str, object]] = {("clause", key) for text in action.clauses for key in clauses_of(text)}
-        return named | {("process", name) for name in action.related if name in processes}
+    named_by: dict[int, set[tuple[str, object]]] = {}  # by the id() of an action: an earlier one is asked twice
 
-    # Each action is compared only with the earlier ones that share a clause or a process with it.
+    def keys(action: Action) -> set[tuple[str, object]]:
+        named = named_by.get(id(action))
+        if named is None:
+            named = {("clause", key) for text in action.clauses for key in clauses_of(text)}
+            named = named_by[id(action)] = named | {("process", name) for name in action.related if name in processes}
+        return named
+
+    # Each action is compared only with the earlier ones that share a clause or a process with it, and that were
+    # closed within the window before it was raised: positions lo to hi in ``earlier`` (newest closure first).
     sharing: dict[tuple[str, object], list[int]] = {}
     for position, (_, before) in enumerate(earlier):
         for key in keys(before):
             sharing.setdefault(key, []).append(position)
+    newest_first = [-closed.toordinal() for closed, _ in earlier]
     for action in actions:
-        candidates = sorted({position for key in keys(action) for position in sharing.get(key, ())})
+        raised = action.raised_on.toordinal()
+        lo, hi = bisect_left(newest_first, -raised), bisect_right(newest_first, window - raised)
+        candidates = sorted({position for key in keys(action) if (shared_with := sharing.get(key))
+                             for position in shared_with[bisect_left(shared_with, lo):bisect_left(shared_with, hi)]})
         for closed, before in (earlier[position] for position in candidates):
             if before is action or not 0 <= (action.raised_on - closed).days <= window:
                 continue

@@ -10,30 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from isoctl.analysis.coverage import stale_evidence
+from isoctl.analysis.coverage import stale_newest
 from isoctl.analysis.evidence import shown
 from isoctl.model.records import (
     Action,
-    Activity,
-    Aspect,
-    Asset,
     Audit,
-    Competence,
     Control,
     Document,
     Exercise,
-    Hazard,
     Objective,
-    Obligation,
     RecordBase,
     Review,
-    Risk,
-    Supplier,
 )
 from isoctl.model.result import ClauseCoverage
 from isoctl.rules import Context, Hit, rule
 from isoctl.rules.registers import count_days
+
+if TYPE_CHECKING:
+    from isoctl.workspace.records import LoadedRecord
 
 Loc = tuple[str | int, ...]
 
@@ -72,20 +68,19 @@ def stale_evidence_rule(ctx: Context) -> Iterator[Hit]:
     Passes: ``{path: reports/pentest-2026.pdf, date: 2026-09-30}`` added to it
     """
     max_age = ctx.workspace.manifest.settings.evidence_max_age_days
+    newest_of = stale_newest(ctx.evidence, ctx.today, max_age)  # worked out once, for coverage
     stale = []
-    for record in ctx.workspace.records:
-        model = record.model
-        newest = stale_evidence(model, ctx.today, max_age)
+    for record in ctx.workspace.records if newest_of else ():
+        newest = newest_of.get(id(record.model))
         if newest is not None and newest.date is not None:
-            stale.append((model, newest, newest.date))
+            stale.append((record.model, newest, newest.date))
     # the clauses each stale record counts toward (only theirs: every record of a large workspace counts toward some)
     wanted = {model.id for model, _, _ in stale if not isinstance(model, Document | Control)}
     covers: dict[str, list[ClauseCoverage]] = {}
     for item in ctx.clauses if wanted else ():
         if item.leaf:
-            for record_id in item.records:
-                if record_id in wanted:
-                    covers.setdefault(record_id, []).append(item)
+            for record_id in wanted.intersection(item.records):
+                covers.setdefault(record_id, []).append(item)
     for model, newest, dated in stale:
         claim = _claim(model, covers)
         if claim is None:
@@ -99,45 +94,43 @@ def stale_evidence_rule(ctx: Context) -> Iterator[Hit]:
                      f"{count_days(max_age)} old (evidence_max_age_days)")
 
 
-def _record_dates(model: RecordBase) -> Iterator[tuple[Loc, dt.date]]:
-    """Every date of a record that says something has happened: (where it is, the date).
+#: The kinds whose one date says when they were last looked at, and that field.
+_REVIEW_DATES = {
+    "risk": "reviewed_on", "aspect": "reviewed_on", "hazard": "reviewed_on", "asset": "reviewed_on",
+    "activity": "reviewed_on", "obligation": "evaluated_on", "supplier": "evaluated_on",
+    "document": "approved_on", "competence": "completed_on",
+}
 
-    Not the dates that are naturally ahead (``due``, ``next_review``,
-    ``expires_on``, a planned audit), and not a review or an exercise that
-    records nothing yet: those are how people put a meeting in the calendar.
+
+#: The kinds of record that record an event, whose dates :func:`_event_dates_after` reads.
+_EVENTS = frozenset({"action", "audit", "objective", "review", "exercise"})
+
+
+def _event_dates_after(model: RecordBase, today: dt.date) -> Iterator[tuple[Loc, dt.date]]:
+    """The dates of an event a record records that lie after today: (where it is, the date).
+
+    Not the dates that are naturally ahead (``due``, ``next_review``, a
+    planned audit), and not a review or an exercise that records nothing
+    yet: those are how people put a meeting in the calendar.
     """
-    for index, item in enumerate(model.evidence):
-        if item.date is not None:
-            yield ("evidence", index, "date"), item.date
-    if isinstance(model, Risk | Aspect | Hazard | Asset | Activity):
-        if model.reviewed_on is not None:
-            yield ("reviewed_on",), model.reviewed_on
-    elif isinstance(model, Obligation | Supplier):
-        if model.evaluated_on is not None:
-            yield ("evaluated_on",), model.evaluated_on
-    elif isinstance(model, Document):
-        if model.approved_on is not None:
-            yield ("approved_on",), model.approved_on
-    elif isinstance(model, Action):
-        yield ("raised_on",), model.raised_on
-        if model.closed_on is not None:
-            yield ("closed_on",), model.closed_on
-        if model.verification is not None:
-            yield ("verification", "on"), model.verification.on
+    if isinstance(model, Action):
+        for loc, when in ((("raised_on",), model.raised_on), (("closed_on",), model.closed_on),
+                          (("verification", "on"), model.verification.on if model.verification is not None else None)):
+            if when is not None and when > today:
+                yield loc, when
     elif isinstance(model, Audit):
-        if model.status == "done":
+        if model.status == "done" and model.date > today:
             yield ("date",), model.date
     elif isinstance(model, Objective):
         for index, measurement in enumerate(model.measurements):
-            yield ("measurements", index, "date"), measurement.date
-    elif isinstance(model, Competence):
-        if model.completed_on is not None:
-            yield ("completed_on",), model.completed_on
+            if measurement.date > today:
+                yield ("measurements", index, "date"), measurement.date
     elif isinstance(model, Review):
-        said = model.inputs or model.actions or (model.outputs is not None and any(model.outputs.model_dump().values()))
-        if said and model.status != "draft":  # a draft's date is the meeting it is prepared for
-            yield ("date",), model.date
-    elif isinstance(model, Exercise) and ((model.outcome or "").strip() or model.actions):
+        if model.date > today and model.status != "draft":  # a draft's date is the meeting it is prepared for
+            said = model.inputs or model.actions or (model.outputs is not None and any(model.outputs.model_dump().values()))
+            if said:
+                yield ("date",), model.date
+    elif isinstance(model, Exercise) and model.date > today and ((model.outcome or "").strip() or model.actions):
         yield ("date",), model.date
 
 
@@ -173,10 +166,23 @@ def future_evidence(ctx: Context) -> Iterator[Hit]:
     Passes: ``closed_on: 2026-11-21``, or ``due: 2026-12-05``
     """
     today = ctx.today
+
+    def hit(record: LoadedRecord, loc: Loc, when: dt.date) -> Hit:
+        return ctx.at(record.model, *loc, message=_future(f"{record.id}: {_field(loc)}", when, today))
+
     for record in ctx.workspace.records:
-        for loc, when in _record_dates(record.model):
-            if when > today:
-                yield ctx.at(record.model, *loc, message=_future(f"{record.id}: {_field(loc)}", when, today))
+        model = record.model
+        for index, item in enumerate(model.evidence):
+            if item.date is not None and item.date > today:
+                yield hit(record, ("evidence", index, "date"), item.date)
+        field = _REVIEW_DATES.get(record.kind)  # the one date of a register entry, a document or competence
+        if field is not None:
+            when: dt.date | None = getattr(model, field)
+            if when is not None and when > today:
+                yield hit(record, (field,), when)
+        elif record.kind in _EVENTS:
+            for loc, event in _event_dates_after(model, today):
+                yield hit(record, loc, event)
     for family, certification in ctx.workspace.manifest.certification.items():
         if certification.issued is not None and certification.issued > today:
             yield ctx.at_manifest("certification", family, "issued",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from isoctl.analysis.evidence import check_path, url_problem
-from isoctl.model.records import Document, RecordBase
+from isoctl.model.records import Document
 from isoctl.rules import Context, Hit, rule
 
 
@@ -69,21 +69,25 @@ def path_outside_workspace(ctx: Context) -> Iterator[Hit]:
     Passes: ``evidence: [{path: evidence/2026/calibration.pdf}]``
     """
     yield from _loaded(ctx, "path-outside-workspace")
-    for record in ctx.workspace.records:
-        for loc, path in _paths(record.model):
+    refused: dict[str, str | None] = {}  # per distinct path: why it is refused (None when it is not)
+
+    def judged(path: str) -> str | None:
+        if path not in refused:
             found = check_path(ctx.workspace, path)
-            if found.status == "refused":
-                yield ctx.at(record.model, *loc, message=found.message or f"path '{path}' is refused")
-        for index, item in enumerate(record.model.evidence):
-            problem = url_problem(item.url) if item.url is not None else None
+            refused[path] = (found.message or f"path '{path}' is refused") if found.status == "refused" else None
+        return refused[path]
+
+    for record in ctx.workspace.records:
+        model = record.model
+        links: list[tuple[int, str]] = []  # reported after the paths, as a record lists them
+        for index, item in enumerate(model.evidence):
+            if item.path is not None and (message := judged(item.path)) is not None:
+                yield ctx.at(model, "evidence", index, "path", message=message)
+            if item.url is not None:
+                links.append((index, item.url))
+        if isinstance(model, Document) and model.path is not None and (message := judged(model.path)) is not None:
+            yield ctx.at(model, "path", message=message)
+        for index, url in links:
+            problem = url_problem(url)
             if problem:
-                yield ctx.at(record.model, "evidence", index, "url", message=problem)
-
-
-def _paths(model: RecordBase) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    for index, item in enumerate(model.evidence):
-        if item.path is not None:
-            yield ("evidence", index, "path"), item.path
-    if isinstance(model, Document) and model.path is not None:
-        yield ("path",), model.path
-
+                yield ctx.at(model, "evidence", index, "url", message=problem)

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from isoctl.analysis.evidence import check_path
-from isoctl.catalog.refs import parse_ref
 from isoctl.model.records import Action, Audit, Competence, Control, Document, Exercise, Process, Review, Risk
-from isoctl.rules import Context, Hit, rule
+from isoctl.rules import Context, Hit, is_clause_ref, rule
 
 if TYPE_CHECKING:
     from isoctl.model.records import RecordBase
@@ -42,10 +41,13 @@ def duplicate_id(ctx: Context) -> Iterator[Hit]:
             yield ctx.at(record.model, "id", message=f"duplicate id '{record.id}' (first used at {path}:{line})")
 
 
+#: The kinds of record that name people other than their ``owner`` (:func:`_people`), and record ids (:func:`_targets`).
+_NAMING_PEOPLE = frozenset({"document", "action", "review", "competence"})
+_NAMING_RECORDS = frozenset({"process", "control", "risk", "review", "exercise", "action"})
+
+
 def _people(model: RecordBase) -> Iterator[tuple[str, Loc, str]]:
-    """The person ids a record names: (the field as messages name it, where it is, the id)."""
-    if model.owner is not None:
-        yield "owner", ("owner",), model.owner
+    """The person ids a record names besides its owner: (the field as messages name it, where it is, the id)."""
     if isinstance(model, Document):
         if model.approved_by is not None:
             yield "approved_by", ("approved_by",), model.approved_by
@@ -99,22 +101,28 @@ def unknown_reference(ctx: Context) -> Iterator[Hit]:
     Passes: ``owner: jsmith``
     """
     people = {p.id for p in ctx.workspace.manifest.people}
-    by_id = {r.id: r for r in ctx.workspace.records}
+    by_id = ctx.by_id()
+    missing: dict[str, bool] = {}  # per distinct evidence or document path: whether it names no file
     for record in ctx.workspace.records:
         model = record.model
-        for label, loc, person in _people(model):
-            if person not in people:
-                yield ctx.at(model, *loc, message=f"{label}: '{person}' is not a person in isoctl.yaml people")
+        kind = record.kind
+        if model.owner is not None and model.owner not in people:
+            yield ctx.at(model, "owner", message=f"owner: '{model.owner}' is not a person in isoctl.yaml people")
+        if kind in _NAMING_PEOPLE:
+            for label, loc, person in _people(model):
+                if person not in people:
+                    yield ctx.at(model, *loc, message=f"{label}: '{person}' is not a person in isoctl.yaml people")
         if isinstance(model, Audit) and model.auditor and " " not in model.auditor.strip() and model.auditor not in people:
             yield ctx.at(model, "auditor", message=f"auditor: '{model.auditor}' is not a person in isoctl.yaml people "
                          "(write an external auditor's full name)")
-        for name, targets, kinds in _targets(model):
-            for index, target in enumerate(targets):
-                if name == "controls" and parse_ref(target) is not None:
-                    continue  # a clause reference: checked by unknown-clause
-                problem = _record_problem(by_id, target, kinds)
-                if problem:
-                    yield ctx.at(model, name, index, message=f"{name}: {problem}")
+        if kind in _NAMING_RECORDS:
+            for name, targets, kinds in _targets(model):
+                for index, target in enumerate(targets):
+                    if name == "controls" and is_clause_ref(target):
+                        continue  # a clause reference: checked by unknown-clause
+                    problem = _record_problem(by_id, target, kinds)
+                    if problem:
+                        yield ctx.at(model, name, index, message=f"{name}: {problem}")
         if isinstance(model, Audit):
             for index, finding in enumerate(model.findings):
                 if finding.action is not None:
@@ -122,9 +130,13 @@ def unknown_reference(ctx: Context) -> Iterator[Hit]:
                     if problem:
                         yield ctx.at(model, "findings", index, "action", message=f"findings[{index}].action: {problem}")
             for index, item in enumerate(model.scope):
-                if parse_ref(item) is None and item not in by_id:
+                if not is_clause_ref(item) and item not in by_id:
                     yield ctx.at(model, "scope", index, message=f"scope: '{item}' is neither a clause reference nor a record id")
-        yield from _files(ctx, model)
+        for index, link in enumerate(model.evidence):
+            if link.path is not None and _missing(ctx, link.path, missing):
+                yield ctx.at(model, "evidence", index, "path", message=f"file '{link.path}' does not exist in the workspace")
+        if isinstance(model, Document) and model.path and _missing(ctx, model.path, missing):
+            yield ctx.at(model, "path", message=f"file '{model.path}' does not exist in the workspace")
 
 
 def _record_problem(by_id: dict[str, LoadedRecord], target: str, kinds: tuple[str, ...] | None) -> str | None:
@@ -136,12 +148,8 @@ def _record_problem(by_id: dict[str, LoadedRecord], target: str, kinds: tuple[st
     return None
 
 
-def _files(ctx: Context, model: RecordBase) -> Iterator[Hit]:
-    paths: list[tuple[Loc, str]] = [
-        (("evidence", i, "path"), e.path) for i, e in enumerate(model.evidence) if e.path is not None
-    ]
-    if isinstance(model, Document) and model.path:
-        paths.append((("path",), model.path))
-    for loc, path in paths:
-        if check_path(ctx.workspace, path).status == "missing":
-            yield ctx.at(model, *loc, message=f"file '{path}' does not exist in the workspace")
+def _missing(ctx: Context, path: str, known: dict[str, bool]) -> bool:
+    """Whether an evidence or document path names no file (``known``: the answer for each path asked before)."""
+    if path not in known:
+        known[path] = check_path(ctx.workspace, path).status == "missing"
+    return known[path]

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from isoctl.analysis.evidence import ClauseResolver
 from isoctl.model.records import Action, Activity, Aspect, Asset, Hazard, Obligation, RecordBase, Risk, Supplier
 from isoctl.rules import Context, Hit, rule
 
@@ -74,14 +75,9 @@ def stale_record(ctx: Context) -> Iterator[Hit]:
                              f"so it is {count_days(late)} overdue")
 
 
-def _keys(ctx: Context, kinds: tuple[str, ...]) -> dict[int, set[tuple[str, str]]]:
-    """The clauses (edition, clause) that the records of some kinds address, by the id() of their model."""
-    out: dict[int, set[tuple[str, str]]] = {}
-    for key, records in ctx.evidence.explicit.items():
-        for record in records:
-            if record.kind in kinds:
-                out.setdefault(id(record.model), set()).add(key)
-    return out
+def _keys(resolve: ClauseResolver, model: RecordBase) -> set[tuple[str, str]]:
+    """The clauses (edition, clause) a record addresses: those its ``clauses`` name, with their sub-clauses."""
+    return {key for text in model.clauses for key in resolve(text, below=True)}
 
 
 @rule("noncompliant-obligation", "error", category="living")
@@ -102,18 +98,21 @@ def noncompliant_obligation(ctx: Context) -> Iterator[Hit]:
     failing = [o for o in ctx.records(Obligation) if o.compliant is False]
     if not failing:
         return
-    keys = _keys(ctx, ("action", "obligation"))
-    # the actions about each obligation id and each clause, found in one pass over the log
+    # the actions about each failing obligation's id, found in one pass over the log, and about each of its clauses
+    resolve = ClauseResolver(ctx.workspace.catalogs, ctx.workspace.editions)
+    keys = {id(obligation): _keys(resolve, obligation) for obligation in failing}
+    wanted = {obligation.id for obligation in failing}
     by_id: dict[str, list[Action]] = {}
-    by_key: dict[Any, list[Action]] = {}
     for action in ctx.records(Action):
         for name in action.related:
-            by_id.setdefault(name, []).append(action)
-        for key in keys.get(id(action), ()):
-            by_key.setdefault(key, []).append(action)
+            if name in wanted:
+                by_id.setdefault(name, []).append(action)
+    by_key: dict[Any, list[Any]] = {}
+    for key in set().union(*keys.values()):
+        by_key[key] = [record.model for record in ctx.evidence.explicit.get(key, ()) if record.kind == "action"]
     for obligation in failing:
         found = {id(a): a for a in by_id.get(obligation.id, ())}
-        found.update((id(a), a) for key in keys.get(id(obligation), ()) for a in by_key.get(key, ()))
+        found.update((id(a), a) for key in keys[id(obligation)] for a in by_key.get(key, ()))
         about: list[Any] = list(found.values())
         if any(a.status in OPEN for a in about):
             continue

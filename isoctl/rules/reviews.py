@@ -7,6 +7,7 @@ looked at again, the Amd 1:2024 climate question nobody has answered.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from difflib import SequenceMatcher
 
@@ -216,13 +217,20 @@ def _said(review: Review) -> list[str]:
     return " ".join(parts).casefold().split()
 
 
-def copied(this: list[str], that: list[str]) -> float | None:
-    """How alike two texts (as words) are, difflib's ratio, when it is ``COPIED`` or more; None when less."""
-    matcher = SequenceMatcher(None, this, that, autojunk=False)
-    # the cheap upper bounds first: most reviews are plainly not copies, and ratio() is quadratic
-    if matcher.real_quick_ratio() < COPIED or matcher.quick_ratio() < COPIED:
+def copied(this: list[str], that: list[str], counts: tuple[Counter[str], Counter[str]] | None = None) -> float | None:
+    """How alike two texts (as words) are, difflib's ratio, when it is ``COPIED`` or more; None when less.
+
+    ``counts`` are the texts' word counts when the caller has them (each review is compared twice).
+    """
+    length = len(this) + len(that)
+    # the cheap upper bounds first, difflib's real_quick_ratio and quick_ratio: most reviews are plainly not
+    # copies, and ratio() is quadratic
+    if length and 2.0 * min(len(this), len(that)) / length < COPIED:
         return None
-    ratio = matcher.ratio()
+    mine, theirs = counts if counts is not None else (Counter(this), Counter(that))
+    if length and 2.0 * (mine & theirs).total() / length < COPIED:
+        return None
+    ratio = SequenceMatcher(None, this, that, autojunk=False).ratio()
     return ratio if ratio >= COPIED else None
 
 
@@ -244,9 +252,10 @@ def rubber_stamp_review(ctx: Context) -> Iterator[Hit]:
     Fails:  ``outputs: {decisions: []}`` and no ``actions``; or MR-2026 whose inputs and outputs are MR-2025's with the year changed
     Passes: ``outputs: {decisions: ["Second shift for returns from March"]}, actions: [ACT-0231]``
     """
-    previous: tuple[Review, list[str]] | None = None
+    previous: tuple[Review, list[str], Counter[str]] | None = None
     for review in _held_reviews(ctx):
         said = _said(review)
+        words = Counter(said)
         problems: list[str] = []
         outputs = review.outputs
         given = [name for name in ("decisions", "changes", "resources", "improvements")
@@ -254,7 +263,7 @@ def rubber_stamp_review(ctx: Context) -> Iterator[Hit]:
         if not given and not any(a.strip() for a in review.actions):
             problems.append("no decisions, changes, resources, improvements or actions among its outputs")
         if previous is not None and said and previous[1]:
-            alike = copied(said, previous[1])
+            alike = copied(said, previous[1], (words, previous[2]))
             if alike is not None:
                 before = previous[0]
                 problems.append(f"its inputs and outputs are {int(alike * 100)}% the same text as {before.id}'s "
@@ -263,4 +272,4 @@ def rubber_stamp_review(ctx: Context) -> Iterator[Hit]:
             where = ("outputs",) if outputs is not None else ("date",)
             yield ctx.at(review, *where, key=True, message=f"{review.id} ({review.date.isoformat()}) is a rubber stamp: "
                          + "; ".join(problems))
-        previous = (review, said)
+        previous = (review, said, words)
