@@ -72,8 +72,7 @@ class RawFile:
 
     _loader: Callable[[], str] | None = None
     known: dict[str, list[int]] | None = None  # positions found in earlier runs (from the record cache)
-    index: dict[str, list[int]] | None = None  # positions sent by the process that parsed the file
-    packed_index: str | None = None  # ... as it sent them (JSON), until something in the file is located
+    packed_index: str | None = None  # positions sent by the process that parsed the file, as JSON
 
     @classmethod
     def lazy(cls, relative: str, text: str | Callable[[], str], *, sequence: bool) -> RawFile:
@@ -99,12 +98,7 @@ class RawFile:
             line, column = self.known[remembered]
             return line, column
         found = _unpack(self.packed_index, remembered) if self.packed_index is not None else None
-        if found is not None:
-            line, column = found
-        elif self.index is not None and remembered in self.index:
-            line, column = self.index[remembered]
-        else:
-            line, column = self._locate(loc, key)
+        line, column = found if found is not None else self._locate(loc, key)
         if self.known is not None:
             self.known[remembered] = [line, column]
         return line, column
