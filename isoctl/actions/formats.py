@@ -7,12 +7,12 @@ input (fixed key and column order, no colour, ``\\n`` line endings).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from isoctl import __version__
 from isoctl.actions.query import FoundAction, days_overdue
+from isoctl.render import json_text
 from isoctl.render.cells import csv_text
 from isoctl.render.console import clean
 
@@ -35,11 +35,11 @@ def as_dict(found: FoundAction, today: dt.date) -> dict[str, Any]:
 def to_json(actions: Sequence[FoundAction], today: dt.date) -> str:
     payload = {"isoctl": __version__, "format": 1, "today": today.isoformat(),
                "actions": [as_dict(a, today) for a in actions]}
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(payload) + "\n"
 
 
 def show_json(found: FoundAction, today: dt.date) -> str:
-    return json.dumps(as_dict(found, today), indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(as_dict(found, today)) + "\n"
 
 
 def to_csv(actions: Sequence[FoundAction], today: dt.date) -> str:

@@ -11,11 +11,11 @@ can be kept as the record of the decision (:mod:`.advise_record`).
 
 from __future__ import annotations
 
-import json
 import textwrap
 from typing import Any
 
 from isoctl.core.advise import Advice, Reason
+from isoctl.render import json_text
 
 _STYLES = {"essential": "bold red", "recommended": "yellow", "optional": "cyan"}
 
@@ -35,7 +35,7 @@ def drivers(reason: Reason) -> str:
 
 
 def render_json(advice: Advice) -> str:
-    return json.dumps(advice.as_dict(), indent=2, ensure_ascii=False)
+    return json_text.dumps(advice.as_dict())
 
 
 def render_text(advice: Advice, *, color: bool = False, width: int = 100) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from isoctl.core.audit_plan import Programme
+from isoctl.render import json_text
 from isoctl.render.console import clean
 
 
@@ -58,7 +58,7 @@ def as_dict(programme: Programme, version: str, today: str) -> dict[str, Any]:
 
 
 def render_json(programme: Programme, version: str, today: str) -> str:
-    return json.dumps(as_dict(programme, version, today), indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(as_dict(programme, version, today)) + "\n"
 
 
 def _scope(entries: list[str], limit: int | None) -> str:

@@ -7,11 +7,10 @@ kept as is, one trailing newline), like ``check --format json``.
 
 from __future__ import annotations
 
-import json
-
 from isoctl.history.diff import Diff
+from isoctl.render import json_text
 
 
 def render(diff: Diff) -> str:
     """The JSON document for ``diff``; identical input gives identical bytes."""
-    return json.dumps(diff.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(diff.as_dict()) + "\n"

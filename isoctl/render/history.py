@@ -9,10 +9,10 @@ under its place in the sparklines.
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 from isoctl.core.timeline import Timeline, as_dict
+from isoctl.render import json_text
 from isoctl.render.cells import csv_text
 
 _BARS = "▁▂▃▄▅▆▇█"
@@ -31,7 +31,7 @@ def _standards(timeline: Timeline) -> list[str]:
 
 
 def render_json(timeline: Timeline) -> str:
-    return json.dumps(as_dict(timeline), indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(as_dict(timeline)) + "\n"
 
 
 def render_csv(timeline: Timeline) -> str:

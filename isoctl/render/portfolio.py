@@ -8,9 +8,9 @@ full row.
 from __future__ import annotations
 
 import html
-import json
 
 from isoctl.core.portfolio import Client, Portfolio
+from isoctl.render import json_text
 from isoctl.render.cells import csv_text
 
 COLUMNS = ("client", "organisation", "standards", "readiness", "errors", "warnings", "overdue actions",
@@ -48,7 +48,7 @@ def cells(client: Client) -> list[str | int]:
 
 
 def render_json(portfolio: Portfolio) -> str:
-    return json.dumps(portfolio.as_dict(), indent=2, ensure_ascii=False)
+    return json_text.dumps(portfolio.as_dict())
 
 
 def render_csv(portfolio: Portfolio) -> str:

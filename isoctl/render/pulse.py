@@ -15,11 +15,11 @@ the auditor shows one dark cell beside the ``▲``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from isoctl.core.pulse import ACTIVITIES, STAGE_NAMES, STAGES, Month, Pulse, Stage, as_dict
+from isoctl.render import json_text
 from isoctl.render.cells import csv_text
 
 SHADES = "·░▒▓█"
@@ -71,7 +71,7 @@ def audit_note(month: Month) -> str:
 
 
 def render_json(pulse: Pulse) -> str:
-    return json.dumps(as_dict(pulse), indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(as_dict(pulse)) + "\n"
 
 
 def render_csv(pulse: Pulse) -> str:

@@ -12,10 +12,9 @@ gives the same bytes.
 
 from __future__ import annotations
 
-import json
-
 from isoctl.analysis.soa import Soa
+from isoctl.render import json_text
 
 
 def render(soa: Soa) -> str:
-    return json.dumps(soa.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(soa.as_dict()) + "\n"

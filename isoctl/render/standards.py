@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from isoctl import __version__
 from isoctl.catalog.catalogs import Catalogs
 from isoctl.catalog.schema import Clause, Edition
+from isoctl.render import json_text
 
 
 def edition_summary(catalogs: Catalogs, edition: Edition) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def edition_summary(catalogs: Catalogs, edition: Edition) -> dict[str, Any]:
 
 
 def _envelope(**body: Any) -> str:
-    return json.dumps({"isoctl": __version__, "format": 1, **body}, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps({"isoctl": __version__, "format": 1, **body}) + "\n"
 
 
 def list_json(catalogs: Catalogs, editions: Sequence[Edition]) -> str:

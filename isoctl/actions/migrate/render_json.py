@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from isoctl import __version__
 from isoctl.actions.migrate.report import Migration
+from isoctl.render import json_text
 
 
 def render(migration: Migration) -> str:
     """The JSON document: ``{"isoctl", "format": 1, "migration": {...}}``; identical input gives identical bytes."""
-    return json.dumps({"isoctl": __version__, "format": 1, "migration": migration.as_dict()}, indent=2,
-                      ensure_ascii=False) + "\n"
+    return json_text.dumps({"isoctl": __version__, "format": 1, "migration": migration.as_dict()}) + "\n"
