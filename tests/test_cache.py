@@ -164,6 +164,46 @@ def test_least_recently_used_entries_go_first(own_cache: Path, monkeypatch: pyte
     assert cache.read("results", "b" * 32) is None
 
 
+def test_writes_keep_a_running_total_instead_of_listing_the_cache_each_time(own_cache: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    listed = []
+    entries_of = cache._entries
+    monkeypatch.setattr(cache, "_entries", lambda base: listed.append(base) or entries_of(base))
+    for n in range(2 * cache.RECOUNT_EVERY):
+        cache.write("results", f"{n:032d}", {"n": n})
+    assert 1 <= len(listed) <= 3  # the first write counts, then once every RECOUNT_EVERY writes
+    ledger = json.loads((own_cache / cache.LEDGER).read_text())
+    assert ledger["bytes"] == sum(p.stat().st_size for p in entries(own_cache))
+    assert all(cache.read("results", f"{n:032d}") == {"n": n} for n in range(2 * cache.RECOUNT_EVERY))
+
+
+@pytest.mark.parametrize("ledger", ["garbage", '{"bytes": -5, "writes": 0}', '{"bytes": 1.5, "writes": 0}', "[1, 2]",
+                                    '{"bytes": 0, "writes": 0}', "fifo", "symlink"])
+def test_an_odd_or_understated_ledger_is_counted_again_and_the_cap_holds(own_cache: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch,
+                                                                         ledger: str) -> None:
+    blob = {"x": "y" * 300_000}
+    for n in range(4):  # 1.2 MB, written while the cap was the default
+        cache.write("results", f"{n:032d}", blob)
+    path = own_cache / cache.LEDGER
+    path.unlink()
+    if ledger == "fifo":
+        os.mkfifo(path)
+    elif ledger == "symlink":
+        (tmp_path / "elsewhere").write_text('{"bytes": 0, "writes": 0}')
+        path.symlink_to(tmp_path / "elsewhere")
+    else:  # "bytes": 0 is what two runs writing at once can leave: each missed the other's entries
+        path.write_text(ledger)
+    monkeypatch.setenv("ISOCTL_CACHE_MAX_MB", "1")
+    for n in range(cache.RECOUNT_EVERY):
+        cache.write("results", f"small{n:027d}", {"n": n})
+    assert sum(p.stat().st_size for p in entries(own_cache)) <= 1024 * 1024
+    assert cache.read("results", f"small{cache.RECOUNT_EVERY - 1:027d}") == {"n": cache.RECOUNT_EVERY - 1}
+    assert path.is_file() and not path.is_symlink()  # replaced by a real count, not written through the link
+    if ledger == "symlink":
+        assert (tmp_path / "elsewhere").read_text() == '{"bytes": 0, "writes": 0}'
+
+
 def test_cache_info_and_clear(repo: GitRepo, cli: Cli, own_cache: Path) -> None:
     check(cli, repo.root)
     info = json.loads(cli("cache", "info", "-f", "json").stdout)
@@ -177,6 +217,7 @@ def test_cache_info_and_clear(repo: GitRepo, cli: Cli, own_cache: Path) -> None:
     (own_cache / "keep-me.txt").write_text("not ours")
     cli("cache", "clear")
     assert (own_cache / "keep-me.txt").exists()  # only entries are removed
+    assert not (own_cache / cache.LEDGER).exists()  # and their running total
 
 
 def test_no_cache_writes_nothing(repo: GitRepo, cli: Cli, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:

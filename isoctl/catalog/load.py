@@ -213,9 +213,19 @@ def _load_files(files: Sequence[tuple[Path, str, bool]]) -> LoadedCatalogs:
     )
 
 
-@functools.lru_cache(maxsize=8)
 def load_cached(extra_dirs: tuple[Path, ...] = (), base: Path | None = None) -> LoadedCatalogs:
-    """:func:`load`, memoised per process (catalogs do not change while isoctl runs)."""
+    """:func:`load`, memoised per process (catalogs do not change while isoctl runs).
+
+    ``base`` only changes how extra catalogs are shown, so without them every
+    workspace shares one entry: a process that evaluates many workspaces
+    (``isoctl portfolio``, a script using the library) loads the built-in
+    catalogs once.
+    """
+    return _load_memo(extra_dirs, base if extra_dirs else None)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_memo(extra_dirs: tuple[Path, ...], base: Path | None) -> LoadedCatalogs:
     return load(extra_dirs, base=base)
 
 

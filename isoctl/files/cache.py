@@ -14,7 +14,13 @@ protections:
   validate the shape they expect; anything odd is a miss.
 * **Bounded.** The cache keeps at most ``ISOCTL_CACHE_MAX_MB`` (default
   :data:`DEFAULT_MAX_MB`) MB; when a write takes it past that, the entries
-  used least recently are removed (a hit refreshes an entry's time).
+  used least recently are removed (a hit refreshes an entry's time). Writes
+  keep a running total in a small ledger file instead of listing the whole
+  cache each time (which cost more than the write itself once it held a few
+  thousand entries); the directory is counted again when the ledger is
+  missing or odd, when the total reaches the cap, and every
+  :data:`RECOUNT_EVERY` writes, which also corrects what concurrent runs
+  missed.
 * **Optional.** Writes are atomic and their failures ignored (a read-only
   home only costs speed). ``ISOCTL_CACHE_DIR`` moves the cache and
   ``ISOCTL_NO_CACHE=1`` turns it off; ``isoctl cache info|clear`` shows and
@@ -23,6 +29,7 @@ protections:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -43,6 +50,10 @@ DEFAULT_MAX_MB = 256
 MAX_DEPTH = 32
 #: What a section's entry files are called.
 SUFFIX = ".json"
+#: Writes between two counts of the whole cache directory (see ``_account``).
+RECOUNT_EVERY = 64
+#: The running total's file, beside the sections (not an entry: no scan of entries sees it).
+LEDGER = "usage"
 _KEY_BYTES = 32
 
 
@@ -156,7 +167,7 @@ def write_bytes(section: str, key: str, body: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, header + body, mode=0o600, sync=False)
-        _evict(base, max_bytes(), keep=path)
+        _account(base, max_bytes(), len(header) + len(body), keep=path)
     except OSError:
         return
 
@@ -272,12 +283,48 @@ def _entries(base: Path) -> list[tuple[Path, os.stat_result]]:
     return found
 
 
-def _evict(base: Path, cap: int, *, keep: Path | None = None) -> None:
-    """Remove the least recently used entries until the cache is back under 90% of ``cap``."""
+def _account(base: Path, cap: int, added: int, *, keep: Path) -> None:
+    """Add a write of ``added`` bytes to the ledger; count the directory (and evict) only when that is due.
+
+    The ledger can only overstate the total when runs take turns (a replaced
+    entry counts twice until the next count), which costs an early count,
+    never a cache past its cap. Runs writing at the same moment can lose each
+    other's additions; the count every :data:`RECOUNT_EVERY` writes puts that
+    right.
+    """
+    ledger = base / LEDGER
+    state = _read_ledger(ledger)
+    if state is None or state[0] + added > cap or state[1] + 1 >= RECOUNT_EVERY:
+        total, writes = _evict(base, cap, keep=keep), 0
+    else:
+        total, writes = state[0] + added, state[1] + 1
+    write_atomically(ledger, json.dumps({"bytes": total, "writes": writes}).encode(), mode=0o600, sync=False)
+
+
+def _read_ledger(path: Path) -> tuple[int, int] | None:
+    """The ledger's total and writes since the last count, or None when it is missing, odd or not a plain file."""
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+        with os.fdopen(os.open(path, flags), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            data = json.loads(handle.read(256))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    total, writes = data.get("bytes"), data.get("writes")
+    if type(total) is not int or type(writes) is not int or total < 0 or writes < 0:
+        return None
+    return total, writes
+
+
+def _evict(base: Path, cap: int, *, keep: Path | None = None) -> int:
+    """Remove the least recently used entries until the cache is back under 90% of ``cap``; the bytes left."""
     entries = _entries(base)
     total = sum(info.st_size for _, info in entries)
     if total <= cap:
-        return
+        return total
     target = cap * 9 // 10
     for path, info in sorted(entries, key=lambda item: item[1].st_mtime_ns):
         if total <= target:
@@ -289,6 +336,7 @@ def _evict(base: Path, cap: int, *, keep: Path | None = None) -> None:
             total -= info.st_size
         except OSError:
             continue
+    return total
 
 
 def info() -> Info:
@@ -316,4 +364,6 @@ def clear() -> int:
             freed += info.st_size
         except OSError:
             continue
+    with contextlib.suppress(OSError):
+        (base / LEDGER).unlink()
     return freed
