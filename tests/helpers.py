@@ -170,7 +170,20 @@ class GitRepo:
             self.write_files(files)
         self.git("add", "--all")
         self.git("commit", "--quiet", "--message", message, date=date, author=author, committer=committer)
-        return self.sha()
+        return self._head()
+
+    def _head(self) -> str:
+        """HEAD's sha read from the repository's files when it is a plain ``.git`` with a loose ref (no process)."""
+        git_dir = self.root / ".git"
+        try:
+            head = (git_dir / "HEAD").read_text().strip()
+            if head.startswith("ref: refs/"):
+                sha = (git_dir / head[5:]).read_text().strip()
+            else:
+                sha = head
+        except OSError:  # a worktree's .git file, a packed ref
+            return self.sha()
+        return sha if len(sha) == 40 and all(c in "0123456789abcdef" for c in sha) else self.sha()
 
     def tag(self, name: str, rev: str = "HEAD") -> None:
         """A lightweight tag on ``rev``."""

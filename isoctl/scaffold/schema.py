@@ -9,6 +9,7 @@ schemas can be committed and diffed like any other file.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -124,14 +125,20 @@ def write_schemas(directory: Path) -> list[Path]:
     """
     directory = Path(directory)
     written = []
-    for relative, schema in sorted(schemas().items()):
+    for relative, text in _rendered():
         target = directory / relative
         try:
-            _atomic_write(target, render(schema))
+            _atomic_write(target, text)
         except OSError as exc:
             raise IsoctlError(f"cannot write {target}: {reason(exc)}") from exc
         written.append(target)
     return written
+
+
+@functools.cache
+def _rendered() -> tuple[tuple[str, str], ...]:
+    """Every schema's path and text, generated once per process (they depend on isoctl's code alone)."""
+    return tuple((relative, render(schema)) for relative, schema in sorted(schemas().items()))
 
 
 def _atomic_write(target: Path, text: str) -> None:
