@@ -170,12 +170,14 @@ def head_state(path: Path) -> tuple[str | None, bool]:
     A repository that exists but cannot be read is a GitError, never mistaken
     for "no repository".
 
-    Two plain ``git`` calls rather than gitpython: ``check`` runs this every
-    time, and importing gitpython would cost more than the calls themselves.
+    One plain ``git status`` rather than gitpython: ``check`` runs this every
+    time, and importing gitpython would cost more than the call itself. Its
+    ``--branch`` header names the HEAD commit, so no second call is needed
+    unless there is no commit yet.
     """
     where = _existing(Path(path))
     try:
-        status = _call(where, "status", "--porcelain", "--untracked-files=normal", "--", ".")
+        status = _call(where, "status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=normal", "--", ".")
     except FileNotFoundError:
         return None, False
     if status.returncode != 0:
@@ -188,7 +190,11 @@ def head_state(path: Path) -> tuple[str | None, bool]:
         if _inside_git_dir(where):
             raise GitError(f"{where} is in a git repository that cannot be read: {stderr}")
         return None, False
-    dirty = bool(status.stdout.strip())
+    lines = status.stdout.splitlines()
+    dirty = any(line and not line.startswith(b"# ") for line in lines)
+    oid = next((line[len(_OID):].strip() for line in lines if line.startswith(_OID)), b"")
+    if re.fullmatch(rb"[0-9a-f]{40}|[0-9a-f]{64}", oid):
+        return oid.decode("ascii"), dirty
     head = _call(where, "rev-parse", "--verify", "--quiet", "HEAD")
     if head.returncode != 0:
         # Unborn (no commit yet) is normal; a branch ref naming a missing commit is breakage.
@@ -197,6 +203,9 @@ def head_state(path: Path) -> tuple[str | None, bool]:
             raise GitError(f"{where}: HEAD ({ref}) is not a readable commit; the repository is damaged")
         return None, dirty
     return head.stdout.decode("ascii", "replace").strip() or None, dirty
+
+
+_OID = b"# branch.oid "
 
 
 def _call(where: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
