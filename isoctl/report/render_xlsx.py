@@ -15,9 +15,10 @@ entries are stamped with the report's ``today``, not the clock.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from isoctl.history.record_changes import plural
 from isoctl.render.soa_xlsx import sheet_of as soa_sheet
@@ -69,20 +70,32 @@ def _table(book: Workbook, name: str, title: str, note: str, columns: Sequence[C
     head(sheet, title, note, columns)
     wrapped, plain = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
     alert = PatternFill("solid", fgColor="FDECEC")
+    # A cell's style is a small array of indexes into the workbook's style tables; setting each attribute
+    # looks the value up in its table (hashing it), which took most of the time on long registers. Each
+    # combination is set up once, on its first cell, and its array copied to the others.
+    styles: dict[tuple[bool, bool, bool, bool], Any] = {}
     count = 0
     for count, values in enumerate(rows, start=1):
         line = HEADER_ROW + count
         marked = count <= len(highlight) and highlight[count - 1]
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=line, column=column)
-            if isinstance(value, dt.date):
+            date = isinstance(value, dt.date)
+            if date:
                 cell.value = value
-                cell.number_format = "yyyy-mm-dd"
             elif value is not None:
                 put(sheet, line, column, value if isinstance(value, str | int) else str(value))
+            key = (date, columns[column - 1][2], marked, bool(cell.quotePrefix))
+            known = styles.get(key)
+            if known is not None:
+                cell._style = copy.copy(known)
+                continue
+            if date:
+                cell.number_format = "yyyy-mm-dd"
             cell.alignment = wrapped if columns[column - 1][2] else plain
             if marked:
                 cell.fill = alert
+            styles[key] = copy.copy(cell._style)
     last = get_column_letter(len(columns))
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(count, 1)}"
