@@ -40,7 +40,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from isoctl.files.atomic import write_atomically
 
@@ -129,6 +129,17 @@ def _entry_path(base: Path, section: str, key: str) -> Path:
     return base / section / f"{key}{SUFFIX}"
 
 
+def _open_plain(path: Path) -> BinaryIO:
+    """``path`` opened to read, without blocking or following a link, and only a regular file (else OSError):
+    a pipe or link planted in the cache must not hang a run or lead it elsewhere."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    handle = os.fdopen(os.open(path, flags), "rb")
+    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        handle.close()
+        raise OSError(f"{path} is not a regular file")
+    return handle
+
+
 def read_bytes(section: str, key: str) -> bytes | None:
     """The body stored under ``key``, if it was written by this user's isoctl for that key and is intact."""
     base = cache_dir()
@@ -137,11 +148,7 @@ def read_bytes(section: str, key: str) -> bytes | None:
         return None
     path = _entry_path(base, section, key)
     try:
-        # without blocking or following a link, and only a regular file: a planted pipe must not hang a run
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-        with os.fdopen(os.open(path, flags), "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return None
+        with _open_plain(path) as handle:
             header = handle.readline(512)
             body = handle.read()
         meta = json.loads(header)
@@ -304,10 +311,7 @@ def _account(base: Path, cap: int, added: int, *, keep: Path) -> None:
 def _read_ledger(path: Path) -> tuple[int, int] | None:
     """The ledger's total and writes since the last count, or None when it is missing, odd or not a plain file."""
     try:
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-        with os.fdopen(os.open(path, flags), "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return None
+        with _open_plain(path) as handle:
             data = json.loads(handle.read(256))
     except (OSError, ValueError, RecursionError):
         return None
