@@ -160,6 +160,10 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> str:
         raise GitError(f"git could not commit {', '.join(relative) or root}: {detail}", hint=hint) from exc
 
 
+#: The line of ``git status --porcelain=v2 --branch`` that names the HEAD commit.
+_OID = b"# branch.oid "
+
+
 def head_state(path: Path) -> tuple[str | None, bool]:
     """The HEAD commit of the repository holding ``path`` and whether ``path`` has uncommitted changes.
 
@@ -203,9 +207,6 @@ def head_state(path: Path) -> tuple[str | None, bool]:
             raise GitError(f"{where}: HEAD ({ref}) is not a readable commit; the repository is damaged")
         return None, dirty
     return head.stdout.decode("ascii", "replace").strip() or None, dirty
-
-
-_OID = b"# branch.oid "
 
 
 def _call(where: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
