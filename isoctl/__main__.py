@@ -1,5 +1,5 @@
 """``python -m isoctl``."""
 
-from isoctl.cli import main
+from isoctl.cli import run
 
-main()
+run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -119,6 +120,45 @@ def test_version_without_typer() -> None:
     code = "import sys; sys.argv = ['isoctl', '--version']; from isoctl.cli import main; main(); print('typer' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[0] == "isoctl" and out[-1] == "False"
+
+
+EXITING = """\
+import atexit, sys, threading, time
+atexit.register(lambda: print("exit handler ran"))
+def late_writer():
+    time.sleep(0.3)
+    sys.stdout.write("worker thread finished\\n")
+threading.Thread(target=late_writer).start()
+sys.argv = ["isoctl", *sys.argv[1:]]
+from isoctl.cli import run
+run()
+print("never printed: run() does not return")
+"""
+
+
+@pytest.mark.parametrize(("args", "status"), [(("--version",), 0), (("check", "nowhere"), 2), (("rules", "--format", "json"), 0)])
+def test_the_command_exits_with_its_status_after_threads_exit_handlers_and_output(tmp_path: Path, args: tuple[str, ...],
+                                                                               status: int) -> None:
+    # run() ends the process without freeing the heap; what an exit must do still happens, in order
+    done = subprocess.run([sys.executable, "-c", EXITING, *args], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == status
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "exit handler ran" and "worker thread finished" in lines
+    assert "never printed" not in done.stdout and "Traceback" not in done.stderr
+    if args[0] == "rules":  # the whole document, flushed before the process ended
+        assert json.loads("\n".join(line for line in lines[:-1] if line != "worker thread finished"))
+
+
+def test_a_reader_that_goes_away_before_the_last_flush_gets_141_and_no_traceback(tmp_path: Path) -> None:
+    # the output is still in stdout's buffer when run() ends: its final flush meets the closed pipe
+    code = "import sys; sys.argv = ['isoctl']; sys.stdout.write('x' * 100); from isoctl.cli import _leave; sys.exit(_leave(None))"
+    reader, writer = os.pipe()
+    os.close(reader)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout buffered, as usual
+    done = subprocess.run([sys.executable, "-c", code], stdout=writer, stderr=subprocess.PIPE, text=True, env=env)
+    os.close(writer)
+    assert done.returncode == 141
+    assert done.stderr == ""
 
 
 def test_readme_excerpt_of_paper_iso_is_what_isoctl_prints(cli: Cli) -> None:
