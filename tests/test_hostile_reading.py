@@ -201,9 +201,9 @@ def test_large_markdown_without_front_matter_is_not_a_record(acme: Path, cli: Cl
 
 
 def test_a_killed_parse_helper_is_reported_not_waited_for(acme: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    from isoctl.workspace import records
+    from isoctl.workspace import forks, records
 
-    if not records.can_fork():
+    if not forks.can_fork():
         pytest.skip("no helper process on this machine (one core, or not Linux)")
 
     def killed(items: object) -> object:  # runs in the forked helper: what the OOM killer does

@@ -213,7 +213,7 @@ def _read_only_git() -> Iterator[None]:
 
 
 def _evaluate_all(roots: list[Path], today: dt.date, *, parallel: bool) -> list[Client]:
-    from isoctl.workspace.records import can_fork
+    from isoctl.workspace.forks import can_fork
 
     if not parallel or len(roots) < 2 or not can_fork():
         return [client_of(root, today) for root in roots]
@@ -221,7 +221,7 @@ def _evaluate_all(roots: list[Path], today: dt.date, *, parallel: bool) -> list[
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from isoctl.workspace.records import forking, ignore_interrupts
+    from isoctl.workspace.forks import forking, ignore_interrupts
 
     clients: list[Client] = []
     executor = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"),

@@ -231,7 +231,7 @@ def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[tuple[int
     half's points twice (the halves are about the same size); it is exact
     again once this half is done.
     """
-    from isoctl.workspace.records import can_fork, forking, helper_result, ignore_interrupts
+    from isoctl.workspace.forks import can_fork, forking, helper_result, ignore_interrupts
 
     total = len(todo)
     what = "evaluating the history"

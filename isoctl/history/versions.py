@@ -373,7 +373,7 @@ def _split_in_two(root: Path, pairs: list[tuple[str, str]]) -> dict[str, Items]:
     about the same per blob, so halves take about as long. Should the helper
     fail or not start, this process does its half too.
     """
-    from isoctl.workspace.records import can_fork, forking, helper_result, ignore_interrupts
+    from isoctl.workspace.forks import can_fork, forking, helper_result, ignore_interrupts
 
     if not can_fork():
         return split_blobs(root, pairs)
@@ -466,7 +466,7 @@ class _Ahead:
         self.stop()
 
     def _wait(self, job: Any) -> Any:
-        from isoctl.workspace.records import helper_result
+        from isoctl.workspace.forks import helper_result
 
         try:
             return helper_result(self.pool, job)
@@ -494,7 +494,7 @@ def read_ahead(root: Path, until: str, ignore: Sequence[str]) -> None:
     and the first :class:`RecordVersions` of the same root what the helper
     learnt of the blobs; nothing is lost if neither is asked for.
     """
-    from isoctl.workspace.records import can_fork, forking, ignore_interrupts
+    from isoctl.workspace.forks import can_fork, forking, ignore_interrupts
 
     if str(root) in _ahead or not can_fork():
         return
