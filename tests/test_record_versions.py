@@ -133,7 +133,7 @@ def test_a_helper_killed_mid_job_is_noticed_rather_than_waited_for() -> None:
     import signal
     import time
 
-    from isoctl.workspace.records import helper_result
+    from isoctl.workspace.forks import helper_result
 
     pool = multiprocessing.get_context("fork").Pool(1)
     try:

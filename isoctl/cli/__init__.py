@@ -34,6 +34,29 @@ def main() -> None:
     sys.exit(boundary.settle(code))
 
 
+#: Commands whose first real work is loading the working tree's records (unless --at names a commit).
+_LOADING = frozenset({"check", "gap", "soa", "report"})
+
+
+def _parse_ahead(argv: list[str]) -> None:
+    """Have a helper start parsing the workspace's records while the command line and the models import.
+
+    The workspace is guessed from the arguments as they stand (the first one
+    that names a directory, else the current one): a wrong guess costs the
+    helper's work and nothing else, since loading takes from it only files
+    of its own root, byte for byte (see isoctl.workspace.ahead).
+    """
+    if not argv or argv[0] not in _LOADING or any(arg.startswith(("--at", "-h", "--help")) for arg in argv[1:]):
+        return
+    import os
+    from pathlib import Path
+
+    from isoctl.workspace import ahead
+
+    named = next((arg for arg in argv[1:] if not arg.startswith("-") and os.path.isdir(arg)), None)
+    ahead.start(Path(named) if named is not None else Path.cwd())
+
+
 def run() -> None:
     """The ``isoctl`` command itself (console script, ``python -m isoctl``): :func:`main`, then a quick exit.
 
@@ -92,6 +115,7 @@ def _run(argv: list[str]) -> int | str | None:
     code = replay.answer(argv)  # the same question of the same files: the same answer, at once
     if code is not None:
         return code
+    _parse_ahead(argv)
     from isoctl.cli.app import app
 
     try:

@@ -173,6 +173,9 @@ class Evaluation:
     def close(self) -> None:
         """Keep what the run learnt (records, where findings are) and close the commit's blob reader."""
         try:
+            from isoctl.workspace import ahead
+
+            ahead.stop_all()  # a helper parsing ahead for a load that was answered from the cache
             if self._workspace is not None:
                 self._workspace.save_cache()
             if self.commit is not None:  # what the record versions learnt, if the history was read

@@ -24,6 +24,7 @@ from isoctl.files import yamlio
 from isoctl.files.located import field_names, problems_from
 from isoctl.model.manifest import Manifest, Organization, Person
 from isoctl.model.result import Finding
+from isoctl.workspace import ahead
 from isoctl.workspace import files as workspace_files
 from isoctl.workspace.discover import MANIFEST, find_workspace, inside
 from isoctl.workspace.read import RawFile
@@ -276,8 +277,9 @@ def load_workspace(
             findings.append(finding("path-outside-workspace", candidate.refused, candidate.relative))
         else:
             candidates.append(candidate)
+    parsing = ahead.take(root) if snapshot is None and reuse is None else None
     with no_cyclic_gc():
-        outcomes = read_all(candidates, store, snapshot, reuse)
+        outcomes = read_all(candidates, store, snapshot, reuse, parsing)
     for loaded, problems in outcomes:
         findings += problems
         if loaded is not None:

@@ -179,3 +179,16 @@ def read(relative: str, text: str) -> RawFile | None:
     else:
         raise NotRecords(f"not a record: expected a mapping with kind: or a list of them; got {type(data).__name__}")
     return raw
+
+
+def with_body(raw: RawFile) -> list[Any]:
+    """The file's raw records as validation takes them: a Markdown record's text as its ``body``."""
+    items = raw.records
+    if raw.body is not None and isinstance(items[0], dict) and "body" not in items[0]:
+        items = [{**items[0], "body": raw.body}]
+    return items
+
+
+def packed_positions(raw: RawFile) -> str:
+    """Every position a finding may need in a parsed file, as compact JSON (see :attr:`RawFile.packed_index`)."""
+    return json.dumps(yamlio.position_index(raw._root, line_offset=raw.line_offset), separators=(",", ":"))

@@ -21,10 +21,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from isoctl import __version__
 from isoctl.files import cache
-from isoctl.model import records as records_module
 
 Entry = tuple[bool, str]
 
@@ -38,7 +38,30 @@ def blob_id(data: bytes) -> str:
 
 
 def _schema_key() -> str:
+    from isoctl.model import records as records_module  # here: a helper that only lists blobs imports no models
+
     return cache.digest([__version__, "framed records+positions", Path(records_module.__file__ or "").read_bytes()])
+
+
+def _key(root: Path) -> str | None:
+    return cache.digest([str(root.resolve())]) if cache.cache_dir() is not None else None
+
+
+def cached_blobs(root: Path) -> frozenset[str]:
+    """The blobs the working tree's record cache of ``root`` holds, of whatever schema; none if it cannot be read.
+
+    For a helper guessing which files loading will parse: a blob listed here
+    may still be parsed (an entry of another schema), never trusted.
+    """
+    key = _key(root)
+    body = cache.read_bytes("workspaces", key) if key is not None else None
+    if body is None:
+        return frozenset()
+    try:
+        header: Any = cache.loads(body[:body.index(b"\n")])
+        return frozenset(str(entry[0]) for entry in header["index"])
+    except (ValueError, TypeError, KeyError, IndexError):
+        return frozenset()
 
 
 class RecordCache:
@@ -48,7 +71,7 @@ class RecordCache:
         # Commits of the past get a cache of their own that keeps what walks used last instead of being
         # pruned to the files of one run, so a plain check and a walk through history never evict each other.
         self.section = "history" if history else "workspaces"
-        self.key = cache.digest([str(root.resolve())]) if cache.cache_dir() is not None else None
+        self.key = _key(root)
         self.history = history
         self.max_bytes = max_bytes
         self.schema = _schema_key()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import json
 import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,9 +23,11 @@ from isoctl.files import yamlio
 from isoctl.files.located import field_names, problems_from
 from isoctl.model.records import KINDS, Record, RecordBase
 from isoctl.model.result import Finding
+from isoctl.workspace import ahead as ahead_module
 from isoctl.workspace import files as workspace_files
+from isoctl.workspace.ahead import Ahead
 from isoctl.workspace.forks import can_fork, forking, ignore_interrupts
-from isoctl.workspace.read import NotRecords, RawFile, plain_markdown, read
+from isoctl.workspace.read import NotRecords, RawFile, packed_positions, plain_markdown, read, with_body
 from isoctl.workspace.record_cache import RecordCache, blob_id
 
 Loc = tuple[str | int, ...]
@@ -143,8 +144,13 @@ def read_all(
     store: RecordCache,
     snapshot: Committed | None = None,
     reuse: Reuse | None = None,
+    ahead: Ahead | None = None,
 ) -> list[Outcome]:
-    """Read every candidate file: from the cache where unchanged, else parsed (on two cores when worth it)."""
+    """Read every candidate file: from the cache where unchanged, else parsed (on two cores when worth it).
+
+    ``ahead`` is a helper that started parsing these files earlier
+    (:mod:`isoctl.workspace.ahead`); it is stopped before this returns.
+    """
     results: list[Outcome | None] = [None] * len(candidates)
     if reuse is not None and snapshot is not None:
         reuse.snapshot = snapshot
@@ -189,7 +195,9 @@ def read_all(
         if callable(text):
             text = text()
         pending.append((position, candidate.relative, text, blob))
-    if len(pending) >= PARALLEL_MIN_FILES and can_fork():
+    if ahead is not None:
+        _parse_with(ahead, pending, results, store)
+    elif len(pending) >= PARALLEL_MIN_FILES and can_fork():
         _parse_in_two(pending, results, store)
     for position, relative, text, blob in pending:
         if results[position] is None:
@@ -223,6 +231,58 @@ def _from_json(relative: str, text: str | Callable[[], str], sequence: bool, rec
     raw = RawFile.lazy(relative, text, sequence=sequence)
     raw.known = known
     return [LoadedRecord(m, raw, i if sequence else None) for i, m in enumerate(models)]
+
+
+def _parse_with(ahead: Ahead, pending: list[tuple[int, str, str, str]], results: list[Outcome | None],
+                store: RecordCache) -> None:
+    """Take the answers of a helper that parses the pending files from the front, and parse from the back here.
+
+    Neither waits for the other: between two files of its own this process
+    validates whatever answers have arrived, and once the two meet every
+    file is done (one may have been parsed twice). An answer with a problem,
+    or for a file not pending, leaves the file to :func:`_parse_file`.
+    """
+    number_of = {(relative, blob): number for number, (_, relative, _, blob) in enumerate(pending)}
+    done = [False] * len(pending)
+    own = len(pending)
+    try:
+        while True:
+            for relative, blob, answer in ahead.ready():
+                number = number_of.get((relative, blob))
+                if number is not None and not done[number]:
+                    done[number] = _answered(pending[number], answer, results, store)
+            own -= 1
+            while own >= 0 and done[own]:
+                own -= 1
+            if own < 0:
+                break
+            position, relative, text, blob = pending[own]
+            results[position] = _parse_file(relative, text, blob, store)
+            done[own] = True
+    finally:
+        ahead.stop()
+
+
+def _answered(item: tuple[int, str, str, str], answer: ahead_module.Answer, results: list[Outcome | None],
+              store: RecordCache) -> bool:
+    """Whether a helper's answer for a pending file could be taken (validated, cached, kept in ``results``)."""
+    position, relative, text, blob = item
+    if answer == ahead_module.NOT_A_RECORD:
+        results[position] = (None, [])
+        return True
+    if not isinstance(answer, tuple):
+        return False
+    sequence, items, index = answer
+    try:
+        models = _RECORDS.validate_python(items)
+    except ValidationError:
+        return False
+    store.put(blob, sequence, _RECORDS.dump_json(models, exclude_unset=True).decode())
+    raw = RawFile.lazy(relative, text, sequence=sequence)
+    raw.known = store.positions(blob)
+    raw.packed_index = index
+    results[position] = ([LoadedRecord(m, raw, i if sequence else None) for i, m in enumerate(models)], [])
+    return True
 
 
 def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcome | None], store: RecordCache) -> None:
@@ -332,20 +392,12 @@ def _parse_clean(items: list[tuple[str, str]]) -> list[Answer]:
             out.append("not-a-record")
             continue
         try:
-            models = _RECORDS.validate_python(_with_body(raw))
+            models = _RECORDS.validate_python(with_body(raw))
         except ValidationError:
             out.append(None)
             continue
-        index = json.dumps(yamlio.position_index(raw._root, line_offset=raw.line_offset), separators=(",", ":"))
-        out.append((raw.sequence, _RECORDS.dump_json(models, exclude_unset=True).decode(), index))
+        out.append((raw.sequence, _RECORDS.dump_json(models, exclude_unset=True).decode(), packed_positions(raw)))
     return out
-
-
-def _with_body(raw: RawFile) -> list[Any]:
-    items = raw.records
-    if raw.body is not None and isinstance(items[0], dict) and "body" not in items[0]:
-        items = [{**items[0], "body": raw.body}]
-    return items
 
 
 def _parse_file(relative: str, text: str, blob: str, store: RecordCache) -> Outcome:
@@ -357,7 +409,7 @@ def _parse_file(relative: str, text: str, blob: str, store: RecordCache) -> Outc
         return [], [finding("schema-error", str(exc), relative)]
     if raw is None:
         return None, []
-    items = _with_body(raw)
+    items = with_body(raw)
     try:
         models = _RECORDS.validate_python(items)
     except ValidationError:

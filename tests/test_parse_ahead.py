@@ -1,0 +1,106 @@
+"""Parsing ahead: a helper parses the record files while the command is still importing; what loading takes from
+it gives exactly what loading alone gives, whatever the files, and whatever becomes of the helper."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from helpers import EXAMPLES, run_isoctl
+
+from isoctl.workspace import ahead, forks
+from isoctl.workspace.load import Workspace, load_workspace
+
+pytestmark = pytest.mark.skipif(not forks.can_fork(), reason="no helper process on this machine (one core, or not Linux)")
+
+ACTION = """\
+- kind: action
+  id: ACT-9{n:02d}
+  type: nonconformity
+  severity: minor
+  source: internal-audit
+  title: Check the label printer on line {n}
+  owner: lwalsh
+  raised_on: 2026-03-{day:02d}
+  raised_by: skhan
+  clauses: [iso9001:8.5.1]
+  due: 2026-04-30
+  status: open
+"""
+
+
+def hostile_acme(root: Path, outside: Path) -> Path:
+    """The acme example, and beside its records every kind of file loading must get right."""
+    shutil.copytree(EXAMPLES / "acme-logistics", root)
+    extra = root / "actions" / "extra"
+    extra.mkdir()
+    for n in range(60):
+        (extra / f"line-{n:02d}.yaml").write_text(ACTION.format(n=n, day=n % 28 + 1), encoding="utf-8")
+    (extra / "broken.yaml").write_text("- kind: action\n  id: [unclosed\n", encoding="utf-8")
+    (extra / "unknown-field.yaml").write_text(ACTION.format(n=99, day=3) + "  colour: blue\n", encoding="utf-8")
+    (extra / "notes.md").write_text("# Notes from the line\n\nNothing to record.\n", encoding="utf-8")
+    (extra / "bomb.yaml").write_text("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)), encoding="utf-8")
+    os.mkfifo(extra / "pipe.yaml")
+    outside.write_text(ACTION.format(n=98, day=2), encoding="utf-8")
+    (extra / "elsewhere.yaml").symlink_to(outside)
+    return root
+
+
+def loaded(workspace: Workspace) -> tuple[list[object], list[object]]:
+    """What a load gives: every record (where from, and its validated model), and every finding."""
+    return ([(r.file.relative, r.index, r.model) for r in workspace.records], workspace.findings)
+
+
+def test_check_gives_the_same_answer_with_the_helper_parsing_ahead_as_without(tmp_path: Path) -> None:
+    root = hostile_acme(tmp_path / "acme", tmp_path / "outside.yaml")
+    answers = {}
+    for name, env in (("ahead", {}), ("one process", {"ISOCTL_NO_PARALLEL": "1"})):
+        cache = tmp_path / f"cache-{name.replace(' ', '-')}"
+        cold = run_isoctl("check", "--format", "json", "--today", "2026-11-21", cwd=root,
+                          env={**env, "ISOCTL_CACHE_DIR": str(cache)})
+        (root / "actions" / "extra" / "line-07.yaml").write_text(ACTION.format(n=7, day=9), encoding="utf-8")
+        edited = run_isoctl("check", "--format", "json", "--today", "2026-11-21", str(root), cwd=tmp_path,
+                            env={**env, "ISOCTL_CACHE_DIR": str(cache)})
+        (root / "actions" / "extra" / "line-07.yaml").write_text(ACTION.format(n=7, day=8), encoding="utf-8")
+        answers[name] = (cold.exit_code, cold.stdout, cold.stderr, edited.exit_code, edited.stdout, edited.stderr)
+    assert answers["ahead"] == answers["one process"]
+    cold_code, cold_out = answers["ahead"][:2]
+    assert cold_code == 1
+    for expected in ("actions/extra/broken.yaml", "actions/extra/pipe.yaml", "actions/extra/elsewhere.yaml",
+                     "actions/extra/bomb.yaml", "colour", "ACT-959"):
+        assert expected in cold_out
+
+
+def test_a_helper_that_dies_costs_only_time(tmp_path: Path) -> None:
+    root = hostile_acme(tmp_path / "acme", tmp_path / "outside.yaml")
+    alone = loaded(load_workspace(root, save=False))
+    ahead.start(root)
+    for helper in multiprocessing.active_children():
+        if helper.name == "isoctl-parse-ahead":
+            os.kill(helper.pid or 0, signal.SIGKILL)
+    assert loaded(load_workspace(root, save=False)) == alone
+    assert not [p for p in multiprocessing.active_children() if p.name == "isoctl-parse-ahead"]
+
+
+def test_files_changed_after_the_helper_parsed_them_are_loaded_as_they_are_now(tmp_path: Path) -> None:
+    root = hostile_acme(tmp_path / "acme", tmp_path / "outside.yaml")
+    ahead.start(root)
+    time.sleep(1.0)  # the helper has parsed (and holds answers for) every file by now
+    target = root / "actions" / "extra" / "line-11.yaml"
+    target.write_text(ACTION.format(n=11, day=5).replace("label printer", "conveyor belt"), encoding="utf-8")
+    (root / "actions" / "extra" / "broken.yaml").write_text(ACTION.format(n=97, day=6), encoding="utf-8")
+    (root / "actions" / "extra" / "line-12.yaml").unlink()
+    now = load_workspace(root, save=False)
+    by_id = {r.id: r.model for r in now.records}
+    assert getattr(by_id["ACT-911"], "title") == "Check the conveyor belt on line 11"  # noqa: B009 - any record kind
+    assert "ACT-997" in by_id and "ACT-912" not in by_id
+    assert loaded(now) == loaded(load_workspace(root, save=False))  # and the same as a load without a helper
+
