@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,95 @@ def test_a_helper_killed_mid_job_is_noticed_rather_than_waited_for() -> None:
     finally:
         pool.terminate()
         pool.join()
+
+
+def _random_item(rng: random.Random, number: int) -> str:
+    """One list item in one of the ways people write them (and, now and then, one a reading by lines must refuse)."""
+    record = f"ACT-{number}"
+    body = rng.choice(["  title: Fix the printer\n", "  title: 'Quoted: title'\n  raised_on: 2026-01-0{d}\n",
+                       "  evidence:\n  - path: e/{d}.pdf\n  - path: f.pdf\n", "  note: >-\n    Two\n    lines\n",
+                       "  verification: {{'on': 2026-02-0{d}, by: jsmith}}\n", ""]).format(d=rng.randrange(1, 9))
+    style = rng.randrange(40)
+    if style == 0:
+        return rng.choice([f"- id: {record}\n  kind: action\n  note: &n x\n", f"- id: {record}\n\tkind: action\n",
+                           f"- id: {record}\n  title: no kind\n", f"- id: ACT-1\n  kind: action\n{body}",
+                           f"---\n- id: {record}\n  kind: action\n", f"- id: {record}\n  kind: action\n  id: again\n"])
+    if style < 5:
+        return f"- kind: action\n  id: {record}\n{body}"
+    if style < 9:
+        return f"- id: \"{record}\"   # quoted\n  kind: action\n{body}"
+    if style < 12:
+        return f"-   id: {record}\n    kind: action\n" + body.replace("  ", "    ")
+    if style < 15:
+        return f"# a comment between items\n- id: {record}\n  kind: action\n{body}\n"
+    return f"- id: {record}\n  kind: action\n{body}"
+
+
+def _edit(rng: random.Random, items: list[str]) -> None:
+    """What a commit does to a list: add, remove, rewrite or move a record, or touch the text around them."""
+    where = rng.randrange(len(items))
+    move = rng.randrange(9)
+    if move == 0:
+        items.insert(where, _random_item(rng, rng.randrange(100, 130)))
+    elif move == 1 and len(items) > 1:
+        items.pop(where)
+    elif move == 2:
+        items[where] = _random_item(rng, rng.randrange(100, 130))
+    elif move == 3:  # a character anywhere in a record
+        spot = rng.randrange(len(items[where]) + 1)
+        items[where] = items[where][:spot] + rng.choice(["x", "\n", "- ", "\t", "&a ", ": ", "#", "-"]) + items[where][spot:]
+    elif move == 4:  # the start of a record no longer starts one, or starts one differently
+        items[where] = rng.choice(["-x", "  -", "-", "- ", "-\n  "]) + items[where].lstrip("-")
+    elif move == 5 and where > 0:  # a record runs on into the next
+        items[where - 1] = items[where - 1].rstrip("\n") + rng.choice(["", " ", "x"])
+    elif move == 6 and len(items) > 1:
+        other = rng.randrange(len(items))
+        items[where], items[other] = items[other], items[where]
+    elif move == 7:
+        items[where] = items[where].replace("Fix", "Fixed", 1).replace("0", "1", 1)
+    else:
+        items.append(_random_item(rng, rng.randrange(100, 130)))
+
+
+_A, _B, _C = ("- id: A\n  kind: action\n", "- id: B\n  kind: action\n", "- id: C\n  kind: action\n")
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    (_A + _B + _C, _A + _B + _C + "-"),  # an empty item at the very end
+    ("# Action log\n" + _A + _B + _C, "title: a lis\n" + _A + _B + _C),  # the header, as long, but not comments
+    (_A + _B + _C, _A + "-x\n id: B\n kind: action\n" + _C),  # an item's start, now a line of the item before
+    (_A + _B + _C, _A + "-" + _B[1:].replace(" ", "", 1) + _C),  # "- id" written "-id"
+    (_A + _B + _C, _A + "# c\nid: X\nkind: action\n" + _B + _C),  # lines that are not an item, after one
+    (_A + _B + _C, _A + _C),
+    (_A + _B + _C, _A + _B + "# a comment\n" + _C),
+])
+def test_a_file_cut_again_after_an_edit_at_an_items_edge_is_cut_as_a_whole(before: str, after: str) -> None:
+    earlier: versions.Earlier = {}
+    split("actions/log.yaml", before.encode(), earlier)
+    assert split("actions/log.yaml", after.encode(), earlier) == split("actions/log.yaml", after.encode())
+
+
+def test_cutting_a_file_again_from_its_last_version_gives_what_cutting_it_whole_gives(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # each version's split must be the same whatever was split before it
+    recuts = []
+    cut_again = versions._cut_again
+
+    def counted(old: versions._Cut, text: str) -> object:
+        found = cut_again(old, text)
+        recuts.append(found is not None)
+        return found
+
+    monkeypatch.setattr(versions, "_cut_again", counted)
+    rng = random.Random(20261203)
+    for _ in range(200):
+        items = [_random_item(rng, number) for number in range(rng.randrange(1, 25))]
+        header = rng.choice(["", "# Action log\n", "# Action log\n\n"])
+        earlier: versions.Earlier = {}
+        for _ in range(12):
+            text = header + "".join(items)
+            assert split("actions/log.yaml", text.encode(), earlier) == split("actions/log.yaml", text.encode()), text
+            _edit(rng, items)
+            if rng.randrange(20) == 0:
+                header = rng.choice(["", "# Action log, revised\n", "title: not a list\n"])
+    assert len(recuts) > 1500 and sum(recuts) > 500  # many versions were cut from the one before

@@ -29,7 +29,6 @@ real even when git could not give its date.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import hashlib
 import json
@@ -47,7 +46,7 @@ from isoctl.workspace.files import wanted
 from isoctl.workspace.read import NotRecords, read, split_front_matter
 
 #: The version of what the cache keeps for a blob: change it when :func:`split` changes.
-FORMAT = "record-versions-7"
+FORMAT = "record-versions-8"
 
 #: How many records' parsed versions a run keeps (each is a few hundred bytes to a few kilobytes).
 FACTS_HELD = 20000
@@ -200,65 +199,44 @@ def _scalar(value: str | None) -> str | None:
 
 
 # The way isoctl and its documentation write a record in a list: ``- id: X`` then ``  kind: y``.
-_USUAL = re.compile(r"\n- id:[ \t]+([A-Za-z0-9][A-Za-z0-9._:/-]*)[ \t]*\n  kind:[ \t]+([a-z]+)[ \t]*(?=\n)")
+_USUAL = re.compile(r"- id:[ \t]+([A-Za-z0-9][A-Za-z0-9._:/-]*)[ \t]*\n  kind:[ \t]+([a-z]+)[ \t]*(?=\n)")
 
 
-def _usual(text: str, starts: Sequence[int]) -> list[tuple[str, str] | None] | None:
-    """:func:`_identities` for a list written the usual way (each item opening with its id, then its kind).
+def _identity(piece: str) -> tuple[str, str] | None:
+    """(id, kind) of one item (a list item starting with ``-``, or the whole text of a single record), read from
+    its top-level ``id:`` and ``kind:`` lines; None where they are not one plain scalar each.
 
-    A second top-level ``id:`` or ``kind:`` in an item would be a duplicate
-    key, which isoctl refuses as invalid YAML: such a version holds nothing
-    a rule can use whichever of the two is read.
+    An item written the usual way (opening with its id, then its kind) is
+    read from those two lines alone: a second top-level ``id:`` or ``kind:``
+    would be a duplicate key, which isoctl refuses as invalid YAML, so such
+    a version holds nothing a rule can use whichever of the two is read.
+    Otherwise a line is one of the item's top-level keys when it is its
+    first line, or indented exactly as that line's key.
     """
-    # Every match starts an item (a "-" at a line's start, then a blank), and no two start the same one:
-    # as many matches as items means one per item, in order.
-    found: list[tuple[str, str] | None] = _USUAL.findall("\n" + text)
-    return found if len(found) == len(starts) else None
-
-
-def _identities(text: str, starts: Sequence[int]) -> list[tuple[str, str] | None]:
-    """(id, kind) of each item starting at ``starts`` (one for the whole text when there are none), read from
-    the item's top-level ``id:`` and ``kind:`` lines; None for an item where they are not one plain scalar each.
-
-    One search of the whole text: a line belongs to the item it falls in, and
-    is one of its top-level keys when it is the item's first line or when it
-    is indented exactly as that line's key.
-    """
-    usual = _usual(text, starts) if starts else None
+    usual = _USUAL.match(piece)
     if usual is not None:
-        return usual
-    bounds = list(starts) or [0]
-    indents = []
-    for start in bounds:
-        if text.startswith("-", start):
-            first = re.match(r"-[ \t]*", text[start:start + 64])
-            indents.append(len(first.group(0)) if first else 1)
-        else:
-            indents.append(0)
-    found: list[dict[str, str | None] | None] = [{} for _ in bounds]
-    for match in _FIELD.finditer("\n" + text):
-        line = match.start()  # in ``text``: the leading newline added one
-        item = bisect.bisect_right(bounds, line) - 1
-        fields = found[item] if item >= 0 else None
-        if fields is None:
-            continue
+        return usual.group(1), usual.group(2)
+    indent = 0
+    if piece.startswith("-"):
+        first = re.match(r"-[ \t]*", piece[:64])
+        indent = len(first.group(0)) if first else 1
+    fields: dict[str, str | None] = {}
+    for match in _FIELD.finditer("\n" + piece):
         prefix = match.group(1)
-        top = (line == bounds[item] and len(prefix) == indents[item]) if prefix.startswith("-") else \
-            len(prefix) == indents[item]
+        top = (match.start() == 0 and len(prefix) == indent) if prefix.startswith("-") else len(prefix) == indent
         if not top:
             continue
         if match.group(2) in fields:
-            found[item] = None  # a key twice: leave it to the parser
-            continue
+            return None  # a key twice: leave it to the parser
         fields[match.group(2)] = _scalar(match.group(3))
-    out: list[tuple[str, str] | None] = []
-    for fields in found:
-        record_id, kind = (fields.get("id"), fields.get("kind")) if fields is not None else (None, None)
-        out.append((record_id, kind) if record_id and kind else None)
-    return out
+    record_id, kind = fields.get("id"), fields.get("kind")
+    return (record_id, kind) if record_id and kind else None
 
 
-def cut(relative: str, text: str) -> dict[str, tuple[str, str]] | None:
+Pieces = dict[str, tuple[str, str]]  # record id -> (kind, the record's text), in the file's order
+
+
+def cut(relative: str, text: str) -> Pieces | None:
     """The records of a file's text, cut apart as text: id -> (kind, the record's text).
 
     None when the text is not a shape this reading follows (see the module
@@ -271,25 +249,104 @@ def cut(relative: str, text: str) -> dict[str, tuple[str, str]] | None:
         front = parts[0]
         if not _KIND_LINE.search(front):
             return {}
-        identity = None if _tricky("\n" + front) else _identities(front, ())[0]
+        identity = None if _tricky("\n" + front) else _identity(front)
         return None if identity is None else {identity[0]: (identity[1], text)}
+    found = _cut_list(text)
+    return None if found is None else found[1]
+
+
+def _cut_list(text: str) -> tuple[list[int], Pieces] | None:
+    """:func:`cut` of a YAML file: where each item starts (none for a single record), and the records."""
     if "\t" in text or _tricky(text):
         return None
     starts = [match.start() + 1 for match in _ITEM.finditer(text)]
     if text == "-" or text.startswith(("- ", "-\n", "-\r")):
         starts.insert(0, 0)
     if not starts:
-        identity = _identities(text, ())[0]
-        return None if identity is None else {identity[0]: (identity[1], text)}
+        identity = _identity(text)
+        return None if identity is None else ([], {identity[0]: (identity[1], text)})
     if any(line.strip() and not line.lstrip().startswith("#") for line in text[: starts[0]].splitlines()):
         return None  # something before the first item: not a plain sequence
-    out: dict[str, tuple[str, str]] = {}
-    for number, identity in enumerate(_identities(text, starts)):
+    pieces = _items(text, starts, len(text), {})
+    return None if pieces is None else (starts, pieces)
+
+
+def _items(text: str, starts: Sequence[int], end: int, out: Pieces) -> Pieces | None:
+    """Add the items starting at ``starts`` (the last one ending at ``end``) to ``out``; None when one has no
+    identity or one already there."""
+    for number, start in enumerate(starts):
+        piece = text[start:starts[number + 1] if number + 1 < len(starts) else end]
+        identity = _identity(piece)
         if identity is None or identity[0] in out:
             return None
-        end = starts[number + 1] if number + 1 < len(starts) else len(text)
-        out[identity[0]] = (identity[1], text[starts[number]:end])
+        out[identity[0]] = (identity[1], piece)
     return out
+
+
+@dataclass
+class _Cut:
+    """A version of a list file as it was cut: its text, where its items start, its records and what was read of
+    each (their text, and the item :func:`split` made of it)."""
+
+    text: str
+    starts: list[int]
+    pieces: Pieces
+    items: dict[str, tuple[str, tuple[str, str, str]]]
+
+
+_BLANK_OR_END = frozenset({" ", "\t", "\r", "\n", ""})
+
+
+def _cut_again(old: _Cut, text: str) -> tuple[list[int], Pieces] | None:
+    """:func:`_cut_list` of a new version of a file, from the cut of the one before: the items the two versions
+    begin with and end with are kept as they were, and only those between them are cut.
+
+    A commit mostly edits, adds or removes a record or two of a list of
+    many, and cutting the whole text again was most of the time spent on a
+    long history. Items are kept at the start while the new text holds the
+    same item at the same place, still followed by the start of an item;
+    at the end, while it holds the same item as far from its end, after a
+    line break. None when the first item changed (a full cut then decides,
+    header and all). The result is the full cut's: an item's identity is
+    read from its own text, and a line that a reading by lines cannot
+    follow (see :func:`_tricky`) is made of a few characters of one line,
+    which cannot straddle the start of an item.
+    """
+    starts, old_text, order = old.starts, old.text, list(old.pieces.items())
+    count = len(starts)
+    if count < 2 or not text.startswith(old_text[:starts[0]]):
+        return None
+    kept = 0  # items kept at the start
+    while kept < count - 1:
+        after = starts[kept + 1]
+        if not (text.startswith(order[kept][1][1], starts[kept]) and text[after:after + 1] == "-"
+                and text[after + 1:after + 2] in _BLANK_OR_END):
+            break
+        kept += 1
+    if kept == 0:
+        return None
+    begin = starts[kept]
+    shift = len(text) - len(old_text)
+    tail = count  # items from here on are kept at the end
+    while tail > kept:
+        moved = starts[tail - 1] + shift
+        if moved < begin or text[moved - 1:moved] != "\n" or not text.startswith(order[tail - 1][1][1], moved):
+            break
+        tail -= 1
+    end = starts[tail] + shift if tail < count else len(text)
+    middle = text[begin:end]
+    if "\t" in middle or _tricky("\n" + middle):
+        return None
+    inner = [begin] if middle else []
+    inner += [m.start() + 1 for m in _ITEM.finditer(text, begin, end)]  # ``$`` at ``end``: its end, or before \n-
+    out: Pieces = dict(order[:kept])
+    if _items(text, inner, end, out) is None:
+        return None
+    for record_id, value in order[tail:]:
+        if record_id in out:
+            return None
+        out[record_id] = value
+    return [*starts[:kept], *inner, *(start + shift for start in starts[tail:])], out
 
 
 def _parsed(relative: str, text: str) -> list[tuple[str, str, Any]]:
@@ -314,8 +371,9 @@ def _canonical(content: Any) -> str:
     return json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
 
 
-#: What the last version of each file split held: path -> record id -> (its text, what was read of it).
-Earlier = dict[str, dict[str, tuple[str, tuple[str, str, str]]]]
+#: What the last version of each file split held: path -> the cut of a list file, or record id -> (its text, what
+#: was read of it) for any other.
+Earlier = dict[str, "_Cut | dict[str, tuple[str, tuple[str, str, str]]]"]
 
 
 def split(relative: str, data: bytes, earlier: Earlier | None = None) -> Items:
@@ -323,17 +381,28 @@ def split(relative: str, data: bytes, earlier: Earlier | None = None) -> Items:
 
     ``earlier`` remembers the last version of each file split before: a
     commit that edits one record of a file leaves the others' text as it
-    was, so their digests and dates are not computed again, and the versions
-    of a record share one entry in memory.
+    was, so the file is cut again only between the records it begins and
+    ends with as before (:func:`_cut_again`), their digests and dates are
+    not computed again, and the versions of a record share one entry in
+    memory.
     """
     try:
         text = yamlio.decode(data)
     except yamlio.YamlProblem:
         return {}
-    pieces = cut(relative, text)
+    last = earlier.get(relative) if earlier is not None else None
+    markdown = relative.endswith(".md")
+    starts: list[int] = []
+    pieces: Pieces | None
+    if markdown:
+        pieces = cut(relative, text)
+    else:
+        found = _cut_again(last, text) if isinstance(last, _Cut) else None
+        if found is None:
+            found = _cut_list(text)
+        starts, pieces = found if found is not None else ([], None)
     if pieces is not None:
-        markdown = relative.endswith(".md")
-        before = earlier.get(relative, {}) if earlier is not None else {}
+        before = (last.items if isinstance(last, _Cut) else last) or {}
         now: dict[str, tuple[str, tuple[str, str, str]]] = {}
         out: Items = {}
         for record_id, (kind, piece) in pieces.items():
@@ -343,7 +412,7 @@ def split(relative: str, data: bytes, earlier: Earlier | None = None) -> Items:
             now[record_id] = (piece, item)
             out[record_id] = item
         if earlier is not None:
-            earlier[relative] = now
+            earlier[relative] = now if markdown else _Cut(text, starts, pieces, now)
         return out
     out = {}
     for record_id, kind, content in _parsed(relative, text):
