@@ -58,7 +58,7 @@ def _parse_ahead(argv: list[str]) -> None:
 
 
 def run() -> None:
-    """The ``isoctl`` command itself (console script, ``python -m isoctl``): :func:`main`, then a quick exit.
+    """The ``isoctl`` command itself (its console script): :func:`main`, then a quick exit.
 
     A check that ends holds hundreds of thousands of objects, and the
     interpreter's own exit frees them one at a time (0.3 s after a cold check
