@@ -66,7 +66,7 @@ class Ahead:
         self.ended = True
         if self._process.is_alive():
             self._process.kill()
-        self._process.join()
+        self._process.join(timeout=5)  # one stuck in a read the kernel will not interrupt is left to end on its own
         self._receiver.close()
 
 
