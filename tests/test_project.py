@@ -116,6 +116,22 @@ def test_help_snapshots(cli: Cli, golden: Golden, args: tuple[str, ...]) -> None
     golden(f"help/{'-'.join(('isoctl',) + args)}.txt", result.stdout)
 
 
+@pytest.mark.parametrize("args", [("check", "--help"), ("action", "list", "--help")])
+def test_a_command_builds_only_its_own_options_and_helps_as_the_whole_command_line_does(args: tuple[str, ...]) -> None:
+    code = ("import sys; sys.argv = ['isoctl', *sys.argv[1:]]; from isoctl.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('isoctl.cli.') and m.count('.') == 2), file=sys.stderr)")
+    whole = ("import sys; sys.argv = ['isoctl', *sys.argv[1:]]; from isoctl.cli.app import app\n"
+             "try:\n    app(prog_name='isoctl')\nexcept SystemExit:\n    pass\n")
+    env = {**os.environ, "COLUMNS": "80"}
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env)
+    every = subprocess.run([sys.executable, "-c", whole, *args], capture_output=True, text=True, check=True, env=env)
+    assert done.stdout == every.stdout and "Usage: isoctl " in done.stdout  # the same help, every command or one
+    loaded = done.stderr.strip().splitlines()[-1]
+    assert f"isoctl.cli.{args[0]}'" in loaded
+    assert "isoctl.cli.portfolio" not in loaded and "isoctl.cli.migrate" not in loaded
+
+
 def test_version_without_typer() -> None:
     code = "import sys; sys.argv = ['isoctl', '--version']; from isoctl.cli import main; main(); print('typer' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

@@ -116,10 +116,10 @@ def _run(argv: list[str]) -> int | str | None:
     if code is not None:
         return code
     _parse_ahead(argv)
-    from isoctl.cli.app import app
+    from isoctl.cli.app import build
 
     try:
-        app(prog_name="isoctl")
+        build(argv[0] if argv else None)(prog_name="isoctl")
     except SystemExit as exc:
         replay.finish(exc.code)
         return exc.code

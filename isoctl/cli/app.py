@@ -1,4 +1,11 @@
-"""The root ``isoctl`` command and its groups."""
+"""The root ``isoctl`` command and its groups.
+
+A run builds the command line it needs: every command for ``isoctl
+--help`` (or a name that is none of them, for the error and its
+suggestions), and only the command named otherwise, so that ``isoctl
+check`` imports and converts no other command's options (a tenth of its
+start-up). :data:`app` is the whole command line, as tests and tools see it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,6 @@ import typer
 from typer.core import TyperGroup
 
 from isoctl import __version__
-from isoctl.cli import standards
 
 
 class PanelGroup(TyperGroup):
@@ -47,14 +53,28 @@ class PanelGroup(TyperGroup):
                 formatter.write_dl([(name, cmd.get_short_help_str(formatter.width - 6 - width)) for name, cmd in commands])
 
 
-app = typer.Typer(
-    name="isoctl",
-    cls=PanelGroup,
-    help="Compliance as code for ISO management systems: validate, analyse and report from git.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+#: Every command and group, in the order help lists them: (name, module, attribute, a group?, help panel).
+COMMANDS: tuple[tuple[str, str, str, bool, str], ...] = (
+    ("standards", "standards", "app", True, "Reference"),
+    ("action", "action", "app", True, "Actions"),
+    ("init", "init", "init", False, "Workspace"),
+    ("advise", "advise", "advise", False, "Workspace"),
+    ("schema", "schema", "schema", False, "Workspace"),
+    ("check", "check", "check", False, "Workspace"),
+    ("baseline", "baseline", "app", True, "Workspace"),
+    ("gap", "check", "gap", False, "Workspace"),
+    ("rules", "rules", "rules", False, "Reference"),
+    ("soa", "soa", "soa", False, "Reports"),
+    ("report", "report", "report", False, "Reports"),
+    ("history", "history", "history", False, "History"),
+    ("diff", "diff", "diff", False, "History"),
+    ("pulse", "pulse", "pulse", False, "History"),
+    ("portfolio", "portfolio", "portfolio", False, "Reports"),
+    ("cache", "cache", "app", True, "Reference"),
+    ("migrate", "migrate", "migrate", False, "Workspace"),
+    ("people", "people", "app", True, "Workspace"),
+    ("review", "review", "app", True, "Actions"),
+    ("audit", "audit", "app", True, "Actions"),
 )
 
 
@@ -64,8 +84,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def root(
+def _root(
     version: bool = typer.Option(
         False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
     ),
@@ -73,71 +92,36 @@ def root(
     """Compliance as code for ISO management systems: validate, analyse and report from git."""
 
 
-app.add_typer(standards.app, name="standards", rich_help_panel="Reference")
+def build(only: str | None = None) -> typer.Typer:
+    """The command line with every command, or with only ``only`` when that names one."""
+    import importlib
 
-from isoctl.cli import action  # noqa: E402 - groups register after the app exists
+    root = typer.Typer(
+        name="isoctl",
+        cls=PanelGroup,
+        help="Compliance as code for ISO management systems: validate, analyse and report from git.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    root.callback()(_root)
+    named = [entry for entry in COMMANDS if entry[0] == only]
+    for name, module, attribute, group, panel in named or COMMANDS:
+        target = getattr(importlib.import_module(f"isoctl.cli.{module}"), attribute)
+        if group:
+            root.add_typer(target, name=name, rich_help_panel=panel)
+        else:
+            root.command(name, rich_help_panel=panel)(target)
+    return root
 
-app.add_typer(action.app, name="action", rich_help_panel="Actions")
 
-from isoctl.cli import init as _init  # noqa: E402 - commands register after the app exists
-from isoctl.cli import schema as _schema  # noqa: E402
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the whole command line, built on first use
+        global app
+        app = build()
+        return app
+    raise AttributeError(name)
 
-app.command("init", rich_help_panel="Workspace")(_init.init)
 
-from isoctl.cli import advise as _advise  # noqa: E402
-
-app.command("advise", rich_help_panel="Workspace")(_advise.advise)
-app.command("schema", rich_help_panel="Workspace")(_schema.schema)
-
-from isoctl.cli import baseline as _baseline  # noqa: E402 - commands register after the app exists
-from isoctl.cli import check as _check  # noqa: E402
-from isoctl.cli import rules as _rules  # noqa: E402
-
-app.command("check", rich_help_panel="Workspace")(_check.check)
-app.add_typer(_baseline.app, name="baseline", rich_help_panel="Workspace")
-app.command("gap", rich_help_panel="Workspace")(_check.gap)
-app.command("rules", rich_help_panel="Reference")(_rules.rules)
-
-from isoctl.cli import soa as _soa  # noqa: E402
-
-app.command("soa", rich_help_panel="Reports")(_soa.soa)
-
-from isoctl.cli import report as _report  # noqa: E402
-
-app.command("report", rich_help_panel="Reports")(_report.report)
-
-from isoctl.cli import history as _history  # noqa: E402
-
-app.command("history", rich_help_panel="History")(_history.history)
-
-from isoctl.cli import diff as _diff  # noqa: E402
-
-app.command("diff", rich_help_panel="History")(_diff.diff)
-
-from isoctl.cli import pulse as _pulse  # noqa: E402
-
-app.command("pulse", rich_help_panel="History")(_pulse.pulse)
-
-from isoctl.cli import portfolio as _portfolio  # noqa: E402
-
-app.command("portfolio", rich_help_panel="Reports")(_portfolio.portfolio)
-
-from isoctl.cli import cache as _cache  # noqa: E402
-
-app.add_typer(_cache.app, name="cache", rich_help_panel="Reference")
-
-from isoctl.cli import migrate as _migrate  # noqa: E402
-
-app.command("migrate", rich_help_panel="Workspace")(_migrate.migrate)
-
-from isoctl.cli import people as _people  # noqa: E402
-
-app.add_typer(_people.app, name="people", rich_help_panel="Workspace")
-
-from isoctl.cli import review as _review  # noqa: E402
-
-app.add_typer(_review.app, name="review", rich_help_panel="Actions")
-
-from isoctl.cli import audit as _audit  # noqa: E402
-
-app.add_typer(_audit.app, name="audit", rich_help_panel="Actions")
+app: typer.Typer
