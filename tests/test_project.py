@@ -165,6 +165,16 @@ def test_the_command_exits_with_its_status_after_threads_exit_handlers_and_outpu
         assert json.loads("\n".join(line for line in lines[:-1] if line != "worker thread finished"))
 
 
+def test_ctrl_c_while_the_command_ends_is_an_interrupted_run_not_a_traceback(tmp_path: Path) -> None:
+    # an exit handler (a helper being stopped) is where a late Ctrl-C lands
+    code = ("import atexit, os, signal, sys; sys.argv = ['isoctl', '--version']\n"
+            "atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT))\n"
+            "from isoctl.cli import run\nrun()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 130
+    assert done.stderr == "isoctl: interrupted\n"
+
+
 def test_a_reader_that_goes_away_before_the_last_flush_gets_141_and_no_traceback(tmp_path: Path) -> None:
     # the output is still in stdout's buffer when run() ends: its final flush meets the closed pipe
     code = "import sys; sys.argv = ['isoctl']; sys.stdout.write('x' * 100); from isoctl.cli import _leave; sys.exit(_leave(None))"

@@ -81,13 +81,20 @@ def run() -> None:
 def _leave(code: object) -> int:
     """What the interpreter's exit does before it frees the heap, as the exit status ``sys.exit(code)`` gives."""
     import atexit
+    import signal
     import sys
     import threading
 
+    from isoctl.cli import boundary
+
+    late: list[int] = []  # a Ctrl-C from here on (helpers being stopped) ends the run as interrupted, quietly
+    signal.signal(signal.SIGINT, lambda signum, frame: late.append(signum))
     for thread in threading.enumerate():
         if thread is not threading.main_thread() and not thread.daemon:
             thread.join()
     atexit._run_exitfuncs()
+    if late and code != boundary.INTERRUPTED:
+        code = boundary.failure(KeyboardInterrupt())
     if code is None:
         status = 0
     elif isinstance(code, int):
@@ -103,8 +110,6 @@ def _leave(code: object) -> int:
             stream.flush()
         except (OSError, ValueError) as exc:  # the last bytes cannot be written (a reader gone, a full disk)
             if stream is sys.stdout and status == 0 and isinstance(exc, OSError):
-                from isoctl.cli import boundary
-
                 status = boundary.failure(exc) or 0
     return status
 
