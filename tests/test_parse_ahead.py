@@ -104,3 +104,17 @@ def test_files_changed_after_the_helper_parsed_them_are_loaded_as_they_are_now(t
     assert "ACT-997" in by_id and "ACT-912" not in by_id
     assert loaded(now) == loaded(load_workspace(root, save=False))  # and the same as a load without a helper
 
+
+
+def test_a_helper_parsing_ahead_gives_way_when_the_history_is_read(tmp_path: Path) -> None:
+    root = hostile_acme(tmp_path / "acme", tmp_path / "outside.yaml")
+    ahead.start(root)  # its answers (hundreds of KB) outgrow the pipe: it waits, alive, until they are read
+    try:
+        helper = next(p for p in multiprocessing.active_children() if p.name == "isoctl-parse-ahead")
+        assert helper.pid is not None
+        before = os.getpriority(os.PRIO_PROCESS, helper.pid)
+        ahead.make_way()
+        assert os.getpriority(os.PRIO_PROCESS, helper.pid) == 19 > before
+    finally:
+        ahead.stop_all()
+    assert not [p for p in multiprocessing.active_children() if p.name == "isoctl-parse-ahead"]

@@ -131,6 +131,9 @@ class Evaluation:
             return  # the load reports it
         if any(manifest.rules.get(r, all_rules()[r].severity) != "off" for r in reading):
             versions.read_ahead(self.root, self.commit, manifest.ignore)
+            from isoctl.workspace import ahead
+
+            ahead.make_way()  # the history is the longer way: what is left of the parse, this process does
 
     def key(self, files: str | None) -> str | None:
         """The cache key of this evaluation's result (``files``: the working tree's fingerprint, None if unreadable)."""

@@ -21,6 +21,7 @@ it costs nothing the command was not about to pay.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterator
@@ -61,6 +62,13 @@ class Ahead:
             self.ended = True
         return arrived
 
+    def yield_cpu(self) -> None:
+        """Lower the helper to the least priority: it then runs only on a core nothing else wants."""
+        import os
+
+        with contextlib.suppress(OSError, AttributeError):  # it has ended; a platform without priorities
+            os.setpriority(os.PRIO_PROCESS, self._process.pid, 19)
+
     def stop(self) -> None:
         """End the helper, however far it got."""
         self.ended = True
@@ -92,6 +100,13 @@ def start(directory: Path) -> None:
 def take(root: Path) -> Ahead | None:
     """The helper parsing ``root`` ahead, for loading to take its answers; None if none was started for it."""
     return _started.pop(root.resolve(), None)
+
+
+def make_way() -> None:
+    """Let the helpers parsing ahead run only on what other processes leave of the machine (a helper reading the
+    history, which has the longer way to go, has just started; loading parses what they do not)."""
+    for helper in _started.values():
+        helper.yield_cpu()
 
 
 def stop_all() -> None:
