@@ -42,8 +42,7 @@ _started: dict[Path, Ahead] = {}
 class Ahead:
     """The parent's end of a helper parsing one root's record files."""
 
-    def __init__(self, root: Path, process: Any, receiver: Any) -> None:
-        self.root = root
+    def __init__(self, process: Any, receiver: Any) -> None:
         self._process = process
         self._receiver = receiver
         self.ended = False  # the helper has answered everything it will (or died)
@@ -94,7 +93,7 @@ def start(directory: Path) -> None:
     except (OSError, AssertionError):  # no processes to spare, or already inside a helper
         return
     sender.close()  # the helper holds the only writing end: its death is an end of file here
-    _started[root] = Ahead(root, process, receiver)
+    _started[root] = Ahead(process, receiver)
 
 
 def take(root: Path) -> Ahead | None:
@@ -195,6 +194,7 @@ def _ignored(root: Path) -> list[str]:
     costs the helper some files loading will not want.
     """
     from isoctl.files import yamlio
+    from isoctl.workspace import files as workspace_files
 
     try:
         data = yamlio.parse(yamlio.read_text(root / MANIFEST))
@@ -202,9 +202,9 @@ def _ignored(root: Path) -> list[str]:
         return []
     if not isinstance(data, dict):
         return []
-    ignore, catalogs = data.get("ignore"), data.get("catalogs")
-    out = [entry for entry in ignore if isinstance(entry, str)] if isinstance(ignore, list) else []
-    if isinstance(catalogs, list):
-        out += [entry.rstrip("/") + "/" for entry in catalogs if isinstance(entry, str)]
-    return out
+    def strings(key: str) -> list[str]:
+        value = data.get(key)
+        return [entry for entry in value if isinstance(entry, str)] if isinstance(value, list) else []
+
+    return workspace_files.skipped(strings("ignore"), strings("catalogs"))
 

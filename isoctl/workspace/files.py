@@ -101,6 +101,11 @@ def _follow_committed(relative: str, files: Mapping[str, TreeFile], read_link: C
     return "loop", first
 
 
+def skipped(ignore: Sequence[str], catalogs: Sequence[str]) -> list[str]:
+    """The paths no record is read from: what the manifest ignores, and the catalog directories it names."""
+    return [*ignore, *(entry.rstrip("/") + "/" for entry in catalogs)]
+
+
 def ignored(relative: str, patterns: Sequence[str]) -> bool:
     """Whether the manifest's ``ignore`` patterns cover ``relative`` (a folder ends in ``/``)."""
     for pattern in patterns:

@@ -264,7 +264,7 @@ def load_workspace(
 
     records: list[LoadedRecord] = []
     count = 0
-    ignore = list(manifest.ignore) + [entry.rstrip("/") + "/" for entry in manifest.catalogs]
+    ignore = workspace_files.skipped(manifest.ignore, manifest.catalogs)
     store = reuse.store if reuse is not None else RecordCache(root, history=snapshot is not None)
     links: set[str] = set()
     candidates = []

@@ -28,6 +28,9 @@ from isoctl.files import cache
 
 Entry = tuple[bool, str]
 
+#: The user cache section of working trees' records (walks through history keep theirs in "history").
+SECTION = "workspaces"
+
 #: Most bytes of records (as JSON) the history cache holds besides the blobs of the tree loaded last.
 HISTORY_MAX_BYTES = 16 * 1024 * 1024
 
@@ -54,14 +57,18 @@ def cached_blobs(root: Path) -> frozenset[str]:
     may still be parsed (an entry of another schema), never trusted.
     """
     key = _key(root)
-    body = cache.read_bytes("workspaces", key) if key is not None else None
+    body = cache.read_bytes(SECTION, key) if key is not None else None
     if body is None:
         return frozenset()
     try:
-        header: Any = cache.loads(body[:body.index(b"\n")])
-        return frozenset(str(entry[0]) for entry in header["index"])
+        return frozenset(str(entry[0]) for entry in _header(body)["index"])
     except (ValueError, TypeError, KeyError, IndexError):
         return frozenset()
+
+
+def _header(body: bytes) -> Any:
+    """The first line of an entry's body: its schema, each blob's id, shape and length, and the positions."""
+    return cache.loads(body[:body.index(b"\n")])
 
 
 class RecordCache:
@@ -70,7 +77,7 @@ class RecordCache:
     def __init__(self, root: Path, *, history: bool = False, max_bytes: int = HISTORY_MAX_BYTES) -> None:
         # Commits of the past get a cache of their own that keeps what walks used last instead of being
         # pruned to the files of one run, so a plain check and a walk through history never evict each other.
-        self.section = "history" if history else "workspaces"
+        self.section = "history" if history else SECTION
         self.key = _key(root)
         self.history = history
         self.max_bytes = max_bytes
@@ -208,12 +215,11 @@ def _unframe(body: bytes, schema: str) -> tuple[dict[str, Entry], dict[str, dict
 
     Any other shape raises ValueError (or a lookup error), which the reader takes as a miss.
     """
-    end = body.index(b"\n")
-    header = cache.loads(body[:end])
+    header = _header(body)
     if not isinstance(header, dict) or header.get("schema") != schema:
         return {}, {}
     entries: dict[str, Entry] = {}
-    at = end + 1
+    at = body.index(b"\n") + 1
     for blob, sequence, size in header["index"]:
         if not isinstance(blob, str) or not isinstance(size, int) or size < 0 or at + size > len(body):
             raise ValueError("not an index of this body")

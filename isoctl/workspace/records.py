@@ -27,7 +27,7 @@ from isoctl.workspace import ahead as ahead_module
 from isoctl.workspace import files as workspace_files
 from isoctl.workspace.ahead import Ahead
 from isoctl.workspace.forks import can_fork, forking, ignore_interrupts
-from isoctl.workspace.read import NotRecords, RawFile, packed_positions, plain_markdown, read, with_body
+from isoctl.workspace.read import NotRecords, RawFile, plain_markdown, read, with_body
 from isoctl.workspace.record_cache import RecordCache, blob_id
 
 Loc = tuple[str | int, ...]
@@ -223,13 +223,22 @@ def _blob_text(source: Committed | Reuse, blob: str) -> str:
 
 
 def _from_json(relative: str, text: str | Callable[[], str], sequence: bool, records_json: str,
-               known: dict[str, list[int]] | None = None) -> list[LoadedRecord] | None:
+               known: dict[str, list[int]] | None = None, index: str | None = None) -> list[LoadedRecord] | None:
     try:
         models = _RECORDS.validate_json(records_json)
     except ValidationError:
         return None
+    return _lazily_located(relative, text, sequence, models, known)
+
+
+def _lazily_located(relative: str, text: str | Callable[[], str], sequence: bool, models: Sequence[RecordBase],
+                    known: dict[str, list[int]] | None, index: str | None = None) -> list[LoadedRecord]:
+    """Records validated without this process parsing their file: its text is composed (if ever) only to locate
+    a finding that neither ``known`` (positions found in earlier runs) nor ``index`` (sent by the process that
+    parsed it) holds."""
     raw = RawFile.lazy(relative, text, sequence=sequence)
     raw.known = known
+    raw.packed_index = index
     return [LoadedRecord(m, raw, i if sequence else None) for i, m in enumerate(models)]
 
 
@@ -278,10 +287,7 @@ def _answered(item: tuple[int, str, str, str], answer: ahead_module.Answer, resu
     except ValidationError:
         return False
     store.put(blob, sequence, _RECORDS.dump_json(models, exclude_unset=True).decode())
-    raw = RawFile.lazy(relative, text, sequence=sequence)
-    raw.known = store.positions(blob)
-    raw.packed_index = index
-    results[position] = ([LoadedRecord(m, raw, i if sequence else None) for i, m in enumerate(models)], [])
+    results[position] = (_lazily_located(relative, text, sequence, models, store.positions(blob), index), [])
     return True
 
 
@@ -328,13 +334,11 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
     if answers is None:
         return
     for (position, relative, text, blob), answer in zip(theirs, answers, strict=True):
-        if answer == "not-a-record":
+        if answer == ahead_module.NOT_A_RECORD:
             results[position] = (None, [])
         elif isinstance(answer, tuple):
             sequence, records_json, index = answer
-            loaded = _from_json(relative, text, sequence, records_json, known=store.positions(blob))
-            if loaded:
-                loaded[0].file.packed_index = index
+            loaded = _from_json(relative, text, sequence, records_json, store.positions(blob), index)
             if loaded is not None:
                 store.put(blob, sequence, records_json)
                 results[position] = (loaded, [])
@@ -383,20 +387,17 @@ def _parse_clean(items: list[tuple[str, str]]) -> list[Answer]:
     """
     out: list[Answer] = []
     for relative, text in items:
-        try:
-            raw = read(relative, text)
-        except (yamlio.YamlProblem, NotRecords):
-            out.append(None)
+        answer = ahead_module.parsed(relative, text)
+        if not isinstance(answer, tuple):
+            out.append(answer)
             continue
-        if raw is None:
-            out.append("not-a-record")
-            continue
+        sequence, records, index = answer
         try:
-            models = _RECORDS.validate_python(with_body(raw))
+            models = _RECORDS.validate_python(records)
         except ValidationError:
             out.append(None)
             continue
-        out.append((raw.sequence, _RECORDS.dump_json(models, exclude_unset=True).decode(), packed_positions(raw)))
+        out.append((sequence, _RECORDS.dump_json(models, exclude_unset=True).decode(), index))
     return out
 
 
