@@ -179,6 +179,26 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(workspace: Path) -> None:
     assert proc.stderr.decode() == ""
 
 
+@pytest.mark.parametrize("unbuffered", [False, True])
+def test_a_reader_that_leaves_half_way_through_a_long_output_ends_the_run_quietly(tmp_path: Path,
+                                                                                 unbuffered: bool) -> None:
+    # an unbuffered stdout (python -u, PYTHONUNBUFFERED) writes once per call and may take part of the bytes:
+    # the rest must still be written, and fail, not be dropped with exit 0 or 1
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen([*isoctl_command(), "standards", "show", "iso27001", "--format", "json"], cwd=tmp_path,
+                            stdout=write_end, stderr=subprocess.PIPE, env=env)
+    os.close(write_end)
+    start = os.read(read_end, 15)  # about 90 KB follow: more than a pipe holds, and reading 15 bytes frees no room
+    os.close(read_end)
+    _, stderr = proc.communicate(timeout=60)
+    assert start.startswith(b"{")
+    assert proc.returncode == 141, stderr
+    assert b"Traceback" not in stderr
+
+
 # --- interrupts and bugs ---------------------------------------------------------------------------------
 
 

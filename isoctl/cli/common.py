@@ -71,10 +71,10 @@ def emit(content: str | bytes, output: Path | None = None, *, fmt: str | None = 
     from isoctl.cli import replay
 
     replay.stdout(data)
+    from isoctl.cli.output import write_stdout
+
     try:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        write_stdout(data)
     except BrokenPipeError:
         raise
     except OSError as exc:

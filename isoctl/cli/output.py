@@ -15,11 +15,30 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 from pathlib import Path
 
 from isoctl.errors import OutputError, reason
 
 _RECORD_SUFFIXES = (".yaml", ".yml")
+
+
+def write_stdout(data: bytes) -> None:
+    """Write all of ``data`` to stdout, after whatever text is waiting there.
+
+    An unbuffered stdout (``python -u``, ``PYTHONUNBUFFERED``) is the raw file,
+    which writes once per call and may take only part of the bytes (a pipe
+    whose reader went away, a signal): the rest is written until it is all
+    out, or the write fails (a reader gone: BrokenPipeError, exit 141).
+    """
+    sys.stdout.flush()
+    view = memoryview(data)
+    while view:
+        written = sys.stdout.buffer.write(view)
+        if written is None:  # a non-blocking stdout that takes nothing now
+            raise BlockingIOError(errno.EAGAIN, "standard output would block")
+        view = view[written:]
+    sys.stdout.buffer.flush()
 
 
 def write_output(target: Path, data: bytes) -> None:

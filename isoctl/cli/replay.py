@@ -129,11 +129,11 @@ def answer(argv: list[str]) -> int | None:
         _recording = None
         return None
     out, err, code = hit
+    from isoctl.cli.output import write_stdout
+
     sys.stderr.write(err)
     sys.stderr.flush()
-    sys.stdout.flush()
-    sys.stdout.buffer.write(out)
-    sys.stdout.buffer.flush()
+    write_stdout(out)
     return code
 
 
