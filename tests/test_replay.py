@@ -120,3 +120,25 @@ def test_output_files_and_at_are_never_replayed(repo: GitRepo, env: dict[str, st
         target.unlink()
     for _ in range(2):
         assert run(env, repo.root, "check", "--at", "HEAD", "-f", "json")[3]
+
+
+def test_a_damaged_recording_is_run_again(repo: GitRepo, env: dict[str, str]) -> None:
+    """The facts of a recording are read before its output; the output is still verified before it is written."""
+    args = ("check", "-f", "json", "--today", "2026-03-01")
+    first = run(env, repo.root, *args)
+    assert not run(env, repo.root, *args)[3]
+    [entry] = (Path(env["ISOCTL_CACHE_DIR"]) / "replay").glob("*.json")
+    signed = entry.read_bytes()
+    damages = {
+        "output changed": signed.replace(b'"overdue-action"', b'"overdue-actiox"'),
+        "output cut": signed[:signed.index(b"\n", signed.index(b"\n") + 1) + 1],
+        "facts not JSON": signed.replace(b'{"root"', b'{root"', 1),
+        "facts only": signed[:signed.index(b"\n") + 1],
+    }
+    for name, damaged in damages.items():
+        assert damaged != signed, name
+        entry.write_bytes(damaged)
+        code, out, err, analysed = run(env, repo.root, *args)
+        assert analysed, name
+        assert (code, out, err) == first[:3], name
+        assert not run(env, repo.root, *args)[3], name  # and recorded afresh

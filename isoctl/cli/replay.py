@@ -23,7 +23,6 @@ problem reading one is simply a miss.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import os
@@ -67,7 +66,7 @@ def _key(argv: list[str]) -> str | None:
     tty = sys.stdout.isatty()
     size = str(shutil.get_terminal_size()) if tty else ""
     environment = [f"{name}={os.environ.get(name, '')}" for name in ENVIRONMENT]
-    return cache.digest(["replay-1", code_digest(), *argv, "\0", os.getcwd(), *environment, str(tty), size,
+    return cache.digest(["replay-2", code_digest(), *argv, "\0", os.getcwd(), *environment, str(tty), size,
                          dt.date.today().isoformat()])
 
 
@@ -138,23 +137,42 @@ def answer(argv: list[str]) -> int | None:
 
 
 def _recorded(key: str) -> tuple[bytes, str, int] | None:
-    """The stdout, stderr and exit code recorded under ``key``, if the workspace is still as it was then."""
-    from isoctl.core.keys import fingerprint
+    """The stdout, stderr and exit code recorded under ``key``, if the workspace is still as it was then.
+
+    An entry is its facts on one line of JSON, then the output as it was
+    written. The facts are checked before the output is even read: after an
+    edit, the recorded output (megabytes on a large workspace) is of no use.
+    """
     from isoctl.files import cache
+
+    facts: dict[str, object] = {}
+
+    def still_so(line: bytes) -> bool:
+        found = cache.loads(line)
+        if isinstance(found, dict) and _current(found):
+            facts.update(found)
+            return True
+        return False
+
+    body = cache.read_bytes(SECTION, key, first_line=still_so)
+    if body is None or not facts:
+        return None
+    stderr, code = facts["stderr"], facts["code"]
+    assert isinstance(stderr, str) and isinstance(code, int)
+    return body[body.index(b"\n") + 1:], stderr, code
+
+
+def _current(facts: dict[str, object]) -> bool:
+    """Whether an entry's facts are well formed and its workspace is found, and is, as it was when recorded."""
+    from isoctl.core.keys import fingerprint
     from isoctl.workspace.discover import find_root
 
-    entry = cache.read(SECTION, key)
-    if not isinstance(entry, dict):
-        return None
-    root, start, state = entry.get("root"), entry.get("start"), entry.get("state")
-    stdout, stderr, code = entry.get("stdout"), entry.get("stderr"), entry.get("code")
-    if not (isinstance(root, str) and isinstance(start, str) and isinstance(state, str) and isinstance(stdout, str)
-            and isinstance(stderr, str) and code in (0, 1)):
-        return None
-    if find_root(Path(start)) != Path(root) or _state(Path(root), fingerprint(Path(root))) != state:
-        return None
-    assert isinstance(code, int)
-    return base64.b64decode(stdout, validate=True), stderr, code
+    root, start, state = facts.get("root"), facts.get("start"), facts.get("state")
+    if not (isinstance(root, str) and isinstance(start, str) and isinstance(state, str)
+            and isinstance(facts.get("stderr"), str) and facts.get("code") in (0, 1)):
+        return False
+    # the evaluation that runs when the state differs takes this walk instead of making its own
+    return find_root(Path(start)) == Path(root) and _state(Path(root), fingerprint(Path(root), remember=True)) == state
 
 
 def workspace(start: Path, root: Path, files: str | None) -> None:
@@ -187,7 +205,6 @@ def finish(code: object) -> None:
     state = _state(Path(recording.root), recording.files)
     if state is None:
         return
-    cache.write(SECTION, recording.key, {
-        "root": recording.root, "start": recording.start, "state": state, "code": code,
-        "stdout": base64.b64encode(b"".join(recording.stdout)).decode(), "stderr": "".join(recording.stderr),
-    })
+    facts = {"root": recording.root, "start": recording.start, "state": state, "code": code,
+             "stderr": "".join(recording.stderr)}
+    cache.write_bytes(SECTION, recording.key, b"".join([cache.dumps(facts), b"\n", *recording.stdout]))

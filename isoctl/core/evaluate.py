@@ -156,7 +156,9 @@ class Evaluation:
         if self._result is None:
             from isoctl.workspace.discover import shown_root
 
-            files = keys.fingerprint(self.root) if self.at is None else None
+            # the walk the replay check made at the start of the run, if it made one: the tree is
+            # fingerprinted again below, and an answer is kept only if nothing changed since then
+            files = keys.fingerprint(self.root, reuse=True) if self.at is None else None
             key = self.key(files)
             result = results.load(key)
             if result is None:

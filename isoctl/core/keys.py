@@ -82,7 +82,11 @@ def tree_state(root: Path, files: str, head: str | None, dirty: bool, shallow: b
 RACY_NS = 2_000_000_000
 
 
-def fingerprint(root: Path) -> str | None:
+#: Fingerprints taken with ``remember=True``, each given once to the next ``fingerprint(..., reuse=True)``.
+_remembered: dict[Path, str] = {}
+
+
+def fingerprint(root: Path, *, remember: bool = False, reuse: bool = False) -> str | None:
     """A digest of every entry below ``root`` (``.git`` aside); None when a directory or file cannot be read.
 
     Only regular files are ever opened: a FIFO named like a record is
@@ -90,9 +94,24 @@ def fingerprint(root: Path) -> str | None:
     file is hashed by its content, read again only when its size, times or
     inode differ from when it was last hashed, or when it changed less than
     :data:`RACY_NS` before that (the way git trusts its index).
+
+    ``remember`` keeps the answer for one later call with ``reuse``, which
+    takes it instead of walking the tree again. That is for a caller that
+    fingerprints the tree once more when it is done and keeps nothing
+    unless the two agree (so a change in between is never missed): the
+    replay check at the start of a run hands its walk to the evaluation.
     """
-    parts: list[bytes | str] = []
     base = Path(root).resolve()
+    if reuse and base in _remembered:
+        return _remembered.pop(base)
+    found = _fingerprint(base)
+    if remember and found is not None:
+        _remembered[base] = found
+    return found
+
+
+def _fingerprint(base: Path) -> str | None:
+    parts: list[bytes | str] = []
     hashes = _Hashes.of(base)
     hashes.visited.clear()
     try:
