@@ -320,26 +320,26 @@ def test_a_signed_record_entry_whose_index_disagrees_with_its_body_is_a_miss(rep
     """Records are kept after a one-line index of blob sizes: an index that does not describe the bytes after it
     (even one signed with the user's own key) is a miss, and the records are read again."""
     expected = check(cli, repo.root)
-    (path,) = entries(own_cache / "workspaces")
-    key = path.stem
-    body = path.read_bytes().partition(b"\n")[2]
+    for path in entries(own_cache / "workspaces"):
+        cache.write_bytes("workspaces", path.stem, _damaged(path.read_bytes().partition(b"\n")[2], damage))
+    for answer in entries(own_cache / "results") + entries(own_cache / "replay"):
+        answer.unlink()  # no answer to give again: the records are read
+    assert check(cli, repo.root) == expected
+
+
+def _damaged(body: bytes, damage: str) -> bytes:
     header, _, records = body.partition(b"\n")
     index = json.loads(header)
     assert [blob for blob, _, _ in index["index"]] and records.startswith(b"[{")
     if damage == "short":
-        body = body[:-1]
-    elif damage == "long":
-        body += b" "
-    elif damage == "sizes":
+        return body[:-1]
+    if damage == "long":
+        return body + b" "
+    if damage == "sizes":
         index["index"] = [[blob, sequence, size + 1] for blob, sequence, size in index["index"]]
-        body = json.dumps(index).encode() + b"\n" + records
     else:
         index["index"] = {"not": "a list"}
-        body = json.dumps(index).encode() + b"\n" + records
-    cache.write_bytes("workspaces", key, body)
-    for answer in entries(own_cache / "results") + entries(own_cache / "replay"):
-        answer.unlink()  # no answer to give again: the records are read
-    assert check(cli, repo.root) == expected
+    return json.dumps(index).encode() + b"\n" + records
 
 
 def test_unchanged_record_files_are_not_read_again(tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -418,3 +418,24 @@ def test_the_hashes_of_deleted_files_are_forgotten(tmp_path: Path, own_cache: Pa
     keys._Hashes._open.clear()
     kept = keys._Hashes.of(root.resolve()).known
     assert "actions/ACT-1.yaml" in kept and "actions/ACT-2.yaml" not in kept
+
+
+def test_an_edit_rewrites_only_the_record_entries_that_held_the_file(tmp_path: Path, cli: Cli, own_cache: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A working tree's records are spread over several entries by blob: after one file changes, the others
+    are not written again, and the check says what a check without any cache says."""
+    files = {f"actions/ACT-{n}.yaml": ACTION.replace("ACT-1", f"ACT-{n}") for n in range(1, 41)}
+    root = make_workspace(tmp_path / "ws", files)
+    check(cli, root)
+    before = {path.name: path.stat().st_ino for path in entries(own_cache / "workspaces")}
+    assert len(before) > 4  # forty files: spread over most of the entries
+    edited = root / "actions" / "ACT-7.yaml"
+    edited.write_text(edited.read_text().replace("Label the racking", "Label every rack"))
+    answer = check(cli, root)
+    after = {path.name: path.stat().st_ino for path in entries(own_cache / "workspaces")}
+    assert after.keys() == before.keys()
+    assert 1 <= sum(after[name] != before[name] for name in before) <= 2  # a new file replaced each rewritten one
+    assert "Label every rack" in b"".join(path.read_bytes() for path in entries(own_cache / "workspaces")).decode()
+    assert answer == check(cli, root)
+    monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
+    assert answer == check(cli, root)

@@ -6,9 +6,12 @@ JSON: loading them back goes through the same pydantic models, in pydantic's
 JSON mode. Only files that loaded without a single problem are cached; files
 with findings are always read afresh, so their messages are always exact.
 
-One cache entry per workspace in the user cache (:mod:`isoctl.files.cache`:
-signed, bounded, written atomically): an entry that is damaged, edited or
-not of this code's shape is ignored, then replaced.
+A working tree's records are kept in :data:`SHARDS` entries of the user cache
+(:mod:`isoctl.files.cache`: signed, bounded, written atomically), each blob in
+the one its id's first digit names, so a run that met a changed file rewrites
+the one or two entries that held its versions, not every record of the
+workspace. An entry that is damaged, edited or not of this code's shape is
+ignored, then replaced.
 
 The history cache, which sees every version a walk through the commits
 loads, is bounded in memory as on disk: it keeps the blobs of the tree loaded
@@ -21,18 +24,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from isoctl import __version__
 from isoctl.files import cache
 
 Entry = tuple[bool, str]
+_V = TypeVar("_V")
 
 #: The user cache section of working trees' records (walks through history keep theirs in "history").
 SECTION = "workspaces"
 
 #: Most bytes of records (as JSON) the history cache holds besides the blobs of the tree loaded last.
 HISTORY_MAX_BYTES = 16 * 1024 * 1024
+
+#: How many entries a working tree's records are spread over (the history cache is one entry).
+SHARDS = 16
 
 
 def blob_id(data: bytes) -> str:
@@ -46,8 +53,21 @@ def _schema_key() -> str:
     return cache.digest([__version__, "framed records+positions", Path(records_module.__file__ or "").read_bytes()])
 
 
-def _key(root: Path) -> str | None:
-    return cache.digest([str(root.resolve())]) if cache.cache_dir() is not None else None
+def _keys(root: Path, shards: int) -> list[str]:
+    """The cache keys of ``root``'s entries (none when caching is off); one when ``shards`` is 1."""
+    if cache.cache_dir() is None:
+        return []
+    where = str(root.resolve())
+    return [cache.digest([where])] if shards == 1 else [cache.digest([where, f"shard {n}"]) for n in range(shards)]
+
+
+def _shard(blob: str, shards: int) -> int:
+    """Which of ``shards`` entries holds ``blob`` (a hexadecimal id; anything else goes to the first)."""
+    digit = blob[:1]
+    return int(digit, 16) % shards if digit in _HEX else 0
+
+
+_HEX = frozenset("0123456789abcdef")
 
 
 def cached_blobs(root: Path) -> frozenset[str]:
@@ -56,14 +76,16 @@ def cached_blobs(root: Path) -> frozenset[str]:
     For a helper guessing which files loading will parse: a blob listed here
     may still be parsed (an entry of another schema), never trusted.
     """
-    key = _key(root)
-    body = cache.read_bytes(SECTION, key) if key is not None else None
-    if body is None:
-        return frozenset()
-    try:
-        return frozenset(str(entry[0]) for entry in _header(body)["index"])
-    except (ValueError, TypeError, KeyError, IndexError):
-        return frozenset()
+    found: set[str] = set()
+    for key in _keys(root, SHARDS):
+        body = cache.read_bytes(SECTION, key)
+        if body is None:
+            continue
+        try:
+            found.update(str(entry[0]) for entry in _header(body)["index"])
+        except (ValueError, TypeError, KeyError, IndexError):
+            continue
+    return frozenset(found)
 
 
 def _header(body: bytes) -> Any:
@@ -78,7 +100,8 @@ class RecordCache:
         # Commits of the past get a cache of their own that keeps what walks used last instead of being
         # pruned to the files of one run, so a plain check and a walk through history never evict each other.
         self.section = "history" if history else SECTION
-        self.key = _key(root)
+        self.shards = 1 if history else SHARDS
+        self.keys = _keys(root, self.shards)
         self.history = history
         self.max_bytes = max_bytes
         self.schema = _schema_key()
@@ -92,8 +115,10 @@ class RecordCache:
         self._size = 0  # history: bytes of records held, and of those pinned
         self._pinned_size = 0
         self._changed = False  # history: entries added or dropped since the cache was read
-        if self.key is not None:
-            self.old, self.old_positions = self._read(self.key)
+        for key in self.keys:
+            entries, positions = self._read(key)
+            self.old.update(entries)
+            self.old_positions.update(positions)
         if history:
             # one table in the order of use: what the last runs used, then what this one uses
             self.used, self.old = self.old, {}
@@ -193,10 +218,22 @@ class RecordCache:
         entries = self.used
         merged = {**self.old_positions, **self.used_positions}
         positions = {blob: found for blob, found in merged.items() if found and blob in entries}
-        unchanged = not self._changed if self.history else entries == self.old
-        if self.key is None or (unchanged and positions == self.old_positions):
+        if self.history:
+            if self.keys and (self._changed or positions != self.old_positions):
+                cache.write_bytes(self.section, self.keys[0], _frame(self.schema, entries, positions))
             return
-        cache.write_bytes(self.section, self.key, _frame(self.schema, entries, positions))
+        mine, had = self._split(entries), self._split(self.old)
+        placed, placed_before = self._split(positions), self._split(self.old_positions)
+        for shard, key in enumerate(self.keys):  # only the entries whose blobs differ from what they held
+            if mine[shard] != had[shard] or placed[shard] != placed_before[shard]:
+                cache.write_bytes(self.section, key, _frame(self.schema, mine[shard], placed[shard]))
+
+    def _split(self, by_blob: dict[str, _V]) -> list[dict[str, _V]]:
+        """``by_blob`` as one table per entry, each in its order."""
+        out: list[dict[str, _V]] = [{} for _ in range(self.shards)]
+        for blob, value in by_blob.items():
+            out[_shard(blob, self.shards)][blob] = value
+        return out
 
 
 # An entry's body is one line of JSON (the schema, each blob's id, shape and length, the positions), then the
