@@ -348,8 +348,9 @@ def test_unchanged_record_files_are_not_read_again(tmp_path: Path, own_cache: Pa
     import time
 
     from isoctl.core import keys
+    from isoctl.files import hashes
 
-    monkeypatch.setattr(keys, "RACY_NS", 0)
+    monkeypatch.setattr(hashes, "RACY_NS", 0)
     root = make_workspace(tmp_path / "ws", {"actions/ACT-1.yaml": ACTION, "actions/ACT-2.yaml": ACTION})
     time.sleep(0.05)
     opened: list[str] = []
@@ -358,11 +359,11 @@ def test_unchanged_record_files_are_not_read_again(tmp_path: Path, own_cache: Pa
         opened.append(str(file))
         return builtins.open(file, *args, **kwargs)
 
-    monkeypatch.setattr(keys, "open", counting_open, raising=False)
+    monkeypatch.setattr(hashes, "open", counting_open, raising=False)
     first = keys.fingerprint(root)
     assert any(name.endswith("ACT-1.yaml") for name in opened)
     opened.clear()
-    keys._Hashes._open.clear()  # as a new process would: what was hashed comes from the user cache
+    hashes.ContentHashes._open.clear()  # as a new process would: what was hashed comes from the user cache
     assert keys.fingerprint(root) == first and opened == []
     (root / "actions" / "ACT-2.yaml").write_text(ACTION.replace("Label", "Clean"), encoding="utf-8")
     assert keys.fingerprint(root) != first
@@ -376,8 +377,9 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_seen(repo: GitRepo, cli: Cli
     import time
 
     from isoctl.core import keys
+    from isoctl.files import hashes
 
-    monkeypatch.setattr(keys, "RACY_NS", 0)
+    monkeypatch.setattr(hashes, "RACY_NS", 0)
     target = repo.root / "actions" / "ACT-1.yaml"
     time.sleep(0.05)
     before = check(cli, repo.root)
@@ -409,14 +411,15 @@ def test_what_the_history_holds_is_kept_for_the_next_run(repo: GitRepo, cli: Cli
 
 def test_the_hashes_of_deleted_files_are_forgotten(tmp_path: Path, own_cache: Path) -> None:
     from isoctl.core import keys
+    from isoctl.files.hashes import ContentHashes
 
     root = make_workspace(tmp_path / "ws", {"actions/ACT-1.yaml": ACTION, "actions/ACT-2.yaml": ACTION})
     keys.fingerprint(root)
-    assert {"actions/ACT-1.yaml", "actions/ACT-2.yaml"} <= set(keys._Hashes.of(root.resolve()).known)
+    assert {"actions/ACT-1.yaml", "actions/ACT-2.yaml"} <= set(ContentHashes.of(root.resolve()).known)
     (root / "actions" / "ACT-2.yaml").unlink()
     keys.fingerprint(root)
-    keys._Hashes._open.clear()
-    kept = keys._Hashes.of(root.resolve()).known
+    ContentHashes._open.clear()
+    kept = ContentHashes.of(root.resolve()).known
     assert "actions/ACT-1.yaml" in kept and "actions/ACT-2.yaml" not in kept
 
 
@@ -439,3 +442,48 @@ def test_an_edit_rewrites_only_the_record_entries_that_held_the_file(tmp_path: P
     assert answer == check(cli, root)
     monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
     assert answer == check(cli, root)
+
+
+RISK = """\
+id: RSK-{n}
+kind: risk
+title: Risk {n}
+owner: jsmith
+likelihood: 2
+impact: 3
+"""
+
+
+def test_after_an_edit_only_the_edited_file_is_read_and_findings_elsewhere_are_still_placed(
+        tmp_path: Path, cli: Cli, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading takes the records of a file its stat vouches for from the cache without reading it; a finding
+    that appears in such a file because another one changed is located in it all the same."""
+    import time
+
+    from isoctl.files import hashes, yamlio
+
+    monkeypatch.setattr(hashes, "RACY_NS", 0)
+    files = {f"risks/RSK-{n}.yaml": RISK.format(n=n) for n in range(1, 9)}
+    # the reference sits on line 9 of its file, after a comment: only the file's text can say so
+    files["actions/ACT-1.yaml"] = ACTION.replace("status: open\n", "status: open\n# raised at the May review\nrelated: [RSK-3]\n")
+    root = make_workspace(tmp_path / "ws", files)
+    time.sleep(0.05)
+    first = check(cli, root)
+    read: list[str] = []
+    real = yamlio.read_bytes
+
+    def counting(path: Path, **kwargs: Any) -> bytes:
+        read.append(Path(path).relative_to(root).as_posix())
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(yamlio, "read_bytes", counting)
+    (root / "risks" / "RSK-3.yaml").write_text(RISK.format(n=33), encoding="utf-8")  # RSK-3 is gone
+    time.sleep(0.05)
+    second = check(cli, root)
+    assert "related:" not in first[1]
+    found = [f for f in json.loads(second[1])["findings"] if f["message"].startswith("related:")]
+    assert [(f["path"], f["line"], f["column"]) for f in found] == [("actions/ACT-1.yaml", 9, 11)]
+    # of the record files: the edited one, and the one a new finding was located in (the manifest is always read)
+    assert sorted(set(read) - {"isoctl.yaml"}) == ["actions/ACT-1.yaml", "risks/RSK-3.yaml"]
+    monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
+    assert check(cli, root) == second

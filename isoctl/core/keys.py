@@ -14,17 +14,15 @@ the git state (HEAD, uncommitted changes, shallowness). Every cached answer
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import stat
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 from isoctl import __version__
 from isoctl.files import cache
+from isoctl.files.hashes import ContentHashes
 
 #: Files whose content (not only their presence) can change an answer.
 CONTENT_SUFFIXES = (".yaml", ".yml", ".md", ".markdown")
@@ -77,11 +75,6 @@ def tree_state(root: Path, files: str, head: str | None, dirty: bool, shallow: b
     return ["tree", str(root.resolve()), files, head or "", str(dirty), str(shallow)]
 
 
-#: How long after a file's last change (or its inode's) its stat may vouch for its content: a change made
-#: within one tick of the file system's clock after a hash was taken can leave size and times as they were.
-RACY_NS = 2_000_000_000
-
-
 #: Fingerprints taken with ``remember=True``, each given once to the next ``fingerprint(..., reuse=True)``.
 _remembered: dict[Path, str] = {}
 
@@ -93,7 +86,7 @@ def fingerprint(root: Path, *, remember: bool = False, reuse: bool = False) -> s
     fingerprinted by its type, never read (reading it would block). A record
     file is hashed by its content, read again only when its size, times or
     inode differ from when it was last hashed, or when it changed less than
-    :data:`RACY_NS` before that (the way git trusts its index).
+    :data:`isoctl.files.hashes.RACY_NS` before that (the way git trusts its index).
 
     ``remember`` keeps the answer for one later call with ``reuse``, which
     takes it instead of walking the tree again. That is for a caller that
@@ -112,7 +105,7 @@ def fingerprint(root: Path, *, remember: bool = False, reuse: bool = False) -> s
 
 def _fingerprint(base: Path) -> str | None:
     parts: list[bytes | str] = []
-    hashes = _Hashes.of(base)
+    hashes = ContentHashes.of(base)
     hashes.visited.clear()
     try:
         _walk(base, "", parts, hashes)
@@ -123,58 +116,7 @@ def _fingerprint(base: Path) -> str | None:
     return cache.digest(parts)
 
 
-class _Hashes:
-    """The content hash of each record file with the stat it had then, kept in the user cache per workspace."""
-
-    _open: ClassVar[dict[Path, _Hashes]] = {}
-
-    def __init__(self, base: Path) -> None:
-        self.key = cache.digest(["file hashes 1", os.fsencode(base)]) if cache.cache_dir() is not None else None
-        self.known: dict[str, list[int | str]] = {}
-        self.visited: set[str] = set()  # the files of the walk under way
-        self.changed = False
-        if self.key is not None:
-            found = cache.read("hashes", self.key)
-            if isinstance(found, dict):
-                self.known = found
-
-    @classmethod
-    def of(cls, base: Path) -> _Hashes:
-        hashes = cls._open.get(base)
-        if hashes is None:
-            hashes = cls._open[base] = cls(base)
-        return hashes
-
-    def digest(self, path: str, relative: str, info: os.stat_result) -> bytes:
-        """The SHA-1 of the file's bytes: as hashed before when its stat vouches for it, else read now."""
-        self.visited.add(relative)
-        seen = self.known.get(relative)
-        now = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-        if (isinstance(seen, list) and len(seen) == 6 and tuple(seen[:4]) == now and isinstance(seen[4], str)
-                and isinstance(seen[5], int) and max(now[1], now[2]) < seen[5] - RACY_NS and len(seen[4]) == 40):
-            try:
-                return bytes.fromhex(seen[4])
-            except ValueError:
-                pass
-        started = time.time_ns()
-        with open(path, "rb") as handle:
-            digest = hashlib.sha1(handle.read(), usedforsecurity=False).digest()
-        if self.key is not None:
-            self.known[relative] = [*now, digest.hex(), started]
-            self.changed = True
-        return digest
-
-    def save(self, *, complete: bool) -> None:
-        """Keep what changed; after a ``complete`` walk, forget the files it did not meet (gone since)."""
-        if complete and len(self.visited) < len(self.known):
-            self.known = {name: seen for name, seen in self.known.items() if name in self.visited}
-            self.changed = True
-        if self.changed and self.key is not None:
-            cache.write("hashes", self.key, self.known)
-            self.changed = False
-
-
-def _walk(base: Path, prefix: str, parts: list[bytes | str], hashes: _Hashes) -> None:
+def _walk(base: Path, prefix: str, parts: list[bytes | str], hashes: ContentHashes) -> None:
     """Depth first in name order, with a stack rather than recursion: any depth of folders is fine."""
     pending = [prefix]
     while pending:

@@ -155,8 +155,9 @@ def _answers(root: Path) -> Iterator[tuple[str, str, Answer]]:
     """(relative path, blob, answer) for each record file below ``root`` that the record cache does not hold."""
     # imported here, in the helper: the process that starts it has other imports to get through first
     from isoctl.files import yamlio
+    from isoctl.files.hashes import blob_id
     from isoctl.workspace import files as workspace_files
-    from isoctl.workspace.record_cache import blob_id, cached_blobs
+    from isoctl.workspace.record_cache import cached_blobs
 
     cached = cached_blobs(root)
     for candidate in workspace_files.walk(root, _ignored(root), set()):

@@ -21,6 +21,7 @@ from isoctl.catalog.catalogs import Catalogs
 from isoctl.catalog.schema import Edition
 from isoctl.errors import Location, UsageError, WorkspaceError
 from isoctl.files import yamlio
+from isoctl.files.hashes import ContentHashes
 from isoctl.files.located import field_names, problems_from
 from isoctl.model.manifest import Manifest, Organization, Person
 from isoctl.model.result import Finding
@@ -279,7 +280,8 @@ def load_workspace(
             candidates.append(candidate)
     parsing = ahead.take(root) if snapshot is None and reuse is None else None
     with no_cyclic_gc():
-        outcomes = read_all(candidates, store, snapshot, reuse, parsing)
+        hashes = ContentHashes.of(root.resolve()) if snapshot is None else None
+        outcomes = read_all(candidates, store, snapshot, reuse, parsing, hashes)
     for loaded, problems in outcomes:
         findings += problems
         if loaded is not None:

@@ -21,7 +21,6 @@ up to HISTORY_MAX_BYTES of records.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,11 +39,6 @@ HISTORY_MAX_BYTES = 16 * 1024 * 1024
 
 #: How many entries a working tree's records are spread over (the history cache is one entry).
 SHARDS = 16
-
-
-def blob_id(data: bytes) -> str:
-    """The id git gives these bytes as a blob (so history walks can share entries)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def _schema_key() -> str:

@@ -14,12 +14,14 @@ import gc
 import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
 from isoctl.errors import InternalError
 from isoctl.files import yamlio
+from isoctl.files.hashes import ContentHashes, blob_id
 from isoctl.files.located import field_names, problems_from
 from isoctl.model.records import KINDS, Record, RecordBase
 from isoctl.model.result import Finding
@@ -28,7 +30,7 @@ from isoctl.workspace import files as workspace_files
 from isoctl.workspace.ahead import Ahead
 from isoctl.workspace.forks import can_fork, forking, ignore_interrupts
 from isoctl.workspace.read import NotRecords, RawFile, plain_markdown, read, with_body
-from isoctl.workspace.record_cache import RecordCache, blob_id
+from isoctl.workspace.record_cache import RecordCache
 
 Loc = tuple[str | int, ...]
 
@@ -145,11 +147,15 @@ def read_all(
     snapshot: Committed | None = None,
     reuse: Reuse | None = None,
     ahead: Ahead | None = None,
+    hashes: ContentHashes | None = None,
 ) -> list[Outcome]:
     """Read every candidate file: from the cache where unchanged, else parsed (on two cores when worth it).
 
     ``ahead`` is a helper that started parsing these files earlier
     (:mod:`isoctl.workspace.ahead`); it is stopped before this returns.
+    ``hashes`` knows the blob ids of the working tree's files as their stat
+    vouches for them: a file whose records the cache holds under that id is
+    not even read (only, later, if a finding in it must be located).
     """
     results: list[Outcome | None] = [None] * len(candidates)
     if reuse is not None and snapshot is not None:
@@ -164,6 +170,16 @@ def read_all(
         if candidate.problem is not None:  # a folder that cannot be listed, a symlink loop
             results[position] = ([], [finding("parse-error", candidate.problem, candidate.relative)])
             continue
+        if candidate.path is not None and hashes is not None:
+            vouched = hashes.vouched(candidate.relative, candidate.path)
+            cached = store.get(vouched) if vouched is not None else None
+            if vouched is not None and cached is not None:
+                later = functools.partial(_file_text, candidate.path)
+                loaded = _from_json(candidate.relative, later, *cached, known=store.positions(vouched))
+                if loaded is not None:
+                    results[position] = (loaded, [])
+                    continue
+                store.forget(vouched)
         try:
             if candidate.path is not None:
                 data = yamlio.read_bytes(candidate.path)
@@ -214,6 +230,18 @@ def _plain_markdown(candidate: workspace_files.Candidate, source: Committed | Re
     assert source is not None and candidate.blob is not None
     blob = candidate.blob
     return plain_markdown(candidate.relative, lambda size: source.read(blob)[:size])  # no partial read of a blob
+
+
+def _file_text(path: Path) -> str:
+    """The text of a file whose records came from the cache unread, to locate a finding in it.
+
+    The file was unchanged when it was loaded; one changed or gone since
+    then is located as it is now, or at its first line if it cannot be read.
+    """
+    try:
+        return yamlio.decode(yamlio.read_bytes(path))
+    except (yamlio.YamlProblem, yamlio.TooLarge, OSError):
+        return ""
 
 
 def _blob_text(source: Committed | Reuse, blob: str) -> str:

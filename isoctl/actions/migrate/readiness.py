@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING
 from isoctl.actions.migrate.report import FindingCounts, Readiness
 from isoctl.catalog.catalogs import Catalogs
 from isoctl.files import yamlio
+from isoctl.files.hashes import blob_id
 from isoctl.model.result import Result
 from isoctl.workspace.discover import MANIFEST
 from isoctl.workspace.files import RECORD_SUFFIXES
-from isoctl.workspace.record_cache import blob_id
 
 if TYPE_CHECKING:
     from isoctl.actions.migrate.transaction import FileWrite
