@@ -93,6 +93,12 @@ Weeks = Annotated[StrictInt, AfterValidator(_weeks), Field(json_schema_extra={"m
 Number = Annotated[float, BeforeValidator(_finite), AfterValidator(_finite),
                    Field(json_schema_extra={"minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE})]
 
+def _empty(kind: type[list[Any]] | type[dict[Any, Any]]) -> Any:
+    """The default of a list or table field: a new empty one for each record, made by a call rather than by
+    deep-copying a shared ``[]`` (a third of the cost of building small records), shown as such in the schema."""
+    return Field(default_factory=kind, json_schema_extra={"default": kind()})
+
+
 TextList = Annotated[list[str], BeforeValidator(_as_list)]
 Text = Annotated[str, BeforeValidator(_as_text)]
 Score = Annotated[int, Field(ge=1, le=5)]
@@ -123,9 +129,9 @@ class RecordBase(_Strict):
     id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")]
     title: str
     owner: str | None = None
-    clauses: TextList = []
-    evidence: list[Evidence] = []
-    tags: TextList = []
+    clauses: TextList = _empty(list)
+    evidence: list[Evidence] = _empty(list)
+    tags: TextList = _empty(list)
     body: str | None = Field(default=None, description="Markdown body of a .md record (filled from the file).")
 
 
@@ -138,9 +144,9 @@ class Issue(RecordBase):
 
 class Party(RecordBase):
     kind: Literal["party"]
-    needs: TextList = []
-    requirements: TextList = []
-    climate_requirements: TextList = []
+    needs: TextList = _empty(list)
+    requirements: TextList = _empty(list)
+    climate_requirements: TextList = _empty(list)
 
 
 class Document(RecordBase):
@@ -157,10 +163,10 @@ class Document(RecordBase):
 
 class Process(RecordBase):
     kind: Literal["process"]
-    inputs: TextList = []
-    outputs: TextList = []
-    kpis: TextList = []
-    risks: TextList = []
+    inputs: TextList = _empty(list)
+    outputs: TextList = _empty(list)
+    kpis: TextList = _empty(list)
+    risks: TextList = _empty(list)
 
 
 class Risk(RecordBase):
@@ -170,7 +176,7 @@ class Risk(RecordBase):
     likelihood: Score | None = None
     impact: Score | None = None
     treatment: Literal["accept", "mitigate", "transfer", "avoid", "exploit"] | None = None
-    controls: TextList = []
+    controls: TextList = _empty(list)
     residual: Annotated[int, Field(ge=1, le=25)] | None = None
     reviewed_on: Day | None = None
 
@@ -197,7 +203,7 @@ class Hazard(RecordBase):
     kind: Literal["hazard"]
     activity: str
     hazard: str
-    controls: list[HazardControl] = []
+    controls: list[HazardControl] = _empty(list)
     rating: Annotated[int, Field(ge=1, le=25)] | None = None
     reviewed_on: Day | None = Field(default=None, description="When the hazard and its controls were last reviewed.")
 
@@ -205,7 +211,7 @@ class Hazard(RecordBase):
 class Obligation(RecordBase):
     kind: Literal["obligation"]
     source: str
-    applies_to: TextList = []
+    applies_to: TextList = _empty(list)
     evaluated_on: Day | None = None
     compliant: bool | None = None
 
@@ -217,7 +223,7 @@ class Control(RecordBase):
     justification: str | None = None
     status: Literal["not-started", "planned", "partial", "implemented"] | None = None
     implementation: str | None = None
-    risks: TextList = []
+    risks: TextList = _empty(list)
 
 
 class Measurement(_Strict):
@@ -234,7 +240,7 @@ class Objective(RecordBase):
     baseline: Number | None = None
     due: Day | None = None
     plan: str | None = None
-    measurements: list[Measurement] = []
+    measurements: list[Measurement] = _empty(list)
 
 
 class Verification(_Strict):
@@ -263,7 +269,7 @@ class Action(RecordBase):
     root_cause: str | None = None
     corrective_action: str | None = None
     due: Day | None = None
-    related: TextList = Field(default=[], description="Ids of the records this action is about: a process, an obligation, "
+    related: TextList = Field(default_factory=list, json_schema_extra={"default": []}, description="Ids of the records this action is about: a process, an obligation, "
                                                       "a risk, a hazard, a supplier...")
     status: Literal["open", "in-progress", "closed", "cancelled"] = "open"
     closed_on: Day | None = None
@@ -286,8 +292,8 @@ class Audit(RecordBase):
     status: Literal["planned", "done"]
     date: Day
     auditor: str | None = None
-    scope: TextList = []
-    findings: list[Finding] = []
+    scope: TextList = _empty(list)
+    findings: list[Finding] = _empty(list)
 
 
 ReviewInput = Literal[
@@ -318,10 +324,10 @@ ReviewInput = Literal[
 
 
 class ReviewOutputs(_Strict):
-    decisions: TextList = []
-    changes: TextList = []
-    resources: TextList = []
-    improvements: TextList = []
+    decisions: TextList = _empty(list)
+    changes: TextList = _empty(list)
+    resources: TextList = _empty(list)
+    improvements: TextList = _empty(list)
 
 
 class Review(RecordBase):
@@ -331,10 +337,10 @@ class Review(RecordBase):
                                   "no status: held on its date once that date has come.")
     date: Day
     chair: str | None = Field(default=None, description="Person id of who chaired the review (top management, normally).")
-    attendees: TextList = []
-    inputs: dict[ReviewInput, str] = {}
+    attendees: TextList = _empty(list)
+    inputs: dict[ReviewInput, str] = _empty(dict)
     outputs: ReviewOutputs | None = None
-    actions: TextList = []
+    actions: TextList = _empty(list)
 
     def held_by(self, day: dt.date) -> bool:
         """Whether the review has been held by ``day``: its date has come and it is no draft prepared for it."""
@@ -371,7 +377,7 @@ class Activity(RecordBase):
     mtpd: Text | None = None
     rto: Text | None = None
     rpo: Text | None = None
-    dependencies: TextList = []
+    dependencies: TextList = _empty(list)
     reviewed_on: Day | None = Field(default=None, description="When this part of the business impact analysis was last reviewed.")
 
 
@@ -379,9 +385,9 @@ class Exercise(RecordBase):
     kind: Literal["exercise"]
     date: Day
     scenario: str
-    plans: TextList = []
+    plans: TextList = _empty(list)
     outcome: str | None = None
-    actions: TextList = []
+    actions: TextList = _empty(list)
 
 
 KINDS: dict[str, type[RecordBase]] = {
