@@ -178,18 +178,31 @@ def read_bytes(section: str, key: str, *, first_line: Callable[[bytes], bool] | 
 
 def write_bytes(section: str, key: str, body: bytes) -> None:
     """Store ``body`` under ``key`` atomically, then keep the cache under its cap; failures are ignored."""
+    write_many(section, {key: body})
+
+
+def write_many(section: str, bodies: dict[str, bytes]) -> None:
+    """Store each body under its key (see :func:`write_bytes`), keeping the cache's account once for all of them."""
     base = cache_dir()
     secret = _mac_key() if base is not None else None
-    if base is None or secret is None or not _safe_name(section) or not _safe_name(key):
+    if base is None or secret is None or not _safe_name(section) or not all(map(_safe_name, bodies)):
         return
-    header = json.dumps({"key": key, "mac": _mac(secret, key, body)}).encode() + b"\n"
-    path = _entry_path(base, section, key)
+    written: set[Path] = set()
+    size = 0
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, header + body, mode=0o600, sync=False)
-        _account(base, max_bytes(), len(header) + len(body), keep=path)
+        for key, body in bodies.items():
+            header = json.dumps({"key": key, "mac": _mac(secret, key, body)}).encode() + b"\n"
+            path = _entry_path(base, section, key)
+            if not written:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, header + body, mode=0o600, sync=False)
+            written.add(path)
+            size += len(header) + len(body)
     except OSError:
-        return
+        pass
+    if written:
+        with contextlib.suppress(OSError):
+            _account(base, max_bytes(), size, keep=written)
 
 
 def read(section: str, key: str) -> Any | None:
@@ -303,7 +316,7 @@ def _entries(base: Path) -> list[tuple[Path, os.stat_result]]:
     return found
 
 
-def _account(base: Path, cap: int, added: int, *, keep: Path) -> None:
+def _account(base: Path, cap: int, added: int, *, keep: set[Path]) -> None:
     """Add a write of ``added`` bytes to the ledger; count the directory (and evict) only when that is due.
 
     The ledger can only overstate the total when runs take turns (a replaced
@@ -336,7 +349,7 @@ def _read_ledger(path: Path) -> tuple[int, int] | None:
     return total, writes
 
 
-def _evict(base: Path, cap: int, *, keep: Path | None = None) -> int:
+def _evict(base: Path, cap: int, *, keep: set[Path] | frozenset[Path] = frozenset()) -> int:
     """Remove the least recently used entries until the cache is back under 90% of ``cap``; the bytes left."""
     entries = _entries(base)
     total = sum(info.st_size for _, info in entries)
@@ -346,7 +359,7 @@ def _evict(base: Path, cap: int, *, keep: Path | None = None) -> int:
     for path, info in sorted(entries, key=lambda item: item[1].st_mtime_ns):
         if total <= target:
             break
-        if path == keep:
+        if path in keep:
             continue
         try:
             path.unlink()

@@ -218,9 +218,10 @@ class RecordCache:
             return
         mine, had = self._split(entries), self._split(self.old)
         placed, placed_before = self._split(positions), self._split(self.old_positions)
-        for shard, key in enumerate(self.keys):  # only the entries whose blobs differ from what they held
-            if mine[shard] != had[shard] or placed[shard] != placed_before[shard]:
-                cache.write_bytes(self.section, key, _frame(self.schema, mine[shard], placed[shard]))
+        cache.write_many(self.section, {  # only the entries whose blobs differ from what they held
+            key: _frame(self.schema, mine[shard], placed[shard]) for shard, key in enumerate(self.keys)
+            if mine[shard] != had[shard] or placed[shard] != placed_before[shard]
+        })
 
     def _split(self, by_blob: dict[str, _V]) -> list[dict[str, _V]]:
         """``by_blob`` as one table per entry, each in its order."""
