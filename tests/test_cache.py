@@ -487,3 +487,43 @@ def test_after_an_edit_only_the_edited_file_is_read_and_findings_elsewhere_are_s
     assert sorted(set(read) - {"isoctl.yaml"}) == ["actions/ACT-1.yaml", "risks/RSK-3.yaml"]
     monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
     assert check(cli, root) == second
+
+
+def test_a_history_is_read_from_git_once_and_follows_a_clone_that_fetches_more(tmp_path: Path, own_cache: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commit list up to a sha comes from the cache the second time, equal to what git said; a shallow clone
+    that fetches the rest of its history gets the whole history, for the same HEAD."""
+    from isoctl.history import git, log_cache
+
+    origin = GitRepo.init(tmp_path / "origin")
+    make_workspace(origin.root, {"actions/ACT-1.yaml": ACTION})
+    origin.commit("Start", date="2026-01-10")
+    for month in range(2, 7):
+        origin.commit(f"Work {month}", files={f"actions/ACT-{month}.yaml": ACTION.replace("ACT-1", f"ACT-{month}")},
+                      date=f"2026-0{month}-10")
+    clone = tmp_path / "clone"
+    origin.git("clone", "--quiet", "--depth", "2", f"file://{origin.root}", str(clone))
+    head = git.head_state(clone)[0]
+    assert head is not None
+    logs: list[tuple[str, ...]] = []
+    real = git._git
+
+    def counting(root: Path, *args: str) -> bytes:
+        if args[0] == "log":
+            logs.append(args)
+        return real(root, *args)
+
+    monkeypatch.setattr(git, "_git", counting)
+    shallow = git.log(clone, until=head)
+    assert [c.subject for c in shallow] == ["Work 5", "Work 6"] and len(logs) == 1
+    assert git.log(clone, until=head) == shallow and len(logs) == 1  # from the cache
+    git._git(clone, "fetch", "--quiet", "--unshallow")
+    whole = git.log(clone, until=head)
+    assert len(logs) == 2 and [c.subject for c in whole] == ["Start", *(f"Work {m}" for m in range(2, 7))]
+    assert git.log(clone, until=head) == whole and len(logs) == 2
+    assert git.log(clone, until="HEAD") == whole and len(logs) == 3  # a name, not a sha: always asked of git
+    for damaged in ([["not", "a", "commit"]], {"a": 1}, [[*["x"] * 8, "no"]]):
+        for entry in entries(own_cache / log_cache.SECTION):
+            cache.write(log_cache.SECTION, entry.stem, damaged)
+        assert git.log(clone, until=head) == whole
+    assert len(logs) == 6

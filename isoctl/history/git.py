@@ -29,7 +29,7 @@ from typing import Any
 
 from isoctl.errors import GitError, UsageError, WorkspaceError
 from isoctl.errors import UnsafeRepository as UnsafeRepository  # raised here; callers catch git.UnsafeRepository
-from isoctl.history import decode
+from isoctl.history import decode, log_cache
 from isoctl.history.decode import Change as Change
 from isoctl.history.decode import CommitInfo as CommitInfo
 
@@ -265,9 +265,17 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def _prefix(root: Path) -> bytes:
     """Where the workspace sits in its repository, as git names paths: ``b""`` at the top, else ``b"dir/"``."""
-    top = Path(os.fsdecode(_git(root, "rev-parse", "--show-toplevel").rstrip(b"\n")))
+    return _layout(root)[2]
+
+
+def _layout(root: Path) -> tuple[Path, Path, bytes]:
+    """The top of the repository holding ``root``, its (common) git directory, and :func:`_prefix` (one call)."""
+    out = _git(root, "rev-parse", "--show-toplevel", "--git-common-dir").split(b"\n")
+    top = Path(os.fsdecode(out[0]))
+    common = Path(os.fsdecode(out[1])) if len(out) > 1 and out[1] else top / ".git"
+    common = common if common.is_absolute() else _existing(root) / common
     prefix = Path(root).resolve().relative_to(top.resolve()).as_posix()
-    return b"" if prefix == "." else os.fsencode(prefix) + b"/"
+    return top, common, b"" if prefix == "." else os.fsencode(prefix) + b"/"
 
 
 def _pathspec(prefix: bytes) -> str:
@@ -413,21 +421,43 @@ def _oldest(root: Path) -> str:
 _LOG_FORMAT = "--format=" + decode.LOG_FORMAT
 
 
-def log(root: Path, *, until: str = "HEAD") -> list[CommitInfo]:
+def log(root: Path, *, until: str = "HEAD", keep: bool = True) -> list[CommitInfo]:
     """Every commit on the first-parent line up to ``until`` that touched the workspace, oldest first.
 
     One ``git log --raw`` call; merges show their changes against the first
     parent, renames are a deletion plus an addition (records are matched by
     id, not by file name). Names, dates and file names are read as
     :mod:`isoctl.history.decode` says; a commit whose header git could not
-    make out still counts, with what could be read.
+    make out still counts, with what could be read. The history up to a sha
+    is kept in the user cache (:mod:`isoctl.history.log_cache`) and read
+    from there next time; ``keep=False`` leaves keeping it to :func:`keep_log`.
     """
-    prefix = _prefix(root)
+    top, common, prefix = _layout(root)
     if until == "HEAD" and head_state(root)[0] is None:
         return []  # no commit yet
+    key = log_cache.key(top, common, prefix, until, _LOG_FORMAT)  # a history up to a sha is read once
+    known = log_cache.load(key)
+    if known is not None:
+        return known
     out = _git(root, "log", "-z", "--raw", "--no-renames", "--no-abbrev", "--reverse", "--first-parent", "-m",
                "--date=raw", _LOG_FORMAT, until, "--", _pathspec(prefix))
-    return decode.log_entries(out, prefix)
+    commits = decode.log_entries(out, prefix)
+    if keep:
+        log_cache.store(key, commits)
+    else:
+        _unkept[:] = [(key, commits)]
+    return commits
+
+
+#: A history read with ``keep=False`` and the key it is to be kept under, for :func:`keep_log`.
+_unkept: list[tuple[str | None, list[CommitInfo]]] = []
+
+
+def keep_log() -> None:
+    """Keep in the user cache the history last read with ``keep=False`` (a helper does it once it has answered)."""
+    for key, commits in _unkept:
+        log_cache.store(key, commits)
+    _unkept.clear()
 
 
 class BlobReader:

@@ -471,7 +471,7 @@ def _log_ahead(root: Path, until: str) -> list[CommitInfo]:
     """In a helper, its first job: the history up to ``until`` (one ``git log``), sent back at once."""
     from isoctl.history import git
 
-    _logged[:] = git.log(root, until=until)
+    _logged[:] = git.log(root, until=until, keep=False)  # kept by the third job, off the evaluation's path
     return _logged
 
 
@@ -491,8 +491,11 @@ def _split_ahead(root: Path, ignore: list[str]) -> dict[str, Items]:
 def _save_ahead() -> bool:
     """In a helper, its third job, once the evaluation has what it needs: keep what the second job learnt in the
     user cache (the evaluation then has nothing of its own to write)."""
+    from isoctl.history import git
+
     for versions in _split:
         versions.save()
+    git.keep_log()
     return True
 
 

@@ -1,0 +1,105 @@
+"""The commit list of a history, kept in the user cache: the same history is not asked of git and decoded twice.
+
+A commit's history is fixed by its sha, so ``git log`` up to a sha gives the
+same answer every time, unless the repository's view of history itself
+changes: a shallow clone that fetches more (``shallow``), grafts
+(``info/grafts``), replacement objects (``refs/replace``), or the
+environment variables that point git at other ones. The key covers all of
+these, the workspace's place in the repository, and the code that reads git's
+output; anything else is a miss. Entries are signed JSON like every entry of
+the user cache (:mod:`isoctl.files.cache`), and one whose shape is not exactly
+what :func:`store` writes is a miss too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from isoctl import __version__
+from isoctl.files import cache
+from isoctl.history import decode
+from isoctl.history.decode import Change, CommitInfo
+
+SECTION = "logs"
+#: The environment variables with which git reads another history for the same commits.
+_ENVIRONMENT = ("GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_GRAFT_FILE", "GIT_SHALLOW_FILE", "GIT_DIR",
+                "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES")
+_FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def key(top: Path, common: Path, prefix: bytes, until: str, log_format: str) -> str | None:
+    """The key of ``git log`` up to ``until`` in this repository; None when it cannot be cached (not a full sha,
+    caching off, or the repository's files cannot be read)."""
+    if not _FULL_SHA.fullmatch(until) or cache.cache_dir() is None:
+        return None
+    parts: list[bytes | str] = ["git log 1", __version__, Path(decode.__file__).read_bytes(), log_format,
+                                os.fsencode(top), prefix, until]
+    parts += [f"{name}={os.environ.get(name, '')}" for name in _ENVIRONMENT]
+    try:
+        for name in ("shallow", "info/grafts"):
+            path = common / name
+            parts += [name, path.read_bytes() if path.is_file() else b"-"]
+        packed = common / "packed-refs"
+        if packed.is_file():
+            parts += [line for line in packed.read_bytes().splitlines() if b"refs/replace/" in line]
+        replace = common / "refs" / "replace"
+        for path in sorted(replace.rglob("*")) if replace.is_dir() else ():
+            parts += [os.fsencode(path.relative_to(replace)), path.read_bytes() if path.is_file() else b"/"]
+    except OSError:
+        return None
+    return cache.digest(parts)
+
+
+def load(entry_key: str | None) -> list[CommitInfo] | None:
+    """The commits stored under ``entry_key``, or None (absent, or not exactly of the shape :func:`store` writes)."""
+    if entry_key is None:
+        return None
+    data = cache.read(SECTION, entry_key)
+    if not isinstance(data, list):
+        return None
+    try:
+        return [_commit(item) for item in data]
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def store(entry_key: str | None, commits: Sequence[CommitInfo]) -> None:
+    if entry_key is not None:
+        cache.write(SECTION, entry_key, [
+            [c.sha, list(c.parents), c.author, c.email, c.authored.isoformat(), c.committed.isoformat(), c.subject,
+             [[x.status, x.path, x.old_blob, x.new_blob, x.new_mode] for x in c.changes], c.clamped]
+            for c in commits
+        ])
+
+
+def _commit(item: Any) -> CommitInfo:
+    if not isinstance(item, list):
+        raise TypeError("not a commit")
+    sha, parents, author, email, authored, committed, subject, changes, clamped = item
+    texts = (sha, author, email, authored, committed, subject)
+    if not (all(isinstance(t, str) for t in texts) and isinstance(parents, list) and isinstance(changes, list)
+            and all(isinstance(p, str) for p in parents) and isinstance(clamped, bool)):
+        raise TypeError("not a commit")
+    return CommitInfo(sha, tuple(parents), author, email, _when(authored), _when(committed), subject,
+                      tuple(_change(change) for change in changes), clamped=clamped)
+
+
+def _when(text: str) -> dt.datetime:
+    when = dt.datetime.fromisoformat(text)
+    if when.tzinfo is None:
+        raise ValueError("a commit date has an offset")
+    return when
+
+
+def _change(item: Any) -> Change:
+    if not isinstance(item, list):
+        raise TypeError("not a change")
+    status, path, old_blob, new_blob, new_mode = item
+    if not all(isinstance(field, str) for field in item):
+        raise TypeError("not a change")
+    return Change(status, path, old_blob, new_blob, new_mode)
