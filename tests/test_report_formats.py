@@ -109,3 +109,44 @@ def test_pdf_is_deterministic_and_opens_on_the_cover(cli: Cli, example_roots: di
     # page one is the cover lines and the executive summary: whose pack, then the verdict
     assert ORGANIZATIONS[example] in page_one and "Executive summary" in page_one
     assert "Certification risks, most likely nonconformity first" in page_one
+
+
+def test_templates_compiled_at_build_time_render_what_their_sources_render(
+        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wheel carries the report's templates compiled (hatch_build.py); they give the bytes the sources give in
+    every flavour, and a stamp that no longer matches the sources (an edited template) is not used."""
+    import typst
+
+    from isoctl.report import templates
+
+    compiled = tmp_path / "compiled"
+    templates.compile_builtin(compiled)
+    root = tmp_path / "acme"
+    committed_example(root, date="2026-11-20T09:00:00+00:00")
+    real_loader, real_render = templates._compiled_loader, templates.render
+    monkeypatch.setattr(typst, "compile", lambda *args, **kwargs: b"%PDF-1.7")  # the Typst source is compared
+
+    def rendered(base: Path | None) -> dict[str, str]:
+        out: dict[str, str] = {}
+        monkeypatch.setattr(templates, "_compiled_loader",
+                            lambda folder, flavour, b=None: None if base is None else real_loader(folder, flavour, base))
+
+        def capture(flavour: templates.Flavour, directory: Path | None, **context: object) -> str:
+            loaders = getattr(templates.environment(flavour, directory).loader, "loaders", [])
+            assert (base is not None) == any(type(loader).__name__ == "ModuleLoader" for loader in loaders)
+            out[flavour] = real_render(flavour, directory, **context)
+            return out[flavour]
+
+        monkeypatch.setattr(templates, "render", capture)
+        templates.environment.cache_clear()
+        for fmt in ("html", "md", "pdf"):
+            assert cli("report", "-f", fmt, "--today", TODAY, "-o", str(tmp_path / f"r.{fmt}"), cwd=root).exit_code == 0
+        templates.environment.cache_clear()
+        return out
+
+    from_source = rendered(None)
+    assert set(from_source) == {"html", "md", "typ"} and all(len(text) > 10_000 for text in from_source.values())
+    assert rendered(compiled) == from_source
+    stamp = compiled / "report-md" / "stamp.json"
+    stamp.write_text(stamp.read_text().replace('"jinja2": "', '"jinja2": "0.'))
+    assert real_loader("report", "md", compiled) is None and real_loader("report", "html", compiled) is not None
