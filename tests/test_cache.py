@@ -527,3 +527,24 @@ def test_a_history_is_read_from_git_once_and_follows_a_clone_that_fetches_more(t
             cache.write(log_cache.SECTION, entry.stem, damaged)
         assert git.log(clone, until=head) == whole
     assert len(logs) == 6
+
+
+def test_a_git_directory_with_odd_files_is_read_without_caching_its_history(tmp_path: Path, own_cache: Path) -> None:
+    """A FIFO, a link or a folder where git keeps its shallow list, grafts or replacement refs is never opened
+    (reading a FIFO would wait for ever): the history is then just not cached."""
+    from isoctl.history import log_cache
+
+    sha = "a" * 40
+    plain = tmp_path / "plain"
+    (plain / "refs" / "replace").mkdir(parents=True)
+    assert log_cache.key(tmp_path, plain, b"", sha, "--format=x") is not None
+    assert log_cache.key(tmp_path, plain, b"", "HEAD", "--format=x") is None  # only a sha names a fixed history
+    odd = {"fifo": lambda path: os.mkfifo(path), "link": lambda path: path.symlink_to("/etc/hostname"),
+           "folder": lambda path: path.mkdir()}
+    for name, make in odd.items():
+        for where in ("shallow", "refs/replace/" + "b" * 40):
+            common = tmp_path / f"{name}-{where.count('/')}"
+            (common / "refs" / "replace").mkdir(parents=True)
+            make(common / where)
+            found = log_cache.key(tmp_path, common, b"", sha, "--format=x")
+            assert found is None or (name == "folder" and "replace" in where), (name, where)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,17 +43,35 @@ def key(top: Path, common: Path, prefix: bytes, until: str, log_format: str) -> 
     parts += [f"{name}={os.environ.get(name, '')}" for name in _ENVIRONMENT]
     try:
         for name in ("shallow", "info/grafts"):
-            path = common / name
-            parts += [name, path.read_bytes() if path.is_file() else b"-"]
-        packed = common / "packed-refs"
-        if packed.is_file():
-            parts += [line for line in packed.read_bytes().splitlines() if b"refs/replace/" in line]
+            parts += [name, _plain(common / name)]
+        parts += [line for line in _plain(common / "packed-refs").splitlines() if b"refs/replace/" in line]
         replace = common / "refs" / "replace"
-        for path in sorted(replace.rglob("*")) if replace.is_dir() else ():
-            parts += [os.fsencode(path.relative_to(replace)), path.read_bytes() if path.is_file() else b"/"]
-    except OSError:
-        return None
+        for folder, _, files in sorted(os.walk(replace)):  # links to folders are not followed
+            for name in sorted(files):
+                path = Path(folder) / name
+                parts += [os.fsencode(path.relative_to(replace)), _plain(path)]
+    except (OSError, _Odd):
+        return None  # a repository laid out oddly is simply not cached
     return cache.digest(parts)
+
+
+class _Odd(Exception):
+    """A file of the git directory that is not a small regular file (a link, a FIFO, a device, a huge file)."""
+
+
+#: Larger than any shallow list, graft file or packed refs of a sane repository.
+_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _plain(path: Path) -> bytes:
+    """The bytes of a regular file of the git directory; ``b"-"`` when there is none; _Odd for anything else."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return b"-"
+    if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
+        raise _Odd(str(path))
+    return path.read_bytes()
 
 
 def load(entry_key: str | None) -> list[CommitInfo] | None:
