@@ -142,3 +142,34 @@ def test_a_damaged_recording_is_run_again(repo: GitRepo, env: dict[str, str]) ->
         assert analysed, name
         assert (code, out, err) == first[:3], name
         assert not run(env, repo.root, *args)[3], name  # and recorded afresh
+
+
+def test_a_planted_recording_is_not_acted_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A recording not signed with this user's key is a miss before anything in it is used: the directory its
+    facts name is never walked (so a planted cache cannot make isoctl read files elsewhere)."""
+    import json
+
+    from isoctl.cli import replay
+    from isoctl.core import keys
+    from isoctl.files import cache
+
+    monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ISOCTL_STATE_DIR", str(tmp_path / "state"))
+    elsewhere = make_workspace(tmp_path / "elsewhere", {"actions/ACT-1.yaml": ACTION})
+    walked: list[Path] = []
+    real = keys.fingerprint
+
+    def spying(root: Path, **kwargs: bool) -> str | None:
+        walked.append(Path(root))
+        return real(root, **kwargs)
+
+    monkeypatch.setattr(keys, "fingerprint", spying)
+    facts = {"root": str(elsewhere), "start": str(elsewhere), "state": "x", "code": 0, "stderr": ""}
+    body = json.dumps(facts).encode() + b"\nplanted output"
+    key = "0" * 32
+    planted = tmp_path / "cache" / replay.SECTION / f"{key}.json"
+    planted.parent.mkdir(parents=True)
+    planted.write_bytes(json.dumps({"key": key, "mac": "0" * 64}).encode() + b"\n" + body)
+    assert replay._recorded(key) is None and walked == []
+    cache.write_bytes(replay.SECTION, key, body)  # signed: now its facts are checked (and found stale)
+    assert replay._recorded(key) is None and walked == [elsewhere]

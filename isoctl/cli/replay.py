@@ -140,26 +140,23 @@ def _recorded(key: str) -> tuple[bytes, str, int] | None:
     """The stdout, stderr and exit code recorded under ``key``, if the workspace is still as it was then.
 
     An entry is its facts on one line of JSON, then the output as it was
-    written. The facts are checked before the output is even read: after an
-    edit, the recorded output (megabytes on a large workspace) is of no use.
+    written: after an edit, only the facts are decoded (the output, megabytes
+    on a large workspace, is verified with the rest of the entry and no more).
+    Nothing in an entry is acted on before the entry is verified: its facts
+    name the directory whose files are then fingerprinted.
     """
     from isoctl.files import cache
 
-    facts: dict[str, object] = {}
-
-    def still_so(line: bytes) -> bool:
-        found = cache.loads(line)
-        if isinstance(found, dict) and _current(found):
-            facts.update(found)
-            return True
-        return False
-
-    body = cache.read_bytes(SECTION, key, first_line=still_so)
-    if body is None or not facts:
+    body = cache.read_bytes(SECTION, key)
+    if body is None or b"\n" not in body:
+        return None
+    line, _, out = body.partition(b"\n")
+    facts = cache.loads(line)
+    if not isinstance(facts, dict) or not _current(facts):
         return None
     stderr, code = facts["stderr"], facts["code"]
     assert isinstance(stderr, str) and isinstance(code, int)
-    return body[body.index(b"\n") + 1:], stderr, code
+    return out, stderr, code
 
 
 def _current(facts: dict[str, object]) -> bool:

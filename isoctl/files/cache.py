@@ -37,7 +37,7 @@ import os
 import secrets
 import stat
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -140,15 +140,8 @@ def _open_plain(path: Path) -> BinaryIO:
     return handle
 
 
-def read_bytes(section: str, key: str, *, first_line: Callable[[bytes], bool] | None = None) -> bytes | None:
-    """The body stored under ``key``, if it was written by this user's isoctl for that key and is intact.
-
-    ``first_line``, when given, is shown the body's first line before the
-    rest is read: False makes it a miss at once, without reading or
-    verifying the rest (for an entry that is large and most often of no
-    use). It sees bytes not yet verified, so it may only ever refuse: the
-    body it lets through is verified as a whole before it is returned.
-    """
+def read_bytes(section: str, key: str) -> bytes | None:
+    """The body stored under ``key``, if it was written by this user's isoctl for that key and is intact."""
     base = cache_dir()
     secret = _mac_key() if base is not None else None
     if base is None or secret is None or not _safe_name(section) or not _safe_name(key):
@@ -157,13 +150,7 @@ def read_bytes(section: str, key: str, *, first_line: Callable[[bytes], bool] | 
     try:
         with _open_plain(path) as handle:
             header = handle.readline(512)
-            if first_line is None:
-                body = handle.read()
-            else:
-                line = handle.readline()
-                if not first_line(line):
-                    return None
-                body = line + handle.read()
+            body = handle.read()
         meta = json.loads(header)
         if not isinstance(meta, dict) or meta.get("key") != key:
             return None
