@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import make_workspace
 
 from isoctl.files import yamlio
 from isoctl.workspace.read import _unpack
@@ -36,3 +41,28 @@ def test_a_position_not_in_the_index_is_none() -> None:
     assert _unpack(packed, "[0, 'ünï', 'a']") is None
     assert _unpack(packed, "[7]") is None
     assert _unpack("{}", "[]") is None
+
+
+def test_files_parsed_by_the_second_process_are_located_with_the_positions_it_sent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading on two processes: the helper sends each file's positions with its records, so locating a finding
+    in a file it parsed composes no YAML again, and the place is the one a single process finds."""
+    from isoctl.workspace import records
+    from isoctl.workspace.load import load_workspace
+
+    monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
+    files = {f"risks/RSK-{n:02}.yaml": f"id: RSK-{n:02}\nkind: risk\n# a comment\ntitle: Risk {n}\nowner: nobody\n"
+             for n in range(records.PARALLEL_MIN_FILES + 12)}
+    root = make_workspace(tmp_path / "ws", files)
+
+    def owners(workspace: Any) -> dict[str, tuple[int, int]]:
+        return {r.model.id: r.file.locate(("owner",)) for r in workspace.records}
+
+    monkeypatch.setenv("ISOCTL_NO_PARALLEL", "1")
+    serial = owners(load_workspace(root))
+    monkeypatch.delenv("ISOCTL_NO_PARALLEL")
+    composed: list[str] = []
+    real = yamlio.compose
+    monkeypatch.setattr(yamlio, "compose", lambda text: composed.append(text) or real(text))
+    assert owners(load_workspace(root)) == serial == {f"RSK-{n:02}": (5, 8) for n in range(len(files))}
+    assert [text for text in composed if "kind: risk" in text] == []  # (the manifest is read on its own)

@@ -172,14 +172,11 @@ def read_all(
             continue
         if candidate.path is not None and hashes is not None:
             vouched = hashes.vouched(candidate.relative, candidate.path)
-            cached = store.get(vouched) if vouched is not None else None
-            if vouched is not None and cached is not None:
-                later = functools.partial(_file_text, candidate.path)
-                loaded = _from_json(candidate.relative, later, *cached, known=store.positions(vouched))
-                if loaded is not None:
-                    results[position] = (loaded, [])
-                    continue
-                store.forget(vouched)
+            unread = functools.partial(_file_text, candidate.path)
+            loaded = _from_cache(candidate.relative, unread, vouched, store) if vouched is not None else None
+            if loaded is not None:
+                results[position] = (loaded, [])
+                continue
         try:
             if candidate.path is not None:
                 data = yamlio.read_bytes(candidate.path)
@@ -201,13 +198,10 @@ def read_all(
         except yamlio.YamlProblem as exc:
             results[position] = ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
             continue
-        cached = store.get(blob)
-        if cached is not None:
-            loaded = _from_json(candidate.relative, text, *cached, known=store.positions(blob))
-            if loaded is not None:
-                results[position] = (loaded, [])
-                continue
-            store.forget(blob)
+        loaded = _from_cache(candidate.relative, text, blob, store)
+        if loaded is not None:
+            results[position] = (loaded, [])
+            continue
         if callable(text):
             text = text()
         pending.append((position, candidate.relative, text, blob))
@@ -250,13 +244,25 @@ def _blob_text(source: Committed | Reuse, blob: str) -> str:
     return yamlio.decode(data)
 
 
+def _from_cache(relative: str, text: str | Callable[[], str], blob: str, store: RecordCache) -> list[LoadedRecord] | None:
+    """The records the cache holds for ``blob``; None when it holds none, or an entry that no longer validates
+    (which is then dropped)."""
+    cached = store.get(blob)
+    if cached is None:
+        return None
+    loaded = _from_json(relative, text, *cached, known=store.positions(blob))
+    if loaded is None:
+        store.forget(blob)
+    return loaded
+
+
 def _from_json(relative: str, text: str | Callable[[], str], sequence: bool, records_json: str,
                known: dict[str, list[int]] | None = None, index: str | None = None) -> list[LoadedRecord] | None:
     try:
         models = _RECORDS.validate_json(records_json)
     except ValidationError:
         return None
-    return _lazily_located(relative, text, sequence, models, known)
+    return _lazily_located(relative, text, sequence, models, known, index)
 
 
 def _lazily_located(relative: str, text: str | Callable[[], str], sequence: bool, models: Sequence[RecordBase],
