@@ -129,9 +129,10 @@ def _entry_path(base: Path, section: str, key: str) -> Path:
     return base / section / f"{key}{SUFFIX}"
 
 
-def _open_plain(path: Path) -> BinaryIO:
+def open_plain(path: Path) -> BinaryIO:
     """``path`` opened to read, without blocking or following a link, and only a regular file (else OSError):
-    a pipe or link planted in the cache must not hang a run or lead it elsewhere."""
+    a pipe or link planted in the cache (or in any directory isoctl does not control) must not hang a run or
+    lead it elsewhere."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     handle = os.fdopen(os.open(path, flags), "rb")
     if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
@@ -148,7 +149,7 @@ def read_bytes(section: str, key: str) -> bytes | None:
         return None
     path = _entry_path(base, section, key)
     try:
-        with _open_plain(path) as handle:
+        with open_plain(path) as handle:
             header = handle.readline(512)
             body = handle.read()
         meta = json.loads(header)
@@ -324,7 +325,7 @@ def _account(base: Path, cap: int, added: int, *, keep: set[Path]) -> None:
 def _read_ledger(path: Path) -> tuple[int, int] | None:
     """The ledger's total and writes since the last count, or None when it is missing, odd or not a plain file."""
     try:
-        with _open_plain(path) as handle:
+        with open_plain(path) as handle:
             data = json.loads(handle.read(256))
     except (OSError, ValueError, RecursionError):
         return None

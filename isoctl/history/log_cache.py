@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -50,13 +49,9 @@ def key(top: Path, common: Path, prefix: bytes, until: str, log_format: str) -> 
             for name in sorted(files):
                 path = Path(folder) / name
                 parts += [os.fsencode(path.relative_to(replace)), _plain(path)]
-    except (OSError, _Odd):
-        return None  # a repository laid out oddly is simply not cached
+    except OSError:
+        return None  # a repository laid out oddly (a link, a FIFO, a huge file where git keeps these) is not cached
     return cache.digest(parts)
-
-
-class _Odd(Exception):
-    """A file of the git directory that is not a small regular file (a link, a FIFO, a device, a huge file)."""
 
 
 #: Larger than any shallow list, graft file or packed refs of a sane repository.
@@ -64,14 +59,16 @@ _MAX_BYTES = 64 * 1024 * 1024
 
 
 def _plain(path: Path) -> bytes:
-    """The bytes of a regular file of the git directory; ``b"-"`` when there is none; _Odd for anything else."""
+    """The bytes of a regular file of the git directory, ``b"-"`` when there is none; OSError for anything else
+    (opened without following a link or blocking on a FIFO: :func:`isoctl.files.cache.open_plain`)."""
     try:
-        info = os.lstat(path)
+        with cache.open_plain(path) as handle:
+            data = handle.read(_MAX_BYTES + 1)
     except FileNotFoundError:
         return b"-"
-    if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
-        raise _Odd(str(path))
-    return path.read_bytes()
+    if len(data) > _MAX_BYTES:
+        raise OSError(f"{path} is larger than {_MAX_BYTES} bytes")
+    return data
 
 
 def load(entry_key: str | None) -> list[CommitInfo] | None:

@@ -93,10 +93,11 @@ Weeks = Annotated[StrictInt, AfterValidator(_weeks), Field(json_schema_extra={"m
 Number = Annotated[float, BeforeValidator(_finite), AfterValidator(_finite),
                    Field(json_schema_extra={"minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE})]
 
-def _empty(kind: type[list[Any]] | type[dict[Any, Any]]) -> Any:
+
+def _empty(kind: type[list[Any]] | type[dict[Any, Any]], description: str | None = None) -> Any:
     """The default of a list or table field: a new empty one for each record, made by a call rather than by
     deep-copying a shared ``[]`` (a third of the cost of building small records), shown as such in the schema."""
-    return Field(default_factory=kind, json_schema_extra={"default": kind()})
+    return Field(default_factory=kind, json_schema_extra={"default": kind()}, description=description)
 
 
 TextList = Annotated[list[str], BeforeValidator(_as_list)]
@@ -269,8 +270,8 @@ class Action(RecordBase):
     root_cause: str | None = None
     corrective_action: str | None = None
     due: Day | None = None
-    related: TextList = Field(default_factory=list, json_schema_extra={"default": []}, description="Ids of the records this action is about: a process, an obligation, "
-                                                      "a risk, a hazard, a supplier...")
+    related: TextList = _empty(list, "Ids of the records this action is about: a process, an obligation, "
+                                     "a risk, a hazard, a supplier...")
     status: Literal["open", "in-progress", "closed", "cancelled"] = "open"
     closed_on: Day | None = None
     verification: Verification | None = None
