@@ -29,6 +29,11 @@ SHAPES: list[Any] = [
     float("nan"), [float("inf")], {"x": -float("inf")},
     {1: "int key"}, {None: "null key", True: "bool key", 2.5: "float key"},
     OrderedDict([("z", 1), ("a", 2)]),
+    # containers of plain values only, and of both kinds
+    {"rule": "r", "line": 3, "ratio": 0.5, "clause": None, "ok": True, "text": "a,\n  \"b\": c"},
+    [["x", "y,\n z"], {"n": float("nan"), "i": float("-inf")}, [1, 2.5, None, False]],
+    {"flat": {"a": 1}, "nested": {"b": {"c": ["d"]}}, "tuple": ("e", 1), "mixed": ["f", ["g"]]},
+    {"a": Level.HIGH, "b": 1}, ["a", Colour.RED], {"k": OrderedDict([("z", 1)])},
 ]
 
 
