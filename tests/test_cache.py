@@ -489,6 +489,32 @@ def test_after_an_edit_only_the_edited_file_is_read_and_findings_elsewhere_are_s
     assert check(cli, root) == second
 
 
+def test_a_rule_that_reads_the_text_of_a_file_left_unread_gets_it(tmp_path: Path, cli: Cli, own_cache: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An approved document's placeholder is placed on its line of the file, and the message names that line,
+    when the document's records came from the cache without its file being read (another file was edited)."""
+    import time
+
+    from isoctl.files import hashes
+
+    monkeypatch.setattr(hashes, "RACY_NS", 0)
+    files = {f"risks/RSK-{n}.yaml": RISK.format(n=n) for n in range(1, 4)}
+    files["policy.md"] = ("---\nid: POL-1\nkind: document\ntype: procedure\ntitle: Returns\nstatus: approved\n---\n"
+                          "# Returns\n\nGoods come back to bay 3.\nTODO: list the sites\n" + "word " * 40 + "\n")
+    root = make_workspace(tmp_path / "ws", files)
+    time.sleep(0.05)
+    first = check(cli, root, "--today", "2026-11-21")
+    (root / "risks" / "RSK-2.yaml").write_text(RISK.format(n=2).replace("impact: 3", "impact: 4"), encoding="utf-8")
+    time.sleep(0.05)
+    second = check(cli, root, "--today", "2026-11-21")
+    found = [(f["path"], f["line"], f["column"], f["message"]) for f in json.loads(second[1])["findings"]
+             if f["rule"] == "unfinished-document"]
+    assert found == [("policy.md", 11, 1, 'POL-1 is approved but still holds placeholder text: "TODO" on line 11')]
+    assert first == second
+    monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
+    assert check(cli, root, "--today", "2026-11-21") == second
+
+
 def test_a_history_is_read_from_git_once_and_follows_a_clone_that_fetches_more(tmp_path: Path, own_cache: Path,
                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """The commit list up to a sha comes from the cache the second time, equal to what git said; a shallow clone

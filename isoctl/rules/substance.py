@@ -114,7 +114,7 @@ def word_count(body: str, *, up_to: int | None = None) -> int:
 
 def _body_line(ctx: Context, document: Document) -> int | None:
     """The line of the file on which the body of a Markdown document starts, when the file's text is at hand."""
-    text = ctx.loaded(document).file.text
+    text = ctx.loaded(document).file.whole_text()
     body = document.body or ""
     if not text or not text.endswith(body):
         return None

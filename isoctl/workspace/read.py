@@ -57,7 +57,12 @@ def plain_markdown(relative: str, head: Callable[[int], bytes]) -> bool:
 
 @dataclass
 class RawFile:
-    """A file as read: its text, where its YAML starts, and the raw records in it."""
+    """A file as read: its text, where its YAML starts, and the raw records in it.
+
+    A file whose records came from the cache without reading it
+    (:meth:`lazy`) has no text, YAML text or body here until something
+    needs them: ask :meth:`whole_text` for its text, never ``text`` itself.
+    """
 
     relative: str
     text: str
@@ -91,6 +96,16 @@ class RawFile:
             if parts is not None:
                 self.yaml_text, self.line_offset, self.body = parts
 
+    def whole_text(self) -> str:
+        """The file's text, read now if its records came from the cache unread."""
+        self._read()
+        return self.text
+
+    def _read(self) -> None:
+        if self._loader is not None:
+            self._fill(self._loader())
+            self._loader = None
+
     def locate(self, loc: tuple[str | int, ...], *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) in the file of the value (or key) at ``loc`` of its YAML."""
         remembered = f"{list(loc)}{'k' if key else ''}"
@@ -104,9 +119,7 @@ class RawFile:
         return line, column
 
     def _locate(self, loc: tuple[str | int, ...], key: bool) -> tuple[int, int]:
-        if self._loader is not None:
-            self._fill(self._loader())
-            self._loader = None
+        self._read()
         if not self._composed:
             self._root = yamlio.compose(self.yaml_text)
             self._composed = True
