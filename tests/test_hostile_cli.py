@@ -96,6 +96,32 @@ def test_output_to_dev_stdout_reaches_the_redirected_file(workspace: Path, tmp_p
     assert os.path.islink("/dev/stdout")  # as root, a rename would have replaced the link with a file
 
 
+@pytest.fixture(scope="module")
+def nimbus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One committed copy of the nimbus-cloud example for the tests that only read it."""
+    return committed_example(tmp_path_factory.mktemp("nimbus") / "ws", "nimbus-cloud").root
+
+
+@pytest.mark.parametrize("command", [
+    ["check", "-f", "json"], ["gap", "-f", "json"], ["soa", "-f", "md"], ["report", "-f", "md"], ["diff", "HEAD", "HEAD"],
+    ["history", "-f", "json"], ["pulse", "-f", "json"], ["audit", "plan", "-f", "json"], ["baseline", "write"],
+], ids=lambda command: " ".join(command[:2]))
+def test_output_to_a_dash_is_stdout(cli: Cli, nimbus: Path, command: list[str]) -> None:
+    """``-o -`` prints what the command prints without ``-o`` (for ``baseline write``, what it writes to its file),
+    and leaves no file named ``-`` behind."""
+    root = nimbus
+    dated = [*command, "--today", "2026-11-20"] if command[0] not in ("diff", "baseline") else command
+    to_stdout = cli(*dated, "-o", "-", cwd=root)
+    assert to_stdout.exit_code in (0, 1), to_stdout.stderr
+    if command[0] == "baseline":
+        cli(*dated, cwd=root).expect(0)
+        expected = (root / ".isoctl" / "baseline.json").read_text(encoding="utf-8")
+    else:
+        expected = cli(*dated, cwd=root).stdout
+    assert to_stdout.stdout == expected and expected.strip()
+    assert not (root / "-").exists()
+
+
 def test_output_to_a_named_pipe_feeds_its_reader(workspace: Path, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)

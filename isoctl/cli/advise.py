@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from isoctl.cli.check import OutputOption
 from isoctl.cli.common import emit, parse_today, stdout_is_terminal, terminal_width
 
 if TYPE_CHECKING:
@@ -29,8 +30,7 @@ def advise(
     answers: Path | None = typer.Option(None, "--answers", "-a", metavar="FILE.yaml", dir_okay=False,
                                         help="Read the answers from a YAML file instead of asking (see docs/advise.md)."),
     format: AdviseFormat = typer.Option(AdviseFormat.text, "--format", "-f", help="Output format."),
-    output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", dir_okay=False,
-                                       help="Write to FILE instead of stdout."),
+    output: Path | None = OutputOption,
     save: Path | None = typer.Option(None, "--save-answers", metavar="FILE.yaml", dir_okay=False,
                                      help="Also write the answers given at the terminal to FILE.yaml, for "
                                           "'isoctl init --answers' or a later run."),

@@ -26,7 +26,7 @@ app = typer.Typer(help="Record the current findings as a baseline, for 'check --
 def write(
     path: Path | None = PathArgument,
     output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", dir_okay=False,
-                                       help="Write to FILE. Default: .isoctl/baseline.json in the workspace.",
+                                       help="Write to FILE, or - for stdout. Default: .isoctl/baseline.json in the workspace.",
                                        show_default=False),
     today: str | None = TodayOption,
     select: list[str] | None = typer.Option(None, "--select", metavar="RULE", help="Record only these rules (repeatable)."),
@@ -42,6 +42,9 @@ def write(
         root = evaluation.root
     for message in result.notes:
         note(message)
+    if output is not None and os.fsdecode(output) == "-":
+        emit(dumps(result.findings), None, fmt="json")
+        return
     if output is None:
         output = root / DEFAULT_PATH
         try:

@@ -55,8 +55,15 @@ PathArgument = typer.Argument(None, metavar="PATH", help="The workspace, or any 
                               show_default=False)
 TodayOption = typer.Option(None, "--today", metavar="DATE", envvar="ISOCTL_TODAY",
                            help="Evaluate as of this date (YYYY-MM-DD). Default: today.")
-OutputOption = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.",
-                            dir_okay=False)
+
+
+def stdout_if_dash(value: Path | None) -> Path | None:
+    """``-o -`` is stdout, as for most command-line tools (never a file named ``-``)."""
+    return None if value is not None and os.fsdecode(value) == "-" else value
+
+
+OutputOption = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to FILE, or - for stdout (the default).",
+                            dir_okay=False, callback=stdout_if_dash)
 
 
 AtOption = typer.Option(None, "--at", metavar="REV",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from isoctl.cli.check import OutputOption
 from isoctl.cli.common import StrictHistoryOption, note_undated, parse_date, parse_today, shallow_clone, show
 
 
@@ -36,7 +37,7 @@ def history(
                                 help="One point per commit, or one per week or month: the last commit on or before its "
                                      "end, evaluated on that day, with or without commits in it."),
     format: HistoryFormat = typer.Option(HistoryFormat.text, "--format", "-f", help="Output format."),
-    output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.", dir_okay=False),
+    output: Path | None = OutputOption,
     strict_history: bool = StrictHistoryOption,
 ) -> None:
     """Readiness, actions, findings and contributors over time, from the git history."""

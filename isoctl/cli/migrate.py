@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.check import PathArgument, TodayOption
+from isoctl.cli.check import PathArgument, TodayOption, stdout_if_dash
 from isoctl.cli.common import emit, note, parse_today
 from isoctl.errors import OutputError
 
@@ -27,8 +27,8 @@ def migrate(
     dry_run: bool = typer.Option(False, "--dry-run", help="Change nothing; print the same report."),
     format: MigrateFormat | None = typer.Option(None, "--format", "-f", show_default=False,
                                                 help="Report format. Default: text, or md with -o."),
-    output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", dir_okay=False,
-                                       help="Write the report to FILE (Markdown unless --format says otherwise)."),
+    output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", dir_okay=False, callback=stdout_if_dash,
+                                       help="Write the report to FILE (Markdown unless --format says otherwise), or - for stdout."),
     allow_dirty: bool = typer.Option(False, "--allow-dirty",
                                      help="Migrate even with uncommitted changes, or outside a git repository."),
     commit: bool = typer.Option(False, "--commit", help="Commit the changed files with a message summarising the migration."),

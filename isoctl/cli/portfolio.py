@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from isoctl.cli.check import OutputOption
 from isoctl.cli.common import emit, parse_today, stdout_is_terminal, terminal_width
 
 
@@ -24,8 +25,7 @@ def portfolio(
     today: str | None = typer.Option(None, "--today", metavar="DATE", envvar="ISOCTL_TODAY",
                                      help="Evaluate every client as of this date (YYYY-MM-DD). Default: today."),
     format: PortfolioFormat = typer.Option(PortfolioFormat.text, "--format", "-f", help="Output format."),
-    output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.",
-                                       dir_okay=False),
+    output: Path | None = OutputOption,
     depth: int = typer.Option(4, "--depth", min=0, max=32, metavar="N",
                               help="Look for workspaces this many folder levels below each DIR."),
 ) -> None:

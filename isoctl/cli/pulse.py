@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from isoctl.cli.check import OutputOption
 from isoctl.cli.common import StrictHistoryOption, note_undated, parse_date, parse_today, shallow_clone, show
 
 
@@ -27,7 +28,7 @@ def pulse(
     today: str | None = typer.Option(None, "--today", metavar="DATE", envvar="ISOCTL_TODAY",
                                      help="Today's date (YYYY-MM-DD), where the period ends by default. Default: today."),
     format: PulseFormat = typer.Option(PulseFormat.text, "--format", "-f", help="Output format."),
-    output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.", dir_okay=False),
+    output: Path | None = OutputOption,
     strict_history: bool = StrictHistoryOption,
 ) -> None:
     """Work per PDCA stage and month from the git history, with external audits marked.
