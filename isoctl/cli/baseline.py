@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from isoctl.cli.check import AtOption, PathArgument, TodayOption
+from isoctl.cli.check import AtOption, PathArgument, TodayOption, names_stdout
 from isoctl.cli.common import emit, note
 
 app = typer.Typer(help="Record the current findings as a baseline, for 'check --baseline'.", no_args_is_help=True,
@@ -42,7 +42,7 @@ def write(
         root = evaluation.root
     for message in result.notes:
         note(message)
-    if output is not None and os.fsdecode(output) == "-":
+    if output is not None and names_stdout(output):
         emit(dumps(result.findings), None, fmt="json")
         return
     if output is None:

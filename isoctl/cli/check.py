@@ -57,9 +57,14 @@ TodayOption = typer.Option(None, "--today", metavar="DATE", envvar="ISOCTL_TODAY
                            help="Evaluate as of this date (YYYY-MM-DD). Default: today.")
 
 
+def names_stdout(output: Path) -> bool:
+    """Whether ``-o`` names stdout: ``-o -``, as for most command-line tools (never a file named ``-``)."""
+    return os.fsdecode(output) == "-"
+
+
 def stdout_if_dash(value: Path | None) -> Path | None:
-    """``-o -`` is stdout, as for most command-line tools (never a file named ``-``)."""
-    return None if value is not None and os.fsdecode(value) == "-" else value
+    """The ``-o`` option's value, None (stdout) for ``-o -``."""
+    return None if value is not None and names_stdout(value) else value
 
 
 OutputOption = typer.Option(None, "--output", "-o", metavar="FILE", help="Write to FILE, or - for stdout (the default).",

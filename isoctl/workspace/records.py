@@ -172,8 +172,8 @@ def read_all(
             continue
         if candidate.path is not None and hashes is not None:
             vouched = hashes.vouched(candidate.relative, candidate.path)
-            unread = functools.partial(_file_text, candidate.path)
-            loaded = _from_cache(candidate.relative, unread, vouched, store) if vouched is not None else None
+            loaded = (_from_cache(candidate.relative, functools.partial(_file_text, candidate.path), vouched, store)
+                      if vouched is not None else None)
             if loaded is not None:
                 results[position] = (loaded, [])
                 continue
@@ -233,7 +233,7 @@ def _file_text(path: Path) -> str:
     then is located as it is now, or at its first line if it cannot be read.
     """
     try:
-        return yamlio.decode(yamlio.read_bytes(path))
+        return yamlio.read_text(path)
     except (yamlio.YamlProblem, yamlio.TooLarge, OSError):
         return ""
 
