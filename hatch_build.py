@@ -1,5 +1,7 @@
 """Wheel build hook: ship the built-in catalogs pre-validated, as JSON, and the report's templates compiled.
 
+An editable install (``pip install -e .``) gets the same two files in its checkout's ``build/isoctl-data``.
+
 Parsing ~330 KiB of catalog YAML costs more than everything else isoctl does
 to start; a JSON copy validated at build time loads in a few milliseconds.
 The copy is keyed by the exact bytes of the catalog files and code, so it can
@@ -11,6 +13,7 @@ only where both still match (isoctl.report.templates).
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -23,16 +26,43 @@ class CatalogBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        if self.target_name != "wheel" or version == "editable":
+        if self.target_name != "wheel":
             return
-        sys.path.insert(0, self.root)
-        try:
-            from isoctl.catalog.load import compile_builtin
-            from isoctl.report.templates import compile_builtin as compile_templates
-        finally:
-            sys.path.remove(self.root)
+        if version == "editable":
+            # an editable install imports the checkout: the same files go to its build folder instead
+            # (gitignored; isoctl.files.resources.built_dir), where a failure only costs the shortcut
+            _write_into_checkout(Path(self.root))
+            return
         scratch = Path(tempfile.mkdtemp(prefix="isoctl-build-"))
-        compile_builtin(scratch / "catalogs.json")
+        _compile(Path(self.root), scratch)
         build_data["force_include"][str(scratch / "catalogs.json")] = "isoctl/_data/catalogs.json"
-        compile_templates(scratch / "compiled-templates")
         build_data["force_include"][str(scratch / "compiled-templates")] = "isoctl/_data/compiled-templates"
+
+
+def _compile(root: Path, out: Path) -> None:
+    """The pre-validated catalogs (``out/catalogs.json``) and compiled templates (``out/compiled-templates``)."""
+    sys.path.insert(0, str(root))
+    try:
+        from isoctl.catalog.load import compile_builtin
+        from isoctl.report.templates import compile_builtin as compile_templates
+    finally:
+        sys.path.remove(str(root))
+    compile_builtin(out / "catalogs.json")
+    compile_templates(out / "compiled-templates")
+
+
+def _write_into_checkout(root: Path) -> None:
+    """Compile into ``build/isoctl-data`` of the checkout, replacing what an earlier install left there whole."""
+    target = root / "build" / "isoctl-data"
+    try:
+        target.parent.mkdir(exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".isoctl-data-", dir=target.parent))
+        _compile(root, scratch)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=".isoctl-data-old-", dir=target.parent))
+            target.rename(old / "data")
+            shutil.rmtree(old, ignore_errors=True)
+        scratch.rename(target)
+    except OSError as exc:  # a read-only checkout: isoctl then parses its catalogs on a first run, as before
+        print(f"isoctl: could not write {target} ({exc}); an editable install works without it, a little slower",
+              file=sys.stderr)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from helpers import Cli, Golden
+from helpers import Cli, Golden, isoctl_command
 
 
 def readme_commands() -> list[str]:
@@ -107,6 +107,43 @@ def test_built_wheel_works_from_another_directory(tmp_path: Path) -> None:
     module = subprocess.run([str(bindir / "python"), "-m", "isoctl", "--version"], cwd=elsewhere, capture_output=True, text=True,
                             env=env)
     assert module.returncode == 0 and module.stdout.startswith("isoctl ")
+
+
+def test_the_installed_isoctl_starts_from_what_its_build_compiled(tmp_path: Path) -> None:
+    """Installed as this suite runs it (editable, as the README says, or from a wheel), isoctl finds the catalogs
+    its build validated and the templates it compiled: a first run with an empty cache parses no catalog YAML."""
+    from isoctl.report import templates
+
+    assert all(templates._compiled_loader("report", flavour) is not None for flavour in ("html", "md", "typ"))
+    env = {**os.environ, "ISOCTL_CACHE_DIR": str(tmp_path / "cache")}
+    run = subprocess.run([*isoctl_command(), "standards", "list"], capture_output=True, text=True, env=env)
+    assert run.returncode == 0 and "iso27001-2022" in run.stdout, run.stderr
+    assert not (tmp_path / "cache" / "catalogs").exists()
+
+
+def test_an_editable_build_writes_its_compiled_data_into_the_checkout_whole(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """hatch_build.py, for ``pip install -e``: build/isoctl-data replaced as a whole (nothing of an earlier
+    install left, no scratch folder left beside it), and a checkout it cannot write to is said, not fatal."""
+    sys.path.insert(0, str(REPO))
+    try:
+        import hatch_build
+    finally:
+        sys.path.remove(str(REPO))
+    stale = tmp_path / "build" / "isoctl-data" / "stale.txt"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("from an earlier install")
+    hatch_build._write_into_checkout(tmp_path)
+    built = tmp_path / "build" / "isoctl-data"
+    assert sorted(p.name for p in built.iterdir()) == ["catalogs.json", "compiled-templates"]
+    assert json.loads((built / "catalogs.json").read_text(encoding="utf-8"))["key"]
+    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == ["isoctl-data"]
+    blocked = tmp_path / "blocked"
+    (blocked / "build").parent.mkdir()
+    (blocked / "build").write_text("a file where the build folder would go")
+    hatch_build._write_into_checkout(blocked)
+    assert "could not write" in capsys.readouterr().err
+    assert (blocked / "build").read_text() == "a file where the build folder would go"
 
 
 @pytest.mark.parametrize("args", [(), ("check",), ("gap",), ("init",), ("standards",), ("standards", "show")])

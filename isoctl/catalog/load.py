@@ -27,7 +27,7 @@ from isoctl.catalog.schema import Edition, Transition
 from isoctl.errors import CatalogError, Location, Problem
 from isoctl.files import cache, yamlio
 from isoctl.files.located import field_names, problems_from
-from isoctl.files.resources import data_dir
+from isoctl.files.resources import built_dir, data_dir
 
 Loc = tuple[str | int, ...]
 
@@ -133,8 +133,9 @@ def _key(files: Sequence[tuple[Path, str, bool]]) -> str | None:
 
 
 def _packaged() -> Path:
-    """Where a built wheel keeps its pre-validated built-in catalogs (see hatch_build.py)."""
-    return builtin_dir().parent / "catalogs.json"
+    """Where the build keeps the pre-validated built-in catalogs (a wheel's, or an editable install's; see
+    hatch_build.py)."""
+    return built_dir() / "catalogs.json"
 
 
 def compile_builtin(destination: Path) -> None:

@@ -18,3 +18,22 @@ def data_dir(name: str) -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / name
+
+
+#: Where an editable install's build keeps what a wheel carries in ``isoctl/_data`` (see hatch_build.py).
+EDITABLE_BUILT = ("build", "isoctl-data")
+
+
+@functools.cache
+def built_dir() -> Path:
+    """Where the build put what it generates from the sources: the pre-validated built-in catalogs
+    (``catalogs.json``) and the report's compiled templates (``compiled-templates``).
+
+    A built wheel carries them in ``isoctl/_data``; an editable install has them written to
+    ``build/isoctl-data`` in its checkout. Either may be missing or stale (a checkout never installed, a
+    catalog edited since): each is used only when it matches the sources exactly, so they only save time.
+    """
+    packaged = Path(str(resources.files("isoctl"))) / "_data"
+    if (packaged / "standards").is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2].joinpath(*EDITABLE_BUILT)

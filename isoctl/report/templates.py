@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from isoctl.errors import IsoctlError, UsageError
-from isoctl.files.resources import data_dir
+from isoctl.files.resources import built_dir, data_dir
 from isoctl.history.record_changes import plural
 from isoctl.render.css import css_string
 from isoctl.render.typst_markup import Raw, typst_string, typst_text
@@ -123,28 +123,30 @@ COMPILED_FOLDERS = ("report",)
 
 
 def _stamp(folder: str, flavour: Flavour) -> dict[str, str]:
-    """What compiled templates must have been compiled from: jinja's version and every source file's digest."""
+    """What compiled templates must have been compiled from: jinja's version, this module (which sets up the
+    environment they are compiled in) and every source file's digest."""
     import hashlib
 
     import jinja2
 
     sources = sorted((data_dir("templates") / folder).glob(f"*.{flavour}.j2"))
-    return {"jinja2": jinja2.__version__,
+    return {"jinja2": jinja2.__version__, "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
             **{path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sources}}
 
 
 def _compiled_loader(folder: str, flavour: Flavour, base: Path | None = None) -> Any:
     """A loader of the templates compiled at build time, if they were compiled from exactly these sources by this
-    version of jinja; None otherwise (a checkout, an editable install), and the templates are compiled from source.
+    version of jinja and of this module; None otherwise (a checkout never installed, a template edited since), and
+    the templates are compiled from source.
 
     Compiling the report's templates costs a tenth of a second on every report; the wheel ships them compiled,
-    as Python modules beside isoctl's own code.
+    as Python modules beside isoctl's own code, and an editable install has them in its checkout's build folder.
     """
     import json
 
     from jinja2 import ModuleLoader
 
-    where = (base or data_dir(COMPILED)) / f"{folder}-{flavour}"
+    where = (base or built_dir() / COMPILED) / f"{folder}-{flavour}"
     try:
         stamp = json.loads((where / "stamp.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
