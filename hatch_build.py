@@ -54,6 +54,7 @@ def _compile(root: Path, out: Path) -> None:
 def _write_into_checkout(root: Path) -> None:
     """Compile into ``build/isoctl-data`` of the checkout, replacing what an earlier install left there whole."""
     target = root / "build" / "isoctl-data"
+    scratch: Path | None = None
     try:
         target.parent.mkdir(exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".isoctl-data-", dir=target.parent))
@@ -63,6 +64,10 @@ def _write_into_checkout(root: Path) -> None:
             target.rename(old / "data")
             shutil.rmtree(old, ignore_errors=True)
         scratch.rename(target)
-    except OSError as exc:  # a read-only checkout: isoctl then parses its catalogs on a first run, as before
-        print(f"isoctl: could not write {target} ({exc}); an editable install works without it, a little slower",
-              file=sys.stderr)
+        scratch = None
+    except Exception as exc:  # a read-only checkout, a catalog being edited: only the shortcut is lost
+        print(f"isoctl: could not write {target} ({exc}); an editable install works without it, a little slower "
+              "(isoctl reads the catalogs from source, and reports any problem in them when it runs)", file=sys.stderr)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)

@@ -122,7 +122,7 @@ def test_the_installed_isoctl_starts_from_what_its_build_compiled(tmp_path: Path
 
 
 def test_an_editable_build_writes_its_compiled_data_into_the_checkout_whole(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """hatch_build.py, for ``pip install -e``: build/isoctl-data replaced as a whole (nothing of an earlier
     install left, no scratch folder left beside it), and a checkout it cannot write to is said, not fatal."""
     sys.path.insert(0, str(REPO))
@@ -144,6 +144,16 @@ def test_an_editable_build_writes_its_compiled_data_into_the_checkout_whole(
     hatch_build._write_into_checkout(blocked)
     assert "could not write" in capsys.readouterr().err
     assert (blocked / "build").read_text() == "a file where the build folder would go"
+
+    def broken(root: Path, out: Path) -> None:  # a catalog being edited does not validate
+        (out / "catalogs.json").write_text("{")
+        raise ValueError("iso9001-2026.yaml: not a catalog")
+
+    monkeypatch.setattr(hatch_build, "_compile", broken)
+    hatch_build._write_into_checkout(tmp_path)  # the install goes on; what the last one built stays, whole
+    assert "not a catalog" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == ["isoctl-data"]
+    assert json.loads((built / "catalogs.json").read_text(encoding="utf-8"))["key"]
 
 
 @pytest.mark.parametrize("args", [(), ("check",), ("gap",), ("init",), ("standards",), ("standards", "show")])
