@@ -16,7 +16,8 @@ processes of the installed command (imports count), with the user cache on.
 For each shape of workspace (benchmarks/generate.py: ``registers``, about
 1 KB a record in files of about ten; ``small``, about 220 bytes a record, ten
 to a file, many findings) at each size (``--sizes``, in records), it generates
-the workspace and times, taking turns (``--repeat`` rounds, medians):
+the workspace and times, taking turns (``--repeat`` rounds, three times as many for
+5,000 records or fewer; medians):
 
 * the floor: a bare Python process that parses every record file with
   libyaml's ``CSafeLoader`` (Markdown: only the front matter) and nothing else;
@@ -29,7 +30,7 @@ ratios cold/floor, warm/floor and edit/warm, and the startup of the command
 (``isoctl --help`` against a bare argparse program's ``--help``, ``isoctl
 --version`` against ``python -c pass``). ``--keep DIR`` writes the workspaces
 to DIR/SHAPE-RECORDS and leaves them there for profiling. The default run
-(three sizes, two shapes, three rounds) takes about ten minutes on two cores.
+(three sizes, two shapes, three rounds) takes about eleven minutes on two cores.
 
 ``history`` generates a repository (``--commits``) and times ``isoctl
 history`` and ``isoctl pulse`` cold (fresh cache) and warm against the floor
@@ -264,7 +265,8 @@ def bench_check(sizes: list[int], shapes: list[str], repeat: int, keep: Path | N
     base["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
     base["ISOCTL_STATE_DIR"] = str(scratch / "state")
     isoctl = isoctl_command()
-    print(f"isoctl: {' '.join(isoctl)}; {repeat} interleaved runs of each case (after priming runs), medians")
+    print(f"isoctl: {' '.join(isoctl)}; {repeat} interleaved runs of each case ({3 * repeat} for workspaces of "
+          f"{SMALL_RECORDS} records or fewer), after priming runs; medians")
     runs: list[CheckRun] = []
     status = 0
     try:
@@ -289,6 +291,21 @@ def bench_check(sizes: list[int], shapes: list[str], repeat: int, keep: Path | N
               f"{r.warm:>9.0f} {r.edit:>9.0f} {r.cold / r.floor:>10.2f} {r.warm / r.floor:>10.2f} "
               f"{r.edit / r.warm:>9.2f}")
     return status
+
+
+#: Workspaces of at most this many records are timed in three times the rounds (see :func:`rounds_for`).
+SMALL_RECORDS = 5000
+
+
+def rounds_for(records: int, repeat: int) -> int:
+    """Rounds for a workspace: ``repeat``, tripled for one of :data:`SMALL_RECORDS` or fewer.
+
+    Its cases take well under a second each, where a busy moment of the
+    machine moves a median of three the most (the floor of the smallest
+    workspace has been seen anywhere from 330 to 600 ms); three times the
+    rounds cost about a minute.
+    """
+    return repeat * 3 if records <= SMALL_RECORDS else repeat
 
 
 def _check_workspace(root: Path, shape: str, records: int, repeat: int, isoctl: list[str], base: dict[str, str],
@@ -327,13 +344,14 @@ def _check_workspace(root: Path, shape: str, records: int, repeat: int, isoctl: 
         COLD: (check, fresh, new_cache),
         WARM: (check, warm, None),
         EDIT: (check, warm, edit),
-    }, repeat)
+    }, rounds_for(records, repeat))
     shutil.rmtree(fresh["ISOCTL_CACHE_DIR"], ignore_errors=True)
     shutil.rmtree(warm["ISOCTL_CACHE_DIR"], ignore_errors=True)
 
     print()
     print(f"{shape}, {records} records: {files} files (+ isoctl.yaml), {size / 1e6:.2f} MB in {len(paths)} parsed "
-          f"files, {size / records:.0f} bytes a record; generated in {generated:.1f} s")
+          f"files, {size / records:.0f} bytes a record; generated in {generated:.1f} s; "
+          f"{rounds_for(records, repeat)} rounds")
     problems = verify(cold_out, records, files)
     if warm_out != cold_out:
         problems.append("the warm run's output differs from the cold run's")
