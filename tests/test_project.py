@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -86,8 +87,15 @@ def test_built_wheel_works_from_another_directory(tmp_path: Path) -> None:
     # no pip of its own (ensurepip costs more than the rest of the test): this pip installs into it
     venv.EnvBuilder(with_pip=False, system_site_packages=False).create(env_dir)
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
-    pip = subprocess.run([sys.executable, "-m", "pip", "--python", str(bindir / "python"), "install", "--quiet", str(wheel)],
-                         capture_output=True, text=True)
+    # The dependencies come from this environment, named in a .pth file after the new one's own packages
+    # (installing them again took most of the test's time); a path in a .pth file is not a site directory,
+    # so this environment's own isoctl (an editable one's import hook) is never what gets imported.
+    purelib = subprocess.run([str(bindir / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    Path(purelib, "isoctl_test_dependencies.pth").write_text(
+        "\n".join(sysconfig.get_paths()[name] for name in ("purelib", "platlib")) + "\n", encoding="utf-8")
+    pip = subprocess.run([sys.executable, "-m", "pip", "--python", str(bindir / "python"), "install", "--quiet",
+                          "--no-deps", str(wheel)], capture_output=True, text=True)
     assert pip.returncode == 0, pip.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -107,6 +115,9 @@ def test_built_wheel_works_from_another_directory(tmp_path: Path) -> None:
     module = subprocess.run([str(bindir / "python"), "-m", "isoctl", "--version"], cwd=elsewhere, capture_output=True, text=True,
                             env=env)
     assert module.returncode == 0 and module.stdout.startswith("isoctl ")
+    origin = subprocess.run([str(bindir / "python"), "-c", "import isoctl; print(isoctl.__file__)"], cwd=elsewhere,
+                            capture_output=True, text=True, check=True, env=env).stdout
+    assert Path(origin.strip()).is_relative_to(Path(purelib).resolve()) or Path(origin.strip()).is_relative_to(purelib)
 
 
 def test_the_installed_isoctl_starts_from_what_its_build_compiled(tmp_path: Path) -> None:
