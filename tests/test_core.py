@@ -8,11 +8,12 @@ at HEAD ``single-contributor`` holds. Each command must agree with
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
 import pytest
-from helpers import Cli, GitRepo, make_workspace
+from helpers import Cli, GitRepo, committed_example, make_workspace
 
 import isoctl
 
@@ -208,3 +209,34 @@ def test_the_readme_python_example_runs() -> None:
     run = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "('iso9001-2015', 1.0)" in run.stdout and '"version": "2.1.0"' in run.stdout
+
+
+def test_an_evaluation_from_python_runs_without_the_cycle_collector_and_gives_it_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line turns the cycle collector off; a script calling the library has it on, and it walked the
+    loaded workspace again and again (evaluating 5,000 records took twice as long). Loading and the analysis pause
+    it; the caller's collector is as it was afterwards, on or off."""
+    monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
+    root = committed_example(tmp_path / "acme").root
+    isoctl.evaluate(root, today="2026-11-20")  # the modules it needs are imported (importing collects as it goes)
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(50, 5, 5)  # a collection every few dozen new containers, were it on
+    gc.callbacks.append(count)
+    try:
+        assert gc.isenabled()
+        first = isoctl.evaluate(root, today="2026-11-21")
+        assert len(collections) <= 1 and gc.isenabled()  # one, as the collector is given back
+        gc.disable()
+        second = isoctl.evaluate(root, today="2026-11-21")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.callbacks.remove(count)
+        gc.set_threshold(*threshold)
+    assert first.findings == second.findings and first.records > 200

@@ -155,6 +155,7 @@ class Evaluation:
         """
         if self._result is None:
             from isoctl.workspace.discover import shown_root
+            from isoctl.workspace.records import no_cyclic_gc
 
             # the walk the replay check made at the start of the run, if it made one: the tree is
             # fingerprinted again below, and an answer is kept only if nothing changed since then
@@ -162,14 +163,16 @@ class Evaluation:
             key = self.key(files)
             result = results.load(key)
             if result is None:
-                self._read_ahead()
-                workspace = self.workspace()
-                result = analyse_workspace(workspace, self.today, self.options, commit=self.commit, dirty=self.dirty,
-                                           commits=self.commits, shallow=lambda: self.shallow, refused=self.refused)
-                # a working tree edited while it was being evaluated keeps no answer under its old key
-                if self.at is None and keys.fingerprint(self.root) != files:
-                    files = key = None
-                results.store(key, result)
+                with no_cyclic_gc():  # see analyse_workspace
+                    self._read_ahead()
+                    workspace = self.workspace()
+                    result = analyse_workspace(workspace, self.today, self.options, commit=self.commit,
+                                               dirty=self.dirty, commits=self.commits, shallow=lambda: self.shallow,
+                                               refused=self.refused)
+                    # a working tree edited while it was being evaluated keeps no answer under its old key
+                    if self.at is None and keys.fingerprint(self.root) != files:
+                        files = key = None
+                    results.store(key, result)
             self.files = files
             result.workspace.root = shown_root(self.root)
             self._result = result
@@ -204,6 +207,7 @@ def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Option
     commits they already have.
     """
     from isoctl.core.analyse import analyse
+    from isoctl.workspace.records import no_cyclic_gc
 
     wanted = history_rules(workspace, options)
     history: Sequence[CommitInfo] | None = None
@@ -222,8 +226,12 @@ def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Option
         if clamped and not cut:
             count = "1 commit carries" if clamped == 1 else f"{clamped} commits carry"
             notes.append(CLAMPED_NOTE.format(count=count, them="it" if clamped == 1 else "them"))
-    result = analyse(workspace, today, select=options.select, ignore=options.ignore, commit=commit, dirty=dirty,
-                     history=history, shallow=cut, positions=positions)
+    # As loading does (see no_cyclic_gc): the analysis builds many acyclic objects, and the cycle collector would
+    # walk the loaded workspace again and again (evaluating 5,000 records from Python took twice as long; the
+    # command line's collector is off anyway); a caller's collector is back as it was afterwards.
+    with no_cyclic_gc():
+        result = analyse(workspace, today, select=options.select, ignore=options.ignore, commit=commit, dirty=dirty,
+                         history=history, shallow=cut, positions=positions)
     result.notes = notes
     return result
 
@@ -352,5 +360,10 @@ def evaluate(
     the rules that read git history). An unknown rule name in ``select`` or
     ``ignore`` raises :class:`~isoctl.errors.UsageError`.
     """
-    with open_evaluation(path, at=at, today=today, select=select, ignore=ignore, history=history) as evaluation:
-        return evaluation.result()
+    from isoctl.workspace.records import no_cyclic_gc
+
+    with no_cyclic_gc():
+        with open_evaluation(path, at=at, today=today, select=select, ignore=ignore, history=history) as evaluation:
+            result = evaluation.result()
+        del evaluation  # the loaded workspace goes before the collector is back, which would walk all of it once
+    return result

@@ -255,6 +255,12 @@ def load_workspace(
     saving the record cache to :meth:`Workspace.save_cache` (once, after the
     analysis has located its findings too).
     """
+    with no_cyclic_gc():  # catalogs and records are many acyclic objects (see no_cyclic_gc)
+        return _load(path, extra_catalogs, snapshot, reuse, save)
+
+
+def _load(path: Path | None, extra_catalogs: Sequence[Path], snapshot: Committed | None, reuse: Reuse | None,
+          save: bool) -> Workspace:
     root = find_workspace(path)
     with _naming_the_commit(snapshot):
         manifest, raw_manifest, findings = load_manifest(root, snapshot)
@@ -279,9 +285,8 @@ def load_workspace(
         else:
             candidates.append(candidate)
     parsing = ahead.take(root) if snapshot is None and reuse is None else None
-    with no_cyclic_gc():
-        hashes = ContentHashes.of(root.resolve()) if snapshot is None else None
-        outcomes = read_all(candidates, store, snapshot, reuse, parsing, hashes)
+    hashes = ContentHashes.of(root.resolve()) if snapshot is None else None
+    outcomes = read_all(candidates, store, snapshot, reuse, parsing, hashes)
     for loaded, problems in outcomes:
         findings += problems
         if loaded is not None:
