@@ -57,7 +57,8 @@ def text(raw: bytes) -> str:
 
 def safe_path(raw: bytes) -> bool:
     """Whether a path from a git tree names a file inside it: no empty, ``.`` or ``..`` part, not absolute."""
-    return all(part not in (b"", b".", b"..") for part in raw.split(b"/"))
+    parts = raw.split(b"/")
+    return b"" not in parts and b"." not in parts and b".." not in parts
 
 
 def path(raw: bytes) -> str:
