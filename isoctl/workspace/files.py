@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import functools
 import os
 import posixpath
 import re
@@ -50,6 +51,12 @@ class TreeFile(Protocol):
 
 def wanted(relative: str, ignore: Sequence[str]) -> bool:
     """Whether a file path can hold records: not a dot-file, not under a dot-directory, not ignored."""
+    return _wanted(relative, tuple(ignore))
+
+
+# Remembered: a history asks this of the same few hundred paths for every commit that changes them.
+@functools.lru_cache(maxsize=1 << 16)
+def _wanted(relative: str, ignore: tuple[str, ...]) -> bool:
     parts = relative.split("/")
     return (
         not any(part.startswith(".") for part in parts)
