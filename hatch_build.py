@@ -33,10 +33,16 @@ class CatalogBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             # (gitignored; isoctl.files.resources.built_dir), where a failure only costs the shortcut
             _write_into_checkout(Path(self.root))
             return
-        scratch = Path(tempfile.mkdtemp(prefix="isoctl-build-"))
-        _compile(Path(self.root), scratch)
-        build_data["force_include"][str(scratch / "catalogs.json")] = "isoctl/_data/catalogs.json"
-        build_data["force_include"][str(scratch / "compiled-templates")] = "isoctl/_data/compiled-templates"
+        self._scratch = Path(tempfile.mkdtemp(prefix="isoctl-build-"))
+        _compile(Path(self.root), self._scratch)
+        build_data["force_include"][str(self._scratch / "catalogs.json")] = "isoctl/_data/catalogs.json"
+        build_data["force_include"][str(self._scratch / "compiled-templates")] = "isoctl/_data/compiled-templates"
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        """The wheel holds its copies now: the scratch folder they were compiled into goes."""
+        scratch: Path | None = getattr(self, "_scratch", None)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _compile(root: Path, out: Path) -> None:

@@ -77,12 +77,16 @@ def test_model_imports_nothing_of_isoctl() -> None:
 def test_built_wheel_works_from_another_directory(tmp_path: Path) -> None:
     """Build the wheel, install it into a fresh venv, run the installed command far from the checkout."""
     dist = tmp_path / "dist"
+    scratch = tmp_path / "tmp"  # the build's temporary folders: none of its own is left behind
+    scratch.mkdir()
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(dist), str(REPO)],
         check=True,
         capture_output=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
     )
     (wheel,) = dist.glob("isoctl-*.whl")
+    assert not list(scratch.glob("isoctl-build-*"))
     env_dir = tmp_path / "venv"
     # no pip of its own (ensurepip costs more than the rest of the test): this pip installs into it
     venv.EnvBuilder(with_pip=False, system_site_packages=False).create(env_dir)
