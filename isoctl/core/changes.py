@@ -34,9 +34,14 @@ def diff(path: Path | str | None, rev: str, rev2: str | None = None, *, today: d
             dates = [git.commit_date(root, git.commit_of(root, r)) for r in (rev, rev2)]
             known = [when for when, exact in dates if exact]
             today = max(known).date() if known else dt.date.today()
-    with open_evaluation(root, at=rev, today=today) as old, open_evaluation(root, at=rev2, today=today) as new:
-        new_rev = Revision(None) if rev2 is None else Revision(rev2, new.commit, new.committed)
-        return between(old, new, old_name=rev, new_rev=new_rev)
+    from isoctl.workspace.records import no_cyclic_gc
+
+    with no_cyclic_gc():  # as evaluate() does: both workspaces go before a caller's collector is back
+        with open_evaluation(root, at=rev, today=today) as old, open_evaluation(root, at=rev2, today=today) as new:
+            new_rev = Revision(None) if rev2 is None else Revision(rev2, new.commit, new.committed)
+            changes = between(old, new, old_name=rev, new_rev=new_rev)
+        del old, new
+    return changes
 
 
 def between(old: Evaluation, new: Evaluation, *, old_name: str, new_rev: Revision) -> Diff:
