@@ -240,3 +240,47 @@ def test_cutting_a_file_again_from_its_last_version_gives_what_cutting_it_whole_
             if rng.randrange(20) == 0:
                 header = rng.choice(["", "# Action log, revised\n", "title: not a list\n"])
     assert len(recuts) > 1500 and sum(recuts) > 500  # many versions were cut from the one before
+
+
+def test_the_texts_a_split_keeps_are_the_texts_git_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A split keeps the text of each new version of a document or objective (the rules that parse versions ask
+    for those), so they are not read from git again: each kept text is what reading the version's blob and
+    cutting it gives, in one process or split across a helper."""
+    monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
+    rng = random.Random(20261203)
+    repo = GitRepo.init(tmp_path / "qms")
+
+    def as_documents(items: list[str]) -> list[str]:
+        return [item.replace("kind: action", "kind: document") for item in items]
+
+    items = as_documents([_random_item(rng, number) for number in range(8)])
+    policy = "---\nid: DOC-MD\nkind: document\ntitle: Policy\nstatus: approved\n---\n# Policy\n\nText.\n"
+    for day in range(1, 25):
+        files = {"documents/list.yaml": "".join(items), "documents/policy.md": policy,
+                 "actions/log.yaml": LOG.replace("Second", f"Second {day}")}
+        if day == 1:
+            files["isoctl.yaml"] = MANIFEST
+        repo.commit(f"day {day}", files=files, date=dt.date(2026, 1, day))
+        _edit(rng, items)
+        items = as_documents(items)
+        if rng.randrange(2):
+            policy = policy.replace("Text", "Text, again", 1)
+    commits = git.log(repo.root)
+    kept = versions.RecordVersions([], repo.root, ahead=False)
+    kept.advance(commits)
+    every = [version for record in kept.history.values() for version in record]
+    documents = [version for version in every if version.kind == "document"]
+    assert sum(version.digest in kept.texts.by_digest for version in documents) > 20
+    assert not any(version.digest in kept.texts.by_digest for version in every if version.kind == "action")
+    from_git = versions.RecordVersions([], repo.root, ahead=False)
+    from_git.advance(commits)
+    from_git.texts = versions.Texts()
+    assert kept.texts_of(every) == from_git.texts_of(every)
+    assert kept.facts_of(every) == from_git.facts_of(every)
+
+    pairs = list(reversed({change.new_blob + (".md" if change.path.endswith(".md") else ""): change.path
+                           for commit in commits for change in commit.changes
+                           if change.status != "D" and versions.wanted(change.path, [])}.items()))
+    in_two, in_one = versions.Texts(), versions.Texts()
+    assert versions._split_in_two(repo.root, pairs, in_two) == versions.split_blobs(repo.root, pairs, in_one)
+    assert in_two.by_digest == in_one.by_digest == kept.texts.by_digest

@@ -51,6 +51,36 @@ FORMAT = "record-versions-8"
 #: How many records' parsed versions a run keeps (each is a few hundred bytes to a few kilobytes).
 FACTS_HELD = 20000
 
+#: The kinds whose versions the rules parse (``changed-after-approval`` its documents', ``static-objectives`` its
+#: objectives'): a split keeps the text of their versions, so these need not be read from git again.
+TEXT_KINDS = frozenset({"document", "objective"})
+#: How much of that text a run keeps at most; the versions beyond it are read from git as before.
+TEXTS_HELD = 16 * 1024 * 1024
+
+
+class Texts:
+    """The text of record versions as a split cut them, by the digest of that text (:attr:`Version.digest`).
+
+    A version's text is the piece of its blob :meth:`RecordVersions.texts_of`
+    would cut out, and two pieces with one digest are one text (the digest is
+    how this module tells versions apart at all), so a text found here is the
+    one git would give.
+    """
+
+    def __init__(self, by_digest: dict[str, str] | None = None) -> None:
+        self.by_digest: dict[str, str] = {}
+        self.size = 0
+        self.update(by_digest or {})
+
+    def keep(self, digest: str, text: str) -> None:
+        if digest not in self.by_digest and self.size + len(text) <= TEXTS_HELD:
+            self.by_digest[digest] = text
+            self.size += len(text)
+
+    def update(self, by_digest: dict[str, str]) -> None:
+        for digest, text in by_digest.items():
+            self.keep(digest, text)
+
 # Text that a reading by lines cannot follow: anchors, aliases, tags, merge keys, directives, several documents.
 # (Each pattern starts with a character that is rare in records, so searching a large history stays fast.)
 _SIGIL = re.compile(r"[ \t\n:\-\[,{][&*!]\S")
@@ -376,7 +406,7 @@ def _canonical(content: Any) -> str:
 Earlier = dict[str, "_Cut | dict[str, tuple[str, tuple[str, str, str]]]"]
 
 
-def split(relative: str, data: bytes, earlier: Earlier | None = None) -> Items:
+def split(relative: str, data: bytes, earlier: Earlier | None = None, texts: Texts | None = None) -> Items:
     """What a blob holds: each record's id, kind and a digest of its version (see the module docstring).
 
     ``earlier`` remembers the last version of each file split before: a
@@ -384,7 +414,8 @@ def split(relative: str, data: bytes, earlier: Earlier | None = None) -> Items:
     was, so the file is cut again only between the records it begins and
     ends with as before (:func:`_cut_again`), their digests and dates are
     not computed again, and the versions of a record share one entry in
-    memory.
+    memory. ``texts`` keeps the text of each new version of a record of
+    :data:`TEXT_KINDS`.
     """
     try:
         text = yamlio.decode(data)
@@ -407,8 +438,12 @@ def split(relative: str, data: bytes, earlier: Earlier | None = None) -> Items:
         out: Items = {}
         for record_id, (kind, piece) in pieces.items():
             seen = before.get(record_id)
-            item = seen[1] if seen is not None and seen[0] == piece and seen[1][0] == kind else \
-                (kind, _digest(piece), _stamps_of_text(kind, piece, markdown))
+            if seen is not None and seen[0] == piece and seen[1][0] == kind:
+                item = seen[1]
+            else:
+                item = (kind, _digest(piece), _stamps_of_text(kind, piece, markdown))
+                if texts is not None and kind in TEXT_KINDS:
+                    texts.keep(item[1], piece)
             now[record_id] = (piece, item)
             out[record_id] = item
         if earlier is not None:
@@ -424,18 +459,24 @@ def split(relative: str, data: bytes, earlier: Earlier | None = None) -> Items:
 PARALLEL_FROM = 400
 
 
-def split_blobs(root: Path, pairs: Sequence[tuple[str, str]]) -> dict[str, Items]:
+def split_blobs(root: Path, pairs: Sequence[tuple[str, str]], texts: Texts | None = None) -> dict[str, Items]:
     """What each (key, path) blob holds, read in one stream from git (a key is the blob id, with ``.md`` for a
-    Markdown record)."""
+    Markdown record); ``texts`` keeps what :func:`split` keeps."""
     from isoctl.history import git
 
     blobs = [key.removesuffix(".md") for key, _ in pairs]
     earlier: Earlier = {}
-    return {key: split(path, data or b"", earlier)
+    return {key: split(path, data or b"", earlier, texts)
             for (key, path), (_, data) in zip(pairs, git.read_blobs(root, blobs), strict=True)}
 
 
-def _split_in_two(root: Path, pairs: list[tuple[str, str]]) -> dict[str, Items]:
+def _split_keeping(root: Path, pairs: Sequence[tuple[str, str]]) -> tuple[dict[str, Items], dict[str, str]]:
+    """:func:`split_blobs` in a helper, with the texts it kept (sent back with what the blobs hold)."""
+    texts = Texts()
+    return split_blobs(root, pairs, texts), texts.by_digest
+
+
+def _split_in_two(root: Path, pairs: list[tuple[str, str]], texts: Texts | None = None) -> dict[str, Items]:
     """:func:`split_blobs`, the first half in a forked helper while this process does the second.
 
     Reading the blobs (git decompresses them) and cutting them apart costs
@@ -445,7 +486,7 @@ def _split_in_two(root: Path, pairs: list[tuple[str, str]]) -> dict[str, Items]:
     from isoctl.workspace.forks import can_fork, forking, helper_result, ignore_interrupts
 
     if not can_fork():
-        return split_blobs(root, pairs)
+        return split_blobs(root, pairs, texts)
     import multiprocessing
 
     half = len(pairs) // 2
@@ -453,14 +494,16 @@ def _split_in_two(root: Path, pairs: list[tuple[str, str]]) -> dict[str, Items]:
         with forking():
             pool = multiprocessing.get_context("fork").Pool(1, initializer=ignore_interrupts)
     except (OSError, AssertionError):
-        return split_blobs(root, pairs)
+        return split_blobs(root, pairs, texts)
     with pool:
-        job = pool.apply_async(split_blobs, (root, pairs[:half]))
-        mine = split_blobs(root, pairs[half:])
+        job = pool.apply_async(_split_keeping, (root, pairs[:half]))
+        mine = split_blobs(root, pairs[half:], texts)
         try:
-            theirs: dict[str, Items] = helper_result(pool, job)
+            theirs, kept = helper_result(pool, job)
         except Exception:
-            theirs = split_blobs(root, pairs[:half])
+            theirs, kept = split_blobs(root, pairs[:half], texts), {}
+    if texts is not None:
+        texts.update(kept)
     return {**theirs, **mine}
 
 
@@ -478,14 +521,14 @@ def _log_ahead(root: Path, until: str) -> list[CommitInfo]:
 _split: list[RecordVersions] = []  # in a helper reading ahead: what its second job read, for the third
 
 
-def _split_ahead(root: Path, ignore: list[str]) -> dict[str, Items]:
+def _split_ahead(root: Path, ignore: list[str]) -> tuple[dict[str, Items], dict[str, str]]:
     """In a helper, its second job: what each blob of the history its first job read holds, that the user
-    cache does not know yet."""
+    cache does not know yet, and the texts the split kept."""
     versions = RecordVersions(ignore, root, ahead=False)
     known = set(versions.known)
     versions._prefetch(_logged)
     _split[:] = [versions]
-    return {key: items for key, items in versions.known.items() if key not in known}
+    return {key: items for key, items in versions.known.items() if key not in known}, versions.texts.by_digest
 
 
 def _save_ahead() -> bool:
@@ -509,7 +552,7 @@ class _Ahead:
     log_job: Any
     split_job: Any
     commits: list[CommitInfo] | None = None
-    blobs: dict[str, Items] | None = None
+    blobs: tuple[dict[str, Items], dict[str, str]] | None = None
     save_job: Any = None
     failed: bool = False
 
@@ -519,8 +562,8 @@ class _Ahead:
             self.commits = self._wait(self.log_job)
         return self.commits
 
-    def split(self) -> dict[str, Items] | None:
-        """What the helper learnt of the blobs (waited for once); None if it failed.
+    def split(self) -> tuple[dict[str, Items], dict[str, str]] | None:
+        """What the helper learnt of the blobs, and the texts it kept (waited for once); None if it failed.
 
         The helper then writes what it learnt to the user cache while the
         evaluation goes on (:meth:`finish` waits for it).
@@ -594,20 +637,20 @@ def commits_ahead(root: Path, until: str) -> list[CommitInfo] | None:
 _saving: list[_Ahead] = []
 
 
-def _collect(root: Path, ignore: Sequence[str]) -> tuple[dict[str, Items], bool]:
-    """What a helper reading ahead learnt of this root's blobs (nothing if none was started or it failed), and
-    whether the helper is keeping it in the user cache itself."""
+def _collect(root: Path, ignore: Sequence[str]) -> tuple[dict[str, Items], dict[str, str], bool]:
+    """What a helper reading ahead learnt of this root's blobs and the texts it kept (nothing if none was started
+    or it failed), and whether the helper is keeping what it learnt in the user cache itself."""
     entry = _ahead.pop(str(root), None)
     if entry is None or entry.ignore != tuple(ignore):
         if entry is not None:
             entry.stop()
-        return {}, False
-    learnt = entry.split() or {}
+        return {}, {}, False
+    learnt, texts = entry.split() or ({}, {})
     if entry.save_job is None:
         entry.stop()
-        return learnt, False
+        return learnt, texts, False
     _saving.append(entry)
-    return learnt, True
+    return learnt, texts, True
 
 
 def cancel_ahead() -> None:
@@ -634,9 +677,11 @@ class RecordVersions:
             self.known = {blob: {rid: (str(v[0]), str(v[1]), str(v[2])) for rid, v in items.items()}
                           for blob, items in known.items() if isinstance(items, dict)}
         self._learnt = False
+        self.texts = Texts()  # the text of versions a split here (or a helper's) cut out, see texts_of
         if ahead:
-            learnt, saved = _collect(root, ignore)
+            learnt, texts, saved = _collect(root, ignore)
             self.known.update(learnt)
+            self.texts.update(texts)
             self._learnt = bool(learnt) and not saved  # a helper writing it down leaves nothing to write here
         self.shas: list[str] = []  # the commits read so far, oldest first
         self.files: dict[str, Items] = {}  # path -> what it holds now
@@ -668,8 +713,8 @@ class RecordVersions:
         # newest first: git packs keep a file's newest version whole and older ones as deltas against it,
         # so reading back in time finds each delta's base already unpacked (a quarter less time in git)
         pairs = list(reversed(wanted_blobs.items()))
-        self.known.update(_split_in_two(self.root, pairs) if len(pairs) >= PARALLEL_FROM
-                          else split_blobs(self.root, pairs))
+        self.known.update(_split_in_two(self.root, pairs, self.texts) if len(pairs) >= PARALLEL_FROM
+                          else split_blobs(self.root, pairs, self.texts))
         self._learnt = True
 
     def _items(self, path: str, blob: str) -> Items:
@@ -739,11 +784,16 @@ class RecordVersions:
 
         Cheaper than :meth:`facts_of` (nothing is parsed), so a rule can look
         for a value in the text first and parse only the versions holding it.
+        A version whose text a split of this run kept is not read again.
         """
+        texts: dict[tuple[str, str], str | None] = {}
         by_blob: dict[str, list[Version]] = {}
         for version in wanted:
-            by_blob.setdefault(version.blob, []).append(version)
-        texts: dict[tuple[str, str], str | None] = {}
+            kept = self.texts.by_digest.get(version.digest)
+            if kept is not None:
+                texts[(version.blob, version.id)] = kept
+            else:
+                by_blob.setdefault(version.blob, []).append(version)
         for blob, data in self._read_many(list(by_blob)):
             try:
                 text = yamlio.decode(data)
