@@ -54,7 +54,7 @@ FACTS_HELD = 20000
 #: The kinds whose versions the rules parse (``changed-after-approval`` its documents', ``static-objectives`` its
 #: objectives'): a split keeps the text of their versions, so these need not be read from git again.
 TEXT_KINDS = frozenset({"document", "objective"})
-#: How much of that text a run keeps at most; the versions beyond it are read from git as before.
+#: How much of that text a run keeps at most, in characters; the versions beyond it are read from git as before.
 TEXTS_HELD = 16 * 1024 * 1024
 
 
