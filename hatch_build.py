@@ -7,12 +7,13 @@ to start; a JSON copy validated at build time loads in a few milliseconds.
 The copy is keyed by the exact bytes of the catalog files and code, so it can
 never stand in for catalogs it was not built from. Compiling the report's
 templates costs a tenth of a second on every report; the compiled modules
-carry a stamp of the sources and jinja version they came from, and are used
-only where both still match (isoctl.report.templates).
+carry a stamp of the sources, the jinja version and the module that compiled
+them, and are used only where all still match (isoctl.report.templates).
 """
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import sys
 import tempfile
@@ -45,21 +46,25 @@ class CatalogBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _compile(root: Path, out: Path) -> None:
-    """The pre-validated catalogs (``out/catalogs.json``) and compiled templates (``out/compiled-templates``)."""
+def _from_checkout(root: Path, module: str) -> Any:
+    """A module of the isoctl being built (imported from its sources, whatever else is installed)."""
     sys.path.insert(0, str(root))
     try:
-        from isoctl.catalog.load import compile_builtin
-        from isoctl.report.templates import compile_builtin as compile_templates
+        return importlib.import_module(module)
     finally:
         sys.path.remove(str(root))
-    compile_builtin(out / "catalogs.json")
-    compile_templates(out / "compiled-templates")
+
+
+def _compile(root: Path, out: Path) -> None:
+    """The pre-validated catalogs (``out/catalogs.json``) and compiled templates (``out/compiled-templates``)."""
+    _from_checkout(root, "isoctl.catalog.load").compile_builtin(out / "catalogs.json")
+    _from_checkout(root, "isoctl.report.templates").compile_builtin(out / "compiled-templates")
 
 
 def _write_into_checkout(root: Path) -> None:
-    """Compile into ``build/isoctl-data`` of the checkout, replacing what an earlier install left there whole."""
-    target = root / "build" / "isoctl-data"
+    """Compile into ``build/isoctl-data`` of the checkout (where isoctl looks for it: ``EDITABLE_BUILT``),
+    replacing what an earlier install left there whole."""
+    target = root.joinpath(*_from_checkout(root, "isoctl.files.resources").EDITABLE_BUILT)
     scratch: Path | None = None
     try:
         target.parent.mkdir(exist_ok=True)

@@ -129,7 +129,8 @@ def test_the_installed_isoctl_starts_from_what_its_build_compiled(tmp_path: Path
     its build validated and the templates it compiled: a first run with an empty cache parses no catalog YAML."""
     from isoctl.report import templates
 
-    assert all(templates._compiled_loader("report", flavour) is not None for flavour in ("html", "md", "typ"))
+    assert all(templates._compiled_loader("report", flavour) is not None for flavour in ("html", "md", "typ")), \
+        "the compiled templates are not those of these sources: install again (pip install -e .) after an edit"
     env = {**os.environ, "ISOCTL_CACHE_DIR": str(tmp_path / "cache")}
     run = subprocess.run([*isoctl_command(), "standards", "list"], capture_output=True, text=True, env=env)
     assert run.returncode == 0 and "iso27001-2022" in run.stdout, run.stderr

@@ -67,10 +67,9 @@ class Texts:
     one git would give.
     """
 
-    def __init__(self, by_digest: dict[str, str] | None = None) -> None:
+    def __init__(self) -> None:
         self.by_digest: dict[str, str] = {}
         self.size = 0
-        self.update(by_digest or {})
 
     def keep(self, digest: str, text: str) -> None:
         if digest not in self.by_digest and self.size + len(text) <= TEXTS_HELD:

@@ -116,7 +116,8 @@ def environment(flavour: Flavour, directory: Path | None = None, *, folder: str 
     return env
 
 
-#: Where a wheel carries isoctl's own templates compiled at build time (see :func:`compile_builtin`).
+#: Where the build keeps isoctl's own templates compiled (in :func:`isoctl.files.resources.built_dir`; see
+#: :func:`compile_builtin`).
 COMPILED = "compiled-templates"
 #: The template folders compiled at build time (the report's: the largest, rendered most).
 COMPILED_FOLDERS = ("report",)
