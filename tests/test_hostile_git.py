@@ -12,14 +12,16 @@ import datetime as dt
 import json
 import os
 import pty
+import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from helpers import Cli, GitRepo, Run, committed_example, git_environment, isolate_git, read_until_closed
+from helpers import Cli, GitRepo, Run, committed_example, git_environment, isolate_git, read_until_closed, run_isoctl
 
 DAY = "2026-03-01"  # the evaluation date of every check here: results do not move with the real clock
 
@@ -339,3 +341,65 @@ def test_report_tells_its_progress(busy: GitRepo, tmp_path: Path, monkeypatch: p
         collect(evaluation, progress=lambda what, done, total: told.append((what, done, total)))
     assert ("evaluating the history", 2, 2) in told  # the January and February points
     assert ("reading document revisions", 7, 7) in told
+
+
+# 7. files git would wait on for ever (git never commits one: something on this machine made it)
+
+WAITED_ON: dict[str, Callable[[Path], Path]] = {
+    "HEAD": lambda root: _fifo(root / ".git" / "HEAD"),
+    "index": lambda root: _fifo(root / ".git" / "index"),
+    "packed refs": lambda root: _fifo(root / ".git" / "packed-refs"),
+    "the branch's ref": lambda root: _fifo(root / ".git" / "refs" / "heads" / "main"),
+    "config linked to a device": lambda root: _link(root / ".git" / "config", Path("/dev/zero")),
+    ".git itself": lambda root: _fifo(root / ".git"),
+    "a .gitignore": lambda root: _fifo(root / "actions" / ".gitignore"),
+}
+
+
+def _fifo(path: Path) -> Path:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    return path
+
+
+def _link(path: Path, target: Path) -> Path:
+    path.unlink()
+    path.symlink_to(target)
+    return path
+
+
+@pytest.mark.parametrize("case", list(WAITED_ON))
+def test_a_file_git_would_wait_on_is_named_and_check_goes_on_without_git(case: str, tmp_path: Path) -> None:
+    repo = committed_example(tmp_path / "acme")
+    assert repo.git("branch", "--show-current") == "main"
+    blocked = WAITED_ON[case](repo.root)
+    kind = "a character device" if case.startswith("config") else "a named pipe (FIFO)"
+    said = f"{blocked} is {kind}, not a file: git would wait on it for ever"
+    for _ in range(2):  # the second run asks the replay cache, which reads the repository's files too
+        check = run_isoctl("check", "--today", DAY, "-f", "json", cwd=repo.root, timeout=60)
+        ran(check)
+        assert json.loads(check.stdout)["summary"]["records"] > 0
+        assert check.stderr.count(said) == 1, check.stderr
+        assert "static-objectives) were skipped" in check.stderr and f"remove {blocked}" in check.stderr
+    history = run_isoctl("history", "-f", "json", cwd=repo.root, timeout=60)
+    if case == "a .gitignore":  # git log reads no working tree file: the history is there
+        assert history.exit_code == 0 and json.loads(history.stdout), history.stderr
+    else:
+        history.expect(2, said)
+
+
+def test_a_linked_worktree_is_looked_over_where_its_git_directory_is(tmp_path: Path) -> None:
+    repo = committed_example(tmp_path / "acme")
+    linked = tmp_path / "linked"
+    repo.git("worktree", "add", "--quiet", str(linked))
+    assert (linked / ".git").is_file()  # "gitdir: .../.git/worktrees/linked"
+    blocked = _fifo(repo.root / ".git" / "worktrees" / "linked" / "index")
+    check = run_isoctl("check", "--today", DAY, "-f", "json", cwd=linked, timeout=60)
+    ran(check)
+    assert f"{blocked} is a named pipe (FIFO), not a file" in check.stderr
+    # the main working tree is not the linked one: its own index is a file, and its history is read
+    main = run_isoctl("history", "-f", "json", cwd=repo.root, timeout=60)
+    assert main.exit_code == 0 and json.loads(main.stdout), main.stderr

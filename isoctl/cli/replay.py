@@ -96,18 +96,33 @@ def _repository(root: Path) -> list[str] | None:
         return ["no repository"]
     parts = [str(dot_git)]
     try:
-        head = (dot_git / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
+        head = _read(dot_git / "HEAD").decode("utf-8", "replace").strip()
         parts.append(head)
         if head.startswith("ref: "):
             ref = dot_git / head[5:]
-            parts.append(ref.read_text(encoding="utf-8", errors="replace").strip() if ref.is_file() else "")
+            parts.append(_read(ref).decode("utf-8", "replace").strip() if ref.is_file() else "")
         for name in ("index", "packed-refs", "shallow", "info/exclude"):
             path = dot_git / name
-            if path.is_file():
-                parts += [name, hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()]
+            if path.exists():
+                parts += [name, hashlib.sha1(_read(path), usedforsecurity=False).hexdigest()]
     except OSError:
         return None
     return parts
+
+
+#: The largest file of a repository's state read to key a replay (a bigger index: the run goes on normally).
+READ_AT_MOST = 256 * 1024 * 1024
+
+
+def _read(path: Path) -> bytes:
+    """A regular file's bytes, never waiting on a pipe nor following a link (OSError for those, and past the cap)."""
+    from isoctl.files import cache
+
+    with cache.open_plain(path) as handle:
+        data = handle.read(READ_AT_MOST + 1)
+    if len(data) > READ_AT_MOST:
+        raise OSError(f"{path} is larger than {READ_AT_MOST} bytes")
+    return data
 
 
 def answer(argv: list[str]) -> int | None:

@@ -29,7 +29,7 @@ from typing import Any
 
 from isoctl.errors import GitError, UsageError, WorkspaceError
 from isoctl.errors import UnsafeRepository as UnsafeRepository  # raised here; callers catch git.UnsafeRepository
-from isoctl.history import decode, log_cache
+from isoctl.history import decode, guard, log_cache
 from isoctl.history.decode import Change as Change
 from isoctl.history.decode import CommitInfo as CommitInfo
 
@@ -76,6 +76,15 @@ def _existing(path: Path) -> Path:
     return path
 
 
+def _at(path: Path, *, worktree: bool = False) -> Path:
+    """Where git is to run for ``path`` (:func:`_existing`), once :mod:`isoctl.history.guard` found nothing there
+    that git would wait on for ever (else UnsafeRepository); ``worktree`` for a command that reads the working
+    tree's ignore and attribute files (status, add, commit)."""
+    where = _existing(path)
+    guard.check(where, worktree=worktree)
+    return where
+
+
 def _inside_git_dir(path: Path) -> bool:
     """Whether ``path`` or a parent holds a ``.git`` entry (so a failure to open means breakage)."""
     here = _existing(path)
@@ -90,7 +99,7 @@ def user_identity(path: Path) -> tuple[str | None, str | None]:
     exactly as they will for the commit.
     """
     git = _gitpython()
-    runner = git.Git(str(_existing(Path(path))))
+    runner = git.Git(str(_at(Path(path))))
 
     def get(key: str) -> str | None:
         try:
@@ -143,7 +152,7 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> str:
     git = _gitpython()
     relative: list[str] = []
     try:
-        with git.Repo(str(_existing(Path(root))), search_parent_directories=True) as repo:
+        with git.Repo(str(_at(Path(root), worktree=True)), search_parent_directories=True) as repo:
             top = Path(str(repo.working_tree_dir)).resolve()
             relative = [Path(p).resolve().relative_to(top).as_posix() for p in paths]
             repo.git.add("--", *relative)
@@ -179,7 +188,7 @@ def head_state(path: Path) -> tuple[str | None, bool]:
     ``--branch`` header names the HEAD commit, so no second call is needed
     unless there is no commit yet.
     """
-    where = _existing(Path(path))
+    where = _at(Path(path), worktree=True)
     try:
         status = _call(where, "status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=normal", "--", ".")
     except FileNotFoundError:
@@ -254,7 +263,7 @@ class Snapshot:
 def _open(path: Path) -> Any:
     git = _gitpython()
     try:
-        return git.Repo(str(_existing(path)), search_parent_directories=True)
+        return git.Repo(str(_at(path)), search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise GitError(f"{path} is not in a git repository, so there is no history to read",
                        hint="--at, diff, history and report need the workspace to be a git repository") from None
@@ -310,7 +319,7 @@ def snapshot(root: Path, rev: str) -> Snapshot:
 
 def _git(root: Path, *args: str) -> bytes:
     """``git ARGS`` run at ``root``: its output as bytes; a GitError (UnsafeRepository, not a repository) on failure."""
-    where = _existing(root)
+    where = _at(root)
     try:
         done = _call(where, *args)
     except FileNotFoundError:
@@ -398,7 +407,7 @@ _ANCESTRY = re.compile(r"^(?P<base>[^~^]+)[~^]")
 def _not_fetched(root: Path, rev: str) -> GitError:
     """Why ``rev`` cannot be found in a shallow clone: before its oldest commit (``HEAD~1``), or perhaps not fetched."""
     ancestry = _ANCESTRY.match(rev)
-    base_found = ancestry is not None and _call(_existing(root), "rev-parse", "--verify", "--quiet", "--end-of-options",
+    base_found = ancestry is not None and _call(_at(root), "rev-parse", "--verify", "--quiet", "--end-of-options",
                                                 f"{ancestry['base']}^{{commit}}").returncode == 0
     if base_found:
         return GitError(f"'{rev}' is older than the oldest commit of this shallow clone{_oldest(root)}: the history "
@@ -490,7 +499,7 @@ def read_blobs(root: Path, blobs: Sequence[str]) -> Iterator[tuple[str, bytes | 
     if not blobs:
         return
     try:
-        process = subprocess.Popen(["git", "-C", str(_existing(root)), *_READ_CONFIG, "cat-file", "--batch"],
+        process = subprocess.Popen(["git", "-C", str(_at(root)), *_READ_CONFIG, "cat-file", "--batch"],
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except FileNotFoundError:
         raise GitError(_NO_GIT) from None
