@@ -9,6 +9,7 @@ findings are reported, and every format says which findings are new.
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import jsonschema
 import pytest
 from conftest import REPO
-from helpers import Cli, GitRepo, make_workspace
+from helpers import Cli, GitRepo, make_workspace, run_isoctl
 
 from isoctl.core.baseline import fingerprint
 from isoctl.model.result import Finding
@@ -253,6 +254,14 @@ def test_a_baseline_edited_by_hand_is_refused(cli: Cli, repo: GitRepo) -> None:
     target.write_text(json.dumps(data), encoding="utf-8")
     check(cli, repo, "--baseline", ".isoctl/baseline.json").expect(2, "severity must be one of error, warning, info")
     check(cli, repo, "--baseline", "missing.json").expect(2, "--baseline missing.json: no such file")
+
+
+def test_a_baseline_that_is_a_named_pipe_or_a_device_is_refused_at_once(repo: GitRepo) -> None:
+    os.mkfifo(repo.root / "pipe.json")  # nobody writes to it: reading it would wait for ever
+    (repo.root / "zero.json").symlink_to("/dev/zero")  # never ends
+    for name, what in (("pipe.json", "a named pipe"), ("zero.json", "a device")):
+        run = run_isoctl("check", "--today", TODAY, "--baseline", name, cwd=repo.root, timeout=60)
+        run.expect(2, f"--baseline {name}: not a regular file ({what}); isoctl reads only plain files")
 
 
 # the fingerprint

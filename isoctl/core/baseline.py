@@ -152,13 +152,26 @@ def dumps(findings: Iterable[Finding]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+#: The largest baseline file read: about 400 bytes a finding, so room for over half a million findings.
+MAX_BYTES = 256 * 1024 * 1024
+
+
 def read(path: Path, shown: str) -> tuple[list[Finding], str]:
     """The findings a baseline file holds and a GUID naming it; UsageError (exit 2) for a file that is not one."""
+    from isoctl.errors import TooLarge, YamlProblem
+    from isoctl.files import yamlio
+
     hint = f"write it again with 'isoctl baseline write' (it goes to {DEFAULT_PATH} by default)"
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"--baseline {shown}: no such file", hint=hint) from None
+        # a plain file only: a named pipe nobody writes to would have the check wait for ever, a device never end
+        data = yamlio.read_bytes(path, max_bytes=MAX_BYTES)
+    except TooLarge:
+        raise UsageError(f"--baseline {shown}: larger than {MAX_BYTES:,} bytes, so not a baseline file isoctl "
+                         "wrote", hint=hint) from None
+    except YamlProblem as exc:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"--baseline {shown}: no such file", hint=hint) from None
+        raise UsageError(f"--baseline {shown}: {exc.message}", hint=hint) from None
     except OSError as exc:
         raise UsageError(f"--baseline {shown}: cannot be read ({exc.strerror or exc})") from None
     try:
