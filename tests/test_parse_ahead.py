@@ -3,6 +3,7 @@ it gives exactly what loading alone gives, whatever the files, and whatever beco
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -118,3 +119,35 @@ def test_a_helper_parsing_ahead_gives_way_when_the_history_is_read(tmp_path: Pat
     finally:
         ahead.stop_all()
     assert not [p for p in multiprocessing.active_children() if p.name == "isoctl-parse-ahead"]
+
+
+def test_after_a_small_edit_the_check_parses_the_edited_files_itself(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from isoctl.cli import replay
+    from isoctl.files import hashes
+
+    # files copied a moment ago: their stat vouches for what was hashed only after git's racy-clean second has passed
+    monkeypatch.setattr(hashes, "RACY_NS", 0)
+    monkeypatch.setenv("NO_COLOR", "1")  # as run_isoctl runs it: the same question
+    root = shutil.copytree(EXAMPLES / "acme-logistics", tmp_path / "acme")
+    question = ["check", "--today", "2026-03-01", "-f", "json"]
+    monkeypatch.chdir(root)
+    assert replay.answer(question) is None and not replay.edited()  # never asked: no shortcut, parse ahead
+    run_isoctl(*question, cwd=root).expect(1)
+    files = sorted((root / "actions").glob("*.yaml")) + sorted((root / "risks").glob("*.yaml"))
+
+    def retitle(path: Path, n: int) -> None:
+        path.write_text(path.read_text(encoding="utf-8").replace("title: ", f"title: Edit {n} ", 1), encoding="utf-8")
+
+    retitle(files[0], 1)
+    assert replay.answer(question) is None and replay.edited()  # one file read again: the record cache has the rest
+    edited = run_isoctl(*question, cwd=root)
+    assert edited.stdout == run_isoctl(*question, cwd=root, env={"ISOCTL_NO_CACHE": "1"}).stdout
+    assert json.loads(edited.stdout)["summary"]["records"] > 0
+
+    for n, path in enumerate(files, start=2):  # most of a register rewritten (a checkout of another branch)
+        retitle(path, n)
+    for directory in ("objectives", "audits", "reviews", "context"):
+        for path in (root / directory).glob("*.yaml"):
+            retitle(path, 99)
+    assert replay.answer(question) is None and not replay.edited()

@@ -120,7 +120,8 @@ def _run(argv: list[str]) -> int | str | None:
     code = replay.answer(argv)  # the same question of the same files: the same answer, at once
     if code is not None:
         return code
-    _parse_ahead(argv)
+    if not replay.edited():  # after a small edit, the record cache holds all but the edited files
+        _parse_ahead(argv)
     from isoctl.cli.app import build
 
     try:

@@ -130,7 +130,8 @@ def answer(argv: list[str]) -> int | None:
 
     Also starts recording when the invocation can be replayed next time.
     """
-    global _recording
+    global _recording, _edited
+    _edited = False
     try:
         key = _key(argv)
         if key is None:
@@ -183,8 +184,40 @@ def _current(facts: dict[str, object]) -> bool:
     if not (isinstance(root, str) and isinstance(start, str) and isinstance(state, str)
             and isinstance(facts.get("stderr"), str) and facts.get("code") in (0, 1)):
         return False
+    if find_root(Path(start)) != Path(root):
+        return False
     # the evaluation that runs when the state differs takes this walk instead of making its own
-    return find_root(Path(start)) == Path(root) and _state(Path(root), fingerprint(Path(root), remember=True)) == state
+    files = fingerprint(Path(root), remember=True)
+    global _edited
+    _edited = files is not None and _few_read(Path(root))
+    return _state(Path(root), files) == state
+
+
+#: Whether this run's replay check found the workspace of a recorded run with only a few files edited since they
+#: were last read (see :func:`edited`).
+_edited = False
+
+#: At most this many files read again (and at most one in :data:`EDITED_SHARE`) is "a few files edited".
+EDITED_FILES = 16
+EDITED_SHARE = 20
+
+
+def _few_read(root: Path) -> bool:
+    from isoctl.files.hashes import ContentHashes
+
+    hashes = ContentHashes.of(root.resolve())
+    return hashes.read <= EDITED_FILES and hashes.read * EDITED_SHARE <= len(hashes.visited)
+
+
+def edited() -> bool:
+    """Whether the question was answered before, of the same workspace, and only a few files changed since.
+
+    The fingerprint of the replay check read again just the files whose
+    stat no longer vouched for them: the record cache holds the records of
+    all the others, so parsing the workspace ahead in a helper would be
+    wasted work (the evaluation parses the few edited files itself).
+    """
+    return _edited
 
 
 def workspace(start: Path, root: Path, files: str | None) -> None:

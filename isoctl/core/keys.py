@@ -107,6 +107,7 @@ def _fingerprint(base: Path) -> str | None:
     parts: list[bytes | str] = []
     hashes = ContentHashes.of(base)
     hashes.visited.clear()
+    hashes.read = 0
     try:
         _walk(base, "", parts, hashes)
     except OSError:

@@ -40,6 +40,7 @@ class ContentHashes:
         self.key = cache.digest(["file blobs 1", os.fsencode(base)]) if cache.cache_dir() is not None else None
         self.known: dict[str, list[int | str]] = {}
         self.visited: set[str] = set()  # the files of the walk under way
+        self.read = 0  # how many of them were read, their stat not vouching for them (new, changed, or racy)
         self.changed = False
         if self.key is not None:
             found = cache.read("hashes", self.key)
@@ -73,6 +74,7 @@ class ContentHashes:
             except ValueError:
                 pass
         started = time.time_ns()
+        self.read += 1
         with open(path, "rb") as handle:
             blob = blob_id(handle.read())
         if self.key is not None:
