@@ -127,6 +127,45 @@ def test_history_follows_a_change_of_rule_severity(repo: GitRepo, cli: Cli, monk
     assert check["warning"] == second["warning"]
 
 
+def test_the_code_digest_follows_every_shipped_file_and_nothing_else(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cached answer is kept only for the code and data that computed it: any shipped file edited, added or
+    removed, at any depth, is another isoctl."""
+    import os
+
+    from isoctl.core import keys
+    from isoctl.files import resources
+
+    shipped = {"standards": tmp_path / "standards", "templates": tmp_path / "templates"}
+    (shipped["standards"] / "iso9001" / "2015").mkdir(parents=True)
+    (shipped["templates"] / "report").mkdir(parents=True)
+    catalog = shipped["standards"] / "iso9001" / "2015" / "clauses.yaml"
+    catalog.write_text("clauses: []\n", encoding="utf-8")
+    (shipped["templates"] / "report" / "base.html.j2").write_text("<html>\n", encoding="utf-8")
+    monkeypatch.setattr(resources, "data_dir", lambda name: shipped[name])
+
+    def digest() -> str:
+        keys.code_digest.cache_clear()
+        return keys.code_digest()
+
+    seen = [digest()]
+    assert digest() == seen[0]  # nothing changed: the same isoctl
+    os.utime(catalog, ns=(10**18, 10**18))  # a file installed again: same size, another time
+    seen.append(digest())
+    catalog.write_text("clauses: [4.1]\n", encoding="utf-8")
+    seen.append(digest())
+    (shipped["templates"] / "report" / "deep").mkdir()
+    (shipped["templates"] / "report" / "deep" / "part.j2").write_text("x", encoding="utf-8")
+    seen.append(digest())
+    assert len(set(seen)) == len(seen), seen
+    (shipped["templates"] / "report" / "deep" / "part.j2").unlink()
+    assert digest() == seen[-2]  # removed again: the isoctl it was
+    (shipped["standards"] / "empty").mkdir()  # a folder alone is no file
+    (shipped["templates"] / "loop").symlink_to(shipped["templates"], target_is_directory=True)  # not followed
+    assert digest() == seen[-2]
+    keys.code_digest.cache_clear()
+
+
 def test_a_shallow_clone_skips_history_rules_and_says_so(repo: GitRepo, cli: Cli, tmp_path: Path) -> None:
     clone = tmp_path / "clone"
     repo.git("clone", "--quiet", "--depth", "2", f"file://{repo.root}", str(clone))
