@@ -60,7 +60,8 @@ def code_digest() -> str:
                 with os.scandir(base / prefix if prefix else base) as entries:
                     for entry in entries:
                         if entry.is_dir(follow_symlinks=False):
-                            pending.append(f"{prefix}{entry.name}/")
+                            if entry.name != "__pycache__":  # compiled from the sources counted here
+                                pending.append(f"{prefix}{entry.name}/")
                         elif entry.name.endswith(suffix) and entry.is_file():
                             info = entry.stat()
                             found.append((prefix + entry.name, f"{info.st_size}:{info.st_mtime_ns}"))
