@@ -403,3 +403,18 @@ def test_a_linked_worktree_is_looked_over_where_its_git_directory_is(tmp_path: P
     # the main working tree is not the linked one: its own index is a file, and its history is read
     main = run_isoctl("history", "-f", "json", cwd=repo.root, timeout=60)
     assert main.exit_code == 0 and json.loads(main.stdout), main.stderr
+
+
+# 8. a damaged repository: an object the history names is gone
+
+
+def test_a_missing_blob_is_a_damaged_repository_not_a_crash(tmp_path: Path) -> None:
+    repo = committed_example(tmp_path / "acme")
+    blob = repo.git("rev-parse", "HEAD:isoctl.yaml")
+    (repo.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # committed_example leaves loose objects
+    said = f"git cannot give object {blob} of this repository (it is missing, or the repository is damaged)"
+    for args in (("check", "--at", "HEAD"), ("report", "--today", DAY, "-o", str(tmp_path / "pack.html"))):
+        run = run_isoctl(*args, cwd=repo.root, timeout=60)
+        assert run.exit_code == 2 and said in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr and "internal error" not in run.stderr
+    assert not (tmp_path / "pack.html").exists()

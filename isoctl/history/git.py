@@ -1,10 +1,13 @@
 """The git layer: the only module of isoctl that talks to gitpython.
 
-gitpython costs ~170 ms to import and needs a git binary, so it is imported
-inside each function: ``import isoctl.history.git`` stays free, and commands that never
-touch git never pay for it. Every failure a user can cause (no git installed,
-a broken repository) becomes a :class:`~isoctl.errors.GitError` with a clear
-message instead of a gitpython traceback. Repo handles are always closed, so no
+Reads (status, log, trees, blobs) run ``git`` itself and read its output as
+bytes; gitpython, which costs ~170 ms to import, is used only to write
+(``init``, commits) and to ask for the user's identity, and is imported
+inside those functions: ``import isoctl.history.git`` stays free, and
+commands that only read never pay for it. Every failure a user can cause (no
+git installed, a broken repository) becomes a
+:class:`~isoctl.errors.GitError` with a clear message instead of a
+traceback. Blob readers and repository handles are always closed, so no
 ``git cat-file`` process outlives a call.
 
 Whatever a repository holds is untrusted: git's output is read as bytes and
@@ -25,7 +28,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 from isoctl.errors import GitError, UsageError, WorkspaceError
 from isoctl.errors import UnsafeRepository as UnsafeRepository  # raised here; callers catch git.UnsafeRepository
@@ -260,15 +262,6 @@ class Snapshot:
         self.close()
 
 
-def _open(path: Path) -> Any:
-    git = _gitpython()
-    try:
-        return git.Repo(str(_at(path)), search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise GitError(f"{path} is not in a git repository, so there is no history to read",
-                       hint="--at, diff, history and report need the workspace to be a git repository") from None
-
-
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -313,8 +306,7 @@ def snapshot(root: Path, rev: str) -> Snapshot:
                              hint=f"choose a later revision; 'git log --oneline -- {where}' lists the commits that "
                                   "changed the workspace")
     committed, _ = commit_date(root, sha)
-    repo = _open(root)
-    return Snapshot(sha, committed, files, BlobReader(repo=repo))
+    return Snapshot(sha, committed, files, BlobReader(root))
 
 
 def _git(root: Path, *args: str) -> bytes:
@@ -470,23 +462,60 @@ def keep_log() -> None:
 
 
 class BlobReader:
-    """Blob bytes through one persistent ``git cat-file --batch`` process; close it when done."""
+    """Blob bytes through one persistent ``git cat-file --batch`` process, asked one blob at a time; close it
+    when done (or use ``with``).
 
-    def __init__(self, root: Path | None = None, *, repo: Any = None) -> None:
-        self._repo = repo if repo is not None else _open(root or Path.cwd())
+    A plain process rather than gitpython's object database: reading blobs
+    needs nothing more, and importing gitpython cost a report or a ``--at``
+    check more than the reads themselves.
+    """
+
+    def __init__(self, root: Path | None = None) -> None:
+        try:
+            self._process = subprocess.Popen(["git", "-C", str(_at(root or Path.cwd())), *_READ_CONFIG, "cat-file",
+                                              "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             stderr=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise GitError(_NO_GIT) from None
 
     def read(self, blob: str) -> bytes:
-        data: bytes = self._repo.odb.stream(bytes.fromhex(blob)).read()
-        return data
+        """The bytes of the object ``blob`` (a full hexadecimal id); GitError when git does not have it."""
+        if not _OBJECT_ID.fullmatch(blob):
+            raise GitError(f"not an object id: {blob!r}")
+        stdin, stdout = self._process.stdin, self._process.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(blob.encode("ascii") + b"\n")
+            stdin.flush()
+            header = stdout.readline().split()
+            if len(header) == 3 and header[2].isdigit():
+                size = int(header[2])
+                data = stdout.read(size)
+                stdout.read(1)  # the newline after each object
+                if len(data) == size:
+                    return data
+        except (OSError, ValueError):  # git has gone (a broken pipe), or this reader was closed
+            pass
+        raise GitError(f"git cannot give object {blob} of this repository (it is missing, or the repository "
+                       "is damaged)")
 
     def close(self) -> None:
-        self._repo.close()
+        process = self._process
+        for stream in (process.stdin, process.stdout):
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
+        process.kill()
+        process.wait()
 
     def __enter__(self) -> BlobReader:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def read_blobs(root: Path, blobs: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
