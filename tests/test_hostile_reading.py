@@ -256,6 +256,27 @@ def test_a_symlinked_record_is_read_once_in_the_tree_and_at_a_commit(acme: Path,
 # 11. deep trees
 
 
+def test_a_manifest_linked_outside_the_workspace_is_refused_unread(acme: Path, cli: Cli, tmp_path: Path) -> None:
+    manifest = acme / "isoctl.yaml"
+    before = cli("check", "-f", "json", "--today", "2026-03-01", cwd=acme)
+    outside = tmp_path / "elsewhere.yaml"  # a valid manifest: were it read, the commands would work
+    shutil.move(manifest, outside)
+    manifest.symlink_to(outside)
+    said = f"isoctl.yaml is a link to a file outside the workspace ({outside}); isoctl reads only files inside it"
+    for args in (("check",), ("gap",), ("report", "-o", "pack.html"), ("history",), ("standards", "list"),
+                 ("action", "list")):
+        cli(*args, cwd=acme).expect(2, said)
+    assert not (acme / "pack.html").exists()
+    # a link to a file inside the workspace is the file (in a dot-folder, which holds no records)
+    manifest.unlink()
+    (acme / ".config").mkdir()
+    shutil.move(outside, acme / ".config" / "isoctl.yaml")
+    manifest.symlink_to(Path(".config") / "isoctl.yaml")
+    after = cli("check", "-f", "json", "--today", "2026-03-01", cwd=acme)
+    assert after.exit_code == before.exit_code
+    assert json.loads(after.stdout)["summary"] == json.loads(before.stdout)["summary"]
+
+
 def test_a_tree_deeper_than_the_python_stack_is_walked(cli: Cli) -> None:
     # Outside pytest's temporary folders: their clean-up recurses, and would fail on this tree if it were left behind.
     outside = Path(tempfile.mkdtemp(prefix="isoctl-deep-"))

@@ -200,9 +200,12 @@ def keep_analysis(root: Path, advice: Advice) -> tuple[Path, list[str]]:
     if target.exists():
         raise ScaffoldError(f"the template already wrote {PATH}; the needs analysis was not kept",
                             hint="rename that file in the template")
+    from isoctl.errors import WorkspaceError
+    from isoctl.workspace.discover import manifest_of
+
     try:
-        manifest = yamlio.parse(yamlio.read_text(root / "isoctl.yaml"))
-    except (OSError, yamlio.YamlProblem):
+        manifest = yamlio.parse(yamlio.read_text(manifest_of(root)))
+    except (OSError, yamlio.YamlProblem, WorkspaceError):
         manifest = None
     people = manifest.get("people") if isinstance(manifest, dict) else None
     people = [p for p in people or [] if isinstance(p, dict) and isinstance(p.get("id"), str)]

@@ -59,15 +59,16 @@ def _workspace_scope(loaded: Catalogs) -> list[Edition]:
     there are none and a family means its current edition. ``check`` is what
     reports a broken manifest; browsing the catalogs does not fail on one.
     """
+    from isoctl.errors import WorkspaceError
     from isoctl.files import yamlio
-    from isoctl.workspace.discover import MANIFEST, find_root
+    from isoctl.workspace.discover import find_root, manifest_of
 
     root = find_root(Path.cwd())
     if root is None:
         return []
     try:
-        data = yamlio.parse(yamlio.read_text(root / MANIFEST))
-    except yamlio.YamlProblem:
+        data = yamlio.parse(yamlio.read_text(manifest_of(root)))
+    except (yamlio.YamlProblem, WorkspaceError):
         return []
     names = data.get("standards") if isinstance(data, dict) else None
     return loaded.in_scope(names) if isinstance(names, list) else []

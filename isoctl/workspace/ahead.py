@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from isoctl.workspace.discover import MANIFEST, find_root
+from isoctl.workspace.discover import find_root
 from isoctl.workspace.forks import can_fork, forking, ignore_interrupts
 
 NOT_A_RECORD = "not-a-record"
@@ -194,12 +194,14 @@ def _ignored(root: Path) -> list[str]:
     A manifest that does not parse, or holds something else there, only
     costs the helper some files loading will not want.
     """
+    from isoctl.errors import WorkspaceError
     from isoctl.files import yamlio
     from isoctl.workspace import files as workspace_files
+    from isoctl.workspace.discover import manifest_of
 
     try:
-        data = yamlio.parse(yamlio.read_text(root / MANIFEST))
-    except (yamlio.YamlProblem, OSError):
+        data = yamlio.parse(yamlio.read_text(manifest_of(root)))
+    except (yamlio.YamlProblem, OSError, WorkspaceError):
         return []
     if not isinstance(data, dict):
         return []

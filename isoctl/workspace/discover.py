@@ -19,6 +19,21 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
+def manifest_of(root: Path) -> Path:
+    """The manifest of the workspace at ``root``, to be read; WorkspaceError when it is a link to a file outside
+    the workspace (isoctl reads no file outside it, as with records)."""
+    manifest = root / MANIFEST
+    if manifest.is_symlink() and inside(root, MANIFEST) is None:
+        try:
+            target = os.readlink(manifest)
+        except OSError:
+            target = "?"
+        raise WorkspaceError(f"{MANIFEST} is a link to a file outside the workspace ({target}); isoctl reads only "
+                             "files inside it", hint="replace the link with the file itself, or link to a file inside "
+                             "the workspace")
+    return manifest
+
+
 def inside(root: Path, relative: str) -> Path | None:
     """``root / relative`` resolved, or None when it escapes ``root`` (``..``, absolute paths, symlinks) or loops."""
     try:
@@ -40,7 +55,7 @@ def manifest_catalog_dirs(start: Path) -> tuple[Path | None, list[Path]]:
     root = find_root(start)
     if root is None:
         return None, []
-    manifest = root / MANIFEST
+    manifest = manifest_of(root)
     try:
         data = yamlio.parse(yamlio.read_text(manifest))
     except yamlio.YamlProblem as exc:
@@ -78,6 +93,7 @@ def find_workspace(path: Path | None) -> Path:
             f"no {MANIFEST} found in {path or '.'} or any directory above it",
             hint="run 'isoctl init PATH' to create a workspace, or pass the path of one",
         )
+    manifest_of(root)  # refused before anything reads it
     return root
 
 

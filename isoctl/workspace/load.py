@@ -27,7 +27,7 @@ from isoctl.model.manifest import Manifest, Organization, Person
 from isoctl.model.result import Finding
 from isoctl.workspace import ahead
 from isoctl.workspace import files as workspace_files
-from isoctl.workspace.discover import MANIFEST, find_workspace, inside
+from isoctl.workspace.discover import MANIFEST, find_workspace, inside, manifest_of
 from isoctl.workspace.read import RawFile
 from isoctl.workspace.record_cache import RecordCache
 from isoctl.workspace.records import (
@@ -72,7 +72,7 @@ def load_manifest(root: Path, snapshot: Committed | None = None) -> tuple[Manife
     """Read and validate ``isoctl.yaml``; schema problems are findings, an unusable file raises."""
     try:
         if snapshot is None:
-            text = yamlio.read_text(root / MANIFEST)
+            text = yamlio.read_text(manifest_of(root))
         elif MANIFEST in snapshot.files:
             text = yamlio.decode(snapshot.read(snapshot.files[MANIFEST].blob))
         else:
