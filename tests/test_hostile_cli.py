@@ -122,6 +122,22 @@ def test_output_to_a_dash_is_stdout(cli: Cli, nimbus: Path, command: list[str]) 
     assert not (root / "-").exists()
 
 
+def test_default_outputs_in_the_workspace_are_not_written_through_a_link_out_of_it(cli: Cli, workspace: Path,
+                                                                                   tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (workspace / ".isoctl").symlink_to(elsewhere, target_is_directory=True)
+    for args, where, option in ((("baseline", "write"), ".isoctl/baseline.json", "-o FILE"),
+                                (("schema",), ".isoctl/schema", "-o DIR")):
+        run = cli(*args, cwd=workspace).expect(2, f"{where} leads outside the workspace; isoctl writes only inside "
+                                                   "it, nothing was written")
+        assert f"give {option}" in run.stderr
+    assert list(elsewhere.iterdir()) == []
+    # named on purpose, the same place is written
+    cli("baseline", "write", "-o", str(elsewhere / "baseline.json"), cwd=workspace).expect(0)
+    assert (elsewhere / "baseline.json").is_file()
+
+
 def test_output_to_a_named_pipe_feeds_its_reader(workspace: Path, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)

@@ -46,7 +46,9 @@ def write(
         emit(dumps(result.findings), None, fmt="json")
         return
     if output is None:
-        output = root / DEFAULT_PATH
+        from isoctl.cli.output import default_in_workspace
+
+        output = default_in_workspace(root, DEFAULT_PATH, "-o FILE")
         try:
             output.parent.mkdir(exist_ok=True)
         except OSError as exc:

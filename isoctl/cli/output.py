@@ -135,3 +135,14 @@ def _hint(exc: OSError) -> str | None:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return "choose a directory you can write to"
     return None
+
+
+def default_in_workspace(root: Path, relative: str, option: str) -> Path:
+    """``root / relative``, where a command writes in the workspace by default; OutputError when a link on the way
+    leads outside it (``option`` writes elsewhere on purpose)."""
+    from isoctl.actions.writes import inside_workspace
+
+    if inside_workspace(root, relative) is None:
+        raise OutputError(f"{relative} leads outside the workspace; isoctl writes only inside it, nothing was written",
+                          hint=f"to write it elsewhere on purpose, give {option}")
+    return root / relative

@@ -48,7 +48,12 @@ def schema(
 
     root = find_root(Path.cwd())
     if output is None:
-        output = (root or Path.cwd()) / ".isoctl" / "schema"
+        if root is not None:
+            from isoctl.cli.output import default_in_workspace
+
+            output = default_in_workspace(root, ".isoctl/schema", "-o DIR")
+        else:
+            output = Path.cwd() / ".isoctl" / "schema"
     written = write_schemas(output)
     out = console()
     for path in written:
