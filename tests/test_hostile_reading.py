@@ -158,6 +158,25 @@ def test_merges_of_a_large_mapping_are_refused_while_building(acme: Path) -> Non
     assert finding_at(check, "bomb.yaml")["rule"] == "parse-error"
 
 
+def test_a_huge_file_once_committed_costs_no_memory_later(tmp_path: Path) -> None:
+    # 100 MB committed once and deleted: every read of the history meets it (the rules that read history, the
+    # report's document register, --at); reading it whole took about ten times its size
+    repo = committed_example(tmp_path / "acme")
+    line = "- kind: action\n  # " + "x" * 200 + "\n"
+    repo.commit("A huge log", files={"actions/huge.yaml": line * 470_000}, date="2026-01-20")
+    repo.remove("actions/huge.yaml")
+    repo.commit("Remove it again", date="2026-01-21")
+    def limited(*args: str) -> Run:
+        return isoctl_limited(*args, cwd=repo.root, memory=768 << 20, timeout=60)
+
+    limited("check", "-f", "json", "--today", "2026-03-01").expect(1)
+    at = limited("check", "--at", "HEAD~1", "-f", "json")
+    assert finding_at(at, "actions/huge.yaml")["message"] == \
+        f"file is {len(line) * 470_000:,} bytes, over the 2,097,152-byte limit for a record file"
+    limited("report", "-o", str(tmp_path / "pack.html")).expect(0)
+    limited("history", "--every", "commit", "-f", "json").expect(0)
+
+
 # 4. unreadable files and folders
 
 

@@ -97,8 +97,8 @@ class _Tree:
     files: dict[str, TreeEntry]
     reader: BlobReader
 
-    def read(self, blob: str) -> bytes:
-        return self.reader.read(blob)
+    def read(self, blob: str, max_bytes: int | None = None) -> bytes:
+        return self.reader.read(blob, max_bytes)
 
 
 def _period(day: dt.date, every: Every) -> tuple[dt.date, dt.date]:

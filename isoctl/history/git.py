@@ -28,8 +28,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import IO
 
-from isoctl.errors import GitError, UsageError, WorkspaceError
+from isoctl.errors import GitError, TooLarge, UsageError, WorkspaceError
 from isoctl.errors import UnsafeRepository as UnsafeRepository  # raised here; callers catch git.UnsafeRepository
 from isoctl.history import decode, guard, log_cache
 from isoctl.history.decode import Change as Change
@@ -248,9 +249,9 @@ class Snapshot:
     files: dict[str, TreeEntry]
     reader: BlobReader = field(repr=False)
 
-    def read(self, blob: str) -> bytes:
-        """The bytes of a blob."""
-        return self.reader.read(blob)
+    def read(self, blob: str, max_bytes: int | None = None) -> bytes:
+        """The bytes of a blob (see :meth:`BlobReader.read` for ``max_bytes``)."""
+        return self.reader.read(blob, max_bytes)
 
     def close(self) -> None:
         self.reader.close()
@@ -478,8 +479,14 @@ class BlobReader:
         except FileNotFoundError:
             raise GitError(_NO_GIT) from None
 
-    def read(self, blob: str) -> bytes:
-        """The bytes of the object ``blob`` (a full hexadecimal id); GitError when git does not have it."""
+    def read(self, blob: str, max_bytes: int | None = None) -> bytes:
+        """The bytes of the object ``blob`` (a full hexadecimal id); GitError when git does not have it.
+
+        One larger than ``max_bytes`` is passed over unread and refused as
+        :class:`~isoctl.errors.TooLarge`, naming its size (a file too large for
+        a record, committed once, must not fill the memory of every run that
+        reads the history).
+        """
         if not _OBJECT_ID.fullmatch(blob):
             raise GitError(f"not an object id: {blob!r}")
         stdin, stdout = self._process.stdin, self._process.stdout
@@ -490,6 +497,9 @@ class BlobReader:
             header = stdout.readline().split()
             if len(header) == 3 and header[2].isdigit():
                 size = int(header[2])
+                if max_bytes is not None and size > max_bytes:
+                    _pass_over(stdout, size)
+                    raise TooLarge(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a record file")
                 data = stdout.read(size)
                 stdout.read(1)  # the newline after each object
                 if len(data) == size:
@@ -516,10 +526,24 @@ class BlobReader:
 
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+#: How much of a blob passed over unread is read (and dropped) at a time.
+_BLOCK = 1 << 20
 
 
-def read_blobs(root: Path, blobs: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
-    """Many blobs through one ``git cat-file --batch`` run, in the order asked; None for one git does not have.
+def _pass_over(stdout: IO[bytes], size: int) -> None:
+    """Read and drop one object of ``size`` bytes from ``git cat-file --batch`` and the newline after it."""
+    while size > 0:
+        block = stdout.read(min(size, _BLOCK))
+        if not block:
+            return
+        size -= len(block)
+    stdout.read(1)
+
+
+def read_blobs(root: Path, blobs: Sequence[str], *, max_bytes: int | None = None
+               ) -> Iterator[tuple[str, bytes | None]]:
+    """Many blobs through one ``git cat-file --batch`` run, in the order asked; None for one git does not have,
+    and for one larger than ``max_bytes`` (passed over unread: a history holding one huge file costs no memory).
 
     A walk through the history that reads thousands of blobs one request at
     a time spends most of its time waiting on each answer; this streams them.
@@ -553,7 +577,12 @@ def read_blobs(root: Path, blobs: Sequence[str]) -> Iterator[tuple[str, bytes | 
                 if not header:
                     break
                 continue
-            data = stdout.read(int(header[2]))
+            size = int(header[2])
+            if max_bytes is not None and size > max_bytes:
+                _pass_over(stdout, size)
+                yield blob, None
+                continue
+            data = stdout.read(size)
             stdout.read(1)  # the newline after each object
             yield blob, data
     finally:

@@ -466,7 +466,8 @@ def split_blobs(root: Path, pairs: Sequence[tuple[str, str]], texts: Texts | Non
     blobs = [key.removesuffix(".md") for key, _ in pairs]
     earlier: Earlier = {}
     return {key: split(path, data or b"", earlier, texts)
-            for (key, path), (_, data) in zip(pairs, git.read_blobs(root, blobs), strict=True)}
+            for (key, path), (_, data) in zip(pairs, git.read_blobs(root, blobs, max_bytes=yamlio.MAX_BYTES),
+                                              strict=True)}
 
 
 def _split_keeping(root: Path, pairs: Sequence[tuple[str, str]]) -> tuple[dict[str, Items], dict[str, str]]:
@@ -810,7 +811,7 @@ class RecordVersions:
         """The bytes of ``blobs`` in one stream from git (b"" for one git does not have)."""
         from isoctl.history import git
 
-        for blob, data in git.read_blobs(self.root, blobs):
+        for blob, data in git.read_blobs(self.root, blobs, max_bytes=yamlio.MAX_BYTES):
             yield blob, data or b""
 
     def save(self) -> None:

@@ -169,7 +169,11 @@ class _Tracker:
         key = f"{blob}{'.md' if path.endswith('.md') else ''}"
         found = self.known.get(key)
         if found is None:
-            found = self.known[key] = _fingerprints(path, self.read_blob(blob))
+            try:
+                data = self.read_blob(blob)
+            except yamlio.TooLarge:  # too large for a record: it holds no document
+                data = b""
+            found = self.known[key] = _fingerprints(path, data)
         return found
 
 

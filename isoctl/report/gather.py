@@ -13,6 +13,7 @@ On a long history both take a while: ``progress`` is told how far each has got.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from isoctl.core.changes import between
 from isoctl.core.evaluate import Evaluation, open_evaluation
 from isoctl.core.timeline import Point as TimelinePoint
 from isoctl.core.timeline import Progress, no_progress, walk
+from isoctl.files import yamlio
 from isoctl.history import git
 from isoctl.history.diff import Revision
 from isoctl.history.git import CommitInfo
@@ -87,7 +89,8 @@ def _documents(workspace: Workspace, commits: list[CommitInfo] | None, shallow: 
     history = None
     if commits is not None:
         with git.BlobReader(workspace.root) as reader:
-            history = document_register.revisions(_counted(commits, progress), documents, reader.read,
+            history = document_register.revisions(_counted(commits, progress), documents,
+                                                  functools.partial(reader.read, max_bytes=yamlio.MAX_BYTES),
                                                   ignore=manifest.ignore, root=workspace.root if uncommitted else None)
     return document_register.build(documents, history, shallow=shallow, names={p.id: p.name for p in manifest.people},
                                    review_days=manifest.settings.document_review_days, uncontrolled=uncontrolled)

@@ -80,7 +80,9 @@ class Committed(Protocol):
     @property
     def files(self) -> Mapping[str, workspace_files.TreeFile]: ...
 
-    def read(self, blob: str) -> bytes: ...
+    def read(self, blob: str, max_bytes: int | None = None) -> bytes:
+        """The blob's bytes; TooLarge, unread, for one over ``max_bytes``."""
+        ...
 
 
 @dataclass
@@ -97,14 +99,14 @@ class Reuse:
     loaded: dict[tuple[str, str], Outcome] = field(default_factory=dict)
     snapshot: Committed | None = None  # the commit loaded last
 
-    def read(self, blob: str) -> bytes:
+    def read(self, blob: str, max_bytes: int | None = None) -> bytes:
         """A blob's bytes, through the commit loaded last.
 
         Files kept from earlier commits read their text (to locate a finding)
         this way, so that they do not each keep their own commit's tree alive.
         """
         assert self.snapshot is not None
-        return self.snapshot.read(blob)
+        return self.snapshot.read(blob, max_bytes)
 
     def keep(self, candidates: Sequence[workspace_files.Candidate], outcomes: Sequence[Outcome | None]) -> None:
         """Hold the files of the tree just loaded, and let go of every other (the record cache keeps them too)."""
@@ -240,8 +242,7 @@ def _file_text(path: Path) -> str:
 
 
 def _blob_text(source: Committed | Reuse, blob: str) -> str:
-    data = source.read(blob)
-    yamlio.check_size(len(data))  # sizes from `git log` are not known before reading
+    data = source.read(blob, yamlio.MAX_BYTES)  # sizes from `git log` are not known before reading
     return yamlio.decode(data)
 
 

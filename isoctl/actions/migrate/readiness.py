@@ -96,11 +96,14 @@ class Migrated:
         self._blobs[key] = data
         self.files[relative] = Entry("100644", key, len(data))
 
-    def read(self, blob: str) -> bytes:
-        """The bytes of a file of the view, by the id :attr:`files` gives it."""
+    def read(self, blob: str, max_bytes: int | None = None) -> bytes:
+        """The bytes of a file of the view, by the id :attr:`files` gives it (TooLarge past ``max_bytes``)."""
         if blob in self._blobs:
-            return self._blobs[blob]
-        return yamlio.read_bytes(self._paths[blob])
+            data = self._blobs[blob]
+            if max_bytes is not None:
+                yamlio.check_size(len(data), max_bytes=max_bytes)
+            return data
+        return yamlio.read_bytes(self._paths[blob], max_bytes=max_bytes if max_bytes is not None else yamlio.MAX_BYTES)
 
 
 def _size(path: Path) -> int:
