@@ -418,3 +418,28 @@ def test_a_missing_blob_is_a_damaged_repository_not_a_crash(tmp_path: Path) -> N
         assert run.exit_code == 2 and said in run.stderr, run.stderr
         assert "Traceback" not in run.stderr and "internal error" not in run.stderr
     assert not (tmp_path / "pack.html").exists()
+
+
+# 9. submodules: an entry that names a commit of another repository, not a file
+
+
+def test_a_submodule_named_like_a_record_is_no_file_of_the_history(tmp_path: Path) -> None:
+    repo = committed_example(tmp_path / "acme")
+    elsewhere = "0123456789abcdef0123456789abcdef01234567"  # a commit of another repository: not in this one
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{elsewhere},vendor/policies.yaml")
+    repo.git("commit", "--quiet", "--message", "Add a submodule", date="2026-01-20")
+    log = repo.root / "actions" / "2026.yaml"  # then a file becomes a submodule, in one commit
+    repo.git("rm", "--quiet", "--cached", "actions/2026.yaml")
+    log.unlink()
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{elsewhere},actions/2026.yaml")
+    repo.git("commit", "--quiet", "--message", "The log becomes a submodule", date="2026-01-21")
+    repo.git("reset", "--quiet", "--hard")
+    history = run_isoctl("history", "--every", "commit", "-f", "json", cwd=repo.root, timeout=60)
+    assert history.exit_code == 0, history.stderr
+    points = json.loads(history.stdout)["points"]
+    assert points[-1]["records"] < points[-3]["records"]  # the log's records went with it
+    for args in (("check", "--at", "HEAD~1"), ("report", "--today", DAY, "-o", str(tmp_path / "pack.html")),
+                 ("diff", "HEAD~2", "HEAD"), ("pulse", "--today", DAY)):
+        run = run_isoctl(*args, cwd=repo.root, timeout=60)
+        assert run.exit_code in (0, 1), (args, run.stderr)
+        assert "cannot give object" not in run.stderr and "Traceback" not in run.stderr

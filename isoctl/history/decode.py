@@ -25,6 +25,10 @@ commit is read without an error:
   written ``\\xNN``), exactly as the working tree's names are, so a file is
   named the same committed or not.
 
+* **submodules** (gitlinks) name a commit of another repository, not a
+  file: a change to one is no change to any file of the workspace, and a
+  file replaced by one (or one by a file) is a deletion (an addition).
+
 :func:`log_entries` reads the commit list of one ``git log`` this way.
 """
 
@@ -130,6 +134,21 @@ class CommitInfo:
     clamped: bool = False
 
 
+#: The mode of a submodule (a "gitlink"): its entry names a commit of another repository, not a file of this one.
+GITLINK = "160000"
+_ABSENT = "000000"
+
+
+def _without_submodules(status: str, old_mode: str, new_mode: str) -> str:
+    """A change's status with submodules left out ("" for none): a file that became a submodule is deleted,
+    a submodule that became a file is added, and a submodule's own changes are no change to any file."""
+    if new_mode == GITLINK:
+        return "" if old_mode in (GITLINK, _ABSENT) else "D"
+    if old_mode == GITLINK:
+        return "" if new_mode == _ABSENT else "A"
+    return status
+
+
 #: One commit of ``git log --date=raw``: its fields one a line, since none of them can hold a newline
 #: (an ident is one header line; %s joins the subject's lines).
 LOG_FORMAT = "%x01%H%n%P%n%ad%n%cd%n%an%n%ae%n%s"
@@ -169,7 +188,9 @@ def log_entries(out: bytes, prefix: bytes) -> list[CommitInfo]:
             index += 1
             fields = token[1:].split()
             if len(fields) == 5 and raw.startswith(prefix) and safe_path(raw):
-                _, new_mode, old_blob, new_blob, status = (f.decode("ascii", "replace") for f in fields)
-                changes.append(Change(status[:1], path(raw[len(prefix):]), old_blob, new_blob, new_mode))
+                old_mode, new_mode, old_blob, new_blob, status = (f.decode("ascii", "replace") for f in fields)
+                status = _without_submodules(status[:1], old_mode, new_mode)
+                if status:
+                    changes.append(Change(status, path(raw[len(prefix):]), old_blob, new_blob, new_mode))
     flush()
     return commits
