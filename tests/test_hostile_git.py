@@ -443,3 +443,16 @@ def test_a_submodule_named_like_a_record_is_no_file_of_the_history(tmp_path: Pat
         run = run_isoctl(*args, cwd=repo.root, timeout=60)
         assert run.exit_code in (0, 1), (args, run.stderr)
         assert "cannot give object" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_long_running_caller_sees_a_pipe_put_in_the_repository_after_its_first_evaluation(tmp_path: Path) -> None:
+    repo = committed_example(tmp_path / "acme")
+    script = ("import os, sys, isoctl\n"
+              "first = isoctl.evaluate(sys.argv[1], today='2026-03-01')\n"
+              "index = os.path.join(sys.argv[1], '.git', 'index')\n"
+              "os.unlink(index); os.mkfifo(index)\n"
+              "second = isoctl.evaluate(sys.argv[1], today='2026-03-01')\n"
+              "print(first.workspace.commit is not None, len(first.findings) > 0, any('named pipe' in n for n in second.notes))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(repo.root)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "ISOCTL_NO_CACHE": "1"})
+    assert done.stdout.split() == ["True", "True", "True"], done.stderr

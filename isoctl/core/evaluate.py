@@ -319,6 +319,9 @@ def open_evaluation(
     root = find_workspace(Path(path) if path is not None else None)
     explicit = as_date(today)  # a bad date is refused before git is asked anything
     refused: IsoctlError | None = None
+    from isoctl.history import guard
+
+    guard.forget()  # a long-running caller's next evaluation looks the repository over again
     try:
         commit, dirty = git.head_state(root)
     except git.UnsafeRepository as exc:

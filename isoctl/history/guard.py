@@ -18,8 +18,10 @@ of the working tree down to the directory and below it (what ``git
 status``, ``add`` and ``commit`` read). One that is there and is not a
 regular file is an :class:`~isoctl.errors.UnsafeRepository`, naming it:
 ``check`` then works without git, as for a repository git refuses to read.
-Each directory is looked over once a run; it costs a few ``lstat`` calls,
-plus a walk of the folders below for ``worktree``.
+Each directory is looked over once an evaluation (:func:`forget`, which
+:func:`isoctl.core.evaluate.open_evaluation` calls: a long-running caller
+sees a file that appeared since); it costs a few ``lstat`` calls, plus a
+walk of the folders below for ``worktree``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ WORKTREE_FILES = (".gitignore", ".gitattributes")
 SMALL = 4096
 
 _checked: set[tuple[Path, bool]] = set()
+
+
+def forget() -> None:
+    """Look every directory over again before git next runs in it."""
+    _checked.clear()
 
 
 def check(where: Path, *, worktree: bool = False) -> None:
