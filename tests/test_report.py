@@ -385,6 +385,29 @@ def test_uncommitted_changes_show_in_the_register(cli: Cli, year: Path, tmp_path
     assert "uncommitted" not in pro_b
 
 
+def test_a_document_file_swapped_for_a_pipe_after_loading_is_not_waited_on(year: Path, tmp_path: Path) -> None:
+    """The register reads the working tree's document files again; one that became a named pipe since the load
+    must not stop the report (it shows as changed, like any file that no longer says what was committed)."""
+    import os
+    import threading
+
+    from isoctl import load_workspace
+    from isoctl.report import document_register
+
+    clone = GitRepo(year).clone(tmp_path / "work").root
+    documents = [r for r in load_workspace(clone).records if r.kind == "document"]
+    target = clone / "documents" / "procedures.yaml"
+    target.unlink()
+    os.mkfifo(target)
+    found: list[dict[str, list[object]]] = []
+    reader = threading.Thread(target=lambda: found.append(document_register.revisions(
+        [], documents, lambda blob: b"", root=clone)), daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    assert found, "the register waited on a named pipe"
+    assert {doc for doc, revisions in found[0].items() if revisions} >= {"PRO-A", "PRO-B"}
+
+
 # -- goldens ----------------------------------------------------------------------------
 
 

@@ -214,9 +214,9 @@ def _uncommitted(root: Path, documents: Sequence[LoadedRecord], tracker: _Tracke
     for record in documents:
         relative = record.file.relative
         if relative not in on_disk:
-            try:
-                on_disk[relative] = _fingerprints(relative, (root / relative).read_bytes())
-            except OSError:
+            try:  # as loading read it: a plain file, not blocking, within a record's size (it may have changed since)
+                on_disk[relative] = _fingerprints(relative, yamlio.read_bytes(root / relative))
+            except (OSError, yamlio.YamlProblem):
                 on_disk[relative] = {}
         committed = tracker.files.get(relative, {}).get(record.id)
         if committed is None or committed != on_disk[relative].get(record.id):
