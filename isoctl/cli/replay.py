@@ -118,11 +118,7 @@ def _read(path: Path) -> bytes:
     """A regular file's bytes, never waiting on a pipe nor following a link (OSError for those, and past the cap)."""
     from isoctl.files import cache
 
-    with cache.open_plain(path) as handle:
-        data = handle.read(READ_AT_MOST + 1)
-    if len(data) > READ_AT_MOST:
-        raise OSError(f"{path} is larger than {READ_AT_MOST} bytes")
-    return data
+    return cache.read_plain(path, READ_AT_MOST)
 
 
 def answer(argv: list[str]) -> int | None:

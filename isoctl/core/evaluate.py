@@ -310,7 +310,7 @@ def open_evaluation(
     ``select``/``ignore``, an unknown revision or a missing workspace raise
     :class:`~isoctl.errors.IsoctlError` subclasses.
     """
-    from isoctl.history import git
+    from isoctl.history import git, guard
     from isoctl.workspace.discover import find_workspace
 
     # Rule names in select/ignore are checked when the analysis runs: a cached answer
@@ -319,8 +319,6 @@ def open_evaluation(
     root = find_workspace(Path(path) if path is not None else None)
     explicit = as_date(today)  # a bad date is refused before git is asked anything
     refused: IsoctlError | None = None
-    from isoctl.history import guard
-
     guard.forget()  # a long-running caller's next evaluation looks the repository over again
     try:
         commit, dirty = git.head_state(root)

@@ -141,6 +141,15 @@ def open_plain(path: Path) -> BinaryIO:
     return handle
 
 
+def read_plain(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file opened as :func:`open_plain` opens it; OSError past ``max_bytes`` too."""
+    with open_plain(path) as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise OSError(f"{path} is larger than {max_bytes} bytes")
+    return data
+
+
 def read_bytes(section: str, key: str) -> bytes | None:
     """The body stored under ``key``, if it was written by this user's isoctl for that key and is intact."""
     base = cache_dir()

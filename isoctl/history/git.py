@@ -497,11 +497,9 @@ class BlobReader:
             header = stdout.readline().split()
             if len(header) == 3 and header[2].isdigit():
                 size = int(header[2])
-                if max_bytes is not None and size > max_bytes:
-                    _pass_over(stdout, size)
+                data = _body(stdout, size, max_bytes)
+                if data is None:
                     raise TooLarge(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a record file")
-                data = stdout.read(size)
-                stdout.read(1)  # the newline after each object
                 if len(data) == size:
                     return data
         except (OSError, ValueError):  # git has gone (a broken pipe), or this reader was closed
@@ -530,14 +528,20 @@ _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _BLOCK = 1 << 20
 
 
-def _pass_over(stdout: IO[bytes], size: int) -> None:
-    """Read and drop one object of ``size`` bytes from ``git cat-file --batch`` and the newline after it."""
+def _body(stdout: IO[bytes], size: int, max_bytes: int | None) -> bytes | None:
+    """The ``size`` bytes of one object of ``git cat-file --batch`` after its header, and the newline after them;
+    None, read and dropped a block at a time, for one larger than ``max_bytes``."""
+    if max_bytes is None or size <= max_bytes:
+        data = stdout.read(size)
+        stdout.read(1)
+        return data
     while size > 0:
         block = stdout.read(min(size, _BLOCK))
         if not block:
-            return
+            return None
         size -= len(block)
     stdout.read(1)
+    return None
 
 
 def read_blobs(root: Path, blobs: Sequence[str], *, max_bytes: int | None = None
@@ -577,14 +581,7 @@ def read_blobs(root: Path, blobs: Sequence[str], *, max_bytes: int | None = None
                 if not header:
                     break
                 continue
-            size = int(header[2])
-            if max_bytes is not None and size > max_bytes:
-                _pass_over(stdout, size)
-                yield blob, None
-                continue
-            data = stdout.read(size)
-            stdout.read(1)  # the newline after each object
-            yield blob, data
+            yield blob, _body(stdout, int(header[2]), max_bytes)
     finally:
         stdout.close()
         with contextlib.suppress(OSError):

@@ -175,8 +175,8 @@ def _check_worktree(top: Path, where: Path) -> None:
     target only as a regular file), nor a link to a folder; neither is
     looked at here.
     """
-    above = [where, *where.parents]
-    for directory in above[: above.index(top) + 1] if top in above else [where]:
+    above = list(where.parents)  # ``where`` itself: with the folders below it
+    for directory in above[: above.index(top) + 1] if top in above else []:
         _worktree_files(directory)
     pending = [where]
     while pending:

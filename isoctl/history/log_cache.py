@@ -62,13 +62,9 @@ def _plain(path: Path) -> bytes:
     """The bytes of a regular file of the git directory, ``b"-"`` when there is none; OSError for anything else
     (opened without following a link or blocking on a FIFO: :func:`isoctl.files.cache.open_plain`)."""
     try:
-        with cache.open_plain(path) as handle:
-            data = handle.read(_MAX_BYTES + 1)
+        return cache.read_plain(path, _MAX_BYTES)
     except FileNotFoundError:
         return b"-"
-    if len(data) > _MAX_BYTES:
-        raise OSError(f"{path} is larger than {_MAX_BYTES} bytes")
-    return data
 
 
 def load(entry_key: str | None) -> list[CommitInfo] | None:
