@@ -117,8 +117,16 @@ class YamlProblem(Exception):
         return self.message
 
 
+@dataclass(frozen=True)
 class TooLarge(YamlProblem):
-    """A file over the size limit, refused unread (a caller may still look at its first bytes)."""
+    """A file over the size limit, refused unread (a caller may still look at its first bytes).
+
+    ``head`` holds the first bytes of one that had to be streamed past (a
+    committed blob, which git gives whole or not at all): enough to tell a
+    long Markdown handbook from a record without holding the whole file.
+    """
+
+    head: bytes = b""
 
 
 class NotRecords(Exception):

@@ -216,6 +216,30 @@ def test_large_markdown_without_front_matter_is_not_a_record(acme: Path, cli: Cl
     assert finding_at(check, "big.md")["rule"] == "parse-error"
 
 
+def test_a_huge_committed_handbook_is_looked_at_not_held(tmp_path: Path) -> None:
+    # git gives a blob whole: a long handbook committed is streamed past, keeping only its beginning, to see
+    # that it is prose; a huge record beside it is still refused, by its size
+    import tracemalloc
+
+    import isoctl
+
+    repo = committed_example(tmp_path / "acme")
+    repo.commit("The handbook, and a huge record", date="2026-01-20", files={
+        "handbook.md": "# Handbook\n" + "All about the warehouse, chapter and verse.\n" * 700_000,
+        "policies/big.md": "---\nkind: document\nid: DOC-88\n---\n" + "All about it.\n" * 200_000,
+    })
+    size = (repo.root / "handbook.md").stat().st_size
+    tracemalloc.start()
+    try:
+        result = isoctl.evaluate(repo.root, at="HEAD", history=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(f.rule, f.path) for f in result.findings if f.path in ("handbook.md", "policies/big.md")] == \
+        [("parse-error", "policies/big.md")]
+    assert size > 30_000_000 and peak < size // 2, f"{peak:,} bytes at the peak for a {size:,}-byte handbook"
+
+
 # 7. the parse helper dies
 
 

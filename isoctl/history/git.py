@@ -498,8 +498,9 @@ class BlobReader:
             if len(header) == 3 and header[2].isdigit():
                 size = int(header[2])
                 data = _body(stdout, size, max_bytes)
-                if data is None:
-                    raise TooLarge(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a record file")
+                if isinstance(data, _Head):
+                    raise TooLarge(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit for a record file",
+                                   head=data.data)
                 if len(data) == size:
                     return data
         except (OSError, ValueError):  # git has gone (a broken pipe), or this reader was closed
@@ -526,22 +527,34 @@ class BlobReader:
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 #: How much of a blob passed over unread is read (and dropped) at a time.
 _BLOCK = 1 << 20
+#: How much of the beginning of a blob passed over is kept (enough to see whether Markdown is a record).
+_HEAD = 1 << 16
 
 
-def _body(stdout: IO[bytes], size: int, max_bytes: int | None) -> bytes | None:
+@dataclass(frozen=True)
+class _Head:
+    """The first bytes of an object too large to be read whole (the rest was read and dropped)."""
+
+    data: bytes
+
+
+def _body(stdout: IO[bytes], size: int, max_bytes: int | None) -> bytes | _Head:
     """The ``size`` bytes of one object of ``git cat-file --batch`` after its header, and the newline after them;
-    None, read and dropped a block at a time, for one larger than ``max_bytes``."""
+    for one larger than ``max_bytes``, only its first :data:`_HEAD` bytes (the rest read and dropped a block at a
+    time)."""
     if max_bytes is None or size <= max_bytes:
         data = stdout.read(size)
         stdout.read(1)
         return data
-    while size > 0:
+    head = stdout.read(min(size, _HEAD))
+    size -= len(head)
+    while size > 0 and head:
         block = stdout.read(min(size, _BLOCK))
         if not block:
-            return None
+            break
         size -= len(block)
     stdout.read(1)
-    return None
+    return _Head(head)
 
 
 def read_blobs(root: Path, blobs: Sequence[str], *, max_bytes: int | None = None
@@ -581,7 +594,8 @@ def read_blobs(root: Path, blobs: Sequence[str], *, max_bytes: int | None = None
                 if not header:
                     break
                 continue
-            yield blob, _body(stdout, int(header[2]), max_bytes)
+            data = _body(stdout, int(header[2]), max_bytes)
+            yield blob, None if isinstance(data, _Head) else data
     finally:
         stdout.close()
         with contextlib.suppress(OSError):

@@ -225,8 +225,11 @@ def _plain_markdown(candidate: workspace_files.Candidate, source: Committed | Re
     if candidate.path is not None:
         return plain_markdown(candidate.relative, functools.partial(yamlio.read_head, candidate.path))
     assert source is not None and candidate.blob is not None
-    blob = candidate.blob
-    return plain_markdown(candidate.relative, lambda size: source.read(blob)[:size])  # no partial read of a blob
+    try:  # git gives a blob whole: one too large is streamed past, keeping only its beginning
+        data = source.read(candidate.blob, yamlio.MAX_BYTES)
+    except yamlio.TooLarge as exc:
+        data = exc.head
+    return plain_markdown(candidate.relative, lambda size: data[:size])
 
 
 def _file_text(path: Path) -> str:
