@@ -108,11 +108,11 @@ def bench_catalogs(runs: int) -> None:
     def from_wheel() -> None:
         os.environ["ISOCTL_NO_CACHE"] = "1"
         original = catalog_load._packaged
-        catalog_load._packaged = lambda: packaged  # type: ignore[assignment]
+        catalog_load._packaged = lambda: packaged
         try:
             catalog_load.load()
         finally:
-            catalog_load._packaged = original  # type: ignore[assignment]
+            catalog_load._packaged = original
             del os.environ["ISOCTL_NO_CACHE"]
 
     results = {

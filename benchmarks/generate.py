@@ -182,7 +182,7 @@ EVIDENCE_FILES = [f"evidence/{year}/{name}-{i:02d}.pdf" for year in (2025, 2026)
 _Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class _Out(_Dumper):  # type: ignore[misc, valid-type]
+class _Out(_Dumper):  # type: ignore[misc]
     def ignore_aliases(self, data: Any) -> bool:
         return True  # people write values out; and records are dumped one by one, so anchors would clash
 
@@ -613,7 +613,7 @@ def plan_files(ids: dict[str, list[str]], files: int, md_docs: int) -> list[File
     groups = [(k, remaining[k]) for k in ORDER if remaining[k]]
     if seq_files >= len(groups):
         alloc = {k: 1 for k, _ in groups}
-        heap = [(-len(v), k) for k, v in groups if len(v) > 1]
+        heap: list[tuple[float, str]] = [(-len(v), k) for k, v in groups if len(v) > 1]
         heapq.heapify(heap)
         for _ in range(seq_files - len(groups)):
             _, kind = heapq.heappop(heap)
@@ -816,7 +816,7 @@ def build_small(records: int, seed: int) -> State:
 
 
 def _slim(record: dict[str, Any]) -> dict[str, Any]:
-    out = {name: record[name] for name in ("id", "kind", "title", "owner") if name in record}
+    out: dict[str, Any] = {name: record[name] for name in ("id", "kind", "title", "owner") if name in record}
     if record.get("clauses"):
         out["clauses"] = record["clauses"][:1]
     for name in SMALL_FIELDS[record["kind"]]:
@@ -909,19 +909,19 @@ class History:
                 self.state.bodies[rid] = body + "\n" + self.text.sentence() + "\n"
             message = f"Reword {rid} ({rec['title']})"
         if message is None:
-            name = next((f for f in ("description", "justification", "plan", "criteria", "implementation", "correction",
+            text_field = next((f for f in ("description", "justification", "plan", "criteria", "implementation", "correction",
                                      "outcome") if isinstance(rec.get(f), str)), None)
             notes = [e for e in rec.get("evidence", []) if "note" in e]
-            if name is None and notes:
+            if text_field is None and notes:
                 r.choice(notes)["note"] = self.text.para(1, 2)
                 message = f"Update the evidence of {rid}"
-            elif name is None:
+            elif text_field is None:
                 rec["tags"] = [t for t in rec.get("tags", []) if t != "reviewed"] if "reviewed" in rec.get("tags", []) \
                     else [*rec.get("tags", []), "reviewed"]
                 message = f"Tag {rid}"
             else:
-                rec[name] = self.text.para(1, 2)
-                message = f"Update {rid}: {name}"
+                rec[text_field] = self.text.para(1, 2)
+                message = f"Update {rid}: {text_field}"
         self.state.texts.pop(rid, None)
         return message
 
@@ -940,7 +940,7 @@ class History:
                 plan = r.choices(candidates, [weights.get(self.kind_of[p.ids[0]], 1) for p in candidates])[0]
                 if plan not in chosen:
                     chosen.append(plan)
-            changes = {plan.path: self.tree[plan.path] for plan in chosen}
+            changes: dict[str, bytes | None] = {plan.path: self.tree[plan.path] for plan in chosen}
             day = dt.datetime.fromtimestamp(when, dt.UTC).date()
             messages = [self.undo(plan, day) for plan in chosen]
             for plan in chosen:
