@@ -320,3 +320,19 @@ def test_an_isoctl_error_is_exit_2_with_its_message_and_hint(cli: Cli, tmp_path:
     assert run.exit_code == 2
     assert run.stderr.startswith("error: no isoctl.yaml found")
     assert "hint: run 'isoctl init PATH'" in run.stderr
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["check", "--format", "xml"],
+     "Error: Invalid value for '--format' / '-f': 'xml' is not one of 'text', 'json', 'sarif', 'junit', 'github', "
+     "'gitlab'."),
+    (["history", "--every", "fortnight"],
+     "Error: Invalid value for '--every': 'fortnight' is not one of 'commit', 'week', 'month'."),
+    (["action", "new", "--type", "corrective", "--title", "Fix it"],
+     "Error: Invalid value for '--type' / '-t': 'corrective' is not one of 'nonconformity', 'incident', 'complaint', "
+     "'improvement', 'ofi'."),
+])
+def test_a_value_that_is_not_a_choice_is_named_with_the_choices(cli: Cli, workspace: Path, args: list[str],
+                                                                 line: str) -> None:
+    run = cli(*args, cwd=workspace).expect(2)
+    assert run.stderr.splitlines()[-1] == line  # in the parser's words, without the validation library's

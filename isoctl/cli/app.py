@@ -31,6 +31,9 @@ class PanelGroup(TyperGroup):
 
         try:
             return super().invoke(ctx)
+        except typer.BadParameter as exc:  # typer checks values through pydantic, whose words lead the message
+            exc.message = exc.message.removeprefix("Value error, ")
+            raise
         except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors and exits: the parser's own
             raise
         except BaseException as exc:
