@@ -331,8 +331,11 @@ def test_an_isoctl_error_is_exit_2_with_its_message_and_hint(cli: Cli, tmp_path:
     (["action", "new", "--type", "corrective", "--title", "Fix it"],
      "Error: Invalid value for '--type' / '-t': 'corrective' is not one of 'nonconformity', 'incident', 'complaint', "
      "'improvement', 'ofi'."),
+    (["portfolio", "--depth", "two"], "Error: Invalid value for '--depth': not a whole number"),
+    (["portfolio", "--depth", "33"], "Error: Invalid value for '--depth': must be at most 32"),
+    (["standards", "show", "iso9001", "--depth", "0"], "Error: Invalid value for '--depth' / '-d': must be at least 1"),
 ])
-def test_a_value_that_is_not_a_choice_is_named_with_the_choices(cli: Cli, workspace: Path, args: list[str],
+def test_a_bad_value_is_refused_in_the_words_of_a_command_line(cli: Cli, workspace: Path, args: list[str],
                                                                  line: str) -> None:
     run = cli(*args, cwd=workspace).expect(2)
     assert run.stderr.splitlines()[-1] == line  # in the parser's words, without the validation library's

@@ -9,6 +9,7 @@ start-up). :data:`app` is the whole command line, as tests and tools see it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import typer
@@ -31,8 +32,8 @@ class PanelGroup(TyperGroup):
 
         try:
             return super().invoke(ctx)
-        except typer.BadParameter as exc:  # typer checks values through pydantic, whose words lead the message
-            exc.message = exc.message.removeprefix("Value error, ")
+        except typer.BadParameter as exc:  # typer checks values through pydantic: its words, made the parser's
+            exc.message = _plain(exc.message)
             raise
         except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors and exits: the parser's own
             raise
@@ -54,6 +55,17 @@ class PanelGroup(TyperGroup):
         for panel, commands in panels.items():
             with formatter.section(panel):
                 formatter.write_dl([(name, cmd.get_short_help_str(formatter.width - 6 - width)) for name, cmd in commands])
+
+
+_LIMIT = re.compile(r"Input should be (less|greater) than or equal to (\S+)")
+
+
+def _plain(message: str) -> str:
+    """A bad value's message in the words of a command line, not of the validation library that found it."""
+    message = message.removeprefix("Value error, ")
+    if message.startswith("Input should be a valid integer"):
+        return "not a whole number"
+    return _LIMIT.sub(lambda m: f"must be at {'most' if m[1] == 'less' else 'least'} {m[2]}", message)
 
 
 #: Every command and group, in the order help lists them: (name, module, attribute, a group?, help panel).
