@@ -340,6 +340,43 @@ def test_closing_a_nonconformity_needs_root_cause_and_corrective_action(cli: Cli
     assert shown["verification"] == {"on": TODAY, "by": "jsmith", "effective": True, "note": None}
 
 
+def test_a_check_the_day_of_closing_is_said_at_once_and_closed_on_records_it_well(cli: Cli, log_ws: Path) -> None:
+    # ACT-0042 (a nonconformity with its root cause and corrective action) closed and found effective today:
+    # the command says what check will say of it, and how to record the closure when the action was completed
+    rushed = cli("action", "close", "ACT-0042", "--verified-by", "jsmith", "--effective", cwd=log_ws).expect(0)
+    said = (f"ACT-0042 (nonconformity) was closed on {TODAY} and found effective on {TODAY}, the same day: too soon "
+            "to see whether the corrective action works (verification_min_days: 30)")
+    assert rushed.stderr.splitlines() == [
+        f"warning: {said}; 'isoctl check' reports this as rushed-closure",
+        "hint: give --closed-on with the day the corrective action was completed, at least 30 days before the check, "
+        "or verify again once it has had time to work",
+    ]
+    check = cli("check", "--select", "rushed-closure", "-f", "json", cwd=log_ws)
+    assert [f["message"] for f in json.loads(check.stdout)["findings"]] == [said]
+    # the same check, with the day the corrective action was completed: nothing to say, to check either
+    done = cli("action", "close", "ACT-0042", "--verified-by", "jsmith", "--effective", "--force",
+               "--closed-on", "2026-05-15", cwd=log_ws).expect(0)
+    assert done.stderr == ""
+    shown = json.loads(cli("action", "show", "ACT-0042", "-f", "json", cwd=log_ws).stdout)
+    assert (shown["status"], shown["closed_on"], shown["verification"]["on"]) == ("closed", "2026-05-15", TODAY)
+    check = cli("check", "--select", "rushed-closure", "-f", "json", cwd=log_ws)
+    assert json.loads(check.stdout)["findings"] == []
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--effective", "--closed-on", "2026-07-02"],
+     "--closed-on 2026-07-02 is after the check (--on 2026-07-01): an action is checked once closed"),
+    (["--not-effective", "--closed-on", "2026-06-01"],
+     "--closed-on goes with --effective: an action found not effective stays open"),
+    (["--effective", "--closed-on", "2026-01-01"], "ACT-0042: closed_on 2026-01-01 is before raised_on 2026-02-03"),
+])
+def test_a_closure_date_that_cannot_be_is_refused(cli: Cli, log_ws: Path, args: list[str], message: str) -> None:
+    path = log_ws / "actions" / "log.yaml"
+    before = path.read_bytes()
+    cli("action", "close", "ACT-0042", "--verified-by", "jsmith", *args, cwd=log_ws).expect(2, message)
+    assert path.read_bytes() == before
+
+
 def test_not_effective_keeps_the_action_open(cli: Cli, log_ws: Path) -> None:
     result = cli("action", "close", "ACT-0042", "--verified-by", "akhan", "--not-effective", "--note", "Wrong labels again", cwd=log_ws)
     assert result.exit_code == 0

@@ -47,6 +47,7 @@ class Written:
     relative: str
     path: Path
     changed: tuple[str, ...]
+    action: Action | None = None  # the action as written, when an edit changed it
 
 
 def in_git_work_tree(root: Path) -> bool:
@@ -150,17 +151,23 @@ def update_action(ctx: ActionContext, wanted: str, changes: Mapping[str, Any]) -
 
 def close_action(
     ctx: ActionContext, wanted: str, *, verified_by: str, effective: bool, on: dt.date, note: str | None = None,
-    force: bool = False,
+    force: bool = False, closed_on: dt.date | None = None,
 ) -> Written:
     """Record the effectiveness check; effective closes the action, not effective keeps it open (in progress).
 
     A nonconformity or incident without ``root_cause`` and
     ``corrective_action`` is not closed unless ``force``; neither is one
-    already closed and verified effective.
+    already closed and verified effective. ``closed_on`` is when the action
+    was closed (its corrective action completed), when that was before the
+    check: by default, the day of the check, or the closure already recorded.
     """
     from isoctl.actions.edit import REMOVE
 
     ctx.person(verified_by, "--verified-by")
+    if closed_on is not None and not effective:
+        raise UsageError("--closed-on goes with --effective: an action found not effective stays open")
+    if closed_on is not None and closed_on > on:
+        raise UsageError(f"--closed-on {closed_on} is after the check (--on {on}): an action is checked once closed")
 
     def decide(action: Action) -> dict[str, Any]:
         if action.status == "cancelled":
@@ -182,11 +189,11 @@ def close_action(
                 "before it is closed",
                 hint=f"isoctl action update {action.id} {options}; or close anyway with --force",
             )
-        if action.closed_on is not None and action.status == "closed":
+        if action.closed_on is not None and action.status == "closed" and closed_on is None:
             if on < action.closed_on:
                 raise UsageError(f"--on {on}: {action.id} was closed on {action.closed_on}; verify on or after that")
             return {"verification": verification}  # closed before, verified now: keep when it was closed
-        return {"status": "closed", "closed_on": on, "verification": verification}
+        return {"status": "closed", "closed_on": closed_on or on, "verification": verification}
 
     return _edit(ctx, wanted, decide)
 
@@ -220,7 +227,7 @@ def _edit(ctx: ActionContext, wanted: str, decide: Callable[[Action], dict[str, 
             replace_atomically(path, bom + edited.encode("utf-8"))
         except OSError as exc:
             raise WorkspaceError(f"cannot write {found.relative}: {reason(exc)}; it was left as it was") from None
-    return Written(found.id, found.relative, path, tuple(changes))
+    return Written(found.id, found.relative, path, tuple(changes), after.model)
 
 
 def _inside(ctx: ActionContext, relative: str, what: str) -> Path:

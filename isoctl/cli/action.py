@@ -304,26 +304,36 @@ def close(
     action_id: str = typer.Argument(..., metavar="ID", help="The action's id."),
     verified_by: str = typer.Option(..., "--verified-by", metavar=PersonOption, help="Who checked whether it worked (a person id).", show_default=False),
     effective: bool | None = typer.Option(None, "--effective/--not-effective", help="Whether the action worked. Not effective keeps it open (in progress).", show_default=False),
-    on: str | None = typer.Option(None, "--on", metavar="DATE", help="Date of the check (and of closing). Default: today."),
+    on: str | None = typer.Option(None, "--on", metavar="DATE", help="Date of the check. Default: today."),
+    closed_on: str | None = typer.Option(None, "--closed-on", metavar="DATE", help="When the action was closed (its corrective action completed), before the check. Default: as recorded, else the day of the check.", show_default=False),
     note: str | None = typer.Option(None, "--note", help="What the check found."),
     force: bool = typer.Option(False, "--force", help="Close even without root cause or corrective action, or verify again."),
     commit: bool = CommitOption,
 ) -> None:
     """Record the effectiveness check: --effective closes the action, --not-effective keeps it open."""
     from isoctl.actions.lifecycle import close_action
+    from isoctl.rules.closure import too_soon
 
     if effective is None:
         raise UsageError("say whether the action worked: --effective or --not-effective")
     day = parse_date(on, "--on") or parse_today(None)
+    closed = parse_date(closed_on, "--closed-on")
     ctx = _context()
     _check_commit(ctx, commit)
-    written = close_action(ctx, action_id, verified_by=verified_by, effective=effective, on=day, note=note, force=force)
+    written = close_action(ctx, action_id, verified_by=verified_by, effective=effective, on=day, note=note, force=force,
+                          closed_on=closed)
     verdict = "effective" if effective else "not effective"
     if not written.changed:
         emit(clean(f"{written.id} unchanged: it already records that ({written.relative})"))
         return
     if effective:
         emit(clean(f"{written.id} closed, verified effective by {verified_by} on {day} ({written.relative})"))
+        minimum = ctx.manifest.settings.verification_min_days
+        rushed = too_soon(written.action, minimum) if written.action is not None else None
+        if rushed is not None:  # what check will say of it, said now, with the way to record it well
+            typer.echo(f"warning: {clean(rushed)}; 'isoctl check' reports this as rushed-closure", err=True)
+            typer.echo(f"hint: give --closed-on with the day the corrective action was completed, at least {minimum} "
+                       "days before the check, or verify again once it has had time to work", err=True)
     else:
         emit(clean(f"{written.id} stays open (in-progress): verified not effective by {verified_by} on {day} ({written.relative})"))
     if commit:

@@ -49,19 +49,28 @@ def rushed_closure(ctx: Context) -> Iterator[Hit]:
     """
     minimum = ctx.workspace.manifest.settings.verification_min_days
     for action in ctx.records(Action):
-        check = action.verification
-        since = _since(action)
-        if action.type not in NEEDS_ROOT_CAUSE or check is None or not check.effective or since is None:
-            continue
-        start, what = since
-        gap = (check.on - start).days
-        if gap >= minimum:
-            continue
-        when = "the same day" if gap == 0 else f"{days(gap)} later" if gap > 0 else f"{days(-gap)} before that"
-        yield ctx.at(action, "verification", "on",
-                     message=f"{action.id} ({action.type}) was {what} on {start.isoformat()} and found effective on "
-                     f"{check.on.isoformat()}, {when}: too soon to see whether the corrective action works "
-                     f"(verification_min_days: {minimum})")
+        message = too_soon(action, minimum)
+        if message is not None:
+            yield ctx.at(action, "verification", "on", message=message)
+
+
+def too_soon(action: Action, minimum: int) -> str | None:
+    """What ``rushed-closure`` says of ``action`` (``minimum``: verification_min_days), or None when it says nothing.
+
+    ``isoctl action close`` says it too, the moment it writes such a check.
+    """
+    check = action.verification
+    since = _since(action)
+    if action.type not in NEEDS_ROOT_CAUSE or check is None or not check.effective or since is None:
+        return None
+    start, what = since
+    gap = (check.on - start).days
+    if gap >= minimum:
+        return None
+    when = "the same day" if gap == 0 else f"{days(gap)} later" if gap > 0 else f"{days(-gap)} before that"
+    return (f"{action.id} ({action.type}) was {what} on {start.isoformat()} and found effective on "
+            f"{check.on.isoformat()}, {when}: too soon to see whether the corrective action works "
+            f"(verification_min_days: {minimum})")
 
 
 def _closed_effective(action: Action) -> dt.date | None:
