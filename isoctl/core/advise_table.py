@@ -14,6 +14,7 @@ import functools
 import string
 from collections.abc import Sequence
 from pathlib import Path
+from types import GenericAlias
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -82,8 +83,8 @@ class Question(_Strict):
             return StrictBool
         if self.type == "editions":
             return list[str]
-        allowed = Literal[tuple(c.value for c in self.values)]  # type: ignore[valid-type]
-        return list[allowed] if self.type == "multi-choice" else allowed  # type: ignore[valid-type]
+        allowed = Literal.__getitem__(tuple(c.value for c in self.values))  # Literal["a", "b", ...], built at run time
+        return GenericAlias(list, (allowed,)) if self.type == "multi-choice" else allowed
 
 
 class Test(_Strict):

@@ -8,10 +8,14 @@ full row.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from isoctl.core.portfolio import Client, Portfolio
 from isoctl.render import json_text
 from isoctl.render.cells import csv_text
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 COLUMNS = ("client", "organisation", "standards", "readiness", "errors", "warnings", "overdue actions",
            "next audit", "days to audit", "last change", "signals", "transition ends", "notes")
@@ -67,11 +71,12 @@ def render_text(portfolio: Portfolio, *, color: bool = False, width: int = 100) 
     console.print(f"Portfolio on {portfolio.today.isoformat()}: {count} client{'s' if count != 1 else ''}, "
                   "most urgent first", soft_wrap=True)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
-    for name, justify in (("client", "left"), ("standards", "left"), ("ready", "right"), ("err", "right"),
-                          ("warn", "right"), ("overdue", "right"), ("next audit", "left"), ("changed", "left"),
-                          ("signals", "left")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("client", "left"), ("standards", "left"), ("ready", "right"), ("err", "right"), ("warn", "right"),
+        ("overdue", "right"), ("next audit", "left"), ("changed", "left"), ("signals", "left"))
+    for name, justify in columns:
         # only the names wrap: every other cell is a value the eye compares down the column
-        table.add_column(name, justify=justify, no_wrap=name != "client", min_width=14 if name == "client" else None)  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=name != "client", min_width=14 if name == "client" else None)
     notes: list[str] = []
     marked = False
     for client in portfolio.clients:

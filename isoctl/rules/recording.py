@@ -153,6 +153,11 @@ REVIEW_FIELDS = frozenset({"next_review", "review_every_days"})
 APPROVAL_FIELDS = ("status", "version", "approved_on", "approved_by")
 
 
+def _differ(before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
+    """Whether two parsed versions of a document say different things (not when either could not be parsed)."""
+    return before is not None and after is not None and _text(before) != _text(after)
+
+
 def _text(fields: dict[str, Any]) -> str:
     """What a document says: every field but its approval and review data, and its body."""
     kept = {k: v for k, v in fields.items() if isinstance(k, str) and k not in REVIEW_FIELDS and k not in APPROVAL_FIELDS}
@@ -195,8 +200,7 @@ def uncontrolled_changes(ctx: Context, versions: RecordVersions, documents: list
                   and not ctx.history[b.index].clamped and ctx.history[b.index].authored.date() > document.approved_on]
     parsed = dict(zip([v for pair in pairs for v in pair], versions.facts_of([v for pair in pairs for v in pair]),
                       strict=True))
-    changed_text = {b for a, b in pairs
-                    if parsed[a] is not None and parsed[b] is not None and _text(parsed[a]) != _text(parsed[b])}  # type: ignore[arg-type]
+    changed_text = {b for a, b in pairs if _differ(parsed[a], parsed[b])}
     out: dict[str, list[Uncontrolled]] = {}
     attachments = {d.path.strip("/") for d in documents if d.path and d.id in runs}
     commits_of: dict[str, list[int]] = {}  # each attached file -> the commits that changed it, in order

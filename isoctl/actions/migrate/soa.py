@@ -106,9 +106,8 @@ def _by_control(rows: Rows) -> dict[str, list[Row]]:
 
 def _forms(clause: str) -> list[tuple[bool, str]]:
     """The ways an id may spell a control number: ``A.9.2.1`` and ``9.2.1``, with ``.``, ``-`` or ``_``."""
-    bare = clause[2:] if clause.startswith("A.") else None
-    return [(strip, (bare if strip else clause).replace(".", sep))  # type: ignore[union-attr]
-            for strip in (False, True) if not strip or bare is not None for sep in ".-_"]
+    spellings = [(False, clause)] + ([(True, clause[2:])] if clause.startswith("A.") else [])
+    return [(strip, text.replace(".", sep)) for strip, text in spellings for sep in ".-_"]
 
 
 def _pattern(record_id: str, clause: str) -> tuple[str, bool, str] | None:
