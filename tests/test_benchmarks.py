@@ -16,12 +16,14 @@ import sys
 import tarfile
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 INVALID = ("parse-error", "schema-error", "duplicate-id", "unknown-reference", "unknown-clause")
 
 
-def _generator():  # type: ignore[no-untyped-def]
+def _generator() -> ModuleType:
     spec = importlib.util.spec_from_file_location("isoctl_bench_generate", REPO / "benchmarks" / "generate.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -30,7 +32,7 @@ def _generator():  # type: ignore[no-untyped-def]
     return module
 
 
-def _check(root: Path) -> dict:  # type: ignore[type-arg]
+def _check(root: Path) -> dict[str, Any]:
     env = {**os.environ, "ISOCTL_NO_CACHE": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "isoctl", "check", "--format", "json", "--exit-zero", "--today", "2026-11-21",
@@ -38,7 +40,8 @@ def _check(root: Path) -> dict:  # type: ignore[type-arg]
         capture_output=True, text=True, env=env, check=False,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
 
 
 def test_generated_workspace_is_valid(tmp_path: Path) -> None:
@@ -48,7 +51,7 @@ def test_generated_workspace_is_valid(tmp_path: Path) -> None:
     assert result["summary"]["files"] == 20
     invalid = [f for f in result["findings"] if f["rule"] in INVALID]
     assert invalid == [], invalid[:5]
-    kinds = Counter()
+    kinds: Counter[str] = Counter()
     for path in tmp_path.rglob("*.yaml"):
         kinds.update(line.split(":", 1)[1].strip() for line in path.read_text().splitlines()
                      if line.lstrip("- ").startswith("kind:"))

@@ -374,7 +374,7 @@ def test_svg_is_a_self_contained_heatmap(cli: Cli, paper: Path) -> None:
         assert name in labels, name
     cells = [r for r in root.iter(f"{ns}rect") if r.find(f"{ns}title") is not None]
     assert len(cells) == 4 * 12
-    tips = [c.find(f"{ns}title").text for c in cells]  # type: ignore[union-attr]
+    tips = [c.findtext(f"{ns}title") for c in cells]
     assert "Check, Jun 2026: 3 (audits 1, reviews 1, measurements 1)" in tips
     marks = [p.find(f"{ns}title") for p in root.iter(f"{ns}polygon")]
     assert [m.text for m in marks if m is not None] == ["external audit: 2026-06-26 surveillance (iso9001)"]

@@ -63,7 +63,7 @@ def test_trend_sentence() -> None:
 def test_risks_are_ranked_in_sentences_with_figures_and_places(cli: Cli, make_workspace: MakeWorkspace) -> None:
     text = md(cli, make_workspace(DECAYED))
     ranked = risks(text)
-    topics = [re.match(r"\*\*(.+?):\*\*", line).group(1) for line in ranked]  # type: ignore[union-attr]
+    topics = [re.findall(r"^\*\*(.+?):\*\*", line)[0] for line in ranked]  # each line opens with its topic
     assert topics[:7] == ["Management review", "Management review", "Corrective actions", "Corrective actions",
                           "Corrective actions", "Audit findings", "Audit programme"]
     assert ranked[0] == ("**Management review:** No management review within 365 days (management_review_days): the last, "

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import Cli, MakeWorkspace
 
 from isoctl.model.result import RuleInfo
 from isoctl.rules import all_rules
@@ -32,7 +33,7 @@ HISTORY = {"pre-audit-scramble", "single-contributor", "late-recording", "narrow
 
 
 @pytest.fixture
-def soa_workspace(make_workspace):  # type: ignore[no-untyped-def]
+def soa_workspace(make_workspace: MakeWorkspace) -> Path:
     return make_workspace({"soa.yaml": SOA}, manifest=ISO27001)
 
 
@@ -46,7 +47,7 @@ def test_every_rule_has_a_category_and_the_groups_are_the_documented_ones() -> N
         r for r, c in categories.items() if c == "living"}
 
 
-def test_isoctl_rules_shows_the_category(cli) -> None:  # type: ignore[no-untyped-def]
+def test_isoctl_rules_shows_the_category(cli: Cli) -> None:
     listed = cli("rules").stdout
     line = next(row for row in listed.splitlines() if row.startswith("unjustified-exclusion "))
     assert line.split()[1:3] == ["error", "coverage"]
@@ -57,7 +58,7 @@ def test_isoctl_rules_shows_the_category(cli) -> None:  # type: ignore[no-untype
     assert {r["id"]: r["category"] for r in data} == {r.id: r.category for r in all_rules().values()}
 
 
-def test_text_folds_clause_rows_but_lists_each_unjustified_exclusion(cli, soa_workspace: Path) -> None:  # type: ignore[no-untyped-def]
+def test_text_folds_clause_rows_but_lists_each_unjustified_exclusion(cli: Cli, soa_workspace: Path) -> None:
     out = cli("check", "--today", TODAY, cwd=soa_workspace).stdout
     assert "clauses not covered" in out and "isoctl gap for the full matrix" in out
     assert "missing-soa-entry" not in out and "unmapped-clause" not in out  # folded, not one row per clause
@@ -66,7 +67,7 @@ def test_text_folds_clause_rows_but_lists_each_unjustified_exclusion(cli, soa_wo
     assert listed[0].split()[0] == "1:91"
 
 
-def test_junit_shows_clause_rows_as_clause_cases_and_exclusions_as_findings(cli, soa_workspace: Path) -> None:  # type: ignore[no-untyped-def]
+def test_junit_shows_clause_rows_as_clause_cases_and_exclusions_as_findings(cli: Cli, soa_workspace: Path) -> None:
     run = cli("check", "--today", TODAY, "-f", "junit", cwd=soa_workspace)
     suites = {s.get("name"): s for s in ET.fromstring(run.stdout).findall("testsuite")}
     types = [f.get("type") for f in suites["findings"].iter("failure")]
@@ -78,7 +79,8 @@ def test_junit_shows_clause_rows_as_clause_cases_and_exclusions_as_findings(cli,
     assert cases["A.8.1"].find("skipped") is not None
 
 
-def test_report_lists_living_and_history_findings_and_counts_loading_problems(cli, make_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_report_lists_living_and_history_findings_and_counts_loading_problems(cli: Cli, make_workspace: MakeWorkspace
+                                                                             ) -> None:
     root = make_workspace({"soa.yaml": SOA, "actions/a.yaml": OVERDUE, "broken.yaml": "status: [open\n"},
                           manifest=ISO27001)
     run = cli("report", "-f", "md", "--today", TODAY, "-o", "pack.md", cwd=root)
