@@ -193,7 +193,7 @@ def read_all(
                 if blob not in store:
                     text = text()
         except yamlio.TooLarge as exc:
-            if _plain_markdown(candidate, snapshot if reuse is None else reuse):
+            if _plain_markdown(candidate, snapshot if reuse is None else reuse, exc.head):
                 results[position] = (None, [])  # a long handbook without front matter is not a record
             else:
                 results[position] = ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
@@ -220,16 +220,26 @@ def read_all(
     return [r for r in results if r is not None]
 
 
-def _plain_markdown(candidate: workspace_files.Candidate, source: Committed | Reuse | None) -> bool:
-    """Whether a file too large for a record is plain Markdown, so no record at all (see :func:`plain_markdown`)."""
+def _plain_markdown(candidate: workspace_files.Candidate, source: Committed | Reuse | None, head: bytes) -> bool:
+    """Whether a file too large for a record is plain Markdown, so no record at all (see :func:`plain_markdown`).
+
+    ``head`` is the beginning of a committed blob that reading it already
+    streamed past; one refused by its size in the tree is read here.
+    """
     if candidate.path is not None:
         return plain_markdown(candidate.relative, functools.partial(yamlio.read_head, candidate.path))
     assert source is not None and candidate.blob is not None
-    try:  # git gives a blob whole: one too large is streamed past, keeping only its beginning
-        data = source.read(candidate.blob, yamlio.MAX_BYTES)
-    except yamlio.TooLarge as exc:
-        data = exc.head
-    return plain_markdown(candidate.relative, lambda size: data[:size])
+    blob = candidate.blob
+
+    def first(size: int) -> bytes:  # asked for a .md file only
+        if head:
+            return head[:size]
+        try:  # git gives a blob whole: one too large is streamed past, keeping only its beginning
+            return source.read(blob, yamlio.MAX_BYTES)[:size]
+        except yamlio.TooLarge as exc:
+            return exc.head[:size]
+
+    return plain_markdown(candidate.relative, first)
 
 
 def _file_text(path: Path) -> str:
