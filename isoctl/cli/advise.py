@@ -192,7 +192,6 @@ def plan_for_init(path: Path, standards: list[str], org: str | None) -> tuple[Ad
 def keep_analysis(root: Path, advice: Advice) -> tuple[Path, list[str]]:
     """Write the analysis into the new workspace at ``root`` as a record; the file and what to tell the user."""
     from isoctl.errors import ScaffoldError, reason
-    from isoctl.files import yamlio
     from isoctl.files.atomic import write_atomically
     from isoctl.render.advise_record import PATH, render_record
 
@@ -200,13 +199,9 @@ def keep_analysis(root: Path, advice: Advice) -> tuple[Path, list[str]]:
     if target.exists():
         raise ScaffoldError(f"the template already wrote {PATH}; the needs analysis was not kept",
                             hint="rename that file in the template")
-    from isoctl.errors import WorkspaceError
-    from isoctl.workspace.discover import manifest_of
+    from isoctl.workspace.discover import manifest_data
 
-    try:
-        manifest = yamlio.parse(yamlio.read_text(manifest_of(root)))
-    except (OSError, yamlio.YamlProblem, WorkspaceError):
-        manifest = None
+    manifest = manifest_data(root)
     people = manifest.get("people") if isinstance(manifest, dict) else None
     people = [p for p in people or [] if isinstance(p, dict) and isinstance(p.get("id"), str)]
     owner = next((p["id"] for p in people if p.get("top_management")), people[0]["id"] if people else None)

@@ -59,17 +59,12 @@ def _workspace_scope(loaded: Catalogs) -> list[Edition]:
     there are none and a family means its current edition. ``check`` is what
     reports a broken manifest; browsing the catalogs does not fail on one.
     """
-    from isoctl.errors import WorkspaceError
-    from isoctl.files import yamlio
-    from isoctl.workspace.discover import find_root, manifest_of
+    from isoctl.workspace.discover import find_root, manifest_data
 
     root = find_root(Path.cwd())
     if root is None:
         return []
-    try:
-        data = yamlio.parse(yamlio.read_text(manifest_of(root)))
-    except (yamlio.YamlProblem, WorkspaceError):
-        return []
+    data = manifest_data(root)
     names = data.get("standards") if isinstance(data, dict) else None
     return loaded.in_scope(names) if isinstance(names, list) else []
 

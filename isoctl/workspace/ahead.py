@@ -194,15 +194,10 @@ def _ignored(root: Path) -> list[str]:
     A manifest that does not parse, or holds something else there, only
     costs the helper some files loading will not want.
     """
-    from isoctl.errors import WorkspaceError
-    from isoctl.files import yamlio
     from isoctl.workspace import files as workspace_files
-    from isoctl.workspace.discover import manifest_of
+    from isoctl.workspace.discover import manifest_data
 
-    try:
-        data = yamlio.parse(yamlio.read_text(manifest_of(root)))
-    except (yamlio.YamlProblem, OSError, WorkspaceError):
-        return []
+    data = manifest_data(root)
     if not isinstance(data, dict):
         return []
     def strings(key: str) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from isoctl.errors import Location, WorkspaceError
 
@@ -32,6 +33,17 @@ def manifest_of(root: Path) -> Path:
                              "files inside it", hint="replace the link with the file itself, or link to a file inside "
                              "the workspace")
     return manifest
+
+
+def manifest_data(root: Path) -> Any:
+    """The manifest's plain data, for a look that must not fail: None when it cannot be read or parsed, or is a
+    link out of the workspace (loading validates it, and says what is wrong)."""
+    from isoctl.files import yamlio  # only here: finding a root must not import the YAML parser
+
+    try:
+        return yamlio.parse(yamlio.read_text(manifest_of(root)))
+    except (OSError, yamlio.YamlProblem, WorkspaceError):
+        return None
 
 
 def inside(root: Path, relative: str) -> Path | None:
