@@ -69,20 +69,20 @@ def manifest_catalog_dirs(start: Path) -> tuple[Path | None, list[Path]]:
         return None, []
     manifest = manifest_of(root)
     try:
-        data = yamlio.parse(yamlio.read_text(manifest))
+        text = yamlio.read_text(manifest)
+        data = yamlio.parse(text)
     except yamlio.YamlProblem as exc:
         raise WorkspaceError(f"{Location(MANIFEST, exc.line, exc.column)}: {exc.message}") from None
     entries = data.get("catalogs") if isinstance(data, dict) else None
     if entries is None:
         return root, []
     if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
-        line, column = yamlio.locate(yamlio.compose(manifest.read_text(encoding="utf-8")), ["catalogs"])
+        line, column = yamlio.locate(yamlio.compose(text), ["catalogs"])
         raise WorkspaceError(f"{Location(MANIFEST, line, column)}: catalogs: expected a list of directory paths")
     dirs = []
     for index, entry in enumerate(entries):
         resolved = inside(root, entry)
         if resolved is None:
-            text = manifest.read_text(encoding="utf-8")
             line, column = yamlio.locate(yamlio.compose(text), ["catalogs", index])
             raise WorkspaceError(f"{Location(MANIFEST, line, column)}: catalogs: '{entry}' is outside the workspace")
         dirs.append(resolved)
