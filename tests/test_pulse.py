@@ -421,6 +421,27 @@ def test_since_a_revision_starts_on_its_day(cli: Cli, paper: Path) -> None:
     assert data["since"] == "2026-03-03" and data["totals"] == {"plan": 0, "do": 1, "check": 3, "act": 3}
 
 
+def test_decades_before_the_history_are_not_drawn_but_kept_as_data(cli: Cli, paper: Path) -> None:
+    # the history starts in 2025-09; the manifest's first external audit is of 2025-06-10
+    data = pulse_json(cli, paper, "--since", "1960-01-01")
+    assert len(data["months"]) == 801 and data["months"][0]["month"] == "1960-01"
+    text = cli("pulse", "--today", TODAY, "--since", "1960-01-01", cwd=paper).expect(0).stdout
+    lines = text.splitlines()
+    assert lines[2] == "Jan 1960 to Dec 2024: before the history starts, 780 months not drawn"
+    years = [line.strip() for line in lines if line.strip().isdigit()]
+    assert years == ["2025", "2026"]  # the last year before the history, with its audit, then the history
+    assert sum(1 for line in lines if line.startswith("audit")) == 2
+    svg = cli("pulse", "--today", TODAY, "--since", "1960-01-01", "--format", "svg", cwd=paper).expect(0).stdout
+    root = ET.fromstring(svg)
+    assert float(root.attrib["width"]) < 1000  # 21 columns, not 801
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "Jan 1960 to Dec 2024: before the history starts, 780 months not drawn" in texts
+    assert "1960" not in texts and "2025" in texts
+    # a period that starts a year or less before the history is drawn whole
+    near = cli("pulse", "--today", TODAY, "--since", "2024-10-01", cwd=paper).expect(0).stdout
+    assert "not drawn" not in near and near.splitlines()[2].split() == ["2024", "2025"]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("--since", "2026-13-01"), "--since: '2026-13-01' is not a date"),
     (("--until", "soon"), "--until: 'soon' is not a date"),

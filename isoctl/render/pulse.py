@@ -64,6 +64,23 @@ def month_name(month: Month, *, year: bool = True) -> str:
     return f"{name} {month.start.year}" if year else name
 
 
+def undrawn(months: Sequence[Month]) -> int:
+    """How many leading months a picture leaves out: whole years before the history starts, without an audit.
+
+    ``pulse --since 1960-01-01`` of a history begun in 2025 draws from 2024
+    on, not 65 blank years; the last year before the history is still
+    drawn, so that where it starts shows. The data formats keep every month.
+    """
+    leading = next((i for i, m in enumerate(months) if not m.before_history or m.audits), len(months))
+    return min(leading // 12, (len(months) - 1) // 12) * 12
+
+
+def undrawn_note(months: Sequence[Month], skipped: int) -> str:
+    """What a picture says of the months it leaves out."""
+    return (f"{month_name(months[0])} to {month_name(months[skipped - 1])}: before the history starts, "
+            f"{skipped} months not drawn")
+
+
 def audit_note(month: Month) -> str:
     """The external audits of a month as a tooltip or note reads them: ``2026-06-15 surveillance (iso9001)``."""
     return "; ".join(f"{a.date.isoformat()} {a.type} ({a.standard}){' planned' if a.status == 'planned' else ''}"
@@ -116,8 +133,11 @@ def render_text(pulse: Pulse, *, color: bool = False, width: int = 100) -> str:
     console.print(title, soft_wrap=True)
     table = rows(pulse)
     audits = any(m.audits for m in pulse.months)
-    offset = 0
-    for block in _blocks(pulse.months, width):
+    offset = undrawn(pulse.months)
+    if offset:
+        console.print()
+        console.print(undrawn_note(pulse.months, offset), soft_wrap=True)
+    for block in _blocks(pulse.months[offset:], width):
         console.print()
         years = "".join(f"{m.start.year:>6}" if i == 0 or m.start.month == 1 else " " * _CELL for i, m in enumerate(block))
         console.print(" " * _LABEL + years.rstrip(), style="bold" if color else None)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from html import escape
 
 from isoctl.core.pulse import Pulse
-from isoctl.render.pulse import audit_note, month_name, rows
+from isoctl.render.pulse import Row, audit_note, month_name, rows, undrawn, undrawn_note
 
 #: As in isoctl.report.svg: Typst's SVG renderer takes the first family it has; browsers the first one installed.
 FONT = "Helvetica, Arial, Libertinus Serif, sans-serif"
@@ -32,8 +32,12 @@ def render_svg(pulse: Pulse, *, label: str | None = None) -> str:
     """The heatmap as one ``<svg>`` element (``label``: its accessible name and title)."""
     months = pulse.months
     label = label or f"Work per PDCA stage and month, {month_name(months[0])} to {month_name(months[-1])}"
-    left, top, cell_w, cell_h, gap = 52.0, 30.0, 38.0, 22.0, 2.0
-    table = rows(pulse)
+    skipped = undrawn(months)
+    note = undrawn_note(months, skipped) if skipped else ""
+    months = months[skipped:]
+    left, top, cell_w, cell_h, gap = 52.0, 30.0 + (14.0 if note else 0.0), 38.0, 22.0, 2.0
+    table = [Row(row.stage, row.name, row.counts[skipped:], row.levels[skipped:], row.total, row.active)
+             for row in rows(pulse)]
     audits = any(m.audits for m in months)
     legend_y = top + len(table) * (cell_h + gap) + (22.0 if audits else 8.0)
     width = max(left + len(months) * (cell_w + gap) + 8.0, 420.0)
@@ -44,6 +48,9 @@ def render_svg(pulse: Pulse, *, label: str | None = None) -> str:
 
     def x(column: int) -> float:
         return left + column * (cell_w + gap)
+
+    if note:
+        out.append(f'<text x="{_num(left)}" y="10.0" fill="{MUTED}">{escape(note)}</text>')
 
     for column, month in enumerate(months):
         middle = _num(x(column) + cell_w / 2)
