@@ -220,6 +220,42 @@ def test_cache_info_and_clear(repo: GitRepo, cli: Cli, own_cache: Path) -> None:
     assert not (own_cache / cache.LEDGER).exists()  # and their running total
 
 
+def test_a_shared_cache_directory_loses_none_of_other_programs_files(repo: GitRepo, cli: Cli, own_cache: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # ISOCTL_CACHE_DIR=~/.cache, or a CI cache folder: other programs keep JSON there too, in sections of their own
+    # and in directories named like isoctl's; eviction past the cap and 'cache clear' must leave all of them alone
+    theirs = [own_cache / "otherapp" / f"state{n}.json" for n in range(3)]
+    theirs += [own_cache / "results" / "notes.json", own_cache / "results" / ("f" * 32 + ".json"),
+               own_cache / "usage", own_cache / cache.LEDGER.replace("usage", "usage-notes")]
+    for path in theirs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"key": path.stem, "data": "z" * 400_000}) + "\n")
+    before = {path: path.read_bytes() for path in theirs}
+    monkeypatch.setenv("ISOCTL_CACHE_MAX_MB", "1")
+    assert check(cli, repo.root)[0] in (0, 1)
+    for n in range(cache.RECOUNT_EVERY + 1):  # past the cap, and past a recount
+        cache.write("results", f"{n:032d}", {"x": "y" * 20_000})
+    cli("cache", "clear").expect(0)
+    assert {path: path.read_bytes() for path in theirs} == before
+    assert not [p for p in entries(own_cache / "results") if p.name.startswith("0")]  # isoctl's own entries went
+
+
+def test_cache_clear_in_a_workspace_keeps_its_evidence(repo: GitRepo, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    evidence = repo.root / "evidence" / "export.json"
+    evidence.parent.mkdir(exist_ok=True)
+    evidence.write_text('{"exported": true}\n')
+    monkeypatch.setenv("ISOCTL_CACHE_DIR", str(repo.root))
+    cli("cache", "clear", cwd=repo.root).expect(0)
+    assert evidence.read_text() == '{"exported": true}\n'
+
+
+def test_every_section_isoctl_writes_is_one_it_owns(own_cache: Path) -> None:
+    with pytest.raises(ValueError, match="not one of isoctl's sections"):
+        cache.write("otherapp", "a" * 32, {"x": 1})
+    cache.write("results", "a" * 32, {"x": 1})
+    assert cache.read("results", "a" * 32) == {"x": 1}
+
+
 def test_no_cache_writes_nothing(repo: GitRepo, cli: Cli, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
     check(cli, repo.root)

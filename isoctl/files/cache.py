@@ -21,6 +21,12 @@ protections:
   missing or odd, when the total reaches the cap, and every
   :data:`RECOUNT_EVERY` writes, which also corrects what concurrent runs
   missed.
+* **Only its own files.** The cache directory may be one the user shares
+  with other programs (``ISOCTL_CACHE_DIR=~/.cache``, a CI cache folder):
+  eviction and ``isoctl cache clear`` remove only files in isoctl's own
+  sections (:data:`SECTIONS`) whose first line is an isoctl entry header for
+  their own name, and the running total is a file of its own name, replaced
+  only when it holds a running total.
 * **Optional.** Writes are atomic and their failures ignored (a read-only
   home only costs speed). ``ISOCTL_CACHE_DIR`` moves the cache and
   ``ISOCTL_NO_CACHE=1`` turns it off; ``isoctl cache info|clear`` shows and
@@ -53,7 +59,10 @@ SUFFIX = ".json"
 #: Writes between two counts of the whole cache directory (see ``_account``).
 RECOUNT_EVERY = 64
 #: The running total's file, beside the sections (not an entry: no scan of entries sees it).
-LEDGER = "usage"
+LEDGER = "isoctl-usage"
+#: The sections isoctl keeps entries in: the directories below the cache directory it reads, writes and clears.
+SECTIONS = frozenset({"catalogs", "documents", "hashes", "history", "logs", "pulse", "replay", "results", "timeline",
+                      "versions", "workspaces"})
 _KEY_BYTES = 32
 
 
@@ -154,7 +163,7 @@ def read_bytes(section: str, key: str) -> bytes | None:
     """The body stored under ``key``, if it was written by this user's isoctl for that key and is intact."""
     base = cache_dir()
     secret = _mac_key() if base is not None else None
-    if base is None or secret is None or not _safe_name(section) or not _safe_name(key):
+    if base is None or secret is None or not _section(section) or not _safe_name(key):
         return None
     path = _entry_path(base, section, key)
     try:
@@ -182,7 +191,7 @@ def write_many(section: str, bodies: dict[str, bytes]) -> None:
     """Store each body under its key (see :func:`write_bytes`), keeping the cache's account once for all of them."""
     base = cache_dir()
     secret = _mac_key() if base is not None else None
-    if base is None or secret is None or not _safe_name(section) or not all(map(_safe_name, bodies)):
+    if base is None or secret is None or not _section(section) or not all(map(_safe_name, bodies)):
         return
     written: set[Path] = set()
     size = 0
@@ -249,6 +258,28 @@ def _safe_name(name: str) -> bool:
     return bool(name) and all(c.isalnum() or c in "-_" for c in name)
 
 
+def _section(name: str) -> bool:
+    """Whether ``name`` is one of isoctl's sections; a ValueError for a name that is not (a mistake in isoctl)."""
+    if name not in SECTIONS:
+        raise ValueError(f"cache section {name!r} is not one of isoctl's sections")
+    return True
+
+
+_MAC_LENGTH = 64  # hex digits of an HMAC-SHA256
+
+
+def _is_entry(path: Path) -> bool:
+    """Whether a file is an isoctl entry: its first line the header isoctl writes, naming the file's own key."""
+    try:
+        with open_plain(path) as handle:
+            meta = json.loads(handle.readline(512))
+    except (OSError, ValueError, RecursionError):
+        return False
+    mac = meta.get("mac") if isinstance(meta, dict) else None
+    return (isinstance(meta, dict) and meta.get("key") == path.name.removesuffix(SUFFIX) and isinstance(mac, str)
+            and len(mac) == _MAC_LENGTH and all(c in "0123456789abcdef" for c in mac))
+
+
 def read_entry(path: Path, key: str) -> Any | None:
     """The body of a shipped entry file (written at build time by :func:`write_entry`) if it is for ``key``.
 
@@ -296,17 +327,22 @@ class Info:
 
 
 def _entries(base: Path) -> list[tuple[Path, os.stat_result]]:
-    """Every entry file in the cache (one level of sections below the base), with its stat."""
+    """Every file that may be an entry (named as one, in one of isoctl's sections below the base), with its stat.
+
+    What is removed is checked again with :func:`_is_entry`: reading every
+    file's first line here would cost each recount a read of the whole cache.
+    """
     found: list[tuple[Path, os.stat_result]] = []
     try:
-        sections = [e for e in os.scandir(base) if e.is_dir(follow_symlinks=False)]
+        sections = [e for e in os.scandir(base) if e.name in SECTIONS and e.is_dir(follow_symlinks=False)]
     except OSError:
         return found
     for section in sections:
         try:
             with os.scandir(section.path) as files:
                 for entry in files:
-                    if entry.name.endswith(SUFFIX) and entry.is_file(follow_symlinks=False):
+                    if (entry.name.endswith(SUFFIX) and _safe_name(entry.name.removesuffix(SUFFIX))
+                            and entry.is_file(follow_symlinks=False)):
                         found.append((Path(entry.path), entry.stat(follow_symlinks=False)))
         except OSError:
             continue
@@ -356,7 +392,7 @@ def _evict(base: Path, cap: int, *, keep: set[Path] | frozenset[Path] = frozense
     for path, info in sorted(entries, key=lambda item: item[1].st_mtime_ns):
         if total <= target:
             break
-        if path in keep:
+        if path in keep or not _is_entry(path):
             continue
         try:
             path.unlink()
@@ -386,11 +422,14 @@ def clear() -> int:
         return 0
     freed = 0
     for path, info in _entries(base):
+        if not _is_entry(path):
+            continue
         try:
             path.unlink()
             freed += info.st_size
         except OSError:
             continue
-    with contextlib.suppress(OSError):
-        (base / LEDGER).unlink()
+    if _read_ledger(base / LEDGER) is not None:
+        with contextlib.suppress(OSError):
+            (base / LEDGER).unlink()
     return freed
