@@ -159,6 +159,36 @@ def test_full_disk_leaves_the_log_and_no_lock_and_later_edits_work(cli: Cli, exa
         assert b"title: changed" in (folder / "2026.yaml").read_bytes()
 
 
+@pytest.mark.parametrize("command", [
+    ["action", "update", ACTION, "--title", "changed"],
+    ["action", "close", "ACT-0244", "--verified-by", "skhan", "--effective", "--on", "2026-11-20"],
+    ["people", "rename", "tbrennan", "tom-brennan"],
+    ["check", "-f", "json", "-o", "findings.json"],
+])
+def test_a_file_made_read_only_is_not_replaced(cli: Cli, example: Path, command: list[str]) -> None:
+    # a rename replaces a file whatever its mode; the owner's chmod a-w says it is not to be changed (even for root)
+    log = example / (LOG if command[0] != "check" else "findings.json")
+    if not log.exists():
+        log.write_text("{}\n")
+    log.chmod(0o444)
+    before = _tree(example)
+    run = cli(*command, "--today", "2026-11-21", cwd=example) if command[0] == "check" else cli(*command, cwd=example)
+    run.expect(2, "the file is read-only")
+    assert _tree(example) == before and log.stat().st_mode & 0o777 == 0o444
+    assert not list(example.rglob(".*.tmp"))
+
+
+def test_a_read_only_output_file_is_named_with_what_to_do(cli: Cli, example: Path, tmp_path: Path) -> None:
+    out = tmp_path / "findings.json"
+    out.write_text("kept\n")
+    out.chmod(0o444)
+    run = cli("check", "-f", "json", "-o", str(out), "--today", "2026-11-21", cwd=example).expect(2)
+    assert run.stderr.splitlines()[-2:] == [f"error: -o {out}: the file is read-only",
+                                            "hint: make it writable (chmod u+w) if it is to be replaced, or write to "
+                                            "another file"]
+    assert out.read_text() == "kept\n"
+
+
 def _dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

@@ -133,6 +133,10 @@ def _hint(exc: OSError) -> str | None:
     if exc.errno == errno.ENOSPC:
         return "free some space and run again; the previous file, if any, is unchanged"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        from isoctl.files.atomic import READ_ONLY
+
+        if exc.strerror == READ_ONLY:
+            return "make it writable (chmod u+w) if it is to be replaced, or write to another file"
         return "choose a directory you can write to"
     return None
 

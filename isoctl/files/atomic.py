@@ -7,9 +7,14 @@ filesystem, so the rename is atomic), written in full, then renamed over it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
+import stat
 from pathlib import Path
+
+#: The reason :func:`refuse_read_only` gives.
+READ_ONLY = "the file is read-only"
 
 
 def temp_beside(target: Path) -> tuple[int, Path]:
@@ -38,6 +43,7 @@ def write_atomically(target: Path, data: bytes, *, mode: int | None = None, sync
     being replaced); without it they follow the umask like any new file. Caches
     pass ``sync=False``: a damaged entry is detected and rebuilt anyway.
     """
+    refuse_read_only(target)
     fd, temp = temp_beside(target)
     try:
         write_all(fd, data, sync=sync)
@@ -48,3 +54,19 @@ def write_atomically(target: Path, data: bytes, *, mode: int | None = None, sync
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def refuse_read_only(target: Path) -> None:
+    """PermissionError when ``target`` is an existing file marked read-only (no write permission bit, or not writable
+    by this user).
+
+    A rename replaces a file whatever its mode, so without this an edit
+    would overwrite a file its owner made read-only (``chmod a-w``), which
+    a plain write would refuse; even as root, as editors refuse it.
+    """
+    try:
+        info = os.stat(target)
+    except OSError:
+        return  # a new file, or one the write itself will report
+    if stat.S_ISREG(info.st_mode) and (not info.st_mode & 0o222 or not os.access(target, os.W_OK)):
+        raise PermissionError(errno.EACCES, READ_ONLY, str(target))

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from isoctl.errors import EditError, WorkspaceError, reason
-from isoctl.files.atomic import temp_beside, write_all, write_atomically
+from isoctl.files.atomic import refuse_read_only, temp_beside, write_all, write_atomically
 
 
 @dataclass
@@ -84,6 +84,8 @@ def _temp_files(writes: list[FileWrite]) -> Iterator[dict[str, Path]]:
     try:
         for write in writes:
             try:
+                if write.original is not None:
+                    refuse_read_only(write.path)
                 fd, temp = temp_beside(write.path)
                 temps[write.relative] = temp
                 write_all(fd, write.new)
