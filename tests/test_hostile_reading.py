@@ -158,6 +158,34 @@ def test_merges_of_a_large_mapping_are_refused_while_building(acme: Path) -> Non
     assert finding_at(check, "bomb.yaml")["rule"] == "parse-error"
 
 
+@pytest.mark.parametrize("levels", [63, 64, 600, 995])
+def test_deep_nesting_is_refused_at_the_line_that_goes_too_deep(acme: Path, cli: Cli, levels: int) -> None:
+    # 600 levels once broke the parse helper's pickling (a traceback on stderr); 995 passed libyaml and broke the
+    # building of the data (a message at 1:1); 64 levels are the most a document may nest, the record's mapping one
+    text = "id: RSK-D\nkind: risk\ntitle: Deep\nowner: skhan\ntags: " + "[" * levels + "]" * levels + "\n"
+    (acme / "risks" / "deep.yaml").write_text(text, encoding="utf-8")
+    run = cli("check", "-f", "json", "--today", "2026-11-21", cwd=acme).expect(1)
+    assert run.stderr == ""
+    found = finding_at(run, "risks/deep.yaml")
+    if levels <= 63:
+        assert found["rule"] == "schema-error"  # read, then refused by the schema: tags are text
+    else:
+        assert (found["rule"], found["message"]) == ("parse-error", "YAML nested more than 64 levels deep; refusing it")
+        assert (found["line"], found["column"]) == (5, 7 + 63)  # the 64th bracket opens the 65th level
+
+
+def test_aliases_that_nest_one_another_deep_are_refused(acme: Path, cli: Cli) -> None:
+    # twenty anchors, each 40 levels deep around the one before: 800 levels once built
+    lines = ["a0: &a0 " + "[" * 40 + "]" * 40] + [f"a{n}: &a{n} " + "[" * 40 + f"*a{n - 1}" + "]" * 40
+                                                   for n in range(1, 20)]
+    (acme / "risks" / "nested-aliases.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = cli("check", "-f", "json", "--today", "2026-11-21", cwd=acme).expect(1)
+    assert run.stderr == ""
+    found = finding_at(run, "risks/nested-aliases.yaml")
+    assert (found["rule"], found["line"], found["message"]) == (
+        "parse-error", 1, "YAML aliases nest more than 64 levels deep; refusing it")
+
+
 def test_a_huge_file_once_committed_costs_no_memory_later(tmp_path: Path) -> None:
     # 100 MB committed once and deleted: every read of the history meets it (the rules that read history, the
     # report's document register, --at); reading it whole took about ten times its size

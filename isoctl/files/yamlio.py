@@ -42,6 +42,8 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
 #: ... and to no more characters of text than this (a few times what a file at the size limit holds).
 MAX_EXPANDED_CHARS = 4 * MAX_BYTES
+#: Deepest nesting of lists and mappings a document may have (a record needs a handful of levels).
+MAX_DEPTH = 64
 
 
 class _Loader(_BaseLoader):
@@ -199,7 +201,7 @@ class _TooBig(Exception):
         self.message, self.mark = message, mark
 
 
-def _build(node: yaml.Node, memo: dict[int, Any], merged_keys: list[int]) -> Any:
+def _build(node: yaml.Node, memo: dict[int, Any], merged_keys: list[int], depth: int = 1) -> Any:
     """Plain data from a composed node: the part of PyYAML's constructor isoctl needs, without its overhead.
 
     libyaml parses and composes; this turns nodes into dicts, lists and
@@ -207,6 +209,7 @@ def _build(node: yaml.Node, memo: dict[int, Any], merged_keys: list[int]) -> Any
     non-scalar keys) and any key that appears twice in one mapping.
     ``merged_keys`` counts the keys ``<<`` copies: unlike aliases, merges
     build new mappings, so their cost is bounded here, while building.
+    ``depth`` is the node's nesting, bounded by :data:`MAX_DEPTH`.
     """
     if isinstance(node, yaml.ScalarNode):
         tag = node.tag
@@ -219,6 +222,8 @@ def _build(node: yaml.Node, memo: dict[int, Any], merged_keys: list[int]) -> Any
     known = memo.get(id(node))
     if known is not None:
         return known  # an alias: the same object (expansion is bounded separately)
+    if depth > MAX_DEPTH:
+        raise _TooBig(f"YAML nested more than {MAX_DEPTH} levels deep; refusing it", node.start_mark)
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ:
             raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
@@ -226,7 +231,7 @@ def _build(node: yaml.Node, memo: dict[int, Any], merged_keys: list[int]) -> Any
         memo[id(node)] = items
         for child in node.value:  # plain text, most of a record, without a call per value
             items.append(child.value if child.__class__ is _ScalarNode and child.tag == _STR
-                         else _build(child, memo, merged_keys))
+                         else _build(child, memo, merged_keys, depth + 1))
         return items
     if node.tag != _MAP:
         raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {node.tag!r}", node.start_mark)
@@ -240,17 +245,17 @@ def _build(node: yaml.Node, memo: dict[int, Any], merged_keys: list[int]) -> Any
             continue
         if key_node.__class__ is not _ScalarNode:
             raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value", key_node.start_mark)
-        key = key_node.value if key_tag == _STR else _build(key_node, memo, merged_keys)
+        key = key_node.value if key_tag == _STR else _build(key_node, memo, merged_keys, depth + 1)
         if key in mapping:
             first = _first_key(node, key, memo, merged_keys).start_mark.line + 1
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first defined on line {first})", key_node.start_mark)
         mapping[key] = (value_node.value if value_node.__class__ is _ScalarNode and value_node.tag == _STR
-                        else _build(value_node, memo, merged_keys))
+                        else _build(value_node, memo, merged_keys, depth + 1))
     for merge in merges:  # << fills in keys the mapping does not set; earlier sources win
         sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
         for source in sources:
-            merged = _build(source, memo, merged_keys)
+            merged = _build(source, memo, merged_keys, depth + 1)
             if not isinstance(merged, dict):
                 raise yaml.constructor.ConstructorError(None, None, "<< expects a mapping", source.start_mark)
             merged_keys[0] += len(merged)
@@ -313,13 +318,15 @@ def _check_expansion(data: Any) -> None:
     data (JSON for the record cache, validation, output) would build 190 GB.
     Sizes are computed once per distinct object (aliases share objects), so the
     check itself runs in time proportional to the document, not its expansion.
+    Nesting is bounded too: anchors each within :data:`MAX_DEPTH` can alias one
+    another into a document nested far deeper.
     """
-    sizes: dict[int, tuple[int, int]] = {}
+    sizes: dict[int, tuple[int, int, int]] = {}
     active: set[int] = set()
 
-    def weigh(obj: Any) -> tuple[int, int]:
+    def weigh(obj: Any) -> tuple[int, int, int]:  # nodes, characters, nesting
         if not isinstance(obj, dict | list):
-            return 1, len(obj) if isinstance(obj, str) else 8
+            return 1, len(obj) if isinstance(obj, str) else 8, 0
         key = id(obj)
         known = sizes.get(key)
         if known is not None:
@@ -327,14 +334,15 @@ def _check_expansion(data: Any) -> None:
         if key in active:
             raise YamlProblem("recursive YAML alias (a node that contains itself)")
         active.add(key)
-        nodes, chars = 1, 0
+        nodes, chars, depth = 1, 0, 0
         children: Iterable[Any] = obj.values() if isinstance(obj, dict) else obj
         if isinstance(obj, dict):
             chars += sum(len(k) if isinstance(k, str) else 8 for k in obj)
         for child in children:
-            more_nodes, more_chars = weigh(child)
+            more_nodes, more_chars, more_depth = weigh(child)
             nodes += more_nodes
             chars += more_chars
+            depth = max(depth, more_depth)
             if nodes > MAX_EXPANDED_NODES:
                 raise YamlProblem(
                     f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?); refusing it"
@@ -343,9 +351,11 @@ def _check_expansion(data: Any) -> None:
                 raise YamlProblem(
                     f"YAML aliases expand to more than {MAX_EXPANDED_CHARS:,} characters (an alias bomb?); refusing it"
                 )
+        if depth + 1 > MAX_DEPTH:  # aliases nest what each anchor keeps shallow
+            raise YamlProblem(f"YAML aliases nest more than {MAX_DEPTH} levels deep; refusing it")
         active.discard(key)
-        sizes[key] = nodes, chars
-        return nodes, chars
+        sizes[key] = nodes, chars, depth + 1
+        return nodes, chars, depth + 1
 
     try:
         weigh(data)
