@@ -289,8 +289,9 @@ def test_edits_change_only_what_they_must(cli: Cli, golden: Golden, log_ws: Path
     assert [f for f in check["findings"] if f["rule"] in ("parse-error", "schema-error", "unknown-reference")] == []
 
 
-def test_new_keys_follow_the_files_own_conventions(cli: Cli, tmp_path: Path) -> None:
+def test_new_keys_follow_the_files_own_conventions(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The example log writes verification as a flow mapping with ``"on"`` quoted; a closure does the same."""
+    monkeypatch.setenv("ISOCTL_TODAY", "2026-11-21")  # the example's date
     root = tmp_path / "acme"
     shutil.copytree(REPO / "examples" / "acme-logistics", root)
     path = root / "actions" / "2026.yaml"
@@ -364,8 +365,12 @@ def test_a_check_the_day_of_closing_is_said_at_once_and_closed_on_records_it_wel
 
 
 @pytest.mark.parametrize(("args", "message"), [
+    (["--effective", "--on", "2026-06-20", "--closed-on", "2026-06-25"],
+     "--closed-on 2026-06-25 is after the check (--on 2026-06-20): an action is checked once closed"),
+    (["--effective", "--on", "2030-01-01"],
+     "--on 2030-01-01 is after today (2026-07-01): a check is recorded once it has happened"),
     (["--effective", "--closed-on", "2026-07-02"],
-     "--closed-on 2026-07-02 is after the check (--on 2026-07-01): an action is checked once closed"),
+     "--closed-on 2026-07-02 is after today (2026-07-01): a closure is recorded once it has happened"),
     (["--not-effective", "--closed-on", "2026-06-01"],
      "--closed-on goes with --effective: an action found not effective stays open"),
     (["--effective", "--closed-on", "2026-01-01"], "ACT-0042: closed_on 2026-01-01 is before raised_on 2026-02-03"),
@@ -375,6 +380,14 @@ def test_a_closure_date_that_cannot_be_is_refused(cli: Cli, log_ws: Path, args: 
     before = path.read_bytes()
     cli("action", "close", "ACT-0042", "--verified-by", "jsmith", *args, cwd=log_ws).expect(2, message)
     assert path.read_bytes() == before
+
+
+def test_an_action_raised_in_the_future_is_refused(cli: Cli, log_ws: Path) -> None:
+    before = sorted(p.name for p in (log_ws / "actions").iterdir())
+    cli("action", "new", "-t", "ofi", "--title", "Later", "--raised-on", "2099-05-05", cwd=log_ws).expect(
+        2, "--raised-on 2099-05-05 is after today (2026-07-01): an action is raised once it has happened")
+    assert sorted(p.name for p in (log_ws / "actions").iterdir()) == before
+    cli("action", "new", "-t", "ofi", "--title", "Today", "--raised-on", TODAY, cwd=log_ws).expect(0)
 
 
 def test_not_effective_keeps_the_action_open(cli: Cli, log_ws: Path) -> None:

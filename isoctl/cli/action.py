@@ -137,6 +137,16 @@ def _ask_required(type: ActionType | None, title: str | None) -> tuple[ActionTyp
     return type, title.strip()
 
 
+def _past(value: str | None, option: str, what: str) -> dt.date | None:
+    """A date option naming when something happened: not after today (``check`` would call it future-evidence)."""
+    day = parse_date(value, option)
+    today = parse_today(None)
+    if day is not None and day > today:
+        raise UsageError(f"{option} {day} is after today ({today}): {what} once it has happened",
+                         hint="give the day it happened (ISOCTL_TODAY=YYYY-MM-DD sets today)")
+    return day
+
+
 @app.command("new")
 def new(
     type: ActionType | None = typer.Option(None, "--type", "-t", help="What kind of action (asked when missing on a terminal).", show_default=False),
@@ -161,7 +171,7 @@ def new(
         "type": type.value,
         "severity": severity.value if severity else None,
         "source": source.value if source else None,
-        "raised_on": parse_date(raised_on, "--raised-on") or parse_today(None),
+        "raised_on": _past(raised_on, "--raised-on", "an action is raised") or parse_today(None),
         "raised_by": raised_by,
         "clauses": [c.strip() for c in clause or []],
         "description": description,
@@ -316,8 +326,8 @@ def close(
 
     if effective is None:
         raise UsageError("say whether the action worked: --effective or --not-effective")
-    day = parse_date(on, "--on") or parse_today(None)
-    closed = parse_date(closed_on, "--closed-on")
+    day = _past(on, "--on", "a check is recorded") or parse_today(None)
+    closed = _past(closed_on, "--closed-on", "a closure is recorded")
     ctx = _context()
     _check_commit(ctx, commit)
     written = close_action(ctx, action_id, verified_by=verified_by, effective=effective, on=day, note=note, force=force,
