@@ -15,7 +15,9 @@ The bounds (isoctl/model/records.py): dates 1900-01-01..2999-12-31, periods
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import Cli, GitRepo, Run, committed_example
@@ -206,3 +208,20 @@ def test_format_version_must_be_the_whole_number_1(cli: Cli, acme: Path) -> None
                     f"the whole number 1; got {shown}")
         cli("check", cwd=acme).expect(2, expected).expect(2, "write 'isoctl: 1'")
         cli("gap", cwd=acme).expect(2, expected)
+
+
+@pytest.mark.parametrize(("make", "what"), [
+    (os.mkfifo, "isoctl.yaml is a named pipe, not a file"),
+    (lambda path: path.mkdir(), "isoctl.yaml is a directory, not a file"),
+    (lambda path: path.symlink_to("gone.yaml"), "isoctl.yaml is a link to nothing (gone.yaml)"),
+])
+def test_a_manifest_that_is_not_a_file_is_named_not_passed_by(cli: Cli, tmp_path: Path, make: Any, what: str) -> None:
+    # inside another workspace, the search must not climb past it to the outer one either
+    outer = tmp_path / "outer"
+    committed_example(outer)
+    inner = outer / "client"
+    inner.mkdir()
+    make(inner / "isoctl.yaml")
+    run = cli("check", cwd=inner).expect(2)
+    assert run.stderr.splitlines()[0] == f"error: {what}"
+    assert cli("check", "client", cwd=outer).expect(2).stderr.splitlines()[0] == f"error: client/{what}"

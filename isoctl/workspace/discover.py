@@ -99,7 +99,9 @@ def find_workspace(path: Path | None) -> Path:
     """The root above ``path`` (default: the current directory); WorkspaceError when there is none."""
     if path is not None and not path.resolve().exists():
         raise WorkspaceError(f"no such file or directory: {path}")
-    root = find_root(search_start(path))
+    start = search_start(path)
+    root = find_root(start)
+    _refuse_odd_manifest(start, root)
     if root is None:
         raise WorkspaceError(
             f"no {MANIFEST} found in {path or '.'} or any directory above it",
@@ -107,6 +109,32 @@ def find_workspace(path: Path | None) -> Path:
         )
     manifest_of(root)  # refused before anything reads it
     return root
+
+
+def _refuse_odd_manifest(start: Path, root: Path | None) -> None:
+    """WorkspaceError for an ``isoctl.yaml`` that is not a file on the way from ``start`` up to ``root``: the search
+    would pass it by and take a workspace further up, or none, for this one."""
+    import stat
+
+    here = start.resolve()
+    for directory in (here, *here.parents):
+        if directory == root:
+            return
+        manifest = directory / MANIFEST
+        shown = MANIFEST if directory == Path.cwd().resolve() else f"{shown_root(directory)}/{MANIFEST}"
+        try:
+            mode = os.stat(manifest).st_mode
+        except FileNotFoundError:
+            if os.path.islink(manifest):
+                raise WorkspaceError(f"{shown} is a link to nothing ({os.readlink(manifest)})",
+                                     hint="point it at the workspace's manifest, or replace it with the file") from None
+            continue
+        except OSError as exc:
+            raise WorkspaceError(f"cannot read {shown}: {exc.strerror or exc}") from None
+        what = ("a directory" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a device")
+        raise WorkspaceError(f"{shown} is {what}, not a file", hint=f"the manifest of a workspace is a YAML file, "
+                             f"{MANIFEST}; run 'isoctl init' to create one")
 
 
 def shown_root(root: Path) -> str:
