@@ -244,6 +244,19 @@ def test_large_markdown_without_front_matter_is_not_a_record(acme: Path, cli: Cl
     assert finding_at(check, "big.md")["rule"] == "parse-error"
 
 
+def test_markdown_notes_in_another_encoding_are_not_records(acme: Path, cli: Cli) -> None:
+    # a Windows-1252 note without front matter is no record, in the tree and at a commit; one with front matter is
+    (acme / "notes.md").write_bytes("# Notes\n\nCaf\u00e9 supplier visit, \u20ac40 spent.\n".encode("cp1252"))
+    (acme / "record.md").write_bytes("---\nid: DOC-77\nkind: document\n---\nCaf\u00e9\n".encode("cp1252"))
+    GitRepo(acme).commit("Notes", date="2026-11-20", files={})
+    for args in ((), ("--at", "HEAD")):
+        check = cli("check", "-f", "json", "--today", "2026-11-21", *args, cwd=acme).expect(1)
+        assert not [f for f in findings_of(check) if f["path"] == "notes.md"]
+        found = finding_at(check, "record.md")
+        assert (found["rule"], found["line"], found["message"]) == (
+            "parse-error", 5, "not valid UTF-8 (byte 0xe9); save the file as UTF-8")
+
+
 def test_a_huge_committed_handbook_is_looked_at_not_held(tmp_path: Path) -> None:
     # git gives a blob whole: a long handbook committed is streamed past, keeping only its beginning, to see
     # that it is prose; a huge record beside it is still refused, by its size

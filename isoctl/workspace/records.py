@@ -199,7 +199,10 @@ def read_all(
                 results[position] = ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
             continue
         except yamlio.YamlProblem as exc:
-            results[position] = ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
+            if _plain_markdown(candidate, snapshot if reuse is None else reuse, b""):
+                results[position] = (None, [])  # notes in another encoding, without front matter: not a record
+            else:
+                results[position] = ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
             continue
         loaded = _from_cache(candidate.relative, text, blob, store)
         if loaded is not None:
@@ -221,10 +224,11 @@ def read_all(
 
 
 def _plain_markdown(candidate: workspace_files.Candidate, source: Committed | Reuse | None, head: bytes) -> bool:
-    """Whether a file too large for a record is plain Markdown, so no record at all (see :func:`plain_markdown`).
+    """Whether a file refused for its size or its encoding is plain Markdown, so no record at all (see
+    :func:`plain_markdown`).
 
     ``head`` is the beginning of a committed blob that reading it already
-    streamed past; one refused by its size in the tree is read here.
+    streamed past; otherwise the beginning is read here.
     """
     if candidate.path is not None:
         return plain_markdown(candidate.relative, functools.partial(yamlio.read_head, candidate.path))
