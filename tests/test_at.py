@@ -131,3 +131,68 @@ def test_soa_at_a_revision(cli: Cli, git_repo: GitRepo) -> None:
 
     assert status("--at", "HEAD~1") == "2026-04-01 planned"
     assert status("--at", "HEAD") == "2026-06-01 implemented"
+
+
+# A day before 1973-03-03 is a timestamp of fewer than nine digits, which git reads as no date at all when it is
+# written "@<seconds>": every command that takes a day must still find no commit on or before it.
+
+@pytest.fixture
+def dated_2024(git_repo: GitRepo) -> GitRepo:
+    """One commit, of 2024-05-14, with a finding (so evaluating it by mistake exits 1)."""
+    make_workspace(git_repo.root, {"context/energy.yaml": ISSUE.replace("external", "sideways")})
+    git_repo.commit("Start the system", date="2024-05-14")
+    return git_repo
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "--at", "1972-06-01", "-f", "json"],
+    ["check", "--at", "1970-01-01"],
+    ["gap", "--at", "1972-06-01"],
+    ["diff", "1972-06-01"],
+    ["report", "--since", "1972-06-01", "-f", "md"],
+])
+def test_a_day_before_1973_is_before_every_commit(cli: Cli, dated_2024: GitRepo, args: list[str]) -> None:
+    result = cli(*args, cwd=dated_2024.root).expect(2, "no commit on or before ")
+    assert result.stdout == ""
+
+
+def test_new_since_a_day_before_1973_lets_nothing_through_as_existing(cli: Cli, dated_2024: GitRepo) -> None:
+    result = cli("check", "--new-since", "1972-06-01", "-f", "json", cwd=dated_2024.root)
+    result.expect(2, "error: --new-since 1972-06-01: no commit on or before 1972-06-01")
+
+
+def test_a_day_in_1970_finds_a_commit_of_the_first_second(cli: Cli, git_repo: GitRepo) -> None:
+    make_workspace(git_repo.root, {"context/energy.yaml": ISSUE})
+    first = git_repo.commit("Start the system", date="1970-01-01T00:00:01+00:00")
+    git_repo.commit("Later", files={"context/more.yaml": ISSUE.replace("ISS-1", "ISS-2")}, date="1973-03-02")
+    for day in ("1970-01-02", "1973-03-01"):
+        data = check(cli, git_repo.root, "--at", day)
+        assert (data["workspace"]["commit"], data["workspace"]["today"]) == (first, "1970-01-01")
+        assert data["summary"]["records"] == 1
+    assert check(cli, git_repo.root, "--at", "1973-03-02")["summary"]["records"] == 2
+    cli("check", "--at", "1969-12-30", cwd=git_repo.root).expect(2, "no commit on or before 1969-12-30")
+
+
+# A repository, or a branch, without a commit: no history to read, said as such (not git's usage line).
+
+DATED = [["check", "--at", "2025-01-01"], ["check", "--new-since", "2025-01-01"], ["diff", "2025-01-01"],
+         ["gap", "--at", "2025-01-01"], ["report", "--at", "2025-01-01"], ["report", "--since", "2025-01-01"],
+         ["check", "--at", "HEAD"]]
+
+
+@pytest.mark.parametrize("args", DATED)
+def test_a_day_in_a_repository_without_commits(cli: Cli, git_repo: GitRepo, args: list[str]) -> None:
+    make_workspace(git_repo.root, {"context/energy.yaml": ISSUE})
+    result = cli(*args, cwd=git_repo.root).expect(2, f"error: no commit in {git_repo.root} yet, so there is no "
+                                                     "history to read")
+    assert "hint: commit the workspace (git add, git commit)" in result.stderr
+    assert "git <command>" not in result.stderr
+
+
+@pytest.mark.parametrize("args", DATED)
+def test_a_day_on_an_orphan_branch(cli: Cli, repo: Path, args: list[str]) -> None:
+    GitRepo(repo).git("checkout", "--quiet", "--orphan", "drafts")
+    result = cli(*args, cwd=repo).expect(2, f"error: no commit on branch 'drafts' of {repo} yet, so there is no "
+                                            "history to read")
+    assert "switch to a branch that has commits" in result.stderr and "git <command>" not in result.stderr
+    assert check(cli, repo, "--at", "v1")["summary"]["records"] == 1  # a named revision is still there

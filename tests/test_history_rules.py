@@ -195,3 +195,74 @@ def test_history_rules_need_git(cli: Cli, make_workspace: MakeWorkspace) -> None
     root = make_workspace({})
     result = cli("check", str(root), "-f", "json", "--select", "single-contributor", "--select", "pre-audit-scramble")
     assert json.loads(result.stdout)["findings"] == [] and result.exit_code == 0
+
+
+# A commit dated in the future (a clock set wrong) between dated ones: not the end of the history.
+
+POLICY = """\
+---
+id: POL-1
+kind: document
+type: policy
+title: Quality policy
+status: approved
+version: "1"
+approved_by: jsmith
+approved_on: 2025-01-01
+---
+{body}
+"""
+FUTURE = "@4102444800 +0000"  # 2100-01-01: git reads no written date after 2099
+
+
+def skewed(tmp_path: Path) -> tuple[GitRepo, list[str]]:
+    """Import (2025-01-01), an edit dated 2100-01-01 by a skewed clock, then an edit of 2025-03-01."""
+    repo = GitRepo.init(tmp_path / "qms")
+    shas = [repo.commit("Import the system", date="2025-01-01", author=JANE,
+                        files={"isoctl.yaml": MANIFEST, "documents/policy.md": POLICY.format(body="On time.")})]
+    for day, name, body in ((FUTURE, "2100-01-01", "On time, always."), ("2025-03-01", "2025-03-01", "On time, every time.")):
+        shas.append(repo.commit(f"Reword ({name})", date=day, author=MIA,
+                                files={"documents/policy.md": POLICY.format(body=body)}))
+    return repo, shas
+
+
+def test_a_commit_dated_in_the_future_does_not_hide_the_commits_after_it(cli: Cli, tmp_path: Path) -> None:
+    repo, shas = skewed(tmp_path)
+    result = cli("check", "-f", "json", "--today", "2026-11-21", "--select", "changed-after-approval", cwd=repo.root)
+    assert result.exit_code == 0, result.stderr  # a warning: exit 0 under the default --fail-on error
+    [finding] = json.loads(result.stdout)["findings"]
+    assert finding["message"] == (
+        "POL-1 changed in a commit after its approval on 2025-01-01, still version 1 approved by Jane Smith: the "
+        f"last, {shas[2][:8]} of 2025-03-01 by Mia Nowak (\"Reword (2025-03-01)\"), changed its text; an approved "
+        "document changes only with a new version and approval")
+    assert ("note: 1 commit is dated after 2026-11-21 though later commits are dated on or before it (a clock set "
+            "wrong); the rules that read git history do not count it as activity") in result.stderr
+
+
+def test_a_day_before_the_last_commits_still_cuts_them(cli: Cli, tmp_path: Path) -> None:
+    repo, _ = skewed(tmp_path)
+    for today in ("2025-02-28", "2025-01-01"):  # the edit of 2025-03-01 has not happened yet; neither has 2100's
+        result = cli("check", "-f", "json", "--today", today, "--select", "changed-after-approval", cwd=repo.root)
+        assert json.loads(result.stdout)["findings"] == [] and "clock" not in result.stderr, result.stderr
+
+
+def test_the_timeline_pulse_and_report_read_a_skewed_commit_alike(cli: Cli, tmp_path: Path) -> None:
+    repo, shas = skewed(tmp_path)
+    timeline = cli("history", "-f", "json", "--every", "month", "--since", "2025-01-01", "--until", "2025-03-31",
+                   cwd=repo.root)
+    assert timeline.exit_code == 0, timeline.stderr
+    points = [(p["date"], p["commit"], p["findings"]["warning"]) for p in json.loads(timeline.stdout)["points"]]
+    warnings = points[0][2]
+    # March's point is the edit of 2025-03-01, evaluated with the history up to it: one more warning, the uncontrolled change
+    assert points == [("2025-01-31", shas[0], warnings), ("2025-02-28", shas[0], warnings),
+                      ("2025-03-31", shas[2], warnings + 1)]
+    pulse = cli("pulse", "-f", "json", "--since", "2025-01-01", "--until", "2025-03-31", cwd=repo.root)
+    assert pulse.exit_code == 0, pulse.stderr
+    assert {m["month"]: m["commits"] for m in json.loads(pulse.stdout)["months"]} == \
+        {"2025-01": 1, "2025-02": 0, "2025-03": 1}
+    report = cli("report", "-f", "md", "--today", "2026-11-21", cwd=repo.root)
+    assert report.exit_code == 0, report.stderr
+    [row] = [line for line in report.stdout.splitlines() if line.startswith("| POL-1 |")]
+    assert "| approved **uncontrolled change** | 1 |" in row
+    assert f"the last, {shas[2][:8]} of 2025-03-01 by Mia Nowak" in report.stdout
+    assert "1 commit is dated after 2026-11-21 though later commits are dated on or before it" in report.stderr

@@ -287,6 +287,32 @@ def test_repository_of_another_user(cli: Cli, tmp_path: Path, monkeypatch: pytes
         cli(*args, cwd=repo.root).expect(2, "git refuses to read the repository").expect(2, "safe.directory")
 
 
+def test_no_git_on_path_inside_a_repository_is_said_like_a_refused_one(cli: Cli, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The working tree is still checked; the history rules are skipped with a note, and --strict-history fails."""
+    repo = committed_example(tmp_path / "paper", "paper-iso")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git"))  # a directory that does not exist: no git anywhere
+    unavailable = f"git is not installed or not on PATH, so the history of the repository at {repo.root} is unavailable"
+
+    check = cli("check", "--today", DAY, "-f", "json", cwd=repo.root)
+    ran(check)
+    data = json.loads(check.stdout)
+    assert data["workspace"]["commit"] is None and data["summary"]["records"] > 0
+    assert check.stderr.count(unavailable) == 1, check.stderr
+    assert ("and the rules that read it (changed-after-approval, late-recording, narrow-participation, "
+            "post-certification-slump, pre-audit-scramble, silent-period, single-contributor, static-objectives) "
+            "were skipped; install git, or add the directory that holds it to PATH") in check.stderr
+
+    for args in (("check", "--strict-history"), ("report", "--strict-history", "-f", "md"), ("check", "--at", "HEAD")):
+        result = cli(*args, "--today", DAY, cwd=repo.root).expect(2, f"error: {unavailable}")
+        assert result.stdout == "" and "not a git repository" not in result.stderr
+    report = cli("report", "--today", DAY, "-f", "md", cwd=repo.root)
+    ran(report)
+    assert report.stderr.count(unavailable) == 1, report.stderr
+    for args in (("history",), ("diff", "HEAD"), ("pulse",)):
+        cli(*args, cwd=repo.root).expect(2, "git is not installed or not on PATH")
+
+
 # 6. progress on long walks
 
 PROGRESS_CHILD = ("import sys, isoctl.cli.progress as p; p.DELAY = 0; from isoctl.cli import main; "

@@ -191,7 +191,9 @@ StrictHistoryOption = typer.Option(False, "--strict-history", help="Exit 2 on a 
 
 def require_full_history(path: Path | None, *, what: str) -> None:
     """With ``--strict-history``: fail (exit 2) before any work when the workspace at or above ``path`` is in a
-    shallow clone, since ``what`` would be built from partial history. Outside git there is nothing to complete."""
+    shallow clone, since ``what`` would be built from partial history, or in a repository whose history cannot be
+    read at all (git refuses it, or git is not installed: the UnsafeRepository of ``head_state``). Outside git, and
+    before the first commit, there is nothing to complete."""
     from isoctl.errors import GitError
     from isoctl.history import git
     from isoctl.workspace.discover import find_workspace

@@ -10,10 +10,12 @@ go through here, so one question always gets one answer. This module owns:
   must lie in :data:`FIRST_DAY`..:data:`LAST_DAY`, the span record dates may
   take, so that date arithmetic in any rule stays within Python's calendar;
 * **the history policy**: the commits up to the evaluated one are read, once,
-  when a rule that needs them is on; on a shallow clone, or when git refuses
-  to read a repository another user owns, those rules are skipped and the
-  result says so (commits whose dates git could not give are not counted
-  as activity, and the result says that too);
+  when a rule that needs them is on, and cut to those made by the evaluation
+  date (:func:`as_of`); on a shallow clone, when git refuses to read a
+  repository another user owns, or when git is not installed, those rules
+  are skipped and the result says so (commits whose dates git could not
+  give, or dated after the evaluation date among commits before it, are not
+  counted as activity, and the result says that too);
 * **the cache**: results are stored under :func:`isoctl.core.keys.key`, which
   covers everything an answer depends on; a miss or an unusable entry simply
   evaluates again.
@@ -22,6 +24,7 @@ go through here, so one question always gets one answer. This module owns:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -41,6 +44,8 @@ SHALLOW_NOTE = ("this is a shallow clone, so the rules that read git history ({r
 REFUSED_NOTE = "{reason}{skipped}; {hint}"
 CLAMPED_NOTE = ("{count} a date git cannot give (missing, before 1970, after 2999 or with an offset "
                 "of a day or more); the rules that read git history do not count {them} as activity")
+SKEWED_NOTE = ("{count} dated after {today} though later commits are dated on or before it (a clock set wrong); "
+               "the rules that read git history do not count {them} as activity")
 UNDATED_NOTE = "commit {sha} carries no usable date, so it is evaluated as of today; give --today to choose the day"
 AT_DIRTY_NOTE = "uncommitted changes are ignored with --at"
 
@@ -62,7 +67,7 @@ class Evaluation:
                  options: keys.Options, committed: dt.datetime | None = None, refused: IsoctlError | None = None
                  ) -> None:
         self.root = root
-        self.refused = refused  # why git cannot be read here (another user's repository), if it cannot
+        self.refused = refused  # why git cannot be read here (another user's repository, no git), if it cannot
         self.at = at
         self.commit = commit
         self.dirty = dirty
@@ -218,7 +223,7 @@ def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Option
         notes.append(REFUSED_NOTE.format(reason=refused.message, skipped=skipped, hint=refused.hint or ""))
     elif wanted:
         every = commits()
-        history = _as_of(every, today)
+        history, skewed = as_of(every, today)
         cut = history is not None and shallow()
         if cut:
             notes.append(SHALLOW_NOTE.format(rules=", ".join(wanted)))
@@ -226,6 +231,9 @@ def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Option
         if clamped and not cut:
             count = "1 commit carries" if clamped == 1 else f"{clamped} commits carry"
             notes.append(CLAMPED_NOTE.format(count=count, them="it" if clamped == 1 else "them"))
+        if skewed and not cut:
+            count = "1 commit is" if skewed == 1 else f"{skewed} commits are"
+            notes.append(SKEWED_NOTE.format(count=count, today=today.isoformat(), them="it" if skewed == 1 else "them"))
     # As loading does (see no_cyclic_gc): the analysis builds many acyclic objects, and the cycle collector would
     # walk the loaded workspace again and again (evaluating 5,000 records from Python took twice as long; the
     # command line's collector is off anyway); a caller's collector is back as it was afterwards.
@@ -236,21 +244,35 @@ def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Option
     return result
 
 
-def _as_of(history: Sequence[CommitInfo] | None, today: dt.date) -> Sequence[CommitInfo] | None:
-    """The commits made by ``today``: the history as it stood on the evaluation date, not after it.
+def as_of(history: Sequence[CommitInfo] | None, today: dt.date) -> tuple[Sequence[CommitInfo] | None, int]:
+    """The commits made by ``today``: the history as it stood on the evaluation date, not after it; and how many
+    commits of it are dated after ``today`` all the same (clock skew).
 
     ``--today`` may name a day before the last commits (``check --today
     2026-11-21`` of a tree committed later); the rules that read history then
-    judge the system as of that day, as they judge its records. The cut is at
-    the first commit dated after ``today`` (a prefix, so every rule sees one
-    consistent history); a commit without a usable date stays.
+    judge the system as of that day, as they judge its records. The history
+    is a prefix, so every rule sees one consistent history: it ends at the
+    last commit dated on or before ``today`` (with the commits without a
+    usable date after it, up to the next dated one). A commit inside it dated
+    after ``today`` was made on a machine whose clock was wrong, since a
+    later commit is dated before it: it stays, marked ``clamped`` like a
+    commit whose date git cannot give, so that the rules do not count its
+    date, rather than hiding every later commit. The timelines
+    (:mod:`isoctl.core.timeline`, ``history`` and the report) evaluate each
+    point through :func:`analyse_workspace`, so they follow this too.
     """
     if history is None:
-        return None
-    for index, commit in enumerate(history):
-        if not commit.clamped and commit.committed.date() > today:
-            return history[:index]
-    return history
+        return None, 0
+    after = [not c.clamped and c.committed.date() > today for c in history]
+    last = max((i for i, c in enumerate(history) if not c.clamped and not after[i]), default=-1)
+    end = next((i for i in range(last + 1, len(history)) if after[i]), len(history))
+    skewed = [i for i in range(last) if after[i]]
+    if not skewed:
+        return history[:end], 0
+    kept = list(history[:end])
+    for index in skewed:
+        kept[index] = dataclasses.replace(kept[index], clamped=True)
+    return kept, len(skewed)
 
 
 def history_rules(workspace: Workspace, options: keys.Options) -> list[str]:

@@ -62,6 +62,16 @@ def _refused(where: Path, stderr: str) -> UnsafeRepository | None:
                             "(\"dubious ownership\"), so its history is unavailable", hint=hint)
 
 
+def _git_missing(where: Path) -> UnsafeRepository:
+    """The error for a repository at ``where`` whose history cannot be read because there is no ``git`` to read it.
+
+    An UnsafeRepository, as for a repository git refuses: ``check`` evaluates the working tree without the
+    history and says so, ``--strict-history`` and ``--at`` fail.
+    """
+    return UnsafeRepository(f"{_NO_GIT}, so the history of the repository at {where} is unavailable",
+                            hint="install git, or add the directory that holds it to PATH")
+
+
 def _gitpython() -> ModuleType:
     """Import gitpython, turning a missing git binary into a GitError."""
     try:
@@ -179,12 +189,13 @@ _OID = b"# branch.oid "
 def head_state(path: Path) -> tuple[str | None, bool]:
     """The HEAD commit of the repository holding ``path`` and whether ``path`` has uncommitted changes.
 
-    The sha is None outside a repository, before the first commit, and when
-    git is not installed (a check does not need git). Dirty means a change to
+    The sha is None outside a repository (git installed or not: a check does
+    not need git) and before the first commit. Dirty means a change to
     a tracked file or an untracked file git does not ignore, below ``path``
     only: a workspace inside a bigger repository is judged by its own files.
     A repository that exists but cannot be read is a GitError, never mistaken
-    for "no repository".
+    for "no repository": an :class:`UnsafeRepository` when git refuses it or
+    when git is not installed (the working tree can still be checked).
 
     One plain ``git status`` rather than gitpython: ``check`` runs this every
     time, and importing gitpython would cost more than the call itself. Its
@@ -195,6 +206,8 @@ def head_state(path: Path) -> tuple[str | None, bool]:
     try:
         status = _call(where, "status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=normal", "--", ".")
     except FileNotFoundError:
+        if _inside_git_dir(where):  # a repository whose history cannot be read: not "no repository"
+            raise _git_missing(where) from None
         return None, False
     if status.returncode != 0:
         stderr = status.stderr.decode("utf-8", "replace").strip()
@@ -344,6 +357,40 @@ def _end_of_day(day: dt.date) -> int:
         return int(moment.replace(tzinfo=dt.UTC).timestamp())
 
 
+def _head_commit(root: Path) -> str:
+    """HEAD's commit; a GitError when the branch HEAD names has no commit yet (a new repository, an orphan branch)."""
+    _run(root, "rev-parse", "--git-dir")  # outside a repository: say that, not "no commit yet"
+    where = _at(root)
+    head = _call(where, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    sha = head.stdout.decode("ascii", "replace").strip()
+    if head.returncode == 0 and sha:
+        return sha
+    branch = decode.text(_call(where, "symbolic-ref", "--quiet", "--short", "HEAD").stdout)
+    others = _call(where, "for-each-ref", "--count=1", "--format=%(refname)", "refs/heads/").stdout.strip()
+    if branch and others:  # an orphan branch (git checkout --orphan) in a repository that has commits elsewhere
+        raise GitError(f"no commit on branch '{branch}' of {root} yet, so there is no "
+                       "history to read", hint="commit the workspace (git add, git commit), or switch to a branch "
+                                               "that has commits")
+    raise GitError(f"no commit in {root} yet, so there is no history to read",
+                   hint="commit the workspace (git add, git commit), then give a date or a revision")
+
+
+def _last_commit_by(root: Path, end: int) -> str:
+    """The newest commit reachable from HEAD committed at or before ``end`` (seconds since the epoch), or ``""``.
+
+    git is given ``@<seconds> <offset>``, the one form it reads as a timestamp whatever the number of digits (a
+    bare ``@<seconds>`` below 100000000, before 1973-03-03, is taken for something else and matches every
+    commit); the date of the commit it names is checked again here, so a date git reads otherwise finds nothing
+    rather than a later commit.
+    """
+    if end < 0:
+        return ""
+    out = _run(root, "log", "-1", "--format=%H %ct", f"--before=@{end} +0000", "HEAD", "--").split()
+    if len(out) != 2 or not out[1].lstrip("-").isdigit() or int(out[1]) > end:
+        return ""
+    return out[0]
+
+
 def commit_of(root: Path, rev: str) -> str:
     """The commit sha ``rev`` names: a sha, tag, branch, ``HEAD~3``, or a day (the last commit on or before it).
 
@@ -354,9 +401,8 @@ def commit_of(root: Path, rev: str) -> str:
             day = dt.date.fromisoformat(rev)
         except ValueError:
             raise UsageError(f"'{rev}' is not a date") from None
-        end = _end_of_day(day)
-        # "@<seconds>": git's own notation, read the same for any year (a written date after 2099 is not)
-        found = _run(root, "rev-list", "-1", f"--before=@{end}", "HEAD").strip() if end >= 0 else ""
+        _head_commit(root)  # before the first commit (or on an orphan branch): say that, not git's usage line
+        found = _last_commit_by(root, _end_of_day(day))
         if not found:
             if is_shallow(root):
                 raise GitError(f"no commit on or before {rev} in this shallow clone: the history before its "
@@ -373,6 +419,8 @@ def commit_of(root: Path, rev: str) -> str:
     except GitError:
         if is_shallow(root):
             raise _not_fetched(root, rev) from None
+        if _FROM_HEAD.fullmatch(rev):
+            _head_commit(root)  # HEAD itself has no commit yet: say that, not "unknown revision 'HEAD'"
         raise UsageError(f"unknown revision '{rev}'", hint="give a commit, tag, branch or a date YYYY-MM-DD") from None
 
 
@@ -395,6 +443,8 @@ def is_shallow(root: Path) -> bool:
 FETCH_HISTORY = "fetch the full history with 'git fetch --unshallow' (in CI: fetch-depth: 0 on GitHub, GIT_DEPTH: 0 on GitLab)"
 
 _ANCESTRY = re.compile(r"^(?P<base>[^~^]+)[~^]")
+#: A revision counted from HEAD (``HEAD``, ``@``, ``HEAD~2``, ``@^``): none exists before the first commit.
+_FROM_HEAD = re.compile(r"(HEAD|@)([~^][~^0-9]*)?")
 
 
 def _not_fetched(root: Path, rev: str) -> GitError:
