@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from helpers import Cli, MakeWorkspace, Run, run_isoctl, write_tree
+from helpers import Cli, MakeWorkspace, Run, committed_example, run_isoctl, write_tree
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, /proc and POSIX links")
 
@@ -145,7 +145,7 @@ def test_nested_loops_stop_after_the_time_budget_in_both_commands(workspace: Pat
     report_template = write_tree(tmp_path / "r", {"report.md.j2": NESTED_LOOPS})
     init_template = scaffold_template(tmp_path / "i", {"slow.md.j2": NESTED_LOOPS})
     commands = [
-        (("report", "-f", "md", "--template", str(report_template)), workspace, "report.md.j2 was stopped"),
+        (("report", "-f", "md", "--template", str(report_template)), workspace, "report.md.j2:1: stopped"),
         (("init", "ws-new", "--standard", "iso9001:2015", "--no-git", "--template", str(init_template)), tmp_path,
          "template slow.md.j2:1: stopped"),
     ]
@@ -192,8 +192,9 @@ def test_huge_numbers_and_endless_recursion_are_refused(
     template_text: str, cli: Cli, workspace: Path, tmp_path: Path
 ) -> None:
     template = write_tree(tmp_path / "t", {"report.md.j2": template_text})
-    run = report(cli, workspace, template).expect(2, "report.md.j2 was stopped")
-    assert "bits" in run.stderr or "calls itself" in run.stderr
+    run = report(cli, workspace, template).expect(2, "report.md.j2")
+    assert "report.md.j2:1: stopped: it would make a number of more than" in run.stderr or \
+        "report.md.j2: stopped: it calls itself" in run.stderr
 
 
 # -- the sandbox: no way to Python's internals ------------------------------------------------
@@ -237,3 +238,130 @@ def test_a_template_extending_the_builtin_renders_as_the_builtin(cli: Cli, works
     template = write_tree(tmp_path / "t", {"report.md.j2": '{% extends "isoctl/report.md.j2" %}'})
     builtin = cli("report", "-f", "md", cwd=workspace).expect(0)
     assert report(cli, workspace, template).expect(0).stdout == builtin.stdout
+
+
+# -- Typst: a PDF template reads the files of its own directory, nothing else ------------------
+
+
+def report_pdf(cli: Cli, workspace: Path, template: Path, target: Path) -> Run:
+    return cli("report", "-f", "pdf", "--template", str(template), "-o", str(target), cwd=workspace)
+
+
+@pytest.mark.parametrize(
+    ("call", "searched"),
+    [('#read("secret.txt")', "secret.txt"), ('#image("/etc/hostname")', "etc/hostname")],
+    ids=["current-directory", "absolute-path"],
+)
+def test_a_pdf_template_cannot_read_a_file_outside_its_directory(
+    call: str, searched: str, cli: Cli, workspace: Path, tmp_path: Path
+) -> None:
+    (workspace / "secret.txt").write_text(SECRET)  # the directory isoctl runs in: once Typst's root
+    template = write_tree(tmp_path / "t", {"report.typ.j2": f"= Pack of {{{{ report.organization }}}}\n{call}\n"})
+    target = tmp_path / "out.pdf"
+    run = report_pdf(cli, workspace, template, target)
+    run.expect(2, f"error: template {template}/report.typ.j2:2: the Typst it renders does not compile: "
+                  f"file not found (searched at {template}/{searched})")
+    assert f"line 2 of the Typst it renders: {call}" in run.stderr
+    assert "Typst reads only the files inside the template directory" in run.stderr
+    assert not target.exists() and SECRET not in run.stdout + run.stderr
+
+
+def test_a_pdf_template_cannot_climb_out_of_its_directory_from_a_file_it_imports(
+    cli: Cli, workspace: Path, secret: Path, tmp_path: Path
+) -> None:
+    template = write_tree(tmp_path / "t", {"report.typ.j2": '#import "lib/parts.typ": leak\n#leak\n',
+                                           "lib/parts.typ": '#let leak = read("../../secret.txt")\n'})
+    target = tmp_path / "out.pdf"
+    run = report_pdf(cli, workspace, template, target)
+    run.expect(2, f'error: template {template}/lib/parts.typ:1:17: path `"../../secret.txt"` would escape the '
+                  "project root")
+    assert "--root" not in run.stderr and not target.exists()
+
+
+def test_a_pdf_template_directory_with_a_link_out_is_refused_before_typst_runs(
+    cli: Cli, workspace: Path, secret: Path, tmp_path: Path
+) -> None:
+    # Typst follows links inside its root: a link to a secret must never get there, used or not
+    template = write_tree(tmp_path / "t", {"report.typ.j2": '#read("notes.txt")\n'})
+    (template / "notes.txt").symlink_to(secret)
+    target = tmp_path / "out.pdf"
+    report_pdf(cli, workspace, template, target).expect(
+        2, f"error: template file {template}/notes.txt links outside the template directory")
+    assert not target.exists()
+
+
+def test_a_pdf_template_uses_the_files_of_its_own_directory(cli: Cli, workspace: Path, tmp_path: Path) -> None:
+    import pypdf
+
+    logo = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><rect width="20" height="10"/></svg>'
+    template = write_tree(tmp_path / "t", {
+        "report.typ.j2": '#import "lib/house.typ": motto\n#image("images/logo.svg", width: 2cm)\n'
+                         "= Pack of {{ report.organization }}\n#motto\n",
+        "lib/house.typ": '#let motto = [Quality, house style]\n',
+        "images/logo.svg": logo,
+    })
+    target = tmp_path / "out.pdf"
+    report_pdf(cli, workspace, template, target).expect(0)
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(target).pages)
+    assert "Pack of" in text and "Quality, house style" in text
+
+
+def test_every_pdf_isoctl_compiles_gets_a_typst_root_of_its_own(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit pack, the SoA, the checklist and the review pack: Typst's root is an empty folder of isoctl's,
+    never the directory isoctl runs in, and no package folder of the machine is read."""
+    import typst
+
+    root = tmp_path / "nimbus"
+    committed_example(root, "nimbus-cloud")
+    (root / "secret.txt").write_text(SECRET)
+    seen: list[dict[str, list[str]]] = []
+    compile_ = typst.compile
+
+    def capture(source: bytes, **options: object) -> object:
+        folders = {key: str(options[key]) for key in ("root", "package_path", "package_cache_path")}
+        assert all(Path(folder).resolve() != root.resolve() for folder in folders.values())
+        seen.append({key: sorted(os.listdir(folder)) for key, folder in folders.items()})
+        return compile_(source, **options)
+
+    monkeypatch.setattr(typst, "compile", capture)
+    commands = [("report", "-f", "pdf"), ("soa", "-f", "pdf"),
+                ("audit", "checklist", "AUD-2027-04", ".", "-f", "pdf"), ("review", "prepare", ".", "-f", "pdf")]
+    for n, command in enumerate(commands):
+        cli(*command, "--today", "2026-12-01", "-o", str(tmp_path / f"{n}.pdf"), cwd=root).expect(0)
+        assert (tmp_path / f"{n}.pdf").read_bytes().startswith(b"%PDF")
+    assert seen == [{"root": [], "package_path": [], "package_cache_path": []}] * len(commands)
+
+
+# -- errors of a report template: file, line and reason ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"report.md.j2": 'a\n{% include "/tmp/secret.txt" %}\n'},
+         "report.md.j2:2: template not found: /tmp/secret.txt"),
+        ({"report.md.j2": "a\nb {{ nosuch.var }}\n"}, "report.md.j2:2: 'nosuch' is undefined"),
+        ({"report.md.j2": 'a\n{% include "parts/a.j2" %}\n', "parts/a.j2": "ok\n\n{{ 1 // 0 }}\n"},
+         "parts/a.j2:3: ZeroDivisionError: integer division or modulo by zero"),
+        ({"report.md.j2": "a\n\n{{ ''.__class__ }}\n"},
+         "report.md.j2:3: unsafe operation refused by the sandbox: access to attribute '__class__' of 'str' "
+         "object is unsafe"),
+    ],
+    ids=["include-outside", "undefined", "in-an-include", "sandbox"],
+)
+def test_a_report_template_error_names_the_file_and_line(
+    files: dict[str, str], message: str, cli: Cli, workspace: Path, tmp_path: Path
+) -> None:
+    template = write_tree(tmp_path / "t", files)
+    run = report(cli, workspace, template).expect(2, f"error: template {template}/{message}")
+    assert run.stdout == ""
+
+
+def test_an_undefined_name_in_a_report_template_lists_what_templates_can_use(
+    cli: Cli, workspace: Path, tmp_path: Path
+) -> None:
+    template = write_tree(tmp_path / "t", {"report.md.j2": "{{ organisation }}\n"})
+    report(cli, workspace, template).expect(2, f"error: template {template}/report.md.j2:1: 'organisation' is "
+                                               "undefined\nhint: report templates can use: report")

@@ -150,3 +150,20 @@ def test_templates_compiled_at_build_time_render_what_their_sources_render(
     stamp = compiled / "report-md" / "stamp.json"
     stamp.write_text(stamp.read_text().replace('"jinja2": "', '"jinja2": "0.'))
     assert real_loader("report", "md", compiled) is None and real_loader("report", "html", compiled) is not None
+
+
+def test_markdown_ends_every_table_with_a_blank_line(cli: Cli, tmp_path: Path) -> None:
+    """Text right after a table's last row is another row in GFM: the paper-iso history has documents changed
+    after their approval, whose list follows the document register."""
+    from markdown_it import MarkdownIt
+
+    cli("init", str(tmp_path / "pi"), "--example", "paper-iso").expect(0)
+    text = rendered(cli, tmp_path / "pi", "md", tmp_path / "pi.md").decode("utf-8")
+    lines = text.splitlines()
+    after_tables = [(n + 2, lines[n + 1]) for n, line in enumerate(lines[:-1])
+                    if line.startswith("|") and lines[n + 1].strip() and not lines[n + 1].startswith("|")]
+    assert after_tables == []
+    assert "\n\nUncontrolled changes (ISO 9001 7.5.3: changed after approval without a new version):\n\n- " in text
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    assert "<p>Uncontrolled changes (ISO 9001 7.5.3" in html
+    assert all("Uncontrolled changes" not in table for table in re.findall(r"<table>.*?</table>", html, re.S))

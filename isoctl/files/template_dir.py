@@ -22,6 +22,10 @@ from isoctl.errors import UsageError, reason
 
 #: The largest template source read (a template is text; anything bigger is not one).
 MAX_TEMPLATE_BYTES = 8 * 1024 * 1024
+#: The most a template directory may hold when it is copied whole (for Typst, which reads its images from it).
+MAX_COPY_BYTES = 64 * 1024 * 1024
+#: The most files a template directory may hold when it is copied whole.
+MAX_COPY_FILES = 10_000
 
 # Kernel pseudo-filesystems: their "regular files" are process memory, environment and devices.
 _PSEUDO = (Path("/proc"), Path("/sys"), Path("/dev"))
@@ -155,6 +159,34 @@ def _walk(directory: Path, root: Path, prefix: PurePosixPath, skip: frozenset[st
             raise UsageError(f"template file {directory / Path(*relative.parts)} is a link to a directory",
                              hint="copy the folder into the template instead of linking it")
         yield relative, path
+
+
+def copy_tree(directory: Path, target: Path) -> None:
+    """Copy every template file under ``directory`` (as :func:`walk` finds them, ``.git`` left out) into ``target``.
+
+    The copy holds regular files only, never a link, so a program given
+    ``target`` (Typst, which follows links) reads what the directory holds and
+    nothing else. More than :data:`MAX_COPY_FILES` files or
+    :data:`MAX_COPY_BYTES` bytes is refused: a template directory is not a
+    home directory.
+    """
+    total = 0
+    for count, (relative, path) in enumerate(walk(directory), start=1):
+        if count > MAX_COPY_FILES:
+            raise UsageError(f"template directory {directory} holds more than {MAX_COPY_FILES} files",
+                             hint="keep only the templates and the files they use in it")
+        shown = directory / Path(*relative.parts)
+        data = read_regular(path, shown, limit=MAX_COPY_BYTES)
+        total += len(data)
+        if total > MAX_COPY_BYTES:
+            raise UsageError(f"template directory {directory} holds more than {MAX_COPY_BYTES // (1024 * 1024)} MB",
+                             hint="keep only the templates and the files they use in it")
+        destination = target.joinpath(*relative.parts)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            destination.write_bytes(data)
+        except OSError as exc:
+            raise UsageError(f"template file {shown} cannot be copied for Typst: {reason(exc)}") from None
 
 
 def _kind(mode: int) -> str:

@@ -18,9 +18,9 @@ import html
 from typing import Any, Literal
 
 from isoctl.core.checklist import Checklist
-from isoctl.errors import IsoctlError
+from isoctl.errors import InternalError
 from isoctl.files.resources import data_dir
-from isoctl.render.typst_markup import compile_pdf, typst_text
+from isoctl.render.typst_markup import TypstFailure, compile_pdf, typst_text
 from isoctl.render.xlsx import HEADER_ROW, Column, head, put, workbook_bytes
 
 Flavour = Literal["html", "md", "typ"]
@@ -53,15 +53,13 @@ def render_text(checklist: Checklist, flavour: Flavour, version: str) -> str:
 
 
 def render_pdf(checklist: Checklist, version: str) -> bytes:
-    import typst
-
+    """The checklist as PDF bytes, compiled with an empty Typst root (it reads no file)."""
     source = render_text(checklist, "typ", version)
     try:
-        data = compile_pdf(source)
-    except typst.TypstError as exc:
-        raise IsoctlError(f"the checklist PDF could not be compiled: {exc}",
-                          hint="this is a bug in isoctl; please report it with the command you ran") from None
-    return data
+        return compile_pdf(source)
+    except TypstFailure as exc:
+        raise InternalError(f"the checklist PDF could not be compiled: {exc}",
+                            hint="this is a bug in isoctl; please report it with the command you ran") from None
 
 
 COLUMNS: list[Column] = [("item", 16, False), ("title", 36, True), ("our summary", 50, True),

@@ -7,11 +7,22 @@ sets the document date from the evaluation day, so the same input gives the
 same bytes on every machine. Text from the workspace is escaped as Typst
 markup; a title such as ``#import`` or ``*urgent*`` prints as written and can
 never run as Typst code.
+
+Typst reads files (``#read``, ``#image``, ``#import``) from its project root,
+and follows links there. Every compile therefore gets a root of its own: an
+empty temporary folder, or a copy of a consultant's template directory
+(regular files only, see :func:`isoctl.files.template_dir.copy_tree`). Never
+the current directory, which may be a repository full of secrets. Its package
+folders are empty temporary ones too, so ``@local`` packages of the machine
+are not read either.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -40,9 +51,83 @@ def typst_string(value: Any) -> Raw:
     return Raw('"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "") + '"')
 
 
-def compile_pdf(source: str) -> bytes:
-    """PDF bytes of a Typst source, with the embedded fonts only; ``typst.TypstError`` when it does not compile."""
+#: The name the ``typst`` package gives, inside the root, to a source compiled from bytes.
+_MAIN = "__typst_py_bytes__.typ"
+#: Where a Typst diagnostic points: ``┌─ path/to/file.typ:LINE:COLUMN``.
+_WHERE = re.compile(r"┌─ (?P<file>.+?):(?P<line>\d+):(?P<column>\d+)")
+
+
+class TypstFailure(Exception):
+    """A Typst source that does not compile: Typst's first error, and where it is.
+
+    ``file`` is None when the error is in the compiled source itself, else the
+    path (POSIX, relative to the template directory) of the copied file it is
+    in; ``line`` and ``column`` are 1-based within that file, ``text`` is the
+    source's line when the error is in the source.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 column: int | None = None, text: str = "", hints: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        self.text = text
+        self.hints = hints
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def compile_pdf(source: str, *, assets: Path | None = None) -> bytes:
+    """PDF bytes of a Typst source, with the embedded fonts only; :class:`TypstFailure` when it does not compile.
+
+    Typst's root holds a copy of ``assets`` (a template directory) or nothing,
+    so the source can read no other file; an unsafe or oversized ``assets``
+    is a UsageError naming it.
+    """
+    import tempfile
+
     import typst
 
-    data: bytes = typst.compile(source.encode("utf-8"), format="pdf", ignore_system_fonts=True)
+    from isoctl.files import template_dir
+
+    with tempfile.TemporaryDirectory(prefix="isoctl-typst-") as scratch:
+        base = Path(scratch)
+        root, packages, cache = base / "root", base / "packages", base / "package-cache"
+        for folder in (root, packages, cache):
+            folder.mkdir()
+        if assets is not None:
+            template_dir.copy_tree(assets, root)
+        # typst's stubs tie root's type to the source's (bytes): it takes a path, as documented
+        compile_: Callable[..., bytes] = typst.compile
+        try:
+            data = compile_(source.encode("utf-8"), root=str(root), format="pdf", ignore_system_fonts=True,
+                            package_path=str(packages), package_cache_path=str(cache))
+        except typst.TypstError as exc:
+            raise _failure(exc, source, root, assets) from None
     return data
+
+
+def _failure(exc: Any, source: str, root: Path, assets: Path | None) -> TypstFailure:
+    """Typst's error in the user's terms: paths in the temporary root shown in the template directory."""
+    shown = "" if assets is None else f"{assets}{os.sep}"
+    message = str(getattr(exc, "message", "") or exc)
+    for prefix in {f"{root}{os.sep}", f"{os.path.realpath(root)}{os.sep}"}:
+        message = message.replace(prefix, shown)
+    diagnostic = str(getattr(exc, "diagnostic", "") or "")
+    where = _WHERE.search(diagnostic)
+    hints = tuple(str(hint) for hint in getattr(exc, "hints", None) or () if "--root" not in str(hint))
+    if where is None:
+        return TypstFailure(message, hints=hints)
+    line, column = int(where["line"]), int(where["column"])
+    # Typst names the file relative to the current directory; what follows the root is the file in the root.
+    file = where["file"].replace("\\", "/")
+    marker = f"{root.parent.name}/{root.name}/"
+    inside = file.split(marker, 1)[1] if marker in file else file
+    if inside == _MAIN:
+        lines = source.splitlines()
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        return TypstFailure(message, line=line, column=column, text=text, hints=hints)
+    return TypstFailure(message, file=inside, line=line, column=column, hints=hints)

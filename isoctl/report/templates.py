@@ -16,7 +16,9 @@ there comes from isoctl. Built-in templates stay reachable as
 one and override only its blocks. Templates from outside isoctl render in
 jinja's sandbox: they may read the report's data, never Python's internals;
 a template that tries is refused with exit 2, as is one that does not parse
-or fails, always naming the template and never with a traceback.
+or fails, always naming the template file and line (``template
+t/report.md.j2:2: 'nosuch' is undefined``, ``... template not found: x``)
+and never with a traceback.
 
 The directory is read through :class:`~isoctl.render.sandbox.DirectoryLoader`
 (regular files inside it only: a link to ``/etc/passwd`` or
@@ -182,8 +184,13 @@ def check_directory(directory: Path | None) -> None:
 
 
 def render(flavour: Flavour, directory: Path | None, **context: Any) -> str:
-    """Render the report template of ``flavour``; every failure of a consultant's template is a UsageError."""
-    from jinja2 import TemplateError, TemplateSyntaxError
+    """Render the report template of ``flavour``; every failure of a consultant's template is a UsageError.
+
+    The error names the template file and line it happened at (the innermost
+    template: an included file, a parent it extends), as ``init`` does for
+    scaffold templates.
+    """
+    from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 
     from isoctl.render.sandbox import BudgetExceeded
@@ -199,17 +206,46 @@ def render(flavour: Flavour, directory: Path | None, **context: Any) -> str:
     except IsoctlError:
         raise  # an unsafe file in the directory, already named
     except BudgetExceeded as exc:
-        raise UsageError(f"template {where} was stopped: it {exc.message}",
+        raise UsageError(f"template {_located(exc, where)}: stopped: it {exc.message}",
                          hint="a template must not loop or repeat text without bound; "
                               "render smaller parts of the report") from None
     except RecursionError:
-        raise UsageError(f"template {where} was stopped: it calls itself (a macro, include or extends) without end") from None
+        raise UsageError(f"template {where}: stopped: it calls itself (a macro, include or extends) without end") from None
     except SecurityError as exc:
-        raise UsageError(f"template {where} was refused: {exc}",
+        raise UsageError(f"template {_located(exc, where)}: unsafe operation refused by the sandbox: {exc}",
                          hint="templates run in a sandbox: they can read the report's data, not Python's internals") from None
     except TemplateSyntaxError as exc:
-        raise UsageError(f"template {exc.filename or where}:{exc.lineno}: {exc.message}") from None
+        raise UsageError(f"template {_shown(exc.filename) if exc.filename else where}:{exc.lineno}: {exc.message}") from None
+    except TemplateNotFound as exc:
+        missing = ", ".join(str(n) for n in getattr(exc, "templates", ()) or (exc.name,))
+        raise UsageError(f"template {_located(exc, where)}: template not found: {missing}",
+                         hint=f"include, import and extends read only files inside {directory}, and isoctl's own "
+                              f"templates as isoctl/{name}") from None
+    except UndefinedError as exc:
+        raise UsageError(f"template {_located(exc, where)}: {exc.message or exc}",
+                         hint=f"report templates can use: {', '.join(sorted(context))} (and its attributes)") from None
     except TemplateError as exc:
-        raise UsageError(f"template {where} failed: {exc.message or exc}") from None
+        raise UsageError(f"template {_located(exc, where)}: {exc.message or exc}") from None
     except Exception as exc:
-        raise UsageError(f"template {where} failed: {type(exc).__name__}: {exc}") from None
+        raise UsageError(f"template {_located(exc, where)}: {type(exc).__name__}: {exc}") from None
+
+
+def _located(exc: BaseException, where: str) -> str:
+    """``file:line`` of the innermost template an error happened in (jinja points its frames at templates), or
+    ``where`` when no template was running (the error came before the render began)."""
+    found = where
+    tb = exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:  # a frame jinja rewrote to a template's file and line
+            found = f"{_shown(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
+def _shown(filename: str) -> str:
+    """A template's file as the user names it: the path in their directory, ``isoctl/NAME`` for isoctl's own."""
+    builtin = data_dir("templates")
+    path = Path(filename)
+    if path.is_relative_to(builtin) and len(path.relative_to(builtin).parts) > 1:
+        return "isoctl/" + path.relative_to(builtin).relative_to(path.relative_to(builtin).parts[0]).as_posix()
+    return filename
