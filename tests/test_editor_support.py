@@ -281,3 +281,35 @@ def test_schema_vscode_in_a_subdirectory_writes_at_the_repository_root(cli: Cli,
     assert run.exit_code == 0, run.stderr
     assert json.loads((repo.root / SETTINGS).read_text())["yaml.schemas"] == yaml_schemas("compliance")
     assert not (repo.root / "compliance" / ".vscode").exists()
+
+
+def test_two_workspaces_in_one_repository_keep_each_others_mappings(cli: Cli, tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "mono")
+    repo.commit("Start", files={SETTINGS: '{"yaml.schemas": {"./schemas/ci.json": ["ci/*.yaml"]}}\n'})
+    cli("init", "qms", "-s", "iso9001:2026", "--yes", cwd=repo.root).expect(0)
+    cli("init", "isms", "-s", "iso27001:2022", "--yes", cwd=repo.root).expect(0)
+    mapping = json.loads((repo.root / SETTINGS).read_text(encoding="utf-8"))["yaml.schemas"]
+    assert mapping == {"./schemas/ci.json": ["ci/*.yaml"], **yaml_schemas("qms"), **yaml_schemas("isms")}
+    risk = (repo.root / "qms" / "risks" / "r.yaml").resolve().as_uri()
+    assert schemas_for(mapping, risk) == ["./qms/.isoctl/schema/kinds/risk.json"]
+    # refreshing one workspace replaces its own entries only (a kind an older isoctl mapped is dropped)
+    stale = {**mapping, "./qms/.isoctl/schema/kinds/retired.json": ["qms/old/*.yaml"]}
+    (repo.root / SETTINGS).write_text(json.dumps({"yaml.schemas": stale}), encoding="utf-8")
+    cli("schema", "--vscode", cwd=repo.root / "qms").expect(0, "(merged: yaml.schemas)")
+    assert json.loads((repo.root / SETTINGS).read_text(encoding="utf-8"))["yaml.schemas"] == mapping
+
+
+def test_schema_vscode_outside_a_workspace_writes_nothing(cli: Cli, tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    run = cli("schema", "--vscode", cwd=plain)
+    run.expect(2, "error: --vscode: not in an isoctl workspace (no isoctl.yaml here or above)")
+    assert "hint: run it inside the workspace" in run.stderr and run.stdout == ""
+    assert list(plain.iterdir()) == []
+
+
+def test_schema_vscode_with_another_output_writes_nothing(cli: Cli, tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws")
+    run = cli("schema", "--vscode", "-o", "elsewhere", cwd=root)
+    run.expect(2, "error: --vscode maps the schemas of .isoctl/schema/; it cannot be combined with another --output")
+    assert not (root / "elsewhere").exists() and not (root / ".vscode").exists()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
-from helpers import Cli, GitRepo, isolate_git
+from helpers import Cli, GitRepo, isolate_git, run_isoctl
 from pydantic import TypeAdapter
 
 from isoctl.model.manifest import Manifest
@@ -503,3 +503,128 @@ def test_check_on_a_fresh_workspace_lists_gaps_and_no_data_errors(cli: Cli, tmp_
     assert "unmapped-clause" in rules
     assert all(c["covered"] < c["clauses"] for c in data["coverage"])
     assert data["summary"]["records"] > 0 and data["workspace"]["dirty"] is False and data["workspace"]["commit"]
+
+
+# -- a template cannot reach git's own directory ------------------------------------------------------------------
+
+PEOPLE_J2 = MANIFEST_J2 + "people: [{id: t, name: T, top_management: true}]\n"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        '{{ ".gi" ~ "t" }}/config',  # the repository's configuration: core.fsmonitor runs at isoctl's own commit
+        '{{ ".GIT" }}/config',  # the same directory on a case-insensitive filesystem (macOS, Windows)
+        '{% if true %}.git.{% endif %}/config',  # Windows drops trailing dots
+        'sub/{{ ".git" }}/config',  # a nested repository's configuration, at any depth
+    ],
+)
+def test_a_template_cannot_write_git_configuration(name: str, cli: Cli, tmp_path: Path) -> None:
+    marker = tmp_path / "PWNED.txt"
+    config = f'[core]\n\tfsmonitor = "echo pwned > {marker.as_posix()}; false"\n'
+    template = user_template(tmp_path / "evil", {"isoctl.yaml.j2": PEOPLE_J2, name: config})
+    run = cli("init", "client", "--template", str(template), "-s", "iso9001:2026", "--yes")
+    run.expect(2, f"error: template file name {name} renders to a path in git's own directory")
+    assert "hint: a repository's .git holds its configuration and hooks" in run.stderr
+    assert not (tmp_path / "client").exists()  # refused while rendering: nothing written
+    assert not marker.exists()  # and git never ran with the planted configuration
+
+
+def test_a_template_cannot_point_the_workspace_at_another_repository(cli: Cli, tmp_path: Path) -> None:
+    other = GitRepo.init(tmp_path / "other")
+    head = other.commit("Their work", files={"src/app.py": "print('theirs')\n"})
+    template = user_template(tmp_path / "evil", {"isoctl.yaml.j2": PEOPLE_J2,
+                                                 '{{ ".git" }}': f"gitdir: {(other.root / '.git').as_posix()}\n"})
+    run = cli("init", "client", "--template", str(template), "-s", "iso9001:2026", "--yes")
+    run.expect(2, "error: template file name {{ \".git\" }} renders to a path in git's own directory (.git)")
+    assert not (tmp_path / "client").exists()
+    assert other.sha() == head and other.files() == {"src/app.py"} and not other.dirty()
+
+
+# -- a failure after the first write leaves nothing behind --------------------------------------------------------
+
+def test_a_failed_first_commit_removes_the_workspace_it_created(cli: Cli, tmp_path: Path, git_identity: Path) -> None:
+    with git_identity.open("a") as config:  # commits must be signed, by a signing program that fails
+        config.write("[commit]\n\tgpgsign = true\n[gpg]\n\tprogram = false\n")
+    run = cli("init", "clients/acme/ws", "--org", "Acme", "-s", "iso9001:2026", "--yes")
+    run.expect(2, "error: git could not commit in clients/acme/ws")
+    assert "gpg failed to sign" in run.stderr
+    assert list(tmp_path.iterdir()) == []  # neither the workspace nor the folders created above it
+
+
+def test_a_failed_first_commit_leaves_a_given_directory_as_it_was(cli: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "ws"
+    target.mkdir()
+    (target / ".git").write_text("not a repository\n")  # a .git alone counts as empty, but git cannot use it
+    run = cli("init", "ws", "--org", "Acme", "-s", "iso9001:2026", "--yes")
+    run.expect(2, "error: git could not commit in ws")
+    assert [p.name for p in target.iterdir()] == [".git"]
+    assert (target / ".git").read_text() == "not a repository\n"
+
+
+# -- names are one line of printable text ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--org", "Acme\nLtd"], "error: --org holds a line break ('Acme\\nLtd'): a name must be one line of printable text"),
+        (["--org", "Acme\x01"], "error: --org holds the control character U+0001 ('Acme\\x01')"),
+        (["--org", "Acme\u2028Ltd"], "error: --org holds a line break"),
+        (["--org", "Acme", "-p", "jsmith:Jane\nSmith:Director:top"],
+         "error: --person 'jsmith:Jane\\nSmith:Director:top': the name holds a line break ('Jane\\nSmith')"),
+        (["--org", "Acme", "-p", "jsmith:Jane Smith:Director\x1b[2J:top"],
+         "the role holds the control character U+001B"),
+    ],
+)
+def test_names_with_line_breaks_or_control_characters_are_refused(args: list[str], message: str, cli: Cli,
+                                                                   tmp_path: Path) -> None:
+    run = cli("init", "ws", "-s", "iso9001:2026", "-s", "iso27001:2022", "--yes", *args)
+    run.expect(2, message)
+    assert "hint: write it on one line" in run.stderr
+    assert not (tmp_path / "ws").exists()
+
+
+def test_a_git_user_name_with_a_control_character_is_refused(cli: Cli, tmp_path: Path, git_identity: Path) -> None:
+    git_identity.write_text("[user]\n\tname = Jane\x01Smith\n\temail = jane@example.com\n")
+    run = cli("init", "ws", "--org", "Acme", "-s", "iso9001:2026", "--yes")
+    run.expect(2, "error: the git user's name (git config user.name) holds the control character U+0001")
+    assert 'hint: name the people with --person "id:Name:Role:top" instead' in run.stderr
+    assert not (tmp_path / "ws").exists()
+    cli("init", "ws", "--org", "Acme", "-s", "iso9001:2026", "--yes", "-p", "jsmith:Jane Smith::top").expect(0)
+
+
+def test_an_organization_with_a_line_break_in_the_answers_is_refused(cli: Cli, tmp_path: Path) -> None:
+    answers = yaml.safe_load((Path(__file__).resolve().parent.parent / "examples/answers/factory.yaml").read_text())
+    path = tmp_path / "answers.yaml"
+    path.write_text(yaml.safe_dump({**answers, "organization": "Evil\n---\nkind: action"}), encoding="utf-8")
+    run = cli("init", "ws", "--answers", str(path), "--yes")
+    run.expect(2, f"error: 'organization:' in {path} holds a line break ('Evil\\n---\\nkind: action')")
+    assert "or give the name with --org NAME" in run.stderr
+    assert not (tmp_path / "ws").exists()
+    # --org wins over the answers, and then the workspace is made
+    cli("init", "ws", "--answers", str(path), "--org", "Northfield Plating Ltd", "--yes", "--no-git").expect(0)
+
+
+def test_a_directory_name_with_a_line_break_needs_an_org(cli: Cli, tmp_path: Path) -> None:
+    run = cli("init", "acme\nltd", "-s", "iso9001:2026", "--yes")
+    run.expect(2, "error: the directory's name (the organization's name when --org is not given) holds a line break")
+    assert "hint: give the name with --org NAME" in run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_org_that_is_not_utf8_is_refused_not_a_crash(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 on the command line reach Python as surrogates, which no file can hold."""
+    run = run_isoctl("init", "ws", "--org", "Acme\udcff", "-s", "iso9001:2026", "--no-git", "--yes", cwd=tmp_path)
+    run.expect(2, "error: --org holds bytes that are not valid UTF-8")
+    assert not (tmp_path / "ws").exists()
+
+
+def test_a_fresh_scaffold_with_a_hard_name_passes_its_own_schema(cli: Cli, tmp_path: Path) -> None:
+    """Quotes, colons, a '#' and letters beyond ASCII are a name like any other: written, and read back."""
+    name = 'Ünïcode & "Söhne": Acme # 1 - Ltd'
+    cli("init", "ws", "--org", name, "-s", "iso9001:2026", "-s", "iso27001:2022", "--yes", "--template", "integrated",
+        "-p", "jsmith:Jane 'JJ' O'Brien # 2:Director:top").expect(0)
+    manifest = Manifest.model_validate(yaml.safe_load((tmp_path / "ws" / "isoctl.yaml").read_text(encoding="utf-8")))
+    assert manifest.organization.name == name and manifest.people[0].name == "Jane 'JJ' O'Brien # 2"
+    data = json.loads(cli("check", "ws", "-f", "json", "--today", "2026-01-05").stdout)
+    assert not [f for f in data["findings"] if f["rule"] == "schema-error"]

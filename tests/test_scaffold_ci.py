@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import EXAMPLES, Cli, GitRepo, git_environment, isolate_git, run_isoctl
+from helpers import EXAMPLES, Cli, GitRepo, git_environment, isolate_git, run_isoctl, write_tree
 
 REPO = Path(__file__).resolve().parent.parent
 ACTION = REPO / "action.yml"
@@ -457,3 +457,24 @@ def test_action_new_since_auto(monorepo: GitRepo, tmp_path: Path) -> None:
     shallow = monorepo.clone(tmp_path / "shallow", depth=1)
     cut = run_action(shallow.root, tmp_path / "cut", {"path": "compliance", "new-since": "auto"}, GITHUB_EVENT_NAME="push")
     assert cut.code == 2 and cut.failed == "Choose what to compare with" and "fetch-depth: 0" in cut.log
+
+
+def test_a_failure_inside_a_repository_puts_its_root_back(cli: Cli, tmp_path: Path) -> None:
+    """init fails after writing: the workspace, the CI files at the root and the merged settings are all taken back."""
+    repo = GitRepo.init(tmp_path / "product")
+    settings = '{"editor.tabSize": 4}\n'
+    repo.commit("The product", files={"app.py": "print('hi')\n", ".vscode/settings.json": settings})
+    template = tmp_path / "tpl"
+    write_tree(template, {
+        "isoctl.yaml.j2": "isoctl: 1\norganization: {name: {{ organization | yaml }}}\n"
+                          "standards: [{{ standards | map(attribute='display') | join(', ') }}]\n",
+        ".github/workflows/isoctl.yml.j2": "on: push\n",
+        ".pre-commit-config.yaml.j2": "repos: []\n",
+        "context/needs-analysis.md": "# ours\n",  # where init --answers keeps its analysis: it refuses to overwrite
+    })
+    answers = Path(__file__).resolve().parent.parent / "examples" / "answers" / "factory.yaml"
+    run = cli("init", "compliance", "--answers", str(answers), "--template", str(template), "--yes", cwd=repo.root)
+    run.expect(2, "error: the template already wrote context/needs-analysis.md; the needs analysis was not kept")
+    assert sorted(p.name for p in repo.root.iterdir()) == [".git", ".vscode", "app.py"]
+    assert (repo.root / ".vscode" / "settings.json").read_text() == settings
+    assert not repo.dirty()

@@ -12,6 +12,9 @@ import typer
 from isoctl.cli.common import console, note, parse_today
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from isoctl.core.advise import Advice
     from isoctl.scaffold.history import History
 
 
@@ -85,21 +88,29 @@ def init(
             told.append(f"The workspace is inside the git repository {outer}: no repository was created inside it "
                         "and nothing was committed.")
     else:
+        from isoctl.scaffold.free_text import check_line
+
+        if org is not None:  # said up front, before an analysis is read or anyone is asked for names
+            check_line(org, "--org")
         advice = None
+        keep = None
         if answers is not None:
             from isoctl.cli.advise import plan_for_init
 
             advice, standard, org = plan_for_init(answers, standard or [], org)
-            if git and outer is None:
-                from isoctl.history.git import user_identity
-
-                user_identity(path)  # a missing git fails here, before anything is written
+            if org is not None:
+                check_line(org, f"'organization:' in {answers}", hint=f"write it on one line in {answers}, or give "
+                                                                      "the name with --org NAME")
+            keep = _keeper(advice, said)
         if not standard:
             raise UsageError(
                 "choose at least one standard with --standard",
                 hint="for example --standard iso9001:2015; 'isoctl standards list' shows them all",
             )
         organization = org if org is not None else path.resolve().name
+        if org is None:
+            check_line(organization, "the directory's name (the organization's name when --org is not given)",
+                       hint="give the name with --org NAME")
         from isoctl.cli.people import people_for_init
 
         named = people_for_init(person or [], ask=not yes, target=path)
@@ -109,23 +120,14 @@ def init(
             standards=standard,
             template=template,
             ci=(ci or CiChoice.github).value,
-            git=git and advice is None,  # with an analysis to keep, the first commit waits for it
+            git=git,
             today=parse_today(None),  # ISOCTL_TODAY pins the date written into drafts (and the transitions' state)
             allow_superseded=allow_superseded,
             warn=lambda message: note(message, label="warning"),
             people=named,
             tell=told.append,
+            add=keep,  # the analysis is kept before the first commit, and taken back with the rest on a failure
         )
-        if advice is not None:
-            from isoctl.cli.advise import keep_analysis
-
-            kept, said = keep_analysis(path, advice)
-            written = sorted([*written, kept])
-            if git and outer is None:
-                from isoctl.history.git import init_and_commit
-                from isoctl.scaffold.workspace import COMMIT_MESSAGE
-
-                init_and_commit(path, COMMIT_MESSAGE)
         described = organization
     later: list[str] = []
     when = ""
@@ -138,6 +140,19 @@ def init(
         later = [f"isoctl history{when}", f"isoctl pulse{when}", f"isoctl report{when} -o pack.html"]
     _summarise(path, written, described, committed=git and outer is None and not pasts, drafts=example is None,
                told=told, said=said, check=f"isoctl check{when}", later=later)
+
+
+def _keeper(advice: Advice, said: list[str]) -> Callable[[Path], list[Path]]:
+    """What ``init --answers`` adds to the new workspace: its needs analysis, and the lines ``said`` about it."""
+
+    def keep(root: Path) -> list[Path]:
+        from isoctl.cli.advise import keep_analysis
+
+        kept, lines = keep_analysis(root, advice)
+        said.extend(lines)
+        return [kept]
+
+    return keep
 
 
 def _summarise(path: Path, written: list[Path], described: str, *, committed: bool, drafts: bool,

@@ -54,24 +54,31 @@ def schema(
             output = default_in_workspace(root, ".isoctl/schema", "-o DIR")
         else:
             output = Path.cwd() / ".isoctl" / "schema"
+    if vscode:
+        _require_workspace(root, output)  # before a schema is written: a refused command leaves nothing behind
     written = write_schemas(output)
     out = console()
     for path in written:
         out.print(_shown(path), markup=False)
-    if vscode:
-        _vscode(root, output)
+    if vscode and root is not None:
+        _vscode(root)
 
 
-def _vscode(root: Path | None, output: Path) -> None:
-    """Merge the mapping into the workspace's .vscode/settings.json, or say how to add it by hand."""
+def _require_workspace(root: Path | None, output: Path) -> None:
+    """Refuse ``--vscode`` outside a workspace, or with schemas written elsewhere than the workspace's."""
     from isoctl.errors import UsageError
-    from isoctl.scaffold.editors import SCHEMA_DIR, write_vscode_settings
+    from isoctl.scaffold.editors import SCHEMA_DIR
 
     if root is None:
         raise UsageError("--vscode: not in an isoctl workspace (no isoctl.yaml here or above)",
                          hint="run it inside the workspace")
     if output.resolve() != root.joinpath(*SCHEMA_DIR.parts).resolve():
         raise UsageError(f"--vscode maps the schemas of {SCHEMA_DIR}/; it cannot be combined with another --output")
+
+
+def _vscode(root: Path) -> None:
+    """Merge the mapping into the workspace's .vscode/settings.json, or say how to add it by hand."""
+    from isoctl.scaffold.editors import write_vscode_settings
     from isoctl.scaffold.repository import enclosing_repository
 
     # VS Code opens the repository: a workspace in a subdirectory is mapped from the repository's root, as init does

@@ -114,8 +114,9 @@ def write_vscode_settings(workspace: Path, *, base: Path | None = None) -> Setti
     """Write ``yaml.schemas`` into ``base/.vscode/settings.json`` (``base`` defaults to the workspace).
 
     A missing file is created. An existing one that is plain JSON keeps every
-    other setting and every other schema mapping of the user; only the entries
-    of isoctl's schemas are replaced. A file with comments (VS Code reads
+    other setting and every other schema mapping, the user's and those of
+    other workspaces below ``base``; only the entries of this workspace's
+    schemas are replaced. A file with comments (VS Code reads
     JSON with comments, which a rewrite would lose), or one that does not
     parse, is left exactly as it was: the result says why, and its
     :attr:`~SettingsResult.snippet` is what to add by hand. Raises
@@ -138,8 +139,9 @@ def write_vscode_settings(workspace: Path, *, base: Path | None = None) -> Setti
     current = existing.get(KEY, {})
     if not isinstance(current, dict):
         return SettingsResult(target, "left", f'its "{KEY}" is not an object', mapping)
-    ours = {key for key in current if _is_ours(key)}
-    merged = {key: value for key, value in current.items() if key not in ours or key in mapping}
+    own = _schema_key("", "" if prefix == "." else prefix) + "/"
+    # this workspace's mappings (a kind an older isoctl had is dropped); another workspace's stay, as the user's do
+    merged = {key: value for key, value in current.items() if not key.startswith(own) or key in mapping}
     merged.update(mapping)
     settings = {**existing, KEY: merged}
     text = json.dumps(settings, indent=4, ensure_ascii=False) + "\n"
@@ -149,11 +151,6 @@ def write_vscode_settings(workspace: Path, *, base: Path | None = None) -> Setti
     except OSError as exc:
         raise IsoctlError(f"cannot write {target}: {reason(exc)}") from exc
     return SettingsResult(target, action, None, mapping)
-
-
-def _is_ours(key: str) -> bool:
-    """A mapping of isoctl's schemas (of this workspace or another one below the same folder)."""
-    return f"/{SCHEMA_DIR}/" in key and key.startswith("./")
 
 
 def _read(target: Path) -> tuple[str | None, dict[str, Any]]:

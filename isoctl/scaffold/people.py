@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import yaml
 
 from isoctl.errors import UsageError
+from isoctl.scaffold.free_text import check_line
 
 #: The pattern of a person id (the manifest model's ``PersonId``).
 PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -63,6 +64,9 @@ def parse_person(spec: str) -> NewPerson:
     check_person_id(person_id, shown)
     if not name:
         raise UsageError(f"{shown}: the name is empty", hint=SPEC_HINT)
+    check_line(name, f"{shown}: the name")  # names and roles reach comments and tables nothing can quote
+    if role is not None:
+        check_line(role, f"{shown}: the role")
     return NewPerson(person_id, name, role, None, top)
 
 

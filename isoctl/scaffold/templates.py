@@ -134,15 +134,41 @@ def _render_path(env: BudgetedSandbox, relative: PurePosixPath, context: dict[st
     parts = list(relative.parts)
     if parts[-1].endswith(".j2"):
         parts[-1] = parts[-1][: -len(".j2")]
-    rendered = []
+    rendered: list[str] = []
     for part in parts:
         text = _guard(relative, context, functools.partial(_render_part, env, part, context)).strip() if "{" in part else part
         if not text:
             return None
         if text in (".", "..") or any(c in text for c in "/\\\0"):
             raise ScaffoldError(f"template file name {relative} renders to an unsafe name: {text!r}")
+        if names_git_directory(text):
+            raise ScaffoldError(
+                f"template file name {relative} renders to a path in git's own directory "
+                f"({PurePosixPath(*rendered, text)}): isoctl does not write there",
+                hint="a repository's .git holds its configuration and hooks, which run commands; "
+                     "rename the template's folder",
+            )
         rendered.append(text)
     return PurePosixPath(*rendered)
+
+
+#: Characters HFS+ (macOS) leaves out when it compares names, so ``.g\u200cit`` is ``.git`` there (as git knows).
+_IGNORED_BY_HFS = re.compile("[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]")
+
+
+def names_git_directory(part: str) -> bool:
+    """Whether a path part names git's own directory on some filesystem, as git itself judges it.
+
+    Writing into ``.git`` is writing the repository's configuration (whose
+    ``core.fsmonitor`` or hooks run commands at the next git command) or, as a
+    file holding ``gitdir: ...``, pointing the repository at another one. So
+    ``.git`` is matched at any depth and in any case (macOS and Windows
+    compare names without case), with the trailing dots and spaces and the
+    ``:stream`` Windows ignores, as Windows' short name ``git~1``, and with
+    the invisible characters macOS ignores.
+    """
+    name = _IGNORED_BY_HFS.sub("", part).split(":", 1)[0].rstrip(" .").casefold()
+    return name in (".git", "git~1")
 
 
 def _render_file(env: BudgetedSandbox, relative: PurePosixPath, context: dict[str, Any]) -> str:

@@ -24,9 +24,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from isoctl import __version__
 from isoctl.errors import GitError, ScaffoldError, UsageError, reason
 from isoctl.files import resources
-from isoctl.scaffold.editors import scaffold_settings
+from isoctl.scaffold.editors import SETTINGS, scaffold_settings
+from isoctl.scaffold.free_text import check_line
 from isoctl.scaffold.people import NewPerson, lead, team
 from isoctl.scaffold.repository import enclosing_repository, locate, place
+from isoctl.scaffold.rollback import Rollback
 from isoctl.scaffold.templates import render_tree, template_dir
 
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ def scaffold(
     warn: Callable[[str], None] | None = None,
     people: list[NewPerson] | None = None,
     tell: Callable[[str], None] | None = None,
+    add: Callable[[Path], list[Path]] | None = None,
 ) -> list[Path]:
     """Create a workspace at ``path`` and return the files written, sorted.
 
@@ -74,6 +77,15 @@ def scaffold(
     the workspace becomes a repository with everything in its first commit;
     inside an existing repository it never does: its CI files go to that
     repository's root and ``tell`` hears where (see :mod:`.repository`).
+    ``add`` is called with the workspace once its files are written, before
+    the first commit, and returns the files it added (``init --answers``
+    keeps its needs analysis so).
+
+    The organization's and the people's names must be one line of printable
+    text (UsageError otherwise). Nothing is written until the whole template
+    has rendered, and when writing or committing fails, what was written is
+    removed again: the target, and the repository around it, are left as
+    they were.
     """
     from isoctl.catalog.catalogs import Catalogs
 
@@ -83,6 +95,7 @@ def scaffold(
         raise UsageError(f"unknown CI system '{ci}'", hint=f"choose one of {', '.join(CI_CHOICES)}")
     if not organization.strip():
         raise UsageError("the organization name is empty", hint="give one with --org NAME")
+    check_line(organization, "the organization name", hint="give one on one line with --org NAME")
     catalogs = Catalogs.load()
     editions = resolve_standards(catalogs, standards)
     for message in superseded_warnings(catalogs, editions, today, allow_superseded=allow_superseded):
@@ -92,19 +105,31 @@ def scaffold(
     placement = locate(target, ci=ci)  # inside another repository: CI at its root, no nested repository
     name, email = _identity(target, required=git)
     members = team(people, _owner(name, email))
+    _check_people(members, named=bool(people))
     context = {**_context(catalogs, editions, organization.strip(), ci, lead(members), today), "people": members}
     context.update(placement.context())
     files = render_tree(source, context)
     if PurePosixPath("isoctl.yaml") not in files:
         raise ScaffoldError(f"template {source} does not produce an isoctl.yaml", hint="a workspace needs a manifest")
     placed = place(placement, {rel: _with_modeline(rel, content) for rel, content in files.items()}, target)
-    written = _write(target, placed)
-    written += _write_schemas(target)
-    written += scaffold_settings(target, warn, base=placement.root)
-    if git and placement.top is None:
-        from isoctl.history.git import init_and_commit
+    rollback = Rollback(target)
+    inside = target.resolve()
+    for destination in [*placed, placement.root.joinpath(*SETTINGS.parts)]:
+        if not destination.resolve().is_relative_to(inside):  # at the root of the repository around the workspace
+            rollback.keep(destination)
+    try:
+        written = _write(target, placed)
+        written += _write_schemas(target)
+        written += scaffold_settings(target, warn, base=placement.root)
+        if add is not None:
+            written += add(target)
+        if git and placement.top is None:
+            from isoctl.history.git import init_and_commit
 
-        init_and_commit(target, COMMIT_MESSAGE)
+            init_and_commit(target, COMMIT_MESSAGE)
+    except BaseException:  # Ctrl-C included: no half-made workspace left behind
+        rollback.undo()
+        raise
     for line in placement.told:
         if tell is not None:
             tell(line)
@@ -134,7 +159,7 @@ def copy_example(path: Path, name: str, *, git: bool = True,
     own_repository = git and enclosing_repository(target) is None  # never a repository nested in another
     shipped = history.history_file(root, name) if own_repository else None
     past = history.load(shipped) if shipped is not None else None  # a broken history fails before a byte is copied
-    before = set(target.iterdir()) if target.is_dir() else None  # at most a .git (see require_empty)
+    rollback = Rollback(target)
     try:
         try:
             shutil.copytree(root / name, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git", "__pycache__"))
@@ -151,21 +176,9 @@ def copy_example(path: Path, name: str, *, git: bool = True,
 
             init_and_commit(target, f"Start from the isoctl example '{name}'")
     except BaseException:
-        _undo(target, before)  # no half-made workspace left behind
+        rollback.undo()  # no half-made workspace left behind
         raise
     return sorted(p for p in target.rglob("*") if p.is_file() and ".git" not in p.relative_to(target).parts)
-
-
-def _undo(target: Path, before: set[Path] | None) -> None:
-    """Remove what a failed ``copy_example`` wrote: the folder it created, or what it added to the one it was given."""
-    if before is None:
-        shutil.rmtree(target, ignore_errors=True)
-        return
-    for entry in set(target.iterdir()) - before if target.is_dir() else ():
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
 
 
 def require_empty(target: Path) -> None:
@@ -253,6 +266,20 @@ def _identity(target: Path, *, required: bool) -> tuple[str | None, str | None]:
         if required:
             raise
         return None, None
+
+
+def _check_people(members: list[dict[str, str | bool | None]], *, named: bool) -> None:
+    """Refuse a name, role or email that is not one line of printable text (see :mod:`.free_text`)."""
+    for person in members:
+        for field in ("name", "role", "email"):
+            value = person.get(field)
+            if not isinstance(value, str):
+                continue
+            if named:
+                check_line(value, f"the {field} of person '{person['id']}'")
+            else:  # the git user, who is nobody's --person
+                check_line(value, f"the git user's {field} (git config user.{field})",
+                           hint='name the people with --person "id:Name:Role:top" instead, or correct git\'s setting')
 
 
 def _owner(name: str | None, email: str | None) -> dict[str, str | None]:
