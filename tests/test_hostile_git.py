@@ -309,6 +309,7 @@ def test_no_git_on_path_inside_a_repository_is_said_like_a_refused_one(cli: Cli,
     report = cli("report", "--today", DAY, "-f", "md", cwd=repo.root)
     ran(report)
     assert report.stderr.count(unavailable) == 1, report.stderr
+    assert f"working tree ({unavailable})" in report.stdout and "not a git repository" not in report.stdout
     for args in (("history",), ("diff", "HEAD"), ("pulse",)):
         cli(*args, cwd=repo.root).expect(2, "git is not installed or not on PATH")
 

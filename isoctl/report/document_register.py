@@ -45,7 +45,8 @@ NOTES: dict[HistoryState, str] = {
     "full": "Revision history from git: every commit on the main line that changed the document or its file.",
     "partial": "This is a shallow clone: revisions before its oldest commit are missing, so the history is partial. "
                "Fetch the full history with 'git fetch --unshallow' and run the report again.",
-    "unavailable": "The revision history is unavailable: the workspace is not in a git repository (or has no commit yet).",
+    "unavailable": "The revision history is unavailable: the workspace is not in a git repository, has no commit yet, "
+                   "or git could not read it (the report's revision says which).",
 }
 
 

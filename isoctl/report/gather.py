@@ -23,6 +23,7 @@ from isoctl.core.changes import between
 from isoctl.core.evaluate import Evaluation, open_evaluation
 from isoctl.core.timeline import Point as TimelinePoint
 from isoctl.core.timeline import Progress, no_progress, walk
+from isoctl.errors import IsoctlError
 from isoctl.files import yamlio
 from isoctl.history import git
 from isoctl.history.diff import Revision
@@ -51,7 +52,9 @@ def _revision(evaluation: Evaluation, uncommitted: bool) -> Revision:
     return Revision("HEAD", evaluation.commit, when)
 
 
-def _label(revision: Revision, commit: str | None, dirty: bool) -> str:
+def _label(revision: Revision, commit: str | None, dirty: bool, refused: IsoctlError | None = None) -> str:
+    if commit is None and refused is not None:  # a repository git would not read, or no git to read it
+        return f"working tree ({refused.message})"
     if commit is None:
         return "working tree (not a git repository)"
     if revision.working_tree:
@@ -126,4 +129,4 @@ def collect(evaluation: Evaluation, *, since: str | None = None, months: int = T
                                 since=pulse.first_of_month(evaluation.today, months - 1), until=evaluation.today,
                                 shallow=shallow)
     return build_report(workspace, result, soa=soa, timeline=timeline, documents=register, changes=changes,
-                        revision=_label(new, evaluation.commit, uncommitted), pulse=picture)
+                        revision=_label(new, evaluation.commit, uncommitted, evaluation.refused), pulse=picture)
