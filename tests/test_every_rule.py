@@ -110,6 +110,7 @@ def test_each_case_is_found_where_the_fixture_says(checked: dict[str, Any]) -> N
         "expired-competence": ("people/competence.yaml", "CMP-QM-AUDIT"),
         "objective-not-measured": ("objectives/OBJ-SCRAP.yaml", "OBJ-SCRAP"),
         "unsupported-implementation": ("soa/annex-a.yaml", "SOA-5.1"),
+        "duplicate-soa-row": ("soa/annex-a.yaml", "SOA-5.1-B"),
         "pre-audit-scramble": ("isoctl.yaml", None),
         "late-recording": ("isoctl.yaml", None),
         "narrow-participation": ("isoctl.yaml", None),

@@ -27,7 +27,7 @@ SOA = "".join(f"- {{id: SOA-8.{n}, kind: control, title: Control 8.{n}, control:
 OVERDUE = "id: ACT-1\nkind: action\ntype: ofi\ntitle: Label the racks\nraised_on: 2026-01-05\ndue: 2026-03-01\n"
 
 LOADING = {"parse-error", "schema-error", "path-outside-workspace", "duplicate-id", "unknown-reference", "unknown-clause"}
-COVERAGE = {"unmapped-clause", "partial-clause", "missing-soa-entry", "unjustified-exclusion"}
+COVERAGE = {"unmapped-clause", "partial-clause", "missing-soa-entry", "unjustified-exclusion", "duplicate-soa-row"}
 HISTORY = {"pre-audit-scramble", "single-contributor", "late-recording", "narrow-participation", "silent-period",
            "post-certification-slump", "static-objectives", "changed-after-approval"}
 

@@ -181,6 +181,35 @@ def test_a_control_with_two_rows_shows_the_first_and_says_so(cli: Cli, make_work
     assert "A.5.2 has more than one SoA row: SOA-5.2, SOA-5.2-OLD" in cli("soa", "--today", TODAY, cwd=root).stdout
 
 
+FIRST_ROW = ("- {id: SOA-6.1, kind: control, title: Screening, control: 'iso27001:A.6.1', applicable: true, "
+             "justification: Staff see customer data., status: implemented, implementation: Checks before the offer.}\n")
+
+
+@pytest.mark.parametrize(("second", "severity", "said"), [
+    (None, None, None),
+    ("applicable: true, justification: Staff see data., status: planned", "warning", ""),
+    ("applicable: false, justification: Contractors only.", "error",
+     ", and says applicable where this one says not applicable"),
+])
+def test_check_reports_a_second_soa_row_for_a_control(cli: Cli, make_workspace: MakeWorkspace, second: str | None,
+                                                     severity: str | None, said: str | None) -> None:
+    files = {"soa/people.yaml": FIRST_ROW}
+    if second is not None:
+        files["soa/zz-added.yaml"] = f"# added later\n- {{id: SOA-6.1-B, kind: control, title: Again, control: 'iso27001:A.6.1', {second}}}\n"
+    root = make_workspace(files, manifest=GAPS_MANIFEST)
+    found = json.loads(cli("check", "-f", "json", "--today", TODAY, "--select", "duplicate-soa-row", "--exit-zero",
+                           cwd=root).stdout)["findings"]
+    if second is None:
+        assert found == []
+        return
+    assert [(f["path"], f["line"], f["column"], f["record"], f["severity"], f["message"]) for f in found] == [
+        ("soa/zz-added.yaml", 2, 57, "SOA-6.1-B", severity,
+         f"iso27001-2022 A.6.1: a second SoA row; SOA-6.1 counts{said}; keep one row per control")]
+    pinned = make_workspace({}, manifest=GAPS_MANIFEST + "rules: {duplicate-soa-row: info}\n")
+    assert {f["severity"] for f in json.loads(cli("check", "-f", "json", "--today", TODAY, "--select",
+                                                  "duplicate-soa-row", cwd=pinned).stdout)["findings"]} == {"info"}
+
+
 def test_markdown_cells_escape_pipes_and_keep_to_one_line(cli: Cli, make_workspace: MakeWorkspace, catalogs: Catalogs) -> None:
     md = cli("soa", "--today", TODAY, "-f", "md", cwd=gaps_workspace(make_workspace, catalogs)).stdout
     line = next(line for line in md.splitlines() if line.startswith("| A.5.2 |"))

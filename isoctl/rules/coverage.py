@@ -8,7 +8,9 @@ same function to tell those findings from the rest.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
+from isoctl.model.records import Control
 from isoctl.model.result import ClauseCoverage
 from isoctl.rules import Context, Hit, rule
 
@@ -96,3 +98,40 @@ def missing_soa_entry(ctx: Context) -> Iterator[Hit]:
         if reporting_rule(item) == "missing-soa-entry":
             yield ctx.at_manifest(*_standard_entry(ctx, item), message=f"{_label(item)}: no SoA row (control record)",
                                   clause=item.ref)
+
+
+@rule("duplicate-soa-row", "warning", category="coverage")
+def duplicate_soa_row(ctx: Context) -> Iterator[Hit]:
+    """An Annex A control with more than one SoA row.
+
+    The Statement of Applicability says once, for each control, whether it
+    applies and why. A second ``control`` record for the same control is
+    ignored (the first one, in workspace order, counts): an auditor reading
+    the files sees two answers. Rows that disagree on ``applicable`` are an
+    error (the control is both in and out); otherwise a warning. Keep one row
+    per control.
+
+    Fails:  ``SOA-6.1`` and ``SOA-6.1-B``, both with ``control: iso27001:A.6.1``
+    Passes: one record with ``control: iso27001:A.6.1``
+    """
+    for (edition, clause), rows in ctx.evidence.soa.items():
+        if len(rows) < 2:
+            continue
+        first = rows[0]
+        first_model = first.model
+        assert isinstance(first_model, Control)  # evidence.collect puts only control records in .soa
+        seen = {id(first)}
+        for row in rows[1:]:
+            if id(row) in seen:  # a record listed twice for one control is one row
+                continue
+            seen.add(id(row))
+            model = row.model
+            assert isinstance(model, Control)
+            disagree = model.applicable != first_model.applicable
+            said = ("applicable" if first_model.applicable else "not applicable",
+                    "applicable" if model.applicable else "not applicable")
+            message = (f"{edition} {clause}: a second SoA row; {first.id} counts"
+                       + (f", and says {said[0]} where this one says {said[1]}" if disagree else "")
+                       + "; keep one row per control")
+            hit = ctx.at(model, "control", message=message, clause=f"{edition}:{clause}")
+            yield replace(hit, severity="error") if disagree else hit
