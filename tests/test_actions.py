@@ -390,6 +390,55 @@ def test_an_action_raised_in_the_future_is_refused(cli: Cli, log_ws: Path) -> No
     cli("action", "new", "-t", "ofi", "--title", "Today", "--raised-on", TODAY, cwd=log_ws).expect(0)
 
 
+ALIASES = """\
+- id: ACT-A1
+  kind: action
+  title: First
+  type: ofi
+  raised_on: 2026-05-01
+  status: open
+  due: &d 2026-12-01
+  clauses: &c [iso9001:10.2]
+- id: ACT-A2
+  kind: action
+  title: Second
+  type: nonconformity
+  raised_on: 2026-05-02
+  status: open
+  due: *d
+- id: ACT-A3
+  kind: action
+  title: Third
+  type: nonconformity
+  raised_on: 2026-05-03
+  status: open
+  root_cause: Worn seal
+  corrective_action: New seal
+  clauses: *c
+"""
+
+
+def test_records_that_end_with_an_alias_are_edited_in_place(cli: Cli, make_workspace: MakeWorkspace) -> None:
+    # an alias's node is its anchor's, written in another record: edits once landed there and were refused
+    root = make_workspace({"actions/aliases.yaml": ALIASES})
+    path = root / "actions" / "aliases.yaml"
+    cli("action", "update", "ACT-A2", "--root-cause", "Label fell off", cwd=root).expect(0)
+    cli("action", "close", "ACT-A3", "--verified-by", "jsmith", "--effective", "--closed-on", "2026-05-10",
+        "--on", "2026-06-20", cwd=root).expect(0)
+    text = path.read_text(encoding="utf-8")
+    assert "  due: *d\n  root_cause: Label fell off\n- id: ACT-A3" in text
+    assert "  clauses: *c\n  closed_on: 2026-05-10\n" in text
+    assert text.startswith(ALIASES.split("- id: ACT-A2")[0])  # the anchors' record untouched
+    before = path.read_bytes()
+    cli("action", "update", "ACT-A1", "--due", "2027-02-28", cwd=root).expect(
+        2, "editing ACT-A1 would break the file")  # ACT-A2 still names the anchor it would remove
+    assert path.read_bytes() == before
+    cli("action", "update", "ACT-A2", "--due", "2027-01-31", cwd=root).expect(0)  # the alias itself replaced
+    assert "  due: 2027-01-31\n  root_cause: Label fell off\n" in path.read_text(encoding="utf-8")
+    shown = json.loads(cli("action", "show", "ACT-A3", "-f", "json", cwd=root).stdout)
+    assert (shown["status"], shown["clauses"]) == ("closed", ["iso9001:10.2"])
+
+
 def test_not_effective_keeps_the_action_open(cli: Cli, log_ws: Path) -> None:
     result = cli("action", "close", "ACT-0042", "--verified-by", "akhan", "--not-effective", "--note", "Wrong labels again", cwd=log_ws)
     assert result.exit_code == 0

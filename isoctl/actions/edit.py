@@ -106,6 +106,10 @@ def _block_collection(node: Node) -> bool:
     return isinstance(node, MappingNode | SequenceNode) and not node.flow_style and bool(node.value)
 
 
+#: An alias where a value starts: ``*name`` after optional blanks (its name runs to a blank or flow indicator).
+_ALIAS = re.compile(r"[ \t]*\*[^\s,\[\]{}]+")
+
+
 class _Editor:
     """Plans the splices for one record mapping."""
 
@@ -143,14 +147,26 @@ class _Editor:
         return found - 1 if found > 0 and self.text[found - 1] == "\r" else found
 
     def _pair_end(self, key: Node, value: Node) -> int:
-        return self._colon(key) if _empty(value) else self._end(value)
+        if _empty(value):
+            return self._colon(key)
+        if value.start_mark.index < key.end_mark.index:  # an alias (*name): the node is the anchor's, written earlier
+            alias = _ALIAS.match(self.text, self._colon(key))
+            if alias is None:
+                raise EditError(f"the value of '{key.value}' is an alias whose end isoctl cannot find",
+                                hint="write the value out instead of the alias")
+            return alias.end()
+        return self._end(value)
 
     def _end(self, node: Node) -> int:
         """Where a value really ends: block collections and block scalars run on past blank lines and comments."""
         if isinstance(node, MappingNode) and _block_collection(node):
             return self._pair_end(*node.value[-1])
         if isinstance(node, SequenceNode) and _block_collection(node):
-            return self._end(node.value[-1])
+            last = node.value[-1]
+            if last.start_mark.index < node.start_mark.index:  # an alias as the last item: its node is elsewhere
+                raise EditError("a list ends with an alias (*name), after which isoctl cannot place an edit",
+                                hint="write the last item out instead of the alias")
+            return self._end(last)
         if isinstance(node, ScalarNode) and node.style in ("|", ">"):
             position = node.end_mark.index
             while position > node.start_mark.index and self.text[position - 1] in " \t\r\n":
@@ -181,19 +197,20 @@ class _Editor:
     def _replace(self, key: str, value: Any) -> Splice:
         key_node, old = self.pairs[key]
         end = self._pair_end(key_node, old)
+        alias = old.start_mark.index < key_node.end_mark.index  # ``*name``: the value written here is the alias
         if self.flow:
             quote = old.style if isinstance(old, ScalarNode) and old.style in ("'", '"') else None
             if isinstance(value, str):
                 piece = inline_scalar(value, flow=True, quote=quote)
             else:
                 piece = flow_value(value, self.keys)
-            if _empty(old):
-                return end, end, " " + piece
+            if _empty(old) or alias:
+                return (self._colon(key_node) if alias else end), end, " " + piece
             return old.start_mark.index, end, piece
         block, piece = self._block_value(key, value, old)
         if not piece:
             return self._colon(key_node), end, ""
-        if not _empty(old) and block == _block_collection(old):
+        if not _empty(old) and not alias and block == _block_collection(old):
             return old.start_mark.index, end, piece  # same shape: keep what lies between key and value
         separator = self.nl + " " * (self.column + self.step) if block else " "
         return self._colon(key_node), end, separator + piece
