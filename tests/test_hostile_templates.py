@@ -266,6 +266,52 @@ def test_a_pdf_template_cannot_read_a_file_outside_its_directory(
     assert not target.exists() and SECRET not in run.stdout + run.stderr
 
 
+def test_a_pdf_template_cannot_make_typst_download_a_package(cli: Cli, workspace: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # Typst downloads @preview packages on its own; isoctl compiles offline. A proxy the user's environment names
+    # (here a socket of the test's own, which hangs up on whoever calls) must see no connection, and the
+    # environment is as it was afterwards.
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(0.2)
+    calls: list[object] = []
+    done = threading.Event()
+
+    def answer() -> None:
+        while not done.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            calls.append(connection.getpeername())
+            connection.close()
+
+    porter = threading.Thread(target=answer, daemon=True)
+    porter.start()
+    proxy = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    template = write_tree(tmp_path / "t", {"report.typ.j2": '#import "@preview/cetz:0.2.2": *\nHello\n'})
+    target = tmp_path / "out.pdf"
+    try:
+        run = report_pdf(cli, workspace, template, target)
+    finally:
+        done.set()
+        porter.join()
+        listener.close()
+    assert calls == []  # nobody knocked
+    run.expect(2, f"error: template {template}/report.typ.j2:1: the Typst it renders does not compile: "
+                  "package @preview/cetz:0.2.2 is not available")
+    assert "isoctl compiles PDFs offline" in run.stderr and not target.exists()
+    assert (os.environ.get("HTTPS_PROXY"), os.environ.get("NO_PROXY"), os.environ.get("HTTP_PROXY")) == (
+        proxy, "localhost", None)
+
+
 def test_a_pdf_template_cannot_climb_out_of_its_directory_from_a_file_it_imports(
     cli: Cli, workspace: Path, secret: Path, tmp_path: Path
 ) -> None:

@@ -19,9 +19,10 @@ are not read either.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +104,46 @@ def compile_pdf(source: str, *, assets: Path | None = None) -> bytes:
         # typst's stubs tie root's type to the source's (bytes): it takes a path, as documented
         compile_: Callable[..., bytes] = typst.compile
         try:
-            data = compile_(source.encode("utf-8"), root=str(root), format="pdf", ignore_system_fonts=True,
-                            package_path=str(packages), package_cache_path=str(cache))
+            with _offline():
+                data = compile_(source.encode("utf-8"), root=str(root), format="pdf", ignore_system_fonts=True,
+                                package_path=str(packages), package_cache_path=str(cache))
         except typst.TypstError as exc:
             raise _failure(exc, source, root, assets) from None
     return data
+
+
+#: The variables through which Typst's downloader finds a proxy, and where they point while isoctl compiles.
+_PROXIES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+_NOWHERE = "http://127.0.0.1:0"  # port 0: nothing can listen there, so a connection fails at once
+#: What Typst says when a package cannot be had, the package in its URL, and what isoctl says of it.
+_DOWNLOAD = "failed to download package"
+_PACKAGE = re.compile(r"/(?P<namespace>[\w-]+)/(?P<name>[\w-]+?)-(?P<version>\d[\w.]*)\.tar\.gz")
+OFFLINE = ("isoctl compiles PDFs offline: packages from Typst's registry (@preview/...) are not available; "
+           "put what the template needs in its directory and import it by path")
+
+
+@contextlib.contextmanager
+def _offline() -> Iterator[None]:
+    """No network while Typst compiles: it would download ``@preview`` packages a template imports.
+
+    Typst has no switch for that; every request it makes goes through the
+    proxy its environment names, so the proxy is pointed where no connection
+    can be made for the duration of the compile (and ``NO_PROXY``, which
+    could exempt its registry, is set aside), then put back.
+    """
+    saved = {name: os.environ.get(name) for name in (*_PROXIES, "NO_PROXY", "no_proxy")}
+    try:
+        for name in _PROXIES:
+            os.environ[name] = _NOWHERE
+        os.environ.pop("NO_PROXY", None)
+        os.environ.pop("no_proxy", None)
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _failure(exc: Any, source: str, root: Path, assets: Path | None) -> TypstFailure:
@@ -119,6 +155,11 @@ def _failure(exc: Any, source: str, root: Path, assets: Path | None) -> TypstFai
     diagnostic = str(getattr(exc, "diagnostic", "") or "")
     where = _WHERE.search(diagnostic)
     hints = tuple(str(hint) for hint in getattr(exc, "hints", None) or () if "--root" not in str(hint))
+    if message.startswith(_DOWNLOAD):  # refused by _offline: say so, not "connection refused"
+        package = _PACKAGE.search(message)
+        message = (f"package @{package['namespace']}/{package['name']}:{package['version']} is not available"
+                   if package else "a Typst package is not available")
+        hints = (OFFLINE,)
     if where is None:
         return TypstFailure(message, hints=hints)
     line, column = int(where["line"]), int(where["column"])
