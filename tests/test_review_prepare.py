@@ -241,6 +241,22 @@ def test_a_held_review_is_never_changed(cli: Cli, tmp_path: Path) -> None:
     cli("review", "prepare", str(root), "--today", "2026-06-30", "--date", "2026-01-10").expect(2, "MR-1")
 
 
+def test_a_meeting_before_the_last_held_review_is_refused(cli: Cli, tmp_path: Path) -> None:
+    # its inputs would be gathered up to today: audits and actions after the meeting, reported as its own
+    old_review = ("id: MR-2026\nkind: review\ntitle: Review 2026\ndate: 2026-05-20\nstatus: held\nattendees: [jsmith]\n"
+                  "inputs: {previous_actions: none}\noutputs: {decisions: [Carry on]}\n")
+    root = make_workspace(tmp_path / "ws", {"reviews/MR-2026.yaml": old_review},
+                          manifest="isoctl: 1\norganization: {name: Late Ltd}\nstandards: [iso9001:2015]\n"
+                                   "people:\n  - {id: jsmith, name: Jane Smith, top_management: true}\n")
+    before = sorted(p.name for p in (root / "reviews").iterdir())
+    run = cli("review", "prepare", str(root), "--today", "2026-11-21", "--date", "2024-01-01").expect(2)
+    assert run.stderr.splitlines() == [
+        "error: --date 2024-01-01 is before MR-2026, the review held on 2026-05-20: a review is prepared for the "
+        "next meeting, after the last one held", "hint: give a later --date (or none, for today)"]
+    assert sorted(p.name for p in (root / "reviews").iterdir()) == before
+    cli("review", "prepare", str(root), "--today", "2026-11-21", "--date", "2026-05-21").expect(0)  # the day after
+
+
 def test_a_draft_does_not_count_as_a_held_review(cli: Cli, tmp_path: Path) -> None:
     old_review = ("id: MR-OLD\nkind: review\ntitle: Old review\ndate: 2024-05-01\nattendees: [jsmith]\n"
                   "inputs: {previous_actions: none}\noutputs: {decisions: [Carry on]}\n")

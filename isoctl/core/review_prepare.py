@@ -106,6 +106,7 @@ def prepare(path: Path | str | None, *, date: dt.date | None = None, since: str 
         workspace = evaluation.workspace()
         today = evaluation.today
         meeting = date or today
+        _after_the_last_held(workspace, meeting, today)
         previous = previous_review(workspace.records, meeting, today)
         start, rev, period = _period(evaluation.root, since, previous)
         if since is not None and start is not None and start > today:
@@ -136,6 +137,21 @@ def prepare(path: Path | str | None, *, date: dt.date | None = None, since: str 
         unread=tuple(sorted({f.path for f in workspace.findings if f.rule in ("parse-error", "schema-error")
                              or (f.rule == "path-outside-workspace" and f.message.startswith("symlink to a"))})),
     )
+
+
+def _after_the_last_held(workspace: Workspace, meeting: dt.date, today: dt.date) -> None:
+    """UsageError when a review was held after ``meeting``: its inputs would be gathered from what came later.
+
+    The period a review looks back on ends today; one for a meeting before
+    the last held would report, as its own, audits and actions after it.
+    """
+    held = [r.model for r in workspace.records
+            if isinstance(r.model, Review) and r.model.held_by(today) and r.model.date > meeting]
+    if held:
+        last = max(held, key=lambda r: (r.date, natural(r.id)))
+        raise UsageError(f"--date {meeting.isoformat()} is before {last.id}, the review held on "
+                         f"{last.date.isoformat()}: a review is prepared for the next meeting, after the last one held",
+                         hint="give a later --date (or none, for today)")
 
 
 def _period(root: Path, since: str | None, previous: Review | None) -> tuple[dt.date | None, str | None, str]:
