@@ -113,6 +113,33 @@ def format_md_manifest() -> dict[str, Any]:
     return manifest
 
 
+@pytest.mark.parametrize(("record", "message"), [
+    ("{id: SOA-1, kind: control, title: t, control: 'iso27001:A.5.1', applicable: 'no'}", "applicable: expected true or false; got 'no'"),
+    ("{id: SOA-1, kind: control, title: t, control: 'iso27001:A.5.1', applicable: 0}", "applicable: expected true or false; got 0"),
+    ("{id: SUP-1, kind: supplier, title: t, service: s, approved: 'yes'}", "approved: expected true or false; got 'yes'"),
+    ("{id: RSK-1, kind: risk, title: t, likelihood: true}", "likelihood: expected a whole number; got true"),
+    ("{id: RSK-1, kind: risk, title: t, impact: '3'}", "impact: expected a whole number; got '3'"),
+    ("{id: RSK-1, kind: risk, title: t, reviewed_on: 0}", "reviewed_on: expected a date YYYY-MM-DD; got 0"),
+    ("{id: RSK-1, kind: risk, title: t, reviewed_on: 1781568000.0}", "reviewed_on: expected a date YYYY-MM-DD; got 1781568000.0"),
+    ("{id: RSK-1, kind: risk, title: t, reviewed_on: '2026-06-16T00:00:00Z'}",
+     "reviewed_on: expected a date YYYY-MM-DD; got '2026-06-16T00:00:00Z'"),
+    ("{id: RSK-1, kind: risk, title: t, reviewed_on: 20260616}", "reviewed_on: expected a date YYYY-MM-DD; got 20260616"),
+])
+def test_check_and_the_schema_refuse_what_yaml_reads_as_another_type(cli: Cli, tmp_path: Path, record: str,
+                                                                       message: str) -> None:
+    # only true/false are booleans, only YYYY-MM-DD is a date, and a score is a number: as the schema editors
+    # check against says; the models once took 'no', a Unix time and a quoted number as well
+    from isoctl.files import yamlio
+
+    root = tmp_path / "ws"
+    (root / "records").mkdir(parents=True)
+    (root / "isoctl.yaml").write_text("isoctl: 1\norganization: {name: T}\nstandards: [iso27001:2022]\n")
+    (root / "records" / "r.yaml").write_text(f"- {record}\n")
+    run = cli("check", "-f", "json", "--today", "2026-11-21", "--select", "schema-error", cwd=root)
+    assert [f["message"] for f in json.loads(run.stdout)["findings"]] == [message]
+    assert list(validator("record.json").iter_errors(as_json(yamlio.parse(f"- {record}\n"))))
+
+
 def test_manifest_schema_accepts_the_documented_example() -> None:
     from isoctl.model.manifest import Manifest
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
 
 from isoctl.model.records import Day, Days, Text, TextList, Weeks
 
@@ -62,8 +62,8 @@ class Person(_Strict):
     name: str
     role: str | None = None
     email: str | None = None
-    top_management: bool = False
-    coordinator: bool = Field(default=False, description="Runs the management system day to day (the quality, "
+    top_management: StrictBool = False
+    coordinator: StrictBool = Field(default=False, description="Runs the management system day to day (the quality, "
                               "environment, safety or information security manager): narrow-participation asks "
                               "whether improvement comes from anyone else.")
     git: TextList = Field(default=[], description="The names and e-mail addresses this person commits with, so that "
@@ -104,7 +104,7 @@ class Settings(_Strict):
     review_date_optional: list[ReviewedKind] = []
     evidence_max_age_days: Days = 365
     hazard_high_rating: Annotated[int, Field(ge=1, le=25)] = 15
-    independent_approval: bool = False
+    independent_approval: StrictBool = False
     verification_min_days: Days = 30
     recurrence_days: Days = 365
     #: auditor-rotation: this many consecutive audit cycles (``audit_cycle_days``) of one auditor on one area is reported

@@ -13,7 +13,17 @@ import math
 import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 #: The calendar a record's dates must fall in. Rules add and subtract windows of up to
 #: MAX_DAYS days (plus a year or MAX_WEEKS weeks) to these dates; inside this span no
@@ -83,8 +93,18 @@ def _shown(value: float) -> str:
 # The bounds are checked by validators with messages of our own; json_schema_extra
 # repeats them in the JSON Schema so editors flag them as people type. StrictInt:
 # YAML ``true`` or ``30.5`` is not a number of days.
-#: A date in the span FIRST_DAY..LAST_DAY.
-Day = Annotated[dt.date, AfterValidator(_in_calendar)]
+def _day_text(value: Any) -> Any:
+    """Only ``YYYY-MM-DD`` (or a date) is a date: pydantic would also take a number as a Unix time (``0`` is
+    1970-01-01) and a datetime of midnight; the schema editors check against says so too."""
+    if value.__class__ is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return value
+    if value.__class__ is dt.date:
+        return value
+    raise PydanticCustomError("date_type", "Input should be a valid date")
+
+
+#: A date in the span FIRST_DAY..LAST_DAY, written YYYY-MM-DD.
+Day = Annotated[dt.date, BeforeValidator(_day_text), AfterValidator(_in_calendar)]
 #: A period in days, 1..MAX_DAYS.
 Days = Annotated[StrictInt, AfterValidator(_days), Field(json_schema_extra={"minimum": 1, "maximum": MAX_DAYS})]
 #: A period in weeks, 1..MAX_WEEKS.
@@ -116,7 +136,8 @@ def _empty(kind: type[list[Any]] | type[dict[Any, Any]], description: str | None
 
 TextList = Annotated[list[str], BeforeValidator(_as_list)]
 Text = Annotated[str, BeforeValidator(_as_text)]
-Score = Annotated[int, Field(ge=1, le=5)]
+#: A score from 1 to 5 (StrictInt: YAML ``true`` or ``"2"`` is not a score).
+Score = Annotated[StrictInt, Field(ge=1, le=5)]
 
 
 class _Strict(BaseModel):
@@ -192,7 +213,7 @@ class Risk(RecordBase):
     impact: Score | None = None
     treatment: Literal["accept", "mitigate", "transfer", "avoid", "exploit"] | None = None
     controls: TextList = _empty(list)
-    residual: Annotated[int, Field(ge=1, le=25)] | None = None
+    residual: Annotated[StrictInt, Field(ge=1, le=25)] | None = None
     reviewed_on: Day | None = None
 
 
@@ -202,7 +223,7 @@ class Aspect(RecordBase):
     aspect: str
     impact: str
     condition: Literal["normal", "abnormal", "emergency"] = "normal"
-    significant: bool = False
+    significant: StrictBool = False
     criteria: str | None = None
     reviewed_on: Day | None = Field(default=None, description="When the aspect and its significance were last reviewed.")
 
@@ -219,7 +240,7 @@ class Hazard(RecordBase):
     activity: str
     hazard: str
     controls: list[HazardControl] = _empty(list)
-    rating: Annotated[int, Field(ge=1, le=25)] | None = None
+    rating: Annotated[StrictInt, Field(ge=1, le=25)] | None = None
     reviewed_on: Day | None = Field(default=None, description="When the hazard and its controls were last reviewed.")
 
 
@@ -228,13 +249,13 @@ class Obligation(RecordBase):
     source: str
     applies_to: TextList = _empty(list)
     evaluated_on: Day | None = None
-    compliant: bool | None = None
+    compliant: StrictBool | None = None
 
 
 class Control(RecordBase):
     kind: Literal["control"]
     control: str
-    applicable: bool
+    applicable: StrictBool
     justification: str | None = None
     status: Literal["not-started", "planned", "partial", "implemented"] | None = None
     implementation: str | None = None
@@ -263,7 +284,7 @@ class Verification(_Strict):
 
     on: Day
     by: str
-    effective: bool
+    effective: StrictBool
     note: str | None = None
 
 
@@ -376,7 +397,7 @@ class Supplier(RecordBase):
     service: str
     evaluated_on: Day | None = None
     rating: Score | None = None
-    approved: bool | None = None
+    approved: StrictBool | None = None
 
 
 class Asset(RecordBase):
