@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import json
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from helpers import Cli, GitRepo, committed_example, make_workspace
@@ -194,6 +195,28 @@ def test_unknown_rule_and_revision_are_usage_errors(repo: GitRepo) -> None:
         isoctl.evaluate(repo.root, select=["single-contributer"])
     with pytest.raises(isoctl.IsoctlError, match="unknown revision"):
         isoctl.evaluate(repo.root, at="no-such-tag")
+
+
+def test_arguments_are_taken_as_python_callers_write_them(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from isoctl.errors import UsageError, WorkspaceError
+
+    as_list = isoctl.evaluate(repo.root, today="2026-12-20", select=["single-contributor"])
+    assert isoctl.evaluate(repo.root, today="2026-12-20", select="single-contributor").findings == as_list.findings
+    assert as_list.findings  # one author: found, not "unknown rule 's'" for a name split into letters
+    by_day = isoctl.evaluate(repo.root, at=dt.date(2026, 6, 30), today="2026-12-20")
+    assert by_day.workspace.commit == repo.sha("sixth")
+    assert isoctl.evaluate(repo.root, at=dt.datetime(2026, 6, 30, 9), today="2026-12-20").workspace.commit == repo.sha(
+        "sixth")
+    with pytest.raises(UsageError, match=r"select: expected rule names; got 1"):
+        isoctl.evaluate(repo.root, select=cast(Any, [1]))  # what an untyped caller may pass
+    with pytest.raises(UsageError, match=r"at: expected a revision or a date; got 3"):
+        isoctl.evaluate(repo.root, at=cast(Any, 3))
+    monkeypatch.chdir(repo.root.parent)
+    assert [r.id for r in isoctl.load_workspace(repo.root.name).records] == ["RSK-1"]
+    with pytest.raises(WorkspaceError, match="no such file or directory: nowhere"):
+        isoctl.load_workspace("nowhere")
 
 
 def test_import_isoctl_is_lazy() -> None:

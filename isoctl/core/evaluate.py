@@ -313,14 +313,32 @@ def check_day(day: dt.date) -> dt.date:
     return day
 
 
+def _revision(at: str | dt.date | None) -> str | None:
+    """``at`` as git is asked for it: a revision as given, a date (or datetime) as its day YYYY-MM-DD."""
+    if at is None or isinstance(at, str):
+        return at
+    if isinstance(at, dt.date):
+        return (at.date() if isinstance(at, dt.datetime) else at).isoformat()
+    raise UsageError(f"at: expected a revision or a date; got {at!r}")
+
+
+def _rule_names(names: str | Sequence[str], option: str) -> tuple[str, ...]:
+    """Rule names as a tuple: one name may be given alone (``select="stale-record"``), not split into letters."""
+    found = (names,) if isinstance(names, str) else tuple(names)
+    for name in found:
+        if not isinstance(name, str):
+            raise UsageError(f"{option}: expected rule names; got {name!r}", hint="run 'isoctl rules' to list them")
+    return found
+
+
 @contextlib.contextmanager
 def open_evaluation(
     path: Path | str | None = None,
     *,
-    at: str | None = None,
+    at: str | dt.date | None = None,
     today: dt.date | str | None = None,
-    select: Sequence[str] = (),
-    ignore: Sequence[str] = (),
+    select: str | Sequence[str] = (),
+    ignore: str | Sequence[str] = (),
     history: bool = True,
 ) -> Iterator[Evaluation]:
     """Open the workspace at or above ``path`` for evaluation (see :class:`Evaluation`).
@@ -339,6 +357,8 @@ def open_evaluation(
     # exists only for names that were valid for this very code, and checking them
     # here would import every rule (and pydantic) on the path that needs neither.
     root = find_workspace(Path(path) if path is not None else None)
+    at = _revision(at)
+    select, ignore = _rule_names(select, "select"), _rule_names(ignore, "ignore")
     explicit = as_date(today)  # a bad date is refused before git is asked anything
     refused: IsoctlError | None = None
     guard.forget()  # a long-running caller's next evaluation looks the repository over again
@@ -354,7 +374,7 @@ def open_evaluation(
         commit = git.commit_of(root, at)
         committed, exact = git.commit_date(root, commit)
     day = explicit or check_day(committed.date() if committed is not None and exact else dt.date.today())
-    options = keys.Options(day.isoformat(), tuple(select), tuple(ignore), history)
+    options = keys.Options(day.isoformat(), select, ignore, history)
     evaluation = Evaluation(root, at=at, commit=commit, dirty=dirty and at is None, today=day, options=options,
                             committed=committed, refused=refused)
     if at is not None and dirty:
@@ -370,10 +390,10 @@ def open_evaluation(
 def evaluate(
     path: Path | str | None = None,
     *,
-    at: str | None = None,
+    at: str | dt.date | None = None,
     today: dt.date | str | None = None,
-    select: Sequence[str] = (),
-    ignore: Sequence[str] = (),
+    select: str | Sequence[str] = (),
+    ignore: str | Sequence[str] = (),
     history: bool = True,
 ) -> Result:
     """Evaluate the workspace at or above ``path`` and return its :class:`~isoctl.model.result.Result`.

@@ -239,7 +239,7 @@ def _one_edition_per_family(edition: Edition, editions: list[Edition], index: in
 
 
 def load_workspace(
-    path: Path | None = None,
+    path: Path | str | None = None,
     *,
     extra_catalogs: Sequence[Path] = (),
     snapshot: Committed | None = None,
@@ -256,7 +256,7 @@ def load_workspace(
     analysis has located its findings too).
     """
     with no_cyclic_gc():  # catalogs and records are many acyclic objects (see no_cyclic_gc)
-        return _load(path, extra_catalogs, snapshot, reuse, save)
+        return _load(Path(path) if path is not None else None, extra_catalogs, snapshot, reuse, save)
 
 
 def _load(path: Path | None, extra_catalogs: Sequence[Path], snapshot: Committed | None, reuse: Reuse | None,
