@@ -219,6 +219,16 @@ def test_arguments_are_taken_as_python_callers_write_them(repo: GitRepo, monkeyp
         isoctl.load_workspace("nowhere")
 
 
+def test_a_gap_of_a_standard_out_of_scope_is_refused_as_the_cli_refuses_it(repo: GitRepo, cli: Cli) -> None:
+    from isoctl.errors import UsageError
+
+    result = isoctl.evaluate(repo.root, today="2026-12-20")
+    assert isoctl.render_as(result, "csv", subject="gap", standard="iso9001").count("\n") > 1
+    with pytest.raises(UsageError, match="standard iso27001: not in scope; in scope: iso9001-2015"):
+        isoctl.render_as(result, "csv", subject="gap", standard="iso27001")  # once a CSV of its header only
+    cli("gap", "-s", "iso27001", "-f", "csv", "--today", "2026-12-20", cwd=repo.root).expect(2, "not in scope")
+
+
 def test_import_isoctl_is_lazy() -> None:
     import subprocess
     import sys

@@ -30,7 +30,13 @@ def select(result: Result, standard: str | None = None) -> list[ClauseCoverage]:
     """The clauses of one standard (by family such as ``iso9001`` or edition id), or of all."""
     if standard is None:
         return list(result.clauses)
-    return [c for c in result.clauses if standard in (c.family, c.standard)]
+    chosen = [c for c in result.clauses if standard in (c.family, c.standard)]
+    if not chosen and not any(standard in (c.standard, c.standard.split("-")[0]) for c in result.coverage):
+        from isoctl.errors import UsageError
+
+        raise UsageError(f"standard {standard}: not in scope; in scope: "
+                         f"{', '.join(sorted(c.standard for c in result.coverage))}")
+    return chosen
 
 
 def by_standard(result: Result, clauses: Sequence[ClauseCoverage]) -> dict[str, list[ClauseCoverage]]:
