@@ -140,6 +140,23 @@ def test_check_and_the_schema_refuse_what_yaml_reads_as_another_type(cli: Cli, t
     assert list(validator("record.json").iter_errors(as_json(yamlio.parse(f"- {record}\n"))))
 
 
+@pytest.mark.parametrize("evidence", [[{"path": "isoctl.yaml", "url": "https://x.example"}], [{"note": "x"}]])
+def test_evidence_needs_one_target_in_the_schema_as_in_check(evidence: list[dict[str, str]]) -> None:
+    assert list(validator("record.json").iter_errors({**ACTION, "evidence": evidence}))
+    assert list(validator("kinds/action.json").iter_errors({**ACTION, "evidence": evidence}))
+    for good in ([{"path": "isoctl.yaml"}], [{"url": "https://x.example", "date": "2026-01-05"}]):
+        assert not list(validator("record.json").iter_errors({**ACTION, "evidence": good}))
+
+
+def test_the_manifest_schema_knows_the_rules_and_wants_editions() -> None:
+    manifest = {"isoctl": 1, "organization": {"name": "T"}, "standards": ["iso9001:2015"]}
+    assert not list(validator("manifest.json").iter_errors({**manifest, "rules": {"stale-record": "info"}}))
+    assert list(validator("manifest.json").iter_errors({**manifest, "rules": {"nope-rule": "info"}}))
+    for written in ("iso9001:2015", "ISO/IEC 27001:2022", "iso9001-2015"):
+        assert not list(validator("manifest.json").iter_errors({**manifest, "standards": [written]}))
+    assert list(validator("manifest.json").iter_errors({**manifest, "standards": ["iso99999"]}))
+
+
 def test_manifest_schema_accepts_the_documented_example() -> None:
     from isoctl.model.manifest import Manifest
 

@@ -139,7 +139,8 @@ class Manifest(_Strict):
     isoctl: Annotated[Literal[1], BeforeValidator(_format_version)]
     organization: Organization
     scope: str | None = None
-    standards: Annotated[list[str], Field(min_length=1)]
+    # the edition, as loading requires it (iso9001:2015, ISO/IEC 27001:2022, iso9001-2015): said to editors too
+    standards: Annotated[list[Annotated[str, Field(json_schema_extra={"pattern": "[:-]"})]], Field(min_length=1)]
     certification: dict[str, Certification] = {}
     exclusions: list[Exclusion] = []
     soa: SoaDocument | None = None

@@ -147,6 +147,10 @@ class _Strict(BaseModel):
 class Evidence(_Strict):
     """A pointer to evidence: a path inside the repository or a URL."""
 
+    # exactly one of path and url (the validator below), said to editors as well
+    model_config = ConfigDict(extra="forbid", defer_build=True,
+                              json_schema_extra={"oneOf": [{"required": ["path"]}, {"required": ["url"]}]})
+
     path: str | None = None
     url: str | None = None
     date: Day | None = None

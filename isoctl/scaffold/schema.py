@@ -57,14 +57,19 @@ def _generate(annotation: Any, name: str, title: str, description: str) -> dict[
 
 def schemas() -> dict[str, dict[str, Any]]:
     """Every schema, keyed by its path relative to the schema directory (``kinds/risk.json``)."""
+    from isoctl.rules import all_rules
+
+    manifest = _generate(
+        Manifest,
+        "manifest",
+        "isoctl manifest (isoctl.yaml)",
+        "The root of an isoctl workspace: organization, standards in scope, people, exclusions, "
+        "certification, rule settings (workspace format 1).",
+    )
+    # the severities of rules: a rule id that does not exist is an error of check's too
+    manifest["properties"]["rules"]["propertyNames"] = {"enum": sorted(all_rules())}
     found: dict[str, dict[str, Any]] = {
-        "manifest.json": _generate(
-            Manifest,
-            "manifest",
-            "isoctl manifest (isoctl.yaml)",
-            "The root of an isoctl workspace: organization, standards in scope, people, exclusions, "
-            "certification, rule settings (workspace format 1).",
-        ),
+        "manifest.json": manifest,
         "record.json": _generate(
             Record | list[Record],
             "record",
