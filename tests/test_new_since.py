@@ -169,6 +169,27 @@ def test_only_a_new_finding_at_or_above_fail_on_fails(cli: Cli, repo: GitRepo) -
     check(cli, repo, "--new-since", "main", "--fail-on", "warning", "--exit-zero").expect(0)
 
 
+def test_renaming_a_person_adds_no_finding(cli: Cli, tmp_path: Path) -> None:
+    # findings name people by id: after 'people rename' each looked fixed and new at once, and the hook isoctl
+    # init installs (check --new-since HEAD) refused the commit of the rename itself
+    from helpers import committed_example
+
+    repo = committed_example(tmp_path / "paper", "paper-iso")
+    before = cli("check", "-f", "json", "--today", "2026-11-21", cwd=repo.root).stdout
+    assert "ltaylor" in before
+    cli("people", "rename", "ltaylor", "lt2", cwd=repo.root).expect(0)
+    run = cli("check", "-f", "json", "--today", "2026-11-21", "--new-since", "HEAD", cwd=repo.root).expect(0)
+    data = json.loads(run.stdout)
+    assert (data["baseline"]["new"], data["baseline"]["absent"]) == (0, 0)
+    assert "lt2" in run.stdout and "ltaylor" not in run.stdout
+    # the gate still works after it: a finding the change adds is new
+    (repo.root / "risks" / "late.yaml").write_text(
+        "id: RSK-LATE\nkind: risk\ntitle: Late review\nowner: lt2\nreviewed_on: 2020-01-01\n", encoding="utf-8")
+    again = cli("check", "-f", "json", "--today", "2026-11-21", "--new-since", "HEAD", "--fail-on", "warning",
+                cwd=repo.root).expect(1, "1 new finding (1 at or above --fail-on warning)")
+    assert json.loads(again.stdout)["baseline"]["new"] == 1
+
+
 def test_a_workspace_that_did_not_exist_at_rev_is_all_new(cli: Cli, tmp_path: Path) -> None:
     repo = GitRepo.init(tmp_path / "repo")
     repo.commit("readme", files={"README.md": "# product\n"}, date="2026-01-10")

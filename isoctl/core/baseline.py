@@ -29,6 +29,7 @@ severe stays existing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -243,7 +244,49 @@ def new_since(current: Evaluation, rev: str) -> Comparison:
             findings = []  # the workspace is new since rev: everything it reports is new
         else:
             raise
+    renamed = _renamed_people(current, sha)
+    if renamed:  # 'isoctl people rename' changes no finding: the old side is read with the new ids
+        findings = [_with_ids(f, renamed) for f in findings]
     return compare(current.result().findings, findings, against=rev, commit=sha, guid=guid_of("commit\0" + sha))
+
+
+def _renamed_people(current: Evaluation, sha: str) -> dict[str, str]:
+    """The people whose id changed since commit ``sha`` (old id: new id): same name, and the only one of it.
+
+    A finding that names a person names them by id; after a rename, every
+    such finding would otherwise look fixed and new at once, and a gate on
+    ``--new-since`` would fail the commit of the rename itself.
+    """
+    from isoctl.errors import IsoctlError
+    from isoctl.history import git
+    from isoctl.workspace.load import load_manifest
+
+    try:
+        with git.snapshot(current.root, sha) as snapshot:
+            before = load_manifest(current.root, snapshot)[0].people
+        if current.at is not None and current.commit is not None:
+            with git.snapshot(current.root, current.commit) as snapshot:
+                after = load_manifest(current.root, snapshot)[0].people
+        else:
+            after = load_manifest(current.root)[0].people
+    except IsoctlError:
+        return {}
+    old_ids, new_ids = {p.id for p in before}, {p.id for p in after}
+    gone = [p for p in before if p.id not in new_ids]
+    came = [p for p in after if p.id not in old_ids]
+    renamed = {}
+    for person in gone:
+        same = [p for p in came if p.name == person.name]
+        if len(same) == 1 and sum(1 for p in gone if p.name == person.name) == 1:
+            renamed[person.id] = same[0].id
+    return renamed
+
+
+def _with_ids(finding: Finding, renamed: dict[str, str]) -> Finding:
+    """``finding`` with each renamed person's old id in its message replaced by the new one (whole ids only)."""
+    pattern = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, sorted(renamed, key=len, reverse=True))) + r")(?![\w-])")
+    message = pattern.sub(lambda m: renamed[m.group(1)], finding.message)
+    return finding if message == finding.message else dataclasses.replace(finding, message=message)
 
 
 def _has_manifest(root: Path, sha: str) -> bool:
