@@ -177,11 +177,16 @@ def test_renaming_a_person_adds_no_finding(cli: Cli, tmp_path: Path) -> None:
     repo = committed_example(tmp_path / "paper", "paper-iso")
     before = cli("check", "-f", "json", "--today", "2026-11-21", cwd=repo.root).stdout
     assert "ltaylor" in before
-    cli("people", "rename", "ltaylor", "lt2", cwd=repo.root).expect(0)
+    cli("baseline", "write", "--today", "2026-11-21", cwd=repo.root).expect(0)
+    repo.commit("Baseline", date="2026-11-20")
+    renamed = cli("people", "rename", "ltaylor", "lt2", cwd=repo.root).expect(0)
+    assert ".isoctl/baseline.json: the findings that name 'ltaylor' now name 'lt2'" in renamed.stderr + renamed.stdout
     run = cli("check", "-f", "json", "--today", "2026-11-21", "--new-since", "HEAD", cwd=repo.root).expect(0)
     data = json.loads(run.stdout)
     assert (data["baseline"]["new"], data["baseline"]["absent"]) == (0, 0)
     assert "lt2" in run.stdout and "ltaylor" not in run.stdout
+    gated = cli("check", "-f", "json", "--today", "2026-11-21", "--baseline", ".isoctl/baseline.json", cwd=repo.root)
+    assert (json.loads(gated.expect(0).stdout)["baseline"]["new"], json.loads(gated.stdout)["baseline"]["absent"]) == (0, 0)
     # the gate still works after it: a finding the change adds is new
     (repo.root / "risks" / "late.yaml").write_text(
         "id: RSK-LATE\nkind: risk\ntitle: Late review\nowner: lt2\nreviewed_on: 2020-01-01\n", encoding="utf-8")

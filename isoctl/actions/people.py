@@ -124,6 +124,11 @@ def rename_person(path: Path | str | None, old: str, new: str, *, dry_run: bool 
     elif not in_manifest:  # a person of the salvaged manifest whose entry could not be found in the text
         raise UsageError(f"cannot find the people entry of '{old}' in {MANIFEST}", hint="run 'isoctl check'")
     writes = _writes({f.relative: f for f in [manifest, *files]}, references)
+    baseline = _baseline_write(root, old, new)
+    if baseline is not None:
+        writes.append(baseline)
+        result.notes.append(f"{baseline.relative}: the findings that name '{old}' now name '{new}', so a gate on "
+                            "--baseline sees the same findings")
     result.references = sorted((ref for edits in references.values() for _, _, ref in edits),
                                key=lambda r: (r.path != MANIFEST, r.path, r.line, r.field))
     if dry_run or not writes:
@@ -173,6 +178,18 @@ def _add(references: dict[str, list[tuple[int | None, ScalarEdit, Reference]]], 
     place = record.place(*loc)
     reference = Reference(place.path, place.line, record.id if record.file.relative != MANIFEST else None, label)
     references.setdefault(record.file.relative, []).append((record.index, ScalarEdit(loc, new), reference))
+
+
+def _baseline_write(root: Path, old: str, new: str) -> FileWrite | None:
+    """The workspace's baseline file (``isoctl baseline write``) with the person renamed in its findings, if it has
+    any that name them."""
+    from isoctl.core.baseline import DEFAULT_PATH, renamed_file
+
+    path = root / DEFAULT_PATH
+    if path.is_symlink() or not path.is_file():
+        return None
+    change = renamed_file(path, old, new)
+    return None if change is None else FileWrite(DEFAULT_PATH, path, change[0], change[1])
 
 
 def _writes(files: dict[str, SourceFile], references: dict[str, list[tuple[int | None, ScalarEdit, Reference]]]

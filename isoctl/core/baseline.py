@@ -246,7 +246,7 @@ def new_since(current: Evaluation, rev: str) -> Comparison:
             raise
     renamed = _renamed_people(current, sha)
     if renamed:  # 'isoctl people rename' changes no finding: the old side is read with the new ids
-        findings = [_with_ids(f, renamed) for f in findings]
+        findings = [with_ids(f, renamed) for f in findings]
     return compare(current.result().findings, findings, against=rev, commit=sha, guid=guid_of("commit\0" + sha))
 
 
@@ -282,7 +282,7 @@ def _renamed_people(current: Evaluation, sha: str) -> dict[str, str]:
     return renamed
 
 
-def _with_ids(finding: Finding, renamed: dict[str, str]) -> Finding:
+def with_ids(finding: Finding, renamed: dict[str, str]) -> Finding:
     """``finding`` with each renamed person's old id in its message replaced by the new one (whole ids only)."""
     pattern = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, sorted(renamed, key=len, reverse=True))) + r")(?![\w-])")
     message = pattern.sub(lambda m: renamed[m.group(1)], finding.message)
@@ -299,3 +299,19 @@ def _has_manifest(root: Path, sha: str) -> bool:
             return "isoctl.yaml" in snapshot.files
     except WorkspaceError:
         return False
+
+
+def renamed_file(path: Path, old: str, new: str) -> tuple[bytes, bytes] | None:
+    """A baseline file's bytes before and after person ``old`` is renamed ``new`` in its findings; None when the
+    file is absent, is not a baseline this isoctl reads, or names nobody by ``old``.
+
+    ``isoctl people rename`` rewrites it with the records, so that a gate on
+    ``--baseline`` sees the same findings after the rename as before.
+    """
+    try:
+        before = path.read_bytes()
+        findings, _ = read(path, path.name)
+    except (OSError, UsageError):
+        return None
+    after = dumps(with_ids(f, {old: new}) for f in findings).encode("utf-8")
+    return (before, after) if after != dumps(findings).encode("utf-8") else None
