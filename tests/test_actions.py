@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from helpers import Cli, GitRepo, Golden, MakeWorkspace, isolate_git
+from helpers import Cli, GitRepo, Golden, MakeWorkspace, isoctl_command, isolate_git, read_until_closed
 
 TODAY = "2026-07-01"
 DATA = REPO / "tests" / "data" / "roundtrip"
@@ -171,6 +172,33 @@ def test_list_shows_open_actions_by_due_date_undated_last_with_overdue_marked(cl
     assert "2026-09-30" in lines[3] and "overdue" not in lines[3]
     assert lines[-1] == "7 actions, 2 overdue"
     assert "\x1b[" not in result.stdout  # no colour off a terminal
+
+
+@pytest.mark.parametrize(("columns", "headers"), [
+    (120, ["ID", "DUE", "STATUS", "TYPE", "SEVERITY", "OWNER", "TITLE"]),
+    (80, ["ID", "DUE", "STATUS", "TITLE"]),  # the least needed columns go first; the id never
+    (60, ["ID", "DUE", "TITLE"]),
+])
+def test_list_on_a_narrow_terminal_keeps_the_id(log_ws: Path, columns: int, headers: list[str]) -> None:
+    # rich squashed the ID column to nothing at 80 columns; a long id pushed every other column out
+    import pty
+
+    long_id = "ACT-" + "x" * 80
+    log = log_ws / "actions" / "long.yaml"
+    log.write_text(f"id: {long_id}\nkind: action\ntype: ofi\ntitle: A long one\nraised_on: 2026-06-01\n",
+                   encoding="utf-8")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([*isoctl_command(), "action", "list"], cwd=log_ws, stdout=follower,
+                            stderr=subprocess.PIPE, env={**env(), "NO_COLOR": "1", "COLUMNS": str(columns)})
+    os.close(follower)
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", read_until_closed(leader).decode("utf-8").replace("\r", ""))  # bold
+    os.close(leader)
+    assert proc.wait(timeout=30) == 0
+    lines = shown.splitlines()
+    assert lines[0].split() == headers
+    assert max(len(line) for line in lines) <= columns
+    assert [line.split()[0] for line in lines[1:-1]][:2] == ["ACT-0042", "ACT-0041"]
+    assert any(line.startswith("ACT-xxxxxxxxxxxxxxxxxxx…") for line in lines)  # cut, not pushing the rest out
 
 
 def test_list_filters(cli: Cli, log_ws: Path) -> None:

@@ -223,7 +223,15 @@ def list_actions(
         _table(actions, day, everything=not filters.statuses)
 
 
+#: The widest the ID column of 'action list' grows; the title's least width; the columns that go first when the
+#: screen is too narrow for all of them (their indexes: severity, owner, type, status).
+_ID_WIDTH = 24
+_TITLE_MIN = 12
+_DROP_ORDER = (4, 5, 3, 2)
+
+
 def _table(actions: list[FoundAction], today: dt.date, *, everything: bool) -> None:
+    from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
@@ -243,13 +251,25 @@ def _table(actions: list[FoundAction], today: dt.date, *, everything: bool) -> N
         cells = [found.id, due, model.status, model.type, model.severity, model.owner or "-", model.title]
         rows.append(([clean(cell, one_line=True) for cell in cells], late))
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for index, name in enumerate(("ID", "DUE", "STATUS", "TYPE", "SEVERITY", "OWNER")):
-        # the short columns keep their full width; only the title gives way on a narrow screen
-        table.add_column(name, no_wrap=True, min_width=max(len(name), *(len(cells[index]) for cells, _ in rows)))
-    table.add_column("TITLE", overflow="ellipsis", no_wrap=True)
+    names = ("ID", "DUE", "STATUS", "TYPE", "SEVERITY", "OWNER")
+    widths = [max(len(name), *(cell_len(cells[index]) for cells, _ in rows)) for index, name in enumerate(names)]
+    widths[0] = min(widths[0], _ID_WIDTH)  # an id past it ends in an ellipsis rather than pushing the rest out
+    # the short columns keep their full width and the title gives way; on a screen too narrow even for them,
+    # the least needed go first (severity, owner, type, status), never the id or the due date
+    shown = list(range(len(names)))
+    for dropped in _DROP_ORDER:
+        if sum(widths[i] for i in shown) + 2 * len(shown) + _TITLE_MIN <= out.width:
+            break
+        shown.remove(dropped)
+    for index in shown:
+        table.add_column(names[index], no_wrap=True, overflow="ellipsis", min_width=widths[index],
+                         max_width=widths[index])
+    room = out.width - sum(widths[i] for i in shown) - 2 * len(shown)  # what the title has (rich would squash the id)
+    longest = max(cell_len(cells[-1]) for cells, _ in rows)
+    table.add_column("TITLE", overflow="ellipsis", no_wrap=True, width=max(min(longest, room), min(_TITLE_MIN, room), 1))
     for cells, late in rows:
         # Text, not str: a title holding "[bold]" or "[/]" is record text, not rich markup
-        table.add_row(*(Text(cell) for cell in cells), style="bold red" if late else None)
+        table.add_row(*(Text(cells[i]) for i in [*shown, len(names)]), style="bold red" if late else None)
     out.print(table)
     noun = "action" if len(actions) == 1 else "actions"
     out.print(f"{len(actions)} {noun}" + (f", {late_count} overdue" if late_count else ""))
