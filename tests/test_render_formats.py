@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import jsonschema
 import pytest
+from helpers import Cli, MakeWorkspace
 
 from isoctl.model.result import ClauseCoverage, Finding, Result, RuleInfo, Severity, StandardCoverage, WorkspaceInfo
 from isoctl.render import gap, github, gitlab, json_format, junit, sarif, text
@@ -384,3 +385,17 @@ def test_gap_text_indents_by_depth_and_colours_on_request() -> None:
     assert re.search(r"^  7\.1\s+Resources", out, re.M)
     assert "(untitled paragraph)" in out
     assert ANSI.search(gap.render(make_result(), "text", color=True))
+
+
+def test_the_text_matrix_lists_a_dozen_records_of_a_clause_and_counts_the_rest(cli: Cli,
+                                                                              make_workspace: MakeWorkspace) -> None:
+    # a clause that 40,000 records map printed 20 MB of ids on one row; the data formats keep them all
+    risks = "".join(f"- {{id: RSK-{n:03d}, kind: risk, title: Risk {n}, owner: jsmith, clauses: [iso9001:6.1.1]}}\n"
+                    for n in range(1, 31))
+    root = make_workspace({"risks.yaml": risks})
+    text = cli("gap", "--today", "2026-11-21", cwd=root).stdout
+    words = " ".join(text.split())  # the records column wraps
+    assert "RSK-011, RSK-012 and 18 more" in words and "RSK-013" not in words
+    rows = list(csv.reader(io.StringIO(cli("gap", "-f", "csv", "--today", "2026-11-21", cwd=root).stdout)))
+    listed = next(row for row in rows if row[1] == "6.1.1")[4]
+    assert listed.split("; ") == [f"RSK-{n:03d}" for n in range(1, 31)]

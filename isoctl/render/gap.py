@@ -208,8 +208,19 @@ def _text(result: Result, clauses: Sequence[ClauseCoverage], *, color: bool, wid
                 Text(indent + clean(c.clause, one_line=True), style="" if c.leaf else "bold"),
                 Text(clean(title_of(c), one_line=True), style="" if c.title is not None else "dim"),
                 Text(c.status, style=STATUS_STYLES.get(c.status, "")),
-                Text(clean(", ".join(c.records), one_line=True)),
+                Text(clean(_some(c.records), one_line=True)),
                 Text(clean("; ".join(c.reasons), one_line=True)),
             )
         console.print(table)
     return out.getvalue()
+
+
+#: The most record ids a clause's row of the text matrix lists; the other formats list them all.
+SHOWN_RECORDS = 12
+
+
+def _some(records: Sequence[str]) -> str:
+    """The first :data:`SHOWN_RECORDS` ids and how many more: a clause that 40,000 records map printed them all."""
+    if len(records) <= SHOWN_RECORDS:
+        return ", ".join(records)
+    return ", ".join(records[:SHOWN_RECORDS]) + f" and {len(records) - SHOWN_RECORDS:,} more"
