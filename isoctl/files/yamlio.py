@@ -139,10 +139,14 @@ def _open_regular(path: Path) -> BinaryIO:
     return handle
 
 
-def _not_regular(mode: int) -> str:
-    what = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, by its mode: ``a named pipe``, ``a socket``, ``a directory``..."""
+    return ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
             else "a directory" if stat.S_ISDIR(mode) else "a device")
-    return f"not a regular file ({what}); isoctl reads only plain files"
+
+
+def _not_regular(mode: int) -> str:
+    return f"not a regular file ({file_kind(mode)}); isoctl reads only plain files"
 
 
 def decode(data: bytes) -> str:

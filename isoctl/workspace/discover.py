@@ -114,27 +114,30 @@ def find_workspace(path: Path | None) -> Path:
 def _refuse_odd_manifest(start: Path, root: Path | None) -> None:
     """WorkspaceError for an ``isoctl.yaml`` that is not a file on the way from ``start`` up to ``root``: the search
     would pass it by and take a workspace further up, or none, for this one."""
-    import stat
-
     here = start.resolve()
     for directory in (here, *here.parents):
         if directory == root:
             return
         manifest = directory / MANIFEST
-        shown = MANIFEST if directory == Path.cwd().resolve() else f"{shown_root(directory)}/{MANIFEST}"
         try:
             mode = os.stat(manifest).st_mode
         except FileNotFoundError:
             if os.path.islink(manifest):
-                raise WorkspaceError(f"{shown} is a link to nothing ({os.readlink(manifest)})",
+                raise WorkspaceError(f"{_shown_manifest(directory)} is a link to nothing ({os.readlink(manifest)})",
                                      hint="point it at the workspace's manifest, or replace it with the file") from None
             continue
         except OSError as exc:
-            raise WorkspaceError(f"cannot read {shown}: {exc.strerror or exc}") from None
-        what = ("a directory" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
-                else "a socket" if stat.S_ISSOCK(mode) else "a device")
-        raise WorkspaceError(f"{shown} is {what}, not a file", hint=f"the manifest of a workspace is a YAML file, "
-                             f"{MANIFEST}; run 'isoctl init' to create one")
+            raise WorkspaceError(f"cannot read {_shown_manifest(directory)}: {exc.strerror or exc}") from None
+        from isoctl.files.yamlio import file_kind  # only here: finding a root must not import the YAML parser
+
+        raise WorkspaceError(f"{_shown_manifest(directory)} is {file_kind(mode)}, not a file",
+                             hint=f"the manifest of a workspace is a YAML file, {MANIFEST}; run 'isoctl init' to "
+                                  "create one")
+
+
+def _shown_manifest(directory: Path) -> str:
+    """The manifest of ``directory`` as a message names it: relative to the current directory."""
+    return MANIFEST if directory == Path.cwd().resolve() else f"{shown_root(directory)}/{MANIFEST}"
 
 
 def shown_root(root: Path) -> str:

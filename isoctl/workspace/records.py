@@ -192,15 +192,10 @@ def read_all(
                 text = functools.partial(_blob_text, snapshot if reuse is None else reuse, blob)
                 if blob not in store:
                     text = text()
-        except yamlio.TooLarge as exc:
-            if _plain_markdown(candidate, snapshot if reuse is None else reuse, exc.head):
-                results[position] = (None, [])  # a long handbook without front matter is not a record
-            else:
-                results[position] = ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
-            continue
-        except yamlio.YamlProblem as exc:
-            if _plain_markdown(candidate, snapshot if reuse is None else reuse, b""):
-                results[position] = (None, [])  # notes in another encoding, without front matter: not a record
+        except yamlio.YamlProblem as exc:  # too large, or not UTF-8 text, among others
+            head = exc.head if isinstance(exc, yamlio.TooLarge) else b""
+            if _plain_markdown(candidate, snapshot if reuse is None else reuse, head):
+                results[position] = (None, [])  # a long handbook, or notes in another encoding: no front matter
             else:
                 results[position] = ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
             continue
