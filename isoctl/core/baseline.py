@@ -246,7 +246,7 @@ def new_since(current: Evaluation, rev: str) -> Comparison:
             raise
     renamed = _renamed_people(current, sha)
     if renamed:  # 'isoctl people rename' changes no finding: the old side is read with the new ids
-        findings = [with_ids(f, renamed) for f in findings]
+        findings = with_ids(findings, renamed)
     return compare(current.result().findings, findings, against=rev, commit=sha, guid=guid_of("commit\0" + sha))
 
 
@@ -282,11 +282,15 @@ def _renamed_people(current: Evaluation, sha: str) -> dict[str, str]:
     return renamed
 
 
-def with_ids(finding: Finding, renamed: dict[str, str]) -> Finding:
-    """``finding`` with each renamed person's old id in its message replaced by the new one (whole ids only)."""
+def with_ids(findings: Iterable[Finding], renamed: dict[str, str]) -> list[Finding]:
+    """``findings`` with each renamed person's old id in their messages replaced by the new one (whole ids only)."""
     pattern = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, sorted(renamed, key=len, reverse=True))) + r")(?![\w-])")
-    message = pattern.sub(lambda m: renamed[m.group(1)], finding.message)
-    return finding if message == finding.message else dataclasses.replace(finding, message=message)
+
+    def renamed_in(finding: Finding) -> Finding:
+        message = pattern.sub(lambda m: renamed[m.group(1)], finding.message)
+        return finding if message == finding.message else dataclasses.replace(finding, message=message)
+
+    return [renamed_in(finding) for finding in findings]
 
 
 def _has_manifest(root: Path, sha: str) -> bool:
@@ -313,5 +317,5 @@ def renamed_file(path: Path, old: str, new: str) -> tuple[bytes, bytes] | None:
         findings, _ = read(path, path.name)
     except (OSError, UsageError):
         return None
-    after = dumps(with_ids(f, {old: new}) for f in findings).encode("utf-8")
+    after = dumps(with_ids(findings, {old: new})).encode("utf-8")
     return (before, after) if after != dumps(findings).encode("utf-8") else None
