@@ -401,8 +401,11 @@ def commit_of(root: Path, rev: str) -> str:
             day = dt.date.fromisoformat(rev)
         except ValueError:
             raise UsageError(f"'{rev}' is not a date") from None
-        _head_commit(root)  # before the first commit (or on an orphan branch): say that, not git's usage line
-        found = _last_commit_by(root, _end_of_day(day))
+        try:
+            found = _last_commit_by(root, _end_of_day(day))
+        except GitError:
+            _head_commit(root)  # before the first commit (or on an orphan branch): say that, not git's own words
+            raise
         if not found:
             if is_shallow(root):
                 raise GitError(f"no commit on or before {rev} in this shallow clone: the history before its "
