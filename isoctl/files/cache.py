@@ -163,18 +163,15 @@ def read_bytes(section: str, key: str) -> bytes | None:
     """The body stored under ``key``, if it was written by this user's isoctl for that key and is intact."""
     base = cache_dir()
     secret = _mac_key() if base is not None else None
-    if base is None or secret is None or not _section(section) or not _safe_name(key):
+    _own_section(section)
+    if base is None or secret is None or not _safe_name(key):
         return None
     path = _entry_path(base, section, key)
     try:
         with open_plain(path) as handle:
-            header = handle.readline(512)
+            mac = _header_mac(handle, key)
             body = handle.read()
-        meta = json.loads(header)
-        if not isinstance(meta, dict) or meta.get("key") != key:
-            return None
-        mac = meta.get("mac")
-        if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(secret, key, body)):
+        if mac is None or not hmac.compare_digest(mac, _mac(secret, key, body)):
             return None
         os.utime(path)  # least recently used is what eviction removes first
     except (OSError, ValueError, RecursionError):
@@ -191,7 +188,8 @@ def write_many(section: str, bodies: dict[str, bytes]) -> None:
     """Store each body under its key (see :func:`write_bytes`), keeping the cache's account once for all of them."""
     base = cache_dir()
     secret = _mac_key() if base is not None else None
-    if base is None or secret is None or not _section(section) or not all(map(_safe_name, bodies)):
+    _own_section(section)
+    if base is None or secret is None or not all(map(_safe_name, bodies)):
         return
     written: set[Path] = set()
     size = 0
@@ -258,26 +256,33 @@ def _safe_name(name: str) -> bool:
     return bool(name) and all(c.isalnum() or c in "-_" for c in name)
 
 
-def _section(name: str) -> bool:
-    """Whether ``name`` is one of isoctl's sections; a ValueError for a name that is not (a mistake in isoctl)."""
+def _own_section(name: str) -> None:
+    """A ValueError for a section that is not one of isoctl's (a mistake in isoctl, not in the cache)."""
     if name not in SECTIONS:
         raise ValueError(f"cache section {name!r} is not one of isoctl's sections")
-    return True
 
 
 _MAC_LENGTH = 64  # hex digits of an HMAC-SHA256
+
+
+def _header_mac(handle: BinaryIO, key: str) -> str | None:
+    """The MAC an entry's first line (its header, read from ``handle``) gives, if that header is for ``key``."""
+    try:
+        meta = json.loads(handle.readline(512))
+    except (ValueError, RecursionError):
+        return None
+    mac = meta.get("mac") if isinstance(meta, dict) and meta.get("key") == key else None
+    return mac if isinstance(mac, str) else None
 
 
 def _is_entry(path: Path) -> bool:
     """Whether a file is an isoctl entry: its first line the header isoctl writes, naming the file's own key."""
     try:
         with open_plain(path) as handle:
-            meta = json.loads(handle.readline(512))
-    except (OSError, ValueError, RecursionError):
+            mac = _header_mac(handle, path.name.removesuffix(SUFFIX))
+    except OSError:
         return False
-    mac = meta.get("mac") if isinstance(meta, dict) else None
-    return (isinstance(meta, dict) and meta.get("key") == path.name.removesuffix(SUFFIX) and isinstance(mac, str)
-            and len(mac) == _MAC_LENGTH and all(c in "0123456789abcdef" for c in mac))
+    return mac is not None and len(mac) == _MAC_LENGTH and all(c in "0123456789abcdef" for c in mac)
 
 
 def read_entry(path: Path, key: str) -> Any | None:
