@@ -148,8 +148,7 @@ class Evidence(_Strict):
     """A pointer to evidence: a path inside the repository or a URL."""
 
     # exactly one of path and url (the validator below), said to editors as well
-    model_config = ConfigDict(extra="forbid", defer_build=True,
-                              json_schema_extra={"oneOf": [{"required": ["path"]}, {"required": ["url"]}]})
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["path"]}, {"required": ["url"]}]})
 
     path: str | None = None
     url: str | None = None
