@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers import JANE, MANIFEST, Cli, GitRepo, MakeWorkspace
+from test_culture_rules import policy
 
 from isoctl.rules.history import SIGNIFICANCE, binomial_tail, how_rare
 
@@ -199,19 +200,6 @@ def test_history_rules_need_git(cli: Cli, make_workspace: MakeWorkspace) -> None
 
 # A commit dated in the future (a clock set wrong) between dated ones: not the end of the history.
 
-POLICY = """\
----
-id: POL-1
-kind: document
-type: policy
-title: Quality policy
-status: approved
-version: "1"
-approved_by: jsmith
-approved_on: 2025-01-01
----
-{body}
-"""
 FUTURE = "@4102444800 +0000"  # 2100-01-01: git reads no written date after 2099
 
 
@@ -219,10 +207,10 @@ def skewed(tmp_path: Path) -> tuple[GitRepo, list[str]]:
     """Import (2025-01-01), an edit dated 2100-01-01 by a skewed clock, then an edit of 2025-03-01."""
     repo = GitRepo.init(tmp_path / "qms")
     shas = [repo.commit("Import the system", date="2025-01-01", author=JANE,
-                        files={"isoctl.yaml": MANIFEST, "documents/policy.md": POLICY.format(body="On time.")})]
+                        files={"isoctl.yaml": MANIFEST, **policy(approved="2025-01-01", body="On time.")})]
     for day, name, body in ((FUTURE, "2100-01-01", "On time, always."), ("2025-03-01", "2025-03-01", "On time, every time.")):
         shas.append(repo.commit(f"Reword ({name})", date=day, author=MIA,
-                                files={"documents/policy.md": POLICY.format(body=body)}))
+                                files=policy(approved="2025-01-01", body=body)))
     return repo, shas
 
 

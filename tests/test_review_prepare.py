@@ -241,13 +241,21 @@ def test_a_held_review_is_never_changed(cli: Cli, tmp_path: Path) -> None:
     cli("review", "prepare", str(root), "--today", "2026-06-30", "--date", "2026-01-10").expect(2, "MR-1")
 
 
+def _one_review(tmp_path: Path, organization: str, review_id: str, day: str, *, held: bool,
+                top_management: bool) -> Path:
+    """A workspace of one person, Jane Smith, and one review of ``day`` (without a status unless ``held``)."""
+    review = (f"id: {review_id}\nkind: review\ntitle: Management review\ndate: {day}\n"
+              + ("status: held\n" if held else "")
+              + "attendees: [jsmith]\ninputs: {previous_actions: none}\noutputs: {decisions: [Carry on]}\n")
+    top = ", top_management: true" if top_management else ""
+    return make_workspace(tmp_path / "ws", {f"reviews/{review_id}.yaml": review},
+                          manifest=f"isoctl: 1\norganization: {{name: {organization}}}\nstandards: [iso9001:2015]\n"
+                                   f"people:\n  - {{id: jsmith, name: Jane Smith{top}}}\n")
+
+
 def test_a_meeting_before_the_last_held_review_is_refused(cli: Cli, tmp_path: Path) -> None:
     # its inputs would be gathered up to today: audits and actions after the meeting, reported as its own
-    old_review = ("id: MR-2026\nkind: review\ntitle: Review 2026\ndate: 2026-05-20\nstatus: held\nattendees: [jsmith]\n"
-                  "inputs: {previous_actions: none}\noutputs: {decisions: [Carry on]}\n")
-    root = make_workspace(tmp_path / "ws", {"reviews/MR-2026.yaml": old_review},
-                          manifest="isoctl: 1\norganization: {name: Late Ltd}\nstandards: [iso9001:2015]\n"
-                                   "people:\n  - {id: jsmith, name: Jane Smith, top_management: true}\n")
+    root = _one_review(tmp_path, "Late Ltd", "MR-2026", "2026-05-20", held=True, top_management=True)
     before = sorted(p.name for p in (root / "reviews").iterdir())
     run = cli("review", "prepare", str(root), "--today", "2026-11-21", "--date", "2024-01-01").expect(2)
     assert run.stderr.splitlines() == [
@@ -258,11 +266,7 @@ def test_a_meeting_before_the_last_held_review_is_refused(cli: Cli, tmp_path: Pa
 
 
 def test_a_draft_does_not_count_as_a_held_review(cli: Cli, tmp_path: Path) -> None:
-    old_review = ("id: MR-OLD\nkind: review\ntitle: Old review\ndate: 2024-05-01\nattendees: [jsmith]\n"
-                  "inputs: {previous_actions: none}\noutputs: {decisions: [Carry on]}\n")
-    root = make_workspace(tmp_path / "ws", {"reviews/MR-OLD.yaml": old_review},
-                          manifest="isoctl: 1\norganization: {name: Nobody On Top Ltd}\nstandards: [iso9001:2015]\n"
-                                   "people:\n  - {id: jsmith, name: Jane Smith}\n")
+    root = _one_review(tmp_path, "Nobody On Top Ltd", "MR-OLD", "2024-05-01", held=False, top_management=False)
     before = _findings(cli, root, "2026-06-30")
     assert "missing-management-review" in {rule for rule, _, _ in before}
     for day in ("2026-06-30", "2026-07-20"):
