@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from helpers import Cli, Golden, isoctl_command
+from helpers import Cli, Golden, isoctl_command, make_workspace
 
 
 def readme_commands() -> list[str]:
@@ -199,6 +199,23 @@ def test_version_without_typer() -> None:
     code = "import sys; sys.argv = ['isoctl', '--version']; from isoctl.cli import main; main(); print('typer' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[0] == "isoctl" and out[-1] == "False"
+
+
+@pytest.mark.parametrize(("disabled", "looked_up"), [(None, False), ("1", False), ("some-plugin", True)])
+def test_pydantic_plugins_are_looked_up_only_when_some_may_run(tmp_path: Path, disabled: str | None,
+                                                                looked_up: bool) -> None:
+    """With every plugin disabled (isoctl's default) a check never imports importlib.metadata to find none;
+    naming one plugin to disable leaves the lookup to pydantic. The answer is the same."""
+    make_workspace(tmp_path, {"actions/a.yaml": "id: ACT-1\nkind: action\ntype: improvement\ntitle: Label the racking\n"
+                                                "owner: jsmith\nraised_on: 2026-01-10\nstatus: open\ndue: 2026-02-01\n"})
+    code = ("import sys; sys.argv = ['isoctl', 'check', '-f', 'json', '--today', '2026-03-01']\n"
+            "from isoctl.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('importlib.metadata' in sys.modules, file=sys.stderr)")
+    env = {key: value for key, value in os.environ.items() if key != "PYDANTIC_DISABLE_PLUGINS"}
+    env.update({"ISOCTL_NO_CACHE": "1", **({"PYDANTIC_DISABLE_PLUGINS": disabled} if disabled else {})})
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert done.stderr.strip().splitlines()[-1] == str(looked_up)
+    assert [f["rule"] for f in json.loads(done.stdout)["findings"]].count("overdue-action") == 1
 
 
 EXITING = """\

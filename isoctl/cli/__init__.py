@@ -22,6 +22,7 @@ def main() -> None:
     # pydantic looks for plugins through every installed package's metadata the
     # first time a model is built (~40 ms per run); isoctl uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _no_plugin_lookup()
     from isoctl.cli import boundary
 
     boundary.catch_interrupts()
@@ -32,6 +33,31 @@ def main() -> None:
         if code is None:
             raise
     sys.exit(boundary.settle(code))
+
+
+def _no_plugin_lookup() -> None:
+    """When pydantic's plugins are all disabled, answer its plugin lookup without importing ``importlib.metadata``.
+
+    pydantic imports its plugin loader, and with it ``importlib.metadata``
+    (email, zipfile, csv: 40-90 ms of a cold check here), the first time it
+    builds a validator, only to return no plugins when
+    ``PYDANTIC_DISABLE_PLUGINS`` disables them all. In that case, and only
+    then, the loader is a module that returns no plugins straight away: the
+    same answer. A user who names plugins to disable gets pydantic's own loader.
+    """
+    import os
+    import sys
+    import types
+
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true"):
+        return
+    loader = types.ModuleType("pydantic.plugin._loader", "No pydantic plugins: PYDANTIC_DISABLE_PLUGINS disables them all.")
+
+    def get_plugins(*_args: object, **_kwargs: object) -> tuple[()]:
+        return ()
+
+    loader.__dict__["get_plugins"] = get_plugins
+    sys.modules.setdefault("pydantic.plugin._loader", loader)
 
 
 #: Commands whose first real work is loading the working tree's records (unless --at names a commit).
