@@ -44,6 +44,31 @@ def test_a_single_record_and_a_markdown_record_are_one_piece_each() -> None:
     assert cut("README.md", "# Just a readme\n") == {}
 
 
+OBJECTIVE = """\
+id: OBJ-1   # lists written at the margin, as many editors write them
+kind: objective
+title: Fewer late deliveries
+measurements:
+- date: 2026-01-31
+  value: 4
+- date: 2026-02-28
+  value: 3
+evidence:
+- path: evidence/kpi.xlsx
+tags: [north]
+"""
+
+
+def test_a_single_record_whose_lists_start_at_the_margin_is_one_piece_read_from_its_text() -> None:
+    assert cut("objectives/obj.yaml", OBJECTIVE) == {"OBJ-1": ("objective", OBJECTIVE)}
+    kind, digest, stamps = split("objectives/obj.yaml", OBJECTIVE.encode())["OBJ-1"]
+    assert (kind, stamps) == ("objective", "date=2026-01-31 date=2026-02-28")
+    assert not digest.startswith("p")  # cut as text, not parsed
+    # an item after a key that holds a value is no list of that key: left to the parser
+    assert cut("objectives/obj.yaml", OBJECTIVE.replace("evidence:\n", "evidence: none\n")) is None
+    assert cut("objectives/obj.yaml", '"id": OBJ-1\n' + OBJECTIVE.split("\n", 1)[1]) is None
+
+
 @pytest.mark.parametrize("text", [
     "- &base\n  id: A\n  kind: issue\n- <<: *base\n  id: B\n",  # anchors and merges
     "- {id: A, kind: issue, title: flow}\n",  # a flow mapping per item

@@ -46,7 +46,7 @@ from isoctl.workspace.files import wanted
 from isoctl.workspace.read import NotRecords, read, split_front_matter
 
 #: The version of what the cache keeps for a blob: change it when :func:`split` changes.
-FORMAT = "record-versions-8"
+FORMAT = "record-versions-9"
 
 #: How many records' parsed versions a run keeps (each is a few hundred bytes to a few kilobytes).
 FACTS_HELD = 20000
@@ -295,9 +295,40 @@ def _cut_list(text: str) -> tuple[list[int], Pieces] | None:
         identity = _identity(text)
         return None if identity is None else ([], {identity[0]: (identity[1], text)})
     if any(line.strip() and not line.lstrip().startswith("#") for line in text[: starts[0]].splitlines()):
-        return None  # something before the first item: not a plain sequence
+        # something before the first item: a single record whose lists start at the margin, or not a shape read here
+        identity = _identity(text) if _lists_at_margin(text) else None
+        return None if identity is None else ([], {identity[0]: (identity[1], text)})
     pieces = _items(text, starts, len(text), {})
     return None if pieces is None else (starts, pieces)
+
+
+# A line at the margin, and one that is a top-level key: its name, then what follows the colon.
+_MARGIN = re.compile(r"^[^ \t\r\n#][^\n]*", re.M)
+_TOP_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*[ \t]*:(?:[ \t]+(.*))?$")
+
+
+def _lists_at_margin(text: str) -> bool:
+    """Whether ``text`` is a mapping whose ``-`` lines at the margin are all items of a key's list.
+
+    ``measurements:`` then ``- date: ...`` at the margin is one way to
+    write a record's list (and the way some editors and writers do). Every
+    line at the margin must then be a key, or an item following a key with
+    nothing after its colon (or following another item): anything else
+    (a scalar, a flow collection, a quoted key) is left to the parser.
+    """
+    opens_list = False
+    for match in _MARGIN.finditer(text):
+        line = match.group(0).rstrip("\r")
+        if line == "-" or line.startswith("- "):
+            if not opens_list:
+                return False
+            continue
+        key = _TOP_KEY.match(line)
+        if key is None:
+            return False
+        value = (key.group(1) or "").split(" #", 1)[0].strip()
+        opens_list = value in ("", "#") or value.startswith("#")
+    return True
 
 
 def _items(text: str, starts: Sequence[int], end: int, out: Pieces) -> Pieces | None:
