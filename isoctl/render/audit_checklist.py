@@ -18,9 +18,8 @@ import html
 from typing import Any, Literal
 
 from isoctl.core.checklist import Checklist
-from isoctl.errors import InternalError
 from isoctl.files.resources import data_dir
-from isoctl.render.typst_markup import TypstFailure, compile_pdf, typst_text
+from isoctl.render.typst_markup import compile_own, typst_text
 from isoctl.render.xlsx import HEADER_ROW, Column, head, put, workbook_bytes
 
 Flavour = Literal["html", "md", "typ"]
@@ -54,12 +53,7 @@ def render_text(checklist: Checklist, flavour: Flavour, version: str) -> str:
 
 def render_pdf(checklist: Checklist, version: str) -> bytes:
     """The checklist as PDF bytes, compiled with an empty Typst root (it reads no file)."""
-    source = render_text(checklist, "typ", version)
-    try:
-        return compile_pdf(source)
-    except TypstFailure as exc:
-        raise InternalError(f"the checklist PDF could not be compiled: {exc}",
-                            hint="this is a bug in isoctl; please report it with the command you ran") from None
+    return compile_own(render_text(checklist, "typ", version), "the checklist PDF")
 
 
 COLUMNS: list[Column] = [("item", 16, False), ("title", 36, True), ("our summary", 50, True),

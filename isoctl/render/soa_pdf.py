@@ -15,9 +15,8 @@ import functools
 from typing import TYPE_CHECKING
 
 from isoctl.analysis.soa import Soa
-from isoctl.errors import InternalError
 from isoctl.files.resources import data_dir
-from isoctl.render.typst_markup import TypstFailure, compile_pdf, typst_string, typst_text
+from isoctl.render.typst_markup import compile_own, typst_string, typst_text
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -50,8 +49,4 @@ def source(soa: Soa) -> str:
 
 def render(soa: Soa) -> bytes:
     """The SoA as PDF bytes (deterministic for the same SoA)."""
-    try:
-        return compile_pdf(source(soa))
-    except TypstFailure as exc:
-        raise InternalError(f"the SoA PDF could not be compiled: {exc}",
-                            hint="this is a bug in isoctl; please report it with the command you ran") from None
+    return compile_own(source(soa), "the SoA PDF")

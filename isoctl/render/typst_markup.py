@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from isoctl.errors import InternalError
+
 
 class Raw(str):
     """Text already written in the output's own language: printed as is by Markdown and Typst templates."""
@@ -110,6 +112,21 @@ def compile_pdf(source: str, *, assets: Path | None = None) -> bytes:
         except typst.TypstError as exc:
             raise _failure(exc, source, root, assets) from None
     return data
+
+
+def compile_own(source: str, what: str) -> bytes:
+    """:func:`compile_pdf` of a source isoctl's own templates wrote (an empty root: it reads no file); one that
+    does not compile is a bug in isoctl (:func:`own_failure`)."""
+    try:
+        return compile_pdf(source)
+    except TypstFailure as exc:
+        raise own_failure(exc, what) from None
+
+
+def own_failure(exc: TypstFailure, what: str) -> InternalError:
+    """The error for Typst of isoctl's own making that does not compile (``what``: ``the SoA PDF``): exit 3."""
+    return InternalError(f"{what} could not be compiled: {exc.message}",
+                         hint="this is a bug in isoctl; please report it with the command you ran")
 
 
 #: The variables through which Typst's downloader finds a proxy, and where they point while isoctl compiles.

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from isoctl.errors import InternalError, UsageError
-from isoctl.render.typst_markup import TypstFailure, compile_pdf
+from isoctl.errors import UsageError
+from isoctl.render.typst_markup import TypstFailure, compile_pdf, own_failure
 from isoctl.report import templates
 from isoctl.report.data import Report
 
@@ -37,8 +37,7 @@ def render(report: Report, template_dir: Path | None = None) -> bytes:
         name = templates.TEMPLATES["typ"]
         if template_dir is not None and (template_dir / name).is_file():
             raise _located(exc, template_dir, name) from None
-        raise InternalError(f"the PDF could not be compiled: {exc.message}",
-                            hint="this is a bug in isoctl; please report it with the command you ran") from None
+        raise own_failure(exc, "the PDF") from None
 
 
 def _located(exc: TypstFailure, directory: Path, name: str) -> UsageError:

@@ -15,8 +15,7 @@ from typing import Any, Literal
 from isoctl import __version__
 from isoctl.core.review_period import ObjectiveTrend
 from isoctl.core.review_prepare import Preparation
-from isoctl.errors import InternalError
-from isoctl.render.typst_markup import TypstFailure, compile_pdf
+from isoctl.render.typst_markup import compile_own
 from isoctl.report import templates
 from isoctl.report.svg import Point, line_chart
 
@@ -69,8 +68,4 @@ def render(prep: Preparation, fmt: str) -> str | bytes:
     """The pack as ``md`` or ``html`` text, or ``pdf`` bytes."""
     if fmt != "pdf":
         return source(prep, "html" if fmt == "html" else "md")
-    try:
-        return compile_pdf(source(prep, "typ"))  # the charts are inline: Typst's root is empty
-    except TypstFailure as exc:
-        raise InternalError(f"the PDF could not be compiled: {exc}",
-                            hint="this is a bug in isoctl; please report it with the command you ran") from None
+    return compile_own(source(prep, "typ"), "the PDF")  # the charts are inline: Typst's root is empty
