@@ -98,6 +98,16 @@ class _Meter:
         self.allow(self.written, "its output")
 
 
+def template_frames(exc: BaseException) -> Iterator[tuple[str, int]]:
+    """(file, line) of each template frame of ``exc``'s traceback, the outermost first: jinja rewrites the frames of
+    an error raised while rendering to point at the templates' files and lines (and marks them)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            yield tb.tb_frame.f_code.co_filename, tb.tb_lineno
+        tb = tb.tb_next
+
+
 def _megabytes(characters: int) -> str:
     return f"{characters / 1_000_000:g} MB"
 

@@ -233,13 +233,10 @@ def render(flavour: Flavour, directory: Path | None, **context: Any) -> str:
 def _located(exc: BaseException, where: str) -> str:
     """``file:line`` of the innermost template an error happened in (jinja points its frames at templates), or
     ``where`` when no template was running (the error came before the render began)."""
-    found = where
-    tb = exc.__traceback__
-    while tb is not None:
-        if "__jinja_exception__" in tb.tb_frame.f_globals:  # a frame jinja rewrote to a template's file and line
-            found = f"{_shown(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
-        tb = tb.tb_next
-    return found
+    from isoctl.render.sandbox import template_frames
+
+    frames = list(template_frames(exc))
+    return f"{_shown(frames[-1][0])}:{frames[-1][1]}" if frames else where
 
 
 def _shown(filename: str) -> str:

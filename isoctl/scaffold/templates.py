@@ -219,12 +219,8 @@ def _guard(relative: PurePosixPath, context: dict[str, Any], render: Callable[[]
 
 def _line(exc: BaseException, relative: PurePosixPath) -> int:
     """The template line of a render error, from the frames jinja2 rewrites to point at the template."""
-    line = 1
-    tb = exc.__traceback__
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(relative.name) or filename == "<template>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
+    from isoctl.render.sandbox import template_frames
+
+    lines = [line for filename, line in template_frames(exc) if filename.endswith(relative.name) or filename == "<template>"]
+    return lines[-1] if lines else 1
 
