@@ -157,55 +157,67 @@ def dumps(findings: Iterable[Finding]) -> str:
 MAX_BYTES = 256 * 1024 * 1024
 
 
+_HINT = f"write it again with 'isoctl baseline write' (it goes to {DEFAULT_PATH} by default)"
+
+
 def read(path: Path, shown: str) -> tuple[list[Finding], str]:
     """The findings a baseline file holds and a GUID naming it; UsageError (exit 2) for a file that is not one."""
+    data = _read_bytes(path, shown)
+    return parse(data, shown), guid_of("file\0" + hashlib.sha256(data).hexdigest())
+
+
+def _read_bytes(path: Path, shown: str) -> bytes:
+    """The bytes of a baseline file (a plain file of at most MAX_BYTES); UsageError (exit 2) when it cannot be read."""
     from isoctl.errors import TooLarge, YamlProblem
     from isoctl.files import yamlio
 
-    hint = f"write it again with 'isoctl baseline write' (it goes to {DEFAULT_PATH} by default)"
     try:
         # a plain file only: a named pipe nobody writes to would have the check wait for ever, a device never end
         data = yamlio.read_bytes(path, max_bytes=MAX_BYTES)
     except TooLarge:
         raise UsageError(f"--baseline {shown}: larger than {MAX_BYTES:,} bytes, so not a baseline file isoctl "
-                         "wrote", hint=hint) from None
+                         "wrote", hint=_HINT) from None
     except YamlProblem as exc:
         if not path.exists() and not path.is_symlink():
-            raise UsageError(f"--baseline {shown}: no such file", hint=hint) from None
-        raise UsageError(f"--baseline {shown}: {exc.message}", hint=hint) from None
+            raise UsageError(f"--baseline {shown}: no such file", hint=_HINT) from None
+        raise UsageError(f"--baseline {shown}: {exc.message}", hint=_HINT) from None
     except OSError as exc:
         raise UsageError(f"--baseline {shown}: cannot be read ({exc.strerror or exc})") from None
+    return data
+
+
+def parse(data: bytes, shown: str) -> list[Finding]:
+    """The findings of a baseline file's bytes; UsageError (exit 2) when they are not a baseline this isoctl reads."""
     try:
         document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise UsageError(f"--baseline {shown}: not a baseline file: it is not valid JSON{where}", hint=hint) from None
+        raise UsageError(f"--baseline {shown}: not a baseline file: it is not valid JSON{where}", hint=_HINT) from None
     if not isinstance(document, dict) or not isinstance(document.get("findings"), list):
-        raise UsageError(f"--baseline {shown}: not a baseline file: no list of findings", hint=hint)
+        raise UsageError(f"--baseline {shown}: not a baseline file: no list of findings", hint=_HINT)
     if document.get("format") != FORMAT or document.get("fingerprint") != SCHEME:
         raise UsageError(f"--baseline {shown}: written in another baseline format "
                          f"(format {document.get('format')!r}, fingerprint {document.get('fingerprint')!r}); "
-                         f"this isoctl reads format {FORMAT}, fingerprint {SCHEME}", hint=hint)
-    findings = [_finding(item, number, shown, hint) for number, item in enumerate(document["findings"], start=1)]
-    return findings, guid_of("file\0" + hashlib.sha256(data).hexdigest())
+                         f"this isoctl reads format {FORMAT}, fingerprint {SCHEME}", hint=_HINT)
+    return [_finding(item, number, shown) for number, item in enumerate(document["findings"], start=1)]
 
 
-def _finding(item: Any, number: int, shown: str, hint: str) -> Finding:
+def _finding(item: Any, number: int, shown: str) -> Finding:
     where = f"--baseline {shown}: finding {number}"
     if not isinstance(item, dict) or sorted(item) != sorted(_ENTRY_KEYS):
-        raise UsageError(f"{where}: expected exactly the keys {', '.join(_ENTRY_KEYS)}", hint=hint)
+        raise UsageError(f"{where}: expected exactly the keys {', '.join(_ENTRY_KEYS)}", hint=_HINT)
     for key in _ENTRY_KEYS:
         value = item[key]
         if not (isinstance(value, str) or (value is None and key in ("record", "clause"))):
             raise UsageError(f"{where}: {key} must be {'text or null' if key in ('record', 'clause') else 'text'}",
-                             hint=hint)
+                             hint=_HINT)
     if item["severity"] not in SEVERITIES:
-        raise UsageError(f"{where}: severity must be one of {', '.join(SEVERITIES)}", hint=hint)
+        raise UsageError(f"{where}: severity must be one of {', '.join(SEVERITIES)}", hint=_HINT)
     finding = Finding(item["rule"], item["severity"], item["message"], item["path"], 1, 1, item["clause"],
                       item["record"])
     if fingerprint(finding) != item["fingerprint"]:
         raise UsageError(f"{where} ({item['rule']} in {item['path']}): its fingerprint does not match what it says; "
-                         "the file was changed by hand", hint=hint)
+                         "the file was changed by hand", hint=_HINT)
     return finding
 
 
@@ -313,9 +325,9 @@ def renamed_file(path: Path, old: str, new: str) -> tuple[bytes, bytes] | None:
     ``--baseline`` sees the same findings after the rename as before.
     """
     try:
-        before = path.read_bytes()
-        findings, _ = read(path, path.name)
-    except (OSError, UsageError):
+        before = _read_bytes(path, path.name)
+        findings = parse(before, path.name)
+    except UsageError:
         return None
-    after = dumps(with_ids(findings, {old: new})).encode("utf-8")
-    return (before, after) if after != dumps(findings).encode("utf-8") else None
+    renamed = with_ids(findings, {old: new})
+    return None if renamed == findings else (before, dumps(renamed).encode("utf-8"))
