@@ -327,7 +327,7 @@ def _lists_at_margin(text: str) -> bool:
         if key is None:
             return False
         value = (key.group(1) or "").split(" #", 1)[0].strip()
-        opens_list = value in ("", "#") or value.startswith("#")
+        opens_list = not value or value.startswith("#")
     return True
 
 
