@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import MANIFEST, GitRepo
@@ -152,27 +153,69 @@ def _sleep_then_answer() -> int:
     return 1
 
 
+def _fail() -> int:
+    raise ValueError("no such blob")
+
+
+def _helper() -> Any:
+    from isoctl.workspace.forks import Helper, can_fork
+
+    if not can_fork():
+        pytest.skip("no helper process on this machine (one core, or not Linux)")
+    return Helper.call("isoctl-test", _sleep_then_answer)
+
+
 def test_a_helper_killed_mid_job_is_noticed_rather_than_waited_for() -> None:
-    """A pool starts a new worker for a dead one but never answers its job: isoctl must not wait for ever."""
+    """The history's helpers may die (the OOM killer): isoctl must not wait for ever, but do the work itself."""
     import multiprocessing
     import os
     import signal
     import time
 
-    from isoctl.workspace.forks import helper_result
-
-    pool = multiprocessing.get_context("fork").Pool(1)
+    helper = _helper()
     try:
-        job = pool.apply_async(_sleep_then_answer)
+        (process,) = [p for p in multiprocessing.active_children() if p.name == "isoctl-test"]
         time.sleep(0.3)
-        os.kill(pool._pool[0].pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        os.kill(process.pid or 0, signal.SIGKILL)
         started = time.monotonic()
-        with pytest.raises(ChildProcessError):
-            helper_result(pool, job)
+        with pytest.raises(ChildProcessError, match="killed by signal 9"):
+            helper.next()
         assert time.monotonic() - started < 10
     finally:
-        pool.terminate()
-        pool.join()
+        helper.stop()
+    assert not multiprocessing.active_children()
+
+
+def test_a_helper_that_fails_says_why_and_one_that_is_stopped_is_gone() -> None:
+    import multiprocessing
+
+    from isoctl.workspace.forks import Helper
+
+    failing = Helper.call("isoctl-test", _fail)
+    assert failing is not None
+    with pytest.raises(ChildProcessError, match="ValueError: no such blob"):
+        failing.next()
+    failing.stop()
+    _helper().stop()  # half-way through its 30 seconds
+    assert not multiprocessing.active_children()
+
+
+def test_no_helper_is_forked_while_another_thread_runs() -> None:
+    """A lock another thread holds as the process forks stays held in the child, which would hang on it."""
+    import threading
+
+    from isoctl.workspace.forks import Helper, can_fork
+
+    _helper().stop()  # forking is possible here
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not can_fork() and Helper.call("isoctl-test", _sleep_then_answer) is None
+    finally:
+        release.set()
+        other.join()
+    assert can_fork()
 
 
 def _random_item(rng: random.Random, number: int) -> str:

@@ -231,32 +231,32 @@ def _measure_all(root: Path, commits: Sequence[CommitInfo], todo: list[tuple[int
     half's points twice (the halves are about the same size); it is exact
     again once this half is done.
     """
-    from isoctl.workspace.forks import can_fork, forking, helper_result, ignore_interrupts
+    import functools
+
+    from isoctl.workspace.forks import Helper
 
     total = len(todo)
     what = "evaluating the history"
     cut = total // 2
     while 0 < cut < total and todo[cut][0] == todo[cut - 1][0]:
         cut += 1
-    if total < PARALLEL_MIN_POINTS or not 0 < cut < total or not can_fork():
-        return _measure(root, commits, todo, shallow, save=True, tick=lambda done: progress(what, done, total))
-    import multiprocessing
-
     first, second = todo[:cut], todo[cut:]
-    try:
-        with forking():
-            pool = multiprocessing.get_context("fork").Pool(1, initializer=ignore_interrupts)
-    except (OSError, AssertionError):
+    helper = None
+    if total >= PARALLEL_MIN_POINTS and first and second:
+        helper = Helper.call("isoctl-history-points", functools.partial(_measure, save=False), root, commits, first,
+                             shallow)
+    if helper is None:
         return _measure(root, commits, todo, shallow, save=True, tick=lambda done: progress(what, done, total))
-    with pool:
-        job = pool.apply_async(_measure, (root, commits, first, shallow), {"save": False})
+    try:
         mine = _measure(root, commits, second, shallow, save=True,
                         tick=lambda done: progress(what, min(total - 1, done * total // len(second)), total))
         try:
-            theirs: dict[str, dict[str, Any]] = helper_result(pool, job)
-        except Exception:
+            theirs: dict[str, dict[str, Any]] = helper.next()
+        except ChildProcessError:
             theirs = _measure(root, commits, first, shallow, save=True,
                               tick=lambda done: progress(what, len(second) + done, total))
+    finally:
+        helper.stop()
     progress(what, total, total)
     return {**theirs, **mine}
 

@@ -501,7 +501,7 @@ def split_blobs(root: Path, pairs: Sequence[tuple[str, str]], texts: Texts | Non
                                               strict=True)}
 
 
-def _split_keeping(root: Path, pairs: Sequence[tuple[str, str]]) -> tuple[dict[str, Items], dict[str, str]]:
+def _split_keeping(root: Path, pairs: list[tuple[str, str]]) -> tuple[dict[str, Items], dict[str, str]]:
     """:func:`split_blobs` in a helper, with the texts it kept (sent back with what the blobs hold)."""
     texts = Texts()
     return split_blobs(root, pairs, texts), texts.by_digest
@@ -514,63 +514,41 @@ def _split_in_two(root: Path, pairs: list[tuple[str, str]], texts: Texts | None 
     about the same per blob, so halves take about as long. Should the helper
     fail or not start, this process does its half too.
     """
-    from isoctl.workspace.forks import can_fork, forking, helper_result, ignore_interrupts
-
-    if not can_fork():
-        return split_blobs(root, pairs, texts)
-    import multiprocessing
+    from isoctl.workspace.forks import Helper
 
     half = len(pairs) // 2
-    try:
-        with forking():
-            pool = multiprocessing.get_context("fork").Pool(1, initializer=ignore_interrupts)
-    except (OSError, AssertionError):
+    helper = Helper.call("isoctl-history-split", _split_keeping, root, pairs[:half])
+    if helper is None:
         return split_blobs(root, pairs, texts)
-    with pool:
-        job = pool.apply_async(_split_keeping, (root, pairs[:half]))
+    try:
         mine = split_blobs(root, pairs[half:], texts)
         try:
-            theirs, kept = helper_result(pool, job)
-        except Exception:
+            theirs, kept = helper.next()
+        except ChildProcessError:
             theirs, kept = split_blobs(root, pairs[:half], texts), {}
+    finally:
+        helper.stop()
     if texts is not None:
         texts.update(kept)
     return {**theirs, **mine}
 
 
-_logged: list[CommitInfo] = []  # in a helper reading ahead: the history its first job read, for the second
-
-
-def _log_ahead(root: Path, until: str) -> list[CommitInfo]:
-    """In a helper, its first job: the history up to ``until`` (one ``git log``), sent back at once."""
+def _reading_ahead(root: Path, until: str, ignore: tuple[str, ...]) -> Iterator[Any]:
+    """In a helper reading a history ahead, its three answers: the history up to ``until`` (one ``git log``), at
+    once; then what each blob of it holds that the user cache does not know yet, with the texts the split kept;
+    then, once it has kept what it learnt in the user cache (the evaluation then has nothing of its own to
+    write), True."""
     from isoctl.history import git
 
-    _logged[:] = git.log(root, until=until, keep=False)  # kept by the third job, off the evaluation's path
-    return _logged
-
-
-_split: list[RecordVersions] = []  # in a helper reading ahead: what its second job read, for the third
-
-
-def _split_ahead(root: Path, ignore: list[str]) -> tuple[dict[str, Items], dict[str, str]]:
-    """In a helper, its second job: what each blob of the history its first job read holds, that the user
-    cache does not know yet, and the texts the split kept."""
-    versions = RecordVersions(ignore, root, ahead=False)
+    commits = git.log(root, until=until, keep=False)  # kept below, off the evaluation's path
+    yield commits
+    versions = RecordVersions(list(ignore), root, ahead=False)
     known = set(versions.known)
-    versions._prefetch(_logged)
-    _split[:] = [versions]
-    return {key: items for key, items in versions.known.items() if key not in known}, versions.texts.by_digest
-
-
-def _save_ahead() -> bool:
-    """In a helper, its third job, once the evaluation has what it needs: keep what the second job learnt in the
-    user cache (the evaluation then has nothing of its own to write)."""
-    from isoctl.history import git
-
-    for versions in _split:
-        versions.save()
+    versions._prefetch(commits)
+    yield {key: items for key, items in versions.known.items() if key not in known}, versions.texts.by_digest
+    versions.save()
     git.keep_log()
-    return True
+    yield True
 
 
 @dataclass
@@ -579,18 +557,16 @@ class _Ahead:
 
     until: str
     ignore: tuple[str, ...]
-    pool: Any
-    log_job: Any
-    split_job: Any
+    helper: Any
     commits: list[CommitInfo] | None = None
     blobs: tuple[dict[str, Items], dict[str, str]] | None = None
-    save_job: Any = None
+    saving: bool = False
     failed: bool = False
 
     def logged(self) -> list[CommitInfo] | None:
         """The helper's history (waited for once); None if it failed."""
         if self.commits is None and not self.failed:
-            self.commits = self._wait(self.log_job)
+            self.commits = self._wait()
         return self.commits
 
     def split(self) -> tuple[dict[str, Items], dict[str, str]] | None:
@@ -599,31 +575,27 @@ class _Ahead:
         The helper then writes what it learnt to the user cache while the
         evaluation goes on (:meth:`finish` waits for it).
         """
-        if self.blobs is None and not self.failed:
-            self.blobs = self._wait(self.split_job)
-            if self.blobs is not None:
-                self.save_job = self.pool.apply_async(_save_ahead)
+        if self.blobs is None and self.logged() is not None:
+            self.blobs = self._wait()
+            self.saving = self.blobs is not None
         return self.blobs
 
     def finish(self) -> None:
         """Let the helper finish writing the cache (if it is writing it), then stop it."""
-        if self.save_job is not None and not self.failed:
-            self._wait(self.save_job)
+        if self.saving and not self.failed:
+            self._wait()
         self.stop()
 
-    def _wait(self, job: Any) -> Any:
-        from isoctl.workspace.forks import helper_result
-
+    def _wait(self) -> Any:
         try:
-            return helper_result(self.pool, job)
-        except Exception:  # a helper that failed leaves the work to this process
+            return self.helper.next()
+        except ChildProcessError:  # a helper that failed leaves the work to this process
             self.failed = True
             self.stop()
             return None
 
     def stop(self) -> None:
-        self.pool.terminate()
-        self.pool.join()
+        self.helper.stop()
 
 
 #: Helpers reading a history ahead, by the root of their workspace.
@@ -640,20 +612,13 @@ def read_ahead(root: Path, until: str, ignore: Sequence[str]) -> None:
     and the first :class:`RecordVersions` of the same root what the helper
     learnt of the blobs; nothing is lost if neither is asked for.
     """
-    from isoctl.workspace.forks import can_fork, forking, ignore_interrupts
+    from isoctl.workspace.forks import Helper
 
-    if str(root) in _ahead or not can_fork():
+    if str(root) in _ahead:
         return
-    import multiprocessing
-
-    try:
-        with forking():
-            pool = multiprocessing.get_context("fork").Pool(1, initializer=ignore_interrupts)
-    except (OSError, AssertionError):
-        return
-    log_job = pool.apply_async(_log_ahead, (root, until))
-    split_job = pool.apply_async(_split_ahead, (root, list(ignore)))  # the same worker, once the log is sent
-    _ahead[str(root)] = _Ahead(until, tuple(ignore), pool, log_job, split_job)
+    helper = Helper.start("isoctl-history-ahead", _reading_ahead, root, until, tuple(ignore))
+    if helper is not None:
+        _ahead[str(root)] = _Ahead(until, tuple(ignore), helper)
 
 
 def commits_ahead(root: Path, until: str) -> list[CommitInfo] | None:
@@ -677,7 +642,7 @@ def _collect(root: Path, ignore: Sequence[str]) -> tuple[dict[str, Items], dict[
             entry.stop()
         return {}, {}, False
     learnt, texts = entry.split() or ({}, {})
-    if entry.save_job is None:
+    if not entry.saving:
         entry.stop()
         return learnt, texts, False
     _saving.append(entry)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from isoctl.workspace.discover import find_root
-from isoctl.workspace.forks import can_fork, forking, ignore_interrupts
+from isoctl.workspace.forks import fork, ignore_interrupts
 
 NOT_A_RECORD = "not-a-record"
 #: (is a sequence, the raw records as validation takes them, positions as packed JSON); NOT_A_RECORD for a
@@ -79,21 +79,12 @@ class Ahead:
 
 def start(directory: Path) -> None:
     """Start parsing ahead the workspace at or above ``directory`` (nothing if there is none, or no second core)."""
-    import multiprocessing
-
     root = find_root(directory)
-    if root is None or root in _started or not can_fork():
+    if root is None or root in _started:
         return
-    context = multiprocessing.get_context("fork")
-    try:
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_helper, args=(root, sender), daemon=True, name="isoctl-parse-ahead")
-        with forking():
-            process.start()
-    except (OSError, AssertionError):  # no processes to spare, or already inside a helper
-        return
-    sender.close()  # the helper holds the only writing end: its death is an end of file here
-    _started[root] = Ahead(process, receiver)
+    started = fork(_helper, (root,), "isoctl-parse-ahead")
+    if started is not None:
+        _started[root] = Ahead(*started)
 
 
 def take(root: Path) -> Ahead | None:

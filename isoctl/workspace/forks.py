@@ -1,4 +1,16 @@
-"""Helper processes: when one may be forked, and how it leaves Ctrl-C and dying to the process that started it."""
+"""Helper processes: when one may be forked, how it answers, and how it leaves Ctrl-C and dying to the process
+that started it.
+
+A helper is forked, never spawned: it starts at once with everything the
+command has loaded, and what it is given to work on is in its memory
+already, not pickled down a pipe. Only a process with a single thread may
+fork one: a lock another thread held at the moment of the fork would stay
+held for ever in the child, which would then hang instead of answering. So
+isoctl starts no thread in a process that may fork (no ``multiprocessing``
+pool, whose handler threads outlive their work); a helper's answers come
+back down a pipe the parent reads when it wants them, watching the helper
+so that one that dies is noticed, never waited for.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +18,8 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 
@@ -34,23 +47,95 @@ def forking() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
-def helper_result(pool: Any, job: Any) -> Any:
-    """The answer of ``job`` on a one-worker ``pool``; ChildProcessError if its worker died (the OOM killer,
-    kill -9) instead of waiting for ever, as a pool would: it starts a new worker but never answers the job."""
-    import multiprocessing
-
-    workers = list(pool._pool)  # the worker the job went to (a pool replaces a dead one silently)
-    while True:
-        try:
-            return job.get(timeout=0.25)
-        except multiprocessing.TimeoutError:
-            if any(worker.exitcode is not None for worker in workers):
-                raise ChildProcessError("a helper process ended without answering") from None
-
-
 def can_fork() -> bool:
-    """Whether a helper process may be forked: Linux, two cores, and not already inside one."""
+    """Whether a helper process may be forked: Linux, two cores, not already inside one, and no other thread of
+    this process running (a library caller's, or one of isoctl's own still finishing) that could hold a lock the
+    child would then wait on for ever."""
     import multiprocessing
 
     return (sys.platform == "linux" and (os.cpu_count() or 1) > 1 and not os.environ.get("ISOCTL_NO_PARALLEL")
-            and not multiprocessing.current_process().daemon)
+            and not multiprocessing.current_process().daemon and threading.active_count() == 1)
+
+
+def fork(target: Callable[..., None], args: tuple[Any, ...], name: str) -> tuple[Any, Any] | None:
+    """Fork a helper running ``target(*args, sender)``: (the process, the reading end of its pipe), or None when
+    none may be forked or the machine has no process to spare. The helper holds the only writing end, so its
+    death is an end of file to the reader."""
+    if not can_fork():
+        return None
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    try:
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=target, args=(*args, sender), daemon=True, name=name)
+        with forking():
+            process.start()
+    except (OSError, AssertionError):  # no processes to spare, or already inside a helper
+        return None
+    sender.close()
+    return process, receiver
+
+
+class Helper:
+    """A forked helper working through a generator: the parent takes its answers one by one, in order."""
+
+    def __init__(self, process: Any, receiver: Any) -> None:
+        self._process = process
+        self._receiver = receiver
+
+    @classmethod
+    def start(cls, name: str, work: Callable[..., Iterator[Any]], *args: Any) -> Helper | None:
+        """Fork a helper sending what ``work(*args)`` yields; None when no helper may be forked."""
+        started = fork(_serve, (work, args), name)
+        return None if started is None else cls(*started)
+
+    @classmethod
+    def call(cls, name: str, function: Callable[..., Any], *args: Any) -> Helper | None:
+        """Fork a helper whose one answer is ``function(*args)``; None when no helper may be forked."""
+        return cls.start(name, _once, function, args)
+
+    def next(self) -> Any:
+        """The helper's next answer, waited for; ChildProcessError if it ended without giving it (it failed, or
+        was killed: the OOM killer, kill -9), never a wait for ever."""
+        try:
+            while not self._receiver.poll(0.1):
+                if not self._process.is_alive() and not self._receiver.poll(0):
+                    raise ChildProcessError(self._ended())
+            done, answer = self._receiver.recv()
+        except (EOFError, OSError):  # it died, perhaps half-way through sending
+            raise ChildProcessError(self._ended()) from None
+        if not done:
+            raise ChildProcessError(f"failed: {answer}")
+        return answer
+
+    def _ended(self) -> str:
+        self._process.join(timeout=5)
+        code = self._process.exitcode
+        if code is not None and code < 0:
+            return f"was killed by signal {-code}{' (perhaps for lack of memory)' if -code == signal.SIGKILL else ''}"
+        return f"exited with code {code}"
+
+    def stop(self) -> None:
+        """End the helper, however far it got."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(timeout=5)  # one stuck in a read the kernel will not interrupt is left to end on its own
+        self._receiver.close()
+
+
+def _serve(work: Callable[..., Iterator[Any]], args: tuple[Any, ...], sender: Any) -> None:
+    """In the helper: send (True, answer) for each answer ``work`` yields; (False, why) if it fails."""
+    ignore_interrupts()
+    try:
+        for answer in work(*args):
+            sender.send((True, answer))
+    except Exception as exc:  # the parent does this work itself; an OSError here: it stopped listening
+        with contextlib.suppress(OSError):
+            sender.send((False, f"{type(exc).__name__}: {exc}"))
+    finally:
+        sender.close()
+
+
+def _once(function: Callable[..., Any], args: tuple[Any, ...]) -> Iterator[Any]:
+    yield function(*args)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from isoctl.model.result import Finding
 from isoctl.workspace import ahead as ahead_module
 from isoctl.workspace import files as workspace_files
 from isoctl.workspace.ahead import Ahead
-from isoctl.workspace.forks import can_fork, forking, ignore_interrupts
+from isoctl.workspace.forks import Helper, can_fork
 from isoctl.workspace.read import NotRecords, RawFile, plain_markdown, read, with_body
 from isoctl.workspace.record_cache import RecordCache
 
@@ -352,33 +351,20 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
     parses its files too; a child that is killed (the OOM killer, kill -9) is
     noticed and reported, never waited for.
     """
-    import multiprocessing
-
     theirs = [item for number, item in enumerate(pending) if number % 5 in CHILD_SHARE]
     ours = [item for number, item in enumerate(pending) if number % 5 not in CHILD_SHARE]
-    context = multiprocessing.get_context("fork")
-    try:
-        receiver, sender = context.Pipe(duplex=False)
-        child = context.Process(target=_child, args=([(relative, text) for _, relative, text, _ in theirs], sender),
-                                daemon=True, name="isoctl-parse")
-        with forking():
-            child.start()
-    except (OSError, AssertionError):  # no processes to spare, or already a helper process
+    helper = Helper.call("isoctl-parse", _clean_or_none, [(relative, text) for _, relative, text, _ in theirs])
+    if helper is None:  # no processes to spare, or already a helper process
         return
-    sender.close()  # the child holds the only writing end: its death is an end of file here
     try:
         for position, relative, text, blob in ours:
             results[position] = _parse_file(relative, text, blob, store)
-        answers = _receive(receiver, child)
-    except BaseException:  # an interrupt, or a failure here: the child's work is no longer wanted
-        child.kill()
-        raise
-    finally:
-        receiver.close()
-        child.join(timeout=5)
-        if child.is_alive():
-            child.kill()
-            child.join()
+        answers: list[Answer] | None = helper.next()
+    except ChildProcessError as exc:
+        raise InternalError(f"the helper process parsing records {exc} before it finished; "
+                            "run again, or with ISOCTL_NO_PARALLEL=1 to parse in one process") from None
+    finally:  # also an interrupt, or a failure here: the child's work is no longer wanted
+        helper.stop()
     if answers is None:
         return
     for (position, relative, text, blob), answer in zip(theirs, answers, strict=True):
@@ -395,34 +381,12 @@ def _parse_in_two(pending: list[tuple[int, str, str, str]], results: list[Outcom
 Answer = tuple[bool, str, str] | str | None
 
 
-def _child(items: list[tuple[str, str]], sender: Any) -> None:
-    """The helper process: its answers, or None when it failed (the parent then parses these files itself)."""
-    ignore_interrupts()
+def _clean_or_none(items: list[tuple[str, str]]) -> list[Answer] | None:
+    """In the helper: its answers, or None when it failed (the parent then parses these files itself)."""
     try:
-        answers: list[Answer] | None = _parse_clean(items)
+        return _parse_clean(items)
     except Exception:
-        answers = None
-    sender.send(answers)
-    sender.close()
-
-
-def _receive(receiver: Any, child: Any) -> list[Answer] | None:
-    """The child's answers; :class:`InternalError` when it died without giving them."""
-    while not receiver.poll(0.1):
-        if not child.is_alive() and not receiver.poll(0):
-            break
-    else:
-        try:
-            answers: list[Answer] | None = receiver.recv()
-            return answers
-        except (EOFError, OSError):
-            pass  # it died half-way through sending
-    child.join(timeout=5)
-    code = child.exitcode
-    how = (f"was killed by signal {-code}{' (perhaps for lack of memory)' if -code == signal.SIGKILL else ''}"
-           if code is not None and code < 0 else f"exited with code {code}")
-    raise InternalError(f"the helper process parsing records {how} before it finished; "
-                        "run again, or with ISOCTL_NO_PARALLEL=1 to parse in one process")
+        return None
 
 
 def _parse_clean(items: list[tuple[str, str]]) -> list[Answer]:
