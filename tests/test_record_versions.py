@@ -200,6 +200,33 @@ def test_a_helper_that_fails_says_why_and_one_that_is_stopped_is_gone() -> None:
     assert not multiprocessing.active_children()
 
 
+def _big_then_mark(marker: Path) -> Any:
+    yield b"x" * 2_000_000  # far more than a pipe holds: sent only as the parent reads it
+    marker.write_text("the next piece of work went on meanwhile")
+    yield "done"
+
+
+def test_a_helper_works_on_while_its_answer_waits_to_be_read(tmp_path: Path) -> None:
+    """A history read ahead is taken only once the workspace has loaded: the helper goes on splitting blobs."""
+    import time
+
+    from isoctl.workspace.forks import Helper, can_fork
+
+    if not can_fork():
+        pytest.skip("no helper process on this machine (one core, or not Linux)")
+    marker = tmp_path / "marker"
+    helper = Helper.start("isoctl-test", _big_then_mark, marker)
+    assert helper is not None
+    try:
+        deadline = time.monotonic() + 20
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists()  # nothing read yet
+        assert helper.next() == b"x" * 2_000_000 and helper.next() == "done"
+    finally:
+        helper.stop()
+
+
 def test_no_helper_is_forked_while_another_thread_runs() -> None:
     """A lock another thread holds as the process forks stays held in the child, which would hang on it."""
     import threading

@@ -125,14 +125,38 @@ class Helper:
 
 
 def _serve(work: Callable[..., Iterator[Any]], args: tuple[Any, ...], sender: Any) -> None:
-    """In the helper: send (True, answer) for each answer ``work`` yields; (False, why) if it fails."""
+    """In the helper: send (True, answer) for each answer ``work`` yields; (False, why) if it fails.
+
+    A thread sends while this one works: an answer waits in the pipe until
+    the parent reads it, which may be long after (a history read ahead is
+    wanted only once the workspace has loaded), and the helper's next piece
+    of work must not wait with it. (The helper forks nothing: a thread here
+    is safe.)
+    """
+    import queue
+    from multiprocessing.reduction import ForkingPickler
+
     ignore_interrupts()
+    outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    postman = threading.Thread(target=_post, args=(outbox, sender), daemon=True)
+    postman.start()
     try:
         for answer in work(*args):
-            sender.send((True, answer))
-    except Exception as exc:  # the parent does this work itself; an OSError here: it stopped listening
-        with contextlib.suppress(OSError):
-            sender.send((False, f"{type(exc).__name__}: {exc}"))
+            outbox.put(bytes(ForkingPickler.dumps((True, answer))))
+    except Exception as exc:  # the parent does this work itself
+        outbox.put(bytes(ForkingPickler.dumps((False, f"{type(exc).__name__}: {exc}"))))
+    finally:
+        outbox.put(None)
+        postman.join()
+
+
+def _post(outbox: Any, sender: Any) -> None:
+    """Send each pickled answer down the pipe, in order, until the end (None)."""
+    try:
+        while (message := outbox.get()) is not None:
+            sender.send_bytes(message)
+    except OSError:  # the parent stopped listening
+        pass
     finally:
         sender.close()
 
