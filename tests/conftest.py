@@ -26,9 +26,17 @@ REPO = Path(__file__).resolve().parent.parent
 REFERENCE = Path(__file__).resolve().parent / "reference"
 
 
+#: What changes isoctl's output or behaviour from the environment; a test that wants one sets it itself, so the
+#: suite gives the same answers in a terminal, in GitHub Actions and with a developer's own settings.
+OUTSIDE_SETTINGS = ("GITHUB_ACTIONS", "NO_COLOR", "COLUMNS", "LINES", "ISOCTL_TODAY", "ISOCTL_NO_CACHE",
+                    "ISOCTL_NO_PARALLEL", "ISOCTL_CACHE_MAX_MB", "ISOCTL_DEBUG", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+for _name in OUTSIDE_SETTINGS:  # here, before any test module is imported (some decide what to skip then)
+    os.environ.pop(_name, None)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep the user's real cache (and its signing key) untouched; every test session starts cold."""
+    """Keep the user's real cache (and its signing key) untouched: every test session starts cold."""
     saved = {name: os.environ.get(name) for name in ("ISOCTL_CACHE_DIR", "ISOCTL_STATE_DIR")}
     os.environ["ISOCTL_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
     os.environ["ISOCTL_STATE_DIR"] = str(tmp_path_factory.mktemp("state"))

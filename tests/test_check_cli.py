@@ -196,3 +196,15 @@ def test_cached_results_notice_evidence_appearing_and_options(cli: Cli, make_wor
     assert json.loads(cli(*args).stdout)["findings"] == []
     assert json.loads(cli(*args[:-2], "--select", "schema-error").stdout)["findings"] == []
     assert json.loads(cli(*args[:5], "2026-11-22", *args[6:]).stdout)["workspace"]["today"] == "2026-11-22"
+
+
+@pytest.mark.parametrize(("columns", "widest"), [("160", 160), ("60", 60), ("", 100), ("wide", 100), ("5", 100)])
+def test_piped_text_is_laid_out_for_columns_when_it_is_set(tmp_path: Path, columns: str, widest: int) -> None:
+    from helpers import run_isoctl
+
+    root = copy_of("acme-logistics", tmp_path)
+    gap = run_isoctl("gap", "--today", TODAY, cwd=root, env={"COLUMNS": columns})
+    assert gap.exit_code == 0, gap.stderr
+    width = max(len(line) for line in gap.stdout.splitlines())
+    # a long clause title fills the width it is given: exactly it, never more
+    assert width == widest, f"COLUMNS={columns!r}: lines up to {width} characters"

@@ -160,9 +160,18 @@ def stdout_is_terminal() -> bool:
 
 
 def terminal_width() -> int:
+    """The width text output is laid out for: ``COLUMNS`` when it is set (a terminal or not: ``COLUMNS=160
+    isoctl gap | less``), else the terminal's, else 100 (a pipe or a file)."""
     import shutil
 
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and MIN_WIDTH <= int(columns) <= MAX_WIDTH:
+        return int(columns)
     return shutil.get_terminal_size((100, 24)).columns if is_terminal(sys.stdout) else 100
+
+
+#: The narrowest and widest ``COLUMNS`` honoured (anything else is a mistake, and the usual width is used).
+MIN_WIDTH, MAX_WIDTH = 20, 1000
 
 
 def is_terminal(stream: Any) -> bool:
