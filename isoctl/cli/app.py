@@ -27,11 +27,14 @@ class PanelGroup(TyperGroup):
     """
 
     def invoke(self, ctx: Any) -> Any:
-        """Run the command inside the error boundary: every failure becomes a message and an exit code."""
+        """Run the command inside the error boundary: every failure becomes a message and an exit code; what the
+        library warns the user of becomes a note."""
         from isoctl.cli import boundary
+        from isoctl.cli.common import warnings_as_notes
 
         try:
-            return super().invoke(ctx)
+            with warnings_as_notes():
+                return super().invoke(ctx)
         except typer.BadParameter as exc:  # typer checks values through pydantic: its words, made the parser's
             exc.message = _plain(exc.message)
             raise

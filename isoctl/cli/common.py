@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,6 +98,24 @@ def _terminal_safe(text: str, *, json_like: bool) -> str:
     if json_like:
         return CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
     return clean(text)
+
+
+@contextlib.contextmanager
+def warnings_as_notes() -> Iterator[None]:
+    """Say what isoctl's library warns of (:class:`isoctl.render.pdf_glyphs.UnshownCharacters`) as ``note: ...``
+    lines once the command is done; any other warning is shown as Python would have shown it."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        try:
+            yield
+        finally:
+            said = [w for w in caught if w.category.__module__.startswith("isoctl.")]
+            others = [w for w in caught if w not in said]
+    for warning in said:
+        note(str(warning.message))
+    for warning in others:
+        warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 def note(message: str, *, label: str = "note") -> None:

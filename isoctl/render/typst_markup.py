@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from isoctl.errors import InternalError
+from isoctl.render.pdf_glyphs import warn_unshown
 
 
 class Raw(str):
@@ -111,6 +112,7 @@ def compile_pdf(source: str, *, assets: Path | None = None) -> bytes:
                                 package_path=str(packages), package_cache_path=str(cache))
         except typst.TypstError as exc:
             raise _failure(exc, source, root, assets) from None
+    warn_unshown(source)
     return data
 
 
