@@ -208,3 +208,14 @@ def test_piped_text_is_laid_out_for_columns_when_it_is_set(tmp_path: Path, colum
     width = max(len(line) for line in gap.stdout.splitlines())
     # a long clause title fills the width it is given: exactly it, never more
     assert width == widest, f"COLUMNS={columns!r}: lines up to {width} characters"
+
+
+@pytest.mark.parametrize("setting", ["²", "-5", "８０", "0", "99999999999999999999"])
+def test_a_columns_or_lines_that_is_no_width_is_ignored_by_every_text_command(tmp_path: Path, setting: str) -> None:
+    from helpers import run_isoctl
+
+    root = copy_of("acme-logistics", tmp_path)
+    usual = {args: run_isoctl(*args, cwd=root) for args in (("gap", "--today", TODAY), ("action", "list"), ("rules",))}
+    for args, plain in usual.items():
+        odd = run_isoctl(*args, cwd=root, env={"COLUMNS": setting, "LINES": setting})
+        assert (odd.exit_code, odd.stdout, odd.stderr) == (plain.exit_code, plain.stdout, plain.stderr), args

@@ -32,6 +32,10 @@ def console(*, stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     if stream is None:
         raise OutputError(f"standard {'error' if stderr else 'output'} is closed", hint="run isoctl with it open, or use -o FILE")
+    import shutil
+
+    from isoctl.render.console import HEIGHT
+
     tty = stream.isatty()
     return Console(
         file=stream,
@@ -39,7 +43,9 @@ def console(*, stderr: bool = False) -> Console:
         no_color=bool(os.environ.get("NO_COLOR")) or not tty,
         highlight=False,
         soft_wrap=not tty,
-        width=None if tty else 120,
+        # given, so rich reads neither COLUMNS nor LINES itself (it takes '²' for a number, and fails)
+        width=columns_setting() or (shutil.get_terminal_size((100, 24)).columns if tty else 120),
+        height=HEIGHT,
     )
 
 
@@ -183,10 +189,15 @@ def terminal_width() -> int:
     isoctl gap | less``), else the terminal's, else 100 (a pipe or a file)."""
     import shutil
 
+    return columns_setting() or (shutil.get_terminal_size((100, 24)).columns if is_terminal(sys.stdout) else 100)
+
+
+def columns_setting() -> int | None:
+    """``COLUMNS`` when it is set to a width from :data:`MIN_WIDTH` to :data:`MAX_WIDTH`, else None."""
     columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and MIN_WIDTH <= int(columns) <= MAX_WIDTH:
+    if columns.isascii() and columns.isdigit() and MIN_WIDTH <= int(columns) <= MAX_WIDTH:
         return int(columns)
-    return shutil.get_terminal_size((100, 24)).columns if is_terminal(sys.stdout) else 100
+    return None
 
 
 #: The narrowest and widest ``COLUMNS`` honoured (anything else is a mistake, and the usual width is used).

@@ -16,6 +16,10 @@ SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+#: The height the console reports (nothing isoctl prints pages by it).
+HEIGHT = 25
+
+
 def make_console(*, color: bool, width: int) -> tuple[Console, io.StringIO]:
     """A console writing to a string: no ANSI unless ``color``, fixed width, no guessing from the environment."""
     from rich.console import Console
@@ -27,6 +31,7 @@ def make_console(*, color: bool, width: int) -> tuple[Console, io.StringIO]:
         no_color=not color,
         color_system="standard" if color else None,
         width=width,
+        height=HEIGHT,  # given, so rich reads neither COLUMNS nor LINES (it takes '²' for a number, and fails)
         highlight=False,
         legacy_windows=False,
     )

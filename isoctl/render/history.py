@@ -8,7 +8,6 @@ under its place in the sparklines.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from isoctl.core.timeline import Timeline, as_dict
@@ -47,14 +46,12 @@ def render_csv(timeline: Timeline) -> str:
 
 
 def render_text(timeline: Timeline, *, color: bool = False, width: int = 100) -> str:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    from isoctl.render.console import clean
+    from isoctl.render.console import clean, make_console
 
-    out = io.StringIO()
-    console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
+    console, out = make_console(color=color, width=width)
     points = timeline.points
     if not points:
         console.print("no commits touch this workspace in that period")
