@@ -227,6 +227,55 @@ def test_a_helper_works_on_while_its_answer_waits_to_be_read(tmp_path: Path) -> 
         helper.stop()
 
 
+_ORPHANS = """
+import sys, time
+from isoctl.workspace.forks import Helper
+
+def big():
+    yield b"x" * 2_000_000  # blocks in the pipe: the parent never reads it
+
+first = Helper.start("isoctl-test", big)
+second = Helper.start("isoctl-test", big)  # forked holding the first one's pipe, as the history helper is
+print(first._process.pid, second._process.pid, flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_helpers_die_with_the_process_that_started_them(how: str) -> None:
+    """A check killed by CI's timeout must not leave its helpers waiting for ever on a pipe nobody reads."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from isoctl.workspace.forks import can_fork
+
+    if not can_fork():
+        pytest.skip("no helper process on this machine (one core, or not Linux)")
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHANS], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    helpers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(helpers) == 2
+    parent.send_signal(getattr(signal, how))
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    alive = helpers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [pid for pid in helpers if os.path.exists(f"/proc/{pid}") and _state(pid) != "Z"]
+    assert alive == []
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
 def test_no_helper_is_forked_while_another_thread_runs() -> None:
     """A lock another thread holds as the process forks stays held in the child, which would hang on it."""
     import threading

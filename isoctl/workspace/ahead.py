@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from isoctl.workspace.discover import find_root
-from isoctl.workspace.forks import fork, ignore_interrupts
+from isoctl.workspace.forks import close_receiver, fork, ignore_interrupts
 
 NOT_A_RECORD = "not-a-record"
 #: (is a sequence, the raw records as validation takes them, positions as packed JSON); NOT_A_RECORD for a
@@ -74,7 +74,7 @@ class Ahead:
         if self._process.is_alive():
             self._process.kill()
         self._process.join(timeout=5)  # one stuck in a read the kernel will not interrupt is left to end on its own
-        self._receiver.close()
+        close_receiver(self._receiver)
 
 
 def start(directory: Path) -> None:

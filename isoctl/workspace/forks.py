@@ -57,10 +57,20 @@ def can_fork() -> bool:
             and not multiprocessing.current_process().daemon and threading.active_count() == 1)
 
 
+#: The reading ends of the helpers' pipes this process holds: a helper forked later closes its copies of them.
+_receivers: list[Any] = []
+
+
 def fork(target: Callable[..., None], args: tuple[Any, ...], name: str) -> tuple[Any, Any] | None:
     """Fork a helper running ``target(*args, sender)``: (the process, the reading end of its pipe), or None when
-    none may be forked or the machine has no process to spare. The helper holds the only writing end, so its
-    death is an end of file to the reader."""
+    none may be forked or the machine has no process to spare.
+
+    The helper holds the only writing end, so its death is an end of file to
+    the reader; and no helper holds a reading end (its own, or another
+    helper's), so one that writes after its parent is gone is told so
+    instead of waiting for a reader that will never come. A helper whose
+    parent dies (kill -9, SIGTERM) is killed with it.
+    """
     if not can_fork():
         return None
     import multiprocessing
@@ -68,13 +78,43 @@ def fork(target: Callable[..., None], args: tuple[Any, ...], name: str) -> tuple
     context = multiprocessing.get_context("fork")
     try:
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=target, args=(*args, sender), daemon=True, name=name)
+        process = context.Process(target=_helper_main, args=(target, args, sender, os.getpid()), daemon=True,
+                                  name=name)
+        _receivers.append(receiver)
         with forking():
             process.start()
     except (OSError, AssertionError):  # no processes to spare, or already inside a helper
+        _receivers[:] = [r for r in _receivers if not r.closed]
         return None
     sender.close()
     return process, receiver
+
+
+def close_receiver(receiver: Any) -> None:
+    """Close the reading end of a helper's pipe (:func:`fork`) once nothing more is wanted from it."""
+    receiver.close()
+    _receivers[:] = [r for r in _receivers if r is not receiver]
+
+
+def _helper_main(target: Callable[..., None], args: tuple[Any, ...], sender: Any, parent: int) -> None:
+    """In a helper, before its work: close every reading end it inherited, and die with its parent."""
+    for receiver in _receivers:
+        receiver.close()
+    _receivers.clear()
+    _die_with(parent)
+    target(*args, sender)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this helper when its parent dies (Linux's parent-death signal)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # a C library without prctl: the closed pipes still end the helper
+        return
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(0)
 
 
 class Helper:
@@ -121,7 +161,7 @@ class Helper:
         if self._process.is_alive():
             self._process.kill()
         self._process.join(timeout=5)  # one stuck in a read the kernel will not interrupt is left to end on its own
-        self._receiver.close()
+        close_receiver(self._receiver)
 
 
 def _serve(work: Callable[..., Iterator[Any]], args: tuple[Any, ...], sender: Any) -> None:
