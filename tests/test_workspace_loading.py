@@ -93,7 +93,9 @@ def test_every_error_in_every_file_is_reported(cli: Cli, make_workspace: MakeWor
         (b"\x89PNG\r\n\x1a\n\x00\x00", "bad.yaml:1:1: parse-error: binary file (contains NUL bytes)"),
         ("id: A\ntitle: caf\xe9\n".encode("latin-1"), "bad.yaml:2:11: parse-error: not valid UTF-8 (byte 0xe9)"),
         ("", "bad.yaml:1:1: schema-error: empty file"),
-        ("42\n", "bad.yaml:1:1: schema-error: not a record"),
+        ("42\n", "bad.yaml:1:1: schema-error: not a record: expected a mapping with kind: or a list of them; got a number (42)"),
+        ("just some words\n", "bad.yaml:1:1: schema-error: not a record: expected a mapping with kind: or a list of them; got text"),
+        ("[]\n", "bad.yaml:1:1: schema-error: an empty list: expected a record (a mapping with kind:) or a list of records"),
         ("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [" + ", ".join(["*a"] * 10) + "]\nc: &c [" + ", ".join(["*b"] * 10)
          + "]\nd: &d [" + ", ".join(["*c"] * 10) + "]\ne: &e [" + ", ".join(["*d"] * 10) + "]\nf: [" + ", ".join(["*e"] * 10)
          + "]\n", "bad.yaml:1:1: parse-error: YAML aliases expand to more than"),

@@ -189,9 +189,24 @@ def read(relative: str, text: str) -> RawFile | None:
         raw.records = data
     elif data is None:
         raise NotRecords("empty file: expected a record (a mapping with kind:) or a list of records")
+    elif data == []:
+        raise NotRecords("an empty list: expected a record (a mapping with kind:) or a list of records; "
+                         "delete the file if it is to hold none")
     else:
-        raise NotRecords(f"not a record: expected a mapping with kind: or a list of them; got {type(data).__name__}")
+        raise NotRecords(f"not a record: expected a mapping with kind: or a list of them; got {_what(data)}")
     return raw
+
+
+def _what(data: object) -> str:
+    """What a YAML value that is no record is, in words: ``got text ('draft')``."""
+    shown = repr(data) if len(repr(data)) <= 40 else repr(data)[:37] + "..."
+    if isinstance(data, bool):
+        return f"true or false ({shown})"
+    if isinstance(data, int | float):
+        return f"a number ({shown})"
+    if isinstance(data, str):
+        return f"text ({shown})"
+    return f"{type(data).__name__} ({shown})"
 
 
 def with_body(raw: RawFile) -> list[Any]:
