@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -273,6 +273,25 @@ def run_isoctl(*args: str, cwd: Path, timeout: float = 30, env: Mapping[str, str
     proc = subprocess.run([*isoctl_command(), *args], cwd=cwd, env=environment, stdin=stdin, capture_output=True,
                           timeout=timeout, check=False)
     return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+
+
+def still_running(pids: Sequence[int], *, within: float) -> list[int]:
+    """Those of ``pids`` still running (not ended, not a zombie) after waiting up to ``within`` seconds (Linux)."""
+    import time
+
+    def running(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + within
+    alive = [pid for pid in pids if running(pid)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [pid for pid in alive if running(pid)]
+    return alive
 
 
 class Cli(Protocol):

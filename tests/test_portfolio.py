@@ -171,3 +171,37 @@ def test_library_sequential_matches_parallel(clients: Path) -> None:
     one = gather([clients], day, parallel=False)
     two = gather([clients], day, parallel=True)
     assert [c.as_dict() for c in one.clients] == [c.as_dict() for c in two.clients]
+
+
+_KILLED_PORTFOLIO = """
+import os, sys, time, datetime as dt
+from pathlib import Path
+from isoctl.core import portfolio
+
+def slow(root, today):
+    print(os.getpid(), flush=True)  # from the worker evaluating this client
+    time.sleep(60)
+
+portfolio.client_of = slow
+portfolio._evaluate_all([Path("a"), Path("b")], dt.date(2026, 11, 21), parallel=True)
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_the_workers_evaluating_clients_die_with_the_command(how: str) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from helpers import still_running
+
+    from isoctl.workspace.forks import can_fork
+
+    if not can_fork():
+        pytest.skip("no helper process on this machine (one core, or not Linux)")
+    parent = subprocess.Popen([sys.executable, "-c", _KILLED_PORTFOLIO], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    workers = [int(parent.stdout.readline()), int(parent.stdout.readline())]
+    parent.send_signal(getattr(signal, how))
+    parent.wait(timeout=10)
+    assert still_running(workers, within=10) == []

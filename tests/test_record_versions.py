@@ -244,11 +244,11 @@ time.sleep(60)
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
 def test_helpers_die_with_the_process_that_started_them(how: str) -> None:
     """A check killed by CI's timeout must not leave its helpers waiting for ever on a pipe nobody reads."""
-    import os
     import signal
     import subprocess
     import sys
-    import time
+
+    from helpers import still_running
 
     from isoctl.workspace.forks import can_fork
 
@@ -260,20 +260,7 @@ def test_helpers_die_with_the_process_that_started_them(how: str) -> None:
     assert len(helpers) == 2
     parent.send_signal(getattr(signal, how))
     parent.wait(timeout=10)
-    deadline = time.monotonic() + 10
-    alive = helpers
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.05)
-        alive = [pid for pid in helpers if os.path.exists(f"/proc/{pid}") and _state(pid) != "Z"]
-    assert alive == []
-
-
-def _state(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"
+    assert still_running(helpers, within=10) == []
 
 
 def test_no_helper_is_forked_while_another_thread_runs() -> None:

@@ -221,11 +221,11 @@ def _evaluate_all(roots: list[Path], today: dt.date, *, parallel: bool) -> list[
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from isoctl.workspace.forks import forking, ignore_interrupts
+    from isoctl.workspace.forks import forking, pool_worker
 
     clients: list[Client] = []
     executor = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=ignore_interrupts)
+                                   initializer=pool_worker, initargs=(os.getpid(),))
     try:
         with forking():  # the helpers are forked on the first submit, with Ctrl-C held back
             futures = [executor.submit(client_of, root, today) for root in roots]

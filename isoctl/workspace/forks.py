@@ -97,12 +97,25 @@ def close_receiver(receiver: Any) -> None:
 
 
 def _helper_main(target: Callable[..., None], args: tuple[Any, ...], sender: Any, parent: int) -> None:
-    """In a helper, before its work: close every reading end it inherited, and die with its parent."""
+    """In a helper: :func:`_settle`, then its work."""
+    _settle(parent)
+    target(*args, sender)
+
+
+def pool_worker(parent: int) -> None:
+    """The initializer of a process pool's forked workers (``initargs=(os.getpid(),)``): what :func:`fork` does for
+    a helper (no reading end of a helper's pipe kept, death with the parent) and Ctrl-C left to the parent."""
+    _settle(parent)
+    ignore_interrupts()
+
+
+def _settle(parent: int) -> None:
+    """In a process just forked from ``parent``: close every reading end of a helper's pipe it inherited, and die
+    with its parent."""
     for receiver in _receivers:
         receiver.close()
     _receivers.clear()
     _die_with(parent)
-    target(*args, sender)
 
 
 def _die_with(parent: int) -> None:
