@@ -202,6 +202,7 @@ def test_the_workers_evaluating_clients_die_with_the_command(how: str) -> None:
     parent = subprocess.Popen([sys.executable, "-c", _KILLED_PORTFOLIO], stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
     workers = [int(parent.stdout.readline()), int(parent.stdout.readline())]
+    assert parent.pid not in workers and workers[0] != workers[1]  # two workers, as the command runs them
     parent.send_signal(getattr(signal, how))
     parent.wait(timeout=10)
     assert still_running(workers, within=10) == []

@@ -257,7 +257,7 @@ def test_helpers_die_with_the_process_that_started_them(how: str) -> None:
     parent = subprocess.Popen([sys.executable, "-c", _ORPHANS], stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
     helpers = [int(pid) for pid in parent.stdout.readline().split()]
-    assert len(helpers) == 2
+    assert len(helpers) == 2 and parent.pid not in helpers
     parent.send_signal(getattr(signal, how))
     parent.wait(timeout=10)
     assert still_running(helpers, within=10) == []
