@@ -6,10 +6,15 @@ command has loaded, and what it is given to work on is in its memory
 already, not pickled down a pipe. Only a process with a single thread may
 fork one: a lock another thread held at the moment of the fork would stay
 held for ever in the child, which would then hang instead of answering. So
-isoctl starts no thread in a process that may fork (no ``multiprocessing``
-pool, whose handler threads outlive their work); a helper's answers come
-back down a pipe the parent reads when it wants them, watching the helper
-so that one that dies is noticed, never waited for.
+isoctl keeps no thread in a process that may fork (no ``multiprocessing``
+pool, whose handler threads outlive their work; ``portfolio``'s process pool
+forks both its workers before it starts its one thread); a helper's answers
+come back down a pipe the parent reads when it wants them, watching the
+helper so that one that dies is noticed, never waited for.
+
+A helper ends with the command: it holds no reading end of any helper's
+pipe (so a write nobody will read fails instead of waiting), and the kernel
+kills it when its parent dies, by Ctrl-C, a CI timeout's SIGTERM or kill -9.
 """
 
 from __future__ import annotations
