@@ -339,3 +339,20 @@ def test_a_bad_value_is_refused_in_the_words_of_a_command_line(cli: Cli, workspa
                                                                  line: str) -> None:
     run = cli(*args, cwd=workspace).expect(2)
     assert run.stderr.splitlines()[-1] == line  # in the parser's words, without the validation library's
+
+
+@pytest.mark.parametrize("limit", [10, 12])
+def test_too_few_open_files_is_said_as_such_not_as_a_bug(tmp_path: Path, limit: int) -> None:
+    import resource
+
+    repo = committed_example(tmp_path / "acme")
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+
+    def few_files() -> None:  # in the child, before isoctl starts: what 'ulimit -n LIMIT' does
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+
+    done = subprocess.run([*isoctl_command(), "check"], cwd=repo.root, capture_output=True, text=True, timeout=60,
+                          preexec_fn=few_files, env={**os.environ, "NO_COLOR": "1"})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == ("error: the system would not let isoctl open another file: Too many open files\n"
+                           f"hint: this shell allows {limit} open files (ulimit -n); raise the limit and run again\n")

@@ -5,6 +5,7 @@
 * an interrupt (Ctrl-C): ``isoctl: interrupted``, exit 130;
 * a closed pipe (``isoctl check | head``): silence, exit 141, as ``git log | head``;
 * standard output or a file that ran out of space: one line, exit 2;
+* the limit on open files (``ulimit -n``) reached: one line and how to raise it, exit 2;
 * anything else is a bug in isoctl: one line naming it, exit 3, and the
   traceback only with ``ISOCTL_DEBUG=1``. CI never mistakes a crash for findings (1).
 
@@ -26,6 +27,8 @@ BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a filter whose read
 INTERNAL = 3
 
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+#: The machine's limits on open files, which stop isoctl without being bugs in it.
+_LIMITS = (errno.EMFILE, errno.ENFILE)
 _interrupted = False
 
 
@@ -72,6 +75,9 @@ def failure(exc: BaseException) -> int | None:
         _silence_stdout()
         _say(f"error: cannot write the output: {exc.strerror}", "hint: free some space and run again")
         return 2
+    if isinstance(exc, OSError) and exc.errno in _LIMITS:
+        _say(f"error: the system would not let isoctl open another file: {exc.strerror}", f"hint: {_open_files_hint()}")
+        return 2
     if isinstance(exc, MemoryError):
         _say("error: isoctl ran out of memory", "hint: a file may expand far beyond its size; run again with ISOCTL_DEBUG=1")
         return INTERNAL
@@ -85,6 +91,17 @@ def failure(exc: BaseException) -> int | None:
     else:
         _say("hint: this is a bug in isoctl; run again with ISOCTL_DEBUG=1 to see where it happened and report it")
     return INTERNAL
+
+
+def _open_files_hint() -> str:
+    """How to lift the limit on open files."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return "raise the limit on open files (ulimit -n) and run again"
+    return f"this shell allows {soft} open files (ulimit -n); raise the limit and run again"
 
 
 def _lines(exc: IsoctlError) -> list[str]:
