@@ -356,3 +356,20 @@ def test_too_few_open_files_is_said_as_such_not_as_a_bug(tmp_path: Path, limit: 
     assert done.returncode == 2, done.stderr
     assert done.stderr == ("error: the system would not let isoctl open another file: Too many open files\n"
                            f"hint: this shell allows {limit} open files (ulimit -n); raise the limit and run again\n")
+
+
+@pytest.mark.parametrize("args", [("check",), ("check", "{root}"), ("gap", "{root}"), ("action", "list")])
+def test_a_working_directory_deleted_under_isoctl_is_said_as_such(tmp_path: Path, args: tuple[str, ...]) -> None:
+    repo = committed_example(tmp_path / "acme")
+    doomed = tmp_path / "doomed"
+    doomed.mkdir()
+
+    def in_a_deleted_directory() -> None:  # in the child, before isoctl starts: a shell whose directory was removed
+        os.chdir(doomed)
+        os.rmdir(doomed)
+
+    command = [*isoctl_command(), *(arg.format(root=repo.root) for arg in args)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, preexec_fn=in_a_deleted_directory,
+                          env={**os.environ, "NO_COLOR": "1"})
+    assert (done.returncode, done.stderr) == (2, "error: the current directory no longer exists (it was deleted or "
+                                                 "moved)\nhint: cd to a directory that exists and run again\n")

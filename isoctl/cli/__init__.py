@@ -64,6 +64,20 @@ def _no_plugin_lookup() -> None:
 _LOADING = frozenset({"check", "gap", "soa", "report"})
 
 
+def _working_directory() -> None:
+    """A WorkspaceError (exit 2) when the directory isoctl runs in no longer exists: every command looks for the
+    workspace from it, or resolves the paths it is given against it."""
+    import os
+
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        from isoctl.errors import WorkspaceError
+
+        raise WorkspaceError("the current directory no longer exists (it was deleted or moved)",
+                             hint="cd to a directory that exists and run again") from None
+
+
 def _parse_ahead(argv: list[str]) -> None:
     """Have a helper start parsing the workspace's records while the command line and the models import.
 
@@ -141,6 +155,7 @@ def _leave(code: object) -> int:
 
 
 def _run(argv: list[str]) -> int | str | None:
+    _working_directory()
     from isoctl.cli import replay
 
     code = replay.answer(argv)  # the same question of the same files: the same answer, at once
