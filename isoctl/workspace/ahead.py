@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from isoctl.workspace.discover import find_root
-from isoctl.workspace.forks import close_receiver, fork, ignore_interrupts
+from isoctl.workspace.forks import Forked, fork, ignore_interrupts
 
 NOT_A_RECORD = "not-a-record"
 #: (is a sequence, the raw records as validation takes them, positions as packed JSON); NOT_A_RECORD for a
@@ -39,12 +39,11 @@ Answer = tuple[bool, list[Any], str] | str | None
 _started: dict[Path, Ahead] = {}
 
 
-class Ahead:
+class Ahead(Forked):
     """The parent's end of a helper parsing one root's record files."""
 
     def __init__(self, process: Any, receiver: Any) -> None:
-        self._process = process
-        self._receiver = receiver
+        super().__init__(process, receiver)
         self.ended = False  # the helper has answered everything it will (or died)
 
     def ready(self) -> list[tuple[str, str, Answer]]:
@@ -71,10 +70,7 @@ class Ahead:
     def stop(self) -> None:
         """End the helper, however far it got."""
         self.ended = True
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join(timeout=5)  # one stuck in a read the kernel will not interrupt is left to end on its own
-        close_receiver(self._receiver)
+        super().stop()
 
 
 def start(directory: Path) -> None:

@@ -83,15 +83,18 @@ def fork(target: Callable[..., None], args: tuple[Any, ...], name: str) -> tuple
     context = multiprocessing.get_context("fork")
     try:
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_helper_main, args=(target, args, sender, os.getpid()), daemon=True,
-                                  name=name)
-        _receivers.append(receiver)
+    except OSError:  # no file descriptors to spare
+        return None
+    process = context.Process(target=_helper_main, args=(target, args, sender, os.getpid()), daemon=True, name=name)
+    _receivers.append(receiver)
+    try:
         with forking():
             process.start()
     except (OSError, AssertionError):  # no processes to spare, or already inside a helper
-        _receivers[:] = [r for r in _receivers if not r.closed]
+        close_receiver(receiver)
         return None
-    sender.close()
+    finally:
+        sender.close()  # the helper holds the only writing end: its death is an end of file here
     return process, receiver
 
 
@@ -135,12 +138,23 @@ def _die_with(parent: int) -> None:
         os._exit(0)
 
 
-class Helper:
-    """A forked helper working through a generator: the parent takes its answers one by one, in order."""
+class Forked:
+    """The parent's end of a helper :func:`fork` started: its process and the reading end of its pipe."""
 
     def __init__(self, process: Any, receiver: Any) -> None:
         self._process = process
         self._receiver = receiver
+
+    def stop(self) -> None:
+        """End the helper, however far it got."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(timeout=5)  # one stuck in a read the kernel will not interrupt is left to end on its own
+        close_receiver(self._receiver)
+
+
+class Helper(Forked):
+    """A forked helper working through a generator: the parent takes its answers one by one, in order."""
 
     @classmethod
     def start(cls, name: str, work: Callable[..., Iterator[Any]], *args: Any) -> Helper | None:
@@ -173,13 +187,6 @@ class Helper:
         if code is not None and code < 0:
             return f"was killed by signal {-code}{' (perhaps for lack of memory)' if -code == signal.SIGKILL else ''}"
         return f"exited with code {code}"
-
-    def stop(self) -> None:
-        """End the helper, however far it got."""
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join(timeout=5)  # one stuck in a read the kernel will not interrupt is left to end on its own
-        close_receiver(self._receiver)
 
 
 def _serve(work: Callable[..., Iterator[Any]], args: tuple[Any, ...], sender: Any) -> None:
