@@ -32,8 +32,6 @@ def console(*, stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     if stream is None:
         raise OutputError(f"standard {'error' if stderr else 'output'} is closed", hint="run isoctl with it open, or use -o FILE")
-    import shutil
-
     from isoctl.render.console import HEIGHT
 
     tty = stream.isatty()
@@ -44,7 +42,7 @@ def console(*, stderr: bool = False) -> Console:
         highlight=False,
         soft_wrap=not tty,
         # given, so rich reads neither COLUMNS nor LINES itself (it takes '²' for a number, and fails)
-        width=columns_setting() or (shutil.get_terminal_size((100, 24)).columns if tty else 120),
+        width=terminal_width(stream, piped=120),
         height=HEIGHT,
     )
 
@@ -184,12 +182,13 @@ def stdout_is_terminal() -> bool:
     return is_terminal(sys.stdout) and not os.environ.get("NO_COLOR")
 
 
-def terminal_width() -> int:
-    """The width text output is laid out for: ``COLUMNS`` when it is set (a terminal or not: ``COLUMNS=160
-    isoctl gap | less``), else the terminal's, else 100 (a pipe or a file)."""
+def terminal_width(stream: Any = None, *, piped: int = 100) -> int:
+    """The width text for ``stream`` (stdout by default) is laid out for: ``COLUMNS`` when it is set (a terminal
+    or not: ``COLUMNS=160 isoctl gap | less``), else the terminal's, else ``piped`` (a pipe or a file)."""
     import shutil
 
-    return columns_setting() or (shutil.get_terminal_size((100, 24)).columns if is_terminal(sys.stdout) else 100)
+    tty = is_terminal(sys.stdout if stream is None else stream)
+    return columns_setting() or (shutil.get_terminal_size((100, 24)).columns if tty else piped)
 
 
 def columns_setting() -> int | None:
