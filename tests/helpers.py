@@ -294,6 +294,25 @@ def still_running(pids: Sequence[int], *, within: float) -> list[int]:
     return alive
 
 
+def left_after_killing(script: str, how: str, *, count: int = 2) -> list[int]:
+    """Run ``python -c script``, which prints the ids of the ``count`` processes it forks (spaces or lines between
+    them) and then waits; send it the signal named ``how``; return those of its processes still running 10 s on."""
+    import signal
+    import subprocess
+
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    children: list[int] = []
+    while len(children) < count:
+        line = parent.stdout.readline()
+        assert line, "the script ended before it named its processes"
+        children += [int(pid) for pid in line.split()]
+    assert len(set(children)) == count and parent.pid not in children  # helpers, not the parent itself
+    parent.send_signal(getattr(signal, how))
+    parent.wait(timeout=10)
+    return still_running(children, within=10)
+
+
 class Cli(Protocol):
     """The ``cli`` fixture: ``cli("check", "-f", "json", cwd=root)``."""
 

@@ -189,20 +189,10 @@ portfolio._evaluate_all([Path("a"), Path("b")], dt.date(2026, 11, 21), parallel=
 
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
 def test_the_workers_evaluating_clients_die_with_the_command(how: str) -> None:
-    import signal
-    import subprocess
-    import sys
-
-    from helpers import still_running
+    from helpers import left_after_killing
 
     from isoctl.workspace.forks import can_fork
 
     if not can_fork():
         pytest.skip("no helper process on this machine (one core, or not Linux)")
-    parent = subprocess.Popen([sys.executable, "-c", _KILLED_PORTFOLIO], stdout=subprocess.PIPE, text=True)
-    assert parent.stdout is not None
-    workers = [int(parent.stdout.readline()), int(parent.stdout.readline())]
-    assert parent.pid not in workers and workers[0] != workers[1]  # two workers, as the command runs them
-    parent.send_signal(getattr(signal, how))
-    parent.wait(timeout=10)
-    assert still_running(workers, within=10) == []
+    assert left_after_killing(_KILLED_PORTFOLIO, how) == []  # the two workers, as the command runs them

@@ -244,23 +244,13 @@ time.sleep(60)
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
 def test_helpers_die_with_the_process_that_started_them(how: str) -> None:
     """A check killed by CI's timeout must not leave its helpers waiting for ever on a pipe nobody reads."""
-    import signal
-    import subprocess
-    import sys
-
-    from helpers import still_running
+    from helpers import left_after_killing
 
     from isoctl.workspace.forks import can_fork
 
     if not can_fork():
         pytest.skip("no helper process on this machine (one core, or not Linux)")
-    parent = subprocess.Popen([sys.executable, "-c", _ORPHANS], stdout=subprocess.PIPE, text=True)
-    assert parent.stdout is not None
-    helpers = [int(pid) for pid in parent.stdout.readline().split()]
-    assert len(helpers) == 2 and parent.pid not in helpers
-    parent.send_signal(getattr(signal, how))
-    parent.wait(timeout=10)
-    assert still_running(helpers, within=10) == []
+    assert left_after_killing(_ORPHANS, how) == []
 
 
 def test_no_helper_is_forked_while_another_thread_runs() -> None:
