@@ -73,7 +73,7 @@ class UnshownCharacters(UserWarning):
     """A PDF was written with characters its fonts cannot show (the command line prints it as a note)."""
 
 
-def warn_unshown(source: str, what: str = "the PDF") -> None:
+def warn_unshown(source: str) -> None:
     """Warn (:class:`UnshownCharacters`) when ``source``, the Typst of a PDF, holds characters it cannot show."""
     missing = unshown(source)
     if not missing:
@@ -81,5 +81,5 @@ def warn_unshown(source: str, what: str = "the PDF") -> None:
     shown_here = " ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
     count = f"{len(missing)} character{'s' if len(missing) != 1 else ''}"
     warnings.warn(UnshownCharacters(
-        f"{what} cannot show {count} of the workspace's text ({shown_here}): the fonts isoctl embeds have no glyph "
+        f"the PDF cannot show {count} of the workspace's text ({shown_here}): the fonts isoctl embeds have no glyph "
         "for them, so they print blank; the HTML, Markdown and spreadsheet formats show them"), stacklevel=3)

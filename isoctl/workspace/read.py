@@ -199,7 +199,8 @@ def read(relative: str, text: str) -> RawFile | None:
 
 def _what(data: object) -> str:
     """What a YAML value that is no record is, in words: ``got text ('draft')``."""
-    shown = repr(data) if len(repr(data)) <= 40 else repr(data)[:37] + "..."
+    shown = repr(data)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
     if isinstance(data, bool):
         return f"true or false ({shown})"
     if isinstance(data, int | float):
