@@ -32,6 +32,9 @@ from isoctl.workspace.read import NotRecords, RawFile, plain_markdown, read, wit
 from isoctl.workspace.record_cache import RecordCache
 
 Loc = tuple[str | int, ...]
+#: A file left to parse: (its position among the candidates, relative path, text, blob id). The text is a reader
+#: for a file not read yet (see :func:`read_all`): :func:`_parse_deferred` reads it, if this process parses it.
+Pending = tuple[int, str, str | Callable[[], str], str]
 
 _RECORDS = TypeAdapter(list[Record])
 
@@ -162,7 +165,8 @@ def read_all(
     results: list[Outcome | None] = [None] * len(candidates)
     if reuse is not None and snapshot is not None:
         reuse.snapshot = snapshot
-    pending: list[tuple[int, str, str, str]] = []  # (position, relative, text, blob)
+    pending: list[Pending] = []
+    deferred: dict[int, workspace_files.Candidate] = {}  # pending files not read yet: their stat vouches for the blob
     for position, candidate in enumerate(candidates):
         if reuse is not None and candidate.blob is not None:
             earlier = reuse.loaded.get((candidate.relative, candidate.blob))
@@ -174,47 +178,78 @@ def read_all(
             continue
         if candidate.path is not None and hashes is not None:
             vouched = hashes.vouched(candidate.relative, candidate.path)
-            loaded = (_from_cache(candidate.relative, functools.partial(_file_text, candidate.path), vouched, store)
-                      if vouched is not None else None)
-            if loaded is not None:
-                results[position] = (loaded, [])
-                continue
-        try:
-            if candidate.path is not None:
-                data = yamlio.read_bytes(candidate.path)
-                blob = blob_id(data)
-                text: str | Callable[[], str] = yamlio.decode(data)
-            else:  # from a commit: a blob already in the cache is not even read
-                assert snapshot is not None and candidate.blob is not None
-                yamlio.check_size(candidate.size)
-                blob = candidate.blob
-                text = functools.partial(_blob_text, snapshot if reuse is None else reuse, blob)
-                if blob not in store:
-                    text = text()
-        except yamlio.YamlProblem as exc:  # too large, or not UTF-8 text, among others
-            head = exc.head if isinstance(exc, yamlio.TooLarge) else b""
-            if _plain_markdown(candidate, snapshot if reuse is None else reuse, head):
-                results[position] = (None, [])  # a long handbook, or notes in another encoding: no front matter
-            else:
-                results[position] = ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
+            if vouched is not None:
+                unread = functools.partial(_file_text, candidate.path)
+                loaded = _from_cache(candidate.relative, unread, vouched, store)
+                if loaded is not None:
+                    results[position] = (loaded, [])
+                    continue
+                if ahead is not None:  # the helper has likely parsed it: read only if this process parses it
+                    pending.append((position, candidate.relative, unread, vouched))
+                    deferred[position] = candidate
+                    continue
+        read_now = _read_candidate(candidate, store, snapshot, reuse)
+        if isinstance(read_now, tuple):
+            results[position] = read_now
             continue
+        text, blob = read_now.text, read_now.blob
         loaded = _from_cache(candidate.relative, text, blob, store)
         if loaded is not None:
             results[position] = (loaded, [])
             continue
-        if callable(text):
-            text = text()
-        pending.append((position, candidate.relative, text, blob))
+        pending.append((position, candidate.relative, text() if callable(text) else text, blob))
     if ahead is not None:
-        _parse_with(ahead, pending, results, store)
+        _parse_with(ahead, pending, results, store, functools.partial(_parse_deferred, deferred, store))
     elif len(pending) >= PARALLEL_MIN_FILES and can_fork():
-        _parse_in_two(pending, results, store)
+        _parse_in_two([(p, r, t, b) for p, r, t, b in pending if isinstance(t, str)], results, store)  # all of them
     for position, relative, text, blob in pending:
         if results[position] is None:
-            results[position] = _parse_file(relative, text, blob, store)
+            results[position] = _parse_deferred(deferred, store, (position, relative, text, blob))
     if reuse is not None:
         reuse.keep(candidates, results)
     return [r for r in results if r is not None]
+
+
+@dataclass
+class _Read:
+    """A file's text (or how to get it, for a blob of a commit the cache may hold) and its blob id."""
+
+    text: str | Callable[[], str]
+    blob: str
+
+
+def _read_candidate(candidate: workspace_files.Candidate, store: RecordCache, snapshot: Committed | None,
+                    reuse: Reuse | None) -> _Read | Outcome:
+    """Read a candidate file: its text and blob id, or the outcome when it cannot be read as records."""
+    try:
+        if candidate.path is not None:
+            data = yamlio.read_bytes(candidate.path)
+            return _Read(yamlio.decode(data), blob_id(data))
+        # from a commit: a blob already in the cache is not even read
+        assert snapshot is not None and candidate.blob is not None
+        yamlio.check_size(candidate.size)
+        blob = candidate.blob
+        text = functools.partial(_blob_text, snapshot if reuse is None else reuse, blob)
+        return _Read(text if blob in store else text(), blob)
+    except yamlio.YamlProblem as exc:  # too large, or not UTF-8 text, among others
+        head = exc.head if isinstance(exc, yamlio.TooLarge) else b""
+        if _plain_markdown(candidate, snapshot if reuse is None else reuse, head):
+            return (None, [])  # a long handbook, or notes in another encoding: no front matter
+        return ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
+
+
+def _parse_deferred(deferred: Mapping[int, workspace_files.Candidate], store: RecordCache, item: Pending) -> Outcome:
+    """Parse a pending file in this process, reading it first if it was left unread (see :func:`read_all`)."""
+    position, relative, text, blob = item
+    candidate = deferred.get(position)
+    if candidate is None:
+        assert isinstance(text, str)
+        return _parse_file(relative, text, blob, store)
+    read_now = _read_candidate(candidate, store, None, None)
+    if isinstance(read_now, tuple):
+        return read_now
+    assert isinstance(read_now.text, str)
+    return _parse_file(relative, read_now.text, read_now.blob, store)
 
 
 def _plain_markdown(candidate: workspace_files.Candidate, source: Committed | Reuse | None, head: bytes) -> bool:
@@ -289,8 +324,8 @@ def _lazily_located(relative: str, text: str | Callable[[], str], sequence: bool
     return [LoadedRecord(m, raw, i if sequence else None) for i, m in enumerate(models)]
 
 
-def _parse_with(ahead: Ahead, pending: list[tuple[int, str, str, str]], results: list[Outcome | None],
-                store: RecordCache) -> None:
+def _parse_with(ahead: Ahead, pending: list[Pending], results: list[Outcome | None], store: RecordCache,
+                parse: Callable[[Pending], Outcome]) -> None:
     """Take the answers of a helper that parses the pending files from the front, and parse from the back here.
 
     Neither waits for the other: between two files of its own this process
@@ -312,14 +347,13 @@ def _parse_with(ahead: Ahead, pending: list[tuple[int, str, str, str]], results:
                 own -= 1
             if own < 0:
                 break
-            position, relative, text, blob = pending[own]
-            results[position] = _parse_file(relative, text, blob, store)
+            results[pending[own][0]] = parse(pending[own])
             done[own] = True
     finally:
         ahead.stop()
 
 
-def _answered(item: tuple[int, str, str, str], answer: ahead_module.Answer, results: list[Outcome | None],
+def _answered(item: Pending, answer: ahead_module.Answer, results: list[Outcome | None],
               store: RecordCache) -> bool:
     """Whether a helper's answer for a pending file could be taken (validated, cached, kept in ``results``)."""
     position, relative, text, blob = item
