@@ -1,8 +1,8 @@
-"""Positions a helper process sends packed are read one at a time, exactly as the whole index says."""
+"""Positions a helper process sends packed are read one at a time, exactly where composing the file again finds
+them."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,29 +18,48 @@ ODD = '''\
   "quote\\"d": 1
   'it''s': 2
   "[0, 'title']": 3
+  "tab\\there": 5
+  "new\\nline]\\t9,9": 6
   ünï: {a: [1, {b: 2}]}
   "x\\":[": 4
+  bank: [[1, 2], {k: v}]
 - id: R-2
   kind: risk
   title: "[0, 'title']"
 '''
 
 
-def test_every_packed_position_is_read_as_the_whole_index_says() -> None:
-    _, root = yamlio.parse_with_nodes(ODD)
-    index = yamlio.position_index(root, line_offset=2)
-    packed = json.dumps(index, separators=(",", ":"))
-    assert len(index) > 20
-    for key, position in index.items():
-        assert _unpack(packed, key) == tuple(position), key
+def paths(data: Any, depth: int, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every path into ``data`` down to ``depth`` steps (the root's too)."""
+    found = [prefix]
+    if len(prefix) < depth:
+        steps = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+        for step, value in steps:
+            found += paths(value, depth, (*prefix, step))
+    return found
+
+
+@pytest.mark.parametrize("offset", [0, 2])
+def test_every_packed_position_is_where_composing_the_file_finds_it(offset: int) -> None:
+    data, root = yamlio.parse_with_nodes(ODD)
+    packed = yamlio.packed_index(root, line_offset=offset)
+    every = paths(data, 4)
+    assert len(every) > 20
+    for loc in every:
+        for key in (False, True):
+            line, column = yamlio.locate(root, loc, key=key)
+            assert _unpack(packed, f"{list(loc)}{'k' if key else ''}") == (line + offset, column), (loc, key)
 
 
 def test_a_position_not_in_the_index_is_none() -> None:
     _, root = yamlio.parse_with_nodes(ODD)
-    packed = json.dumps(yamlio.position_index(root, depth=1), separators=(",", ":"))
+    packed = yamlio.packed_index(root, depth=1)
     assert _unpack(packed, "[0, 'ünï', 'a']") is None
+    assert _unpack(packed, "[0, 'ünï', 'a']k") is None
     assert _unpack(packed, "[7]") is None
-    assert _unpack("{}", "[]") is None
+    assert _unpack(yamlio.packed_index(root), "[0, 'ünï', 'a', 1, 'b']") is None  # deeper than the index goes
+    assert _unpack(yamlio.packed_index(None), "[]") is None
+    assert _unpack(packed, "[0]k") == _unpack(packed, "[0]") == (1, 3)  # an item: its key form is the item
 
 
 def test_files_parsed_by_the_second_process_are_located_with_the_positions_it_sent(

@@ -6,7 +6,6 @@ out later, and only for files that have something to report.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,7 +76,7 @@ class RawFile:
 
     _loader: Callable[[], str] | None = None
     known: dict[str, list[int]] | None = None  # positions found in earlier runs (from the record cache)
-    packed_index: str | None = None  # positions sent by the process that parsed the file, as JSON
+    packed_index: str | None = None  # positions sent by the process that parsed the file (yamlio.packed_index)
 
     @classmethod
     def lazy(cls, relative: str, text: str | Callable[[], str], *, sequence: bool) -> RawFile:
@@ -128,22 +127,20 @@ class RawFile:
 
 
 def _unpack(packed: str, remembered: str) -> tuple[int, int] | None:
-    """One position from a packed index (compact JSON of ``{key: [line, column]}``), without decoding the rest.
+    """One position from a packed index (:func:`isoctl.files.yamlio.packed_index`), without reading the rest.
 
-    A file with one finding needs one of its hundreds of positions; decoding
-    them all cost a tenth of the rules' time. A key's JSON text followed by
-    ``:[`` and preceded by ``{`` or ``,`` can only be that key: a quote
-    inside a key is escaped.
+    A file with one finding needs one of its hundreds of positions. A
+    sequence item has one entry, which is also where its key form points.
     """
-    needle = json.dumps(remembered) + ":["
-    at = packed.find(needle)
-    while at > 0 and packed[at - 1] not in "{,":
-        at = packed.find(needle, at + 1)
-    if at <= 0:
+    at = packed.find(f"\n{remembered}\t")
+    if at < 0 and remembered.endswith("k"):
+        remembered = remembered[:-1]
+        at = packed.find(f"\n{remembered}\t")
+    if at < 0:
         return None
-    start = at + len(needle)
+    start = at + len(remembered) + 2
     try:
-        line, column = packed[start:packed.index("]", start)].split(",")
+        line, column = packed[start:packed.index("\n", start)].split(",")
         return int(line), int(column)
     except ValueError:
         return None
@@ -219,5 +216,5 @@ def with_body(raw: RawFile) -> list[Any]:
 
 
 def packed_positions(raw: RawFile) -> str:
-    """Every position a finding may need in a parsed file, as compact JSON (see :attr:`RawFile.packed_index`)."""
-    return json.dumps(yamlio.position_index(raw._root, line_offset=raw.line_offset), separators=(",", ":"))
+    """Every position a finding may need in a parsed file, packed (see :attr:`RawFile.packed_index`)."""
+    return yamlio.packed_index(raw._root, line_offset=raw.line_offset)

@@ -424,12 +424,13 @@ def _clean_or_none(items: list[tuple[str, str]]) -> list[Answer] | None:
 
 
 def _parse_clean(items: list[tuple[str, str]]) -> list[Answer]:
-    """In the child: (is a sequence, validated records as JSON, positions as JSON) per clean file; None where there is
+    """In the child: (is a sequence, validated records as JSON, positions packed) per clean file; None where there is
     a problem.
 
-    Positions go as one JSON string per file: the parent unpickles a string
-    at once and decodes it only for a file it locates a finding in, where a
-    dict of every key's position cost more to send than to parse the file.
+    Positions go as one string per file (:func:`isoctl.files.yamlio.packed_index`):
+    the parent unpickles a string at once and looks up only the positions
+    of the findings it locates, where a dict of every key's position cost
+    more to send than to parse the file.
     """
     out: list[Answer] = []
     for relative, text in items:
