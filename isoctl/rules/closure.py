@@ -35,8 +35,8 @@ def _since(action: Action) -> tuple[dt.date, str] | None:
 def rushed_closure(ctx: Context) -> Iterator[Hit]:
     """A nonconformity or incident whose corrective action was found effective too soon to tell.
 
-    Whether a corrective action works shows only after it has had time to
-    (10.2): the next batches, the next month of deliveries, the next audit.
+    Whether a corrective action works shows only once it has had time to
+    act (10.2): the next batches, the next month of deliveries, the next audit.
     A ``verification`` with ``effective: true`` dated less than
     ``verification_min_days`` (settings in isoctl.yaml, default 30) after
     ``closed_on`` - or after ``raised_on`` when there is no closure date
