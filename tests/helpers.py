@@ -300,12 +300,15 @@ def left_after_killing(script: str, how: str, *, count: int = 2) -> list[int]:
     import signal
     import subprocess
 
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    assert parent.stdout is not None
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert parent.stdout is not None and parent.stderr is not None
     children: list[int] = []
     while len(children) < count:
         line = parent.stdout.readline()
-        assert line, "the script ended before it named its processes"
+        if not line:  # say how it ended, and what it said
+            code = parent.wait(timeout=10)
+            raise AssertionError(f"the script ended (exit {code}) after naming {children} of its {count} processes; "
+                                 f"its stderr: {parent.stderr.read()!r}")
         children += [int(pid) for pid in line.split()]
     assert len(set(children)) == count and parent.pid not in children  # helpers, not the parent itself
     parent.send_signal(getattr(signal, how))

@@ -179,7 +179,9 @@ from pathlib import Path
 from isoctl.core import portfolio
 
 def slow(root, today):
-    print(os.getpid(), flush=True)  # from the worker evaluating this client
+    # from the worker evaluating this client, in one write: the two workers write at once, and print() writes the
+    # number and its newline apart when PYTHONUNBUFFERED is set, which ran two workers' numbers together
+    os.write(1, f"{os.getpid()}\\n".encode())
     time.sleep(60)
 
 portfolio.client_of = slow
