@@ -33,7 +33,7 @@ from isoctl.workspace.record_cache import RecordCache
 
 Loc = tuple[str | int, ...]
 #: A file left to parse: (its position among the candidates, relative path, text, blob id). The text is a reader
-#: for a file not read yet (see :func:`read_all`): :func:`_parse_deferred` reads it, if this process parses it.
+#: for a file not read yet (see :func:`read_all`): :func:`_parse_pending` reads it, if this process parses it.
 Pending = tuple[int, str, str | Callable[[], str], str]
 
 _RECORDS = TypeAdapter(list[Record])
@@ -166,7 +166,6 @@ def read_all(
     if reuse is not None and snapshot is not None:
         reuse.snapshot = snapshot
     pending: list[Pending] = []
-    deferred: dict[int, workspace_files.Candidate] = {}  # pending files not read yet: their stat vouches for the blob
     for position, candidate in enumerate(candidates):
         if reuse is not None and candidate.blob is not None:
             earlier = reuse.loaded.get((candidate.relative, candidate.blob))
@@ -186,7 +185,6 @@ def read_all(
                     continue
                 if ahead is not None:  # the helper has likely parsed it: read only if this process parses it
                     pending.append((position, candidate.relative, unread, vouched))
-                    deferred[position] = candidate
                     continue
         read_now = _read_candidate(candidate, store, snapshot, reuse)
         if isinstance(read_now, tuple):
@@ -199,12 +197,13 @@ def read_all(
             continue
         pending.append((position, candidate.relative, text() if callable(text) else text, blob))
     if ahead is not None:
-        _parse_with(ahead, pending, results, store, functools.partial(_parse_deferred, deferred, store))
+        _parse_with(ahead, pending, results, store, functools.partial(_parse_pending, candidates, store))
     elif len(pending) >= PARALLEL_MIN_FILES and can_fork():
-        _parse_in_two([(p, r, t, b) for p, r, t, b in pending if isinstance(t, str)], results, store)  # all of them
-    for position, relative, text, blob in pending:
-        if results[position] is None:
-            results[position] = _parse_deferred(deferred, store, (position, relative, text, blob))
+        # every text is read here: files are left unread only while a helper parsing ahead may answer for them
+        _parse_in_two([(p, r, t, b) for p, r, t, b in pending if isinstance(t, str)], results, store)
+    for item in pending:
+        if results[item[0]] is None:
+            results[item[0]] = _parse_pending(candidates, store, item)
     if reuse is not None:
         reuse.keep(candidates, results)
     return [r for r in results if r is not None]
@@ -238,14 +237,12 @@ def _read_candidate(candidate: workspace_files.Candidate, store: RecordCache, sn
         return ([], [finding("parse-error", exc.message, candidate.relative, exc.line, exc.column)])
 
 
-def _parse_deferred(deferred: Mapping[int, workspace_files.Candidate], store: RecordCache, item: Pending) -> Outcome:
+def _parse_pending(candidates: Sequence[workspace_files.Candidate], store: RecordCache, item: Pending) -> Outcome:
     """Parse a pending file in this process, reading it first if it was left unread (see :func:`read_all`)."""
     position, relative, text, blob = item
-    candidate = deferred.get(position)
-    if candidate is None:
-        assert isinstance(text, str)
+    if isinstance(text, str):
         return _parse_file(relative, text, blob, store)
-    read_now = _read_candidate(candidate, store, None, None)
+    read_now = _read_candidate(candidates[position], store, None, None)
     if isinstance(read_now, tuple):
         return read_now
     assert isinstance(read_now.text, str)
