@@ -78,13 +78,15 @@ def _working_directory() -> None:
                              hint="cd to a directory that exists and run again") from None
 
 
-def _parse_ahead(argv: list[str]) -> None:
-    """Have a helper start parsing the workspace's records while the command line and the models import.
+def _read_ahead(argv: list[str], *, parse: bool) -> None:
+    """Have helpers start on the workspace while the command line and the models import: one parsing its records
+    (when ``parse``), one reading its history (when the rules that read every record's versions may run).
 
     The workspace is guessed from the arguments as they stand (the first one
     that names a directory, else the current one): a wrong guess costs the
-    helper's work and nothing else, since loading takes from it only files
-    of its own root, byte for byte (see isoctl.workspace.ahead).
+    helpers' work and nothing else, since loading takes from them only files
+    of its own root, byte for byte (see isoctl.workspace.ahead), and the
+    evaluation only a history of its own commit (see isoctl.history.versions).
     """
     if not argv or argv[0] not in _LOADING or any(arg.startswith(("--at", "-h", "--help")) for arg in argv[1:]):
         return
@@ -92,9 +94,29 @@ def _parse_ahead(argv: list[str]) -> None:
     from pathlib import Path
 
     from isoctl.workspace import ahead
+    from isoctl.workspace.discover import find_root
 
     named = next((arg for arg in argv[1:] if not arg.startswith("-") and os.path.isdir(arg)), None)
-    ahead.start(Path(named) if named is not None else Path.cwd())
+    directory = Path(named) if named is not None else Path.cwd()
+    root = ahead.start(directory) if parse else find_root(directory)
+    if root is None:
+        return
+    from isoctl.history import versions
+
+    if _may_run(versions.READS_VERSIONS, argv[1:]):
+        versions.read_ahead(root)
+
+
+def _may_run(rules: tuple[str, ...], args: list[str]) -> bool:
+    """Whether any of ``rules`` may run, as far as the ``--select`` and ``--ignore`` options in ``args`` tell (the
+    manifest may still turn them off: see isoctl.core.evaluate)."""
+    named: dict[str, set[str]] = {"--select": set(), "--ignore": set()}
+    for index, arg in enumerate(args):
+        option, equals, value = arg.partition("=")
+        if option in named:
+            named[option].add(value if equals else args[index + 1] if index + 1 < len(args) else "")
+    wanted = set(rules) - named["--ignore"]
+    return bool(wanted & named["--select"] if named["--select"] else wanted)
 
 
 def run() -> None:
@@ -161,8 +183,8 @@ def _run(argv: list[str]) -> int | str | None:
     code = replay.answer(argv)  # the same question of the same files: the same answer, at once
     if code is not None:
         return code
-    if not replay.edited():  # after a small edit, the record cache holds all but the edited files
-        _parse_ahead(argv)
+    # after a small edit, the record cache holds all but the edited files: nothing to parse ahead
+    _read_ahead(argv, parse=not replay.edited())
     from isoctl.cli.app import build
 
     try:

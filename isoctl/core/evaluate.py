@@ -125,16 +125,17 @@ class Evaluation:
         from isoctl.errors import IsoctlError
         from isoctl.history import versions
         from isoctl.rules import all_rules
-        from isoctl.rules.recording import READS_VERSIONS
         from isoctl.workspace.load import load_manifest
 
-        reading = [r for r in READS_VERSIONS if r not in self.options.ignore
+        reading = [r for r in versions.READS_VERSIONS if r not in self.options.ignore
                    and (not self.options.select or r in self.options.select)]
         try:
             manifest = load_manifest(self.root)[0]
         except IsoctlError:
             return  # the load reports it
-        if any(manifest.rules.get(r, all_rules()[r].severity) != "off" for r in reading):
+        if not any(manifest.rules.get(r, all_rules()[r].severity) != "off" for r in reading):
+            versions.stop_ahead(self.root)
+        else:
             versions.read_ahead(self.root, self.commit, manifest.ignore)
             from isoctl.workspace import ahead
 

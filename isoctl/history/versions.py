@@ -485,6 +485,9 @@ def split(relative: str, data: bytes, earlier: Earlier | None = None, texts: Tex
     return out
 
 
+#: The rules that read every record's versions (isoctl.rules.recording): the history is read ahead for them.
+READS_VERSIONS = ("late-recording", "changed-after-approval", "static-objectives")
+
 #: From this many blobs to split, half are split in a forked helper process.
 PARALLEL_FROM = 400
 
@@ -533,30 +536,65 @@ def _split_in_two(root: Path, pairs: list[tuple[str, str]], texts: Texts | None 
     return {**theirs, **mine}
 
 
-def _reading_ahead(root: Path, until: str, ignore: tuple[str, ...]) -> Iterator[Any]:
-    """In a helper reading a history ahead, its three answers: the history up to ``until`` (one ``git log``), at
-    once; then what each blob of it holds that the user cache does not know yet, with the texts the split kept;
-    then, once it has kept what it learnt in the user cache (the evaluation then has nothing of its own to
-    write), True."""
+def _reading_ahead(root: Path, until: str | None, ignore: tuple[str, ...] | None) -> Iterator[Any]:
+    """In a helper reading a history ahead, its three answers: the commit it read up to and the history up to it
+    (one ``git log``), at once; then what each blob of it holds (what
+    the user cache knew and what the helper split), with the texts the split kept; then, once it has kept what
+    it learnt in the user cache (the evaluation then has nothing of its own to write), True.
+
+    Started before the command knows the commit and the manifest (see
+    :func:`read_ahead`), it reads up to HEAD and follows the manifest's
+    ``ignore`` as the file says it (every file, if it cannot tell): the
+    evaluation takes the history only if it is up to its own commit, and
+    what the blobs hold whatever the patterns (a blob holds what it holds:
+    the evaluation splits any its own patterns want that the helper left).
+
+    Everything known goes back, not only what is new: the evaluation then
+    need not read the user cache again (a pickle down the pipe costs a fifth
+    of parsing and checking the cache's JSON, and the cache the evaluation
+    would read may be the one this helper just wrote).
+    """
     from isoctl.history import git
 
+    if until is None:
+        until = git.commit_of(root, "HEAD")
+    if ignore is None:
+        ignore = _ignored_by_manifest(root)
     commits = git.log(root, until=until, keep=False)  # kept below, off the evaluation's path
-    yield commits
+    yield until, commits
     versions = RecordVersions(list(ignore), root, ahead=False)
-    known = set(versions.known)
     versions._prefetch(commits)
-    yield {key: items for key, items in versions.known.items() if key not in known}, versions.texts.by_digest
+    yield versions.known, versions.texts.by_digest
     versions.save()
     git.keep_log()
     yield True
 
 
+def _ignored_by_manifest(root: Path) -> tuple[str, ...]:
+    """The manifest's ``ignore`` patterns as its text says them, before it is validated; none (every file) when
+    it cannot be read or says something else."""
+    from isoctl.errors import IsoctlError
+    from isoctl.workspace.discover import manifest_of
+
+    try:
+        data = yamlio.parse(yamlio.read_text(manifest_of(root)))
+    except (yamlio.YamlProblem, IsoctlError, OSError):
+        return ()
+    patterns = data.get("ignore") if isinstance(data, dict) else None
+    if isinstance(patterns, list) and all(isinstance(p, str) for p in patterns):
+        return tuple(patterns)
+    return ()
+
+
 @dataclass
 class _Ahead:
-    """A helper reading one history ahead (its commits, then its blobs), and its answers once they came."""
+    """A helper reading one history ahead (its commits, then its blobs), and its answers once they came.
 
-    until: str
-    ignore: tuple[str, ...]
+    ``until`` is None until a helper started without it (:func:`read_ahead`)
+    has said which commit it read up to.
+    """
+
+    until: str | None
     helper: Any
     commits: list[CommitInfo] | None = None
     blobs: tuple[dict[str, Items], dict[str, str]] | None = None
@@ -566,7 +604,9 @@ class _Ahead:
     def logged(self) -> list[CommitInfo] | None:
         """The helper's history (waited for once); None if it failed."""
         if self.commits is None and not self.failed:
-            self.commits = self._wait()
+            answer = self._wait()
+            if answer is not None:
+                self.until, self.commits = answer
         return self.commits
 
     def split(self) -> tuple[dict[str, Items], dict[str, str]] | None:
@@ -602,7 +642,7 @@ class _Ahead:
 _ahead: dict[str, _Ahead] = {}
 
 
-def read_ahead(root: Path, until: str, ignore: Sequence[str]) -> None:
+def read_ahead(root: Path, until: str | None = None, ignore: Sequence[str] | None = None) -> None:
     """Start reading the history in a forked helper (its ``git log`` and its blobs) while this process loads
     the workspace.
 
@@ -611,42 +651,61 @@ def read_ahead(root: Path, until: str, ignore: Sequence[str]) -> None:
     of that time. The evaluation takes the commits (:func:`commits_ahead`)
     and the first :class:`RecordVersions` of the same root what the helper
     learnt of the blobs; nothing is lost if neither is asked for.
+
+    The command line starts it before it has imported what tells the commit
+    and the manifest (``until`` and ``ignore`` None: HEAD, and the manifest
+    as its text says); the evaluation keeps it unless it is known to read up
+    to another commit.
     """
     from isoctl.workspace.forks import Helper
 
-    if str(root) in _ahead:
-        return
-    helper = Helper.start("isoctl-history-ahead", _reading_ahead, root, until, tuple(ignore))
+    entry = _ahead.get(_key(root))
+    if entry is not None:
+        if entry.until in (None, until):
+            return
+        _ahead.pop(_key(root)).stop()
+    frozen = tuple(ignore) if ignore is not None else None
+    helper = Helper.start("isoctl-history-ahead", _reading_ahead, root, until, frozen)
     if helper is not None:
-        _ahead[str(root)] = _Ahead(until, tuple(ignore), helper)
+        _ahead[_key(root)] = _Ahead(until, helper)
+
+
+def stop_ahead(root: Path) -> None:
+    """Stop a helper reading the history of ``root`` ahead (the evaluation turned out not to need it)."""
+    entry = _ahead.pop(_key(root), None)
+    if entry is not None:
+        entry.stop()
+
+
+def _key(root: Path) -> str:
+    return str(root.resolve())
 
 
 def commits_ahead(root: Path, until: str) -> list[CommitInfo] | None:
     """The history up to ``until`` as a helper reading ahead found it (None if none did, or it failed)."""
-    entry = _ahead.get(str(root))
-    if entry is None or entry.until != until:
+    entry = _ahead.get(_key(root))
+    if entry is None or entry.until not in (None, until):
         return None
-    return entry.logged()
+    commits = entry.logged()
+    return commits if entry.until == until else None
 
 
 #: Helpers that handed over what they learnt and are writing it to the user cache.
 _saving: list[_Ahead] = []
 
 
-def _collect(root: Path, ignore: Sequence[str]) -> tuple[dict[str, Items], dict[str, str], bool]:
-    """What a helper reading ahead learnt of this root's blobs and the texts it kept (nothing if none was started
-    or it failed), and whether the helper is keeping what it learnt in the user cache itself."""
-    entry = _ahead.pop(str(root), None)
-    if entry is None or entry.ignore != tuple(ignore):
-        if entry is not None:
-            entry.stop()
-        return {}, {}, False
-    learnt, texts = entry.split() or ({}, {})
-    if not entry.saving:
+def _collect(root: Path) -> tuple[dict[str, Items], dict[str, str]] | None:
+    """What a helper reading ahead knows of this root's blobs (the user cache's and its own) and the texts it
+    kept; None if none was started or it failed. The helper then keeps what it learnt in the user cache."""
+    entry = _ahead.pop(_key(root), None)
+    if entry is None:
+        return None
+    answer = entry.split()
+    if answer is None:
         entry.stop()
-        return learnt, texts, False
+        return None
     _saving.append(entry)
-    return learnt, texts, True
+    return answer
 
 
 def cancel_ahead() -> None:
@@ -667,18 +726,18 @@ class RecordVersions:
         self.ignore = list(ignore)
         self.root = root
         self._store_key = cache.digest([FORMAT, os.fsencode(root.resolve())])
-        known = cache.read("versions", self._store_key)
-        self.known: dict[str, Items] = {}
-        if isinstance(known, dict):
-            self.known = {blob: {rid: (str(v[0]), str(v[1]), str(v[2])) for rid, v in items.items()}
-                          for blob, items in known.items() if isinstance(items, dict)}
-        self._learnt = False
+        self._learnt = False  # a helper writing down what it learnt leaves nothing to write here
         self.texts = Texts()  # the text of versions a split here (or a helper's) cut out, see texts_of
-        if ahead:
-            learnt, texts, saved = _collect(root, ignore)
-            self.known.update(learnt)
+        collected = _collect(root) if ahead else None
+        self.known: dict[str, Items] = {}
+        if collected is not None:
+            self.known, texts = collected
             self.texts.update(texts)
-            self._learnt = bool(learnt) and not saved  # a helper writing it down leaves nothing to write here
+        else:
+            known = cache.read("versions", self._store_key)
+            if isinstance(known, dict):
+                self.known = {blob: {rid: (str(v[0]), str(v[1]), str(v[2])) for rid, v in items.items()}
+                              for blob, items in known.items() if isinstance(items, dict)}
         self.shas: list[str] = []  # the commits read so far, oldest first
         self.files: dict[str, Items] = {}  # path -> what it holds now
         self.where: dict[str, str] = {}  # record id -> the path holding it now
@@ -726,24 +785,26 @@ class RecordVersions:
             new = {} if change.status == "D" else self._items(change.path, change.new_blob)
             if new:
                 self.files[change.path] = new
+            path, where = change.path, self.where
             for record_id in old.keys() - new.keys():
-                if self.where.get(record_id) == change.path:
-                    del self.where[record_id]
+                if where.get(record_id) == path:
+                    del where[record_id]
                     touched.add(record_id)
-            for record_id, item in new.items():
-                if old.get(record_id) == item and self.where.get(record_id) == change.path:
-                    # the same text where it was (so not gone either): nothing to record
-                    touched.discard(record_id)
-                    continue
+            if touched:
+                touched.difference_update(new)  # moved here within the commit: not gone
+            # a commit changes a few records of a file: those with the same text where they were (so not gone
+            # either) are passed over in one comprehension, and only the others are looked at one by one
+            before, placed = old.get, where.get
+            for record_id, item in [(record_id, item) for record_id, item in new.items()
+                                    if before(record_id) != item or placed(record_id) != path]:
                 kind, digest, stamps = item
-                self.where[record_id] = change.path
+                where[record_id] = path
                 versions = self.history.setdefault(record_id, [])
                 if not versions or versions[-1].digest != digest or record_id in self.gone:
                     if versions and versions[-1].index == index:
                         versions.pop()  # twice in one commit: the last place it is in counts
-                    versions.append(Version(index, record_id, kind, change.path, change.new_blob, digest, stamps))
+                    versions.append(Version(index, record_id, kind, path, change.new_blob, digest, stamps))
                 self.gone.discard(record_id)
-                touched.discard(record_id)
         self.gone |= touched  # removed from every file by this commit
 
     def of(self, record_id: str, upto: int | None = None) -> list[Version]:
@@ -813,8 +874,7 @@ class RecordVersions:
     def save(self) -> None:
         """Keep what the blobs read this run hold, for the next run (nothing when nothing was read)."""
         if self._learnt:
-            cache.write("versions", self._store_key, {blob: {rid: list(v) for rid, v in items.items()}
-                                                       for blob, items in self.known.items()})
+            cache.write("versions", self._store_key, self.known)  # (the item tuples are written as JSON lists)
             self._learnt = False
 
 

@@ -22,9 +22,6 @@ from isoctl.model.records import Action, Audit, Competence, Document, Exercise, 
 from isoctl.rules import Context, Hit, rule
 from isoctl.rules.history import name_of, shifted
 
-#: The rules of this module: each reads every record's versions (the evaluation reads them ahead for these).
-READS_VERSIONS = ("late-recording", "changed-after-approval", "static-objectives")
-
 #: Below this many events in the year there is too little to speak of a habit.
 LATE_MIN_EVENTS = 3
 

@@ -74,14 +74,15 @@ class Ahead(Forked):
         super().stop()
 
 
-def start(directory: Path) -> None:
+def start(directory: Path) -> Path | None:
     """Start parsing ahead the workspace at or above ``directory`` (nothing if there is none, or no second core)."""
     root = find_root(directory)
     if root is None or root in _started:
-        return
+        return root
     started = fork(_helper, (root,), "isoctl-parse-ahead")
     if started is not None:
         _started[root] = Ahead(*started)
+    return root
 
 
 def take(root: Path) -> Ahead | None:
