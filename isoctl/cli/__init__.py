@@ -119,6 +119,22 @@ def _may_run(rules: tuple[str, ...], args: list[str]) -> bool:
     return bool(wanted & named["--select"] if named["--select"] else wanted)
 
 
+#: What the last command evaluated, kept past the command's return (see :func:`keep_until_exit`).
+_kept: list[object] = []
+
+
+def keep_until_exit(value: object) -> None:
+    """Keep ``value`` (an evaluation and the workspace it loaded) referenced until the process ends.
+
+    A command that returns would otherwise free a loaded workspace object by
+    object on its way out (70 ms after a cold check of 5,000 records), just
+    before :func:`run` ends the process without freeing anything. One value
+    at a time: a caller running commands in a process of its own holds at
+    most the last one.
+    """
+    _kept[:] = [value]
+
+
 def run() -> None:
     """The ``isoctl`` command itself (its console script): :func:`main`, then a quick exit.
 

@@ -80,7 +80,7 @@ AtOption = typer.Option(None, "--at", metavar="REV",
 def opened(path: Path | None, today: str | None, at: str | None, *, select: list[str] | None = None,
            ignore: list[str] | None = None) -> Iterator[Evaluation]:
     """The evaluation every command shares, with the options as the command line gives them; notes go to stderr."""
-    from isoctl.cli import replay
+    from isoctl.cli import keep_until_exit, replay
     from isoctl.core.evaluate import open_evaluation
     from isoctl.workspace.discover import search_start
 
@@ -89,6 +89,7 @@ def opened(path: Path | None, today: str | None, at: str | None, *, select: list
         replay.workspace(search_start(path), evaluation.root, evaluation.files)
         for message in evaluation.notes:
             note(message)
+    keep_until_exit(evaluation)
 
 
 def evaluated(path: Path | None, today: str | None, at: str | None, *, select: list[str] | None = None,
