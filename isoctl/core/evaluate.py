@@ -192,10 +192,12 @@ class Evaluation:
             ahead.stop_all()  # a helper parsing ahead for a load that was answered from the cache
             if self._workspace is not None:
                 self._workspace.save_cache()
-            if self.commit is not None:  # what the record versions learnt, if the history was read
-                from isoctl.history import versions
+            from isoctl.history import versions
 
+            if self.commit is not None:  # what the record versions learnt, if the history was read
                 versions.save_all()
+            else:  # a history the command line began reading ahead of a workspace that has none to read
+                versions.cancel_ahead()
         finally:
             self._stack.close()
 
