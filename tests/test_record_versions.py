@@ -227,6 +227,47 @@ def test_a_helper_works_on_while_its_answer_waits_to_be_read(tmp_path: Path) -> 
         helper.stop()
 
 
+def _big_sent_then_mark(marker: Path) -> Any:
+    from isoctl.workspace.forks import SENT
+
+    yield b"x" * 2_000_000
+    yield SENT  # what follows waits until the answer is in the pipe
+    marker.write_text("went on once the answer was read")
+    yield "done"
+
+
+def test_a_helper_that_asks_waits_until_its_answer_is_read_and_not_once_the_reader_is_gone(tmp_path: Path) -> None:
+    """The history's helper hands over what the blobs hold before it encodes the user cache's JSON, which would
+    keep the thread sending it from running; and it never waits for a parent that stopped listening."""
+    import time
+
+    from isoctl.workspace.forks import Helper, can_fork
+
+    if not can_fork():
+        pytest.skip("no helper process on this machine (one core, or not Linux)")
+    marker = tmp_path / "marker"
+    helper = Helper.start("isoctl-test", _big_sent_then_mark, marker)
+    assert helper is not None
+    try:
+        time.sleep(1)
+        assert not marker.exists()  # the answer is still waiting to be read
+        assert helper.next() == b"x" * 2_000_000 and helper.next() == "done"
+        assert marker.exists()
+    finally:
+        helper.stop()
+    marker.unlink()
+    deaf = Helper.start("isoctl-test", _big_sent_then_mark, marker)
+    assert deaf is not None
+    try:
+        deaf._receiver.close()  # the parent stops listening without stopping the helper
+        deadline = time.monotonic() + 20
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists()
+    finally:
+        deaf.stop()
+
+
 _ORPHANS = """
 import sys, time
 from isoctl.workspace.forks import Helper

@@ -555,6 +555,7 @@ def _reading_ahead(root: Path, until: str | None, ignore: tuple[str, ...] | None
     would read may be the one this helper just wrote).
     """
     from isoctl.history import git
+    from isoctl.workspace.forks import SENT
 
     if until is None:
         until = git.commit_of(root, "HEAD")
@@ -565,6 +566,7 @@ def _reading_ahead(root: Path, until: str | None, ignore: tuple[str, ...] | None
     versions = RecordVersions(list(ignore), root, ahead=False)
     versions._prefetch(commits)
     yield versions.known, versions.texts.by_digest
+    yield SENT  # encoding the cache's JSON holds the interpreter: the evaluation waiting for these comes first
     versions.save()
     git.keep_log()
     yield True

@@ -189,6 +189,10 @@ class Helper(Forked):
         return f"exited with code {code}"
 
 
+#: What ``work`` yields to a helper (see :func:`_serve`) to wait until its answers so far are in the pipe.
+SENT = object()
+
+
 def _serve(work: Callable[..., Iterator[Any]], args: tuple[Any, ...], sender: Any) -> None:
     """In the helper: send (True, answer) for each answer ``work`` yields; (False, why) if it fails.
 
@@ -196,17 +200,24 @@ def _serve(work: Callable[..., Iterator[Any]], args: tuple[Any, ...], sender: An
     the parent reads it, which may be long after (a history read ahead is
     wanted only once the workspace has loaded), and the helper's next piece
     of work must not wait with it. (The helper forks nothing: a thread here
-    is safe.)
+    is safe.) Work that would hold the interpreter for long (encoding a
+    large value in C) and matters less than an answer the parent is waiting
+    for yields :data:`SENT` first: the helper then goes on only once every
+    answer so far is in the pipe, rather than leaving the thread sending it
+    a turn at the interpreter between the pipe's 64 KiB.
     """
     import queue
     from multiprocessing.reduction import ForkingPickler
 
     ignore_interrupts()
-    outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    outbox: queue.Queue[bytes | None] = queue.Queue()
     postman = threading.Thread(target=_post, args=(outbox, sender), daemon=True)
     postman.start()
     try:
         for answer in work(*args):
+            if answer is SENT:
+                outbox.join()
+                continue
             outbox.put(bytes(ForkingPickler.dumps((True, answer))))
     except Exception as exc:  # the parent does this work itself
         outbox.put(bytes(ForkingPickler.dumps((False, f"{type(exc).__name__}: {exc}"))))
@@ -216,12 +227,17 @@ def _serve(work: Callable[..., Iterator[Any]], args: tuple[Any, ...], sender: An
 
 
 def _post(outbox: Any, sender: Any) -> None:
-    """Send each pickled answer down the pipe, in order, until the end (None)."""
+    """Send each pickled answer down the pipe, in order, until the end (None); each is done with once sent, or
+    dropped once the parent has stopped listening, so that waiting for them (:data:`SENT`) ends either way."""
+    listening = True
     try:
         while (message := outbox.get()) is not None:
-            sender.send_bytes(message)
-    except OSError:  # the parent stopped listening
-        pass
+            if listening:
+                try:
+                    sender.send_bytes(message)
+                except OSError:  # the parent stopped listening
+                    listening = False
+            outbox.task_done()
     finally:
         sender.close()
 
