@@ -538,9 +538,9 @@ def _split_in_two(root: Path, pairs: list[tuple[str, str]], texts: Texts | None 
 
 def _reading_ahead(root: Path, until: str | None, ignore: tuple[str, ...] | None) -> Iterator[Any]:
     """In a helper reading a history ahead, its three answers: the commit it read up to and the history up to it
-    (one ``git log``), at once; then what each blob of it holds (what
-    the user cache knew and what the helper split), with the texts the split kept; then, once it has kept what
-    it learnt in the user cache (the evaluation then has nothing of its own to write), True.
+    (one ``git log``), at once; then what each blob of it holds (what the user cache knew and what the helper
+    split), with the texts the split kept; then, once it has kept what it learnt in the user cache (the
+    evaluation then has nothing of its own to write), True.
 
     Started before the command knows the commit and the manifest (see
     :func:`read_ahead`), it reads up to HEAD and follows the manifest's
