@@ -72,9 +72,15 @@ def analyse(
         if (select and rule_id not in select) or rule_id in ignore:
             severity = "off"
         infos[rule_id] = RuleInfo(rule_id, rule.severity, severity, rule.summary, rule.doc, rule.category)
-    # The rules that read history run last, giving a helper reading the history ahead the most time;
-    # the order findings are found in does not show (they are sorted by place, then rule).
-    for described in sorted(infos.values(), key=lambda described: described.category == "history"):
+    # The rules that read history run last, and of them those that read every record's versions (which a helper
+    # reads ahead) after those that read only the commits, giving the helper the most time; the order findings
+    # are found in does not show (they are sorted by place, then rule).
+    from isoctl.history.versions import READS_VERSIONS
+
+    def order(described: RuleInfo) -> tuple[bool, bool]:
+        return described.category == "history", described.id in READS_VERSIONS
+
+    for described in sorted(infos.values(), key=order):
         if described.severity != "off":
             findings += _run(rules[described.id], ctx, described.severity, pinned=described.id in overrides)
     findings.sort(key=Finding.sort_key)
