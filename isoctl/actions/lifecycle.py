@@ -50,11 +50,6 @@ class Written:
     action: Action | None = None  # the action as written, when an edit changed it
 
 
-def in_git_work_tree(root: Path) -> bool:
-    """Whether ``root`` is inside a git work tree (checked before writing, so ``--commit`` fails early)."""
-    return any((directory / ".git").exists() for directory in (root, *root.parents))
-
-
 def _validate(record: Mapping[str, Any], what: str) -> Action:
     try:
         return Action.model_validate(dict(record))

@@ -243,10 +243,9 @@ def render_json(rename: PersonRename) -> str:
 
 def _refuse_dirty(root: Path) -> None:
     """A rename rewrites many files: refuse to mix it with uncommitted work that git could not tell apart from it."""
-    from isoctl.actions.lifecycle import in_git_work_tree
-    from isoctl.history.git import head_state
+    from isoctl.history.git import head_state, inside_repository
 
-    if not in_git_work_tree(root):
+    if not inside_repository(root):
         return
     _, dirty = head_state(root)
     if dirty:

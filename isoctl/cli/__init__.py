@@ -99,7 +99,11 @@ def _read_ahead(argv: list[str], *, parse: bool) -> None:
     named = next((arg for arg in argv[1:] if not arg.startswith("-") and os.path.isdir(arg)), None)
     directory = Path(named) if named is not None else Path.cwd()
     root = ahead.start(directory) if parse else find_root(directory)
-    if root is None or not (os.environ.get("GIT_DIR") or any((d / ".git").exists() for d in (root, *root.parents))):
+    if root is None:
+        return
+    from isoctl.history import git
+
+    if not (os.environ.get("GIT_DIR") or git.inside_repository(root)):
         return  # no history to read (git itself says so later, where it matters)
     from isoctl.history import versions
 

@@ -98,9 +98,9 @@ def _context() -> ActionContext:
 
 
 def _check_commit(ctx: ActionContext, commit: bool) -> None:
-    from isoctl.actions.lifecycle import in_git_work_tree
+    from isoctl.history.git import inside_repository
 
-    if commit and not in_git_work_tree(ctx.root):
+    if commit and not inside_repository(ctx.root):
         raise UsageError(f"--commit: {ctx.root} is not in a git repository", hint="run 'git init' there, or leave out --commit")
 
 

@@ -98,8 +98,9 @@ def _at(path: Path, *, worktree: bool = False) -> Path:
     return where
 
 
-def _inside_git_dir(path: Path) -> bool:
-    """Whether ``path`` or a parent holds a ``.git`` entry (so a failure to open means breakage)."""
+def inside_repository(path: Path) -> bool:
+    """Whether ``path`` or a parent holds a ``.git`` entry: a work tree (so a failure to open means breakage, and
+    ``--commit`` can commit there)."""
     here = _existing(path)
     return any((directory / ".git").exists() for directory in (here, *here.parents))
 
@@ -206,7 +207,7 @@ def head_state(path: Path) -> tuple[str | None, bool]:
     try:
         status = _call(where, "status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=normal", "--", ".")
     except FileNotFoundError:
-        if _inside_git_dir(where):  # a repository whose history cannot be read: not "no repository"
+        if inside_repository(where):  # a repository whose history cannot be read: not "no repository"
             raise _git_missing(where) from None
         return None, False
     if status.returncode != 0:
@@ -216,7 +217,7 @@ def head_state(path: Path) -> tuple[str | None, bool]:
             raise refused
         if "bad object" in stderr:
             raise GitError(f"{where}: HEAD is not a readable commit; the repository is damaged ({stderr})")
-        if _inside_git_dir(where):
+        if inside_repository(where):
             raise GitError(f"{where} is in a git repository that cannot be read: {stderr}")
         return None, False
     lines = status.stdout.splitlines()

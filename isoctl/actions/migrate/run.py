@@ -99,10 +99,9 @@ def transition_between(catalogs: Catalogs, source: Edition, target: Edition) -> 
 
 def _refuse_unsafe(root: Path, *, allow_dirty: bool, commit: bool) -> None:
     """A migration is one reviewable change: refuse to mix it with uncommitted work, or to run where git cannot undo it."""
-    from isoctl.actions.lifecycle import in_git_work_tree
-    from isoctl.history.git import head_state
+    from isoctl.history.git import head_state, inside_repository
 
-    in_git = in_git_work_tree(root)
+    in_git = inside_repository(root)
     if commit and not in_git:
         raise UsageError(f"--commit: {root} is not in a git repository", hint="run 'git init' there, or leave out --commit")
     head, dirty = head_state(root) if in_git else (None, False)
