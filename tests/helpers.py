@@ -33,6 +33,26 @@ people:
 
 JANE = "Jane Smith <jane@example.com>"
 
+#: An approved quality policy in Markdown, for the rules that follow a document after its approval.
+POLICY = """\
+---
+id: POL-1
+kind: document
+type: policy
+title: Quality policy
+status: approved
+version: "{version}"
+approved_by: jsmith
+approved_on: {approved}
+# owner: the managing director
+---
+{body}
+"""
+
+
+def policy(version: str = "1", approved: str = "2026-02-01", body: str = "We deliver on time.") -> dict[str, str]:
+    return {"documents/quality-policy.md": POLICY.format(version=version, approved=approved, body=body)}
+
 # Settings that make git ignore the machine it runs on: no ~/.gitconfig, no /etc/gitconfig, no prompts.
 ISOLATED_GIT = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
 

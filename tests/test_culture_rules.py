@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import JANE, MANIFEST, Cli, GitRepo
+from helpers import JANE, MANIFEST, POLICY, Cli, GitRepo, policy
 
 AMIR = "Amir Khan <amir@example.com>"
 MIA = "Mia Nowak <mia@example.com>"
@@ -86,25 +86,6 @@ def test_events_before_the_first_commit_are_not_judged(cli: Cli, tmp_path: Path)
 
 
 # changed-after-approval -----------------------------------------------------------------------------------------
-
-POLICY = """\
----
-id: POL-1
-kind: document
-type: policy
-title: Quality policy
-status: approved
-version: "{version}"
-approved_by: jsmith
-approved_on: {approved}
-# owner: the managing director
----
-{body}
-"""
-
-
-def policy(version: str = "1", approved: str = "2026-02-01", body: str = "We deliver on time.") -> dict[str, str]:
-    return {"documents/quality-policy.md": POLICY.format(version=version, approved=approved, body=body)}
 
 
 def test_an_edit_after_approval_under_the_same_version_is_reported(cli: Cli, tmp_path: Path) -> None:

@@ -8,25 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import MANIFEST, GitRepo, run_isoctl
+from helpers import MANIFEST, GitRepo, policy, run_isoctl
 
 from isoctl.cli import _may_run
 from isoctl.history import versions
 
 TODAY = "2026-11-21"
-POLICY = """\
----
-id: POL-1
-kind: document
-type: policy
-title: Quality policy
-status: approved
-version: "1"
-approved_by: jsmith
-approved_on: 2026-02-01
----
-{body}
-"""
 READERS = versions.READS_VERSIONS
 
 
@@ -42,8 +29,8 @@ def repository(tmp_path: Path, manifest: str) -> GitRepo:
     repo.commit("Start", files={"isoctl.yaml": manifest}, date="2025-01-05")
     repo.commit("Write up the year's actions", files={"actions/log.yaml": actions("ACT"),
                                                       "drafts/actions.yaml": actions("DRAFT")}, date="2026-06-20")
-    repo.commit("Approve the policy", files={"documents/policy.md": POLICY.format(body="On time.")}, date="2026-07-01")
-    repo.commit("Reword it", files={"documents/policy.md": POLICY.format(body="On time, every time."),
+    repo.commit("Approve the policy", files=policy(), date="2026-07-01")
+    repo.commit("Reword it", files={**policy(body="We deliver on time, every time."),
                                     "drafts/actions.yaml": actions("DRAFT").replace("Action", "Draft")},
                 date="2026-08-01")
     return repo
@@ -69,7 +56,7 @@ def test_the_history_read_ahead_gives_the_answer_one_process_gives(tmp_path: Pat
     if "rules:" in manifest:
         assert not set(READERS) & set(found)
         return
-    assert found["changed-after-approval"]["path"] == "documents/policy.md"
+    assert found["changed-after-approval"]["path"] == "documents/quality-policy.md"
     counted = "5 of the 5 events" if "drafts/" in manifest else "10 of the 10 events"  # the drafts' or not
     assert found["late-recording"]["message"].startswith(counted)
 

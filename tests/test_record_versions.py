@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -206,22 +207,33 @@ def _big_then_mark(marker: Path) -> Any:
     yield "done"
 
 
-def test_a_helper_works_on_while_its_answer_waits_to_be_read(tmp_path: Path) -> None:
-    """A history read ahead is taken only once the workspace has loaded: the helper goes on splitting blobs."""
-    import time
-
+def _marking(work: Callable[[Path], Any], marker: Path) -> Any:
+    """A helper doing ``work``, which writes ``marker`` once it gets past its first answer."""
     from isoctl.workspace.forks import Helper, can_fork
 
     if not can_fork():
         pytest.skip("no helper process on this machine (one core, or not Linux)")
-    marker = tmp_path / "marker"
-    helper = Helper.start("isoctl-test", _big_then_mark, marker)
+    helper = Helper.start("isoctl-test", work, marker)
     assert helper is not None
+    return helper
+
+
+def _appears(marker: Path) -> bool:
+    """Whether ``marker`` is written within 20 seconds."""
+    import time
+
+    deadline = time.monotonic() + 20
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return marker.exists()
+
+
+def test_a_helper_works_on_while_its_answer_waits_to_be_read(tmp_path: Path) -> None:
+    """A history read ahead is taken only once the workspace has loaded: the helper goes on splitting blobs."""
+    marker = tmp_path / "marker"
+    helper = _marking(_big_then_mark, marker)
     try:
-        deadline = time.monotonic() + 20
-        while not marker.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert marker.exists()  # nothing read yet
+        assert _appears(marker)  # nothing read yet
         assert helper.next() == b"x" * 2_000_000 and helper.next() == "done"
     finally:
         helper.stop()
@@ -241,13 +253,8 @@ def test_a_helper_that_asks_waits_until_its_answer_is_read_and_not_once_the_read
     keep the thread sending it from running; and it never waits for a parent that stopped listening."""
     import time
 
-    from isoctl.workspace.forks import Helper, can_fork
-
-    if not can_fork():
-        pytest.skip("no helper process on this machine (one core, or not Linux)")
     marker = tmp_path / "marker"
-    helper = Helper.start("isoctl-test", _big_sent_then_mark, marker)
-    assert helper is not None
+    helper = _marking(_big_sent_then_mark, marker)
     try:
         time.sleep(1)
         assert not marker.exists()  # the answer is still waiting to be read
@@ -256,14 +263,10 @@ def test_a_helper_that_asks_waits_until_its_answer_is_read_and_not_once_the_read
     finally:
         helper.stop()
     marker.unlink()
-    deaf = Helper.start("isoctl-test", _big_sent_then_mark, marker)
-    assert deaf is not None
+    deaf = _marking(_big_sent_then_mark, marker)
     try:
         deaf._receiver.close()  # the parent stops listening without stopping the helper
-        deadline = time.monotonic() + 20
-        while not marker.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert marker.exists()
+        assert _appears(marker)
     finally:
         deaf.stop()
 
