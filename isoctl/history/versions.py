@@ -612,7 +612,8 @@ class _Ahead:
         return self.commits
 
     def split(self) -> tuple[dict[str, Items], dict[str, str]] | None:
-        """What the helper learnt of the blobs, and the texts it kept (waited for once); None if it failed.
+        """What the helper knows of the blobs (the user cache's and its own), and the texts it kept (waited for
+        once); None if it failed.
 
         The helper then writes what it learnt to the user cache while the
         evaluation goes on (:meth:`finish` waits for it).
@@ -661,15 +662,16 @@ def read_ahead(root: Path, until: str | None = None, ignore: Sequence[str] | Non
     """
     from isoctl.workspace.forks import Helper
 
-    entry = _ahead.get(_key(root))
+    key = _key(root)
+    entry = _ahead.get(key)
     if entry is not None:
         if entry.until in (None, until):
             return
-        _ahead.pop(_key(root)).stop()
+        _ahead.pop(key).stop()
     frozen = tuple(ignore) if ignore is not None else None
     helper = Helper.start("isoctl-history-ahead", _reading_ahead, root, until, frozen)
     if helper is not None:
-        _ahead[_key(root)] = _Ahead(until, helper)
+        _ahead[key] = _Ahead(until, helper)
 
 
 def stop_ahead(root: Path) -> None:
