@@ -92,6 +92,9 @@ def test_every_error_in_every_file_is_reported(cli: Cli, make_workspace: MakeWor
         ("id: A\nkind: issue\nid: B\n", "bad.yaml:3:1: parse-error: invalid YAML: duplicate key 'id' (first defined on line 1)"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "bad.yaml:1:1: parse-error: binary file (contains NUL bytes)"),
         ("id: A\ntitle: caf\xe9\n".encode("latin-1"), "bad.yaml:2:11: parse-error: not valid UTF-8 (byte 0xe9)"),
+        # after a BOM, the bad byte and its column are those an editor shows (the BOM is not a column)
+        (b"\xef\xbb\xbfid: A\ntitle: caf\xe9\n", "bad.yaml:2:11: parse-error: not valid UTF-8 (byte 0xe9)"),
+        (b"\xef\xbb\xbfid: caf\xe9\n", "bad.yaml:1:8: parse-error: not valid UTF-8 (byte 0xe9)"),
         ("", "bad.yaml:1:1: schema-error: empty file"),
         ("42\n", "bad.yaml:1:1: schema-error: not a record: expected a mapping with kind: or a list of them; got a number (42)"),
         ("just some words\n", "bad.yaml:1:1: schema-error: not a record: expected a mapping with kind: or a list of them; got text"),

@@ -151,19 +151,27 @@ def _not_regular(mode: int) -> str:
 
 def decode(data: bytes) -> str:
     """Decode bytes as UTF-8 (a BOM is allowed); binary and invalid bytes are located problems."""
-    wide = _wide_encoding(data)
-    if wide is not None:
-        raise YamlProblem(f"{wide}: convert to UTF-8 (records are UTF-8 text)")
-    if b"\x00" in data[:8192]:
-        raise YamlProblem("binary file (contains NUL bytes), not YAML or Markdown text")
+    if data[:2] in _WIDE_STARTS or data.find(b"\x00", 0, 8192) >= 0:  # (both rare: text goes straight on)
+        wide = _wide_encoding(data)
+        if wide is not None:
+            raise YamlProblem(f"{wide}: convert to UTF-8 (records are UTF-8 text)")
+        if b"\x00" in data[:8192]:
+            raise YamlProblem("binary file (contains NUL bytes), not YAML or Markdown text")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        start = data.rfind(b"\n", 0, exc.start) + 1  # where the line of the bad byte starts
+        if start == 0 and data.startswith(codecs.BOM_UTF8):
+            start = len(codecs.BOM_UTF8)  # no editor shows the BOM: the first line's columns start after it
         raise YamlProblem(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", line, column
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            data.count(b"\n", 0, exc.start) + 1, exc.start - start + 1,
         ) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+#: How text in UTF-16 or UTF-32 can start without a NUL in its first bytes: a byte order mark.
+_WIDE_STARTS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def _wide_encoding(data: bytes) -> str | None:
