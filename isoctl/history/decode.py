@@ -35,6 +35,7 @@ commit is read without an error:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -86,8 +87,14 @@ def date(raw: bytes) -> tuple[dt.datetime | None, bool]:
         return (EARLIEST if seconds < _EARLIEST_S else LATEST), False
     if hours >= 24 or minutes >= 60:
         return dt.datetime.fromtimestamp(seconds, dt.UTC), False
-    offset = dt.timedelta(hours=hours, minutes=minutes) * (-1 if match[2] == b"-" else 1)
-    return dt.datetime.fromtimestamp(seconds, dt.timezone(offset)), True
+    return dt.datetime.fromtimestamp(seconds, _zone(match[2] == b"-", hours, minutes)), True
+
+
+@functools.lru_cache(maxsize=256)
+def _zone(west: bool, hours: int, minutes: int) -> dt.timezone:
+    """One time zone object per offset: a history's commits share a few, and a copy of the history sent to
+    another process then carries each once."""
+    return dt.timezone(dt.timedelta(hours=hours, minutes=minutes) * (-1 if west else 1))
 
 
 def commit_dates(authored: bytes, committed: bytes) -> tuple[dt.datetime, dt.datetime, bool]:
@@ -166,6 +173,19 @@ def log_entries(out: bytes, prefix: bytes) -> list[CommitInfo]:
     changes: list[Change] = []
     tokens = out.split(b"\0")
     index = 0
+    # A history names a few people, files and modes many times, and each blob twice (added, then replaced): one
+    # string for each makes the list smaller, and so faster to send to another process and to keep.
+    names: dict[bytes, str] = {}
+    shared: dict[str, str] = {}
+
+    def one(value: str) -> str:
+        return shared.setdefault(value, value)
+
+    def name(raw: bytes) -> str:
+        found = names.get(raw)
+        if found is None:
+            found = names[raw] = text(raw)
+        return found
 
     def flush() -> None:
         if header is None or not _SHA.fullmatch(header[0]):
@@ -173,7 +193,7 @@ def log_entries(out: bytes, prefix: bytes) -> list[CommitInfo]:
         sha, parents, authored, committed, author, email, subject = header
         when_authored, when_committed, exact = commit_dates(authored, committed)
         commits.append(CommitInfo(sha.decode("ascii"), tuple(parents.decode("ascii", "replace").split()),
-                                  text(author), text(email), when_authored, when_committed,
+                                  name(author), name(email), when_authored, when_committed,
                                   text(subject), tuple(changes), clamped=not exact))
 
     while index < len(tokens):
@@ -191,6 +211,7 @@ def log_entries(out: bytes, prefix: bytes) -> list[CommitInfo]:
                 old_mode, new_mode, old_blob, new_blob, status = (f.decode("ascii", "replace") for f in fields)
                 status = _without_submodules(status[:1], old_mode, new_mode)
                 if status:
-                    changes.append(Change(status, path(raw[len(prefix):]), old_blob, new_blob, new_mode))
+                    changes.append(Change(status, one(path(raw[len(prefix):])), one(old_blob), one(new_blob),
+                                          one(new_mode)))
     flush()
     return commits

@@ -171,9 +171,9 @@ def _stamps_of_text(kind: str, text: str, markdown: bool = False) -> str:
         return _document_stamps(text, markdown)
     if kind not in STAMPED_KINDS:
         return ""
-    found = {f"{m.group(2)}={m.group(3)}" for m in _STAMP.finditer("\n" + text)}
+    found = {f"{key}={day}" for _, key, day in _STAMP.findall("\n" + text)}
     if "{" in text:
-        found.update(f"{m.group(2)}={m.group(3)}" for m in _FLOW_STAMP.finditer(text))
+        found.update(f"{key}={day}" for _, key, day in _FLOW_STAMP.findall(text))
     return " ".join(sorted(found))
 
 
