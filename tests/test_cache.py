@@ -591,6 +591,71 @@ def test_a_history_is_read_from_git_once_and_follows_a_clone_that_fetches_more(t
     assert len(logs) == 6
 
 
+def test_a_history_that_continues_the_last_one_kept_asks_git_only_for_its_new_commits(
+        tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a new commit, the history is the kept one and what git says of the commits since; it is exactly the
+    history git gives whole, through merges (of changes, of nothing, of a branch holding all), commits outside the
+    workspace and empty commits. A branch off the line, an older commit and a rewritten commit are read whole."""
+    from isoctl.history import git
+
+    repo = GitRepo.init(tmp_path / "repo")
+    root = make_workspace(repo.root / "ms", {"actions/ACT-1.yaml": ACTION})
+    line = [repo.commit("Start", date="2026-01-05")]
+
+    def action(number: int) -> dict[str, str]:
+        return {f"ms/actions/ACT-{number}.yaml": ACTION.replace("ACT-1", f"ACT-{number}")}
+
+    line.append(repo.commit("Outside only", files={"README.md": "readme\n"}, date="2026-01-06"))
+    line.append(repo.commit("Work 2", files=action(2), date="2026-01-07"))
+    repo.git("commit", "--quiet", "--allow-empty", "--message", "Nothing", date="2026-01-08")
+    line.append(repo.sha())
+    repo.branch("feature")  # a branch with work in the workspace, while the main line moves on
+    repo.checkout("feature")
+    repo.commit("Feature 3", files=action(3), date="2026-01-09")
+    repo.commit("Feature 4", files=action(4), date="2026-01-10")
+    repo.checkout("main")
+    line.append(repo.commit("Work 5", files=action(5), date="2026-01-11"))
+    line.append(repo.merge("feature", "Merge feature", date="2026-01-12"))
+    repo.branch("docs")  # a branch outside the workspace only
+    repo.checkout("docs")
+    repo.commit("Docs", files={"docs.txt": "words\n"}, date="2026-01-13")
+    repo.checkout("main")
+    line.append(repo.merge("docs", "Merge docs", date="2026-01-14"))
+    repo.branch("ahead")  # a branch holding everything the merge brings: the merge's tree is the branch's
+    repo.checkout("ahead")
+    repo.commit("Ahead 6", files=action(6), date="2026-01-15")
+    repo.checkout("main")
+    line.append(repo.merge("ahead", "Merge ahead", date="2026-01-16"))
+    line.append(repo.commit("Work 7", files=action(7), date="2026-01-17"))
+
+    asked: list[str] = []
+    real = git._git
+
+    def counting(where: Path, *args: str) -> bytes:
+        if args[0] == "log":
+            asked.append(next(arg for arg in args[1:] if not arg.startswith("-")))  # the revisions asked for
+        return real(where, *args)
+
+    monkeypatch.setattr(git, "_git", counting)
+    for sha in line:  # each new commit of the line, as a check after each commit would read it
+        asked.clear()
+        assert git.log(root, until=sha) == git._logged(root, sha, git._layout(root)[2])
+        assert asked[0] == sha if sha == line[0] else asked[0].endswith(".." + sha), asked
+    assert [c.subject for c in git.log(root, until=line[-1])] == [
+        "Start", "Work 2", "Work 5", "Merge feature", "Merge ahead", "Work 7"]
+
+    side = line[4]  # a branch that left the line before its last kept commit: read whole
+    repo.git("checkout", "--quiet", "-b", "side", side)
+    fork = repo.commit("Side 8", files=action(8), date="2026-01-18")
+    for sha in (fork, line[2]):  # and an older commit of the line itself
+        asked.clear()
+        assert git.log(root, until=sha) == git._logged(root, sha, git._layout(root)[2]) and asked[0] == sha
+    repo.git("commit", "--quiet", "--amend", "--message", "Side 8, reworded", date="2026-01-18")
+    asked.clear()
+    rewritten = git.log(root, until=repo.sha())
+    assert [c.subject for c in rewritten][-1] == "Side 8, reworded" and asked[0] == repo.sha()
+
+
 def test_a_git_directory_with_odd_files_is_read_without_caching_its_history(tmp_path: Path, own_cache: Path) -> None:
     """A FIFO, a link or a folder where git keeps its shallow list, grafts or replacement refs is never opened
     (reading a FIFO would wait for ever): the history is then just not cached."""

@@ -486,33 +486,66 @@ def log(root: Path, *, until: str = "HEAD", keep: bool = True) -> list[CommitInf
     :mod:`isoctl.history.decode` says; a commit whose header git could not
     make out still counts, with what could be read. The history up to a sha
     is kept in the user cache (:mod:`isoctl.history.log_cache`) and read
-    from there next time; ``keep=False`` leaves keeping it to :func:`keep_log`.
+    from there next time, and a history that continues the last one kept
+    asks git only for its new commits (:func:`_continued`); ``keep=False``
+    leaves keeping it to :func:`keep_log`.
     """
     top, common, prefix = _layout(root)
     if until == "HEAD" and head_state(root)[0] is None:
         return []  # no commit yet
-    key = log_cache.key(top, common, prefix, until, _LOG_FORMAT)  # a history up to a sha is read once
-    known = log_cache.load(key)
+    keys = log_cache.Keys.of(top, common, prefix, _LOG_FORMAT)
+    known = log_cache.load(keys.history(until))  # a history up to a sha is read once
     if known is not None:
         return known
-    out = _git(root, "log", "-z", "--raw", "--no-renames", "--no-abbrev", "--reverse", "--first-parent", "-m",
-               "--date=raw", _LOG_FORMAT, until, "--", _pathspec(prefix))
-    commits = decode.log_entries(out, prefix)
+    commits = _continued(root, keys, until, prefix)
+    if commits is None:
+        commits = _logged(root, until, prefix)
     if keep:
-        log_cache.store(key, commits)
+        log_cache.store(keys, until, commits)
     else:
-        _unkept[:] = [(key, commits)]
+        _unkept[:] = [(keys, until, commits)]
     return commits
 
 
-#: A history read with ``keep=False`` and the key it is to be kept under, for :func:`keep_log`.
-_unkept: list[tuple[str | None, list[CommitInfo]]] = []
+def _logged(root: Path, revisions: str, prefix: bytes) -> list[CommitInfo]:
+    out = _git(root, "log", "-z", "--raw", "--no-renames", "--no-abbrev", "--reverse", "--first-parent", "-m",
+               "--date=raw", _LOG_FORMAT, revisions, "--", _pathspec(prefix))
+    return decode.log_entries(out, prefix)
+
+
+def _continued(root: Path, keys: log_cache.Keys, until: str, prefix: bytes) -> list[CommitInfo] | None:
+    """The history up to ``until`` as the last history kept for the workspace and the commits after it, when
+    that history ends on the first-parent line of ``until`` (after a new commit, git reads only that commit);
+    None otherwise.
+
+    ``git log --first-parent TIP..UNTIL`` then walks back from ``until``
+    along first parents and stops at the kept history's last commit: what
+    the whole walk would have found beyond it, in the same order, read the
+    same way.
+    """
+    tip = log_cache.tip(keys.tip)
+    if tip is None or tip == until or keys.history(until) is None:
+        return None
+    earlier = log_cache.load(keys.history(tip))
+    if earlier is None:
+        return None
+    try:
+        oldest = _git(root, "rev-list", "--first-parent", "--parents", "--reverse", f"{tip}..{until}", "--")
+        if oldest.split(b"\n", 1)[0].split()[1:2] != [tip.encode()]:
+            return None  # not on the first-parent line of until (another branch, or an older commit)
+        return earlier + _logged(root, f"{tip}..{until}", prefix)
+    except GitError:
+        return None  # the kept commit is gone (rewritten history, a shallow clone cut back): read it all
+
+
+#: A history read with ``keep=False``, with what it is to be kept under, for :func:`keep_log`.
+_unkept: list[tuple[log_cache.Keys, str, list[CommitInfo]]] = []
 
 
 def keep_log() -> None:
     """Keep in the user cache the history last read with ``keep=False`` (a helper does it once it has answered)."""
-    for key, commits in _unkept:
-        log_cache.store(key, commits)
+    for keys, until, commits in _unkept:
+        log_cache.store(keys, until, commits)
     _unkept.clear()
 
 

@@ -35,23 +35,45 @@ _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 def key(top: Path, common: Path, prefix: bytes, until: str, log_format: str) -> str | None:
     """The key of ``git log`` up to ``until`` in this repository; None when it cannot be cached (not a full sha,
     caching off, or the repository's files cannot be read)."""
-    if not _FULL_SHA.fullmatch(until) or cache.cache_dir() is None:
-        return None
-    parts: list[bytes | str] = ["git log 1", __version__, Path(decode.__file__).read_bytes(), log_format,
-                                os.fsencode(top), prefix, until]
-    parts += [f"{name}={os.environ.get(name, '')}" for name in _ENVIRONMENT]
-    try:
-        for name in ("shallow", "info/grafts"):
-            parts += [name, _plain(common / name)]
-        parts += [line for line in _plain(common / "packed-refs").splitlines() if b"refs/replace/" in line]
-        replace = common / "refs" / "replace"
-        for folder, _, files in sorted(os.walk(replace)):  # links to folders are not followed
-            for name in sorted(files):
-                path = Path(folder) / name
-                parts += [os.fsencode(path.relative_to(replace)), _plain(path)]
-    except OSError:
-        return None  # a repository laid out oddly (a link, a FIFO, a huge file where git keeps these) is not cached
-    return cache.digest(parts)
+    return Keys.of(top, common, prefix, log_format).history(until)
+
+
+class Keys:
+    """The keys of the histories of one workspace: what they depend on but the commit is read once."""
+
+    def __init__(self, parts: list[bytes | str] | None) -> None:
+        self._parts = parts
+
+    @classmethod
+    def of(cls, top: Path, common: Path, prefix: bytes, log_format: str) -> Keys:
+        if cache.cache_dir() is None:
+            return cls(None)
+        parts: list[bytes | str] = ["git log 2", __version__, Path(decode.__file__).read_bytes(), log_format,
+                                    os.fsencode(top), prefix]
+        parts += [f"{name}={os.environ.get(name, '')}" for name in _ENVIRONMENT]
+        try:
+            for name in ("shallow", "info/grafts"):
+                parts += [name, _plain(common / name)]
+            parts += [line for line in _plain(common / "packed-refs").splitlines() if b"refs/replace/" in line]
+            replace = common / "refs" / "replace"
+            for folder, _, files in sorted(os.walk(replace)):  # links to folders are not followed
+                for name in sorted(files):
+                    path = Path(folder) / name
+                    parts += [os.fsencode(path.relative_to(replace)), _plain(path)]
+        except OSError:
+            return cls(None)  # a repository laid out oddly (a link, a FIFO, a huge file where git keeps these) is not cached
+        return cls(parts)
+
+    def history(self, until: str) -> str | None:
+        """The key of the history up to the commit ``until`` (a full sha; None for anything else)."""
+        if self._parts is None or not _FULL_SHA.fullmatch(until):
+            return None
+        return cache.digest([*self._parts, "until", until])
+
+    @property
+    def tip(self) -> str | None:
+        """The key under which the commit of the last history kept for this workspace is kept (see :func:`tip`)."""
+        return None if self._parts is None else cache.digest([*self._parts, "tip"])
 
 
 #: Larger than any shallow list, graft file or packed refs of a sane repository.
@@ -80,13 +102,22 @@ def load(entry_key: str | None) -> list[CommitInfo] | None:
         return None
 
 
-def store(entry_key: str | None, commits: Sequence[CommitInfo]) -> None:
-    if entry_key is not None:
-        cache.write(SECTION, entry_key, [
-            [c.sha, list(c.parents), c.author, c.email, c.authored.isoformat(), c.committed.isoformat(), c.subject,
-             [[x.status, x.path, x.old_blob, x.new_blob, x.new_mode] for x in c.changes], c.clamped]
-            for c in commits
-        ])
+def tip(entry_key: str | None) -> str | None:
+    """The commit of the last history kept under :attr:`Keys.tip`, if one is."""
+    found = cache.read(SECTION, entry_key) if entry_key is not None else None
+    return found if isinstance(found, str) and _FULL_SHA.fullmatch(found) else None
+
+
+def store(keys: Keys, until: str, commits: Sequence[CommitInfo]) -> None:
+    """Keep the history up to ``until`` (a full sha), and that commit as the last one kept for the workspace."""
+    entry_key, tip_key = keys.history(until), keys.tip
+    if entry_key is None or tip_key is None:
+        return
+    cache.write_many(SECTION, {entry_key: cache.dumps([
+        [c.sha, list(c.parents), c.author, c.email, c.authored.isoformat(), c.committed.isoformat(), c.subject,
+         [[x.status, x.path, x.old_blob, x.new_blob, x.new_mode] for x in c.changes], c.clamped]
+        for c in commits
+    ]), tip_key: cache.dumps(until)})
 
 
 def _commit(item: Any) -> CommitInfo:
