@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import MANIFEST, GitRepo
+from helpers import MANIFEST, GitRepo, policy
 
 from isoctl.history import git, versions
 from isoctl.history.versions import cut, split
@@ -122,21 +122,60 @@ def test_versions_follow_records_by_id_across_files_and_commits(tmp_path: Path) 
 
 
 def test_the_cache_keeps_what_each_blob_holds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What each blob holds, and the text of the versions the rules parse (a document's), come from the cache the
+    second time: no blob is read again, and what the rules read of a version is what they read the first time."""
     monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ISOCTL_STATE_DIR", str(tmp_path / "state"))
     repo = GitRepo.init(tmp_path / "qms")
-    repo.commit("start", files={"isoctl.yaml": MANIFEST, "actions/log.yaml": LOG}, date=dt.date(2026, 1, 1))
+    repo.commit("start", files={"isoctl.yaml": MANIFEST, "actions/log.yaml": LOG, **policy()}, date=dt.date(2026, 1, 1))
+    repo.commit("edit", files=policy(body="We deliver on time, every time."), date=dt.date(2026, 1, 2))
     commits = git.log(repo.root)
     first = versions.RecordVersions([], repo.root)
     first.advance(commits)
     first.save()
+    edits = first.of("POL-1")
+    assert len(edits) == 2 and "every time" in str(first.facts(edits[1]))
 
-    def refuse(root: Path, blobs: list[str]) -> None:
-        raise AssertionError(f"blobs {blobs} read again")
+    def refuse(root: Path, blobs: list[str], **_: object) -> Iterator[tuple[str, bytes]]:
+        if blobs:
+            raise AssertionError(f"blobs {blobs} read again")
+        yield from ()
 
     monkeypatch.setattr(git, "read_blobs", refuse)
     second = versions.RecordVersions([], repo.root)
     second.advance(commits)  # everything from the cache: no blob read
     assert [v.stamps for v in second.of("ACT-2")] == ["on=2026-03-01 raised_on=2026-02-10"]
+    assert second.facts_of(second.of("POL-1")) == first.facts_of(edits)
+
+
+def test_a_text_read_from_git_is_kept_for_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A version's text that no split kept (the texts were over their cap, or kept by an older isoctl) is read from
+    git once, then kept in the cache with the rest."""
+    monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ISOCTL_STATE_DIR", str(tmp_path / "state"))
+    repo = GitRepo.init(tmp_path / "qms")
+    repo.commit("start", files={"isoctl.yaml": MANIFEST, **policy()}, date=dt.date(2026, 1, 1))
+    repo.commit("edit", files=policy(body="We deliver on time, every time."), date=dt.date(2026, 1, 2))
+    commits = git.log(repo.root)
+    monkeypatch.setattr(versions, "TEXTS_HELD", 0)
+    split = versions.RecordVersions([], repo.root)
+    split.advance(commits)
+    split.save()  # what the blobs hold, and no text
+    monkeypatch.setattr(versions, "TEXTS_HELD", 16 * 1024 * 1024)
+    reads: list[list[str]] = []
+    real = git.read_blobs
+
+    def counting(root: Path, blobs: list[str], **options: Any) -> Iterator[tuple[str, bytes | None]]:
+        reads.append(list(blobs))
+        return real(root, blobs, **options)
+
+    monkeypatch.setattr(git, "read_blobs", counting)
+    for run in range(3):
+        versions_now = versions.RecordVersions([], repo.root)
+        versions_now.advance(commits)
+        assert "every time" in str(versions_now.facts_of(versions_now.of("POL-1"))[1])
+        versions_now.save()
+        assert [len(blobs) for blobs in reads if blobs] == [2], run  # the two texts, read in the first run only
 
 
 def test_many_blobs_come_in_one_stream_and_missing_ones_say_so(tmp_path: Path) -> None:

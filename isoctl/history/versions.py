@@ -21,7 +21,9 @@ parsed content: slower, never wrong. A file that does not parse holds no
 records at that commit.
 
 What each blob holds is kept in the user cache between runs (a blob's
-content never changes), so a second run reads no blob it does not parse.
+content never changes), so a second run reads no blob it does not parse;
+so is the text of the versions the rules parse (:data:`TEXT_KINDS`), so a
+second run need not read their blobs again either.
 Records are followed by id, from the commit list alone: commits with a
 clamped date still count here, since a version's order in the history is
 real even when git could not give its date.
@@ -730,8 +732,10 @@ class RecordVersions:
         self.ignore = list(ignore)
         self.root = root
         self._store_key = cache.digest([FORMAT, os.fsencode(root.resolve())])
+        self._texts_key = cache.digest([FORMAT, os.fsencode(root.resolve()), "texts"])
         self._learnt = False  # a helper writing down what it learnt leaves nothing to write here
-        self.texts = Texts()  # the text of versions a split here (or a helper's) cut out, see texts_of
+        self._texts_learnt = False  # texts read from git by texts_of, which no helper had
+        self.texts = Texts()  # the text of versions a split (here, in a helper, or a run before) cut out, see texts_of
         collected = _collect(root) if ahead else None
         self.known: dict[str, Items] = {}
         if collected is not None:
@@ -742,6 +746,9 @@ class RecordVersions:
             if isinstance(known, dict):
                 self.known = {blob: {rid: (str(v[0]), str(v[1]), str(v[2])) for rid, v in items.items()}
                               for blob, items in known.items() if isinstance(items, dict)}
+                kept = cache.read("versions", self._texts_key)  # kept with them: a run that splits nothing has them
+                if isinstance(kept, dict):
+                    self.texts.update({digest: text for digest, text in kept.items() if isinstance(text, str)})
         self.shas: list[str] = []  # the commits read so far, oldest first
         self.files: dict[str, Items] = {}  # path -> what it holds now
         self.where: dict[str, str] = {}  # record id -> the path holding it now
@@ -845,7 +852,9 @@ class RecordVersions:
 
         Cheaper than :meth:`facts_of` (nothing is parsed), so a rule can look
         for a value in the text first and parse only the versions holding it.
-        A version whose text a split of this run kept is not read again.
+        A version whose text a split kept is not read again (the split of
+        this run, or of one before it: the texts are kept in the user cache
+        with what each blob holds); one read here is kept for the next run.
         """
         texts: dict[tuple[str, str], str | None] = {}
         by_blob: dict[str, list[Version]] = {}
@@ -865,7 +874,13 @@ class RecordVersions:
                 if text is not None and version.path not in pieces:
                     pieces[version.path] = cut(version.path, text)
                 cut_up = pieces.get(version.path)
-                texts[(blob, version.id)] = cut_up[version.id][1] if cut_up and version.id in cut_up else text
+                if cut_up and version.id in cut_up:
+                    piece = texts[(blob, version.id)] = cut_up[version.id][1]
+                    if version.kind in TEXT_KINDS and _digest(piece) == version.digest:
+                        self.texts.keep(version.digest, piece)  # read once: kept for the next run too
+                        self._texts_learnt = True
+                else:
+                    texts[(blob, version.id)] = text
         return [texts.get((version.blob, version.id)) for version in wanted]
 
     def _read_many(self, blobs: list[str]) -> Iterator[tuple[str, bytes]]:
@@ -876,10 +891,16 @@ class RecordVersions:
             yield blob, data or b""
 
     def save(self) -> None:
-        """Keep what the blobs read this run hold, for the next run (nothing when nothing was read)."""
+        """Keep what the blobs read this run hold and the texts read, for the next run (nothing when nothing was
+        read)."""
+        bodies = {}
         if self._learnt:
-            cache.write("versions", self._store_key, self.known)  # (the item tuples are written as JSON lists)
-            self._learnt = False
+            bodies[self._store_key] = cache.dumps(self.known)  # (the item tuples are written as JSON lists)
+        if self._learnt or self._texts_learnt:
+            bodies[self._texts_key] = cache.dumps(self.texts.by_digest)
+        if bodies:
+            cache.write_many("versions", bodies)
+        self._learnt = self._texts_learnt = False
 
 
 _open: dict[tuple[str, str, tuple[str, ...]], RecordVersions] = {}
