@@ -36,7 +36,8 @@ to DIR/SHAPE-RECORDS and leaves them there for profiling. The default run
 history`` and ``isoctl pulse`` cold (fresh cache) and warm against the floor
 of ``git log --raw``, ``git cat-file --batch`` and libyaml over every changed
 record blob; ``check`` with the rules that read history against the same
-without them (both cold); ``check --at`` an old commit and ``report`` against
+without them, both cold and after a new commit with the caches the run
+before left (a developer's next check, or CI that keeps its cache); ``check --at`` an old commit and ``report`` against
 a warm ``check`` that computes its output (``-o FILE``: an unchanged plain
 ``check`` is answered by replaying the last run's output, which neither
 ``--at`` nor ``report`` can do, so it is shown but not the baseline), and
@@ -422,8 +423,9 @@ print(count)
 
 def bench_history(records: int, files: int, commits: int, runs: int) -> int:
     """``isoctl history`` and ``pulse`` cold and warm against git log + cat-file + libyaml of every changed blob;
-    ``check`` cold with the rules that read history against the same without them; ``check --at`` an old
-    commit against ``check``; ``report`` against ``check``, and the PDF report against the HTML one."""
+    ``check`` with the rules that read history against the same without them, cold and after a new commit;
+    ``check --at`` an old commit against ``check``; ``report`` against ``check``, and the PDF report against the
+    HTML one."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from generate import generate
 
@@ -491,6 +493,17 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
             "check at HEAD, cold (fresh cache dir)": (check, fresh, new_cache),
             "check at HEAD, cold, history rules off": (no_history, plain, new_plain_cache),
         }, 3 * runs)
+        # After a new commit, with the caches the run before left (a developer's next check, CI with its cache
+        # kept): the same pair. Last, as it adds a commit to the repository each round.
+        after = {**base, "ISOCTL_CACHE_DIR": str(scratch / "cache-after")}
+        after_plain = {**base, "ISOCTL_CACHE_DIR": str(scratch / "cache-after-plain")}
+        subprocess.run(check, check=True, capture_output=True, env=after)
+        subprocess.run(no_history, check=True, capture_output=True, env=after_plain)
+        commit = new_commit(root)
+        pair.update(interleaved({
+            "check, new commit (caches of the run before)": (check, after, commit),
+            "check, new commit, history rules off": (no_history, after_plain, None),
+        }, 3 * runs))
         order = list(results)  # shown where they were: after pulse, before the warm checks
         at = order.index("check at HEAD (warm, replayed)")
         results = {**{name: results[name] for name in order[:at]}, **pair,
@@ -507,6 +520,8 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
         "pulse, cold (fresh cache dir)": (floor_ms, "floor", 1.3),
         "check at HEAD, cold (fresh cache dir)": (results["check at HEAD, cold, history rules off"],
                                                   "history rules off", 1.5),
+        "check, new commit (caches of the run before)": (
+            results["check, new commit, history rules off"], "history rules off", 1.5),
         f"check --at HEAD~{back} (warm)": (check_ms, "check at HEAD, not replayed", 1.5),
         "report --format html (warm)": (check_ms, "check at HEAD, not replayed", 3.0),
         "report --format pdf (warm)": (results.get("report --format html (warm)", 0.0), "report html", 2.0),
@@ -518,6 +533,23 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
             note = f"{value / reference:5.2f}x {label}  (target <= {target:g})"
         print(f"  {name:<48} {value:9.1f} ms  {note}")
     return 0
+
+
+def new_commit(root: Path) -> Callable[[], None]:
+    """A setup that commits an edit of one record file of the repository at ``root``, dated :data:`TODAY`."""
+    target = next(path for path in sorted((root / "actions").glob("*.yaml")))
+    stamp = f"{TODAY}T12:00:00+00:00"
+    env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+    count = [0]
+
+    def commit() -> None:
+        count[0] += 1
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(f"# reviewed {count[0]}\n")
+        subprocess.run(["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.com", "commit", "--quiet",
+                        "--all", "--message", f"Review {count[0]}"], cwd=root, check=True, env=env)
+
+    return commit
 
 
 def verify(output: str, records: int, files: int, *, quiet: bool = False) -> list[str]:
