@@ -644,6 +644,11 @@ def _body(stdout: IO[bytes], size: int, max_bytes: int | None) -> bytes | _Head:
     return _Head(head)
 
 
+#: The read buffer of a stream of blobs: a few at a time per read from the pipe, rather than one in two reads (a
+#: record file is a few kilobytes; the default buffer is 8).
+_STREAM_BUFFER = 256 * 1024
+
+
 def read_blobs(root: Path, blobs: Sequence[str], *, max_bytes: int | None = None
                ) -> Iterator[tuple[str, bytes | None]]:
     """Many blobs through one ``git cat-file --batch`` run, in the order asked; None for one git does not have,
@@ -657,7 +662,8 @@ def read_blobs(root: Path, blobs: Sequence[str], *, max_bytes: int | None = None
         return
     try:
         process = subprocess.Popen(["git", "-C", str(_at(root)), *_READ_CONFIG, "cat-file", "--batch"],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   bufsize=_STREAM_BUFFER)
     except FileNotFoundError:
         raise GitError(_NO_GIT) from None
     assert process.stdin is not None and process.stdout is not None
