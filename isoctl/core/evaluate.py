@@ -139,7 +139,7 @@ class Evaluation:
             versions.read_ahead(self.root, self.commit, manifest.ignore)
             from isoctl.workspace import ahead
 
-            ahead.make_way()  # the history is the longer way: what is left of the parse, this process does
+            ahead.make_way()  # the parse helper gives way to the history's: what is left of the parse, this process does
 
     def key(self, files: str | None) -> str | None:
         """The cache key of this evaluation's result (``files``: the working tree's fingerprint, None if unreadable)."""

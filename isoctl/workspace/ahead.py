@@ -92,7 +92,7 @@ def take(root: Path) -> Ahead | None:
 
 def make_way() -> None:
     """Let the helpers parsing ahead run only on what other processes leave of the machine (a helper reading the
-    history, which has the longer way to go, has just started; loading parses what they do not)."""
+    history has just started, and loading parses what they have not)."""
     for helper in _started.values():
         helper.yield_cpu()
 
