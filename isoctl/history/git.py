@@ -509,6 +509,8 @@ def log(root: Path, *, until: str = "HEAD", keep: bool = True) -> list[CommitInf
 
 
 def _logged(root: Path, revisions: str, prefix: bytes) -> list[CommitInfo]:
+    """The commits ``revisions`` (a sha, or ``A..B``) name on the first-parent line, oldest first, read as
+    :func:`log` says."""
     out = _git(root, "log", "-z", "--raw", "--no-renames", "--no-abbrev", "--reverse", "--first-parent", "-m",
                "--date=raw", _LOG_FORMAT, revisions, "--", _pathspec(prefix))
     return decode.log_entries(out, prefix)
@@ -648,6 +650,8 @@ def _body(stdout: IO[bytes], size: int, max_bytes: int | None) -> bytes | _Head:
 #: The read buffer of a stream of blobs: a few at a time per read from the pipe, rather than one in two reads (a
 #: record file is a few kilobytes; the default buffer is 8).
 _STREAM_BUFFER = 256 * 1024
+
+
 def read_blobs(root: Path, blobs: Sequence[str], *, max_bytes: int | None = None
                ) -> Iterator[tuple[str, bytes | None]]:
     """Many blobs through one ``git cat-file --batch`` run, in the order asked; None for one git does not have,

@@ -9,6 +9,11 @@ these, the workspace's place in the repository, and the code that reads git's
 output; anything else is a miss. Entries are signed JSON like every entry of
 the user cache (:mod:`isoctl.files.cache`), and one whose shape is not exactly
 what :func:`store` writes is a miss too.
+
+Beside each history, the commit of the last one kept is kept too (its
+:attr:`Keys.tip`), so that a history that continues it (after a new
+commit) is that one and what git says of the commits since
+(:func:`isoctl.history.git.log`).
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ class Keys:
 
     @classmethod
     def of(cls, top: Path, common: Path, prefix: bytes, log_format: str) -> Keys:
+        """The keys of the workspace at ``prefix`` of the repository at ``top`` (git directory ``common``); keys of
+        nothing (every key None) when caching is off or the repository's files cannot be read."""
         if cache.cache_dir() is None:
             return cls(None)
         parts: list[bytes | str] = ["git log 2", __version__, Path(decode.__file__).read_bytes(), log_format,
@@ -60,8 +67,8 @@ class Keys:
                 for name in sorted(files):
                     path = Path(folder) / name
                     parts += [os.fsencode(path.relative_to(replace)), _plain(path)]
-        except OSError:
-            return cls(None)  # a repository laid out oddly (a link, a FIFO, a huge file where git keeps these) is not cached
+        except OSError:  # a repository laid out oddly (a link, a FIFO, a huge file where git keeps these): no cache
+            return cls(None)
         return cls(parts)
 
     def history(self, until: str) -> str | None:

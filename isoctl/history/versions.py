@@ -888,7 +888,7 @@ class RecordVersions:
                     piece = texts[(blob, version.id)] = cut_up[version.id][1]
                     if version.kind in TEXT_KINDS and _digest(piece) == version.digest:
                         self.texts.keep(version.digest, piece)  # read once: kept for the next run too
-                        self._texts_learnt = True
+                        self._texts_learnt |= version.digest in self.texts.by_digest  # (unless over the cap)
                 else:
                     texts[(blob, version.id)] = text
         return [texts.get((version.blob, version.id)) for version in wanted]
