@@ -196,6 +196,18 @@ def test_pulse(cli: Cli, made: dict[str, Path], name: str, check_act: int, of: i
         assert active["check"] <= 3 and active["act"] <= 2
 
 
+def test_the_readme_shows_what_pulse_says_of_the_paper_system(cli: Cli, made: dict[str, Path]) -> None:
+    """The README's pulse of the paper example is the command's output: its first lines and its last, as printed."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split(f"$ isoctl pulse --today {TODAY}\n", 1)[1].split("```", 1)[0].splitlines()
+    head, tail = block[:block.index("...")], block[block.index("...") + 1:]
+    run = cli("pulse", "--today", TODAY, cwd=made["paper-iso"])
+    assert run.exit_code == 0, run.stderr
+    printed = run.stdout.splitlines()
+    assert len(head) > 5 and printed[:len(head)] == head
+    assert tail and printed[-len(tail):] == tail
+
+
 def test_an_action_is_first_committed_as_raised(made: dict[str, Path]) -> None:
     """ACT-0210 arrives open days after it was raised, is closed in February and verified in June, each by its own person."""
     repo = GitRepo(made["acme-logistics"])
