@@ -587,13 +587,9 @@ def _reading_ahead(root: Path, until: str | None, ignore: tuple[str, ...] | None
 def _ignored_by_manifest(root: Path) -> tuple[str, ...]:
     """The manifest's ``ignore`` patterns as its text says them, before it is validated; none (every file) when
     it cannot be read or says something else."""
-    from isoctl.errors import IsoctlError
-    from isoctl.workspace.discover import manifest_of
+    from isoctl.workspace.discover import manifest_data
 
-    try:
-        data = yamlio.parse(yamlio.read_text(manifest_of(root)))
-    except (yamlio.YamlProblem, IsoctlError, OSError):
-        return ()
+    data = manifest_data(root)
     patterns = data.get("ignore") if isinstance(data, dict) else None
     if isinstance(patterns, list) and all(isinstance(p, str) for p in patterns):
         return tuple(patterns)
@@ -741,8 +737,9 @@ class RecordVersions:
     def __init__(self, ignore: Sequence[str], root: Path, *, ahead: bool = True) -> None:
         self.ignore = list(ignore)
         self.root = root
-        self._store_key = cache.digest([FORMAT, os.fsencode(root.resolve())])
-        self._texts_key = cache.digest([FORMAT, os.fsencode(root.resolve()), "texts"])
+        place = os.fsencode(root.resolve())
+        self._store_key = cache.digest([FORMAT, place])
+        self._texts_key = cache.digest([FORMAT, place, "texts"])
         self._learnt = False  # a helper writing down what it learnt leaves nothing to write here
         self._texts_learnt = False  # texts read from git by texts_of, which no helper had
         self.texts = Texts()  # the text of versions a split (here, in a helper, or a run before) cut out, see texts_of
