@@ -664,8 +664,9 @@ def test_a_git_directory_with_odd_files_is_read_without_caching_its_history(tmp_
     sha = "a" * 40
     plain = tmp_path / "plain"
     (plain / "refs" / "replace").mkdir(parents=True)
-    assert log_cache.key(tmp_path, plain, b"", sha, "--format=x") is not None
-    assert log_cache.key(tmp_path, plain, b"", "HEAD", "--format=x") is None  # only a sha names a fixed history
+    keys = log_cache.Keys.of(tmp_path, plain, b"", "--format=x")
+    assert keys.history(sha) is not None
+    assert keys.history("HEAD") is None  # only a sha names a fixed history
     odd = {"fifo": lambda path: os.mkfifo(path), "link": lambda path: path.symlink_to("/etc/hostname"),
            "folder": lambda path: path.mkdir()}
     for name, make in odd.items():
@@ -673,5 +674,5 @@ def test_a_git_directory_with_odd_files_is_read_without_caching_its_history(tmp_
             common = tmp_path / f"{name}-{where.count('/')}"
             (common / "refs" / "replace").mkdir(parents=True)
             make(common / where)
-            found = log_cache.key(tmp_path, common, b"", sha, "--format=x")
+            found = log_cache.Keys.of(tmp_path, common, b"", "--format=x").history(sha)
             assert found is None or (name == "folder" and "replace" in where), (name, where)

@@ -37,12 +37,6 @@ _ENVIRONMENT = ("GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_GRAFT_FIL
 _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
-def key(top: Path, common: Path, prefix: bytes, until: str, log_format: str) -> str | None:
-    """The key of ``git log`` up to ``until`` in this repository; None when it cannot be cached (not a full sha,
-    caching off, or the repository's files cannot be read)."""
-    return Keys.of(top, common, prefix, log_format).history(until)
-
-
 class Keys:
     """The keys of the histories of one workspace: what they depend on but the commit is read once."""
 
@@ -72,7 +66,8 @@ class Keys:
         return cls(parts)
 
     def history(self, until: str) -> str | None:
-        """The key of the history up to the commit ``until`` (a full sha; None for anything else)."""
+        """The key of ``git log`` up to the commit ``until``; None when it cannot be cached (not a full sha,
+        caching off, or the repository's files cannot be read)."""
         if self._parts is None or not _FULL_SHA.fullmatch(until):
             return None
         return cache.digest([*self._parts, "until", until])
