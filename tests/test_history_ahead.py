@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import MANIFEST, GitRepo, policy, run_isoctl
 
-from isoctl.cli import _may_run
+from isoctl.cli import _may_read_versions
 from isoctl.history import versions
 
 TODAY = "2026-11-21"
@@ -86,4 +86,4 @@ def test_a_history_read_ahead_up_to_another_commit_is_not_taken(tmp_path: Path,
 ])
 def test_the_history_is_read_ahead_only_when_the_options_leave_a_rule_that_needs_it(args: list[str],
                                                                                     reads: bool) -> None:
-    assert _may_run(READERS, args) is reads
+    assert _may_read_versions(args) is reads

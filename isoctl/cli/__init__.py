@@ -107,20 +107,21 @@ def _read_ahead(argv: list[str], *, parse: bool) -> None:
         return  # no history to read (git itself says so later, where it matters)
     from isoctl.history import versions
 
-    if _may_run(versions.READS_VERSIONS, argv[1:]):
+    if _may_read_versions(argv[1:]):
         versions.read_ahead(root)
 
 
-def _may_run(rules: tuple[str, ...], args: list[str]) -> bool:
-    """Whether any of ``rules`` may run, as far as the ``--select`` and ``--ignore`` options in ``args`` tell (the
-    manifest may still turn them off: see isoctl.core.evaluate)."""
+def _may_read_versions(args: list[str]) -> bool:
+    """Whether a rule that reads every record's versions may run, as far as the ``--select`` and ``--ignore``
+    options in ``args`` tell (the manifest may still turn them off: see isoctl.core.evaluate)."""
+    from isoctl.history import versions
+
     named: dict[str, set[str]] = {"--select": set(), "--ignore": set()}
     for index, arg in enumerate(args):
         option, equals, value = arg.partition("=")
         if option in named:
             named[option].add(value if equals else args[index + 1] if index + 1 < len(args) else "")
-    wanted = set(rules) - named["--ignore"]
-    return bool(wanted & named["--select"] if named["--select"] else wanted)
+    return bool(versions.reading(named["--select"], named["--ignore"]))
 
 
 #: What the last command evaluated, kept past the command's return (see :func:`keep_until_exit`).

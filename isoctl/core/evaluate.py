@@ -127,8 +127,7 @@ class Evaluation:
         from isoctl.rules import all_rules
         from isoctl.workspace.load import load_manifest
 
-        reading = [r for r in versions.READS_VERSIONS if r not in self.options.ignore
-                   and (not self.options.select or r in self.options.select)]
+        reading = versions.reading(self.options.select, self.options.ignore)
         try:
             manifest = load_manifest(self.root)[0]
         except IsoctlError:

@@ -38,7 +38,7 @@ import json
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -490,6 +490,12 @@ def split(relative: str, data: bytes, earlier: Earlier | None = None, texts: Tex
 
 #: The rules that read every record's versions (isoctl.rules.recording): the history is read ahead for them.
 READS_VERSIONS = ("late-recording", "changed-after-approval", "static-objectives")
+
+
+def reading(select: Collection[str], ignore: Collection[str]) -> list[str]:
+    """The rules of :data:`READS_VERSIONS` that ``--select`` and ``--ignore`` leave to run (the manifest may still
+    turn them off)."""
+    return [r for r in READS_VERSIONS if r not in ignore and (not select or r in select)]
 
 #: From this many blobs to split, half are split in a forked helper process.
 PARALLEL_FROM = 400
