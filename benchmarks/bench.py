@@ -37,8 +37,9 @@ history`` and ``isoctl pulse`` cold (fresh cache) and warm against the floor
 of ``git log --raw``, ``git cat-file --batch`` and libyaml over every changed
 record blob; ``check`` with the rules that read history against the same
 without them, both cold and after a new commit with the caches the run
-before left (a developer's next check, or CI that keeps its cache); ``check --at`` an old commit and ``report`` against
-a warm ``check`` that computes its output (``-o FILE``: an unchanged plain
+before left (a developer's next check, or CI that keeps its cache);
+``check --at`` an old commit and ``report`` against a warm ``check`` that
+computes its output (``-o FILE``: an unchanged plain
 ``check`` is answered by replaying the last run's output, which neither
 ``--at`` nor ``report`` can do, so it is shown but not the baseline), and
 ``report --format pdf`` against the HTML report.
@@ -536,18 +537,15 @@ def bench_history(records: int, files: int, commits: int, runs: int) -> int:
 
 
 def new_commit(root: Path) -> Callable[[], None]:
-    """A setup that commits an edit of one record file of the repository at ``root``, dated :data:`TODAY`."""
-    target = next(path for path in sorted((root / "actions").glob("*.yaml")))
+    """A setup that commits the edit :func:`title_editor` makes in the repository at ``root``, dated :data:`TODAY`."""
+    edit = title_editor(record_files(root))
     stamp = f"{TODAY}T12:00:00+00:00"
     env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
-    count = [0]
 
     def commit() -> None:
-        count[0] += 1
-        with target.open("a", encoding="utf-8") as handle:
-            handle.write(f"# reviewed {count[0]}\n")
+        edit()
         subprocess.run(["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.com", "commit", "--quiet",
-                        "--all", "--message", f"Review {count[0]}"], cwd=root, check=True, env=env)
+                        "--all", "--message", "Retitle a record"], cwd=root, check=True, env=env)
 
     return commit
 
