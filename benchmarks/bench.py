@@ -23,10 +23,19 @@ the workspace and times, taking turns (``--repeat`` rounds, three times as many 
   libyaml's ``CSafeLoader`` (Markdown: only the front matter) and nothing else;
 * cold: a check with a fresh, empty cache directory (``ISOCTL_CACHE_DIR``);
 * warm: a check with the cache of the last run, nothing changed since;
-* edit: a check after retitling one record in one file, with that cache.
+* edit: a check after retitling one record in one file, with that cache;
+* imports: a bare process importing what a check after an edit cannot do
+  without (the record models, to validate the edited file, and the rules, to
+  run them again), and nothing else.
+
+Once per workspace it also times, inside one process that has loaded the
+workspace, the analysis alone (coverage and every rule, what a process kept
+running between checks would still do after an edit; median of five).
 
 It prints each workspace's medians, then a table of all of them with the
-ratios cold/floor, warm/floor and edit/warm, and the startup of the command
+ratios cold/floor, warm/floor and edit/warm, imports/warm and analysis/warm
+(the least an edit can cost in a new process, and in one kept running,
+against an unchanged check), and the startup of the command
 (``isoctl --help`` against a bare argparse program's ``--help``, ``isoctl
 --version`` against ``python -c pass``). ``--keep DIR`` writes the workspaces
 to DIR/SHAPE-RECORDS and leaves them there for profiling. The default run
@@ -160,6 +169,35 @@ for directory, dirs, files in os.walk(sys.argv[1]):
 print(parsed)
 """
 
+# What a check after an edit must import before it can do anything, and nothing else: the record models (to validate
+# the edited file) and the rules (to run them again), pydantic's plugin lookup answered as isoctl answers it.
+EDIT_IMPORTS = r"""
+import os
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+import isoctl.cli
+isoctl.cli._no_plugin_lookup()
+import isoctl.model.records
+from isoctl.rules import all_rules
+all_rules()
+"""
+
+# The analysis alone (coverage and every rule) of a loaded workspace, timed inside one process: what a process kept
+# running between checks would still do after an edit. Prints the median ms of argv[3] runs.
+ANALYSIS = r"""
+import datetime, gc, statistics, sys, time
+gc.disable()  # as the command line runs
+from isoctl.core.analyse import analyse
+from isoctl.workspace.load import load_workspace
+workspace = load_workspace(sys.argv[1], save=False)
+today = datetime.date.fromisoformat(sys.argv[2])
+samples = []
+for _ in range(int(sys.argv[3])):
+    started = time.perf_counter()
+    analyse(workspace, today)
+    samples.append((time.perf_counter() - started) * 1000)
+print(statistics.median(samples))
+"""
+
 # A CLI of about isoctl's shape with nothing but argparse: the floor for --help.
 ARGPARSE_HELP = """
 import argparse
@@ -222,6 +260,7 @@ SHAPES = ("registers", "small")
 COLD = "check, cold (fresh cache dir)"
 WARM = "check, warm (nothing changed)"
 EDIT = "check, one record file edited"
+IMPORTS = "python importing the models and rules, no more"
 _TITLE = re.compile(r"^(\s*(?:- )?title: )(.*)$", re.M)
 
 
@@ -237,6 +276,8 @@ class CheckRun:
     cold: float
     warm: float
     edit: float
+    imports: float
+    analysis: float
 
 
 def title_editor(paths: list[Path]) -> Callable[[], None]:
@@ -287,11 +328,12 @@ def bench_check(sizes: list[int], shapes: list[str], repeat: int, keep: Path | N
         print(f"workspaces kept in {keep}")
     print()
     print(f"{'shape':<10} {'records':>8} {'files':>6} {'MB':>6} {'floor ms':>9} {'cold ms':>9} {'warm ms':>9} "
-          f"{'edit ms':>9} {'cold/floor':>10} {'warm/floor':>10} {'edit/warm':>9}")
+          f"{'edit ms':>9} {'cold/floor':>10} {'warm/floor':>10} {'edit/warm':>9} {'imports/warm':>12} "
+          f"{'analysis/warm':>13}")
     for r in runs:
         print(f"{r.shape:<10} {r.records:>8} {r.files:>6} {r.megabytes:>6.1f} {r.floor:>9.0f} {r.cold:>9.0f} "
               f"{r.warm:>9.0f} {r.edit:>9.0f} {r.cold / r.floor:>10.2f} {r.warm / r.floor:>10.2f} "
-              f"{r.edit / r.warm:>9.2f}")
+              f"{r.edit / r.warm:>9.2f} {r.imports / r.warm:>12.2f} {r.analysis / r.warm:>13.2f}")
     return status
 
 
@@ -346,7 +388,10 @@ def _check_workspace(root: Path, shape: str, records: int, repeat: int, isoctl: 
         COLD: (check, fresh, new_cache),
         WARM: (check, warm, None),
         EDIT: (check, warm, edit),
+        IMPORTS: ([sys.executable, "-c", EDIT_IMPORTS], base, None),
     }, rounds_for(records, repeat))
+    analysis_ms = float(subprocess.run([sys.executable, "-c", ANALYSIS, str(root), TODAY, "5"], check=True,
+                                       capture_output=True, text=True, env=warm).stdout)
     shutil.rmtree(fresh["ISOCTL_CACHE_DIR"], ignore_errors=True)
     shutil.rmtree(warm["ISOCTL_CACHE_DIR"], ignore_errors=True)
 
@@ -362,12 +407,15 @@ def _check_workspace(root: Path, shape: str, records: int, repeat: int, isoctl: 
         problems.append(f"the floor parsed {parsed} files, expected {len(paths)}")
     floor_ms = results[FLOOR_NAME]
     notes = {COLD: f"{results[COLD] / floor_ms:5.2f}x floor", WARM: f"{results[WARM] / floor_ms:5.2f}x floor",
-             EDIT: f"{results[EDIT] / results[WARM]:5.2f}x warm"}
+             EDIT: f"{results[EDIT] / results[WARM]:5.2f}x warm", IMPORTS: f"{results[IMPORTS] / results[WARM]:5.2f}x warm"}
     for name, value in results.items():
         print(f"  {name:<48} {value:8.1f} ms  {notes.get(name, '')}")
+    print(f"  {'analysis alone, in a loaded process (median of 5)':<48} {analysis_ms:8.1f} ms  "
+          f"{analysis_ms / results[WARM]:5.2f}x warm")
     for problem in problems:
         print(f"  ! {problem}")
-    run = CheckRun(shape, records, files, size / 1e6, floor_ms, results[COLD], results[WARM], results[EDIT])
+    run = CheckRun(shape, records, files, size / 1e6, floor_ms, results[COLD], results[WARM], results[EDIT],
+                   results[IMPORTS], analysis_ms)
     return run, problems
 
 
