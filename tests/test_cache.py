@@ -440,7 +440,7 @@ def test_what_the_history_holds_is_kept_for_the_next_run(repo: GitRepo, cli: Cli
     assert entries(own_cache / "versions")
     blobs = {change.new_blob for commit in git.log(repo.root) for change in commit.changes
              if change.path.startswith("actions/")}
-    kept = versions.RecordVersions([], repo.root, ahead=False).known
+    kept = versions.RecordVersions([], repo.root, reading_ahead=False).known
     assert blobs and blobs <= set(kept)
     assert {record for items in kept.values() for record in items} == {"ACT-1", "ACT-2"}
 

@@ -11,7 +11,7 @@ import pytest
 from helpers import MANIFEST, GitRepo, policy, run_isoctl
 
 from isoctl.cli import _may_read_versions
-from isoctl.history import versions
+from isoctl.history import ahead, versions
 
 TODAY = "2026-11-21"
 READERS = versions.READS_VERSIONS
@@ -68,11 +68,11 @@ def test_a_history_read_ahead_up_to_another_commit_is_not_taken(tmp_path: Path,
     head = repo.sha()
     versions.read_ahead(repo.root)  # as the command line starts it: HEAD, whatever that is
     try:
-        assert versions.commits_ahead(repo.root, repo.sha("HEAD~1")) is None
-        commits = versions.commits_ahead(repo.root, head)
+        assert ahead.commits_ahead(repo.root, repo.sha("HEAD~1")) is None
+        commits = ahead.commits_ahead(repo.root, head)
         assert commits is not None and [c.sha for c in commits][-1] == head and len(commits) == 4
     finally:
-        versions.cancel_ahead()
+        ahead.cancel_ahead()
 
 
 @pytest.mark.parametrize(("args", "reads"), [

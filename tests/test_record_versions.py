@@ -11,8 +11,12 @@ from typing import Any
 import pytest
 from helpers import MANIFEST, GitRepo, policy
 
+from isoctl.history import cut as cut_module
 from isoctl.history import git, versions
-from isoctl.history.versions import cut, split
+from isoctl.history import split as split_module
+from isoctl.history.cut import cut
+from isoctl.history.split import split
+from isoctl.workspace.files import wanted
 
 LOG = """\
 # Corrective action log
@@ -157,11 +161,11 @@ def test_a_text_read_from_git_is_kept_for_the_next_run(tmp_path: Path, monkeypat
     repo.commit("start", files={"isoctl.yaml": MANIFEST, **policy()}, date=dt.date(2026, 1, 1))
     repo.commit("edit", files=policy(body="We deliver on time, every time."), date=dt.date(2026, 1, 2))
     commits = git.log(repo.root)
-    monkeypatch.setattr(versions, "TEXTS_HELD", 0)
+    monkeypatch.setattr(split_module, "TEXTS_HELD", 0)
     split = versions.RecordVersions([], repo.root)
     split.advance(commits)
     split.save()  # what the blobs hold, and no text
-    monkeypatch.setattr(versions, "TEXTS_HELD", 16 * 1024 * 1024)
+    monkeypatch.setattr(split_module, "TEXTS_HELD", 16 * 1024 * 1024)
     reads: list[list[str]] = []
     real = git.read_blobs
 
@@ -415,7 +419,7 @@ _A, _B, _C = ("- id: A\n  kind: action\n", "- id: B\n  kind: action\n", "- id: C
     (_A + _B + _C, _A + _B + "# a comment\n" + _C),
 ])
 def test_a_file_cut_again_after_an_edit_at_an_items_edge_is_cut_as_a_whole(before: str, after: str) -> None:
-    earlier: versions.Earlier = {}
+    earlier: split_module.Earlier = {}
     split("actions/log.yaml", before.encode(), earlier)
     assert split("actions/log.yaml", after.encode(), earlier) == split("actions/log.yaml", after.encode())
 
@@ -424,19 +428,19 @@ def test_cutting_a_file_again_from_its_last_version_gives_what_cutting_it_whole_
         monkeypatch: pytest.MonkeyPatch) -> None:
     # each version's split must be the same whatever was split before it
     recuts = []
-    cut_again = versions._cut_again
+    cut_again = cut_module.cut_again
 
-    def counted(old: versions._Cut, text: str) -> object:
+    def counted(old: cut_module.Cut, text: str) -> object:
         found = cut_again(old, text)
         recuts.append(found is not None)
         return found
 
-    monkeypatch.setattr(versions, "_cut_again", counted)
+    monkeypatch.setattr(split_module, "cut_again", counted)
     rng = random.Random(20261203)
     for _ in range(200):
         items = [_random_item(rng, number) for number in range(rng.randrange(1, 25))]
         header = rng.choice(["", "# Action log\n", "# Action log\n\n"])
-        earlier: versions.Earlier = {}
+        earlier: split_module.Earlier = {}
         for _ in range(12):
             text = header + "".join(items)
             assert split("actions/log.yaml", text.encode(), earlier) == split("actions/log.yaml", text.encode()), text
@@ -470,21 +474,21 @@ def test_the_texts_a_split_keeps_are_the_texts_git_gives(tmp_path: Path, monkeyp
         if rng.randrange(2):
             policy = policy.replace("Text", "Text, again", 1)
     commits = git.log(repo.root)
-    kept = versions.RecordVersions([], repo.root, ahead=False)
+    kept = versions.RecordVersions([], repo.root, reading_ahead=False)
     kept.advance(commits)
     every = [version for record in kept.history.values() for version in record]
     documents = [version for version in every if version.kind == "document"]
     assert sum(version.digest in kept.texts.by_digest for version in documents) > 20
     assert not any(version.digest in kept.texts.by_digest for version in every if version.kind == "action")
-    from_git = versions.RecordVersions([], repo.root, ahead=False)
+    from_git = versions.RecordVersions([], repo.root, reading_ahead=False)
     from_git.advance(commits)
-    from_git.texts = versions.Texts()
+    from_git.texts = split_module.Texts()
     assert kept.texts_of(every) == from_git.texts_of(every)
     assert kept.facts_of(every) == from_git.facts_of(every)
 
     pairs = list(reversed({change.new_blob + (".md" if change.path.endswith(".md") else ""): change.path
                            for commit in commits for change in commit.changes
-                           if change.status != "D" and versions.wanted(change.path, [])}.items()))
-    in_two, in_one = versions.Texts(), versions.Texts()
-    assert versions._split_in_two(repo.root, pairs, in_two) == versions.split_blobs(repo.root, pairs, in_one)
+                           if change.status != "D" and wanted(change.path, [])}.items()))
+    in_two, in_one = split_module.Texts(), split_module.Texts()
+    assert split_module.split_in_two(repo.root, pairs, in_two) == split_module.split_blobs(repo.root, pairs, in_one)
     assert in_two.by_digest == in_one.by_digest == kept.texts.by_digest

@@ -112,9 +112,9 @@ class Evaluation:
         if self.commit is None:
             return None
         if self._commits is None:
-            from isoctl.history import git, versions
+            from isoctl.history import ahead, git
 
-            self._commits = versions.commits_ahead(self.root, self.commit) or git.log(self.root, until=self.commit)
+            self._commits = ahead.commits_ahead(self.root, self.commit) or git.log(self.root, until=self.commit)
         return self._commits
 
     def _read_ahead(self) -> None:
@@ -123,6 +123,7 @@ class Evaluation:
                 or self._workspace is not None):
             return
         from isoctl.errors import IsoctlError
+        from isoctl.history import ahead as history_ahead
         from isoctl.history import versions
         from isoctl.rules import all_rules
         from isoctl.workspace.load import load_manifest
@@ -133,7 +134,7 @@ class Evaluation:
         except IsoctlError:
             return  # the load reports it
         if not any(manifest.rules.get(r, all_rules()[r].severity) != "off" for r in reading):
-            versions.stop_ahead(self.root)
+            history_ahead.stop_ahead(self.root)
         else:
             versions.read_ahead(self.root, self.commit, manifest.ignore)
             from isoctl.workspace import ahead
@@ -191,12 +192,13 @@ class Evaluation:
             ahead.stop_all()  # a helper parsing ahead for a load that was answered from the cache
             if self._workspace is not None:
                 self._workspace.save_cache()
+            from isoctl.history import ahead as history_ahead
             from isoctl.history import versions
 
             if self.commit is not None:  # what the record versions learnt, if the history was read
                 versions.save_all()
             else:  # a history the command line began reading ahead of a workspace that has none to read
-                versions.cancel_ahead()
+                history_ahead.cancel_ahead()
         finally:
             self._stack.close()
 

@@ -45,7 +45,7 @@ class Event:
     record: str
     what: str  # "raised", "verified", "held", "measured", "completed"
     day: dt.date
-    field: str  # the field that states it (one of isoctl.history.versions.STAMPED)
+    field: str  # the field that states it (one of isoctl.history.split.STAMPED)
 
 
 def events(ctx: Context) -> Iterator[Event]:
@@ -69,7 +69,7 @@ def events(ctx: Context) -> Iterator[Event]:
 def first_saying(versions: RecordVersions, wanted: list[Event], upto: int) -> dict[Event, Version]:
     """For each event, the first version of its record that states it (none for an event no commit states).
 
-    Read from the dates each version remembers (:data:`isoctl.history.versions.STAMPED`),
+    Read from the dates each version remembers (:data:`isoctl.history.split.STAMPED`),
     so no file is read again: a version states an event when its text has
     the event's field with the event's date. Should another field of the
     same name hold that date first, the event counts as stated then: the
