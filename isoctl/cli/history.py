@@ -43,11 +43,11 @@ def history(
     """Readiness, actions, findings and contributors over time, from the git history."""
     from isoctl.cli import progress
     from isoctl.cli.check import opened
-    from isoctl.core import pulse
+    from isoctl.core import period
     from isoctl.core.timeline import walk
     from isoctl.errors import UsageError
 
-    start = parse_date(since, "--since") if since is None or pulse.is_day(since) else None
+    start = parse_date(since, "--since") if since is None or period.is_day(since) else None
     end = parse_date(until, "--until")
     if every is not Every.commit and end is None:
         # time moves after the last commit: weeks and months run to today, when overdue counts still grow
@@ -62,7 +62,7 @@ def history(
         commits = evaluation.commits() or []
         if since is not None and start is None:
             try:
-                start = pulse.day_of(evaluation.root, commits, since)
+                start = period.day_of(evaluation.root, commits, since)
             except UsageError as exc:
                 if not exc.message.startswith("unknown revision"):
                     raise

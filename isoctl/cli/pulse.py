@@ -41,12 +41,13 @@ def pulse(
     import) is where the history starts, not work.
     """
     from isoctl.cli.check import opened
+    from isoctl.core import period
     from isoctl.core import pulse as core
     from isoctl.errors import GitError
     from isoctl.workspace.load import load_manifest
 
     day = parse_today(today)
-    start = parse_date(since, "--since") if since is None or core.is_day(since) else None
+    start = parse_date(since, "--since") if since is None or period.is_day(since) else None
     end = parse_date(until, "--until")
     with opened(path, None, None) as evaluation:
         shallow = shallow_clone(evaluation.root, strict=strict_history, what="the picture")
@@ -55,8 +56,8 @@ def pulse(
             raise GitError(f"no commit of {evaluation.root} yet, so there is no history to picture",
                            hint="commit the workspace (git add, git commit), then run isoctl pulse")
         if since is not None and start is None:
-            start = core.day_of(evaluation.root, commits, since)
-        first, last = core.default_period(day, start, end)
+            start = period.day_of(evaluation.root, commits, since)
+        first, last = period.default_period(day, start, end)
         note_undated(commits, "is not counted", "are not counted")
         manifest, _, _ = load_manifest(evaluation.root)
         picture = core.measure(evaluation.root, commits, manifest, since=first, until=last,

@@ -51,15 +51,12 @@ system that checks and acts only for the auditor, in one figure.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from isoctl import __version__
 from isoctl.core import keys
-from isoctl.errors import UsageError
 from isoctl.files import cache
 from isoctl.history import versions
 from isoctl.history.git import CommitInfo
@@ -223,12 +220,6 @@ class Pulse:
         return out
 
 
-def first_of_month(day: dt.date, back: int = 0) -> dt.date:
-    """The first day of ``day``'s month, or of the month ``back`` months before it."""
-    index = day.year * 12 + day.month - 1 - back
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
@@ -242,42 +233,6 @@ def months_between(since: dt.date, until: dt.date) -> list[Month]:
         out.append(Month(start, min(following - dt.timedelta(days=1), until)))
         start = following
     return out
-
-
-def default_period(today: dt.date, since: dt.date | None, until: dt.date | None, months: int = 12) -> tuple[dt.date, dt.date]:
-    """The period to show: the ``months`` calendar months ending with ``until``'s month (default: today's), or from
-    ``since`` to ``until``; a UsageError when it runs backwards."""
-    if since is not None and until is None and since > today:
-        raise UsageError(f"--since {since} is after today ({today}); give --until or --today")
-    end = until or today
-    start = since or first_of_month(end, months - 1)
-    if end < start:
-        raise UsageError(f"--until {end} is before --since {start}")
-    return start, end
-
-
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def is_day(text: str) -> bool:
-    """Whether ``--since`` names a day (``YYYY-MM-DD``) rather than a revision."""
-    return _DAY.match(text.strip()) is not None
-
-
-def day_of(root: Path, commits: Sequence[CommitInfo], rev: str) -> dt.date:
-    """The day of the commit ``rev`` names (its author date, as the pulse counts it); a UsageError when git cannot
-    give it."""
-    from isoctl.core.evaluate import check_day
-    from isoctl.history import git
-
-    sha = git.commit_of(root, rev)
-    found = next((c for c in commits if c.sha == sha), None)
-    if found is not None and not found.clamped:
-        return check_day(found.authored.date())
-    when, exact = git.commit_date(root, sha)
-    if found is not None or not exact:
-        raise UsageError(f"--since {rev}: commit {sha[:12]} carries no usable date", hint="give --since a day, YYYY-MM-DD")
-    return check_day(when.date())
 
 
 def external_audits(manifest: Manifest) -> list[ExternalAudit]:
@@ -393,7 +348,7 @@ def _audit(data: list[Any]) -> ExternalAudit:
 
 
 def _stored(pulse: Pulse) -> dict[str, Any]:
-    """A pulse as the cache keeps it (every figure exact, unlike :func:`as_dict`)."""
+    """A pulse as the cache keeps it (every figure exact, unlike :func:`isoctl.render.pulse.as_dict`)."""
     before, start = pulse.before_audits, pulse.start
     return {
         "since": pulse.since.isoformat(), "until": pulse.until.isoformat(), "shallow": pulse.shallow,
@@ -425,31 +380,3 @@ def _restored(data: dict[str, Any]) -> Pulse:
         start=None if start is None else HistoryStart(str(start[0]), dt.date.fromisoformat(start[1]) if start[1]
                                                       else None, int(start[2])),
     )
-
-
-def as_dict(pulse: Pulse) -> dict[str, Any]:
-    """The pulse as JSON data (format 1)."""
-
-    def audit(a: ExternalAudit) -> dict[str, Any]:
-        return {"date": a.date.isoformat(), "type": a.type, "standard": a.standard, "status": a.status}
-
-    before, start = pulse.before_audits, pulse.start
-    return {
-        "isoctl": __version__, "format": 1,
-        "since": pulse.since.isoformat(), "until": pulse.until.isoformat(),
-        "shallow": pulse.shallow, "commits": pulse.commits, "undated_commits": pulse.undated,
-        "stages": {stage: list(whats) for stage, whats in ACTIVITIES.items()},
-        "months": [{"month": m.label, "from": m.start.isoformat(), "to": m.end.isoformat(), "commits": m.commits,
-                    **{stage: m.count(stage) for stage in STAGES},
-                    "work": {stage: dict(m.work[stage]) for stage in STAGES},
-                    "before_history": m.before_history,
-                    "audits": [audit(a) for a in m.audits]} for m in pulse.months],
-        "totals": {stage: pulse.total(stage) for stage in STAGES},
-        "active_months": {stage: pulse.active(stage) for stage in STAGES},
-        "audits": [audit(a) for a in pulse.audits],
-        "history_starts": None if start is None else {
-            "commit": start.commit, "date": start.date.isoformat() if start.date else None, "records": start.records},
-        "before_audits": None if before is None else {
-            "weeks": before.weeks, "check_act": before.inside, "of": before.total,
-            "share": round(before.share, 4), "share_of_days": round(before.share_of_days, 4)},
-    }

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from isoctl.core.pulse import ACTIVITIES, STAGE_NAMES, STAGES, Month, Pulse, Stage, as_dict
+from isoctl import __version__
+from isoctl.core.pulse import ACTIVITIES, STAGE_NAMES, STAGES, ExternalAudit, Month, Pulse, Stage
 from isoctl.render import json_text
 from isoctl.render.cells import csv_text
 
@@ -85,6 +87,34 @@ def audit_note(month: Month) -> str:
     """The external audits of a month as a tooltip or note reads them: ``2026-06-15 surveillance (iso9001)``."""
     return "; ".join(f"{a.date.isoformat()} {a.type} ({a.standard}){' planned' if a.status == 'planned' else ''}"
                      for a in month.audits)
+
+
+def as_dict(pulse: Pulse) -> dict[str, Any]:
+    """The pulse as JSON data (format 1)."""
+
+    def audit(a: ExternalAudit) -> dict[str, Any]:
+        return {"date": a.date.isoformat(), "type": a.type, "standard": a.standard, "status": a.status}
+
+    before, start = pulse.before_audits, pulse.start
+    return {
+        "isoctl": __version__, "format": 1,
+        "since": pulse.since.isoformat(), "until": pulse.until.isoformat(),
+        "shallow": pulse.shallow, "commits": pulse.commits, "undated_commits": pulse.undated,
+        "stages": {stage: list(whats) for stage, whats in ACTIVITIES.items()},
+        "months": [{"month": m.label, "from": m.start.isoformat(), "to": m.end.isoformat(), "commits": m.commits,
+                    **{stage: m.count(stage) for stage in STAGES},
+                    "work": {stage: dict(m.work[stage]) for stage in STAGES},
+                    "before_history": m.before_history,
+                    "audits": [audit(a) for a in m.audits]} for m in pulse.months],
+        "totals": {stage: pulse.total(stage) for stage in STAGES},
+        "active_months": {stage: pulse.active(stage) for stage in STAGES},
+        "audits": [audit(a) for a in pulse.audits],
+        "history_starts": None if start is None else {
+            "commit": start.commit, "date": start.date.isoformat() if start.date else None, "records": start.records},
+        "before_audits": None if before is None else {
+            "weeks": before.weeks, "check_act": before.inside, "of": before.total,
+            "share": round(before.share, 4), "share_of_days": round(before.share_of_days, 4)},
+    }
 
 
 def render_json(pulse: Pulse) -> str:

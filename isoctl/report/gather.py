@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from isoctl.analysis.soa import EDITION, build_soa
-from isoctl.core import pulse
+from isoctl.core import period, pulse
 from isoctl.core.changes import between
 from isoctl.core.evaluate import Evaluation, open_evaluation
 from isoctl.core.timeline import Point as TimelinePoint
@@ -126,7 +126,7 @@ def collect(evaluation: Evaluation, *, since: str | None = None, months: int = T
     picture = None
     if commits:  # the same picture as isoctl pulse: the 12 calendar months ending with today's
         picture = pulse.measure(workspace.root, commits, workspace.manifest,
-                                since=pulse.first_of_month(evaluation.today, months - 1), until=evaluation.today,
+                                since=period.first_of_month(evaluation.today, months - 1), until=evaluation.today,
                                 shallow=shallow)
     return build_report(workspace, result, soa=soa, timeline=timeline, documents=register, changes=changes,
                         revision=_label(new, evaluation.commit, uncommitted, evaluation.refused), pulse=picture)
