@@ -298,7 +298,7 @@ def hostile_evidence(example: Path) -> Path:
 
 
 def test_every_hostile_evidence_path_is_refused_and_good_ones_pass(hostile_evidence: Path) -> None:
-    from isoctl.analysis.evidence import check_path, url_problem
+    from isoctl.analysis.paths import check_path, url_problem
     from isoctl.workspace.load import load_workspace
 
     workspace = load_workspace(hostile_evidence)

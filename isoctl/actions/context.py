@@ -67,7 +67,7 @@ class ActionContext:
 
     def clauses_of(self, text: str, option: str) -> list[tuple[Edition, Clause]]:
         """The clauses in scope a reference addresses; UsageError saying why when it addresses none."""
-        from isoctl.analysis.evidence import resolve_text
+        from isoctl.analysis.resolve import resolve_text
 
         catalogs, editions = self._catalogs()
         found, problem = resolve_text(text.strip(), catalogs, editions)
@@ -77,7 +77,7 @@ class ActionContext:
 
     def clause_filter(self, text: str, option: str) -> Callable[[Any], bool]:
         """A test for actions addressing the clause ``text`` names or one below it (``hs:`` resolved)."""
-        from isoctl.analysis.evidence import descendants, resolve_text
+        from isoctl.analysis.resolve import descendants, resolve_text
 
         wanted = set()
         for edition, clause in self.clauses_of(text, option):

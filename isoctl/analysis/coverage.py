@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches, resolve_text
+from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches
+from isoctl.analysis.resolve import resolve_text
 from isoctl.catalog.refs import parse_ref
 from isoctl.catalog.schema import Clause, Edition, Expect
 from isoctl.model.records import Control, Document

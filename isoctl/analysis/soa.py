@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from isoctl import __version__
-from isoctl.analysis.evidence import collect, resolve_text
+from isoctl.analysis.evidence import collect
+from isoctl.analysis.resolve import resolve_text
 from isoctl.catalog.schema import Clause, Edition
 from isoctl.errors import UsageError
 from isoctl.model.records import Control, Risk

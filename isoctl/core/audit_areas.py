@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from isoctl.analysis.evidence import ClauseResolver, descendants
+from isoctl.analysis.resolve import ClauseResolver, descendants
 from isoctl.catalog.refs import parse_ref
 from isoctl.catalog.schema import Clause, Edition
 from isoctl.history.git import CommitInfo

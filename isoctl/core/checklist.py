@@ -16,7 +16,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from isoctl.analysis.evidence import descendants
+from isoctl.analysis.resolve import descendants
 from isoctl.catalog.refs import parse_ref
 from isoctl.catalog.schema import Clause, Edition, Expect
 from isoctl.core.audit_areas import ClauseKey, Resolver

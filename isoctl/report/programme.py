@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from isoctl.analysis.evidence import ClauseResolver
+from isoctl.analysis.resolve import ClauseResolver
 from isoctl.model.records import Audit
 from isoctl.model.result import ClauseCoverage
 from isoctl.workspace.load import Workspace

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
-from isoctl.analysis.evidence import ClauseKey, ClauseResolver
+from isoctl.analysis.resolve import ClauseKey, ClauseResolver
 from isoctl.catalog.refs import parse_ref
 from isoctl.errors import UsageError
 from isoctl.model.records import Audit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from isoctl.analysis.evidence import resolve_text
+from isoctl.analysis.resolve import resolve_text
 from isoctl.model.records import Audit, Control, Risk
 from isoctl.rules import Context, Hit, is_clause_ref, rule
 

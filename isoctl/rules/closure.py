@@ -12,7 +12,7 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 
-from isoctl.analysis.evidence import resolve_text
+from isoctl.analysis.resolve import resolve_text
 from isoctl.catalog.schema import Clause
 from isoctl.model.records import Action, Process
 from isoctl.rules import Context, Hit, rule

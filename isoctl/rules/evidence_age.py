@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from isoctl.analysis.coverage import stale_newest
-from isoctl.analysis.evidence import shown
+from isoctl.analysis.paths import shown
 from isoctl.model.records import (
     Action,
     Audit,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from isoctl.analysis.evidence import check_path, url_problem
+from isoctl.analysis.paths import check_path, url_problem
 from isoctl.model.records import Document
 from isoctl.rules import Context, Hit, rule
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from isoctl.analysis.evidence import check_path
+from isoctl.analysis.paths import check_path
 from isoctl.model.records import Action, Audit, Competence, Control, Document, Exercise, Process, Review, Risk
 from isoctl.rules import Context, Hit, is_clause_ref, rule
 

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from isoctl.analysis.evidence import ClauseResolver
+from isoctl.analysis.resolve import ClauseResolver
 from isoctl.model.records import Action, Activity, Aspect, Asset, Hazard, Obligation, RecordBase, Risk, Supplier
 from isoctl.rules import Context, Hit, rule
 
