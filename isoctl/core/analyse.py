@@ -14,7 +14,7 @@ from isoctl import __version__
 from isoctl.analysis import coverage, evidence
 from isoctl.errors import UsageError
 from isoctl.history.git import CommitInfo
-from isoctl.model.result import Finding, Result, RuleInfo, Severity, WorkspaceInfo
+from isoctl.model.result import Finding, Result, RuleInfo, Severity, WorkspaceInfo, chosen
 from isoctl.rules import Context, Rule, all_rules
 from isoctl.workspace.discover import shown_root
 from isoctl.workspace.load import Workspace
@@ -69,7 +69,7 @@ def analyse(
     infos: dict[str, RuleInfo] = {}
     for rule_id, rule in rules.items():
         severity = overrides.get(rule_id, rule.severity)
-        if (select and rule_id not in select) or rule_id in ignore:
+        if not chosen(rule_id, select, ignore):
             severity = "off"
         infos[rule_id] = RuleInfo(rule_id, rule.severity, severity, rule.summary, rule.doc, rule.category)
     # The rules that read history run last, and of them those that read every record's versions (which a helper

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from isoctl.core import keys, results
 from isoctl.errors import IsoctlError, UsageError
 from isoctl.model.records import FIRST_DAY, LAST_DAY
-from isoctl.model.result import Result
+from isoctl.model.result import Result, chosen
 
 if TYPE_CHECKING:
     from isoctl.history.git import CommitInfo, Snapshot
@@ -290,8 +290,7 @@ def history_rules(workspace: Workspace, options: keys.Options) -> list[str]:
         rule_id for rule_id, rule in all_rules().items()
         if rule.category == "history"
         and overrides.get(rule_id, rule.severity) != "off"
-        and (not options.select or rule_id in options.select)
-        and rule_id not in options.ignore
+        and chosen(rule_id, options.select, options.ignore)
     ]
 
 

@@ -47,6 +47,7 @@ from isoctl.history.split import (
     split_blobs,
     split_in_two,
 )
+from isoctl.model.result import chosen
 from isoctl.workspace.files import wanted
 
 #: How many records' parsed versions a run keeps (each is a few hundred bytes to a few kilobytes).
@@ -77,7 +78,7 @@ READS_VERSIONS = ("late-recording", "changed-after-approval", "static-objectives
 def reading(select: Collection[str], ignore: Collection[str]) -> list[str]:
     """The rules of :data:`READS_VERSIONS` that ``--select`` and ``--ignore`` leave to run (the manifest may still
     turn them off)."""
-    return [r for r in READS_VERSIONS if r not in ignore and (not select or r in select)]
+    return [r for r in READS_VERSIONS if chosen(r, select, ignore)]
 
 
 #: How much a helper reading a history ahead (and the git it runs) gives way to the evaluation: with its blobs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -42,6 +43,12 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))  # every field is a plain value: no deep copy needed
+
+
+def chosen(rule_id: str, select: Collection[str], ignore: Collection[str]) -> bool:
+    """Whether ``--select`` and ``--ignore`` leave a rule to run: ``--select`` names it (or names none), and
+    ``--ignore`` does not. The manifest's ``rules:`` may still turn it off."""
+    return rule_id not in ignore and (not select or rule_id in select)
 
 
 @dataclass(frozen=True)
