@@ -241,9 +241,9 @@ def test_history_rules_run_on_the_first_and_last_evaluation_dates(cli: Cli, lati
 
 def test_evaluation_span_is_the_span_of_record_dates() -> None:
     from isoctl.core import evaluate
-    from isoctl.model import records
+    from isoctl.model import fields
 
-    assert (evaluate.FIRST_DAY, evaluate.LAST_DAY) == (records.FIRST_DAY, records.LAST_DAY)
+    assert (evaluate.FIRST_DAY, evaluate.LAST_DAY) == (fields.FIRST_DAY, fields.LAST_DAY)
 
 
 # 4. a day after the last commit

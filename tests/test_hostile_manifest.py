@@ -8,7 +8,7 @@ workspace cannot be evaluated with - no list of editions, two editions of
 one standard, a format version that is not the whole number 1 - stops
 every command with exit 2 and the place to fix.
 
-The bounds (isoctl/model/records.py): dates 1900-01-01..2999-12-31, periods
+The bounds (isoctl/model/fields.py): dates 1900-01-01..2999-12-31, periods
 1..36,500 days or 1..520 weeks, values finite and within +/-1e15.
 """
 

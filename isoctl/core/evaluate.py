@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from isoctl.core import keys, results
 from isoctl.errors import IsoctlError, UsageError
-from isoctl.model.records import FIRST_DAY, LAST_DAY
+from isoctl.model.fields import FIRST_DAY, LAST_DAY
 from isoctl.model.result import Result, chosen
 
 if TYPE_CHECKING:

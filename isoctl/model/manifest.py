@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
 
-from isoctl.model.records import Day, Days, Text, TextList, Weeks
+from isoctl.model.fields import Day, Days, Text, TextList, Weeks
 
 
 def _off(value: object) -> object:
@@ -91,7 +91,7 @@ class ReviewDays(_Strict):
 class Settings(_Strict):
     """Thresholds of the time-aware rules: periods of 1 to 36,500 days (100 years), or 1 to 520 weeks."""
 
-    # Rules add these periods to record dates; the bounds keep every such sum a real date (records.MAX_DAYS).
+    # Rules add these periods to record dates; the bounds keep every such sum a real date (fields.MAX_DAYS).
 
     document_review_days: Days = 365
     management_review_days: Days = 365

@@ -42,9 +42,11 @@ SHARDS = 16
 
 
 def _schema_key() -> str:
-    from isoctl.model import records as records_module  # here: a helper that only lists blobs imports no models
+    from isoctl.model import fields  # here: a helper that only lists blobs imports no models
+    from isoctl.model import records as records_module
 
-    return cache.digest([__version__, "framed records+positions", Path(records_module.__file__ or "").read_bytes()])
+    code = [Path(module.__file__ or "").read_bytes() for module in (fields, records_module)]
+    return cache.digest([__version__, "framed records+positions", *code])
 
 
 def _keys(root: Path, shards: int) -> list[str]:
