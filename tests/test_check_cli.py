@@ -163,7 +163,7 @@ def test_warm_cache_gives_the_same_result_and_notices_edits(cli: Cli, tmp_path: 
 
 
 def test_parallel_and_serial_reading_agree(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from isoctl.workspace import records as load
+    from isoctl.workspace import parallel
 
     monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
     root = copy_of("flawed", tmp_path)
@@ -171,7 +171,7 @@ def test_parallel_and_serial_reading_agree(cli: Cli, tmp_path: Path, monkeypatch
         (root / f"extra-{index:02d}.yaml").write_text(
             f"id: ISS-{index}\nkind: issue\ntype: internal\ntitle: Issue {index}\nowner: qm\n", encoding="utf-8")
     (root / "extra-bad.yaml").write_text("id: X\nkind: issue\ntype: sideways\ntitle: x\n", encoding="utf-8")
-    assert len(list(root.glob("*.yaml"))) > load.PARALLEL_MIN_FILES
+    assert len(list(root.glob("*.yaml"))) > parallel.PARALLEL_MIN_FILES
     parallel = cli("check", "--today", TODAY, "-f", "json", cwd=root).stdout
     monkeypatch.setenv("ISOCTL_NO_PARALLEL", "1")
     assert cli("check", "--today", TODAY, "-f", "json", cwd=root).stdout == parallel

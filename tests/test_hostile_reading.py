@@ -285,7 +285,7 @@ def test_a_huge_committed_handbook_is_looked_at_not_held(tmp_path: Path) -> None
 
 
 def test_a_killed_parse_helper_is_reported_not_waited_for(acme: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    from isoctl.workspace import forks, records
+    from isoctl.workspace import forks, parallel
 
     if not forks.can_fork():
         pytest.skip("no helper process on this machine (one core, or not Linux)")
@@ -295,7 +295,7 @@ def test_a_killed_parse_helper_is_reported_not_waited_for(acme: Path, cli: Cli, 
         return None
 
     monkeypatch.setenv("ISOCTL_NO_CACHE", "1")  # every file is parsed, enough to fork the helper
-    monkeypatch.setattr(records, "_parse_clean", killed)
+    monkeypatch.setattr(parallel, "_parse_clean", killed)
     cli("check", cwd=acme).expect(3, "helper process parsing records was killed by signal 9")
 
 

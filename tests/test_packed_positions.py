@@ -66,12 +66,12 @@ def test_files_parsed_by_the_second_process_are_located_with_the_positions_it_se
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Loading on two processes: the helper sends each file's positions with its records, so locating a finding
     in a file it parsed composes no YAML again, and the place is the one a single process finds."""
-    from isoctl.workspace import records
+    from isoctl.workspace import parallel
     from isoctl.workspace.load import load_workspace
 
     monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
     files = {f"risks/RSK-{n:02}.yaml": f"id: RSK-{n:02}\nkind: risk\n# a comment\ntitle: Risk {n}\nowner: nobody\n"
-             for n in range(records.PARALLEL_MIN_FILES + 12)}
+             for n in range(parallel.PARALLEL_MIN_FILES + 12)}
     root = make_workspace(tmp_path / "ws", files)
 
     def owners(workspace: Any) -> dict[str, tuple[int, int]]:

@@ -34,7 +34,7 @@ def diff(path: Path | str | None, rev: str, rev2: str | None = None, *, today: d
             dates = [git.commit_date(root, git.commit_of(root, r)) for r in (rev, rev2)]
             known = [when for when, exact in dates if exact]
             today = max(known).date() if known else dt.date.today()
-    from isoctl.workspace.records import no_cyclic_gc
+    from isoctl.workspace.record_files import no_cyclic_gc
 
     with no_cyclic_gc():  # as evaluate() does: both workspaces go before a caller's collector is back
         with open_evaluation(root, at=rev, today=today) as old, open_evaluation(root, at=rev2, today=today) as new:

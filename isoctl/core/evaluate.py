@@ -161,7 +161,7 @@ class Evaluation:
         """
         if self._result is None:
             from isoctl.workspace.discover import shown_root
-            from isoctl.workspace.records import no_cyclic_gc
+            from isoctl.workspace.record_files import no_cyclic_gc
 
             # the walk the replay check made at the start of the run, if it made one: the tree is
             # fingerprinted again below, and an answer is kept only if nothing changed since then
@@ -216,7 +216,7 @@ def analyse_workspace(workspace: Workspace, today: dt.date, options: keys.Option
     commits they already have.
     """
     from isoctl.core.analyse import analyse
-    from isoctl.workspace.records import no_cyclic_gc
+    from isoctl.workspace.record_files import no_cyclic_gc
 
     wanted = history_rules(workspace, options)
     history: Sequence[CommitInfo] | None = None
@@ -406,7 +406,7 @@ def evaluate(
     the rules that read git history). An unknown rule name in ``select`` or
     ``ignore`` raises :class:`~isoctl.errors.UsageError`.
     """
-    from isoctl.workspace.records import no_cyclic_gc
+    from isoctl.workspace.record_files import no_cyclic_gc
 
     with no_cyclic_gc():
         with open_evaluation(path, at=at, today=today, select=select, ignore=ignore, history=history) as evaluation:

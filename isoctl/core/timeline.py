@@ -41,7 +41,7 @@ from isoctl.history import versions
 from isoctl.history.git import BlobReader, CommitInfo, TreeEntry
 from isoctl.workspace.load import load_workspace
 from isoctl.workspace.record_cache import RecordCache
-from isoctl.workspace.records import Reuse
+from isoctl.workspace.record_files import Reuse
 
 Every = Literal["commit", "week", "month"]
 

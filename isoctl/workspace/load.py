@@ -30,14 +30,8 @@ from isoctl.workspace import files as workspace_files
 from isoctl.workspace.discover import MANIFEST, find_workspace, inside, manifest_of
 from isoctl.workspace.read import RawFile
 from isoctl.workspace.record_cache import RecordCache
-from isoctl.workspace.records import (
-    Committed,
-    LoadedRecord,
-    Reuse,
-    finding,
-    no_cyclic_gc,
-    read_all,
-)
+from isoctl.workspace.record_files import Committed, Reuse, no_cyclic_gc, read_all
+from isoctl.workspace.records import LoadedRecord, finding
 
 Loc = tuple[str | int, ...]
 @dataclass
