@@ -434,11 +434,11 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_seen(repo: GitRepo, cli: Cli
 
 def test_what_the_history_holds_is_kept_for_the_next_run(repo: GitRepo, cli: Cli, own_cache: Path) -> None:
     """A check that reads the history keeps what each blob of it holds, so the next evaluation reads no blob twice."""
-    from isoctl.history import git, versions
+    from isoctl.history import revisions, versions
 
     check(cli, repo.root)
     assert entries(own_cache / "versions")
-    blobs = {change.new_blob for commit in git.log(repo.root) for change in commit.changes
+    blobs = {change.new_blob for commit in revisions.log(repo.root) for change in commit.changes
              if change.path.startswith("actions/")}
     kept = versions.RecordVersions([], repo.root, reading_ahead=False).known
     assert blobs and blobs <= set(kept)
@@ -555,7 +555,7 @@ def test_a_history_is_read_from_git_once_and_follows_a_clone_that_fetches_more(t
                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """The commit list up to a sha comes from the cache the second time, equal to what git said; a shallow clone
     that fetches the rest of its history gets the whole history, for the same HEAD."""
-    from isoctl.history import git, log_cache
+    from isoctl.history import git, log_cache, revisions
 
     origin = GitRepo.init(tmp_path / "origin")
     make_workspace(origin.root, {"actions/ACT-1.yaml": ACTION})
@@ -568,26 +568,26 @@ def test_a_history_is_read_from_git_once_and_follows_a_clone_that_fetches_more(t
     head = git.head_state(clone)[0]
     assert head is not None
     logs: list[tuple[str, ...]] = []
-    real = git._git
+    real = git.run
 
     def counting(root: Path, *args: str) -> bytes:
         if args[0] == "log":
             logs.append(args)
         return real(root, *args)
 
-    monkeypatch.setattr(git, "_git", counting)
-    shallow = git.log(clone, until=head)
+    monkeypatch.setattr(git, "run", counting)
+    shallow = revisions.log(clone, until=head)
     assert [c.subject for c in shallow] == ["Work 5", "Work 6"] and len(logs) == 1
-    assert git.log(clone, until=head) == shallow and len(logs) == 1  # from the cache
-    git._git(clone, "fetch", "--quiet", "--unshallow")
-    whole = git.log(clone, until=head)
+    assert revisions.log(clone, until=head) == shallow and len(logs) == 1  # from the cache
+    git.run(clone, "fetch", "--quiet", "--unshallow")
+    whole = revisions.log(clone, until=head)
     assert len(logs) == 2 and [c.subject for c in whole] == ["Start", *(f"Work {m}" for m in range(2, 7))]
-    assert git.log(clone, until=head) == whole and len(logs) == 2
-    assert git.log(clone, until="HEAD") == whole and len(logs) == 3  # a name, not a sha: always asked of git
+    assert revisions.log(clone, until=head) == whole and len(logs) == 2
+    assert revisions.log(clone, until="HEAD") == whole and len(logs) == 3  # a name, not a sha: always asked of git
     for damaged in ([["not", "a", "commit"]], {"a": 1}, [[*["x"] * 8, "no"]]):
         for entry in entries(own_cache / log_cache.SECTION):
             cache.write(log_cache.SECTION, entry.stem, damaged)
-        assert git.log(clone, until=head) == whole
+        assert revisions.log(clone, until=head) == whole
     assert len(logs) == 6
 
 
@@ -596,7 +596,7 @@ def test_a_history_that_continues_the_last_one_kept_asks_git_only_for_its_new_co
     """After a new commit, the history is the kept one and what git says of the commits since; it is exactly the
     history git gives whole, through merges (of changes, of nothing, of a branch holding all), commits outside the
     workspace and empty commits. A branch off the line, an older commit and a rewritten commit are read whole."""
-    from isoctl.history import git
+    from isoctl.history import git, revisions
 
     repo = GitRepo.init(tmp_path / "repo")
     root = make_workspace(repo.root / "ms", {"actions/ACT-1.yaml": ACTION})
@@ -629,19 +629,19 @@ def test_a_history_that_continues_the_last_one_kept_asks_git_only_for_its_new_co
     line.append(repo.commit("Work 7", files=action(7), date="2026-01-17"))
 
     asked: list[str] = []
-    real = git._git
+    real = git.run
 
     def counting(where: Path, *args: str) -> bytes:
         if args[0] == "log":
             asked.append(next(arg for arg in args[1:] if not arg.startswith("-")))  # the revisions asked for
         return real(where, *args)
 
-    monkeypatch.setattr(git, "_git", counting)
+    monkeypatch.setattr(git, "run", counting)
     for sha in line:  # each new commit of the line, as a check after each commit would read it
         asked.clear()
-        assert git.log(root, until=sha) == git._logged(root, sha, git._layout(root)[2])
+        assert revisions.log(root, until=sha) == revisions._logged(root, sha, git.layout(root)[2])
         assert asked[0] == sha if sha == line[0] else asked[0].endswith(".." + sha), asked
-    assert [c.subject for c in git.log(root, until=line[-1])] == [
+    assert [c.subject for c in revisions.log(root, until=line[-1])] == [
         "Start", "Work 2", "Work 5", "Merge feature", "Merge ahead", "Work 7"]
 
     side = line[4]  # a branch that left the line before its last kept commit: read whole
@@ -649,10 +649,10 @@ def test_a_history_that_continues_the_last_one_kept_asks_git_only_for_its_new_co
     fork = repo.commit("Side 8", files=action(8), date="2026-01-18")
     for sha in (fork, line[2]):  # and an older commit of the line itself
         asked.clear()
-        assert git.log(root, until=sha) == git._logged(root, sha, git._layout(root)[2]) and asked[0] == sha
+        assert revisions.log(root, until=sha) == revisions._logged(root, sha, git.layout(root)[2]) and asked[0] == sha
     repo.git("commit", "--quiet", "--amend", "--message", "Side 8, reworded", date="2026-01-18")
     asked.clear()
-    rewritten = git.log(root, until=repo.sha())
+    rewritten = revisions.log(root, until=repo.sha())
     assert [c.subject for c in rewritten][-1] == "Side 8, reworded" and asked[0] == repo.sha()
 
 

@@ -158,7 +158,7 @@ def test_until_before_since_is_a_usage_error(cli: Cli, quiet: Path) -> None:
 
 def test_a_tree_is_loaded_once_for_all_its_dates(quiet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from isoctl.core import timeline as module
-    from isoctl.history import git
+    from isoctl.history import revisions
 
     monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(module, "PARALLEL_MIN_POINTS", 1000)  # one process, so the calls are counted here
@@ -170,7 +170,7 @@ def test_a_tree_is_loaded_once_for_all_its_dates(quiet: Path, tmp_path: Path, mo
         return real(root, **options)
 
     monkeypatch.setattr(module, "load_workspace", counting)
-    commits = git.log(quiet)
+    commits = revisions.log(quiet)
     walked = module.walk(quiet, commits, every="week", until=dt.date(2026, 11, 30))
     assert len(walked.points) == 48 and len(loaded) == 2  # 48 weeks, two trees
     assert module.walk(quiet, commits, every="month", until=dt.date(2026, 11, 30)).points[-1].actions_overdue == 1

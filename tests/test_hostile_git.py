@@ -95,9 +95,9 @@ def test_hostile_commits_are_read_by_check_history_and_report(cli: Cli, hostile:
 
 
 def test_library_reads_every_author_cleaned_and_every_date_in_range(hostile: GitRepo) -> None:
-    from isoctl.history import git
+    from isoctl.history import revisions
 
-    commits = git.log(hostile.root)
+    commits = revisions.log(hostile.root)
     by_subject = {c.subject.split()[0]: c for c in commits}
     assert by_subject["Revisé"].author == "José Müller" and not by_subject["Revisé"].clamped
     assert by_subject["Tidy"].author == "Mallory[2J Evil" and by_subject["Tidy"].subject == "Tidy up"
@@ -159,9 +159,9 @@ def test_non_utf8_file_names_in_every_check_format(cli: Cli, latin1_names: GitRe
 
 
 def test_non_utf8_file_names_are_named_alike_committed_or_not(cli: Cli, latin1_names: GitRepo) -> None:
-    from isoctl.history import git
+    from isoctl.history import trees
 
-    assert "actions/caf\\xe9.yaml" in git.snapshot(latin1_names.root, "HEAD").files
+    assert "actions/caf\\xe9.yaml" in trees.snapshot(latin1_names.root, "HEAD").files
     added = cli("diff", "HEAD~1", "HEAD", "--today", DAY, "-f", "json", cwd=latin1_names.root)
     ran(added)
     assert [r["path"] for r in json.loads(added.stdout)["records"]["added"]] == ["actions/caf\\xe9.yaml"]

@@ -267,12 +267,12 @@ def test_colour_only_on_a_terminal(paper: Path) -> None:
     import datetime as dt
 
     from isoctl.core.pulse import measure
-    from isoctl.history import git
+    from isoctl.history import revisions
     from isoctl.render import render
     from isoctl.workspace.load import load_manifest
 
     manifest, _, _ = load_manifest(paper)
-    picture = measure(paper, git.log(paper), manifest, since=dt.date(2025, 10, 1), until=dt.date(2026, 9, 30))
+    picture = measure(paper, revisions.log(paper), manifest, since=dt.date(2025, 10, 1), until=dt.date(2026, 9, 30))
     coloured = render(picture, "text", subject="pulse", color=True)
     plain = render(picture, "text", subject="pulse", color=False)
     assert isinstance(coloured, str) and "\x1b[" in coloured
@@ -557,12 +557,12 @@ def test_a_shorter_history_read_after_a_longer_one_counts_only_its_own_commits(p
     import datetime as dt
 
     from isoctl.core.pulse import measure
-    from isoctl.history import git, versions
+    from isoctl.history import revisions, versions
     from isoctl.workspace.load import load_manifest
 
     monkeypatch.setenv("ISOCTL_NO_CACHE", "1")
     manifest, _, _ = load_manifest(paper)
-    commits = git.log(paper)
+    commits = revisions.log(paper)
     period = {"since": dt.date(2025, 10, 1), "until": dt.date(2026, 9, 30)}
     versions._open.clear()
     alone = measure(paper, commits[:-1], manifest, **period)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from helpers import MANIFEST, GitRepo, policy
 
+from isoctl.history import catfile, revisions, versions
 from isoctl.history import cut as cut_module
-from isoctl.history import git, versions
 from isoctl.history import split as split_module
 from isoctl.history.cut import cut
 from isoctl.history.split import split
@@ -106,7 +106,7 @@ def test_a_document_stamp_ignores_comments_review_dates_and_quoting_but_not_a_he
 
 def all_versions(root: Path) -> dict[str, list[tuple[int, str]]]:
     found = versions.RecordVersions([], root)
-    found.advance(git.log(root))
+    found.advance(revisions.log(root))
     return {rid: [(v.index, v.path) for v in found.of(rid)] for rid in sorted(found.history)}
 
 
@@ -133,7 +133,7 @@ def test_the_cache_keeps_what_each_blob_holds(tmp_path: Path, monkeypatch: pytes
     repo = GitRepo.init(tmp_path / "qms")
     repo.commit("start", files={"isoctl.yaml": MANIFEST, "actions/log.yaml": LOG, **policy()}, date=dt.date(2026, 1, 1))
     repo.commit("edit", files=policy(body="We deliver on time, every time."), date=dt.date(2026, 1, 2))
-    commits = git.log(repo.root)
+    commits = revisions.log(repo.root)
     first = versions.RecordVersions([], repo.root)
     first.advance(commits)
     first.save()
@@ -145,7 +145,7 @@ def test_the_cache_keeps_what_each_blob_holds(tmp_path: Path, monkeypatch: pytes
             raise AssertionError(f"blobs {blobs} read again")
         yield from ()
 
-    monkeypatch.setattr(git, "read_blobs", refuse)
+    monkeypatch.setattr(catfile, "read_blobs", refuse)
     second = versions.RecordVersions([], repo.root)
     second.advance(commits)  # everything from the cache: no blob read
     assert [v.stamps for v in second.of("ACT-2")] == ["on=2026-03-01 raised_on=2026-02-10"]
@@ -160,20 +160,20 @@ def test_a_text_read_from_git_is_kept_for_the_next_run(tmp_path: Path, monkeypat
     repo = GitRepo.init(tmp_path / "qms")
     repo.commit("start", files={"isoctl.yaml": MANIFEST, **policy()}, date=dt.date(2026, 1, 1))
     repo.commit("edit", files=policy(body="We deliver on time, every time."), date=dt.date(2026, 1, 2))
-    commits = git.log(repo.root)
+    commits = revisions.log(repo.root)
     monkeypatch.setattr(split_module, "TEXTS_HELD", 0)
     split = versions.RecordVersions([], repo.root)
     split.advance(commits)
     split.save()  # what the blobs hold, and no text
     monkeypatch.setattr(split_module, "TEXTS_HELD", 16 * 1024 * 1024)
     reads: list[list[str]] = []
-    real = git.read_blobs
+    real = catfile.read_blobs
 
     def counting(root: Path, blobs: list[str], **options: Any) -> Iterator[tuple[str, bytes | None]]:
         reads.append(list(blobs))
         return real(root, blobs, **options)
 
-    monkeypatch.setattr(git, "read_blobs", counting)
+    monkeypatch.setattr(catfile, "read_blobs", counting)
     for run in range(3):
         versions_now = versions.RecordVersions([], repo.root)
         versions_now.advance(commits)
@@ -186,7 +186,7 @@ def test_many_blobs_come_in_one_stream_and_missing_ones_say_so(tmp_path: Path) -
     repo = GitRepo.init(tmp_path / "qms")
     repo.commit("start", files={"a.yaml": "x: 1\n", "b.yaml": "y: 2\n"}, date=dt.date(2026, 1, 1))
     blobs = [line.split()[2] for line in repo.git("ls-tree", "HEAD").splitlines()]
-    answers = list(git.read_blobs(repo.root, [*blobs, "0" * 40]))
+    answers = list(catfile.read_blobs(repo.root, [*blobs, "0" * 40]))
     assert [data for _, data in answers] == [b"x: 1\n", b"y: 2\n", None]
 
 
@@ -473,7 +473,7 @@ def test_the_texts_a_split_keeps_are_the_texts_git_gives(tmp_path: Path, monkeyp
         items = as_documents(items)
         if rng.randrange(2):
             policy = policy.replace("Text", "Text, again", 1)
-    commits = git.log(repo.root)
+    commits = revisions.log(repo.root)
     kept = versions.RecordVersions([], repo.root, reading_ahead=False)
     kept.advance(commits)
     every = [version for record in kept.history.values() for version in record]

@@ -20,7 +20,7 @@ from isoctl.errors import UsageError
 if TYPE_CHECKING:
     from isoctl.core.audit_plan import Programme
     from isoctl.core.evaluate import Evaluation
-    from isoctl.history.git import CommitInfo
+    from isoctl.history.revisions import CommitInfo
 
 app = typer.Typer(
     help="Plan the internal audit programme over the certification cycle; the auditor's checklist for one audit.",

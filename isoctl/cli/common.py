@@ -212,9 +212,9 @@ def shallow_clone(root: Path, *, strict: bool, what: str) -> bool:
     """Whether the repository at ``root`` is a shallow clone, after warning (or, ``strict``, failing) that ``what``
     built from its history is partial; a GitError outside a repository."""
     from isoctl.errors import GitError
-    from isoctl.history import git
+    from isoctl.history import revisions
 
-    if not git.is_shallow(root):
+    if not revisions.is_shallow(root):
         return False
     message = (f"this is a shallow clone: history before its oldest commit is missing, so {what} is partial. "
                "Fetch the full history with 'git fetch --unshallow' (in CI: fetch-depth: 0 on GitHub, GIT_DEPTH: 0 on GitLab)")
@@ -233,12 +233,12 @@ def require_full_history(path: Path | None, *, what: str) -> None:
     read at all (git refuses it, or git is not installed: the UnsafeRepository of ``head_state``). Outside git, and
     before the first commit, there is nothing to complete."""
     from isoctl.errors import GitError
-    from isoctl.history import git
+    from isoctl.history import git, revisions
     from isoctl.workspace.discover import find_workspace
 
     root = find_workspace(path)
     try:
-        shallow = git.is_shallow(root)
+        shallow = revisions.is_shallow(root)
     except GitError:
         if git.head_state(root)[0] is not None:
             raise

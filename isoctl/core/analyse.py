@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from isoctl import __version__
 from isoctl.analysis import coverage, evidence
 from isoctl.errors import UsageError
-from isoctl.history.git import CommitInfo
+from isoctl.history.revisions import CommitInfo
 from isoctl.model.result import Finding, Result, RuleInfo, Severity, WorkspaceInfo, chosen
 from isoctl.rules import Context, Rule, all_rules
 from isoctl.workspace.discover import shown_root

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from isoctl.analysis.resolve import ClauseResolver, descendants
 from isoctl.catalog.refs import parse_ref
 from isoctl.catalog.schema import Clause, Edition
-from isoctl.history.git import CommitInfo
+from isoctl.history.revisions import CommitInfo
 from isoctl.model.records import Action, Audit, Control, Process, Risk
 from isoctl.model.result import ClauseCoverage
 from isoctl.workspace.load import Workspace

@@ -41,7 +41,7 @@ from isoctl.core.audit_areas import (
     process_clauses,
 )
 from isoctl.errors import UsageError
-from isoctl.history.git import CommitInfo
+from isoctl.history.revisions import CommitInfo
 from isoctl.model.records import Audit, Process
 from isoctl.model.result import ClauseCoverage
 from isoctl.workspace.load import Workspace

@@ -237,12 +237,12 @@ def new_since(current: Evaluation, rev: str) -> Comparison:
     """
     from isoctl.core.evaluate import open_evaluation
     from isoctl.errors import GitError, WorkspaceError
-    from isoctl.history import git
+    from isoctl.history import revisions
 
     try:
-        sha = git.commit_of(current.root, rev)
+        sha = revisions.commit_of(current.root, rev)
     except UsageError as exc:
-        if current.commit is not None and git.is_shallow(current.root) and "shallow" not in exc.message:
+        if current.commit is not None and revisions.is_shallow(current.root) and "shallow" not in exc.message:
             raise GitError(SHALLOW.format(rev=rev), hint=SHALLOW_HINT) from None
         raise UsageError(f"--new-since {rev}: {exc.message}", hint=exc.hint) from None
     options = current.options
@@ -270,14 +270,14 @@ def _renamed_people(current: Evaluation, sha: str) -> dict[str, str]:
     ``--new-since`` would fail the commit of the rename itself.
     """
     from isoctl.errors import IsoctlError
-    from isoctl.history import git
+    from isoctl.history import trees
     from isoctl.workspace.load import load_manifest
 
     try:
-        with git.snapshot(current.root, sha) as snapshot:
+        with trees.snapshot(current.root, sha) as snapshot:
             before = load_manifest(current.root, snapshot)[0].people
         if current.at is not None and current.commit is not None:
-            with git.snapshot(current.root, current.commit) as snapshot:
+            with trees.snapshot(current.root, current.commit) as snapshot:
                 after = load_manifest(current.root, snapshot)[0].people
         else:
             after = load_manifest(current.root)[0].people
@@ -308,10 +308,10 @@ def with_ids(findings: Iterable[Finding], renamed: dict[str, str]) -> list[Findi
 def _has_manifest(root: Path, sha: str) -> bool:
     """Whether the workspace's isoctl.yaml exists in commit ``sha`` (a folder younger than it has none)."""
     from isoctl.errors import WorkspaceError
-    from isoctl.history import git
+    from isoctl.history import trees
 
     try:
-        with git.snapshot(root, sha) as snapshot:
+        with trees.snapshot(root, sha) as snapshot:
             return "isoctl.yaml" in snapshot.files
     except WorkspaceError:
         return False

@@ -22,7 +22,7 @@ def diff(path: Path | str | None, rev: str, rev2: str | None = None, *, today: d
     working tree, or when neither commit has a usable date) the real date:
     one clock for both sides, so only the records make a difference.
     """
-    from isoctl.history import git
+    from isoctl.history import revisions
     from isoctl.workspace.discover import find_workspace
 
     root = find_workspace(Path(path) if path is not None else None)
@@ -31,7 +31,7 @@ def diff(path: Path | str | None, rev: str, rev2: str | None = None, *, today: d
         if rev2 is None:
             today = dt.date.today()
         else:
-            dates = [git.commit_date(root, git.commit_of(root, r)) for r in (rev, rev2)]
+            dates = [revisions.commit_date(root, revisions.commit_of(root, r)) for r in (rev, rev2)]
             known = [when for when, exact in dates if exact]
             today = max(known).date() if known else dt.date.today()
     from isoctl.workspace.record_files import no_cyclic_gc

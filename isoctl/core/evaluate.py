@@ -36,7 +36,8 @@ from isoctl.model.fields import FIRST_DAY, LAST_DAY
 from isoctl.model.result import Result, chosen
 
 if TYPE_CHECKING:
-    from isoctl.history.git import CommitInfo, Snapshot
+    from isoctl.history.revisions import CommitInfo
+    from isoctl.history.trees import Snapshot
     from isoctl.workspace.load import Workspace
 
 SHALLOW_NOTE = ("this is a shallow clone, so the rules that read git history ({rules}) were skipped; "
@@ -86,9 +87,9 @@ class Evaluation:
     def shallow(self) -> bool:
         """Whether the repository is a shallow clone (older history missing); False outside git."""
         if self._shallow is None:
-            from isoctl.history import git
+            from isoctl.history import revisions
 
-            self._shallow = self.commit is not None and git.is_shallow(self.root)
+            self._shallow = self.commit is not None and revisions.is_shallow(self.root)
         return self._shallow
 
     def workspace(self) -> Workspace:
@@ -102,19 +103,19 @@ class Evaluation:
         return self._workspace
 
     def _snapshot(self) -> Snapshot:
-        from isoctl.history import git
+        from isoctl.history import trees
 
         assert self.commit is not None
-        return self._stack.enter_context(git.snapshot(self.root, self.commit))
+        return self._stack.enter_context(trees.snapshot(self.root, self.commit))
 
     def commits(self) -> list[CommitInfo] | None:
         """Every commit up to the evaluated one, oldest first (first-parent line); None without git."""
         if self.commit is None:
             return None
         if self._commits is None:
-            from isoctl.history import ahead, git
+            from isoctl.history import ahead, revisions
 
-            self._commits = ahead.commits_ahead(self.root, self.commit) or git.log(self.root, until=self.commit)
+            self._commits = ahead.commits_ahead(self.root, self.commit) or revisions.log(self.root, until=self.commit)
         return self._commits
 
     def _read_ahead(self) -> None:
@@ -353,7 +354,7 @@ def open_evaluation(
     ``select``/``ignore``, an unknown revision or a missing workspace raise
     :class:`~isoctl.errors.IsoctlError` subclasses.
     """
-    from isoctl.history import git, guard
+    from isoctl.history import git, guard, revisions
     from isoctl.workspace.discover import find_workspace
 
     # Rule names in select/ignore are checked when the analysis runs: a cached answer
@@ -374,8 +375,8 @@ def open_evaluation(
     committed = None
     exact = True
     if at is not None:
-        commit = git.commit_of(root, at)
-        committed, exact = git.commit_date(root, commit)
+        commit = revisions.commit_of(root, at)
+        committed, exact = revisions.commit_date(root, commit)
     day = explicit or check_day(committed.date() if committed is not None and exact else dt.date.today())
     options = keys.Options(day.isoformat(), select, ignore, history)
     evaluation = Evaluation(root, at=at, commit=commit, dirty=dirty and at is None, today=day, options=options,

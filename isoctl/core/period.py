@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from isoctl.errors import UsageError
-from isoctl.history.git import CommitInfo
+from isoctl.history.revisions import CommitInfo
 
 
 def first_of_month(day: dt.date, back: int = 0) -> dt.date:
@@ -46,13 +46,13 @@ def day_of(root: Path, commits: Sequence[CommitInfo], rev: str) -> dt.date:
     """The day of the commit ``rev`` names (its author date, as the pulse counts it); a UsageError when git cannot
     give it."""
     from isoctl.core.evaluate import check_day
-    from isoctl.history import git
+    from isoctl.history import revisions
 
-    sha = git.commit_of(root, rev)
+    sha = revisions.commit_of(root, rev)
     found = next((c for c in commits if c.sha == sha), None)
     if found is not None and not found.clamped:
         return check_day(found.authored.date())
-    when, exact = git.commit_date(root, sha)
+    when, exact = revisions.commit_date(root, sha)
     if found is not None or not exact:
         raise UsageError(f"--since {rev}: commit {sha[:12]} carries no usable date", hint="give --since a day, YYYY-MM-DD")
     return check_day(when.date())

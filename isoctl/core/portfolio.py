@@ -297,16 +297,16 @@ def _audit(client: Client, root: Path, today: dt.date) -> None:
 
 def _history(client: Client, root: Path, commit: str | None, notes: Sequence[str]) -> None:
     """The last commit touching the workspace, and a note when the history is cut short or cannot be read."""
-    from isoctl.history import git
+    from isoctl.history import revisions
 
     if commit is None:
         client.notes += [n for n in notes if "git" in n]  # git refused the repository: the result says why
         return
     client.git = True
     try:
-        if git.is_shallow(root):
+        if revisions.is_shallow(root):
             client.notes.append(SHALLOW_NOTE)
-        commits = git.log(root, until=commit)
+        commits = revisions.log(root, until=commit)
     except IsoctlError as exc:
         client.notes.append(f"history unreadable: {exc.message}")
         return

@@ -59,7 +59,7 @@ from typing import Any, Literal
 from isoctl.core import keys
 from isoctl.files import cache
 from isoctl.history import versions
-from isoctl.history.git import CommitInfo
+from isoctl.history.revisions import CommitInfo
 from isoctl.history.versions import RecordVersions, Version
 from isoctl.model.manifest import Manifest
 from isoctl.workspace.files import wanted

@@ -163,9 +163,9 @@ def _period(root: Path, since: str | None, previous: Review | None) -> tuple[dt.
             day = as_date(since)
             assert day is not None
             return day, since, f"since {day.isoformat()}"
-        from isoctl.history import git
+        from isoctl.history import revisions
 
-        committed, _ = git.commit_date(root, git.commit_of(root, since))
+        committed, _ = revisions.commit_date(root, revisions.commit_of(root, since))
         day = committed.date()
         return day, since, f"since {since} ({day.isoformat()})"
     if previous is None:

@@ -38,7 +38,9 @@ from isoctl.core import keys
 from isoctl.core.evaluate import analyse_workspace
 from isoctl.files import cache
 from isoctl.history import versions
-from isoctl.history.git import BlobReader, CommitInfo, TreeEntry
+from isoctl.history.catfile import BlobReader
+from isoctl.history.revisions import CommitInfo
+from isoctl.history.trees import TreeEntry
 from isoctl.workspace.load import load_workspace
 from isoctl.workspace.record_cache import RecordCache
 from isoctl.workspace.record_files import Reuse

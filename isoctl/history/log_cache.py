@@ -13,7 +13,7 @@ what :func:`store` writes is a miss too.
 Beside each history, the commit of the last one kept is kept too (its
 :attr:`Keys.tip`), so that a history that continues it (after a new
 commit) is that one and what git says of the commits since
-(:func:`isoctl.history.git.log`).
+(:func:`isoctl.history.revisions.log`).
 """
 
 from __future__ import annotations

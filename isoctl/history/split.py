@@ -234,12 +234,12 @@ PARALLEL_FROM = 400
 def split_blobs(root: Path, pairs: Sequence[tuple[str, str]], texts: Texts | None = None) -> dict[str, Items]:
     """What each (key, path) blob holds, read in one stream from git (a key is the blob id, with ``.md`` for a
     Markdown record); ``texts`` keeps what :func:`split` keeps."""
-    from isoctl.history import git
+    from isoctl.history import catfile
 
     blobs = [key.removesuffix(".md") for key, _ in pairs]
     earlier: Earlier = {}
     return {key: split(path, data or b"", earlier, texts)
-            for (key, path), (_, data) in zip(pairs, git.read_blobs(root, blobs, max_bytes=yamlio.MAX_BYTES),
+            for (key, path), (_, data) in zip(pairs, catfile.read_blobs(root, blobs, max_bytes=yamlio.MAX_BYTES),
                                               strict=True)}
 
 

@@ -4,7 +4,7 @@ The rules that judge how a system is lived (when a record was first written,
 whether an approved document changed afterwards, whether an objective was
 ever revised) and ``isoctl pulse`` need, for each record, the commits that
 changed it. This module reads them from the one ``git log`` the evaluation
-already made (:func:`isoctl.history.git.log`) and the blobs it names, and
+already made (:func:`isoctl.history.revisions.log`) and the blobs it names, and
 nothing else.
 
 What each blob holds (each record's id, kind and a digest of its text) is
@@ -107,23 +107,23 @@ def _reading_ahead(root: Path, until: str | None, ignore: tuple[str, ...] | None
     of parsing and checking the cache's JSON, and the cache the evaluation
     would read may be the one this helper just wrote).
     """
-    from isoctl.history import git
+    from isoctl.history import revisions
     from isoctl.workspace.forks import SENT
 
     with contextlib.suppress(OSError, AttributeError):  # a platform without priorities: as it is
         os.nice(AHEAD_NICENESS)
     if until is None:
-        until = git.commit_of(root, "HEAD")
+        until = revisions.commit_of(root, "HEAD")
     if ignore is None:
         ignore = ahead.ignored_by_manifest(root)
-    commits = git.log(root, until=until, keep=False)  # kept below, off the evaluation's path
+    commits = revisions.log(root, until=until, keep=False)  # kept below, off the evaluation's path
     yield until, commits
     versions = RecordVersions(list(ignore), root, reading_ahead=False)
     versions._prefetch(commits)
     yield versions.known, versions.texts.by_digest
     yield SENT  # encoding the cache's JSON holds the interpreter: the evaluation waiting for these comes first
     versions.save()
-    git.keep_log()
+    revisions.keep_log()
     yield True
 
 
@@ -307,9 +307,9 @@ class RecordVersions:
 
     def _read_many(self, blobs: list[str]) -> Iterator[tuple[str, bytes]]:
         """The bytes of ``blobs`` in one stream from git (b"" for one git does not have)."""
-        from isoctl.history import git
+        from isoctl.history import catfile
 
-        for blob, data in git.read_blobs(self.root, blobs, max_bytes=yamlio.MAX_BYTES):
+        for blob, data in catfile.read_blobs(self.root, blobs, max_bytes=yamlio.MAX_BYTES):
             yield blob, data or b""
 
     def save(self) -> None:

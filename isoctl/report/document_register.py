@@ -2,8 +2,9 @@
 
 An auditor checking document control asks, for each document, who changed
 it, when and why. git already knows: this module reads it from the one
-``git log`` the report makes (:func:`isoctl.history.git.log`, the first-parent line
-with the files each commit changed), never one call per document.
+``git log`` the report makes (:func:`isoctl.history.revisions.log`, the
+first-parent line with the files each commit changed), never one call per
+document.
 
 Revisions are followed by record id, not by file name: every changed blob of
 a record file that mentions ``document`` is parsed, and a commit counts as a
@@ -33,7 +34,7 @@ from typing import Any, Literal
 
 from isoctl.analysis.coverage import review_due
 from isoctl.files import cache, yamlio
-from isoctl.history.git import CommitInfo
+from isoctl.history.revisions import CommitInfo
 from isoctl.model.records import Document
 from isoctl.workspace.files import wanted
 from isoctl.workspace.read import NotRecords, read

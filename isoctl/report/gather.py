@@ -25,9 +25,9 @@ from isoctl.core.timeline import Point as TimelinePoint
 from isoctl.core.timeline import Progress, no_progress, walk
 from isoctl.errors import IsoctlError
 from isoctl.files import yamlio
-from isoctl.history import git
+from isoctl.history import catfile
 from isoctl.history.diff import Revision
-from isoctl.history.git import CommitInfo
+from isoctl.history.revisions import CommitInfo
 from isoctl.report import document_register
 from isoctl.report.data import Report, build_report
 from isoctl.workspace.load import Workspace
@@ -91,7 +91,7 @@ def _documents(workspace: Workspace, commits: list[CommitInfo] | None, shallow: 
     documents = [r for r in workspace.records if r.kind == "document"]
     history = None
     if commits is not None:
-        with git.BlobReader(workspace.root) as reader:
+        with catfile.BlobReader(workspace.root) as reader:
             history = document_register.revisions(_counted(commits, progress), documents,
                                                   functools.partial(reader.read, max_bytes=yamlio.MAX_BYTES),
                                                   ignore=manifest.ignore, root=workspace.root if uncommitted else None)

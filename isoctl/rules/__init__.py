@@ -26,7 +26,7 @@ from isoctl.model.result import RuleCategory, Severity
 if TYPE_CHECKING:
     from isoctl.analysis.coverage import ExclusionVerdict
     from isoctl.analysis.evidence import Evidence
-    from isoctl.history.git import CommitInfo
+    from isoctl.history.revisions import CommitInfo
     from isoctl.history.versions import RecordVersions
     from isoctl.model.records import RecordBase
     from isoctl.model.result import ClauseCoverage, Finding

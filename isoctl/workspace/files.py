@@ -37,7 +37,7 @@ class Candidate:
 
 
 class TreeFile(Protocol):
-    """What walking a committed tree needs to know of a file (isoctl.history.git.TreeEntry)."""
+    """What walking a committed tree needs to know of a file (isoctl.history.trees.TreeEntry)."""
 
     @property
     def mode(self) -> str: ...

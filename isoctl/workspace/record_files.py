@@ -35,7 +35,7 @@ from isoctl.workspace.records import LoadedRecord, Outcome, finding, from_json, 
 
 
 class Committed(Protocol):
-    """A workspace as committed (isoctl.history.git.Snapshot): its files by relative path, and their bytes."""
+    """A workspace as committed (isoctl.history.trees.Snapshot): its files by relative path, and their bytes."""
 
     @property
     def commit(self) -> str: ...
