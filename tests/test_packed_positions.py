@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from helpers import make_workspace
 
-from isoctl.files import yamlio
+from isoctl.files import positions, yamlio
 from isoctl.workspace.read import _unpack
 
 ODD = '''\
@@ -42,23 +42,23 @@ def paths(data: Any, depth: int, prefix: tuple[str | int, ...] = ()) -> list[tup
 @pytest.mark.parametrize("offset", [0, 2])
 def test_every_packed_position_is_where_composing_the_file_finds_it(offset: int) -> None:
     data, root = yamlio.parse_with_nodes(ODD)
-    packed = yamlio.packed_index(root, line_offset=offset)
+    packed = positions.packed_index(root, line_offset=offset)
     every = paths(data, 4)
     assert len(every) > 20
     for loc in every:
         for key in (False, True):
-            line, column = yamlio.locate(root, loc, key=key)
+            line, column = positions.locate(root, loc, key=key)
             assert _unpack(packed, f"{list(loc)}{'k' if key else ''}") == (line + offset, column), (loc, key)
 
 
 def test_a_position_not_in_the_index_is_none() -> None:
     _, root = yamlio.parse_with_nodes(ODD)
-    packed = yamlio.packed_index(root, depth=1)
+    packed = positions.packed_index(root, depth=1)
     assert _unpack(packed, "[0, 'ünï', 'a']") is None
     assert _unpack(packed, "[0, 'ünï', 'a']k") is None
     assert _unpack(packed, "[7]") is None
-    assert _unpack(yamlio.packed_index(root), "[0, 'ünï', 'a', 1, 'b']") is None  # deeper than the index goes
-    assert _unpack(yamlio.packed_index(None), "[]") is None
+    assert _unpack(positions.packed_index(root), "[0, 'ünï', 'a', 1, 'b']") is None  # deeper than the index goes
+    assert _unpack(positions.packed_index(None), "[]") is None
     assert _unpack(packed, "[0]k") == _unpack(packed, "[0]") == (1, 3)  # an item: its key form is the item
 
 
@@ -81,7 +81,7 @@ def test_files_parsed_by_the_second_process_are_located_with_the_positions_it_se
     serial = owners(load_workspace(root))
     monkeypatch.delenv("ISOCTL_NO_PARALLEL")
     composed: list[str] = []
-    real = yamlio.compose
-    monkeypatch.setattr(yamlio, "compose", lambda text: composed.append(text) or real(text))
+    real = positions.compose
+    monkeypatch.setattr(positions, "compose", lambda text: composed.append(text) or real(text))
     assert owners(load_workspace(root)) == serial == {f"RSK-{n:02}": (5, 8) for n in range(len(files))}
     assert [text for text in composed if "kind: risk" in text] == []  # (the manifest is read on its own)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from isoctl.files import yamlio
+from isoctl.files import positions, yamlio
 
 
 def test_parses_plain_data_with_dates() -> None:
@@ -86,8 +86,8 @@ def test_huge_file_is_refused_unread(tmp_path: Path) -> None:
 
 def test_locate_finds_keys_and_values() -> None:
     text = "id: A\nfindings:\n  - id: F1\n    type: major\n  - id: F2\n    typo: minor\n"
-    root = yamlio.compose(text)
-    assert yamlio.locate(root, ["findings", 1, "typo"]) == (6, 11)
-    assert yamlio.locate(root, ["findings", 1, "typo"], key=True) == (6, 5)
-    assert yamlio.locate(root, ["findings", 7, "type"]) == (3, 3)  # deepest existing node
-    assert yamlio.locate(None, ["x"]) == (1, 1)
+    root = positions.compose(text)
+    assert positions.locate(root, ["findings", 1, "typo"]) == (6, 11)
+    assert positions.locate(root, ["findings", 1, "typo"], key=True) == (6, 5)
+    assert positions.locate(root, ["findings", 7, "type"]) == (3, 3)  # deepest existing node
+    assert positions.locate(None, ["x"]) == (1, 1)

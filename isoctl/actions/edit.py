@@ -30,7 +30,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from isoctl.actions.yaml_text import block_mapping, block_scalar, flow_value, inline_scalar
 from isoctl.errors import EditError
-from isoctl.files import yamlio
+from isoctl.files import positions, yamlio
 from isoctl.workspace.read import NotRecords, read
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$", re.S | re.M)
@@ -56,7 +56,7 @@ def set_fields(text: str, relative: str, record_id: str, changes: Mapping[str, A
     """
     base, region = _yaml_region(text, relative)
     newline = "\r\n" if "\r\n" in text else "\n"
-    root = yamlio.compose(region)
+    root = positions.compose(region)
     if root is None:
         raise EditError(f"{relative}: cannot edit, the YAML does not parse (run 'isoctl check')")
     records = _records(root)

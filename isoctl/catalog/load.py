@@ -25,7 +25,7 @@ from isoctl import __version__
 from isoctl.catalog import schema
 from isoctl.catalog.schema import Edition, Transition
 from isoctl.errors import CatalogError, Location, Problem
-from isoctl.files import cache, yamlio
+from isoctl.files import cache, positions, yamlio
 from isoctl.files.located import field_names, problems_from
 from isoctl.files.resources import built_dir, data_dir
 
@@ -237,7 +237,7 @@ def _validate(model: type[Edition] | type[Transition], source: _Source, problems
     try:
         return model.model_validate(source.data)
     except ValidationError as exc:
-        root = yamlio.compose(source.text)
+        root = positions.compose(source.text)
         problems.extend(problems_from(exc, path=source.shown, root=root, known_fields=field_names(model)))
         return None
 
@@ -245,9 +245,9 @@ def _validate(model: type[Edition] | type[Transition], source: _Source, problems
 def _locate(source: _Source) -> Iterator[Problem]:
     if not source.problems:
         return
-    root = yamlio.compose(source.text)
+    root = positions.compose(source.text)
     for loc, message, key in source.problems:
-        line, column = yamlio.locate(root, loc, key=key)
+        line, column = positions.locate(root, loc, key=key)
         yield Problem(Location(source.shown, line, column), message)
 
 

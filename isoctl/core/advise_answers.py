@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from isoctl.core.advise_table import Question, Table
 from isoctl.errors import Location, Problem, UsageError
-from isoctl.files import yamlio
+from isoctl.files import positions, yamlio
 
 if TYPE_CHECKING:
     from isoctl.catalog.catalogs import Catalogs
@@ -86,7 +86,7 @@ def validate_answers(data: Any, table: Table, catalogs: Catalogs, *, shown: str 
         try:
             answers[question.id] = _checked(question, value, catalogs)
         except ValueError as exc:
-            line, column = yamlio.locate(root, (question.id,))
+            line, column = positions.locate(root, (question.id,))
             problems.append(Problem(Location(shown, line, column), f"{question.id}: {exc}"))
     if problems:
         raise AnswersError(problems)

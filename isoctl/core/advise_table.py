@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from isoctl.errors import CatalogError, Location, Problem
-from isoctl.files import yamlio
+from isoctl.files import positions, yamlio
 from isoctl.files.located import field_names, problems_from
 from isoctl.files.resources import data_dir
 
@@ -211,7 +211,7 @@ def _load(path: Path, families: tuple[str, ...] | None) -> Table:
         table = Table.model_validate(data)
     except ValidationError as exc:
         raise CatalogError(problems_from(exc, path=shown, root=root, known_fields=field_names(Table))) from None
-    problems = [Problem(Location(shown, *yamlio.locate(root, loc)), message) for loc, message in _check(table, families)]
+    problems = [Problem(Location(shown, *positions.locate(root, loc)), message) for loc, message in _check(table, families)]
     if problems:
         raise CatalogError(problems)
     return table

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from isoctl.errors import Location, Problem
-from isoctl.files import yamlio
+from isoctl.files import positions
 
 #: pydantic error types whose location is the key, not the value
 _KEY_ERRORS = {"extra_forbidden"}
@@ -114,7 +114,7 @@ def problems_from(
     for error in exc.errors(include_url=False):
         loc = tuple(error.get("loc", ()))[strip:]
         details: dict[str, Any] = {**error, "loc": loc}
-        line, column = yamlio.locate(root, (*prefix, *loc), key=details.get("type") in _KEY_ERRORS)
+        line, column = positions.locate(root, (*prefix, *loc), key=details.get("type") in _KEY_ERRORS)
         found.append(Problem(Location(path, line, column), describe(details, known_fields=known_fields)))
     return found
 

@@ -32,7 +32,7 @@ from isoctl.workspace.discover import find_root
 from isoctl.workspace.forks import Forked, fork, ignore_interrupts
 
 NOT_A_RECORD = "not-a-record"
-#: (is a sequence, the raw records as validation takes them, positions as yamlio.packed_index packs them);
+#: (is a sequence, the raw records as validation takes them, positions as isoctl.files.positions.packed_index packs them);
 #: NOT_A_RECORD for a Markdown file that holds none; None for a file with a problem (loading reads it again and
 #: says what).
 Answer = tuple[bool, list[Any], str] | str | None

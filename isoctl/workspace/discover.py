@@ -62,7 +62,7 @@ def manifest_catalog_dirs(start: Path) -> tuple[Path | None, list[Path]]:
     Only the ``catalogs`` key is read here; a manifest that is not even YAML
     is an error (exit 2), located in the file.
     """
-    from isoctl.files import yamlio  # only here: finding a root must not import the YAML parser
+    from isoctl.files import positions, yamlio  # only here: finding a root must not import the YAML parser
 
     root = find_root(start)
     if root is None:
@@ -77,13 +77,13 @@ def manifest_catalog_dirs(start: Path) -> tuple[Path | None, list[Path]]:
     if entries is None:
         return root, []
     if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
-        line, column = yamlio.locate(yamlio.compose(text), ["catalogs"])
+        line, column = positions.locate(positions.compose(text), ["catalogs"])
         raise WorkspaceError(f"{Location(MANIFEST, line, column)}: catalogs: expected a list of directory paths")
     dirs = []
     for index, entry in enumerate(entries):
         resolved = inside(root, entry)
         if resolved is None:
-            line, column = yamlio.locate(yamlio.compose(text), ["catalogs", index])
+            line, column = positions.locate(positions.compose(text), ["catalogs", index])
             raise WorkspaceError(f"{Location(MANIFEST, line, column)}: catalogs: '{entry}' is outside the workspace")
         dirs.append(resolved)
     return root, dirs

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from isoctl.errors import NotRecords as NotRecords  # re-exported: callers catch read.NotRecords
-from isoctl.files import yamlio
+from isoctl.files import positions, yamlio
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?", re.S | re.M)
 _OPENING = re.compile(r"\A---[ \t]*\r?\n")
@@ -76,7 +76,7 @@ class RawFile:
 
     _loader: Callable[[], str] | None = None
     known: dict[str, list[int]] | None = None  # positions found in earlier runs (from the record cache)
-    packed_index: str | None = None  # positions sent by the process that parsed the file (yamlio.packed_index)
+    packed_index: str | None = None  # positions sent by the process that parsed the file (positions.packed_index)
 
     @classmethod
     def lazy(cls, relative: str, text: str | Callable[[], str], *, sequence: bool) -> RawFile:
@@ -120,14 +120,14 @@ class RawFile:
     def _locate(self, loc: tuple[str | int, ...], key: bool) -> tuple[int, int]:
         self._read()
         if not self._composed:
-            self._root = yamlio.compose(self.yaml_text)
+            self._root = positions.compose(self.yaml_text)
             self._composed = True
-        line, column = yamlio.locate(self._root, loc, key=key)
+        line, column = positions.locate(self._root, loc, key=key)
         return line + self.line_offset, column
 
 
 def _unpack(packed: str, remembered: str) -> tuple[int, int] | None:
-    """One position from a packed index (:func:`isoctl.files.yamlio.packed_index`), without reading the rest.
+    """One position from a packed index (:func:`isoctl.files.positions.packed_index`), without reading the rest.
 
     A file with one finding needs one of its hundreds of positions. A
     sequence item has one entry, which is also where its key form points.
@@ -217,4 +217,4 @@ def with_body(raw: RawFile) -> list[Any]:
 
 def packed_positions(raw: RawFile) -> str:
     """Every position a finding may need in a parsed file, packed (see :attr:`RawFile.packed_index`)."""
-    return yamlio.packed_index(raw._root, line_offset=raw.line_offset)
+    return positions.packed_index(raw._root, line_offset=raw.line_offset)

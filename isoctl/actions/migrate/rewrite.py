@@ -28,7 +28,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from isoctl.actions.yaml_text import inline_scalar
 from isoctl.errors import EditError, NotRecords
-from isoctl.files import yamlio
+from isoctl.files import positions, yamlio
 from isoctl.workspace.read import read, split_front_matter
 
 Path = tuple[str | int, ...]
@@ -65,7 +65,7 @@ def apply(text: str, relative: str, edits: Edits) -> str:
         return text
     base, region = _region(text, relative)
     newline = "\r\n" if "\r\n" in text else "\n"
-    root = yamlio.compose(region)
+    root = positions.compose(region)
     records = _records(root)
     if records is None:
         raise EditError(f"{relative}: the YAML does not parse; nothing was changed (run 'isoctl check')")
