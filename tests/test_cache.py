@@ -167,8 +167,8 @@ def test_least_recently_used_entries_go_first(own_cache: Path, monkeypatch: pyte
 def test_writes_keep_a_running_total_instead_of_listing_the_cache_each_time(own_cache: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     listed = []
-    entries_of = cache._entries
-    monkeypatch.setattr(cache, "_entries", lambda base: listed.append(base) or entries_of(base))
+    entries_of = cache.entry_files
+    monkeypatch.setattr(cache, "entry_files", lambda base: listed.append(base) or entries_of(base))
     for n in range(2 * cache.RECOUNT_EVERY):
         cache.write("results", f"{n:032d}", {"n": n})
     assert 1 <= len(listed) <= 3  # the first write counts, then once every RECOUNT_EVERY writes

@@ -31,9 +31,9 @@ def _entries(count: int) -> str:
 @app.command("info")
 def info(format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="Output format.")) -> None:
     """Where the cache is, its size against its cap, and its entries per kind."""
-    from isoctl.files import cache
+    from isoctl.files import cache_usage
 
-    found = cache.info()
+    found = cache_usage.info()
     if format is ListFormat.json:
         emit(json.dumps({
             "directory": str(found.directory) if found.directory else None,
@@ -57,7 +57,7 @@ def info(format: ListFormat = typer.Option(ListFormat.text, "--format", "-f", he
 @app.command("clear")
 def clear() -> None:
     """Remove every cache entry; the next run computes everything again."""
-    from isoctl.files import cache
+    from isoctl.files import cache_usage
 
-    freed = cache.clear()
+    freed = cache_usage.clear()
     emit(f"cache cleared: {_size(freed)} freed")

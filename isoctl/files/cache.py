@@ -30,7 +30,7 @@ protections:
 * **Optional.** Writes are atomic and their failures ignored (a read-only
   home only costs speed). ``ISOCTL_CACHE_DIR`` moves the cache and
   ``ISOCTL_NO_CACHE=1`` turns it off; ``isoctl cache info|clear`` shows and
-  empties it.
+  empties it (:mod:`isoctl.files.cache_usage`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ import secrets
 import stat
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -275,7 +274,7 @@ def _header_mac(handle: BinaryIO, key: str) -> str | None:
     return mac if isinstance(mac, str) else None
 
 
-def _is_entry(path: Path) -> bool:
+def is_entry(path: Path) -> bool:
     """Whether a file is an isoctl entry: its first line the header isoctl writes, naming the file's own key."""
     try:
         with open_plain(path) as handle:
@@ -309,32 +308,10 @@ def write_entry(path: Path, key: str, value: Any) -> None:
     write_atomically(path, dumps(entry), mode=0o644, sync=False)
 
 
-@dataclass(frozen=True)
-class Section:
-    name: str
-    entries: int
-    bytes: int
-
-
-@dataclass(frozen=True)
-class Info:
-    directory: Path | None
-    max_bytes: int
-    sections: tuple[Section, ...]
-
-    @property
-    def bytes(self) -> int:
-        return sum(s.bytes for s in self.sections)
-
-    @property
-    def entries(self) -> int:
-        return sum(s.entries for s in self.sections)
-
-
-def _entries(base: Path) -> list[tuple[Path, os.stat_result]]:
+def entry_files(base: Path) -> list[tuple[Path, os.stat_result]]:
     """Every file that may be an entry (named as one, in one of isoctl's sections below the base), with its stat.
 
-    What is removed is checked again with :func:`_is_entry`: reading every
+    What is removed is checked again with :func:`is_entry`: reading every
     file's first line here would cost each recount a read of the whole cache.
     """
     found: list[tuple[Path, os.stat_result]] = []
@@ -364,7 +341,7 @@ def _account(base: Path, cap: int, added: int, *, keep: set[Path]) -> None:
     right.
     """
     ledger = base / LEDGER
-    state = _read_ledger(ledger)
+    state = read_ledger(ledger)
     if state is None or state[0] + added > cap or state[1] + 1 >= RECOUNT_EVERY:
         total, writes = _evict(base, cap, keep=keep), 0
     else:
@@ -372,7 +349,7 @@ def _account(base: Path, cap: int, added: int, *, keep: set[Path]) -> None:
     write_atomically(ledger, json.dumps({"bytes": total, "writes": writes}).encode(), mode=0o600, sync=False)
 
 
-def _read_ledger(path: Path) -> tuple[int, int] | None:
+def read_ledger(path: Path) -> tuple[int, int] | None:
     """The ledger's total and writes since the last count, or None when it is missing, odd or not a plain file."""
     try:
         with open_plain(path) as handle:
@@ -389,7 +366,7 @@ def _read_ledger(path: Path) -> tuple[int, int] | None:
 
 def _evict(base: Path, cap: int, *, keep: set[Path] | frozenset[Path] = frozenset()) -> int:
     """Remove the least recently used entries until the cache is back under 90% of ``cap``; the bytes left."""
-    entries = _entries(base)
+    entries = entry_files(base)
     total = sum(info.st_size for _, info in entries)
     if total <= cap:
         return total
@@ -397,7 +374,7 @@ def _evict(base: Path, cap: int, *, keep: set[Path] | frozenset[Path] = frozense
     for path, info in sorted(entries, key=lambda item: item[1].st_mtime_ns):
         if total <= target:
             break
-        if path in keep or not _is_entry(path):
+        if path in keep or not is_entry(path):
             continue
         try:
             path.unlink()
@@ -405,36 +382,3 @@ def _evict(base: Path, cap: int, *, keep: set[Path] | frozenset[Path] = frozense
         except OSError:
             continue
     return total
-
-
-def info() -> Info:
-    """What the cache holds, per section."""
-    base = cache_dir()
-    if base is None:
-        return Info(None, max_bytes(), ())
-    sections: dict[str, list[int]] = {}
-    for path, info in _entries(base):
-        counts = sections.setdefault(path.parent.name, [0, 0])
-        counts[0] += 1
-        counts[1] += info.st_size
-    return Info(base, max_bytes(), tuple(Section(name, n, size) for name, (n, size) in sorted(sections.items())))
-
-
-def clear() -> int:
-    """Remove every cache entry (and nothing else); the number of bytes freed."""
-    base = cache_dir()
-    if base is None:
-        return 0
-    freed = 0
-    for path, info in _entries(base):
-        if not _is_entry(path):
-            continue
-        try:
-            path.unlink()
-            freed += info.st_size
-        except OSError:
-            continue
-    if _read_ledger(base / LEDGER) is not None:
-        with contextlib.suppress(OSError):
-            (base / LEDGER).unlink()
-    return freed
