@@ -5,53 +5,45 @@ templates someone else wrote. jinja's :class:`~jinja2.sandbox.SandboxedEnvironme
 keeps them away from Python's internals; :class:`BudgetedSandbox` adds what
 it leaves open:
 
-* **Files.** :class:`DirectoryLoader` reads only regular files inside the
-  directory (see :mod:`isoctl.files.template_dir`): a link to ``/etc/passwd``
-  or ``/proc/self/environ``, a FIFO, a link loop is refused, naming the file.
-* **Time.** A render stops after :data:`TIME_LIMIT` seconds. The clock is
-  checked on every loop iteration (the compiler wraps each ``for`` loop's
-  iterable), every call (macros, methods), filter, operator and output chunk,
-  so ``{% for i in range(99999) %}{% for j in range(99999) %}`` ends, with an
+* **Files.** :class:`~isoctl.render.template_loader.DirectoryLoader` reads
+  only regular files inside the directory (see :mod:`isoctl.files.template_dir`):
+  a link to ``/etc/passwd`` or ``/proc/self/environ``, a FIFO, a link loop is
+  refused, naming the file.
+* **Time.** A render stops after :data:`~isoctl.render.template_budget.TIME_LIMIT`
+  seconds. The clock is checked on every loop iteration (the compiler wraps
+  each ``for`` loop's iterable), every call (macros, methods), filter,
+  operator and output chunk, so
+  ``{% for i in range(99999) %}{% for j in range(99999) %}`` ends, with an
   error, instead of running for days.
-* **Size.** A render produces at most :data:`OUTPUT_LIMIT` characters, and no
+* **Size.** A render produces at most
+  :data:`~isoctl.render.template_budget.OUTPUT_LIMIT` characters, and no
   value it builds may print larger than that: string and list repetition,
   powers, ``%``-formatting, ``~``, joins, replacements and paddings are
   checked *before* they run, so ``'x' * 10**12`` or a list of lists printed
   whole fails at once instead of exhausting memory.
 
-Exceeding a budget raises :class:`BudgetExceeded` (a jinja runtime error);
-callers turn it into an exit-2 error naming the template. One budget covers
-one top-level render, or everything rendered inside :func:`metering` (``init``
-renders a whole template tree within one budget).
+Exceeding a budget raises :class:`~isoctl.render.template_budget.BudgetExceeded`
+(a jinja runtime error); callers turn it into an exit-2 error naming the
+template. One budget covers one top-level render, or everything rendered
+inside :func:`~isoctl.render.template_budget.metering` (``init`` renders a
+whole template tree within one budget).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import functools
 import math
-import os
 import re
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, MappingView, Sized
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
 
-from jinja2 import BaseLoader, Template, TemplateNotFound, nodes
+from jinja2 import Template, nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.exceptions import TemplateRuntimeError
-from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
-from jinja2.utils import Namespace, generate_lorem_ipsum
+from jinja2.utils import generate_lorem_ipsum
 
-from isoctl.files import template_dir
+from isoctl.render.template_budget import Budget, BudgetExceeded, Meter, current_meter, metering, printed_size
 
-#: Seconds one render (or one ``init`` template tree) may take.
-TIME_LIMIT = 5.0
-#: Characters one render (or one ``init`` template tree) may produce, and the most any one value may print as.
-OUTPUT_LIMIT = 32_000_000
 #: Characters a filter that works word by word (``title``, ``urlize``, ``sort``...) or ``str.split`` may take in:
 #: such work builds a Python object per word, so its memory and time grow far faster than its output.
 WORDWISE_INPUT_LIMIT = 2_000_000
@@ -59,43 +51,6 @@ WORDWISE_INPUT_LIMIT = 2_000_000
 INT_BITS_LIMIT = 100_000
 
 _ITERATE = "isoctl_metered_iteration"  # the filter the compiler wraps around every loop's iterable
-
-
-class BudgetExceeded(TemplateRuntimeError):
-    """A template went over its time or size budget; the message says which."""
-
-
-@dataclass(frozen=True)
-class Budget:
-    """How long a render may take and how much it may produce."""
-
-    seconds: float = TIME_LIMIT
-    characters: int = OUTPUT_LIMIT
-
-
-class _Meter:
-    """The running account of one render: a deadline and the characters written so far."""
-
-    def __init__(self, budget: Budget) -> None:
-        self.budget = budget
-        self.deadline = time.monotonic() + budget.seconds
-        self.written = 0
-
-    def tick(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise BudgetExceeded(f"took longer than {self.budget.seconds:g} s to render (the limit for templates "
-                                 "from a directory)")
-
-    def allow(self, size: int, what: str = "a value", limit: int | None = None) -> None:
-        limit = self.budget.characters if limit is None else limit
-        if size > limit:
-            raise BudgetExceeded(f"would make {what} larger than {_megabytes(limit)} (the limit for templates "
-                                 "from a directory)")
-
-    def wrote(self, size: int) -> None:
-        self.tick()
-        self.written += size
-        self.allow(self.written, "its output")
 
 
 def template_frames(exc: BaseException) -> Iterator[tuple[str, int]]:
@@ -106,61 +61,6 @@ def template_frames(exc: BaseException) -> Iterator[tuple[str, int]]:
         if "__jinja_exception__" in tb.tb_frame.f_globals:
             yield tb.tb_frame.f_code.co_filename, tb.tb_lineno
         tb = tb.tb_next
-
-
-def _megabytes(characters: int) -> str:
-    return f"{characters / 1_000_000:g} MB"
-
-
-_METER: contextvars.ContextVar[_Meter | None] = contextvars.ContextVar("isoctl_template_meter", default=None)
-
-
-@contextlib.contextmanager
-def metering(budget: Budget = Budget()) -> Iterator[None]:
-    """Share one budget between every render inside the block (a render already inside one joins it)."""
-    if _METER.get() is not None:
-        yield
-        return
-    token = _METER.set(_Meter(budget))
-    try:
-        yield
-    finally:
-        _METER.reset(token)
-
-
-def _meter(budget: Budget) -> _Meter:
-    """The account of the running render; outside one (a macro called from Python), a fresh account."""
-    return _METER.get() or _Meter(budget)
-
-
-def printed_size(value: Any, limit: int) -> int:
-    """About how many characters ``str(value)`` has, counted without building it; stops counting past ``limit``.
-
-    Containers count their items (each shared item as often as it is
-    printed), so a list holding one big string many times is as big as it
-    prints. Other objects count as small: they are the report's data or
-    jinja's helpers, bounded by the workspace, not by the template.
-    """
-    total = 0
-    stack: list[Any] = [value]
-    while stack and total <= limit:  # every item adds at least 2, so a structure holding itself ends too
-        item = stack.pop()
-        if isinstance(item, str | bytes):
-            total += len(item) + 4
-        elif isinstance(item, int) and not isinstance(item, bool):
-            total += item.bit_length() // 3 + 2
-        elif isinstance(item, list | tuple | set | frozenset | dict | Namespace | MappingView):
-            if isinstance(item, Namespace):
-                item = object.__getattribute__(item, "_Namespace__attrs")
-            if isinstance(item, Mapping):
-                stack.extend(item.keys())
-                stack.extend(item.values())
-            else:
-                stack.extend(item)
-            total += 2 * len(item) + 2
-        else:
-            total += 16
-    return total
 
 
 _PERCENT = re.compile(r"%%|%(?:\([^)]*\))?[#0 +\-]*(\*|\d+)?(?:\.(\*|\d+))?")
@@ -183,28 +83,28 @@ class BudgetedSandbox(SandboxedEnvironment):
         self.globals["lipsum"] = _metered_filter(self, "lipsum", generate_lorem_ipsum)  # jinja's own, metered
 
     def _iterate(self, iterable: Iterable[Any]) -> Iterator[Any]:
-        meter = _meter(self.budget)
+        meter = current_meter(self.budget)
         for item in iterable:
             meter.tick()
             yield item
 
     def printable(self, value: Any) -> Any:
         """``value``, once it is known to print within the budget (every ``{{ }}`` passes here)."""
-        meter = _meter(self.budget)
+        meter = current_meter(self.budget)
         meter.tick()
         meter.allow(printed_size(value, self.budget.characters), "a printed value")
         return value
 
     def joinable(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
         """The operands of ``~``, once their joined text is known to fit the budget."""
-        meter = _meter(self.budget)
+        meter = current_meter(self.budget)
         meter.tick()
         meter.allow(printed_size(values, self.budget.characters), "a joined text (~)")
         return values
 
     def concat(self, parts: Iterable[str]) -> str:  # jinja's is "".join; compiled templates call this one
         """Join buffered output (a macro, a block, ``{% set %}``), counting it before it is joined."""
-        meter = _meter(self.budget)
+        meter = current_meter(self.budget)
         meter.tick()
         kept = []
         total = 0
@@ -216,7 +116,7 @@ class BudgetedSandbox(SandboxedEnvironment):
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         """Run ``*``, ``**``, ``+`` and ``%`` only once their result is known to fit the budget."""
-        meter = _meter(self.budget)
+        meter = current_meter(self.budget)
         meter.tick()
         limit = self.budget.characters
         if operator == "*":
@@ -235,7 +135,7 @@ class BudgetedSandbox(SandboxedEnvironment):
         result = self.binop_table[operator](left, right)
         return self.printable(result) if not _number(result) else result
 
-    def _allow_percent_format(self, meter: _Meter, spec: str, arguments: Any) -> None:
+    def _allow_percent_format(self, meter: Meter, spec: str, arguments: Any) -> None:
         limit = self.budget.characters
         meter.allow(len(spec) + printed_size(arguments, limit), "a formatted text")
         for match in _PERCENT.finditer(spec):
@@ -248,7 +148,7 @@ class BudgetedSandbox(SandboxedEnvironment):
                 elif group:
                     meter.allow(int(group), "a formatted width")
 
-    def _allow_brace_format(self, meter: _Meter, spec: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def _allow_brace_format(self, meter: Meter, spec: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         for match in _BRACES.finditer(spec):
             for digits in _DIGITS.findall(match.group(1)):
                 meter.allow(int(digits), "a formatted width")
@@ -259,7 +159,7 @@ class BudgetedSandbox(SandboxedEnvironment):
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # jinja's own signature
         """Call from a template: the clock is checked, and string methods that grow text are checked first."""
-        meter = _meter(__self.budget)
+        meter = current_meter(__self.budget)
         meter.tick()
         limit = __self.budget.characters
         owner = getattr(__obj, "__self__", None)
@@ -289,7 +189,7 @@ def _allow_bits(bits: float) -> None:
                              "from a directory)")
 
 
-def _allow_string_method(meter: _Meter, text: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+def _allow_string_method(meter: Meter, text: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                          limit: int) -> None:
     """Refuse ``str.replace``, ``join``, padding and tab expansion whose result would not fit the budget."""
     numbers = [abs(v) for v in (*args, *kwargs.values()) if _integer(v)]
@@ -313,7 +213,7 @@ def _metered_filter(env: BudgetedSandbox, name: str, function: Callable[..., Any
 
     @functools.wraps(function)
     def metered(*args: Any, **kwargs: Any) -> Any:
-        meter = _meter(env.budget)
+        meter = current_meter(env.budget)
         meter.tick()
         limit = env.budget.characters
         if name in ("join", "sum"):
@@ -354,7 +254,7 @@ def _is_runtime(value: Any) -> bool:
     return isinstance(value, SandboxedEnvironment | Context | EvalContext)
 
 
-def _allow_filter(meter: _Meter, name: str, values: list[Any], kwargs: dict[str, Any], limit: int) -> None:
+def _allow_filter(meter: Meter, name: str, values: list[Any], kwargs: dict[str, Any], limit: int) -> None:
     """Refuse the filters that multiply their input before they run (the others grow it by a small factor)."""
     value = values[0] if values else ""
     rest = values[1:]
@@ -432,42 +332,7 @@ class _MeteredTemplate(Template):
         env = self.environment
         assert isinstance(env, BudgetedSandbox)
         with metering(env.budget):
-            meter = _meter(env.budget)
+            meter = current_meter(env.budget)
             for chunk in super().generate(*args, **kwargs):
                 meter.wrote(len(chunk))
                 yield chunk
-
-
-class DirectoryLoader(BaseLoader):
-    """Templates from a user's directory: regular files inside it only (see :mod:`isoctl.files.template_dir`).
-
-    A name with no file falls through (``TemplateNotFound``), so a
-    :class:`~jinja2.ChoiceLoader` can try isoctl's own templates next; a name
-    whose file is unsafe raises :class:`~isoctl.errors.UsageError` naming it.
-    """
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
-        relative = PurePosixPath(*split_template_path(template))
-        path = template_dir.locate(self.directory, relative)
-        if path is None:
-            raise TemplateNotFound(template)
-        shown = self.directory / Path(*relative.parts)
-        data = template_dir.read_regular(path, shown)
-        try:
-            source = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            from isoctl.errors import UsageError
-
-            raise UsageError(f"template file {shown} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
-        mtime = os.stat(path).st_mtime
-
-        def uptodate() -> bool:
-            try:
-                return template_dir.locate(self.directory, relative) == path and os.stat(path).st_mtime == mtime
-            except Exception:  # changed in a way get_source will report
-                return False
-
-        return source, str(shown), uptodate

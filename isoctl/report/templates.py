@@ -20,12 +20,12 @@ or fails, always naming the template file and line (``template
 t/report.md.j2:2: 'nosuch' is undefined``, ``... template not found: x``)
 and never with a traceback.
 
-The directory is read through :class:`~isoctl.render.sandbox.DirectoryLoader`
+The directory is read through :class:`~isoctl.render.template_loader.DirectoryLoader`
 (regular files inside it only: a link to ``/etc/passwd`` or
 ``/proc/self/environ``, a FIFO or a link loop is refused, exit 2) and
 rendered in :class:`~isoctl.render.sandbox.BudgetedSandbox`, so a template
-that would run longer than :data:`~isoctl.render.sandbox.TIME_LIMIT` seconds
-or write more than :data:`~isoctl.render.sandbox.OUTPUT_LIMIT` characters is
+that would run longer than :data:`~isoctl.render.template_budget.TIME_LIMIT` seconds
+or write more than :data:`~isoctl.render.template_budget.OUTPUT_LIMIT` characters is
 stopped with exit 2 instead of hanging or filling the disk.
 """
 
@@ -90,7 +90,8 @@ def environment(flavour: Flavour, directory: Path | None = None, *, folder: str 
     time where the wheel carries them so, unless ``compiled`` is False), sandboxed over ``directory`` when given."""
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
 
-    from isoctl.render.sandbox import BudgetedSandbox, DirectoryLoader
+    from isoctl.render.sandbox import BudgetedSandbox
+    from isoctl.render.template_loader import DirectoryLoader
 
     source = FileSystemLoader(data_dir("templates") / folder)
     prebuilt = _compiled_loader(folder, flavour) if directory is None and compiled else None
@@ -193,7 +194,7 @@ def render(flavour: Flavour, directory: Path | None, **context: Any) -> str:
     from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 
-    from isoctl.render.sandbox import BudgetExceeded
+    from isoctl.render.template_budget import BudgetExceeded
 
     name = TEMPLATES[flavour]
     env = environment(flavour, directory)

@@ -14,8 +14,8 @@ A template directory is read as :mod:`isoctl.files.template_dir` reads one:
 regular files inside it, nothing a link leads to outside it, no FIFO,
 device or link loop (each refused with exit 2, naming the file). The whole
 tree renders within one budget of
-:data:`~isoctl.render.sandbox.TIME_LIMIT` seconds and
-:data:`~isoctl.render.sandbox.OUTPUT_LIMIT` characters
+:data:`~isoctl.render.template_budget.TIME_LIMIT` seconds and
+:data:`~isoctl.render.template_budget.OUTPUT_LIMIT` characters
 (:class:`~isoctl.render.sandbox.BudgetedSandbox`).
 """
 
@@ -60,7 +60,8 @@ def environment(source: Path) -> BudgetedSandbox:
     """The jinja2 environment every scaffold template runs in: sandboxed, budgeted, strict, YAML-aware."""
     from jinja2 import StrictUndefined
 
-    from isoctl.render.sandbox import BudgetedSandbox, DirectoryLoader
+    from isoctl.render.sandbox import BudgetedSandbox
+    from isoctl.render.template_loader import DirectoryLoader
 
     env = BudgetedSandbox(
         loader=DirectoryLoader(source),
@@ -99,7 +100,7 @@ def render_tree(source: Path, context: dict[str, Any]) -> dict[PurePosixPath, by
     (a link out of the directory, a FIFO, a loop) is refused before any
     template runs.
     """
-    from isoctl.render.sandbox import metering
+    from isoctl.render.template_budget import metering
 
     env = environment(source)
     try:
@@ -188,7 +189,7 @@ def _guard(relative: PurePosixPath, context: dict[str, Any], render: Callable[[]
     from jinja2 import TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 
-    from isoctl.render.sandbox import BudgetExceeded
+    from isoctl.render.template_budget import BudgetExceeded
 
     try:
         return render()
