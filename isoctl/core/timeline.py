@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from isoctl import __version__
 from isoctl.core import keys
-from isoctl.core.evaluate import analyse_workspace
+from isoctl.core.history_policy import analyse_workspace
 from isoctl.files import cache
 from isoctl.history import versions
 from isoctl.history.catfile import BlobReader

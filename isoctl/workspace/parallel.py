@@ -134,7 +134,7 @@ def _parse_clean(items: list[tuple[str, str]]) -> list[Answer]:
     """In the child: (is a sequence, validated records as JSON, positions packed) per clean file; None where there is
     a problem.
 
-    Positions go as one string per file (:func:`isoctl.files.yamlio.packed_index`):
+    Positions go as one string per file (:func:`isoctl.files.positions.packed_index`):
     the parent unpickles a string at once and looks up only the positions
     of the findings it locates, where a dict of every key's position cost
     more to send than to parse the file.

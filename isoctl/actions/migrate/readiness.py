@@ -123,7 +123,7 @@ def evaluate_before(root: Path, today: dt.date) -> Result:
 def evaluate_after(root: Path, writes: list[FileWrite], today: dt.date) -> Result:
     """The working tree as it would be once ``writes`` are made, evaluated the same way."""
     from isoctl.core import keys
-    from isoctl.core.evaluate import analyse_workspace
+    from isoctl.core.history_policy import analyse_workspace
     from isoctl.workspace.load import load_workspace
 
     workspace = load_workspace(root, snapshot=Migrated(root, writes), save=False)
