@@ -155,7 +155,6 @@ class Evaluation:
         """
         if self._result is None:
             from isoctl.workspace.discover import shown_root
-            from isoctl.workspace.record_files import no_cyclic_gc
 
             # the walk the replay check made at the start of the run, if it made one: the tree is
             # fingerprinted again below, and an answer is kept only if nothing changed since then
@@ -163,6 +162,8 @@ class Evaluation:
             key = self.key(files)
             result = results.load(key)
             if result is None:
+                from isoctl.workspace.record_files import no_cyclic_gc  # (not before: it imports the models)
+
                 with no_cyclic_gc():  # see analyse_workspace
                     self._read_ahead()
                     workspace = self.workspace()

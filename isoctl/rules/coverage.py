@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from isoctl.model.records import Control
 from isoctl.model.result import ClauseCoverage
 from isoctl.rules import Context, Hit, rule
 
@@ -114,6 +113,8 @@ def duplicate_soa_row(ctx: Context) -> Iterator[Hit]:
     Fails:  ``SOA-6.1`` and ``SOA-6.1-B``, both with ``control: iso27001:A.6.1``
     Passes: one record with ``control: iso27001:A.6.1``
     """
+    from isoctl.model.records import Control  # not at the top: the formats import reporting_rule, not the models
+
     for (edition, clause), rows in ctx.evidence.soa.items():
         if len(rows) < 2:
             continue
