@@ -122,6 +122,24 @@ def test_output_files_and_at_are_never_replayed(repo: GitRepo, env: dict[str, st
         assert run(env, repo.root, "check", "--at", "HEAD", "-f", "json")[3]
 
 
+@pytest.mark.parametrize("args", [("check", "-f", "sarif"), ("gap",)])
+def test_an_answer_from_the_results_cache_imports_no_record_model(repo: GitRepo, env: dict[str, str], tmp_path: Path,
+                                                                  args: tuple[str, ...]) -> None:
+    """``-o`` is never replayed, but its second run takes the Result from the cache: the same file, and neither the
+    record models nor the rules that build findings are imported (only the formats' own modules)."""
+    target = tmp_path / "out"
+    code = "import sys; from isoctl.cli import main\ntry:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n" \
+           "print(sorted(m for m in sys.modules if m in ('isoctl.model.records', 'isoctl.core.analyse')), file=sys.stderr)"
+    outputs, imported = [], []
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", code, *args, "-o", str(target), "--today", "2026-03-01"],
+                              cwd=repo.root, env=env, capture_output=True, text=True)
+        outputs.append(target.read_bytes())
+        imported.append(done.stderr.strip().splitlines()[-1])
+    assert outputs[0] == outputs[1]
+    assert imported == ["['isoctl.core.analyse', 'isoctl.model.records']", "[]"]
+
+
 def test_a_damaged_recording_is_run_again(repo: GitRepo, env: dict[str, str]) -> None:
     """The facts of a recording are read before its output; the output is still verified before it is written."""
     args = ("check", "-f", "json", "--today", "2026-03-01")
