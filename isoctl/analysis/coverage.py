@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from isoctl.analysis.evidence import NAMED_ONLY, Evidence, matches
-from isoctl.analysis.resolve import resolve_text
+from isoctl.analysis.resolve import descendants, resolve_text
 from isoctl.catalog.refs import parse_ref
 from isoctl.catalog.schema import Clause, Edition, Expect
 from isoctl.model.records import Control, Document
@@ -46,16 +46,9 @@ def judge_exclusions(workspace: Workspace) -> ExclusionVerdict:
             elif not (exclusion.justification or "").strip():
                 verdict.problems.append((index, f"exclusion of {name} needs a justification", f"{edition.family}:{clause.id}"))
             else:
-                for target in [clause, *_descendants(edition, clause)]:
+                for target in [clause, *descendants(edition, clause)]:
                     verdict.valid[(edition.id, target.id)] = exclusion.justification or ""
     return verdict
-
-
-def _descendants(edition: Edition, clause: Clause) -> list[Clause]:
-    out: list[Clause] = []
-    for child in edition.children.get(clause.id, []):
-        out += [child, *_descendants(edition, child)]
-    return out
 
 
 def _named_documents(evidence: Evidence, key: tuple[str, str], named: set[int]) -> tuple[list[LoadedRecord], bool]:

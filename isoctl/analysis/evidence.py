@@ -222,7 +222,7 @@ def collect(records: Iterable[LoadedRecord], catalogs: Catalogs, scope: list[Edi
     # resolved once, however many records carry it
     targets: dict[str, list[tuple[list[LoadedRecord], list[int], list[LoadedRecord]]]] = {}
 
-    def resolve_text(text: str, catalogs: Catalogs, scope: list[Edition]) -> tuple[list[tuple[Edition, Clause]], str | None]:
+    def resolved(text: str, catalogs: Catalogs, scope: list[Edition]) -> tuple[list[tuple[Edition, Clause]], str | None]:
         hit = memo.get(text)
         if hit is None:
             hit = memo[text] = _resolve_with_descendants(text, catalogs, scope)
@@ -235,7 +235,7 @@ def collect(records: Iterable[LoadedRecord], catalogs: Catalogs, scope: list[Edi
         for index, text in enumerate(model.clauses):
             into = targets.get(text)
             if into is None:
-                found, problem = resolve_text(text, catalogs, scope)
+                found, problem = resolved(text, catalogs, scope)
                 if problem:
                     evidence.bad_refs.append(BadRef(record, ("clauses", index), text, problem))
                     continue
@@ -252,11 +252,11 @@ def collect(records: Iterable[LoadedRecord], catalogs: Catalogs, scope: list[Edi
                 if ref is None:
                     evidence.treated_by_id[text].append(record)
                     continue
-                for edition, clause in resolve_text(text, catalogs, scope)[0]:
+                for edition, clause in resolved(text, catalogs, scope)[0]:
                     if clause.id == ref.clause:  # the control itself, not every control of a theme it names
                         evidence.treated_by[(edition.id, clause.id)].append(record)
         if model.kind == "control":
-            found, problem = resolve_text(model.control, catalogs, scope)
+            found, problem = resolved(model.control, catalogs, scope)
             if problem:
                 evidence.bad_refs.append(BadRef(record, ("control",), model.control, problem))
             for edition, clause in found:

@@ -21,16 +21,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from isoctl.analysis.resolve import ClauseResolver, descendants
+from isoctl.analysis.resolve import ClauseKey, ClauseResolver, descendants
 from isoctl.catalog.refs import parse_ref
 from isoctl.catalog.schema import Clause, Edition
 from isoctl.history.revisions import CommitInfo
 from isoctl.model.records import Action, Audit, Control, Process, Risk
 from isoctl.model.result import ClauseCoverage
 from isoctl.workspace.load import Workspace
-
-#: (edition id, clause id), as the coverage and the rules key clauses.
-ClauseKey = tuple[str, str]
 
 #: Annex A controls per area: a theme of 37 controls is more than one audit can sample well.
 CONTROLS_PER_GROUP = 8

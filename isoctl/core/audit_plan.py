@@ -29,9 +29,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from isoctl.analysis.resolve import ClauseKey
 from isoctl.core.audit_areas import (
     Area,
-    ClauseKey,
     Resolver,
     assign_owners,
     build,

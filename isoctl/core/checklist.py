@@ -16,10 +16,10 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from isoctl.analysis.resolve import descendants
+from isoctl.analysis.resolve import ClauseKey, descendants
 from isoctl.catalog.refs import parse_ref
 from isoctl.catalog.schema import Clause, Edition, Expect
-from isoctl.core.audit_areas import ClauseKey, Resolver
+from isoctl.core.audit_areas import Resolver
 from isoctl.errors import UsageError
 from isoctl.model.records import Action, Audit, Document, Objective, Process, RecordBase, Risk
 from isoctl.model.result import ClauseCoverage, Result
