@@ -48,7 +48,7 @@ def packed_index(root: yaml.Node | None, *, depth: int = 4, line_offset: int = 0
 
     Lets a process that parsed a file hand its positions to another one
     without sending the nodes themselves. Each line is a path as
-    :meth:`RawFile.locate` remembers it (the ``str()`` of the path as a list,
+    :meth:`isoctl.workspace.read.RawFile.locate` remembers it (the ``str()`` of the path as a list,
     ``['evidence', 0, 'date']``; ``k`` after it for a mapping key's own
     place), a tab, then ``line,column``; the text begins and ends with a
     newline. A path holds no newline or tab (its keys are ``repr()``'d), so
