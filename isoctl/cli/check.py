@@ -6,9 +6,10 @@ import contextlib
 import dataclasses
 import enum
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -125,6 +126,8 @@ def check(
     strict_history: bool = StrictHistoryOption,
     new_since: str | None = NewSinceOption,
     baseline: str | None = BaselineOption,
+    watch: bool = typer.Option(False, "--watch", help="Check again each time a file of the workspace changes or a "
+                               "commit is made, until Ctrl-C."),
 ) -> None:
     """Validate every record and report findings and coverage; exit 1 on findings at or above --fail-on."""
     from isoctl.errors import UsageError
@@ -135,28 +138,92 @@ def check(
         raise UsageError("--new-since and --baseline both say what counts as existing; give one of them")
     if new_since is not None and not new_since.strip():
         raise UsageError("--new-since needs a revision", hint="e.g. --new-since origin/main")
+    if watch and at is not None:
+        raise UsageError("--watch follows the working tree, and --at names a commit, which never changes",
+                         hint="drop --at to watch the working tree")
     if strict_history:
         require_full_history(path, what="the evaluation of the rules that read git history")
-    comparison: Comparison | None = None
-    with opened(path, today, at, select=select, ignore=ignore) as evaluation:
-        result = evaluation.result()
-        if new_since is not None:
-            from isoctl.core.baseline import new_since as compare_with_revision
 
-            comparison = compare_with_revision(evaluation, new_since)
-        elif baseline is not None:
-            comparison = _against_file(baseline, result)
-    for message in result.notes:
-        note(message)
-    prefix = repo_prefix(path, format.value)
-    shown, options = _rendered(result, comparison, format.value, fail_on.value)
-    show(shown, "check", format.value, output, prefix=prefix, **options)
-    failing = result.failing(fail_on.value) if comparison is None else \
-        [f for f in comparison.new if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on.value]]
-    if comparison is not None:
-        _tell(comparison, len(failing), fail_on.value)
-    if failing and not exit_zero:
-        raise typer.Exit(1)
+    def once() -> tuple[int, Path]:
+        """One check: its output shown, its exit code and the root of the workspace it read."""
+        comparison: Comparison | None = None
+        with opened(path, today, at, select=select, ignore=ignore) as evaluation:
+            result = evaluation.result()
+            if new_since is not None:
+                from isoctl.core.baseline import new_since as compare_with_revision
+
+                comparison = compare_with_revision(evaluation, new_since)
+            elif baseline is not None:
+                comparison = _against_file(baseline, result)
+        for message in result.notes:
+            note(message)
+        prefix = repo_prefix(path, format.value)
+        shown, options = _rendered(result, comparison, format.value, fail_on.value)
+        show(shown, "check", format.value, output, prefix=prefix, **options)
+        failing = result.failing(fail_on.value) if comparison is None else \
+            [f for f in comparison.new if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on.value]]
+        if comparison is not None:
+            _tell(comparison, len(failing), fail_on.value)
+        return (1 if failing and not exit_zero else 0), evaluation.root
+
+    if watch:
+        watching(once)
+    code = once()[0]
+    if code:
+        raise typer.Exit(code)
+
+
+#: How often ``--watch`` looks at the workspace at most (seconds), and the share of one core looking may take: on a
+#: workspace whose look takes longer (a look is a stat of every file), it looks less often.
+WATCH_EVERY = 0.1
+WATCH_SHARE = 0.1
+#: How long ``--watch`` lets a change settle before it checks (an editor saving several files, or one in steps).
+WATCH_SETTLE = 0.05
+
+
+def watching(once: Callable[[], tuple[int, Path]]) -> NoReturn:
+    """``check --watch``: run ``once``, then again whenever the workspace changes, until Ctrl-C.
+
+    A change is what the replay of an unchanged check looks at (every entry
+    below the root by content, and the repository's HEAD, refs and index as
+    files), taken after the output is written, so an output file inside the
+    workspace is not a change. Each check runs in this same process, so the
+    second and later ones import nothing and take the records of unchanged
+    files from memory (:func:`isoctl.workspace.record_files.keep_loaded`).
+    A later check that cannot run (the manifest deleted, an unreadable
+    folder) says why and the watch goes on (a first one ends it, exit 2:
+    there is nothing to watch yet); Ctrl-C ends it (exit 130), as does
+    anything isoctl cannot recover from (exit 3).
+    """
+    import gc
+    import time
+
+    from isoctl.cli import boundary, keep_until_exit, replay
+    from isoctl.errors import IsoctlError
+    from isoctl.workspace.discover import shown_root
+    from isoctl.workspace.record_files import keep_loaded
+
+    keep_loaded()  # the records of unchanged files stay in memory from one check to the next
+    root = once()[1]
+    while True:
+        sys.stdout.flush()
+        keep_until_exit(None)  # the last evaluation is freed now, while nothing changes, not during the next check
+        gc.collect()  # the command line runs without the cycle collector; a long watch tidies between checks
+        seen = replay.state(root)
+        note(f"watching {shown_root(root)} for changes; Ctrl-C ends", label="watch")
+        while True:
+            looked = time.perf_counter()
+            now = replay.state(root)
+            if now != seen:
+                break
+            time.sleep(max(WATCH_EVERY, (time.perf_counter() - looked) / WATCH_SHARE))
+        time.sleep(WATCH_SETTLE)
+        started = time.perf_counter()
+        try:
+            root = once()[1]
+        except IsoctlError as exc:  # said as a one-off run would say it; the next change may fix it
+            boundary.failure(exc)
+        note(f"checked again after a change in {time.perf_counter() - started:.2f} s", label="watch")
 
 
 def _against_file(given: str, result: Result) -> Comparison:

@@ -36,7 +36,7 @@ SECTION = "replay"
 #: Environment variables that can change what ``check`` or ``gap`` print.
 ENVIRONMENT = ("ISOCTL_TODAY", "GITHUB_ACTIONS", "NO_COLOR", "COLUMNS", "LINES", "TERM", "ISOCTL_DEBUG",
                "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
-_NEVER = ("-o", "--output", "--at", "-h", "--help")
+_NEVER = ("-o", "--output", "--at", "-h", "--help", "--watch")
 
 
 @dataclass
@@ -77,6 +77,31 @@ def _state(root: Path, files: str | None) -> str | None:
     repository = _repository(root)
     if files is None or repository is None:
         return None
+    return cache.digest([files, *repository])
+
+
+def state(root: Path) -> str | None:
+    """What ``check --watch`` compares to see a change: the workspace's fingerprint and its repository's state;
+    None while the tree cannot be read.
+
+    Where the repository is laid out in a way :func:`_repository` does not
+    follow (a worktree, a submodule), its HEAD comes from git itself.
+    """
+    from isoctl.core import keys
+    from isoctl.errors import IsoctlError
+    from isoctl.files import cache
+
+    files = keys.fingerprint(root)
+    if files is None:
+        return None
+    repository = _repository(root)
+    if repository is None:
+        from isoctl.history import git
+
+        try:
+            repository = [str(git.head_state(root))]
+        except IsoctlError as exc:
+            repository = [exc.message]
     return cache.digest([files, *repository])
 
 

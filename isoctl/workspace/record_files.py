@@ -99,6 +99,19 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+#: Once :func:`keep_loaded` is called (a process that loads the same working tree again and again: ``check
+#: --watch``), the outcome of each file of the working tree loaded last without a problem, by its path and blob id:
+#: a file unchanged since is taken from here, not validated again from the record cache.
+_kept: dict[tuple[str, str], Outcome] | None = None
+
+
+def keep_loaded() -> None:
+    """Keep, from now on, the records of the files of the working tree loaded last (see :data:`_kept`)."""
+    global _kept
+    if _kept is None:
+        _kept = {}
+
+
 def read_all(
     candidates: Sequence[workspace_files.Candidate],
     store: RecordCache,
@@ -119,6 +132,7 @@ def read_all(
     if reuse is not None and snapshot is not None:
         reuse.snapshot = snapshot
     pending: list[Pending] = []
+    blobs: dict[int, str] = {}  # the blob id of each working-tree file its stat vouches for
     for position, candidate in enumerate(candidates):
         if reuse is not None and candidate.blob is not None:
             earlier = reuse.loaded.get((candidate.relative, candidate.blob))
@@ -131,6 +145,11 @@ def read_all(
         if candidate.path is not None and hashes is not None:
             vouched = hashes.vouched(candidate.relative, candidate.path)
             if vouched is not None:
+                blobs[position] = vouched
+                kept = _kept.get((str(candidate.path), vouched)) if _kept is not None else None
+                if kept is not None:
+                    results[position] = kept
+                    continue
                 unread = functools.partial(_file_text, candidate.path)
                 loaded = _from_cache(candidate.relative, unread, vouched, store)
                 if loaded is not None:
@@ -159,6 +178,12 @@ def read_all(
             results[item[0]] = _parse_pending(candidates, store, item)
     if reuse is not None:
         reuse.keep(candidates, results)
+    if _kept is not None and snapshot is None:
+        _kept.clear()
+        for position, blob in blobs.items():
+            outcome = results[position]
+            if outcome is not None and not outcome[1]:  # a file with a problem is read again, to say it again
+                _kept[(str(candidates[position].path), blob)] = outcome
     return [r for r in results if r is not None]
 
 
