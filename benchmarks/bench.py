@@ -26,7 +26,9 @@ the workspace and times, taking turns (``--repeat`` rounds, three times as many 
 * edit: a check after retitling one record in one file, with that cache;
 * imports: a bare process importing what a check after an edit cannot do
   without (the record models, to validate the edited file, and the rules, to
-  run them again), and nothing else.
+  run them again), and nothing else;
+* watch: after the rounds, one ``check --watch`` left running, and the time
+  from each edit to its saying it checked again (as many edits as rounds).
 
 Once per workspace it also times, inside one process that has loaded the
 workspace, the analysis alone (coverage and every rule, what a process kept
@@ -35,7 +37,8 @@ running between checks would still do after an edit; median of five).
 It prints each workspace's medians, then a table of all of them with the
 ratios cold/floor, warm/floor and edit/warm, imports/warm and analysis/warm
 (the least an edit can cost in a new process, and in one kept running,
-against an unchanged check), and the startup of the command
+against an unchanged check), the watch's median and watch/edit, and the
+startup of the command
 (``isoctl --help`` against a bare argparse program's ``--help``, ``isoctl
 --version`` against ``python -c pass``). ``--keep DIR`` writes the workspaces
 to DIR/SHAPE-RECORDS and leaves them there for profiling. The default run
@@ -278,6 +281,7 @@ class CheckRun:
     edit: float
     imports: float
     analysis: float
+    watched: float
 
 
 def title_editor(paths: list[Path]) -> Callable[[], None]:
@@ -329,11 +333,12 @@ def bench_check(sizes: list[int], shapes: list[str], repeat: int, keep: Path | N
     print()
     print(f"{'shape':<10} {'records':>8} {'files':>6} {'MB':>6} {'floor ms':>9} {'cold ms':>9} {'warm ms':>9} "
           f"{'edit ms':>9} {'cold/floor':>10} {'warm/floor':>10} {'edit/warm':>9} {'imports/warm':>12} "
-          f"{'analysis/warm':>13}")
+          f"{'analysis/warm':>13} {'watch ms':>9} {'watch/edit':>10}")
     for r in runs:
         print(f"{r.shape:<10} {r.records:>8} {r.files:>6} {r.megabytes:>6.1f} {r.floor:>9.0f} {r.cold:>9.0f} "
               f"{r.warm:>9.0f} {r.edit:>9.0f} {r.cold / r.floor:>10.2f} {r.warm / r.floor:>10.2f} "
-              f"{r.edit / r.warm:>9.2f} {r.imports / r.warm:>12.2f} {r.analysis / r.warm:>13.2f}")
+              f"{r.edit / r.warm:>9.2f} {r.imports / r.warm:>12.2f} {r.analysis / r.warm:>13.2f} {r.watched:>9.0f} "
+              f"{r.watched / r.edit:>10.2f}")
     return status
 
 
@@ -392,6 +397,7 @@ def _check_workspace(root: Path, shape: str, records: int, repeat: int, isoctl: 
     }, rounds_for(records, repeat))
     analysis_ms = float(subprocess.run([sys.executable, "-c", ANALYSIS, str(root), TODAY, "5"], check=True,
                                        capture_output=True, text=True, env=warm).stdout)
+    watched_ms = watched_edits([*check, "--watch"], warm, edit, rounds_for(records, repeat))
     shutil.rmtree(fresh["ISOCTL_CACHE_DIR"], ignore_errors=True)
     shutil.rmtree(warm["ISOCTL_CACHE_DIR"], ignore_errors=True)
 
@@ -412,11 +418,50 @@ def _check_workspace(root: Path, shape: str, records: int, repeat: int, isoctl: 
         print(f"  {name:<48} {value:8.1f} ms  {notes.get(name, '')}")
     print(f"  {'analysis alone, in a loaded process (median of 5)':<48} {analysis_ms:8.1f} ms  "
           f"{analysis_ms / results[WARM]:5.2f}x warm")
+    print(f"  {'check --watch: an edit to its new output':<48} {watched_ms:8.1f} ms  "
+          f"{watched_ms / results[EDIT]:5.2f}x edit")
     for problem in problems:
         print(f"  ! {problem}")
     run = CheckRun(shape, records, files, size / 1e6, floor_ms, results[COLD], results[WARM], results[EDIT],
-                   results[IMPORTS], analysis_ms)
+                   results[IMPORTS], analysis_ms, watched_ms)
     return run, problems
+
+
+def watched_edits(watch: list[str], env: dict[str, str], edit: Callable[[], None], rounds: int) -> float:
+    """Median ms from an edit to ``check --watch`` saying it checked again, over ``rounds`` edits of one running
+    watch (which ends with Ctrl-C, as a user ends it)."""
+    import queue
+    import signal
+    import threading
+
+    process = subprocess.Popen(watch, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.put(line)
+        lines.put("")
+
+    def wait_for(what: str) -> None:
+        while what not in (line := lines.get(timeout=600)):
+            if not line:
+                raise RuntimeError(f"check --watch ended (exit {process.wait()}) before saying {what!r}")
+
+    threading.Thread(target=read, daemon=True).start()
+    samples = []
+    try:
+        wait_for("watch: watching")
+        for _ in range(rounds):
+            started = time.perf_counter()
+            edit()
+            wait_for("watch: checked again")
+            samples.append((time.perf_counter() - started) * 1000)
+            wait_for("watch: watching")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    return statistics.median(samples)
 
 
 def _startup(isoctl: list[str], base: dict[str, str], scratch: Path, repeat: int) -> None:
