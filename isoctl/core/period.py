@@ -8,11 +8,11 @@ the history counts it; the report shows the months up to its day.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from isoctl.errors import UsageError
+from isoctl.history import revisions
 from isoctl.history.revisions import CommitInfo
 
 
@@ -34,19 +34,15 @@ def default_period(today: dt.date, since: dt.date | None, until: dt.date | None,
     return start, end
 
 
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
 def is_day(text: str) -> bool:
     """Whether ``--since`` names a day (``YYYY-MM-DD``) rather than a revision."""
-    return _DAY.match(text.strip()) is not None
+    return revisions.is_day(text.strip())
 
 
 def day_of(root: Path, commits: Sequence[CommitInfo], rev: str) -> dt.date:
     """The day of the commit ``rev`` names (its author date, as the pulse counts it); a UsageError when git cannot
     give it."""
     from isoctl.core.evaluate import check_day
-    from isoctl.history import revisions
 
     sha = revisions.commit_of(root, rev)
     found = next((c for c in commits if c.sha == sha), None)

@@ -12,7 +12,6 @@ are both written from it.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +20,11 @@ from isoctl.core.review_inputs import gather
 from isoctl.core.review_period import NO_DATA, Changes, ObjectiveTrend, Period, objective_trend, previous_review
 from isoctl.errors import IsoctlError, UsageError
 from isoctl.history.record_changes import natural
+from isoctl.history.revisions import is_day
 from isoctl.model.records import Objective, Review
 from isoctl.rules.reviews import INPUT_TITLES as TITLES
 from isoctl.rules.reviews import REVIEW_INPUTS, required_inputs
 from isoctl.workspace.load import Workspace
-
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ def prepare(path: Path | str | None, *, date: dt.date | None = None, since: str 
         if since is not None and start is not None and start > today:
             raise UsageError(f"--since {since}: the period would start on {start.isoformat()}, after today "
                              f"({today.isoformat()})", hint="give a day or revision on or before today")
-        changes = _changes(evaluation.root, rev, workspace, today, explicit=since is not None and not _DAY.match(since))
+        changes = _changes(evaluation.root, rev, workspace, today, explicit=since is not None and not is_day(since))
     manifest = workspace.manifest
     names = {p.id: p.name for p in manifest.people}
     facts = Period(workspace.records, today, start, previous, names, changes)
@@ -157,7 +155,7 @@ def _after_the_last_held(workspace: Workspace, meeting: dt.date, today: dt.date)
 def _period(root: Path, since: str | None, previous: Review | None) -> tuple[dt.date | None, str | None, str]:
     """(first day of the period, the revision whose records it started with, how the pack names the period)."""
     if since is not None:
-        if _DAY.match(since):
+        if is_day(since):
             from isoctl.core.evaluate import as_date
 
             day = as_date(since)

@@ -70,12 +70,18 @@ def _last_commit_by(root: Path, end: int) -> str:
     return out[0]
 
 
+def is_day(rev: str) -> bool:
+    """Whether a revision is written as a day (``YYYY-MM-DD``), which :func:`commit_of` reads as the last commit on
+    or before it."""
+    return _DAY.match(rev) is not None
+
+
 def commit_of(root: Path, rev: str) -> str:
     """The commit sha ``rev`` names: a sha, tag, branch, ``HEAD~3``, or a day (the last commit on or before it).
 
     A day after the last commit is the last commit (HEAD).
     """
-    if _DAY.match(rev):
+    if is_day(rev):
         try:
             day = dt.date.fromisoformat(rev)
         except ValueError:
