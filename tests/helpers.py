@@ -53,6 +53,23 @@ approved_on: {approved}
 def policy(version: str = "1", approved: str = "2026-02-01", body: str = "We deliver on time.") -> dict[str, str]:
     return {"documents/quality-policy.md": POLICY.format(version=version, approved=approved, body=body)}
 
+
+OPEN_ACTION = """\
+id: {id}
+kind: action
+type: improvement
+title: Label the racking
+owner: jsmith
+raised_on: 2026-01-10
+status: open
+due: {due}
+"""
+
+
+def open_action(due: str = "2026-02-01", record_id: str = "ACT-1") -> str:
+    """An open improvement action owned by jsmith, raised 2026-01-10: overdue-action from the day after ``due``."""
+    return OPEN_ACTION.format(id=record_id, due=due)
+
 # Settings that make git ignore the machine it runs on: no ~/.gitconfig, no /etc/gitconfig, no prompts.
 ISOLATED_GIT = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
 

@@ -14,18 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import GitRepo, make_workspace
+from helpers import GitRepo, make_workspace, open_action
 
-ACTION = """\
-id: ACT-1
-kind: action
-type: improvement
-title: Label the racking
-owner: jsmith
-raised_on: 2026-01-10
-status: open
-due: 2026-02-01
-"""
+ACTION = open_action(due="2026-02-01")
 
 
 def isoctl_command() -> list[str]:

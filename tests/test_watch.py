@@ -19,18 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import GitRepo, isoctl_command, make_workspace
+from helpers import GitRepo, isoctl_command, make_workspace, open_action
 
-ACTION = """\
-id: ACT-1
-kind: action
-type: improvement
-title: Label the racking
-owner: jsmith
-raised_on: 2026-01-10
-status: open
-due: {due}
-"""
 #: Long enough for a check on a loaded machine, short enough that a stuck watch fails the test soon.
 DEADLINE = 60.0
 
@@ -109,14 +99,14 @@ def rules_of(output: Path) -> list[str]:
 
 def test_an_edit_is_checked_again_and_ctrl_c_ends_the_watch(tmp_path: Path, env: dict[str, str],
                                                             watches: list[Watch]) -> None:
-    root = make_workspace(tmp_path / "ws", {"actions/ACT-1.yaml": ACTION.format(due="2026-04-01")})
+    root = make_workspace(tmp_path / "ws", {"actions/ACT-1.yaml": open_action(due="2026-04-01")})
     output = tmp_path / "out.json"
     watch = Watch(["-f", "json", "-o", str(output), "--today", "2026-03-01"], root, env)
     watches.append(watch)
     watch.next_line("watch: watching")
     assert "overdue-action" not in rules_of(output)
 
-    (root / "actions" / "ACT-1.yaml").write_text(ACTION.format(due="2026-02-01"), encoding="utf-8")
+    (root / "actions" / "ACT-1.yaml").write_text(open_action(due="2026-02-01"), encoding="utf-8")
     assert "after a change" in watch.next_line("watch: checked again")
     assert "overdue-action" in rules_of(output)  # the output of the check that followed the edit
     watch.next_line("watch: watching")
@@ -127,14 +117,14 @@ def test_an_edit_is_checked_again_and_ctrl_c_ends_the_watch(tmp_path: Path, env:
 
 def test_its_own_output_inside_the_workspace_is_not_a_change(tmp_path: Path, env: dict[str, str],
                                                              watches: list[Watch]) -> None:
-    root = make_workspace(tmp_path / "ws", {"actions/ACT-1.yaml": ACTION.format(due="2026-04-01")})
+    root = make_workspace(tmp_path / "ws", {"actions/ACT-1.yaml": open_action(due="2026-04-01")})
     watch = Watch(["-f", "json", "-o", "report.json", "--today", "2026-03-01"], root, env)
     watches.append(watch)
     watch.next_line("watch: watching")
     assert (root / "report.json").is_file()
     assert watch.quiet_for(2.0) == []
     # an edit that changes the output: one check, whose new report.json is not taken for another change
-    (root / "actions" / "ACT-1.yaml").write_text(ACTION.format(due="2026-02-01"), encoding="utf-8")
+    (root / "actions" / "ACT-1.yaml").write_text(open_action(due="2026-02-01"), encoding="utf-8")
     watch.next_line("watch: checked again")
     watch.next_line("watch: watching")
     assert watch.quiet_for(2.0) == []
@@ -144,7 +134,7 @@ def test_its_own_output_inside_the_workspace_is_not_a_change(tmp_path: Path, env
 
 def test_a_check_that_cannot_run_is_said_and_the_watch_goes_on(tmp_path: Path, env: dict[str, str],
                                                                watches: list[Watch]) -> None:
-    root = make_workspace(tmp_path / "ws", {"actions/ACT-1.yaml": ACTION.format(due="2026-04-01")})
+    root = make_workspace(tmp_path / "ws", {"actions/ACT-1.yaml": open_action(due="2026-04-01")})
     manifest = (root / "isoctl.yaml").read_text(encoding="utf-8")
     watch = Watch(["--today", "2026-03-01"], root, env)
     watches.append(watch)
@@ -164,7 +154,7 @@ def test_a_check_that_cannot_run_is_said_and_the_watch_goes_on(tmp_path: Path, e
 def test_a_commit_that_changes_no_file_is_a_change_too(tmp_path: Path, env: dict[str, str],
                                                        watches: list[Watch]) -> None:
     repo = GitRepo.init(tmp_path / "repo")
-    make_workspace(repo.root, {"actions/ACT-1.yaml": ACTION.format(due="2026-04-01")})
+    make_workspace(repo.root, {"actions/ACT-1.yaml": open_action(due="2026-04-01")})
     repo.commit("Start", date="2026-01-10")
     watch = Watch(["--today", "2026-03-01"], repo.root, env)
     watches.append(watch)
@@ -191,14 +181,14 @@ def test_a_watch_keeps_the_records_of_unchanged_files_and_reads_changed_ones_aga
     monkeypatch.setenv("ISOCTL_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(record_files, "_kept", {})  # as check --watch turns it on, for this test only
     root = make_workspace(tmp_path / "ws", {
-        "actions/ACT-1.yaml": ACTION.format(due="2026-04-01"),
-        "actions/ACT-2.yaml": ACTION.format(due="2026-04-01").replace("ACT-1", "ACT-2"),
+        "actions/ACT-1.yaml": open_action(due="2026-04-01"),
+        "actions/ACT-2.yaml": open_action(due="2026-04-01", record_id="ACT-2"),
         "actions/bad.yaml": "id: [unclosed\n",
     })
     time.sleep(2.1)  # files not written a moment ago: their stat vouches for their content (see files.hashes.RACY_NS)
     fingerprint(root)  # as the watch looks at the tree before each check
     first = load_workspace(root)
-    (root / "actions" / "ACT-2.yaml").write_text(ACTION.format(due="2026-02-01").replace("ACT-1", "ACT-2"),
+    (root / "actions" / "ACT-2.yaml").write_text(open_action(due="2026-02-01", record_id="ACT-2"),
                                                  encoding="utf-8")
     fingerprint(root)
     second = load_workspace(root)
